@@ -1,0 +1,46 @@
+"""A scripted backend for tests and dry runs; it records every call in ``history``."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+
+from alignment_studio.backends.base import GenerationConfig, ModelBackend, ModelOutput
+from alignment_studio.types import Message
+
+Responder = Callable[[Sequence[Message]], str]
+
+
+class FakeBackend(ModelBackend):
+    """Answers from a queue of scripted outputs, or from a callable, or echoes a default.
+
+    >>> fake = FakeBackend(outputs=["violating: gifts of cash are never allowed"])
+    """
+
+    name = "fake"
+
+    def __init__(self, outputs: Iterable[str] = (), responder: Responder | None = None,
+                 default: str = "compliant"):
+        self.queue: deque[str] = deque(outputs)
+        self.responder = responder
+        self.default = default
+        self.history: list[list[Message]] = []
+
+    def enqueue(self, *outputs: str) -> None:
+        self.queue.extend(outputs)
+
+    async def generate(self, messages: Sequence[Message], config: GenerationConfig) -> ModelOutput:
+        self.history.append(list(messages))
+        if self.queue:
+            text = self.queue.popleft()
+        elif self.responder is not None:
+            text = self.responder(messages)
+        else:
+            text = self.default
+        words = text.split()
+        finish = "stop"
+        if len(words) > config.max_new_tokens:  # a word stands in for a token
+            words, finish = words[: config.max_new_tokens], "length"
+            text = " ".join(words)
+        return ModelOutput(text=text, prompt_tokens=sum(len(m.content.split()) for m in messages),
+                           completion_tokens=len(words), finish_reason=finish)

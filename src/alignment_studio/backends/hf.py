@@ -1,0 +1,117 @@
+"""Local transformers models, with LoRA adapters from a ModelRef. Offline, always."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from alignment_studio.backends.base import GenerationConfig, ModelBackend, ModelOutput, Progress
+from alignment_studio.backends.embedded import resolve_model_path
+from alignment_studio.errors import StudioError
+from alignment_studio.types import Message
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def require_hf() -> None:
+    """Fail with one line naming the missing package if the hf extra is not installed."""
+    for module in ("torch", "transformers", "peft"):
+        try:
+            __import__(module)
+        except ImportError as exc:
+            raise StudioError(f"the hf backend needs the '{module}' package: "
+                              "pip install 'alignment-studio[hf]'") from exc
+
+
+def load_model(model: str, adapters: Sequence[str] = (), cache_dir: str | None = None,
+               ) -> tuple[Any, Any]:
+    """(model, tokenizer) from 'embedded' or a local folder, with LoRA adapters applied."""
+    require_hf()
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = resolve_model_path(model, cache_dir)
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    net = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+    for adapter in adapters:
+        net = _apply_adapter(net, Path(adapter))
+    net.eval()
+    return net, tokenizer
+
+
+def _apply_adapter(net: Any, adapter: Path) -> Any:
+    from peft import PeftModel
+
+    if not (adapter / "adapter_config.json").is_file():
+        raise StudioError("not a LoRA adapter folder (no adapter_config.json)", adapter)
+    merged = PeftModel.from_pretrained(net, adapter, local_files_only=True)
+    return merged.merge_and_unload()
+
+
+class HFBackend(ModelBackend):
+    """Batched greedy or sampled generation with left padding and the model's chat template."""
+
+    name = "hf"
+
+    def __init__(self, model: str = "embedded", adapters: Sequence[str] = (),
+                 batch_size: int = 8, cache_dir: str | None = None):
+        self.net, self.tokenizer = load_model(model, adapters, cache_dir)
+        self.batch_size = batch_size
+
+    async def generate(self, messages: Sequence[Message], config: GenerationConfig) -> ModelOutput:
+        return (await self.generate_batch([messages], config))[0]
+
+    async def generate_batch(self, batch: Sequence[Sequence[Message]], config: GenerationConfig,
+                             progress: Progress | None = None) -> list[ModelOutput]:
+        outputs: list[ModelOutput] = []
+        for start in range(0, len(batch), self.batch_size):
+            chunk = batch[start:start + self.batch_size]
+            outputs.extend(await asyncio.to_thread(self._generate_chunk, chunk, config))
+            if progress:
+                progress(len(chunk))
+        return outputs
+
+    def _generate_chunk(self, chunk: Sequence[Sequence[Message]],
+                        config: GenerationConfig) -> list[ModelOutput]:
+        import torch
+
+        texts = [self.tokenizer.apply_chat_template([m.model_dump() for m in msgs],
+                                                    tokenize=False, add_generation_prompt=True)
+                 for msgs in chunk]
+        enc = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        if config.seed is not None:
+            torch.manual_seed(config.seed)
+        with torch.inference_mode():
+            out = self.net.generate(**enc, **_decode_kwargs(config, self.tokenizer))
+        new = out[:, enc["input_ids"].shape[1]:]  # (B, T_new)
+        return [self._output(row, int(mask.sum())) for row, mask in zip(new, enc["attention_mask"],
+                                                                         strict=True)]
+
+    def _output(self, row: Any, prompt_tokens: int) -> ModelOutput:
+        eos = self.tokenizer.eos_token_id
+        pad = self.tokenizer.pad_token_id
+        ids = [int(t) for t in row]
+        finished = eos in ids
+        ids = ids[: ids.index(eos)] if finished else [t for t in ids if t != pad]
+        text = self.tokenizer.decode(ids, skip_special_tokens=True).strip()
+        return ModelOutput(text=text, prompt_tokens=prompt_tokens, completion_tokens=len(ids),
+                           finish_reason="stop" if finished else "length")
+
+    def close(self) -> None:
+        del self.net
+
+
+def _decode_kwargs(config: GenerationConfig, tokenizer: Any) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"max_new_tokens": config.max_new_tokens,
+                              "pad_token_id": tokenizer.pad_token_id}
+    if config.temperature > 0:
+        kwargs.update(do_sample=True, temperature=config.temperature, top_p=config.top_p)
+    else:
+        kwargs.update(do_sample=False)
+    return kwargs

@@ -1,0 +1,64 @@
+"""Any OpenAI-compatible chat server: vLLM, Ollama, llama.cpp server, hosted APIs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from alignment_studio.backends.base import GenerationConfig, ModelBackend, ModelOutput
+from alignment_studio.errors import StudioError
+from alignment_studio.types import Message
+
+
+class OpenAIBackend(ModelBackend):
+    """Calls ``/v1/chat/completions`` through the official ``openai`` client.
+
+    Concurrency is bounded by a semaphore; the client retries failed requests with exponential
+    backoff (``max_retries``) and gives up after ``timeout_s`` per request.
+    """
+
+    name = "openai"
+
+    def __init__(self, model: str, base_url: str | None, api_key_env: str = "OPENAI_API_KEY",
+                 concurrency: int = 4, timeout_s: float = 60.0, max_retries: int = 3):
+        try:
+            import openai
+        except ImportError as exc:
+            raise StudioError("the openai backend needs the 'openai' package: "
+                              "pip install 'alignment-studio[openai]'") from exc
+        key = os.environ.get(api_key_env) or ("EMPTY" if base_url else None)
+        if key is None:
+            raise StudioError(f"no API key: set the environment variable {api_key_env}")
+        self.model = model
+        self.client = openai.AsyncOpenAI(base_url=base_url, api_key=key, timeout=timeout_s,
+                                         max_retries=max_retries)
+        self.concurrency = concurrency
+        self._semaphore: asyncio.Semaphore | None = None
+        self._errors: tuple[type[Exception], ...] = (openai.APIError,)
+
+    def _limit(self) -> asyncio.Semaphore:
+        # A semaphore belongs to the event loop it is first used in; create it lazily.
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.concurrency)
+        return self._semaphore
+
+    async def generate(self, messages: Sequence[Message], config: GenerationConfig) -> ModelOutput:
+        kwargs: dict[str, Any] = {"model": self.model,
+                                  "messages": [m.model_dump() for m in messages],
+                                  "max_tokens": config.max_new_tokens,
+                                  "temperature": config.temperature, "top_p": config.top_p}
+        if config.seed is not None:
+            kwargs["seed"] = config.seed
+        async with self._limit():
+            try:
+                response = await self.client.chat.completions.create(**kwargs)
+            except self._errors as exc:
+                raise StudioError(f"openai backend at {self.client.base_url}: {exc}") from exc
+        choice = response.choices[0]
+        usage = response.usage
+        return ModelOutput(text=choice.message.content or "",
+                           prompt_tokens=usage.prompt_tokens if usage else 0,
+                           completion_tokens=usage.completion_tokens if usage else 0,
+                           finish_reason=choice.finish_reason or "stop")

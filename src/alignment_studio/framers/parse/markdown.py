@@ -1,0 +1,125 @@
+"""Markdown reader: front matter, Liquid/Jinja tags, headings, lists, Q&A, call-outs."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from alignment_studio.framers.parse.blocks import Block, BlockType, RawDocument, clean_inline
+
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
+_QUESTION = re.compile(r"^\*{0,2}Q[:.]\*{0,2}\s*(.*)$")
+_ANSWER = re.compile(r"^\*{0,2}A[:.]\*{0,2}\s*(.*)$")
+_CALLOUT_LABEL = re.compile(r"^\*\*([^*]{1,30}?):?\*\*:?\s*")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_ALERT_OPEN = re.compile(r"^\s*\{%-?\s*(alert|callout|note|warning)\b.*%\}\s*$")
+_ALERT_CLOSE = re.compile(r"^\s*\{%-?\s*end(alert|callout|note|warning)\b.*%\}\s*$")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+
+
+def read_markdown(text: str) -> RawDocument:
+    """Blocks of a Markdown document; line numbers refer to the original text."""
+    title, offset, body = _front_matter(text)
+    body = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
+    blocks = _blocks(body.split("\n"), offset)
+    return RawDocument(title=title, blocks=_pair_questions(blocks))
+
+
+def _front_matter(text: str) -> tuple[str | None, int, str]:
+    match = _FRONT.match(text)
+    if not match:
+        return None, 0, text
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        meta = None
+    title = meta.get("title") if isinstance(meta, dict) else None
+    return (str(title) if title else None), match.group(0).count("\n"), text[match.end():]
+
+
+def _blocks(lines: list[str], offset: int) -> list[Block]:
+    blocks: list[Block] = []
+    buf: list[str] = []
+    buf_type = BlockType.paragraph
+    start = 0
+    in_fence = in_alert = False
+
+    def flush(end: int) -> None:
+        nonlocal buf, buf_type
+        text = clean_inline(" ".join(buf))
+        if text:
+            blocks.append(_make_block(buf_type, text, buf, start + offset + 1, end + offset))
+        buf, buf_type = [], BlockType.paragraph
+
+    for i, line in enumerate(lines):
+        if _FENCE.match(line):
+            flush(i)
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        if _ALERT_OPEN.match(line) or _ALERT_CLOSE.match(line):
+            flush(i)
+            in_alert = bool(_ALERT_OPEN.match(line))
+            continue
+        heading = _HEADING.match(line)
+        item = _ITEM.match(line)
+        stripped = line.strip()
+        if not stripped or (stripped.startswith("|") and _TABLE_RULE.match(stripped)):
+            flush(i)
+        elif heading:
+            flush(i)
+            text = clean_inline(heading.group(2))
+            if text:
+                blocks.append(Block(type=BlockType.heading, text=text,
+                                    level=len(heading.group(1)),
+                                    start_line=i + offset + 1, end_line=i + offset + 1))
+        elif item:
+            flush(i)
+            buf, buf_type, start = [item.group(2)], BlockType.list_item, i
+        elif stripped.startswith(">"):
+            if buf_type != BlockType.callout:
+                flush(i)
+                buf_type, start = BlockType.callout, i
+            buf.append(stripped.lstrip("> ").strip())
+        else:
+            if not buf:
+                start = i
+                if in_alert:
+                    buf_type = BlockType.callout
+            buf.append(stripped)
+    flush(len(lines))
+    return blocks
+
+
+def _make_block(kind: BlockType, text: str, raw: list[str], start: int, end: int) -> Block:
+    if kind == BlockType.callout:
+        label = _CALLOUT_LABEL.match(raw[0]) if raw else None
+        body = clean_inline(_CALLOUT_LABEL.sub("", " ".join(raw), count=1)) if label else text
+        return Block(type=kind, text=body or text, question=None, start_line=start,
+                     end_line=end, level=0)
+    return Block(type=kind, text=text, start_line=start, end_line=end)
+
+
+def _pair_questions(blocks: list[Block]) -> list[Block]:
+    """Join a 'Q:' paragraph and the 'A:' paragraph after it into one Q&A block."""
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        q = _QUESTION.match(block.text) if block.type == BlockType.paragraph else None
+        a = _ANSWER.match(nxt.text) if nxt and nxt.type == BlockType.paragraph else None
+        if q and a and nxt:
+            out.append(Block(type=BlockType.qa, text=a.group(1).strip(),
+                             question=q.group(1).strip(), start_line=block.start_line,
+                             end_line=nxt.end_line))
+            i += 2
+            continue
+        out.append(block)
+        i += 1
+    return out

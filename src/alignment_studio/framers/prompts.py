@@ -1,0 +1,36 @@
+"""Prompt templates: Jinja files in the package, overridable per workspace (``DIR/prompts/``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, UndefinedError
+
+from alignment_studio.errors import StudioError
+
+PACKAGE_PROMPTS = Path(str(files("alignment_studio") / "resources" / "prompts"))
+
+
+@lru_cache(maxsize=8)
+def _environment(override: str | None) -> Environment:
+    loaders = [FileSystemLoader(override)] if override else []
+    loaders.append(FileSystemLoader(str(PACKAGE_PROMPTS)))
+    return Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
+                       keep_trailing_newline=False, autoescape=False)
+
+
+class Prompts:
+    """Renders ``<name>.j2``; a file of the same name in ``override`` wins."""
+
+    def __init__(self, override: Path | None = None):
+        self.override = override if override and override.is_dir() else None
+
+    def render(self, name: str, **values: Any) -> str:
+        env = _environment(str(self.override) if self.override else None)
+        try:
+            return env.get_template(f"{name}.j2").render(**values).strip()
+        except UndefinedError as exc:
+            raise StudioError(f"prompt template {name}.j2: {exc.message}") from exc

@@ -1,0 +1,27 @@
+"""Pydantic types that cross module boundaries. No I/O beyond (de)serialisation."""
+
+from alignment_studio.types.audit import (
+    AuditReport,
+    Finding,
+    LineageEntry,
+    PolicyScores,
+    Score,
+)
+from alignment_studio.types.data import (
+    DatasetBundle,
+    Example,
+    Kind,
+    Label,
+    Manifest,
+    Message,
+    Provenance,
+    Split,
+)
+from alignment_studio.types.models import ModelRef
+from alignment_studio.types.policy import Form, Modality, Policy, PolicyDocument, Section, Span
+
+__all__ = [
+    "AuditReport", "DatasetBundle", "Example", "Finding", "Form", "Kind", "Label",
+    "LineageEntry", "Manifest", "Message", "Modality", "ModelRef", "Policy", "PolicyDocument",
+    "PolicyScores", "Provenance", "Score", "Section", "Span", "Split",
+]

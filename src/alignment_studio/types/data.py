@@ -1,0 +1,110 @@
+"""Training and evaluation examples, and the bundle that carries them."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Kind(str, Enum):
+    instruction = "instruction"
+    scenario = "scenario"
+    preference = "preference"
+    attack = "attack"
+
+
+class Label(str, Enum):
+    compliant = "compliant"
+    violating = "violating"
+    needs_info = "needs_info"
+
+
+class Split(str, Enum):
+    train = "train"
+    test = "test"
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: str
+    content: str
+
+
+class Provenance(BaseModel):
+    """Where an example came from: a seed, the teacher model, or the document structure."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: str  # seed | teacher | structure
+    generator: str = ""
+    seed_id: str | None = None
+    task: str = ""
+
+
+class Example(BaseModel):
+    """One item of data. ``messages`` is the prompt; ``target`` the reference completion."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    kind: Kind
+    messages: list[Message]
+    target: str | None = None
+    chosen: str | None = None
+    rejected: str | None = None
+    label: Label | None = None
+    policy_ids: list[str]
+    provenance: Provenance
+    split: Split = Split.train
+
+
+class Manifest(BaseModel):
+    """What produced the bundle and what is in it."""
+
+    model_config = ConfigDict(extra="forbid")
+    documents: list[str] = Field(default_factory=list)
+    policy_count: int = 0
+    counts: dict[str, int] = Field(default_factory=dict)
+    test_policy_ids: list[str] = Field(default_factory=list)
+    dropped: dict[str, int] = Field(default_factory=dict)
+
+
+class DatasetBundle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    version: str
+    examples: list[Example]
+    manifest: Manifest = Field(default_factory=Manifest)
+
+    def split(self, split: Split) -> list[Example]:
+        return [e for e in self.examples if e.split == split]
+
+    def write_jsonl(self, path: Path) -> None:
+        """Header line with name, version and manifest, then one example per line."""
+        header = {"name": self.name, "version": self.version, "manifest": self.manifest.model_dump()}
+        lines = [json.dumps(header)] + [e.model_dump_json() for e in self.examples]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    @classmethod
+    def read_jsonl(cls, path: Path) -> DatasetBundle:
+        rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        head = rows[0]
+        examples = [Example.model_validate(r) for r in rows[1:]]
+        return cls(name=head["name"], version=head["version"], examples=examples,
+                   manifest=Manifest.model_validate(head["manifest"]))
+
+    def to_trl(self, split: Split = Split.train) -> list[dict[str, Any]]:
+        """TRL's conversational prompt/completion format (and prompt/chosen/rejected)."""
+        rows: list[dict[str, Any]] = []
+        for ex in self.split(split):
+            prompt = [m.model_dump() for m in ex.messages]
+            if ex.chosen is not None and ex.rejected is not None:
+                rows.append({"prompt": prompt,
+                             "chosen": [{"role": "assistant", "content": ex.chosen}],
+                             "rejected": [{"role": "assistant", "content": ex.rejected}]})
+            elif ex.target is not None:
+                rows.append({"prompt": prompt,
+                             "completion": [{"role": "assistant", "content": ex.target}]})
+        return rows

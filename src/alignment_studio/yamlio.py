@@ -1,0 +1,61 @@
+"""YAML reading with errors that name the file and the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from alignment_studio.errors import StudioError
+
+
+def read_yaml(path: Path) -> tuple[Any, str]:
+    """Parsed data and source text; a missing file or a syntax error is a StudioError."""
+    if not path.is_file():
+        raise StudioError("file not found", path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise StudioError("not valid UTF-8 text", path) from exc
+    try:
+        return yaml.safe_load(text), text
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise StudioError(f"not valid YAML: {problem}", path,
+                          mark.line + 1 if mark else None) from exc
+
+
+def line_of(text: str, keys: list[str | int]) -> int | None:
+    """1-based line of the node at ``keys`` (mapping keys and list indexes), or its nearest parent."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for key in keys:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if str(k.value) == str(key)), None)
+            if match is None:
+                break
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def validate_yaml(model: type[BaseModel], data: Any, text: str, path: Path) -> Any:
+    """``model.model_validate(data)``; the first error becomes one line with file:line."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        keys: list[str | int] = [k for k in err["loc"] if isinstance(k, str | int)]
+        what = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        dotted = ".".join(str(k) for k in keys) or "(top level)"
+        raise StudioError(f"{dotted}: {what}", path, line_of(text, keys)) from exc
