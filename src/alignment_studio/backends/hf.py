@@ -104,7 +104,10 @@ class HFBackend(ModelBackend):
                            finish_reason="stop" if finished else "length")
 
     def close(self) -> None:
-        del self.net
+        import gc
+
+        self.net = None
+        gc.collect()
 
 
 def _decode_kwargs(config: GenerationConfig, tokenizer: Any) -> dict[str, Any]:

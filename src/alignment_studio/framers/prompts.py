@@ -28,9 +28,9 @@ class Prompts:
     def __init__(self, override: Path | None = None):
         self.override = override if override and override.is_dir() else None
 
-    def render(self, name: str, **values: Any) -> str:
+    def render(self, template: str, **values: Any) -> str:
         env = _environment(str(self.override) if self.override else None)
         try:
-            return env.get_template(f"{name}.j2").render(**values).strip()
+            return env.get_template(f"{template}.j2").render(**values).strip()
         except UndefinedError as exc:
-            raise StudioError(f"prompt template {name}.j2: {exc.message}") from exc
+            raise StudioError(f"prompt template {template}.j2: {exc.message}") from exc

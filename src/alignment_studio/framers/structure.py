@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from alignment_studio.framers.parse.blocks import Block, BlockType, RawDocument
+from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.types import Form, Modality, Policy, PolicyDocument, Section, Span
 
 PREAMBLE = "Preamble"

@@ -58,7 +58,7 @@ def sft_config(settings: TrainSettings, output_dir: Path, cuda: bool) -> Any:
         report_to=[], seed=settings.seed, data_seed=settings.seed,
         max_length=settings.max_length, completion_only_loss=True, packing=False,
         bf16=cuda, use_cpu=not cuda, dataloader_num_workers=0, disable_tqdm=False,
-        eval_strategy="no")
+        eval_strategy="no", gradient_checkpointing=settings.gradient_checkpointing)
 
 
 def latest_checkpoint(output_dir: Path) -> Path | None:
@@ -95,7 +95,7 @@ def train_sft(rows: list[dict[str, Any]], base_model: str, settings: TrainSettin
     result = TrainResult(
         steps=trainer.state.global_step, examples=len(rows), epochs=float(trainer.state.epoch or 0),
         losses=[float(h["loss"]) for h in trainer.state.log_history if "loss" in h],
-        train_tokens=int(trainer.state.num_input_tokens_seen or 0),
+        train_tokens=_tokens_seen(trainer.state.log_history),
         runtime_s=time.perf_counter() - start, resumed_from=resume.name if resume else None,
         device="cuda" if cuda else "cpu")
     (out_dir / "train_log.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
@@ -104,3 +104,8 @@ def train_sft(rows: list[dict[str, Any]], base_model: str, settings: TrainSettin
 
 def read_train_log(out_dir: Path) -> TrainResult:
     return TrainResult.model_validate(json.loads((out_dir / "train_log.json").read_text()))
+
+
+def _tokens_seen(log_history: list[dict[str, Any]]) -> int:
+    counts = [float(h["num_tokens"]) for h in log_history if "num_tokens" in h]
+    return int(counts[-1]) if counts else 0

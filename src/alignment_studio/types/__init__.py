@@ -3,6 +3,7 @@
 from alignment_studio.types.audit import (
     AuditReport,
     Finding,
+    ItemResult,
     LineageEntry,
     PolicyScores,
     Score,
@@ -21,7 +22,7 @@ from alignment_studio.types.models import ModelRef
 from alignment_studio.types.policy import Form, Modality, Policy, PolicyDocument, Section, Span
 
 __all__ = [
-    "AuditReport", "DatasetBundle", "Example", "Finding", "Form", "Kind", "Label",
+    "AuditReport", "DatasetBundle", "Example", "Finding", "Form", "ItemResult", "Kind", "Label",
     "LineageEntry", "Manifest", "Message", "Modality", "ModelRef", "Policy", "PolicyDocument",
     "PolicyScores", "Provenance", "Score", "Section", "Span", "Split",
 ]

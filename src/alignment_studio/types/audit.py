@@ -39,6 +39,20 @@ class Finding(BaseModel):
     note: str = ""
 
 
+class ItemResult(BaseModel):
+    """One test item answered by one model, scored."""
+
+    model_config = ConfigDict(extra="forbid")
+    example_id: str
+    policy_ids: list[str]
+    kind: str
+    expected: str
+    output: str
+    correct: bool | None = None
+    rouge_l: float | None = None
+    cited: bool = False
+
+
 class LineageEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     artifact: str
@@ -55,5 +69,6 @@ class AuditReport(BaseModel):
     summary: dict[str, list[Score]] = Field(default_factory=dict)
     per_policy: list[PolicyScores] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    items: dict[str, list[ItemResult]] = Field(default_factory=dict)
     config: dict[str, object] = Field(default_factory=dict)
     lineage: list[LineageEntry] = Field(default_factory=list)

@@ -60,9 +60,9 @@ class TrainSettings(_Strict):
 
     epochs: float = Field(2.0, gt=0, description="passes over the training split")
     max_steps: int = Field(-1, description="stop after N optimizer steps (-1 = use epochs)")
-    learning_rate: float = Field(2e-4, gt=0, description="AdamW learning rate")
-    batch_size: int = Field(8, ge=1, description="examples per device step")
-    grad_accum: int = Field(1, ge=1, description="gradient accumulation steps")
+    learning_rate: float = Field(5e-4, gt=0, description="AdamW learning rate")
+    batch_size: int = Field(4, ge=1, description="examples per device step")
+    grad_accum: int = Field(2, ge=1, description="gradient accumulation steps")
     max_length: int = Field(320, ge=32, description="tokens per example (longer are truncated)")
     lora_r: int = Field(16, ge=1, description="LoRA rank")
     lora_alpha: int = Field(32, ge=1, description="LoRA scaling numerator")
@@ -71,6 +71,8 @@ class TrainSettings(_Strict):
         "all-linear", description="PEFT target modules ('all-linear' or comma-separated names)")
     max_train_examples: int | None = Field(
         None, ge=1, description="cap on training examples (quick runs); null = all")
+    gradient_checkpointing: bool = Field(
+        True, description="recompute activations in backward: much less memory")
     save_steps: int = Field(10, ge=1, description="checkpoint every N steps (resume after Ctrl-C)")
     seed: int = Field(0, description="random seed for LoRA init and data order")
 

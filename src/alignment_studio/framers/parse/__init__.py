@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from alignment_studio.errors import StudioError
-from alignment_studio.framers.parse.blocks import Block, BlockType, RawDocument
+from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.framers.parse.markdown import read_markdown
 from alignment_studio.framers.parse.text import read_text
 from alignment_studio.framers.structure import build_document, slugify

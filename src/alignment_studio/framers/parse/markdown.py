@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from alignment_studio.framers.parse.blocks import Block, BlockType, RawDocument, clean_inline
+from alignment_studio.framers.blocks import Block, BlockType, RawDocument, clean_inline
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from alignment_studio.framers.parse.blocks import Block, BlockType, RawDocument
+from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 
 _NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+([A-Z][^.!?]{1,80})$")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,3}[.)])\s+(.*)$")

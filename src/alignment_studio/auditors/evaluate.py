@@ -1,0 +1,56 @@
+"""Run a model over held-out examples and score every answer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from alignment_studio.auditors.metrics import cites, parse_label, rouge_l
+from alignment_studio.backends.base import GenerationConfig, ModelBackend
+from alignment_studio.types import Example, ItemResult, Kind
+from alignment_studio.workspace.config import AuditSettings
+
+
+def select_items(examples: list[Example], limit: int | None) -> list[Example]:
+    """Scenario and instruction items, interleaved by policy so a cap keeps every policy."""
+    usable = [e for e in examples if e.kind in (Kind.scenario, Kind.instruction) and e.target]
+    if not limit or len(usable) <= limit:
+        return usable
+    by_policy: dict[str, list[Example]] = {}
+    for ex in usable:
+        by_policy.setdefault(ex.policy_ids[0], []).append(ex)
+    queues = list(by_policy.values())
+    picked: list[Example] = []
+    while len(picked) < limit:
+        for queue in queues:
+            if queue and len(picked) < limit:
+                picked.append(queue.pop(0))
+    return picked
+
+
+def score_item(example: Example, output: str) -> ItemResult:
+    result = ItemResult(example_id=example.id, policy_ids=example.policy_ids,
+                        kind=example.kind.value, output=output,
+                        expected=example.label.value if example.label else example.target or "",
+                        cited=cites(output, example.policy_ids))
+    if example.kind == Kind.scenario:
+        result.correct = parse_label(output) == example.label
+    else:
+        result.rouge_l = rouge_l(output, example.target or "")
+    return result
+
+
+def evaluate(backend: ModelBackend, examples: list[Example], settings: AuditSettings,
+             progress: Callable[[int], None] | None = None) -> list[ItemResult]:
+    """Greedy answers for every example, scored; scenario verdicts get a shorter budget."""
+    results: dict[str, ItemResult] = {}
+    for kind, budget in ((Kind.scenario, settings.classify_max_new_tokens),
+                         (Kind.instruction, settings.answer_max_new_tokens)):
+        group = [e for e in examples if e.kind == kind]
+        if not group:
+            continue
+        outputs = asyncio.run(backend.generate_batch(
+            [e.messages for e in group], GenerationConfig(max_new_tokens=budget), progress))
+        for example, output in zip(group, outputs, strict=True):
+            results[example.id] = score_item(example, output.text)
+    return [results[e.id] for e in examples]

@@ -1,0 +1,78 @@
+"""init, parse and lineage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from alignment_studio.framers.parse import read_document
+from alignment_studio.types import PolicyDocument, Section
+from alignment_studio.workspace import ArtifactStore, load_config
+from alignment_studio.workspace.init import init_workspace
+
+console = Console()
+
+
+def init(directory: Path,
+         policy: Annotated[list[Path] | None, typer.Option("--policy", "-p",
+                                                           help="policy file(s)")] = None,
+         seeds: Annotated[list[Path] | None, typer.Option("--seeds", "-s",
+                                                          help="seed YAML file(s)")] = None,
+         ) -> None:
+    """Create a workspace: DIR/studio.yaml (every key documented) and DIR/.studio/."""
+    path = init_workspace(directory, policy or [], seeds or [])
+    console.print(f"wrote {path}")
+
+
+def parse(file: Path,
+          fmt: Annotated[str, typer.Option("--format", help="tree or json")] = "tree") -> None:
+    """Print the section tree and individual policies of a policy file."""
+    document = read_document(file)
+    if fmt == "json":
+        typer.echo(document.model_dump_json(indent=2))
+        return
+    console.print(document_tree(document))
+    console.print(f"{len(document.all_sections())} sections, {len(document.policies())} policies")
+
+
+def document_tree(document: PolicyDocument) -> Tree:
+    tree = Tree(f"[bold]{document.title}[/bold] ({document.id}@{document.version})")
+
+    def add(node: Tree, section: Section) -> None:
+        branch = node.add(f"[bold]{section.title}[/bold] [dim]{section.id}[/dim]")
+        for p in section.policies:
+            branch.add(f"[cyan]{p.id.rsplit('/', 1)[-1]}[/cyan] {p.modality.value:<14} "
+                       f"{p.text[:100]}")
+        for child in section.children:
+            add(branch, child)
+
+    for top in document.sections:
+        add(tree, top)
+    return tree
+
+
+def lineage(directory: Path, artifact: Annotated[str | None, typer.Argument()] = None) -> None:
+    """Show what produced what: every artifact, or one artifact and its inputs."""
+    load_config(directory)
+    store = ArtifactStore(directory)
+    rows = store.lineage(artifact) if artifact else store.all()
+    table = Table(title=f"lineage of {artifact}" if artifact else "artifacts")
+    for column in ("artifact", "kind", "sha256", "inputs", "created"):
+        table.add_column(column)
+    import datetime as dt
+
+    for a in rows:
+        created = dt.datetime.fromtimestamp(a.created_at).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(a.id, a.kind, a.sha256[:12], "\n".join(a.inputs), created)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(parse)
+    app.command()(lineage)

@@ -1,0 +1,210 @@
+"""The stages of a workspace: parse -> frame -> instruct -> audit, each cached in the store.
+
+A stage's key is the hash of its inputs (artifact IDs, source-file hashes) and its config; an
+artifact with the same key is reused instead of recomputed. Artifacts are written atomically,
+so an interrupted stage leaves every earlier artifact intact, and the rerun continues (teacher
+calls from their journal, training from its last checkpoint).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress
+
+from alignment_studio.backends import get_backend
+from alignment_studio.errors import StudioError
+from alignment_studio.framers.frame import frame_dataset
+from alignment_studio.framers.parse import read_document
+from alignment_studio.framers.prompts import Prompts
+from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.types import (
+    AuditReport,
+    DatasetBundle,
+    LineageEntry,
+    ModelRef,
+    PolicyDocument,
+    Split,
+)
+from alignment_studio.workspace import Artifact, ArtifactStore, StudioConfig, load_config, stage_key
+from alignment_studio.workspace.store import sha256_tree
+
+PARSER_VERSION = "md-text-v1"
+GENERATOR_VERSION = "frame-v1"
+console = Console(stderr=True)
+
+
+class Studio:
+    """A workspace folder: its config and its artifact store."""
+
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+        self.config: StudioConfig = load_config(self.root)
+        self.store = ArtifactStore(self.root)
+
+    def path(self, name: str) -> Path:
+        candidate = Path(name).expanduser()
+        return candidate if candidate.is_absolute() else self.root / candidate
+
+    def _cached(self, kind: str, inputs: list[str],
+                config: dict[str, Any]) -> tuple[str, Artifact | None]:
+        key = stage_key(kind, inputs, config)
+        found = self.store.find(kind, key)
+        if found:
+            console.print(f"[dim]{kind}: unchanged inputs and config, reusing {found.id}[/dim]")
+        return key, found
+
+    # -- parse ---------------------------------------------------------------------------
+    def parse(self) -> list[Artifact]:
+        if not self.config.policies:
+            raise StudioError("no policy files listed under 'policies'", self.root / "studio.yaml")
+        return [self._parse_one(self.path(p)) for p in self.config.policies]
+
+    def _parse_one(self, source: Path) -> Artifact:
+        document = read_document(source)
+        inputs = [f"file:{source.name}@{document.sha256[:12]}"]
+        key, found = self._cached("document", inputs, {"parser": PARSER_VERSION})
+        if found:
+            return found
+        with self.store.build("document", key) as tmp:
+            (tmp / "document.json").write_text(document.model_dump_json(indent=1), "utf-8")
+            return self.store.commit(tmp, "document", key, inputs, {"parser": PARSER_VERSION})
+
+    def documents(self, artifacts: list[Artifact]) -> list[PolicyDocument]:
+        return [PolicyDocument.model_validate_json(
+            (self.store.path_of(a) / "document.json").read_text("utf-8")) for a in artifacts]
+
+    # -- frame ---------------------------------------------------------------------------
+    def frame(self) -> Artifact:
+        docs = self.parse()
+        seed_inputs = [f"file:{Path(s).name}@{sha256_tree(self.path(s))[:12]}"
+                       for s in self.config.seeds if self.path(s).is_file()]
+        prompts_dir = self.root / "prompts"
+        config = {"frame": self.config.frame.model_dump(),
+                  "teacher": self.config.teacher.model_dump(), "organization": self.config.organization, "version": GENERATOR_VERSION,
+                  "prompts": sha256_tree(prompts_dir) if prompts_dir.is_dir() else None}
+        inputs = [a.id for a in docs] + seed_inputs
+        key, found = self._cached("dataset", inputs, config)
+        if found:
+            return found
+        documents = self.documents(docs)
+        seeds = [load_seeds(self.path(s), documents) for s in self.config.seeds]
+        teacher = None
+        if self.config.frame.teacher_policies > 0:
+            teacher = get_backend(self.config.teacher, cache_dir=self.config.cache_dir)
+        bundle = frame_dataset(documents, seeds, teacher, self.config.frame,
+                               self.config.organization, Prompts(prompts_dir),
+                               self.store.work_dir("dataset", key) / "teacher.jsonl",
+                               f"{self.config.teacher.backend}:{self.config.teacher.model}")
+        if teacher is not None:
+            teacher.close()
+        with self.store.build("dataset", key) as tmp:
+            bundle.write_jsonl(tmp / "dataset.jsonl")
+            return self.store.commit(tmp, "dataset", key, inputs, config)
+
+    def bundle(self, artifact: Artifact) -> DatasetBundle:
+        return DatasetBundle.read_jsonl(self.store.path_of(artifact) / "dataset.jsonl")
+
+    # -- instruct ------------------------------------------------------------------------
+    def instruct(self) -> Artifact:
+        from alignment_studio.instructors.sft import train_sft
+
+        dataset = self.frame()
+        student = self.config.student
+        if student.backend != "hf":
+            raise StudioError(f"training needs a local model (student.backend: hf), not "
+                              f"{student.backend!r}", self.root / "studio.yaml")
+        config = {"train": self.config.train.model_dump(), "student": student.model}
+        key, found = self._cached("model", [dataset.id], config)
+        if found:
+            return found
+        rows = sample_rows(self.bundle(dataset).to_trl(Split.train),
+                           self.config.train.max_train_examples, self.config.train.seed)
+        console.print(f"instruct: LoRA SFT of {student.model} on {len(rows)} examples")
+        with self.store.build("model", key) as tmp:
+            result = train_sft(rows, student.model, self.config.train,
+                               self.store.work_dir("model", key), tmp, self.config.cache_dir)
+            (tmp / "model_ref.json").write_text(json.dumps({"base": student.model}), "utf-8")
+            console.print(f"instruct: {result.steps} steps, loss {result.losses[0]:.3f} → "
+                          f"{result.losses[-1]:.3f}, {result.runtime_s:.0f} s")
+            return self.store.commit(tmp, "model", key, [dataset.id], config)
+
+    def model_ref(self, artifact: Artifact) -> ModelRef:
+        base = json.loads((self.store.path_of(artifact) / "model_ref.json").read_text())["base"]
+        return ModelRef(base=base, adapters=[str(self.store.path_of(artifact) / "adapter")],
+                        revision=artifact.id, backend="hf")
+
+    # -- audit ---------------------------------------------------------------------------
+    def audit(self) -> AuditReport:
+        from alignment_studio.auditors.compare import findings, per_policy, summarise
+        from alignment_studio.auditors.evaluate import evaluate, select_items
+        from alignment_studio.auditors.report import write_report
+
+        model = self.instruct()
+        dataset_artifact = self.store.get(model.inputs[0])
+        config = {"audit": self.config.audit.model_dump()}
+        inputs = [dataset_artifact.id, model.id]
+        key, found = self._cached("report", inputs, config)
+        if found:
+            return self._publish(found)
+        bundle = self.bundle(dataset_artifact)
+        items = select_items(bundle.split(Split.test), self.config.audit.max_items)
+        aligned_ref = self.model_ref(model)
+        base_ref = aligned_ref.model_copy(update={"adapters": [], "revision": None})
+        results = {}
+        for name, ref in (("base", base_ref), ("aligned", aligned_ref)):
+            backend = get_backend(self.config.student, ref.adapters, self.config.cache_dir)
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task(f"audit: {name} model answers", total=len(items))
+                results[name] = evaluate(backend, items, self.config.audit,
+                                         lambda n, t=task: bar.advance(t, n))
+            backend.close()
+        docs = self.documents([self.store.get(i) for i in dataset_artifact.inputs
+                               if not i.startswith("file:")])
+        policies = {p.id: p for d in docs for p in d.policies()}
+        report = AuditReport(
+            model=aligned_ref, baseline=base_ref,
+            policy_version=",".join(f"{d.id}@{d.version}" for d in docs),
+            summary={k: summarise(v) for k, v in results.items()},
+            per_policy=per_policy(results["base"], results["aligned"], policies),
+            findings=findings(results["base"], results["aligned"]), items=results,
+            config={"workspace": self.config.name, **config},
+            lineage=self.lineage_entries(model.id))
+        with self.store.build("report", key) as tmp:
+            write_report(report, tmp)
+            artifact = self.store.commit(tmp, "report", key, inputs, config)
+        return self._publish(artifact)
+
+    def _publish(self, artifact: Artifact) -> AuditReport:
+        """Copy the report to DIR/reports/ (a convenience copy; the store keeps the original)."""
+        out = self.root / "reports"
+        out.mkdir(exist_ok=True)
+        for name in ("report.md", "report.json"):
+            shutil.copyfile(self.store.path_of(artifact) / name, out / name)
+        return AuditReport.model_validate_json((out / "report.json").read_text("utf-8"))
+
+    def lineage_entries(self, artifact_id: str) -> list[LineageEntry]:
+        return [LineageEntry(artifact=a.id, kind=a.kind, sha256=a.sha256, inputs=a.inputs)
+                for a in self.store.lineage(artifact_id)]
+
+
+def sample_rows(rows: list[dict[str, Any]], limit: int | None, seed: int) -> list[dict[str, Any]]:
+    """A seeded random sample of ``limit`` rows (all of them, shuffled, if no limit)."""
+    shuffled = list(rows)
+    random.Random(seed).shuffle(shuffled)
+    return shuffled[:limit] if limit else shuffled
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process and its finished children, in MB (Linux)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024 if os.name == "posix" else 0.0
