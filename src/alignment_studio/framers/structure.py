@@ -92,12 +92,18 @@ class _TreeBuilder:
         self.stack: list[Section] = []
         self.section_ids: set[str] = set()
         self.policy_ids: set[str] = set()
+        self.in_preamble = False
 
     def add(self, block: Block) -> None:
         if block.type == BlockType.heading:
+            if self.in_preamble:  # text before the first heading is a sibling, not a parent
+                self.stack, self.in_preamble = [], False
             self._open(block.text, block.level)
             return
-        section = self.stack[-1] if self.stack else self._open(PREAMBLE, 1)
+        if not self.stack:
+            self.in_preamble = True
+            self._open(PREAMBLE, 1)
+        section = self.stack[-1]
         for text, form in _statements(block):
             section.policies.append(self._policy(text, form, block, section.id))
 

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+
+from alignment_studio.auditors.compare import findings, per_policy, summarise
+from alignment_studio.auditors.metrics import cites, lcs_length, parse_label, rouge_l
+from alignment_studio.types import ItemResult, Label, Modality, Policy
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("violating: cash is forbidden", Label.violating),
+    ("Compliant. She asked first.", Label.compliant),
+    ("This is not compliant with the policy.", Label.violating),
+    ("needs_info: we do not know the amount", Label.needs_info),
+    ("I need more information about the gift's value.", Label.needs_info),
+    ("The situation does not comply, it is compliant otherwise", Label.violating),
+    ("Paris is the capital of France.", None),
+])
+def test_parse_label(text: str, label: Label | None) -> None:
+    assert parse_label(text) == label
+
+
+def test_rouge_l_against_hand_computed_values() -> None:
+    # LCS("the cat sat on the mat", "the cat on a mat") = the cat on mat = 4
+    assert lcs_length("the cat sat on the mat".split(), "the cat on a mat".split()) == 4
+    p, r = 4 / 6, 4 / 5
+    assert rouge_l("The cat sat on the mat.", "the cat on a mat") == pytest.approx(
+        2 * p * r / (p + r))
+    assert rouge_l("same words here", "Same words, here!") == 1.0
+    assert rouge_l("", "anything") == 0.0
+
+
+def test_cites() -> None:
+    assert cites("violating [doc/gifts/p-1]", ["doc/gifts/p-1"])
+    assert not cites("violating", ["doc/gifts/p-1"])
+
+
+def item(eid: str, pid: str, correct: bool | None = None, rl: float | None = None) -> ItemResult:
+    return ItemResult(example_id=eid, policy_ids=[pid], kind="scenario" if rl is None else
+                      "instruction", expected="x", output="y", correct=correct, rouge_l=rl)
+
+
+def test_summary_per_policy_and_findings() -> None:
+    base = [item("1", "a", True), item("2", "a", False), item("3", "b", rl=0.5)]
+    aligned = [item("1", "a", False), item("2", "a", True), item("3", "b", rl=0.2)]
+    scores = {s.metric: s for s in summarise(aligned)}
+    assert scores["scenario_accuracy"].value == 0.5 and scores["scenario_accuracy"].n == 2
+    assert scores["answer_rouge_l"].value == pytest.approx(0.2)
+    policies = {pid: Policy(id=pid, text=pid.upper(), modality=Modality.obligation,
+                            section_id="s") for pid in ("b", "a")}
+    rows = per_policy(base, aligned, policies)
+    assert [r.policy_id for r in rows] == ["b", "a"]  # document order
+    found = findings(base, aligned)
+    assert [(f.example_id, f.kind) for f in found] == [("1", "wrong verdict"),
+                                                       ("3", "less faithful answer")]
+    assert found[0].note == "base was right"

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from alignment_studio.backends.fake import FakeBackend
+from alignment_studio.framers.frame import frame_dataset
+from alignment_studio.framers.generate import extract_action, structure_scenarios
+from alignment_studio.framers.parse import read_document
+from alignment_studio.framers.prompts import Prompts
+from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.types import Kind, Label, Message, Modality, Policy, PolicyDocument, Split
+from alignment_studio.workspace.config import FrameSettings
+
+
+@pytest.fixture(scope="module")
+def doc(example_policy: Path) -> PolicyDocument:
+    return read_document(example_policy)
+
+
+def teacher_reply(messages: Sequence[Message]) -> str:
+    if "Write one question" in messages[-1].content:
+        return "Can I accept a gift card from a supplier at the end of the year?"
+    return "Dana accepted an envelope of cash from a supplier and told nobody about it."
+
+
+def frame(doc: PolicyDocument, seeds: Path, tmp_path: Path, teacher: FakeBackend | None,
+          **settings: object):
+    resolved = [load_seeds(seeds, [doc])]
+    return frame_dataset([doc], resolved, teacher, FrameSettings(**settings), "Acme",
+                         Prompts(None), tmp_path / "teacher.jsonl", "fake")
+
+
+def test_split_is_by_policy_and_nothing_leaks(doc: PolicyDocument, example_seeds: Path,
+                                              tmp_path: Path) -> None:
+    bundle = frame(doc, example_seeds, tmp_path, FakeBackend(responder=teacher_reply),
+                   teacher_policies=6)
+    test_ids = set(bundle.manifest.test_policy_ids)
+    train = bundle.split(Split.train)
+    test = bundle.split(Split.test)
+    assert train and test and test_ids
+    assert not any(test_ids & set(e.policy_ids) for e in train)
+    assert all(test_ids & set(e.policy_ids) for e in test)
+    sources = {e.provenance.source for e in bundle.examples}
+    assert sources == {"seed", "structure", "teacher"}
+    assert {e.label for e in bundle.examples if e.kind == Kind.scenario} == set(Label)
+
+
+def test_every_example_cites_a_policy_and_shows_it_in_the_prompt(
+        doc: PolicyDocument, example_seeds: Path, tmp_path: Path) -> None:
+    bundle = frame(doc, example_seeds, tmp_path, None, teacher_policies=0)
+    policies = {p.id: p for p in doc.policies()}
+    for example in bundle.examples:
+        policy = policies[example.policy_ids[0]]
+        assert policy.text in example.messages[-1].content
+        assert example.target and policy.id in example.target
+
+
+def test_teacher_journal_resumes_without_redoing_calls(doc: PolicyDocument,
+                                                       example_seeds: Path,
+                                                       tmp_path: Path) -> None:
+    calls = 0
+
+    def flaky(messages: Sequence[Message]) -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 9:
+            raise KeyboardInterrupt  # Ctrl-C in the middle of the second chunk
+        return teacher_reply(messages)
+
+    with pytest.raises(KeyboardInterrupt):
+        frame(doc, example_seeds, tmp_path, FakeBackend(responder=flaky), teacher_policies=8)
+    journal = (tmp_path / "teacher.jsonl").read_text().splitlines()
+    assert len(journal) == 8  # the first chunk was written, the broken one was not
+    second = FakeBackend(responder=teacher_reply)
+    bundle = frame(doc, example_seeds, tmp_path, second, teacher_policies=8)
+    assert len(second.history) == 16 - 8
+    assert len((tmp_path / "teacher.jsonl").read_text().splitlines()) == 16
+    assert sum(e.provenance.source == "teacher" for e in bundle.examples) == 16
+
+
+def test_bad_teacher_outputs_are_dropped_with_reasons(doc: PolicyDocument, example_seeds: Path,
+                                                      tmp_path: Path) -> None:
+    bundle = frame(doc, example_seeds, tmp_path, FakeBackend(default="I'm sorry, no."),
+                   teacher_policies=3)
+    assert sum(e.provenance.source == "teacher" for e in bundle.examples) == 0
+    assert sum(bundle.manifest.dropped.values()) == 6
+
+
+def test_structure_scenarios_from_the_rule_wording() -> None:
+    policy = Policy(id="d/gifts/p-1", text="You must not accept cash from suppliers.",
+                    modality=Modality.prohibition, section_id="d/gifts")
+    assert extract_action(policy) == "accept cash from suppliers"
+    triples = structure_scenarios(policy)
+    assert [t[0] for t in triples] == [Label.violating, Label.compliant, Label.needs_info]
+    assert all("accept cash from suppliers" in t[1] for t in triples)
+    info = Policy(id="d/x/p-2", text="The code was adopted in 2020.",
+                  modality=Modality.informational, section_id="d/x")
+    assert structure_scenarios(info) == []

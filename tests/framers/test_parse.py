@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from alignment_studio.errors import StudioError
+from alignment_studio.framers.parse import read_document
+from alignment_studio.framers.structure import classify_modality, split_sentences
+from alignment_studio.types import Form, Modality
+
+
+def markdown_headings(path: Path) -> list[tuple[int, str]]:
+    """(level, raw text) of every ATX heading outside code fences and front matter."""
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
+    out, fence = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            fence = not fence
+        m = re.match(r"^(#{1,6})\s+\S", line)
+        if m and not fence:
+            out.append((len(m.group(1)), line))
+    return out
+
+
+def test_18f_section_tree_follows_the_heading_structure(policies_18f: list[Path]) -> None:
+    for path in policies_18f:
+        doc = read_document(path)
+        sections = [s for s in doc.all_sections() if s.title != "Preamble"]
+        headings = markdown_headings(path)
+        assert [s.level for s in sections] == [lvl for lvl, _ in headings], path.name
+        for section in doc.all_sections():
+            for child in section.children:
+                assert child.level > section.level
+
+
+def test_18f_front_matter_title_and_no_template_tags(policies_18f: list[Path]) -> None:
+    doc = read_document(next(p for p in policies_18f if p.name == "overtime.md"))
+    assert doc.title == "Compensation for working extra hours"
+    texts = [p.text for p in doc.policies()]
+    assert not any("{%" in t or "](" in t or "<a " in t for t in texts)
+    assert any("supervisor approval before working extra hours" in t for t in texts)
+
+
+def test_alert_block_becomes_a_callout(policies_18f: list[Path]) -> None:
+    doc = read_document(next(p for p in policies_18f if p.name == "overtime.md"))
+    callouts = [p for p in doc.policies() if p.form == Form.callout]
+    assert callouts and "leave comparison chart" in callouts[0].text
+
+
+def test_example_has_sections_lists_qa_and_callouts(example_policy: Path) -> None:
+    doc = read_document(example_policy)
+    titles = [s.title for s in doc.sections]
+    assert "Conflicts of Interest" in titles and "Speaking Up and Non-Retaliation" in titles
+    forms = {p.form for p in doc.policies()}
+    assert forms == {Form.prose, Form.list_item, Form.qa, Form.callout}
+    qa = next(p for p in doc.policies() if p.form == Form.qa)
+    assert qa.question and qa.question.endswith("?")
+    enforceable = [p for p in doc.policies() if p.modality != Modality.informational]
+    assert len(enforceable) >= 60
+
+
+def test_ids_are_stable_and_an_edit_changes_only_its_paragraph(tmp_path: Path) -> None:
+    text = ("# Code\n\n## Gifts\n\nYou must report gifts. You may accept snacks.\n\n"
+            "- Never accept cash.\n- You should thank the giver.\n\n## Assets\n\n"
+            "Do not share passwords.\n")
+    a, b = tmp_path / "a.md", tmp_path / "b.md"
+    a.write_text(text)
+    b.write_text(text.replace("You may accept snacks.", "You may accept fruit."))
+    first, again = read_document(a), read_document(a)
+    assert [p.id for p in first.policies()] == [p.id for p in again.policies()]
+    edited = read_document(b, doc_id="a")
+    changed = {p.id for p in first.policies()} ^ {p.id for p in edited.policies()}
+    assert len(changed) == 2  # the old and the new ID of the one edited sentence
+    assert all("/gifts/" in pid for pid in changed)
+
+
+def test_modality_rules() -> None:
+    assert classify_modality("You must not accept cash.") == Modality.prohibition
+    assert classify_modality("Employees must report gifts.") == Modality.obligation
+    assert classify_modality("You may accept snacks.") == Modality.permission
+    assert classify_modality("You should thank the giver.") == Modality.recommendation
+    assert classify_modality('"Gift" means anything of value.') == Modality.definition
+    assert classify_modality("Report phishing to IT.") == Modality.obligation
+    assert classify_modality("The code was adopted in 2020.") == Modality.informational
+
+
+def test_sentence_split_keeps_numbers() -> None:
+    assert split_sentences("Gifts over 100.50 dollars count. Report them! Why? Because.") == [
+        "Gifts over 100.50 dollars count.", "Report them!", "Why?", "Because."]
+
+
+def test_plain_text_headings_and_bullets(tmp_path: Path) -> None:
+    path = tmp_path / "policy.txt"
+    path.write_text("TRAVEL POLICY\n\n1. Booking\n\nYou must book through the portal.\n\n"
+                    "- Never book first class.\n- You may choose any seat.\n\n2. Expenses\n\n"
+                    "Submit receipts within 30 days.\n")
+    doc = read_document(path)
+    assert doc.title == "Travel Policy"
+    titles = [s.title for s in doc.all_sections()]
+    assert titles[-2:] == ["Booking", "Expenses"]
+    booking = doc.all_sections()[-2]
+    assert [p.modality for p in booking.policies] == [Modality.obligation, Modality.prohibition,
+                                                       Modality.permission]
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    (None, "not found"), (b"", "empty"), (b"\x00\x01binary\x00", "binary"),
+    (b"\xff\xfe\xfa bad bytes", "UTF-8"), (b"# Only a heading\n", "no policy text")])
+def test_bad_files_fail_with_one_line_naming_the_file(tmp_path: Path, content: bytes | None,
+                                                     problem: str) -> None:
+    path = tmp_path / "policy.md"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(StudioError) as info:
+        read_document(path)
+    message = str(info.value)
+    assert str(path) in message and problem in message and "\n" not in message
+
+
+def test_unsupported_format(tmp_path: Path) -> None:
+    path = tmp_path / "policy.pdf"
+    path.write_bytes(b"%PDF-1.4")
+    with pytest.raises(StudioError, match="unsupported policy format .pdf"):
+        read_document(path)
