@@ -76,6 +76,12 @@ class Studio:
             (tmp / "document.json").write_text(document.model_dump_json(indent=1), "utf-8")
             return self.store.commit(tmp, "document", key, inputs, {"parser": PARSER_VERSION})
 
+    @staticmethod
+    def _file_input(path: Path, what: str) -> str:
+        if not path.is_file():
+            raise StudioError(f"{what} not found", path)
+        return f"file:{path.name}@{sha256_tree(path)[:12]}"
+
     def documents(self, artifacts: list[Artifact]) -> list[PolicyDocument]:
         return [PolicyDocument.model_validate_json(
             (self.store.path_of(a) / "document.json").read_text("utf-8")) for a in artifacts]
@@ -83,11 +89,11 @@ class Studio:
     # -- frame ---------------------------------------------------------------------------
     def frame(self) -> Artifact:
         docs = self.parse()
-        seed_inputs = [f"file:{Path(s).name}@{sha256_tree(self.path(s))[:12]}"
-                       for s in self.config.seeds if self.path(s).is_file()]
+        seed_inputs = [self._file_input(self.path(s), "seed file") for s in self.config.seeds]
         prompts_dir = self.root / "prompts"
         config = {"frame": self.config.frame.model_dump(),
-                  "teacher": self.config.teacher.model_dump(), "organization": self.config.organization, "version": GENERATOR_VERSION,
+                  "teacher": self.config.teacher.model_dump(),
+                  "organization": self.config.organization, "version": GENERATOR_VERSION,
                   "prompts": sha256_tree(prompts_dir) if prompts_dir.is_dir() else None}
         inputs = [a.id for a in docs] + seed_inputs
         key, found = self._cached("dataset", inputs, config)

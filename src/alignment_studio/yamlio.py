@@ -29,7 +29,7 @@ def read_yaml(path: Path) -> tuple[Any, str]:
 
 
 def line_of(text: str, keys: list[str | int]) -> int | None:
-    """1-based line of the node at ``keys`` (mapping keys and list indexes), or its nearest parent."""
+    """1-based line of the node at ``keys`` (mapping keys, list indexes), or its nearest parent."""
     try:
         node = yaml.compose(text)
     except yaml.YAMLError:

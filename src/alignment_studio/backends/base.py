@@ -56,7 +56,7 @@ class ModelBackend(ABC):
 
         return list(await asyncio.gather(*(one(m) for m in batch)))
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release resources (models, connections)."""
 
 

@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from pathlib import Path
 
+from rich.console import Console
 from rich.progress import Progress
 
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
@@ -23,7 +24,14 @@ from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.seeds import ResolvedSeeds
 from alignment_studio.framers.split import choose_test_policies, split_by_policy
 from alignment_studio.framers.structure import text_hash
-from alignment_studio.types import DatasetBundle, Example, Manifest, Policy, PolicyDocument, Provenance
+from alignment_studio.types import (
+    DatasetBundle,
+    Example,
+    Manifest,
+    Policy,
+    PolicyDocument,
+    Provenance,
+)
 from alignment_studio.workspace.config import FrameSettings
 
 
@@ -101,8 +109,13 @@ def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
                                 organization)
     if requests and teacher is not None:
         journal = TeacherJournal(journal_path)
+        done = sum(r.key in journal.done for r in requests)
+        if done:
+            Console(stderr=True).print(f"teacher: resuming, {done} of {len(requests)} calls "
+                                       "already done")
         config = GenerationConfig(max_new_tokens=settings.teacher_max_new_tokens,
-                                  temperature=settings.teacher_temperature, seed=settings.split_seed)
+                                  temperature=settings.teacher_temperature,
+                                  seed=settings.split_seed)
         with Progress(transient=True) as bar:
             task = bar.add_task("teacher writes questions and scenarios", total=len(requests))
             asyncio.run(run_teacher(requests, teacher, journal, config,

@@ -8,7 +8,6 @@ JSONL journal so an interrupted run continues where it stopped.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections import Counter

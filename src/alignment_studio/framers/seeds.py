@@ -74,12 +74,21 @@ def load_seeds(path: Path, documents: list[PolicyDocument]) -> ResolvedSeeds:
     _check_unique_ids(seeds, path, text)
     resolved = ResolvedSeeds()
     for i, iseed in enumerate(seeds.instruction):
-        where = (path, line_of(text, ["instruction", i]))
-        resolved.instruction.append((iseed, resolve_policy(iseed, documents, *where)))
+        resolved.instruction.append((iseed, _resolve_at(iseed, documents, path, text,
+                                                        ["instruction", i])))
     for i, sseed in enumerate(seeds.scenario):
-        where = (path, line_of(text, ["scenario", i]))
-        resolved.scenario.append((sseed, resolve_policy(sseed, documents, *where)))
+        resolved.scenario.append((sseed, _resolve_at(sseed, documents, path, text,
+                                                     ["scenario", i])))
     return resolved
+
+
+def _resolve_at(seed: _SeedBase, documents: list[PolicyDocument], path: Path, text: str,
+                keys: list[str | int]) -> Policy:
+    """resolve_policy, with the seed's line looked up only when it fails (YAML is re-read)."""
+    try:
+        return resolve_policy(seed, documents, path, None)
+    except StudioError as exc:
+        raise StudioError(exc.problem, path, line_of(text, keys)) from exc
 
 
 def _check_unique_ids(seeds: SeedFile, path: Path, text: str) -> None:

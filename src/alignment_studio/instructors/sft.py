@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from alignment_studio.backends.embedded import resolve_model_path
-from alignment_studio.backends.hf import require_hf
+from alignment_studio.backends.hf import release_memory, require_hf
 from alignment_studio.errors import StudioError
 from alignment_studio.workspace.config import TrainSettings
 
@@ -99,6 +99,8 @@ def train_sft(rows: list[dict[str, Any]], base_model: str, settings: TrainSettin
         runtime_s=time.perf_counter() - start, resumed_from=resume.name if resume else None,
         device="cuda" if cuda else "cpu")
     (out_dir / "train_log.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    del trainer, model
+    release_memory()
     return result
 
 

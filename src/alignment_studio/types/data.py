@@ -83,7 +83,8 @@ class DatasetBundle(BaseModel):
 
     def write_jsonl(self, path: Path) -> None:
         """Header line with name, version and manifest, then one example per line."""
-        header = {"name": self.name, "version": self.version, "manifest": self.manifest.model_dump()}
+        header = {"name": self.name, "version": self.version,
+                  "manifest": self.manifest.model_dump()}
         lines = [json.dumps(header)] + [e.model_dump_json() for e in self.examples]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

