@@ -37,6 +37,8 @@ from alignment_studio.workspace.store import sha256_tree
 
 PARSER_VERSION = "md-text-v1"
 GENERATOR_VERSION = "frame-v1"
+TRAINER_VERSION = "sft-v1"
+AUDIT_VERSION = "audit-v2"  # bump when metrics change, so reports are recomputed
 console = Console(stderr=True)
 
 
@@ -126,7 +128,8 @@ class Studio:
         if student.backend != "hf":
             raise StudioError(f"training needs a local model (student.backend: hf), not "
                               f"{student.backend!r}", self.root / "studio.yaml")
-        config = {"train": self.config.train.model_dump(), "student": student.model}
+        config = {"train": self.config.train.model_dump(), "student": student.model,
+                  "version": TRAINER_VERSION}
         key, found = self._cached("model", [dataset.id], config)
         if found:
             return found
@@ -154,7 +157,7 @@ class Studio:
 
         model = self.instruct()
         dataset_artifact = self.store.get(model.inputs[0])
-        config = {"audit": self.config.audit.model_dump()}
+        config = {"audit": self.config.audit.model_dump(), "version": AUDIT_VERSION}
         inputs = [dataset_artifact.id, model.id]
         key, found = self._cached("report", inputs, config)
         if found:

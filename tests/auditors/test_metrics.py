@@ -35,17 +35,23 @@ def test_cites() -> None:
     assert not cites("violating", ["doc/gifts/p-1"])
 
 
-def item(eid: str, pid: str, correct: bool | None = None, rl: float | None = None) -> ItemResult:
+def item(eid: str, pid: str, correct: bool | None = None, rl: float | None = None,
+         source: str = "structure") -> ItemResult:
     return ItemResult(example_id=eid, policy_ids=[pid], kind="scenario" if rl is None else
-                      "instruction", expected="x", output="y", correct=correct, rouge_l=rl)
+                      "instruction", expected="x", output="y", correct=correct, rouge_l=rl,
+                      source=source)
 
 
 def test_summary_per_policy_and_findings() -> None:
-    base = [item("1", "a", True), item("2", "a", False), item("3", "b", rl=0.5)]
-    aligned = [item("1", "a", False), item("2", "a", True), item("3", "b", rl=0.2)]
+    base = [item("1", "a", True), item("2", "a", False), item("3", "b", rl=0.5),
+            item("4", "b", rl=0.5, source="seed")]
+    aligned = [item("1", "a", False), item("2", "a", True), item("3", "b", rl=0.2),
+               item("4", "b", rl=0.6, source="seed")]
     scores = {s.metric: s for s in summarise(aligned)}
     assert scores["scenario_accuracy"].value == 0.5 and scores["scenario_accuracy"].n == 2
-    assert scores["answer_rouge_l"].value == pytest.approx(0.2)
+    assert scores["answer_rouge_l"].value == pytest.approx(0.4)
+    assert scores["expert_rouge_l"].value == pytest.approx(0.6)
+    assert scores["expert_rouge_l"].n == 1
     policies = {pid: Policy(id=pid, text=pid.upper(), modality=Modality.obligation,
                             section_id="s") for pid in ("b", "a")}
     rows = per_policy(base, aligned, policies)

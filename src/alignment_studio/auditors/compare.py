@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from alignment_studio.types import Finding, ItemResult, Policy, PolicyScores, Score
 
-METRICS = ("scenario_accuracy", "answer_rouge_l", "citation_rate")
+METRICS = ("scenario_accuracy", "answer_rouge_l", "expert_rouge_l", "citation_rate")
 
 
 def summarise(results: Iterable[ItemResult]) -> list[Score]:
@@ -14,9 +14,12 @@ def summarise(results: Iterable[ItemResult]) -> list[Score]:
     rows = list(results)
     scen = [r for r in rows if r.correct is not None]
     qa = [r for r in rows if r.rouge_l is not None]
+    expert = [r for r in qa if r.source == "seed"]
     scores = [Score(metric="scenario_accuracy", n=len(scen),
                     value=_mean(float(bool(r.correct)) for r in scen)),
               Score(metric="answer_rouge_l", n=len(qa), value=_mean(r.rouge_l or 0.0 for r in qa)),
+              Score(metric="expert_rouge_l", n=len(expert),
+                    value=_mean(r.rouge_l or 0.0 for r in expert)),
               Score(metric="citation_rate", n=len(rows), value=_mean(float(r.cited) for r in rows))]
     return [s for s in scores if s.n]
 

@@ -30,7 +30,8 @@ def select_items(examples: list[Example], limit: int | None) -> list[Example]:
 
 def score_item(example: Example, output: str) -> ItemResult:
     result = ItemResult(example_id=example.id, policy_ids=example.policy_ids,
-                        kind=example.kind.value, output=output,
+                        kind=example.kind.value, source=example.provenance.source,
+                        output=output,
                         expected=example.label.value if example.label else example.target or "",
                         cited=cites(output, example.policy_ids))
     if example.kind == Kind.scenario:

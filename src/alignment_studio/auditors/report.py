@@ -9,7 +9,7 @@ from rich.table import Table
 from alignment_studio.types import AuditReport, Score
 
 LABELS = {"scenario_accuracy": "scenario accuracy", "answer_rouge_l": "answer ROUGE-L",
-          "citation_rate": "cites the policy"}
+          "expert_rouge_l": "ROUGE-L, expert answers", "citation_rate": "cites the policy"}
 
 
 def score_of(scores: list[Score], metric: str) -> Score | None:

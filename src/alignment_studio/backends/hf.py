@@ -111,14 +111,13 @@ class HFBackend(ModelBackend):
 def release_memory() -> None:
     """Collect garbage and hand freed heap pages back to the OS (glibc), so the next stage of
     the same process starts from a low resident size."""
+    import contextlib
     import ctypes
     import gc
 
     gc.collect()
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to trim
 
 
 def _decode_kwargs(config: GenerationConfig, tokenizer: Any) -> dict[str, Any]:

@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 
 from alignment_studio.auditors.report import summary_table
+from alignment_studio.cli.guard import guard
+from alignment_studio.instructors.sft import read_train_log
 from alignment_studio.pipeline import Studio, peak_rss_mb
 from alignment_studio.types import AuditReport
 from alignment_studio.workspace.init import prepare_demo
@@ -20,7 +22,10 @@ console = Console()
 
 def frame(directory: Path) -> None:
     """Parse the policies and build the data set (seeds, structure, teacher), split by policy."""
-    studio = Studio(directory)
+    show_frame(Studio(directory))
+
+
+def show_frame(studio: Studio) -> None:
     artifact = studio.frame()
     bundle = studio.bundle(artifact)
     counts = Counter(f"{e.split.value} {e.kind.value}" for e in bundle.examples)
@@ -32,9 +37,15 @@ def frame(directory: Path) -> None:
 
 def instruct(directory: Path) -> None:
     """LoRA supervised fine-tuning of the student on the training split."""
-    studio = Studio(directory)
+    show_instruct(Studio(directory))
+
+
+def show_instruct(studio: Studio) -> None:
     artifact = studio.instruct()
-    console.print(f"model {artifact.id}: adapter at {studio.model_ref(artifact).adapters[0]}")
+    log = read_train_log(studio.store.path_of(artifact))
+    loss = f"loss {log.losses[0]:.3f} → {log.losses[-1]:.3f}" if log.losses else "no loss logged"
+    console.print(f"model {artifact.id}: LoRA adapter, {log.steps} steps on {log.examples} "
+                  f"examples, {loss}, {log.train_tokens} tokens in {log.runtime_s:.0f} s")
 
 
 def audit(directory: Path) -> None:
@@ -44,7 +55,13 @@ def audit(directory: Path) -> None:
 
 def run(directory: Path) -> None:
     """frame, instruct and audit in one go (each stage reuses what is unchanged)."""
-    audit(directory)
+    run_all(Studio(directory), directory)
+
+
+def run_all(studio: Studio, directory: Path) -> None:
+    show_frame(studio)
+    show_instruct(studio)
+    show_report(studio.audit(), directory)
 
 
 def demo(quick: Annotated[bool, typer.Option("--quick", help="about 5 minutes")] = False,
@@ -55,7 +72,7 @@ def demo(quick: Annotated[bool, typer.Option("--quick", help="about 5 minutes")]
     prepare_demo(directory, quick)
     console.print(f"[bold]Alignment Studio demo[/bold] ({'quick' if quick else 'full'}) in "
                   f"{directory}")
-    show_report(Studio(directory).audit(), directory)
+    run_all(Studio(directory), directory)
     console.print(f"demo finished in {time.perf_counter() - start:.0f} s, peak RSS "
                   f"{peak_rss_mb():.0f} MB")
 
@@ -68,4 +85,4 @@ def show_report(report: AuditReport, directory: Path) -> None:
 
 def register(app: typer.Typer) -> None:
     for command in (frame, instruct, audit, run, demo):
-        app.command()(command)
+        app.command()(guard(command))

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
+from alignment_studio.cli.guard import guard
 from alignment_studio.framers.parse import read_document
 from alignment_studio.types import PolicyDocument, Section
 from alignment_studio.workspace import ArtifactStore, load_config
@@ -73,6 +74,5 @@ def lineage(directory: Path, artifact: Annotated[str | None, typer.Argument()] =
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(init)
-    app.command()(parse)
-    app.command()(lineage)
+    for command in (init, parse, lineage):
+        app.command()(guard(command))

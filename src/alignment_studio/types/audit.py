@@ -46,6 +46,7 @@ class ItemResult(BaseModel):
     example_id: str
     policy_ids: list[str]
     kind: str
+    source: str = ""  # seed (expert-written reference) | structure | teacher
     expected: str
     output: str
     correct: bool | None = None

@@ -1,0 +1,31 @@
+"""How every command ends: a StudioError is one line on stderr and exit code 2; Ctrl-C is one
+line and exit code 130, with every finished artifact kept."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+
+from alignment_studio.errors import StudioError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def guard(command: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except StudioError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted: finished artifacts are kept; run the command again to "
+                       "continue", err=True)
+            raise typer.Exit(130) from None
+
+    return run
