@@ -53,5 +53,5 @@ def test_sigint_during_frame_then_rerun_continues(tmp_path: Path, example_policy
     assert f"resuming, {len(first_lines)} of 16 calls already done" in rerun.stderr
     assert set(artifacts) < {p.name for p in (ws / ".studio" / "artifacts").iterdir()}
     dataset = next((ws / ".studio" / "artifacts").glob("dataset-*/dataset.jsonl"))
-    assert '"source": "teacher"' in dataset.read_text()
+    assert '"source":"teacher"' in dataset.read_text()
     assert not journal.exists()  # the work folder is cleared once the artifact is committed
