@@ -49,6 +49,7 @@ class Studio:
         self.root = root.resolve()
         self.config: StudioConfig = load_config(self.root)
         self.store = ArtifactStore(self.root)
+        self._done: dict[str, Artifact] = {}  # stages already run by this Studio object
 
     def path(self, name: str) -> Path:
         candidate = Path(name).expanduser()
@@ -90,6 +91,11 @@ class Studio:
 
     # -- frame ---------------------------------------------------------------------------
     def frame(self) -> Artifact:
+        if "dataset" not in self._done:
+            self._done["dataset"] = self._frame()
+        return self._done["dataset"]
+
+    def _frame(self) -> Artifact:
         docs = self.parse()
         seed_inputs = [self._file_input(self.path(s), "seed file") for s in self.config.seeds]
         prompts_dir = self.root / "prompts"
@@ -121,6 +127,11 @@ class Studio:
 
     # -- instruct ------------------------------------------------------------------------
     def instruct(self) -> Artifact:
+        if "model" not in self._done:
+            self._done["model"] = self._instruct()
+        return self._done["model"]
+
+    def _instruct(self) -> Artifact:
         from alignment_studio.instructors.sft import train_sft
 
         dataset = self.frame()
