@@ -8,6 +8,7 @@ calls from their journal, training from its last checkpoint).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -148,11 +149,9 @@ class Studio:
                            self.config.train.max_train_examples, self.config.train.seed)
         console.print(f"instruct: LoRA SFT of {student.model} on {len(rows)} examples")
         with self.store.build("model", key) as tmp:
-            result = train_sft(rows, student.model, self.config.train,
-                               self.store.work_dir("model", key), tmp, self.config.cache_dir)
+            train_sft(rows, student.model, self.config.train, self.store.work_dir("model", key),
+                      tmp, self.config.cache_dir)
             (tmp / "model_ref.json").write_text(json.dumps({"base": student.model}), "utf-8")
-            console.print(f"instruct: {result.steps} steps, loss {result.losses[0]:.3f} → "
-                          f"{result.losses[-1]:.3f}, {result.runtime_s:.0f} s")
             return self.store.commit(tmp, "model", key, [dataset.id], config)
 
     def model_ref(self, artifact: Artifact) -> ModelRef:
@@ -183,7 +182,7 @@ class Studio:
             with Progress(console=console, transient=True) as bar:
                 task = bar.add_task(f"audit: {name} model answers", total=len(items))
                 results[name] = evaluate(backend, items, self.config.audit,
-                                         lambda n, t=task: bar.advance(t, n))
+                                         functools.partial(bar.advance, task))
             backend.close()
         docs = self.documents([self.store.get(i) for i in dataset_artifact.inputs
                                if not i.startswith("file:")])

@@ -91,7 +91,8 @@ def train_sft(rows: list[dict[str, Any]], base_model: str, settings: TrainSettin
     resume = latest_checkpoint(work_dir)
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
-    trainer.model.save_pretrained(out_dir / ADAPTER_DIR)
+    peft_model: Any = trainer.model
+    peft_model.save_pretrained(out_dir / ADAPTER_DIR)
     result = TrainResult(
         steps=trainer.state.global_step, examples=len(rows), epochs=float(trainer.state.epoch or 0),
         losses=[float(h["loss"]) for h in trainer.state.log_history if "loss" in h],
