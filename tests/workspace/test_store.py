@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from alignment_studio.errors import StudioError
 from alignment_studio.workspace.store import ArtifactStore, stage_key
 
 
@@ -25,6 +26,8 @@ def test_catalog_records_kind_hash_inputs_config_time(tmp_path: Path) -> None:
     assert doc.id in rows[1][2] and '"x": 1' in rows[1][3]
     assert (store.path_of(data) / "out.txt").read_text() == "data"
     assert [a.id for a in store.lineage(data.id)] == [doc.id, data.id]
+    with pytest.raises(StudioError, match="no artifact named 'nope'"):
+        store.lineage("nope")
 
 
 def test_same_key_is_found_changed_config_is_not(tmp_path: Path) -> None:

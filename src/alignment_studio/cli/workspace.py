@@ -63,12 +63,15 @@ def lineage(directory: Path, artifact: Annotated[str | None, typer.Argument()] =
     store = ArtifactStore(directory)
     rows = store.lineage(artifact) if artifact else store.all()
     table = Table(title=f"lineage of {artifact}" if artifact else "artifacts")
-    for column in ("artifact", "kind", "sha256", "inputs", "created"):
-        table.add_column(column)
+    table.add_column("artifact", no_wrap=True)
+    table.add_column("kind")
+    table.add_column("sha256", no_wrap=True)
+    table.add_column("inputs", overflow="fold")
+    table.add_column("created")
     import datetime as dt
 
     for a in rows:
-        created = dt.datetime.fromtimestamp(a.created_at).strftime("%Y-%m-%d %H:%M:%S")
+        created = dt.datetime.fromtimestamp(a.created_at).strftime("%m-%d %H:%M")
         table.add_row(a.id, a.kind, a.sha256[:12], "\n".join(a.inputs), created)
     console.print(table)
 

@@ -169,7 +169,7 @@ class ArtifactStore:
         seen: dict[str, Artifact] = {}
 
         def visit(aid: str) -> None:
-            if aid in seen or not _is_artifact_id(aid):
+            if aid in seen or aid.startswith("file:"):
                 return
             artifact = self.get(aid)
             for parent in artifact.inputs:
@@ -178,10 +178,6 @@ class ArtifactStore:
 
         visit(artifact_id)
         return list(seen.values())
-
-
-def _is_artifact_id(name: str) -> bool:
-    return "-" in name and not name.startswith("file:")
 
 
 def _row_to_artifact(row: tuple[Any, ...]) -> Artifact:
