@@ -56,6 +56,14 @@ class Studio:
         candidate = Path(name).expanduser()
         return candidate if candidate.is_absolute() else self.root / candidate
 
+    def model_name(self, model: str) -> str:
+        """'embedded' as is; a relative model folder is relative to the workspace."""
+        return model if model == "embedded" else str(self.path(model))
+
+    @property
+    def cache_dir(self) -> str | None:
+        return str(self.path(self.config.cache_dir)) if self.config.cache_dir else None
+
     def _cached(self, kind: str, inputs: list[str],
                 config: dict[str, Any]) -> tuple[str, Artifact | None]:
         key = stage_key(kind, inputs, config)
@@ -68,7 +76,15 @@ class Studio:
     def parse(self) -> list[Artifact]:
         if not self.config.policies:
             raise StudioError("no policy files listed under 'policies'", self.root / "studio.yaml")
-        return [self._parse_one(self.path(p)) for p in self.config.policies]
+        artifacts = [self._parse_one(self.path(p)) for p in self.config.policies]
+        seen: dict[str, str] = {}
+        for name, doc in zip(self.config.policies, self.documents(artifacts), strict=True):
+            if doc.id in seen:
+                raise StudioError(f"policies {seen[doc.id]!r} and {name!r} share the document ID "
+                                  f"{doc.id!r} (from the file name); rename one",
+                                  self.root / "studio.yaml")
+            seen[doc.id] = name
+        return artifacts
 
     def _parse_one(self, source: Path) -> Artifact:
         document = read_document(source)
@@ -100,8 +116,10 @@ class Studio:
         docs = self.parse()
         seed_inputs = [self._file_input(self.path(s), "seed file") for s in self.config.seeds]
         prompts_dir = self.root / "prompts"
+        teacher = self.config.teacher
         config = {"frame": self.config.frame.model_dump(),
-                  "teacher": self.config.teacher.model_dump(),
+                  "teacher": teacher.model_dump(include={"backend", "model", "base_url"})
+                  if self.config.frame.teacher_policies else None,
                   "organization": self.config.organization, "version": GENERATOR_VERSION,
                   "prompts": sha256_tree(prompts_dir) if prompts_dir.is_dir() else None}
         inputs = [a.id for a in docs] + seed_inputs
@@ -110,15 +128,19 @@ class Studio:
             return found
         documents = self.documents(docs)
         seeds = [load_seeds(self.path(s), documents) for s in self.config.seeds]
-        teacher = None
+        backend = None
         if self.config.frame.teacher_policies > 0:
-            teacher = get_backend(self.config.teacher, cache_dir=self.config.cache_dir)
-        bundle = frame_dataset(documents, seeds, teacher, self.config.frame,
-                               self.config.organization, Prompts(prompts_dir),
-                               self.store.work_dir("dataset", key) / "teacher.jsonl",
-                               f"{self.config.teacher.backend}:{self.config.teacher.model}")
-        if teacher is not None:
-            teacher.close()
+            spec = teacher.model_copy(update={"model": self.model_name(teacher.model)}
+                                      ) if teacher.backend == "hf" else teacher
+            backend = get_backend(spec, cache_dir=self.cache_dir)
+        try:
+            bundle = frame_dataset(documents, seeds, backend, self.config.frame,
+                                   self.config.organization, Prompts(prompts_dir),
+                                   self.store.work_dir("dataset", key) / "teacher.jsonl",
+                                   f"{self.config.teacher.backend}:{self.config.teacher.model}")
+        finally:
+            if backend is not None:
+                backend.close()
         with self.store.build("dataset", key) as tmp:
             bundle.write_jsonl(tmp / "dataset.jsonl")
             return self.store.commit(tmp, "dataset", key, inputs, config)
@@ -140,8 +162,9 @@ class Studio:
         if student.backend != "hf":
             raise StudioError(f"training needs a local model (student.backend: hf), not "
                               f"{student.backend!r}", self.root / "studio.yaml")
-        config = {"train": self.config.train.model_dump(), "student": student.model,
-                  "version": TRAINER_VERSION}
+        config = {"train": self.config.train.model_dump(exclude={"save_steps",
+                                                                 "gradient_checkpointing"}),
+                  "student": student.model, "version": TRAINER_VERSION}
         key, found = self._cached("model", [dataset.id], config)
         if found:
             return found
@@ -149,9 +172,10 @@ class Studio:
                            self.config.train.max_train_examples, self.config.train.seed)
         console.print(f"instruct: LoRA SFT of {student.model} on {len(rows)} examples")
         with self.store.build("model", key) as tmp:
-            train_sft(rows, student.model, self.config.train, self.store.work_dir("model", key),
-                      tmp, self.config.cache_dir)
-            (tmp / "model_ref.json").write_text(json.dumps({"base": student.model}), "utf-8")
+            train_sft(rows, self.model_name(student.model), self.config.train,
+                      self.store.work_dir("model", key), tmp, self.cache_dir)
+            (tmp / "model_ref.json").write_text(
+                json.dumps({"base": self.model_name(student.model)}), "utf-8")
             return self.store.commit(tmp, "model", key, [dataset.id], config)
 
     def model_ref(self, artifact: Artifact) -> ModelRef:
@@ -178,12 +202,15 @@ class Studio:
         base_ref = aligned_ref.model_copy(update={"adapters": [], "revision": None})
         results = {}
         for name, ref in (("base", base_ref), ("aligned", aligned_ref)):
-            backend = get_backend(self.config.student, ref.adapters, self.config.cache_dir)
-            with Progress(console=console, transient=True) as bar:
-                task = bar.add_task(f"audit: {name} model answers", total=len(items))
-                results[name] = evaluate(backend, items, self.config.audit,
-                                         functools.partial(bar.advance, task))
-            backend.close()
+            spec = self.config.student.model_copy(update={"model": ref.base})
+            backend = get_backend(spec, ref.adapters, self.cache_dir)
+            try:
+                with Progress(console=console, transient=True) as bar:
+                    task = bar.add_task(f"audit: {name} model answers", total=len(items))
+                    results[name] = evaluate(backend, items, self.config.audit,
+                                             functools.partial(bar.advance, task))
+            finally:
+                backend.close()
         docs = self.documents([self.store.get(i) for i in dataset_artifact.inputs
                                if not i.startswith("file:")])
         policies = {p.id: p for d in docs for p in d.policies()}

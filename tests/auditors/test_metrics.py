@@ -15,6 +15,8 @@ from alignment_studio.types import ItemResult, Label, Modality, Policy
     ("I need more information about the gift's value.", Label.needs_info),
     ("The situation does not comply, it is compliant otherwise", Label.violating),
     ("Paris is the capital of France.", None),
+    ("That is not permitted here.", Label.violating),
+    ("Not acceptable: cash is forbidden.", Label.violating),
 ])
 def test_parse_label(text: str, label: Label | None) -> None:
     assert parse_label(text) == label

@@ -121,3 +121,17 @@ def test_missing_model_is_one_line(workspace: Path, tmp_path: Path) -> None:
 
 def test_demo_refuses_a_non_demo_workspace(workspace: Path) -> None:
     one_line_error(cli("demo", "--dir", workspace), "not a demo")
+
+
+def test_two_policies_with_the_same_document_id(workspace: Path, tmp_path: Path,
+                                                example_policy: Path) -> None:
+    (tmp_path / "other").mkdir()
+    shutil.copy(example_policy, tmp_path / "other" / "guidelines.md")
+    config = workspace / "studio.yaml"
+    config.write_text(config.read_text().replace(
+        "policies: [", f"policies: [{tmp_path}/other/guidelines.md, "))
+    one_line_error(cli("frame", workspace), "share the document ID 'guidelines'")
+
+
+def test_parse_rejects_an_unknown_format(example_policy: Path) -> None:
+    one_line_error(cli("parse", example_policy, "--format", "jsn"), "--format must be")

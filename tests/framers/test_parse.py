@@ -125,3 +125,33 @@ def test_unsupported_format(tmp_path: Path) -> None:
     path.write_bytes(b"%PDF-1.4")
     with pytest.raises(StudioError, match="unsupported policy format .pdf"):
         read_document(path)
+
+
+def blocks_of(markdown: str) -> list[tuple[str, str]]:
+    from alignment_studio.framers.parse.markdown import read_markdown
+
+    return [(b.type.value, b.text) for b in read_markdown(markdown).blocks]
+
+
+def test_markdown_edge_cases() -> None:
+    assert blocks_of("{% alert %}Never share keys.{% endalert %}\n\nYou must lock.\n") == [
+        ("callout", "Never share keys."), ("paragraph", "You must lock.")]
+    assert blocks_of("Title\n=====\n\nBody.\n\n---\n\nMore.\n") == [
+        ("heading", "Title"), ("paragraph", "Body."), ("paragraph", "More.")]
+    assert blocks_of("**Q:** Can I?\n**A:** No, never.\n") == [("qa", "No, never.")]
+    assert blocks_of("# C#\n\nx\n")[0] == ("heading", "C#")
+
+
+def test_text_numbered_list_is_not_a_heading(tmp_path: Path) -> None:
+    path = tmp_path / "rules.txt"
+    path.write_text("RULES\n\n1. Report incidents to security\n2. Lock your screen\n")
+    doc = read_document(path)
+    assert [p.text for p in doc.policies()] == ["Report incidents to security",
+                                                 "Lock your screen"]
+
+
+def test_means_inside_a_rule_is_not_a_definition() -> None:
+    assert classify_modality("Employees must not share data by any means.") == \
+        Modality.prohibition
+    assert classify_modality("By means of a form, you must report gifts.") == Modality.obligation
+    assert classify_modality("Confidential information refers to data.") == Modality.definition

@@ -44,14 +44,15 @@ def score_item(example: Example, output: str) -> ItemResult:
 def evaluate(backend: ModelBackend, examples: list[Example], settings: AuditSettings,
              progress: Callable[[int], None] | None = None) -> list[ItemResult]:
     """Greedy answers for every example, scored; scenario verdicts get a shorter budget."""
-    results: dict[str, ItemResult] = {}
+    results: dict[int, ItemResult] = {}  # by position: two items may share an ID
     for kind, budget in ((Kind.scenario, settings.classify_max_new_tokens),
                          (Kind.instruction, settings.answer_max_new_tokens)):
-        group = [e for e in examples if e.kind == kind]
+        group = [i for i, e in enumerate(examples) if e.kind == kind]
         if not group:
             continue
         outputs = asyncio.run(backend.generate_batch(
-            [e.messages for e in group], GenerationConfig(max_new_tokens=budget), progress))
-        for example, output in zip(group, outputs, strict=True):
-            results[example.id] = score_item(example, output.text)
-    return [results[e.id] for e in examples]
+            [examples[i].messages for i in group], GenerationConfig(max_new_tokens=budget),
+            progress))
+        for i, output in zip(group, outputs, strict=True):
+            results[i] = score_item(examples[i], output.text)
+    return [results[i] for i in range(len(examples))]

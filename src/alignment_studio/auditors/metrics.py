@@ -13,7 +13,8 @@ _LABEL_PATTERNS: list[tuple[Label, re.Pattern[str]]] = [
         r"insufficient information|cannot (be )?determine|can't (be )?determine|unclear", re.I)),
     (Label.violating, re.compile(
         r"non[- ]?compliant|not compliant|does not comply|doesn't comply|violat\w*|breach\w*|"
-        r"against the policy|not allowed|prohibited", re.I)),
+        r"against the policy|not allowed|not permitted|not acceptable|unacceptable|forbidden|"
+        r"prohibited", re.I)),
     (Label.compliant, re.compile(r"\bcompliant\b|\bcomplies\b|\bcomply\b|\ballowed\b|"
                                  r"\bpermitted\b|\bacceptable\b", re.I)),
 ]

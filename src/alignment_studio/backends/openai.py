@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -38,6 +39,11 @@ class OpenAIBackend(ModelBackend):
         self._semaphore: asyncio.Semaphore | None = None
         self._errors: tuple[type[Exception], ...] = (openai.APIError,)
 
+    def close(self) -> None:
+        """Close the connection pool (from sync code, outside any running event loop)."""
+        with contextlib.suppress(RuntimeError):  # inside a running loop: the caller closes it
+            asyncio.run(self.client.close())
+
     def _limit(self) -> asyncio.Semaphore:
         # A semaphore belongs to the event loop it is first used in; create it lazily.
         if self._semaphore is None:
@@ -56,6 +62,9 @@ class OpenAIBackend(ModelBackend):
                 response = await self.client.chat.completions.create(**kwargs)
             except self._errors as exc:
                 raise StudioError(f"openai backend at {self.client.base_url}: {exc}") from exc
+        if not response.choices:
+            raise StudioError(f"openai backend at {self.client.base_url}: a response with no "
+                              "choices")
         choice = response.choices[0]
         usage = response.usage
         return ModelOutput(text=choice.message.content or "",

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from alignment_studio.cli.guard import guard
+from alignment_studio.errors import StudioError
 from alignment_studio.framers.parse import read_document
 from alignment_studio.types import PolicyDocument, Section
 from alignment_studio.workspace import ArtifactStore, load_config
@@ -33,6 +34,8 @@ def init(directory: Path,
 def parse(file: Path,
           fmt: Annotated[str, typer.Option("--format", help="tree or json")] = "tree") -> None:
     """Print the section tree and individual policies of a policy file."""
+    if fmt not in ("tree", "json"):
+        raise StudioError(f"--format must be 'tree' or 'json', not {fmt!r}")
     document = read_document(file)
     if fmt == "json":
         typer.echo(document.model_dump_json(indent=2))

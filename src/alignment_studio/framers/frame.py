@@ -41,18 +41,22 @@ def select_policies(documents: list[PolicyDocument], limit: int | None) -> list[
     return policies[:limit] if limit else policies
 
 
-def seed_examples(seeds: list[ResolvedSeeds], keep: set[str],
-                  factory: ExampleFactory) -> list[Example]:
+def seed_examples(seeds: list[ResolvedSeeds], keep: set[str], factory: ExampleFactory,
+                  dropped: Counter[str]) -> list[Example]:
+    """Examples from seeds whose policy is selected; the others are counted as dropped."""
     examples: list[Example] = []
     for resolved in seeds:
         for iseed, policy in resolved.instruction:
             if policy.id not in keep:
+                dropped["seed: policy not selected (not enforceable or over max_policies)"] += 1
                 continue
             prov = Provenance(source="seed", seed_id=iseed.id, task=iseed.task)
             examples.append(factory.qa(policy, iseed.question or "", iseed.answer, prov)
                             if iseed.task == "qa" else factory.summary(policy, iseed.answer, prov))
         for sseed, policy in resolved.scenario:
-            if policy.id in keep:
+            if policy.id not in keep:
+                dropped["seed: policy not selected (not enforceable or over max_policies)"] += 1
+            else:
                 prov = Provenance(source="seed", seed_id=sseed.id, task=sseed.label.value)
                 examples.append(factory.scenario(policy, sseed.situation, sseed.label,
                                                  sseed.rationale, prov))
@@ -100,11 +104,11 @@ def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
     policies = select_policies(documents, settings.max_policies)
     by_id = {p.id: p for p in policies}
     titles = {s.id: s.title for d in documents for s in d.all_sections()}
-    examples = seed_examples(seeds, set(by_id), factory)
+    dropped: Counter[str] = Counter()
+    examples = seed_examples(seeds, set(by_id), factory, dropped)
     if settings.structure_items:
         for policy in policies:
             examples.extend(structure_examples(policy, titles[policy.section_id], factory))
-    dropped: Counter[str] = Counter()
     requests = teacher_requests(policies, settings.teacher_policies if teacher else 0, prompts,
                                 organization)
     if requests and teacher is not None:

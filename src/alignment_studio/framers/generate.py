@@ -136,7 +136,11 @@ class TeacherJournal:
         self.path = path
         self.done: dict[str, str] = {}
         if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
+            text = path.read_text(encoding="utf-8")
+            if text and not text.endswith("\n"):  # a line cut short by a crash: end it
+                with path.open("a", encoding="utf-8") as handle:
+                    handle.write("\n")
+            for line in text.splitlines():
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError:
@@ -144,6 +148,8 @@ class TeacherJournal:
                 self.done[row["key"]] = row["text"]
 
     def record(self, key: str, text: str) -> None:
+        if not text.strip():
+            return  # an empty answer is asked again on the next run, not kept
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps({"key": key, "text": text}) + "\n")
             handle.flush()

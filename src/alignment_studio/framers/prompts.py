@@ -7,7 +7,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, UndefinedError
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from alignment_studio.errors import StudioError
 
@@ -32,5 +32,7 @@ class Prompts:
         env = _environment(str(self.override) if self.override else None)
         try:
             return env.get_template(f"{template}.j2").render(**values).strip()
-        except UndefinedError as exc:
-            raise StudioError(f"prompt template {template}.j2: {exc.message}") from exc
+        except TemplateError as exc:
+            where = self.override / f"{template}.j2" if self.override else f"{template}.j2"
+            raise StudioError(f"prompt template: {exc.message}", where,
+                              getattr(exc, "lineno", None)) from exc

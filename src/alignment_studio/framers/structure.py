@@ -19,14 +19,15 @@ _DEFINED_TERM = re.compile(r"[\"“]([^\"”]{2,60})[\"”]\s+(?:means|refers to
 
 # Order matters: the first modality whose pattern matches wins.
 _MODALITY_PATTERNS: list[tuple[Modality, re.Pattern[str]]] = [
-    (Modality.definition, re.compile(
-        r"\b(means|refers to|is defined as|are defined as)\b")),
+    (Modality.definition, re.compile(  # a short (quoted) term at the start, or a quoted term
+        r"^(the )?[\"“']?[\w'-]+(\s+[\w'-]+){0,4}[\"”']?\s+(means(?! of)|refers to|is defined as|"
+        r"are defined as)\b|[\"“][^\"”]{2,60}[\"”]\s+(means|refers to|is defined as)\b", re.I)),
     (Modality.prohibition, re.compile(
-        r"\b(must not|must never|may not|shall not|cannot|can ?not|can't|never|do not|don't|"
+        r"\b(must not|must never|may not|shall not|can ?not|can't|never|do not|don't|"
         r"are not (allowed|permitted)|is not (allowed|permitted)|not be (used|shared|disclosed)|"
         r"(is|are) (strictly )?(prohibited|forbidden)|prohibits?|no one may)\b", re.I)),
     (Modality.obligation, re.compile(
-        r"\b(must|shall|(is|are) required to|required|have to|has to|need to|needs to|"
+        r"\b(must|shall|required|have to|has to|need to|needs to|"
         r"will need to|(is|are) expected to|(is|are) responsible for|always)\b", re.I)),
     (Modality.recommendation, re.compile(
         r"\b(should|encourage[sd]?|recommend(s|ed)?|best practice|consider|avoid)\b", re.I)),

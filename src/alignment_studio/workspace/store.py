@@ -25,16 +25,17 @@ from alignment_studio.errors import StudioError
 STORE_DIR = ".studio"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS artifacts (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
     kind TEXT NOT NULL,
     key TEXT NOT NULL,
     sha256 TEXT NOT NULL,
     path TEXT NOT NULL,
     inputs TEXT NOT NULL,
     config TEXT NOT NULL,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    PRIMARY KEY (kind, key)
 );
-CREATE INDEX IF NOT EXISTS artifacts_key ON artifacts(kind, key);
+CREATE INDEX IF NOT EXISTS artifacts_id ON artifacts(id);
 """
 
 

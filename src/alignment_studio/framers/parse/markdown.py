@@ -9,14 +9,18 @@ import yaml
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument, clean_inline
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
 _QUESTION = re.compile(r"^\*{0,2}Q[:.]\*{0,2}\s*(.*)$")
 _ANSWER = re.compile(r"^\*{0,2}A[:.]\*{0,2}\s*(.*)$")
 _CALLOUT_LABEL = re.compile(r"^\*\*([^*]{1,30}?):?\*\*:?\s*")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_ALERT_OPEN = re.compile(r"^\s*\{%-?\s*(alert|callout|note|warning)\b.*%\}\s*$")
-_ALERT_CLOSE = re.compile(r"^\s*\{%-?\s*end(alert|callout|note|warning)\b.*%\}\s*$")
+_ALERT_OPEN = re.compile(r"^\s*\{%-?\s*(alert|callout|note|warning)\b[^%]*%\}\s*$")
+_ALERT_CLOSE = re.compile(r"^\s*\{%-?\s*end(alert|callout|note|warning)\b[^%]*%\}\s*$")
+_ALERT_INLINE = re.compile(r"^\s*\{%-?\s*(alert|callout|note|warning)\b[^%]*%\}(.*)"
+                           r"\{%-?\s*end\1\b[^%]*%\}\s*$")
+_THEMATIC = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 
@@ -66,11 +70,26 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
             flush(i)
             in_alert = bool(_ALERT_OPEN.match(line))
             continue
+        inline_alert = _ALERT_INLINE.match(line)
+        if inline_alert:
+            flush(i)
+            buf, buf_type, start = [inline_alert.group(2).strip()], BlockType.callout, i
+            flush(i + 1)
+            continue
         heading = _HEADING.match(line)
         item = _ITEM.match(line)
         stripped = line.strip()
-        if not stripped or (stripped.startswith("|") and _TABLE_RULE.match(stripped)):
+        if _SETEXT.match(line) and len(buf) == 1 and buf_type == BlockType.paragraph:
+            text, level = clean_inline(buf[0]), 1 if stripped.startswith("=") else 2
+            buf = []
+            blocks.append(Block(type=BlockType.heading, text=text, level=level,
+                                start_line=start + offset + 1, end_line=i + offset + 1))
+        elif not stripped or _THEMATIC.match(line) or (
+                stripped.startswith("|") and _TABLE_RULE.match(stripped)):
             flush(i)
+        elif buf and _ANSWER.match(stripped) and _QUESTION.match(buf[0]):
+            flush(i)  # "A:" right under "Q:" starts the answer paragraph
+            buf, start = [stripped], i
         elif heading:
             flush(i)
             text = clean_inline(heading.group(2))

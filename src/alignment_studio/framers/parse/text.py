@@ -53,10 +53,10 @@ def _heading_level(lines: list[str], i: int) -> int:
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
     if not line or not prev_blank or len(line) > 90:
         return 0
-    if _UNDERLINE.match(nxt) and nxt:
+    if _UNDERLINE.match(nxt):
         return 1 if nxt.startswith("=") else 2
     numbered = _NUMBERED.match(line)
-    if numbered and not nxt.startswith(("-", "*", "•")) and not line.endswith((".", ":")):
+    if numbered and not _BULLET.match(nxt) and not line.endswith((".", ":")):
         return numbered.group(1).count(".") + 2
     letters = [c for c in line if c.isalpha()]
     if len(letters) >= 3 and line.upper() == line and not line.endswith((".", ":")):
