@@ -269,3 +269,26 @@ async def test_models_endpoint_is_served(srv: Server, make_backend: Any) -> None
     backend: OpenAIBackend = make_backend()
     ids = [m.id async for m in backend.client.models.list()]
     assert "test-model" in ids
+
+
+def test_frame_with_an_openai_compatible_teacher(srv: Server, tmp_path: Any,
+                                                 example_policy: Any) -> None:
+    """The whole frame stage with the teacher behind the server: prompts go out, items come back
+    with their provenance, and outputs that fail the filters are dropped with a reason."""
+    from alignment_studio.pipeline import Studio
+    from alignment_studio.workspace.config import StudioConfig
+    from alignment_studio.workspace.init import init_workspace
+
+    config = StudioConfig(organization="Meridian Harbor Technologies")
+    config.teacher = BackendSpec(backend="openai", model="test-model", base_url=srv.base_url)
+    config.frame.teacher_policies = 3
+    init_workspace(tmp_path / "ws", [example_policy], [], config)
+    studio = Studio(tmp_path / "ws")
+    bundle = studio.bundle(studio.frame())
+    assert len(srv.rec.requests) == 6 and srv.rec.calls["test-model"] == 6
+    assert all("Meridian Harbor Technologies" in r["messages"][-1]["content"]
+               for r in srv.rec.requests)
+    teacher = [e for e in bundle.examples if e.provenance.source == "teacher"]
+    assert len(teacher) == 3 and {e.provenance.generator for e in teacher} == {
+        "openai:test-model"}
+    assert bundle.manifest.dropped == {"teacher question: no question in output": 3}
