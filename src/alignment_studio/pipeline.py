@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import random
 import shutil
 from pathlib import Path
@@ -253,4 +252,4 @@ def peak_rss_mb() -> float:
 
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) / 1024 if os.name == "posix" else 0.0
+    return max(own, kids) / 1024  # ru_maxrss is in KiB on Linux

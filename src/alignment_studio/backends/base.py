@@ -59,6 +59,3 @@ class ModelBackend(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release resources (models, connections)."""
 
-
-def as_messages(raw: Sequence[Message | dict[str, str]]) -> list[Message]:
-    return [m if isinstance(m, Message) else Message(**m) for m in raw]

@@ -86,7 +86,7 @@ def _resolve_at(seed: _SeedBase, documents: list[PolicyDocument], path: Path, te
                 keys: list[str | int]) -> Policy:
     """resolve_policy, with the seed's line looked up only when it fails (YAML is re-read)."""
     try:
-        return resolve_policy(seed, documents, path, None)
+        return resolve_policy(seed, documents)
     except StudioError as exc:
         raise StudioError(exc.problem, path, line_of(text, keys)) from exc
 
@@ -101,25 +101,24 @@ def _check_unique_ids(seeds: SeedFile, path: Path, text: str) -> None:
             seen.add(seed.id)
 
 
-def resolve_policy(seed: _SeedBase, documents: list[PolicyDocument], path: Path,
-                   line: int | None) -> Policy:
-    """The one policy a seed names; none or several is an error at the seed's line."""
+def resolve_policy(seed: _SeedBase, documents: list[PolicyDocument]) -> Policy:
+    """The one policy a seed names; none or several is an error (the caller adds file:line)."""
     policies = [p for d in documents for p in d.policies()]
     if seed.policy:
         match = [p for p in policies if p.id == seed.policy]
         if not match:
-            raise StudioError(f"seed {seed.id!r}: no policy with ID {seed.policy!r}", path, line)
+            raise StudioError(f"seed {seed.id!r}: no policy with ID {seed.policy!r}")
         return match[0]
     if seed.section:
         sections = _find_sections(seed.section, documents)
         if not sections:
-            raise StudioError(f"seed {seed.id!r}: no section {seed.section!r}", path, line)
+            raise StudioError(f"seed {seed.id!r}: no section {seed.section!r}")
         policies = [p for s in sections for sub in s.walk() for p in sub.policies]
     quote = normalise(seed.quote or "")
     match = [p for p in policies if quote in normalise(p.text)]
     if len(match) != 1:
         problem = "matches no policy" if not match else f"matches {len(match)} policies"
-        raise StudioError(f"seed {seed.id!r}: quote {seed.quote!r} {problem}", path, line)
+        raise StudioError(f"seed {seed.id!r}: quote {seed.quote!r} {problem}")
     return match[0]
 
 
