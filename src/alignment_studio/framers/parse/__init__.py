@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alignment_studio.errors import StudioError
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
+from alignment_studio.framers.parse.html import read_html
 from alignment_studio.framers.parse.markdown import read_markdown
 from alignment_studio.framers.parse.text import read_text
 from alignment_studio.framers.structure import build_document, slugify
@@ -15,6 +16,7 @@ from alignment_studio.workspace.store import sha256_bytes
 
 READERS: dict[str, Callable[[str], RawDocument]] = {
     ".md": read_markdown, ".markdown": read_markdown, ".txt": read_text, ".text": read_text,
+    ".html": read_html, ".htm": read_html,
 }
 
 
@@ -37,7 +39,7 @@ def decode_policy_file(path: Path) -> tuple[str, bytes]:
 
 
 def read_document(path: Path, doc_id: str | None = None) -> PolicyDocument:
-    """Parse a policy file (Markdown or plain text) into sections and individual policies."""
+    """Parse a policy file (Markdown, HTML or plain text) into sections and individual policies."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         supported = ", ".join(sorted(READERS))

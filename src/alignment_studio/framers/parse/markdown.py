@@ -30,7 +30,7 @@ def read_markdown(text: str) -> RawDocument:
     title, offset, body = _front_matter(text)
     body = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     blocks = _blocks(body.split("\n"), offset)
-    return RawDocument(title=title, blocks=_pair_questions(blocks))
+    return RawDocument(title=title, blocks=pair_questions(blocks))
 
 
 def _front_matter(text: str) -> tuple[str | None, int, str]:
@@ -124,7 +124,7 @@ def _make_block(kind: BlockType, text: str, raw: list[str], start: int, end: int
     return Block(type=kind, text=text, start_line=start, end_line=end)
 
 
-def _pair_questions(blocks: list[Block]) -> list[Block]:
+def pair_questions(blocks: list[Block]) -> list[Block]:
     """Join a 'Q:' paragraph and the 'A:' paragraph after it into one Q&A block."""
     out: list[Block] = []
     i = 0

@@ -1,0 +1,61 @@
+"""HTML ingestion: the same document as Markdown and as HTML gives the same tree and IDs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from markdown_it import MarkdownIt  # ships with rich
+
+from alignment_studio.framers.parse import read_document
+from alignment_studio.types import Form, PolicyDocument
+
+
+def to_html(markdown: str, title: str = "") -> str:
+    markdown = re.sub(r"\A---\n.*?\n---\n", "", markdown, flags=re.S)
+    body = MarkdownIt().render(markdown)
+    head = f"<head><title>{title}</title><style>p {{color: red}}</style></head>" if title else ""
+    return f"<!doctype html><html>{head}<body><nav>Home | About</nav>{body}" \
+           f"<script>var x = 'not policy';</script></body></html>"
+
+
+def tree(doc: PolicyDocument) -> list[tuple[str, str, int]]:
+    return [(s.id, s.title, s.level) for s in doc.all_sections()]
+
+
+def test_example_as_html_gives_the_same_tree_ids_and_forms(example_policy: Path,
+                                                           tmp_path: Path) -> None:
+    html = tmp_path / "guidelines.html"
+    html.write_text(to_html(example_policy.read_text()))
+    md_doc, html_doc = read_document(example_policy), read_document(html)
+    assert tree(html_doc) == tree(md_doc)
+    assert [(p.id, p.form, p.modality, p.question) for p in html_doc.policies()] == [
+        (p.id, p.form, p.modality, p.question) for p in md_doc.policies()]
+    assert html_doc.title == md_doc.title
+    assert {p.form for p in html_doc.policies()} == set(Form)
+
+
+def test_18f_documents_as_html_keep_their_section_trees(policies_18f: list[Path],
+                                                        tmp_path: Path) -> None:
+    for path in policies_18f:
+        html = tmp_path / f"{path.stem}.html"
+        html.write_text(to_html(path.read_text(), title="Handbook"))
+        md_tree = [t[1:] for t in tree(read_document(path)) if t[1] != "Preamble"]
+        html_tree = [t[1:] for t in tree(read_document(html)) if t[1] != "Preamble"]
+        assert html_tree == md_tree, path.name
+
+
+def test_scripts_navigation_and_labels(tmp_path: Path) -> None:
+    path = tmp_path / "p.htm"
+    path.write_text("<html><head><title>Travel</title></head><body><nav>Menu</nav>"
+                    "<h2>Booking</h2><p>You must book through the portal.</p>"
+                    "<ul><li>Never book first class.<ul><li>Not even on long flights.</li>"
+                    "</ul></li></ul><blockquote><p><strong>Important:</strong> Keep receipts."
+                    "</p></blockquote><script>alert('x')</script></body></html>")
+    doc = read_document(path)
+    assert doc.title == "Travel"
+    texts = [(p.form, p.text) for p in doc.policies()]
+    assert texts == [(Form.prose, "You must book through the portal."),
+                     (Form.list_item, "Never book first class."),
+                     (Form.list_item, "Not even on long flights."),
+                     (Form.callout, "Keep receipts.")]
