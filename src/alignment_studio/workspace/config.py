@@ -95,8 +95,8 @@ class StudioConfig(_Strict):
     organization: str = Field(
         "the company", description="whose policies these are; used in prompts")
     policies: list[str] = Field(
-        default_factory=list, description="policy files (.md, .markdown, .html, .htm, .txt), "
-        "relative to the workspace or absolute")
+        default_factory=list, description="policy files (.md, .markdown, .html, .htm, .docx, "
+        ".txt), relative to the workspace or absolute")
     seeds: list[str] = Field(
         default_factory=list, description="expert seed files (YAML), see the seed format")
     student: BackendSpec = Field(

@@ -8,7 +8,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from alignment_studio.errors import StudioError
-from alignment_studio.framers.parse import decode_policy_file
+from alignment_studio.framers.parse import check_policy_file
 from alignment_studio.workspace.config import CONFIG_NAME, StudioConfig, render_config
 from alignment_studio.workspace.store import ArtifactStore
 
@@ -37,7 +37,7 @@ def init_workspace(root: Path, policies: list[Path], seeds: list[Path],
         raise StudioError("a workspace already exists here; edit studio.yaml instead",
                           root / CONFIG_NAME)
     for policy in policies:
-        decode_policy_file(policy)  # fail early, before anything is written
+        check_policy_file(policy)  # fail early, before anything is written
     for seed in seeds:
         if not seed.is_file():
             raise StudioError("seed file not found", seed)

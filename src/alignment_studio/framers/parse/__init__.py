@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alignment_studio.errors import StudioError
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
+from alignment_studio.framers.parse.docx import read_docx
 from alignment_studio.framers.parse.html import read_html
 from alignment_studio.framers.parse.markdown import read_markdown
 from alignment_studio.framers.parse.text import read_text
@@ -18,10 +19,11 @@ READERS: dict[str, Callable[[str], RawDocument]] = {
     ".md": read_markdown, ".markdown": read_markdown, ".txt": read_text, ".text": read_text,
     ".html": read_html, ".htm": read_html,
 }
+BINARY_READERS: dict[str, Callable[[Path], RawDocument]] = {".docx": read_docx}
 
 
-def decode_policy_file(path: Path) -> tuple[str, bytes]:
-    """Text and raw bytes of a policy file; missing, empty, binary or undecodable files fail."""
+def _read_bytes(path: Path) -> bytes:
+    """Raw bytes of a policy file; a missing, non-regular or empty file fails."""
     if not path.exists():
         raise StudioError("policy file not found", path)
     if not path.is_file():
@@ -29,6 +31,20 @@ def decode_policy_file(path: Path) -> tuple[str, bytes]:
     data = path.read_bytes()
     if not data.strip():
         raise StudioError("policy file is empty", path)
+    return data
+
+
+def check_policy_file(path: Path) -> None:
+    """Fail early on a policy file that cannot be read, without parsing it."""
+    if path.suffix.lower() in BINARY_READERS:
+        _read_bytes(path)
+    else:
+        decode_policy_file(path)
+
+
+def decode_policy_file(path: Path) -> tuple[str, bytes]:
+    """Text and raw bytes of a text policy file; binary or undecodable files fail too."""
+    data = _read_bytes(path)
     if b"\x00" in data[:8192]:
         raise StudioError("looks like a binary file, not a text policy document", path)
     try:
@@ -41,12 +57,16 @@ def decode_policy_file(path: Path) -> tuple[str, bytes]:
 def read_document(path: Path, doc_id: str | None = None) -> PolicyDocument:
     """Parse a policy file (Markdown, HTML or plain text) into sections and individual policies."""
     reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        supported = ", ".join(sorted(READERS))
+    if reader is None and path.suffix.lower() not in BINARY_READERS:
+        supported = ", ".join(sorted([*READERS, *BINARY_READERS]))
         raise StudioError(f"unsupported policy format {path.suffix or '(none)'}; "
                           f"supported: {supported}", path)
-    text, data = decode_policy_file(path)
-    raw = reader(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if reader is None:
+        data = _read_bytes(path)
+        raw = BINARY_READERS[path.suffix.lower()](path)
+    else:
+        text, data = decode_policy_file(path)
+        raw = reader(text.replace("\r\n", "\n").replace("\r", "\n"))
     document = build_document(raw, doc_id or slugify(path.stem), str(path), sha256_bytes(data),
                               fallback_title=path.stem.replace("-", " ").title())
     if not document.policies():
@@ -54,4 +74,5 @@ def read_document(path: Path, doc_id: str | None = None) -> PolicyDocument:
     return document
 
 
-__all__ = ["READERS", "Block", "BlockType", "RawDocument", "decode_policy_file", "read_document"]
+__all__ = ["BINARY_READERS", "READERS", "Block", "BlockType", "RawDocument", "check_policy_file",
+           "decode_policy_file", "read_document"]
