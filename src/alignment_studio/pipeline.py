@@ -12,6 +12,7 @@ import functools
 import json
 import random
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,12 @@ class Studio:
     def cache_dir(self) -> str | None:
         return str(self.path(self.config.cache_dir)) if self.config.cache_dir else None
 
+    def _once(self, kind: str, build: Callable[[], Artifact]) -> Artifact:
+        """Run a stage at most once per Studio object (later stages ask for earlier ones)."""
+        if kind not in self._done:
+            self._done[kind] = build()
+        return self._done[kind]
+
     def _cached(self, kind: str, inputs: list[str],
                 config: dict[str, Any]) -> tuple[str, Artifact | None]:
         key = stage_key(kind, inputs, config)
@@ -72,28 +79,30 @@ class Studio:
         return key, found
 
     # -- parse ---------------------------------------------------------------------------
-    def parse(self) -> list[Artifact]:
+    def parse(self) -> list[tuple[Artifact, PolicyDocument]]:
+        """Each policy file's document artifact, with the document just parsed from it."""
         if not self.config.policies:
             raise StudioError("no policy files listed under 'policies'", self.root / "studio.yaml")
-        artifacts = [self._parse_one(self.path(p)) for p in self.config.policies]
+        parsed = [self._parse_one(self.path(p)) for p in self.config.policies]
         seen: dict[str, str] = {}
-        for name, doc in zip(self.config.policies, self.documents(artifacts), strict=True):
+        for name, (_, doc) in zip(self.config.policies, parsed, strict=True):
             if doc.id in seen:
                 raise StudioError(f"policies {seen[doc.id]!r} and {name!r} share the document ID "
                                   f"{doc.id!r} (from the file name); rename one",
                                   self.root / "studio.yaml")
             seen[doc.id] = name
-        return artifacts
+        return parsed
 
-    def _parse_one(self, source: Path) -> Artifact:
+    def _parse_one(self, source: Path) -> tuple[Artifact, PolicyDocument]:
         document = read_document(source)
         inputs = [f"file:{source.name}@{document.sha256[:12]}"]
         key, found = self._cached("document", inputs, {"parser": PARSER_VERSION})
         if found:
-            return found
+            return found, document
         with self.store.build("document", key) as tmp:
             (tmp / "document.json").write_text(document.model_dump_json(indent=1), "utf-8")
-            return self.store.commit(tmp, "document", key, inputs, {"parser": PARSER_VERSION})
+            artifact = self.store.commit(tmp, "document", key, inputs, {"parser": PARSER_VERSION})
+        return artifact, document
 
     @staticmethod
     def _file_input(path: Path, what: str) -> str:
@@ -107,12 +116,10 @@ class Studio:
 
     # -- frame ---------------------------------------------------------------------------
     def frame(self) -> Artifact:
-        if "dataset" not in self._done:
-            self._done["dataset"] = self._frame()
-        return self._done["dataset"]
+        return self._once("dataset", self._frame)
 
     def _frame(self) -> Artifact:
-        docs = self.parse()
+        parsed = self.parse()
         seed_inputs = [self._file_input(self.path(s), "seed file") for s in self.config.seeds]
         prompts_dir = self.root / "prompts"
         teacher = self.config.teacher
@@ -121,11 +128,11 @@ class Studio:
                   if self.config.frame.teacher_policies else None,
                   "organization": self.config.organization, "version": GENERATOR_VERSION,
                   "prompts": sha256_tree(prompts_dir) if prompts_dir.is_dir() else None}
-        inputs = [a.id for a in docs] + seed_inputs
+        inputs = [artifact.id for artifact, _ in parsed] + seed_inputs
         key, found = self._cached("dataset", inputs, config)
         if found:
             return found
-        documents = self.documents(docs)
+        documents = [document for _, document in parsed]
         seeds = [load_seeds(self.path(s), documents) for s in self.config.seeds]
         backend = None
         if self.config.frame.teacher_policies > 0:
@@ -136,7 +143,7 @@ class Studio:
             bundle = frame_dataset(documents, seeds, backend, self.config.frame,
                                    self.config.organization, Prompts(prompts_dir),
                                    self.store.work_dir("dataset", key) / "teacher.jsonl",
-                                   f"{self.config.teacher.backend}:{self.config.teacher.model}")
+                                   f"{teacher.backend}:{teacher.model}")
         finally:
             if backend is not None:
                 backend.close()
@@ -149,9 +156,7 @@ class Studio:
 
     # -- instruct ------------------------------------------------------------------------
     def instruct(self) -> Artifact:
-        if "model" not in self._done:
-            self._done["model"] = self._instruct()
-        return self._done["model"]
+        return self._once("model", self._instruct)
 
     def _instruct(self) -> Artifact:
         from alignment_studio.instructors.sft import train_sft
@@ -194,7 +199,9 @@ class Studio:
         inputs = [dataset_artifact.id, model.id]
         key, found = self._cached("report", inputs, config)
         if found:
-            return self._publish(found)
+            self._publish(found)
+            return AuditReport.model_validate_json(
+                (self.store.path_of(found) / "report.json").read_text("utf-8"))
         bundle = self.bundle(dataset_artifact)
         items = select_items(bundle.split(Split.test), self.config.audit.max_items)
         aligned_ref = self.model_ref(model)
@@ -224,15 +231,15 @@ class Studio:
         with self.store.build("report", key) as tmp:
             write_report(report, tmp)
             artifact = self.store.commit(tmp, "report", key, inputs, config)
-        return self._publish(artifact)
+        self._publish(artifact)
+        return report
 
-    def _publish(self, artifact: Artifact) -> AuditReport:
+    def _publish(self, artifact: Artifact) -> None:
         """Copy the report to DIR/reports/ (a convenience copy; the store keeps the original)."""
         out = self.root / "reports"
         out.mkdir(exist_ok=True)
         for name in ("report.md", "report.json"):
             shutil.copyfile(self.store.path_of(artifact) / name, out / name)
-        return AuditReport.model_validate_json((out / "report.json").read_text("utf-8"))
 
     def lineage_entries(self, artifact_id: str) -> list[LineageEntry]:
         return [LineageEntry(artifact=a.id, kind=a.kind, sha256=a.sha256, inputs=a.inputs)

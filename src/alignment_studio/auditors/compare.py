@@ -6,8 +6,6 @@ from collections.abc import Iterable
 
 from alignment_studio.types import Finding, ItemResult, Policy, PolicyScores, Score
 
-METRICS = ("scenario_accuracy", "answer_rouge_l", "expert_rouge_l", "citation_rate")
-
 
 def summarise(results: Iterable[ItemResult]) -> list[Score]:
     """Mean of each metric over the items it applies to."""

@@ -3,7 +3,6 @@ block quotes as call-outs. Scripts, styles, navigation and code blocks are skipp
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument, clean_inline
@@ -12,7 +11,6 @@ from alignment_studio.framers.parse.markdown import pair_questions
 _SKIP = {"script", "style", "pre", "nav", "head", "template", "noscript"}
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
 _BLOCKS = {"p", "li", "blockquote", "div", "td", "th", "dd", "dt"}
-_LABEL = re.compile(r"^[A-Z][\w ]{0,29}:\s*")
 
 
 class _Reader(HTMLParser):

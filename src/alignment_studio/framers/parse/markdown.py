@@ -119,8 +119,7 @@ def _make_block(kind: BlockType, text: str, raw: list[str], start: int, end: int
     if kind == BlockType.callout:
         label = _CALLOUT_LABEL.match(raw[0]) if raw else None
         body = clean_inline(_CALLOUT_LABEL.sub("", " ".join(raw), count=1)) if label else text
-        return Block(type=kind, text=body or text, question=None, start_line=start,
-                     end_line=end, level=0)
+        return Block(type=kind, text=body or text, start_line=start, end_line=end)
     return Block(type=kind, text=text, start_line=start, end_line=end)
 
 
