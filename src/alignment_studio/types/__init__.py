@@ -10,6 +10,7 @@ from alignment_studio.types.audit import (
 )
 from alignment_studio.types.data import (
     DatasetBundle,
+    Dropped,
     Example,
     Kind,
     Label,
@@ -22,7 +23,8 @@ from alignment_studio.types.models import ModelRef
 from alignment_studio.types.policy import Form, Modality, Policy, PolicyDocument, Section, Span
 
 __all__ = [
-    "AuditReport", "DatasetBundle", "Example", "Finding", "Form", "ItemResult", "Kind", "Label",
+    "AuditReport", "DatasetBundle", "Dropped", "Example", "Finding", "Form", "ItemResult", "Kind",
+    "Label",
     "LineageEntry", "Manifest", "Message", "Modality", "ModelRef", "Policy", "PolicyDocument",
     "PolicyScores", "Provenance", "Score", "Section", "Span", "Split",
 ]

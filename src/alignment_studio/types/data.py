@@ -14,6 +14,7 @@ class Kind(str, Enum):
     instruction = "instruction"
     scenario = "scenario"
     preference = "preference"
+    conflict = "conflict"
     attack = "attack"
 
 
@@ -58,6 +59,21 @@ class Example(BaseModel):
     policy_ids: list[str]
     provenance: Provenance
     split: Split = Split.train
+    pair_id: str | None = Field(None, description="shared by the two halves of a contrastive "
+                                "pair (same situation, one fact changed, opposite labels)")
+    terms: list[str] = Field(default_factory=list,
+                             description="ontology terms the item's wording uses as cues")
+
+
+class Dropped(BaseModel):
+    """An item removed by a filter, kept with the reason so nothing is silently lost."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str
+    stage: str  # teacher | dedup | grounding | consistency | balance | seed | review
+    policy_ids: list[str] = Field(default_factory=list)
+    example: Example | None = None
+    text: str | None = None  # raw teacher output when no example could be built
 
 
 class Manifest(BaseModel):

@@ -47,8 +47,16 @@ class Policy(BaseModel):
     form: Form = Form.prose
     question: str | None = None
     span: Span | None = None
-    refs: list[str] = Field(default_factory=list)
-    terms: list[str] = Field(default_factory=list)
+    paragraph: int = Field(0, description="ordinal of the source block (paragraph, item) "
+                           "within its section; statements split from one block share it")
+    actor: str | None = Field(None, description="who the statement addresses ('employees')")
+    conditions: list[str] = Field(default_factory=list,
+                                  description="when it applies ('if you travel abroad')")
+    exceptions: list[str] = Field(default_factory=list,
+                                  description="when it does not ('unless approved by Legal')")
+    refs: list[str] = Field(default_factory=list,
+                            description="cross-references: policy or section IDs it points to")
+    terms: list[str] = Field(default_factory=list, description="defined terms it defines")
 
 
 class Section(BaseModel):
