@@ -1,4 +1,5 @@
-"""Expert seeds (YAML): instruction seeds (qa, summarize) and scenario seeds (labelled).
+"""Expert seeds (YAML): instruction seeds (qa, summarize, advice), scenario seeds (labelled) and
+contrastive pairs (one situation, two variants that differ in one decisive fact).
 
 Each seed names the policy it illustrates either by ``policy`` (an exact policy ID) or by
 ``section`` (heading text or section ID) plus ``quote`` (words copied from the one statement).
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from alignment_studio.errors import StudioError
 from alignment_studio.framers.structure import normalise
-from alignment_studio.types import Label, Policy, PolicyDocument, Section
+from alignment_studio.types import Dropped, Label, Policy, PolicyDocument, Section
 from alignment_studio.yamlio import line_of, read_yaml, validate_yaml
 
 
@@ -33,14 +34,20 @@ class _SeedBase(BaseModel):
 
 
 class InstructionSeed(_SeedBase):
-    task: Literal["qa", "summarize"]
+    """``qa``: a question and its answer; ``summarize``: a one-sentence summary (no question);
+    ``advice``: the user describes a plan and asks what to do (``question``), ``answer`` advises."""
+
+    task: Literal["qa", "summarize", "advice"]
     question: str | None = None
     answer: str = Field(min_length=1)
 
     @model_validator(mode="after")
     def _qa_has_question(self) -> InstructionSeed:
-        if self.task == "qa" and not self.question:
-            raise ValueError("a qa seed needs a 'question'")
+        if self.task in ("qa", "advice") and not self.question:
+            article = "an" if self.task == "advice" else "a"
+            raise ValueError(f"{article} {self.task} seed needs a 'question'")
+        if self.task == "summarize" and self.question:
+            raise ValueError("a summarize seed has no 'question'")
         return self
 
 
@@ -50,35 +57,91 @@ class ScenarioSeed(_SeedBase):
     rationale: str = Field(min_length=1)
 
 
+class Variant(BaseModel):
+    """One half of a contrastive pair: the decisive fact, added to the shared situation."""
+
+    model_config = ConfigDict(extra="forbid")
+    situation: str = Field(min_length=1)
+    rationale: str = Field(min_length=1)
+
+
+class ContrastiveSeed(_SeedBase):
+    """Two scenarios that share ``situation`` and differ in one fact: a model that only learns
+    surface cues (names, amounts, topics) cannot tell them apart, one that reads the rule can."""
+
+    situation: str = Field(min_length=1, description="the shared base of both scenarios")
+    compliant: Variant
+    violating: Variant
+
+    @model_validator(mode="after")
+    def _variants_differ(self) -> ContrastiveSeed:
+        if normalise(self.compliant.situation) == normalise(self.violating.situation):
+            raise ValueError("the compliant and violating variants must differ")
+        return self
+
+    def scenarios(self) -> tuple[ScenarioSeed, ScenarioSeed]:
+        """The pair as two ordinary scenario seeds, ids ``<id>-a`` (compliant), ``<id>-b``;
+        ``id`` itself is the natural ``pair_id`` of the two examples."""
+        return (self._half("a", Label.compliant, self.compliant),
+                self._half("b", Label.violating, self.violating))
+
+    def _half(self, suffix: str, label: Label, variant: Variant) -> ScenarioSeed:
+        return ScenarioSeed(id=f"{self.id}-{suffix}", section=self.section, quote=self.quote,
+                            policy=self.policy, label=label,
+                            situation=f"{self.situation.strip()} {variant.situation.strip()}",
+                            rationale=variant.rationale)
+
+
 class SeedFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: Literal[1] = 1
     instruction: list[InstructionSeed] = Field(default_factory=list)
     scenario: list[ScenarioSeed] = Field(default_factory=list)
+    contrastive: list[ContrastiveSeed] = Field(default_factory=list)
 
 
 class ResolvedSeeds(BaseModel):
-    """Seeds with the policy each one illustrates."""
+    """Seeds with the policy each one illustrates.
+
+    ``instruction`` holds only qa and summarize seeds (what the frame stage has always read);
+    advice seeds are in ``advice`` and contrastive pairs in ``contrastive``, so a stage that does
+    not know them yet cannot mistake them for summaries. ``skipped`` lists imported items that
+    matched no policy (InstructLab import), each with file:line in its reason.
+    """
 
     model_config = ConfigDict(extra="forbid")
     instruction: list[tuple[InstructionSeed, Policy]] = Field(default_factory=list)
     scenario: list[tuple[ScenarioSeed, Policy]] = Field(default_factory=list)
+    advice: list[tuple[InstructionSeed, Policy]] = Field(default_factory=list)
+    contrastive: list[tuple[ContrastiveSeed, Policy]] = Field(default_factory=list)
+    skipped: list[Dropped] = Field(default_factory=list)
 
 
 def load_seeds(path: Path, documents: list[PolicyDocument]) -> ResolvedSeeds:
-    """Validate a seed file and resolve every seed to exactly one policy."""
+    """Validate a seed file and resolve every seed to exactly one policy.
+
+    An InstructLab taxonomy file (named ``qna.yaml``, or holding ``seed_examples``) is imported
+    by :func:`alignment_studio.framers.instructlab.load_instructlab_qna` instead.
+    """
     data, text = read_yaml(path)
     if data is None:
         raise StudioError("seed file is empty", path)
+    if path.name == "qna.yaml" or (isinstance(data, dict) and "seed_examples" in data):
+        from alignment_studio.framers.instructlab import load_instructlab_qna
+
+        return load_instructlab_qna(path, documents)
     seeds: SeedFile = validate_yaml(SeedFile, data, text, path)
     _check_unique_ids(seeds, path, text)
     resolved = ResolvedSeeds()
     for i, iseed in enumerate(seeds.instruction):
-        resolved.instruction.append((iseed, _resolve_at(iseed, documents, path, text,
-                                                        ["instruction", i])))
+        group = resolved.advice if iseed.task == "advice" else resolved.instruction
+        group.append((iseed, _resolve_at(iseed, documents, path, text, ["instruction", i])))
     for i, sseed in enumerate(seeds.scenario):
         resolved.scenario.append((sseed, _resolve_at(sseed, documents, path, text,
                                                      ["scenario", i])))
+    for i, cseed in enumerate(seeds.contrastive):
+        resolved.contrastive.append((cseed, _resolve_at(cseed, documents, path, text,
+                                                        ["contrastive", i])))
     return resolved
 
 
@@ -93,7 +156,10 @@ def _resolve_at(seed: _SeedBase, documents: list[PolicyDocument], path: Path, te
 
 def _check_unique_ids(seeds: SeedFile, path: Path, text: str) -> None:
     seen: set[str] = set()
-    for group, items in (("instruction", seeds.instruction), ("scenario", seeds.scenario)):
+    groups: list[tuple[str, list[InstructionSeed] | list[ScenarioSeed] | list[ContrastiveSeed]]]
+    groups = [("instruction", seeds.instruction), ("scenario", seeds.scenario),
+              ("contrastive", seeds.contrastive)]
+    for group, items in groups:
         for i, seed in enumerate(items):
             if seed.id in seen:
                 raise StudioError(f"duplicate seed id {seed.id!r}", path,
