@@ -43,6 +43,8 @@ class Provenance(BaseModel):
     generator: str = ""
     seed_id: str | None = None
     task: str = ""
+    review: str | None = Field(None, description="set when a human review edited the item: "
+                               "who, in which review, what changed")
 
 
 class Example(BaseModel):
