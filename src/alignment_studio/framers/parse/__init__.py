@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.framers.parse.docx import read_docx
 from alignment_studio.framers.parse.html import read_html
 from alignment_studio.framers.parse.markdown import read_markdown
+from alignment_studio.framers.parse.pdf import read_pdf
 from alignment_studio.framers.parse.text import read_text
 from alignment_studio.framers.structure import build_document, slugify
 from alignment_studio.types import PolicyDocument
@@ -19,7 +21,11 @@ READERS: dict[str, Callable[[str], RawDocument]] = {
     ".md": read_markdown, ".markdown": read_markdown, ".txt": read_text, ".text": read_text,
     ".html": read_html, ".htm": read_html,
 }
-BINARY_READERS: dict[str, Callable[[Path], RawDocument]] = {".docx": read_docx}
+BINARY_READERS: dict[str, Callable[[Path], RawDocument]] = {".docx": read_docx, ".pdf": read_pdf}
+# Larger files are refused before they are read: a policy document is rarely over a few MB,
+# and a huge upload should fail fast instead of exhausting memory in a reader.
+MAX_FILE_MB = 50
+MAX_FILE_MB_ENV = "ALIGNMENT_STUDIO_MAX_FILE_MB"
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -28,10 +34,33 @@ def _read_bytes(path: Path) -> bytes:
         raise StudioError("policy file not found", path)
     if not path.is_file():
         raise StudioError("not a file", path)
+    _check_size(path)
     data = path.read_bytes()
     if not data.strip():
         raise StudioError("policy file is empty", path)
     return data
+
+
+def max_file_mb() -> float:
+    """The size limit in MB: MAX_FILE_MB unless ALIGNMENT_STUDIO_MAX_FILE_MB sets another."""
+    raw = os.environ.get(MAX_FILE_MB_ENV, "").strip()
+    if not raw:
+        return MAX_FILE_MB
+    try:
+        limit = float(raw)
+    except ValueError:
+        limit = -1.0
+    if limit <= 0:
+        raise StudioError(f"{MAX_FILE_MB_ENV}={raw!r} is not a positive number of MB")
+    return limit
+
+
+def _check_size(path: Path) -> None:
+    limit = max_file_mb()
+    size = path.stat().st_size
+    if size > limit * 1024 * 1024:
+        raise StudioError(f"file is {size / 1024 / 1024:.1f} MB, over the {limit:g} MB limit "
+                          f"for policy documents (set {MAX_FILE_MB_ENV} to raise it)", path)
 
 
 def check_policy_file(path: Path) -> None:
@@ -55,7 +84,7 @@ def decode_policy_file(path: Path) -> tuple[str, bytes]:
 
 
 def read_document(path: Path, doc_id: str | None = None) -> PolicyDocument:
-    """Parse a policy file (Markdown, HTML or plain text) into sections and individual policies."""
+    """Parse a policy file (Markdown, HTML, text, DOCX or PDF) into sections and policies."""
     reader = READERS.get(path.suffix.lower())
     if reader is None and path.suffix.lower() not in BINARY_READERS:
         supported = ", ".join(sorted([*READERS, *BINARY_READERS]))
@@ -74,5 +103,5 @@ def read_document(path: Path, doc_id: str | None = None) -> PolicyDocument:
     return document
 
 
-__all__ = ["BINARY_READERS", "READERS", "Block", "BlockType", "RawDocument", "check_policy_file",
-           "decode_policy_file", "read_document"]
+__all__ = ["BINARY_READERS", "MAX_FILE_MB", "READERS", "Block", "BlockType", "RawDocument",
+           "check_policy_file", "decode_policy_file", "max_file_mb", "read_document"]

@@ -1,0 +1,360 @@
+"""PDF reader (pypdf, imported lazily): structure recovered from the text layer's layout.
+
+A PDF has no headings or paragraphs, only positioned runs of text. pypdf's ``visitor_text``
+gives each run's position, font and size; from those this module rebuilds lines, drops the
+running headers, footers and page numbers that repeat on every page, and turns lines into
+blocks: larger (or bold, numbered) lines become headings ranked by size, lines that start with a
+bullet or number become list items, indented italic lines call-outs, and the rest paragraphs
+re-joined across line and page breaks with end-of-line hyphens removed.
+
+Block 'line' numbers are running line numbers in the extracted text layer: the n-th non-blank
+line of all pages read in order, headers and footers included, so the same PDF always gives
+the same numbers and a number can be found again in ``pypdf``'s ``extract_text`` output.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alignment_studio.errors import StudioError
+from alignment_studio.framers.blocks import Block, BlockType, RawDocument
+from alignment_studio.framers.parse.markdown import pair_questions
+
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+_ITALIC_FONT = re.compile(r"italic|oblique", re.I)
+_MARKER = re.compile(r"^(?:[•◦▪‣∙·*–-]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+")
+_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
+_PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$",
+                          re.I)
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
+_HYPHENATED = re.compile(r"[A-Za-z]+-[A-Za-z]+")
+_SCANNED = "no text layer — the PDF looks scanned; run OCR (e.g. ocrmypdf) first"
+
+
+@dataclass(slots=True)
+class _Line:
+    """One line of the text layer with the layout facts that structure is recovered from."""
+
+    number: int
+    page: int
+    x: float
+    y: float
+    size: float
+    bold: bool
+    italic: bool
+    text: str
+
+
+@dataclass(slots=True)
+class _Open:
+    """The block being built: its kind, lines so far and where its text starts."""
+
+    kind: BlockType
+    lines: list[_Line]
+    text_x: float
+    level: int = 0
+
+
+def read_pdf(path: Path) -> RawDocument:
+    """Blocks of a text PDF; encrypted, broken and scanned (image-only) PDFs fail clearly."""
+    reader = _open(path)
+    with _quiet_pypdf():
+        try:
+            lines = _lines(reader)
+        except Exception as exc:  # pypdf raises many types on a damaged content stream
+            raise StudioError(f"not a readable PDF file ({type(exc).__name__})", path) from exc
+    if not lines:
+        raise StudioError(_SCANNED if _has_images(reader) else
+                          "no text layer — the pages hold no text; if they are images of text, "
+                          "run OCR (e.g. ocrmypdf) first", path)
+    return RawDocument(blocks=pair_questions(_blocks(_drop_furniture(lines))))
+
+
+def _open(path: Path) -> Any:
+    try:
+        import pypdf
+    except ImportError as exc:
+        raise StudioError("reading .pdf needs the 'pypdf' package: "
+                          "pip install 'alignment-studio[formats]'", path) from exc
+    with _quiet_pypdf():
+        try:
+            reader = pypdf.PdfReader(str(path))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise StudioError("encrypted PDF: remove the password first", path)
+            if len(reader.pages) == 0:
+                raise StudioError("not a readable PDF file (no pages)", path)
+        except StudioError:
+            raise
+        except pypdf.errors.DependencyError as exc:
+            raise StudioError("encrypted PDF (AES): remove the password first, or install "
+                              "'cryptography' to read PDFs with an empty password", path) from exc
+        except Exception as exc:  # PdfReadError, ValueError, KeyError... on broken files
+            raise StudioError(f"not a readable PDF file ({type(exc).__name__})", path) from exc
+    return reader
+
+
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs warnings about damaged files; the CLI must print one line, so mute them."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _has_images(reader: Any) -> bool:
+    for page in reader.pages:
+        try:
+            if page.images:
+                return True
+        except Exception:  # an unreadable image still means the page is an image
+            return True
+    return False
+
+
+# --- text layer to lines ---------------------------------------------------------------------
+
+
+def _lines(reader: Any) -> list[_Line]:
+    lines: list[_Line] = []
+    for page_no, page in enumerate(reader.pages, start=1):
+        lines.extend(_page_lines(page, page_no, len(lines)))
+    return lines
+
+
+def _page_lines(page: Any, page_no: int, numbered: int) -> list[_Line]:
+    """Lines of one page from the runs pypdf visits; a newline in a run ends a line."""
+    runs: list[list[tuple[str, float, float, float, str]]] = [[]]
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        scale = (abs(tm[0] * tm[3] - tm[1] * tm[2]) * abs(cm[0] * cm[3] - cm[1] * cm[2])) ** 0.5
+        name = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
+        pieces = text.split("\n")
+        for i, piece in enumerate(pieces):
+            if i:
+                runs.append([])
+            if piece:
+                runs[-1].append((piece, x, y, float(size) * scale, name))
+
+    page.extract_text(visitor_text=visit)
+    out: list[_Line] = []
+    for parts in runs:
+        line = _line(parts, page_no, numbered + len(out) + 1)
+        if line is not None:
+            out.append(line)
+    return out
+
+
+def _line(parts: list[tuple[str, float, float, float, str]], page: int,
+          number: int) -> _Line | None:
+    text = " ".join("".join(p[0] for p in parts).split())
+    inked = [p for p in parts if p[0].strip()]
+    if not text or not inked:
+        return None
+    chars = sum(len(p[0].strip()) for p in inked)
+    size = sum(p[3] * len(p[0].strip()) for p in inked) / chars
+    return _Line(number=number, page=page, x=inked[0][1], y=inked[0][2], size=round(size, 1),
+                 bold=all(_BOLD_FONT.search(p[4]) for p in inked),
+                 italic=all(_ITALIC_FONT.search(p[4]) for p in inked), text=text)
+
+
+def _drop_furniture(lines: list[_Line]) -> list[_Line]:
+    """Drop running headers/footers (same text, digits aside, at the same height on most pages)
+    and bare page numbers at the top or bottom of a page. A one-page PDF has nothing to compare
+    with, so there a short line in small print first or last on the page counts as furniture."""
+    pages = len({line.page for line in lines})
+    edges = _page_edges(lines)
+    repeats = Counter(_furniture_key(line) for line in lines if line.number in edges)
+    needed = max(2, (pages + 1) // 2)
+    small = _body_size(lines) * 0.85
+    ends = {lines[0].number, lines[-1].number}
+    return [line for line in lines if line.number not in edges or not (
+        (pages > 1 and repeats[_furniture_key(line)] >= needed)
+        or (pages == 1 and line.number in ends and line.size <= small and len(line.text) <= 80)
+        or _PAGE_NUMBER.match(line.text))]
+
+
+def _page_edges(lines: list[_Line]) -> set[int]:
+    """Numbers of the first two and last two lines of each page: where furniture lives."""
+    by_page: dict[int, list[int]] = {}
+    for line in lines:
+        by_page.setdefault(line.page, []).append(line.number)
+    return {n for numbers in by_page.values() for n in numbers[:2] + numbers[-2:]}
+
+
+def _furniture_key(line: _Line) -> tuple[str, int]:
+    return re.sub(r"\d+", "#", line.text.lower()), round(line.y / 4)
+
+
+# --- lines to blocks -------------------------------------------------------------------------
+
+
+def _body_size(lines: list[_Line]) -> float:
+    """The size most characters are set in: the running text everything else is measured by."""
+    sizes: Counter[float] = Counter()
+    for line in lines:
+        sizes[round(line.size * 2) / 2] += len(line.text)
+    return sizes.most_common(1)[0][0]
+
+
+def _line_pitch(lines: list[_Line], body: float) -> float:
+    """Usual distance between two lines of one paragraph (the low end of all distances)."""
+    steps = sorted(a.y - b.y for a, b in zip(lines, lines[1:], strict=False)
+                   if a.page == b.page and abs(a.size - body) < 0.6
+                   and abs(b.size - body) < 0.6 and 0 < a.y - b.y < body * 4)
+    return steps[len(steps) // 5] if steps else body * 1.2
+
+
+def _heading_levels(lines: list[_Line], body: float) -> dict[tuple[float, bool], int]:
+    """Heading styles (size, bold) ranked: the largest size is level 1, bold body text last."""
+    styles = {(round(line.size * 2) / 2, line.bold) for line in lines
+              if _is_heading_style(line, body)}
+    ranked = sorted(styles, key=lambda s: (-s[0], not s[1]))
+    return {style: level for level, style in enumerate(ranked, start=1)}
+
+
+def _is_heading_style(line: _Line, body: float) -> bool:
+    """Larger than the body text and short, or bold body-size text that reads like a title."""
+    if len(line.text) > 200:
+        return False
+    if line.size >= body + 0.9:
+        return True
+    return (line.bold and abs(line.size - body) < 0.6 and len(line.text) <= 120
+            and not _SENTENCE_END.search(line.text) and not _MARKER.match(line.text))
+
+
+def _blocks(lines: list[_Line]) -> list[Block]:
+    if not lines:
+        return []
+    body = _body_size(lines)
+    pitch = _line_pitch(lines, body)
+    levels = _heading_levels(lines, body)
+    margins = _margins(lines, body)
+    vocabulary = {w.lower() for line in lines for w in _HYPHENATED.findall(line.text)}
+    blocks: list[Block] = []
+    current: _Open | None = None
+    previous: _Line | None = None
+    for line in lines:
+        kind = _line_kind(line, body, margins[line.page])
+        starts_new = current is None or previous is None or _starts_block(
+            current, previous, line, kind, pitch, margins[line.page])
+        if starts_new:
+            if current is not None:
+                blocks.append(_finish(current, vocabulary))
+            current = _start(line, kind, levels, body)
+        elif current is not None:
+            current.lines.append(line)
+        previous = line
+    if current is not None:
+        blocks.append(_finish(current, vocabulary))
+    return blocks
+
+
+def _margins(lines: list[_Line], body: float) -> dict[int, float]:
+    """Left edge of the body text on each page (pages may be offset, e.g. odd/even)."""
+    margins: dict[int, float] = {}
+    for line in lines:
+        if abs(line.size - body) < 0.6 or line.size > body:
+            margins[line.page] = min(margins.get(line.page, line.x), line.x)
+    for line in lines:
+        margins.setdefault(line.page, line.x)
+    return margins
+
+
+def _line_kind(line: _Line, body: float, margin: float) -> BlockType:
+    if _is_heading_style(line, body):
+        return BlockType.heading
+    if _MARKER.match(line.text):
+        return BlockType.list_item
+    if line.italic and line.x > margin + body * 0.8:
+        return BlockType.callout
+    return BlockType.paragraph
+
+
+def _starts_block(current: _Open, previous: _Line, line: _Line, kind: BlockType, pitch: float,
+                  margin: float) -> bool:
+    """Whether a line opens a new block or continues the one being built."""
+    if kind == BlockType.heading or current.kind == BlockType.heading:
+        return not (kind == current.kind == BlockType.heading and _same_heading(previous, line,
+                                                                                 pitch))
+    if kind == BlockType.list_item:
+        return True
+    if line.page == previous.page:
+        if previous.y - line.y > pitch * 1.3:
+            return True
+        if current.kind == BlockType.list_item:
+            return line.x < current.text_x - 1
+        return kind != current.kind
+    return _continues_on_next_page(current, previous, line, kind, margin) is False
+
+
+def _same_heading(previous: _Line, line: _Line, pitch: float) -> bool:
+    """A heading wrapped over two lines: same style, same page, no paragraph gap between."""
+    return (previous.page == line.page and abs(previous.size - line.size) < 0.3
+            and previous.bold == line.bold and previous.y - line.y < max(pitch, line.size) * 1.6
+            and not _SENTENCE_END.search(previous.text) and not _SECTION_NUMBER.match(line.text))
+
+
+def _continues_on_next_page(current: _Open, previous: _Line, line: _Line, kind: BlockType,
+                            margin: float) -> bool:
+    """Across a page break there is no gap to measure: a list item continues at its hanging
+    indent, a call-out in call-out style, a paragraph when its sentence is unfinished."""
+    if current.kind == BlockType.list_item:
+        return kind == BlockType.paragraph and line.x >= current.text_x - 1 and line.x > margin + 1
+    if kind != current.kind:
+        return False
+    if current.kind == BlockType.callout:
+        return True
+    unfinished = not _SENTENCE_END.search(previous.text)
+    return unfinished or line.text[:1].islower()
+
+
+def _start(line: _Line, kind: BlockType, levels: dict[tuple[float, bool], int],
+           body: float) -> _Open:
+    if kind == BlockType.heading:
+        level = levels[(round(line.size * 2) / 2, line.bold)]
+        number = _SECTION_NUMBER.match(line.text)
+        if number and abs(line.size - body) < 0.6:  # "2.3 Scope" in bold body text
+            level += number.group(1).count(".")
+        return _Open(kind, [line], line.x, min(level, 6))
+    if kind == BlockType.list_item:
+        return _Open(kind, [line], line.x + 2)
+    return _Open(kind, [line], line.x)
+
+
+def _finish(block: _Open, vocabulary: set[str]) -> Block:
+    text = _join([line.text for line in block.lines], vocabulary)
+    if block.kind == BlockType.list_item:
+        text = _MARKER.sub("", text, count=1)
+    return Block(type=block.kind, text=text, level=block.level,
+                 start_line=block.lines[0].number, end_line=block.lines[-1].number)
+
+
+def _join(texts: list[str], vocabulary: set[str]) -> str:
+    """Lines re-joined into running text. A hyphen at a line end before a lower-case letter only
+    splits a word and goes, unless the document writes that word with a hyphen elsewhere
+    ('non-government'); before a capital it is part of the word ('Self-Service') and stays."""
+    out = texts[0]
+    for text in texts[1:]:
+        head = re.search(r"([A-Za-z]+)-$", out)
+        tail = re.match(r"([A-Za-z]+)", text)
+        if not head or not tail:
+            out = f"{out} {text}"
+        elif tail.group(1)[0].islower() and \
+                f"{head.group(1)}-{tail.group(1)}".lower() not in vocabulary:
+            out = out[:-1] + text
+        else:
+            out = out + text
+    return out

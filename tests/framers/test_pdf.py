@@ -1,0 +1,209 @@
+"""PDF ingestion: Markdown fixtures drawn as real multi-page PDFs (fpdf2) parse to the same tree
+and policies; hostile files (broken, encrypted, scanned, huge) fail as one line with exit 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from alignment_studio.errors import StudioError
+from alignment_studio.framers.blocks import BlockType
+from alignment_studio.framers.parse import MAX_FILE_MB, read_document
+from alignment_studio.framers.parse.pdf import read_pdf
+from alignment_studio.types import Form, PolicyDocument
+
+fpdf = pytest.importorskip("fpdf")
+pypdf = pytest.importorskip("pypdf")
+from pdf_render import render_pdf  # noqa: E402  (needs fpdf; lives beside this file)
+
+SCRIPT = Path(sys.executable).with_name("alignment-studio")
+
+
+def tree(doc: PolicyDocument) -> list[tuple[str, str, int]]:
+    return [(s.id, s.title, s.level) for s in doc.all_sections()]
+
+
+def policies(doc: PolicyDocument) -> list[tuple[str, str, Form, str | None]]:
+    return [(p.id, p.text, p.form, p.question) for p in doc.policies()]
+
+
+def text_lines(path: Path) -> list[str]:
+    """The text layer as pypdf extracts it: non-blank lines of all pages, in order."""
+    reader = pypdf.PdfReader(str(path))
+    return [line for page in reader.pages for line in page.extract_text().split("\n")
+            if line.strip()]
+
+
+def test_example_as_pdf_gives_the_same_tree_ids_and_texts(example_policy: Path,
+                                                          tmp_path: Path) -> None:
+    target = tmp_path / "guidelines.pdf"
+    pages = render_pdf(example_policy, target)
+    lines = text_lines(target)
+    # the PDF really has what the reader must undo: several pages, running header and footer,
+    # words hyphenated at line ends, call-outs and Q&A
+    assert pages >= 5
+    assert sum(line == "Policy handbook" for line in lines) == pages
+    assert sum(line.startswith("Page ") for line in lines) == pages
+    assert sum(line.endswith("-") for line in lines) >= 5
+    md_doc, pdf_doc = read_document(example_policy), read_document(target)
+    assert tree(pdf_doc) == tree(md_doc)
+    assert policies(pdf_doc) == policies(md_doc)
+    assert [p.modality for p in pdf_doc.policies()] == [p.modality for p in md_doc.policies()]
+    assert pdf_doc.title == md_doc.title
+    assert {p.form for p in pdf_doc.policies()} == set(Form)
+
+
+def test_18f_documents_as_pdf_keep_trees_and_ids(policies_18f: list[Path],
+                                                 tmp_path: Path) -> None:
+    multi_page = 0
+    for path in policies_18f:
+        target = tmp_path / f"{path.stem}.pdf"
+        multi_page += render_pdf(path, target) > 1
+        md_doc, pdf_doc = read_document(path), read_document(target)
+        assert [t[1:] for t in tree(pdf_doc)] == [t[1:] for t in tree(md_doc)], path.name
+        assert policies(pdf_doc) == policies(md_doc), path.name
+        assert pdf_doc.title == md_doc.title, path.name
+    assert multi_page >= 3
+
+
+def test_line_numbers_point_into_the_text_layer(example_policy: Path, tmp_path: Path) -> None:
+    target = tmp_path / "guidelines.pdf"
+    render_pdf(example_policy, target)
+    lines = text_lines(target)
+    blocks = read_pdf(target).blocks
+    assert len(blocks) > 100
+    for block in blocks:
+        first = block.question if block.type == BlockType.qa else block.text
+        assert first is not None
+        assert first[:12] in lines[block.start_line - 1], (block, lines[block.start_line - 1])
+        assert block.start_line <= block.end_line
+
+
+def write_layout_pdf(target: Path) -> None:
+    """A hand-laid PDF: bold numbered headings at body size, numbered and dashed lists with a
+    hanging indent, bare page numbers, a compound split at its hyphen at a line end, and a
+    paragraph running over a page break."""
+    pdf = fpdf.FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+
+    def line(text: str, style: str = "", gap: float = 0, indent: float = 0) -> None:
+        pdf.set_font("Helvetica", style, 10)
+        pdf.set_x(pdf.l_margin + indent)
+        pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+
+    line("1 Scope", "B", 2)
+    line("These rules cover non-government speakers invited by any team of the agency.", gap=3)
+    line("1.1 Who must follow them", "B", 2)
+    line("1. You must register every non-", indent=5)
+    line("government speaker in the events calendar.", gap=1.5, indent=9)
+    line("2. You must not pay speakers.", gap=1.5, indent=5)
+    line("- Never promise travel costs.", gap=3, indent=5)
+    line("The host is responsible for the guest during the whole event and must stay with the")
+    pdf.set_y(-15)
+    line("1", indent=80)
+    pdf.add_page()
+    line("speaker until the event ends. Anyone may ask the events team for help.", gap=3)
+    pdf.set_y(-15)
+    line("2", indent=80)
+    pdf.output(str(target))
+
+
+def test_layout_cues_become_headings_items_and_joined_paragraphs(tmp_path: Path) -> None:
+    target = tmp_path / "layout.pdf"
+    write_layout_pdf(target)
+    blocks = [(b.type, b.level, b.text) for b in read_pdf(target).blocks]
+    assert blocks == [
+        (BlockType.heading, 1, "1 Scope"),
+        (BlockType.paragraph, 0, "These rules cover non-government speakers invited by any "
+                                 "team of the agency."),
+        (BlockType.heading, 2, "1.1 Who must follow them"),
+        (BlockType.list_item, 0, "You must register every non-government speaker in the "
+                                 "events calendar."),
+        (BlockType.list_item, 0, "You must not pay speakers."),
+        (BlockType.list_item, 0, "Never promise travel costs."),
+        (BlockType.paragraph, 0, "The host is responsible for the guest during the whole event "
+                                 "and must stay with the speaker until the event ends. Anyone "
+                                 "may ask the events team for help."),
+    ]
+
+
+def test_encrypted_pdf_with_an_empty_user_password_is_read(tmp_path: Path) -> None:
+    target = tmp_path / "open.pdf"
+    write_text_pdf(target, "You must lock your screen when you leave your desk.", user="")
+    assert [p.text for p in read_document(target).policies()] == [
+        "You must lock your screen when you leave your desk."]
+
+
+def write_text_pdf(target: Path, text: str, user: str | None = None) -> None:
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    pdf.multi_cell(0, 5, text)
+    if user is not None:
+        pdf.set_encryption(owner_password="owner-secret", user_password=user)
+    pdf.output(str(target))
+
+
+def write_scanned_pdf(target: Path) -> None:
+    from PIL import Image  # fpdf2 depends on Pillow
+
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.image(Image.new("L", (400, 300), 230), x=10, y=10, w=150)
+    pdf.output(str(target))
+
+
+def cli_parse(path: Path, **env: str) -> str:
+    """`alignment-studio parse FILE`; the one error line, after checking exit code 2."""
+    result = subprocess.run([str(SCRIPT), "parse", str(path)], capture_output=True, text=True,
+                            env={**os.environ, **env}, timeout=120)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = [x for x in result.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: "), result.stderr
+    return lines[0]
+
+
+def test_hostile_pdfs_fail_as_one_line_through_the_cli(example_policy: Path,
+                                                       tmp_path: Path) -> None:
+    good = tmp_path / "good.pdf"
+    render_pdf(example_policy, good)
+    truncated = tmp_path / "truncated.pdf"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    garbage = tmp_path / "garbage.pdf"
+    garbage.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
+    encrypted = tmp_path / "locked.pdf"
+    write_text_pdf(encrypted, "You must lock your screen.", user="user-secret")
+    scanned = tmp_path / "scan.pdf"
+    write_scanned_pdf(scanned)
+
+    assert "not a readable PDF file" in cli_parse(truncated)
+    assert "not a readable PDF file" in cli_parse(garbage)
+    assert "encrypted PDF: remove the password first" in cli_parse(encrypted)
+    assert cli_parse(scanned).endswith(
+        "no text layer — the PDF looks scanned; run OCR (e.g. ocrmypdf) first")
+
+
+def test_file_size_limit_for_every_format(example_policy: Path, tmp_path: Path) -> None:
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as handle:  # sparse: no disk used, never read
+        handle.truncate((MAX_FILE_MB + 1) * 1024 * 1024)
+    assert f"over the {MAX_FILE_MB} MB limit" in cli_parse(huge)
+
+    markdown = tmp_path / "guidelines.md"
+    markdown.write_bytes(example_policy.read_bytes())  # about 25 KB
+    line = cli_parse(markdown, ALIGNMENT_STUDIO_MAX_FILE_MB="0.01")
+    assert "over the 0.01 MB limit" in line and "ALIGNMENT_STUDIO_MAX_FILE_MB" in line
+    assert read_document(markdown).policies()  # under the default limit it is read
+
+
+def test_bad_size_limit_setting_is_reported(example_policy: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALIGNMENT_STUDIO_MAX_FILE_MB", "lots")
+    with pytest.raises(StudioError, match="not a positive number"):
+        read_document(example_policy)
