@@ -8,8 +8,7 @@ fails, ``slow`` sleeps 2 s, ``parallel`` sleeps 0.05 s so concurrent requests ov
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
+import json
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -17,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -26,6 +24,7 @@ from alignment_studio.backends.openai import OpenAIBackend
 from alignment_studio.errors import StudioError
 from alignment_studio.types import Message
 from alignment_studio.workspace.config import BackendSpec
+from http_server import serve
 
 KEY_ENV = "STUDIO_TEST_OPENAI_KEY"
 
@@ -82,6 +81,8 @@ def make_app(rec: Recorder) -> FastAPI:
                 await asyncio.sleep(0.05)
             prompt = body["messages"][-1]["content"]
             content = f"echo: {prompt}"
+            if '{"question"' in prompt:  # a teacher prompt asking for a question as JSON
+                content = json.dumps({"question": f"echo: {' '.join(prompt.split()[:8])}?"})
             return JSONResponse({
                 "id": f"chatcmpl-{rec.calls[model]}",
                 "object": "chat.completion",
@@ -107,26 +108,8 @@ class Server:
 @pytest.fixture(scope="module")
 def live_server() -> Iterator[Server]:
     rec = Recorder()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(make_app(rec), log_level="warning", lifespan="off",
-                            timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
-        time.sleep(0.01)
-    try:
-        yield Server(f"http://127.0.0.1:{port}/v1", rec)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve(make_app(rec)) as base_url:
+        yield Server(base_url, rec)
 
 
 @pytest.fixture
@@ -285,10 +268,15 @@ def test_frame_with_an_openai_compatible_teacher(srv: Server, tmp_path: Any,
     init_workspace(tmp_path / "ws", [example_policy], [], config)
     studio = Studio(tmp_path / "ws")
     bundle = studio.bundle(studio.frame())
-    assert len(srv.rec.requests) == 6 and srv.rec.calls["test-model"] == 6
+    # 3 questions and 3 stories; each story echoes the prompt's JSON template, which fails
+    # validation ("too short"), so it is asked once more with the error, then dropped.
+    assert len(srv.rec.requests) == 9 and srv.rec.calls["test-model"] == 9
     assert all("Meridian Harbor Technologies" in r["messages"][-1]["content"]
                for r in srv.rec.requests)
+    retries = [r["messages"][-1]["content"] for r in srv.rec.requests[6:]]
+    assert all("Your previous reply could not be used: too short" in r for r in retries)
     teacher = [e for e in bundle.examples if e.provenance.source == "teacher"]
     assert len(teacher) == 3 and {e.provenance.generator for e in teacher} == {
         "openai:test-model"}
-    assert bundle.manifest.dropped == {"teacher question: no question in output": 3}
+    assert {k: v for k, v in bundle.manifest.dropped.items() if k.startswith("teacher")} == {
+        "teacher: teacher violating: too short": 3}

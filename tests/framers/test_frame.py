@@ -30,7 +30,7 @@ def frame(doc: PolicyDocument, seeds: Path, tmp_path: Path, teacher: FakeBackend
           **settings: object):
     resolved = [load_seeds(seeds, [doc])]
     return frame_dataset([doc], resolved, teacher, FrameSettings(**settings), "Acme",
-                         Prompts(None), tmp_path / "teacher.jsonl", "fake")
+                         Prompts(None), tmp_path / "teacher.jsonl", "fake").bundle
 
 
 def test_split_is_by_policy_and_nothing_leaks(doc: PolicyDocument, example_seeds: Path,
@@ -53,9 +53,10 @@ def test_every_example_cites_a_policy_and_shows_it_in_the_prompt(
     bundle = frame(doc, example_seeds, tmp_path, None, teacher_policies=0)
     policies = {p.id: p for p in doc.policies()}
     for example in bundle.examples:
-        policy = policies[example.policy_ids[0]]
-        assert policy.text in example.messages[-1].content
-        assert example.target and policy.id in example.target
+        for pid in example.policy_ids:  # conflicts cite two policies, the others one
+            assert policies[pid].text in example.messages[-1].content
+            reference = example.target or example.chosen
+            assert reference and f"[{pid}]" in reference
 
 
 def test_teacher_journal_resumes_without_redoing_calls(doc: PolicyDocument,
@@ -83,12 +84,16 @@ def test_teacher_journal_resumes_without_redoing_calls(doc: PolicyDocument,
 
 def test_bad_teacher_outputs_are_dropped_with_reasons(doc: PolicyDocument, example_seeds: Path,
                                                       tmp_path: Path) -> None:
-    bundle = frame(doc, example_seeds, tmp_path, FakeBackend(default="I'm sorry, no."),
-                   teacher_policies=3)
+    teacher = FakeBackend(default="I'm sorry, no.")
+    bundle = frame(doc, example_seeds, tmp_path, teacher, teacher_policies=3)
     assert sum(e.provenance.source == "teacher" for e in bundle.examples) == 0
+    assert len(teacher.history) == 12  # 6 calls, each asked once more with its error
+    retries = [h[-1].content for h in teacher.history[6:]]
+    assert all("Your previous reply could not be used" in r for r in retries)
     teacher_drops = {k: v for k, v in bundle.manifest.dropped.items() if k.startswith("teacher")}
-    assert teacher_drops == {"teacher question: no question in output": 3,
-                             "teacher violating: too short": 3}
+    assert teacher_drops == {
+        "teacher: teacher question: no JSON object found: reply with one JSON object only": 3,
+        "teacher: teacher violating: too short": 3}
 
 
 def test_structure_scenarios_from_the_rule_wording() -> None:

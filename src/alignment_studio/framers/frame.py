@@ -4,28 +4,38 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 from rich.progress import Progress
 
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
+from alignment_studio.framers.conflicts import conflict_example, find_conflicts
 from alignment_studio.framers.examples import ExampleFactory
-from alignment_studio.framers.generate import (
-    TeacherJournal,
-    TeacherRequest,
-    is_enforceable,
-    person,
-    run_teacher,
-    structure_examples,
-    teacher_examples,
-)
+from alignment_studio.framers.generate import is_enforceable, person, structure_examples
 from alignment_studio.framers.prompts import Prompts
-from alignment_studio.framers.seeds import ResolvedSeeds
+from alignment_studio.framers.seeds import (
+    ContrastiveSeed,
+    InstructionSeed,
+    ResolvedSeeds,
+    ScenarioSeed,
+)
 from alignment_studio.framers.split import choose_test_policies, split_by_policy
 from alignment_studio.framers.structure import text_hash
+from alignment_studio.framers.teacher import (
+    TeacherJournal,
+    TeacherOutcome,
+    TeacherRequest,
+    TeacherTask,
+    build_request,
+    collect,
+    run_teacher,
+)
 from alignment_studio.types import (
     DatasetBundle,
+    Dropped,
     Example,
     Manifest,
     Policy,
@@ -42,102 +52,162 @@ def select_policies(documents: list[PolicyDocument], limit: int | None) -> list[
 
 
 def seed_examples(seeds: list[ResolvedSeeds], keep: set[str], factory: ExampleFactory,
-                  dropped: Counter[str]) -> list[Example]:
-    """Examples from seeds whose policy is selected; the others are counted as dropped."""
+                  dropped: list[Dropped]) -> list[Example]:
+    """Examples from seeds whose policy is selected; the others are dropped with the reason."""
     examples: list[Example] = []
     for resolved in seeds:
-        for iseed, policy in resolved.instruction:
+        dropped.extend(resolved.skipped)
+        pairs: list[tuple[InstructionSeed | ScenarioSeed | ContrastiveSeed, Policy]] = [
+            *resolved.instruction, *resolved.advice, *resolved.scenario, *resolved.contrastive]
+        for seed, policy in pairs:
             if policy.id not in keep:
-                dropped["seed: policy not selected (not enforceable or over max_policies)"] += 1
-                continue
-            prov = Provenance(source="seed", seed_id=iseed.id, task=iseed.task)
-            examples.append(factory.qa(policy, iseed.question or "", iseed.answer, prov)
-                            if iseed.task == "qa" else factory.summary(policy, iseed.answer, prov))
-        for sseed, policy in resolved.scenario:
-            if policy.id not in keep:
-                dropped["seed: policy not selected (not enforceable or over max_policies)"] += 1
+                dropped.append(_unselected(seed.id, policy))
             else:
-                prov = Provenance(source="seed", seed_id=sseed.id, task=sseed.label.value)
-                examples.append(factory.scenario(policy, sseed.situation, sseed.label,
-                                                 sseed.rationale, prov))
+                examples.extend(_seed_items(seed, policy, factory))
     return examples
 
 
-def teacher_requests(policies: list[Policy], count: int, prompts: Prompts,
+def _seed_items(seed: InstructionSeed | ScenarioSeed | ContrastiveSeed, policy: Policy,
+                factory: ExampleFactory) -> list[Example]:
+    """The one example a seed makes (two for a contrastive pair, sharing its pair_id)."""
+    if isinstance(seed, ContrastiveSeed):
+        return [factory.scenario(policy, half.situation, half.label, half.rationale,
+                                 Provenance(source="seed", seed_id=half.id,
+                                            task=f"contrastive-{half.label.value}"),
+                                 pair_id=f"pair-{seed.id}") for half in seed.scenarios()]
+    if isinstance(seed, ScenarioSeed):
+        prov = Provenance(source="seed", seed_id=seed.id, task=seed.label.value)
+        return [factory.scenario(policy, seed.situation, seed.label, seed.rationale, prov)]
+    prov = Provenance(source="seed", seed_id=seed.id, task=seed.task)
+    if seed.task == "qa":
+        return [factory.qa(policy, seed.question or "", seed.answer, prov)]
+    if seed.task == "advice":
+        return [factory.advice(policy, seed.question or "", seed.answer, prov)]
+    return [factory.summary(policy, seed.answer, prov)]
+
+
+def _unselected(seed_id: str, policy: Policy) -> Dropped:
+    return Dropped(reason="policy not selected (not enforceable or over max_policies)",
+                   stage="seed", policy_ids=[policy.id], text=f"seed {seed_id}")
+
+
+def teacher_requests(policies: list[Policy], count: int, tasks: list[str], prompts: Prompts,
                      organization: str) -> list[TeacherRequest]:
-    """A question and a violating story for ``count`` policies spread across the document."""
+    """One request per task for ``count`` policies spread evenly across the documents."""
     if count <= 0 or not policies:
         return []
     step = max(1, len(policies) // count)
-    chosen = policies[::step][:count]
-    requests: list[TeacherRequest] = []
-    for policy in chosen:
-        name = person(policy).split(",")[0]
-        for task in ("question", "violating"):
-            template = "teacher_question" if task == "question" else "teacher_scenario"
-            prompt = prompts.render(template, organization=organization, policy=policy,
-                                    label=task, name=name)
-            requests.append(TeacherRequest(key=text_hash(prompt, 16), policy_id=policy.id,
-                                           task=task, prompt=prompt))
-    return requests
+    return [build_request(policy, TeacherTask(task), prompts, organization,
+                          person(policy).split(",")[0])
+            for policy in policies[::step][:count] for task in tasks]
 
 
-def dedupe(examples: list[Example], dropped: Counter[str]) -> list[Example]:
+def ask_teacher(requests: list[TeacherRequest], teacher: ModelBackend, journal_path: Path,
+                settings: FrameSettings, chunk: int, context: TeacherContext) -> TeacherOutcome:
+    """Every request, then retries of failed replies, all journaled; one event loop for all."""
+    journal = TeacherJournal(journal_path)
+    done = sum(r.key in journal.done for r in requests)
+    if done:
+        Console(stderr=True).print(f"teacher: resuming, {done} of {len(requests)} calls "
+                                   "already done")
+    config = GenerationConfig(max_new_tokens=settings.teacher_max_new_tokens,
+                              temperature=settings.teacher_temperature, seed=settings.split_seed)
+    outcome = TeacherOutcome()
+
+    async def rounds() -> None:
+        todo, total = requests, len(requests)
+        with Progress(transient=True) as bar:
+            task = bar.add_task("teacher writes data", total=total)
+            while todo:
+                await run_teacher(todo, teacher, journal, config,
+                                  lambda n: bar.advance(task, n), chunk)
+                result = collect(todo, journal, context.policies, context.factory,
+                                 context.generator, context.prompts,
+                                 settings.teacher_retries + 1)
+                outcome.examples.extend(result.examples)
+                outcome.dropped.extend(result.dropped)
+                todo = result.retries
+                if todo:
+                    total += len(todo)
+                    bar.update(task, total=total,
+                               description=f"teacher retries {len(todo)} invalid replies")
+
+    asyncio.run(rounds())
+    return outcome
+
+
+@dataclass(frozen=True)
+class TeacherContext:
+    """What turning teacher replies into examples needs besides the replies."""
+
+    policies: dict[str, Policy]
+    factory: ExampleFactory
+    generator: str
+    prompts: Prompts
+
+
+def dedupe(examples: list[Example], dropped: list[Dropped]) -> list[Example]:
     """Drop exact duplicates (same prompt and same target), keeping the first (seeds first)."""
     seen: set[str] = set()
     kept: list[Example] = []
     for ex in examples:
-        key = text_hash("|".join(m.content for m in ex.messages) + "|" + (ex.target or ""), 16)
+        key = text_hash("|".join(m.content for m in ex.messages) + "|" + (ex.target or "")
+                        + "|" + (ex.rejected or ""), 16)
         if key in seen:
-            dropped["exact duplicate"] += 1
+            dropped.append(Dropped(reason="exact duplicate", stage="dedup",
+                                   policy_ids=ex.policy_ids, example=ex))
             continue
         seen.add(key)
         kept.append(ex)
     return kept
 
 
+class FrameResult(BaseModel):
+    """The data set, and every item that was dropped on the way with its reason."""
+
+    model_config = ConfigDict(extra="forbid")
+    bundle: DatasetBundle
+    dropped: list[Dropped]
+
+
 def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
                   teacher: ModelBackend | None, settings: FrameSettings, organization: str,
-                  prompts: Prompts, journal_path: Path, teacher_name: str) -> DatasetBundle:
-    """Seeds, structure-driven and teacher items for every selected policy, split by policy."""
+                  prompts: Prompts, journal_path: Path, teacher_name: str,
+                  chunk: int = 8) -> FrameResult:
+    """Seeds, structure-driven, conflict and teacher items for every selected policy, split by
+    policy so that no held-out policy is seen in training."""
     factory = ExampleFactory(prompts, organization)
     policies = select_policies(documents, settings.max_policies)
     by_id = {p.id: p for p in policies}
     titles = {s.id: s.title for d in documents for s in d.all_sections()}
-    dropped: Counter[str] = Counter()
+    dropped: list[Dropped] = []
     examples = seed_examples(seeds, set(by_id), factory, dropped)
     if settings.structure_items:
         for policy in policies:
             examples.extend(structure_examples(policy, titles[policy.section_id], factory))
-    requests = teacher_requests(policies, settings.teacher_policies if teacher else 0, prompts,
-                                organization)
+    for pair in find_conflicts(policies, settings.conflict_pairs):
+        examples.append(conflict_example(pair, factory, settings.priorities))
+    requests = teacher_requests(policies, settings.teacher_policies if teacher else 0,
+                                list(settings.teacher_tasks), prompts, organization)
     if requests and teacher is not None:
-        journal = TeacherJournal(journal_path)
-        done = sum(r.key in journal.done for r in requests)
-        if done:
-            Console(stderr=True).print(f"teacher: resuming, {done} of {len(requests)} calls "
-                                       "already done")
-        config = GenerationConfig(max_new_tokens=settings.teacher_max_new_tokens,
-                                  temperature=settings.teacher_temperature,
-                                  seed=settings.split_seed)
-        with Progress(transient=True) as bar:
-            task = bar.add_task("teacher writes questions and scenarios", total=len(requests))
-            asyncio.run(run_teacher(requests, teacher, journal, config,
-                                    lambda n: bar.advance(task, n)))
-        examples.extend(teacher_examples(requests, journal, by_id, factory, teacher_name,
-                                         dropped))
+        context = TeacherContext(by_id, factory, teacher_name, prompts)
+        outcome = ask_teacher(requests, teacher, journal_path, settings, chunk, context)
+        examples.extend(outcome.examples)
+        dropped.extend(outcome.dropped)
     examples = dedupe(examples, dropped)
     cited = sorted({pid for ex in examples for pid in ex.policy_ids})
     test_ids = choose_test_policies(cited, settings.test_fraction, settings.split_seed)
     examples = split_by_policy(examples, test_ids)
-    return DatasetBundle(name="dataset", version=text_hash("".join(e.id for e in examples), 12),
-                         examples=examples, manifest=_manifest(documents, examples, test_ids,
-                                                               dropped, len(policies)))
+    bundle = DatasetBundle(name="dataset", version=text_hash("".join(e.id for e in examples), 12),
+                           examples=examples, manifest=_manifest(documents, examples, test_ids,
+                                                                 dropped, len(policies)))
+    return FrameResult(bundle=bundle, dropped=dropped)
 
 
 def _manifest(documents: list[PolicyDocument], examples: list[Example], test_ids: set[str],
-              dropped: Counter[str], policy_count: int) -> Manifest:
+              dropped: list[Dropped], policy_count: int) -> Manifest:
     counts = Counter(f"{e.split.value}/{e.kind.value}/{e.provenance.source}" for e in examples)
+    reasons = Counter(f"{d.stage}: {d.reason}" for d in dropped)
     return Manifest(documents=[f"{d.id}@{d.version}" for d in documents],
                     policy_count=policy_count, counts=dict(sorted(counts.items())),
-                    test_policy_ids=sorted(test_ids), dropped=dict(dropped))
+                    test_policy_ids=sorted(test_ids), dropped=dict(sorted(reasons.items())))

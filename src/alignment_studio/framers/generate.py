@@ -1,25 +1,19 @@
-"""Data generation: deterministic items from the parsed structure, and teacher-written items.
+"""Structure-driven data: items built from a rule's own wording, with no model at all.
 
-Structure-driven generation needs no model: it turns a rule's own wording into a question and
-into compliant / violating / needs-info situations. Teacher generation asks any backend for new
-questions and situations; outputs are filtered, and every request's result is appended to a
-JSONL journal so an interrupted run continues where it stopped.
+From the parsed statement (modality, actor, the governed action, conditions, exceptions) come a
+question with a grounded answer, a one-line summary, advice on a plan, compliant / violating /
+needs-info situations, a contrastive pair (one fact changed, the label flips) and preference
+pairs (a faithful answer over a violating one, and over an unhelpful refusal). The embedded
+default teacher is tiny; these items make the data set useful without a strong teacher.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections import Counter
-from collections.abc import Callable
-from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
-from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.structure import text_hash
-from alignment_studio.types import Example, Label, Message, Modality, Policy, Provenance
+from alignment_studio.types import Example, Label, Modality, Policy, Provenance
 
 ENFORCEABLE = {Modality.obligation, Modality.prohibition, Modality.permission,
                Modality.recommendation}
@@ -36,30 +30,61 @@ _OBLIGATION = re.compile(
     r"have to|has to|should always|should)\s+(?P<action>.+)$", re.I)
 _PERMISSION = re.compile(r"\b(?:may|can|are permitted to|is permitted to|are allowed to)\s+"
                          r"(?P<action>.+)$", re.I)
-_PRONOUNS = [(r"\byour\b", "their"), (r"\byou\b", "they"), (r"\byourself\b", "themselves"),
-             (r"\bwe\b", "the company"), (r"\bour\b", "the company's"), (r"\bus\b", "the company")]
+_SUBJECT_BEFORE = (r"(^|\b(?:that|if|when|whom|which|who|and|or|where|whether|because|unless|"
+                   r"until|while|before|after|so|than|as)\s|[,;:]\s)")
+_COMPANY = [(r"\bwe\b", "the company"), (r"\bour\b", "the company's"),
+            (r"\bus\b", "the company")]  # lower case only: 'US dollars' stays
+_THIRD = [(r"(?i:\byourself\b)", "themselves"), (r"(?i:\byour\b)", "their"),
+          (_SUBJECT_BEFORE + r"(?i:you\b)", r"\1they"), (r"(?i:\byou\b)", "them"), *_COMPANY]
+_FIRST = [(r"(?i:\byourself\b)", "myself"), (r"(?i:\byour\b)", "my"),
+          (_SUBJECT_BEFORE + r"(?i:you are\b)", r"\1I am"),
+          (_SUBJECT_BEFORE + r"(?i:you were\b)", r"\1I was"),
+          (_SUBJECT_BEFORE + r"(?i:you\b)", r"\1I"), (r"(?i:\byou\b)", "me"), *_COMPANY]
+_NOT_BEFORE = re.compile(r"\b(not|no)\s*$", re.I)
+_NOT_AN_ACTION = re.compile(r"(be|been|result in|a|an|the|any|only|also)\b", re.I)
+MODAL_PHRASE = {Modality.obligation: "must", Modality.prohibition: "must not",
+                Modality.permission: "may", Modality.recommendation: "should"}
 
 
 def is_enforceable(policy: Policy) -> bool:
     return policy.modality in ENFORCEABLE
 
 
-def third_person(text: str) -> str:
-    for pattern, repl in _PRONOUNS:
-        text = re.sub(pattern, repl, text, flags=re.I)
+def _swap(text: str, table: list[tuple[str, str]]) -> str:
+    for pattern, repl in table:
+        text = re.sub(pattern, repl, text)
     return text
 
 
-def extract_action(policy: Policy) -> str | None:
-    """The verb phrase a rule governs: 'Employees must not X.' -> 'X'."""
+def third_person(text: str) -> str:
+    """'protect your password' -> 'protect their password' (for stories about someone)."""
+    return _swap(text, _THIRD)
+
+
+def first_person(text: str) -> str:
+    """'protect your password' -> 'protect my password' (for a user asking about themself)."""
+    return _swap(text, _FIRST)
+
+
+def rule_action(policy: Policy) -> str | None:
+    """The verb phrase a rule governs, in the rule's own words: 'You must not X.' -> 'X'."""
     pattern = {Modality.prohibition: _PROHIBITION, Modality.obligation: _OBLIGATION,
                Modality.recommendation: _OBLIGATION, Modality.permission: _PERMISSION}.get(
         policy.modality)
     match = pattern.search(policy.text) if pattern else None
-    if not match:
-        return None
-    action = third_person(match.group("action").strip().rstrip(".!;:"))
+    if not match or _NOT_BEFORE.search(policy.text[:match.start()]):
+        return None  # 'does not need to be …' is no obligation
+    action = match.group("action").strip().rstrip(".!;:")
+    if _NOT_AN_ACTION.match(action):
+        return None  # passive ('may be granted'), or a noun phrase ('never a reason')
     return action if 2 <= len(action.split()) <= 40 else None
+
+
+def extract_action(policy: Policy) -> str | None:
+    """The governed action, told of a third person: 'You must not share your X' -> 'share
+    their X'."""
+    action = rule_action(policy)
+    return third_person(action) if action else None
 
 
 def person(policy: Policy) -> str:
@@ -109,105 +134,115 @@ def grounded_answer(policy: Policy) -> str:
     return f"According to the policy: {policy.text}"
 
 
+REFUSAL = ("I'm sorry, but I can't help with questions about company rules. Please ask "
+           "someone else.")
+
+
+def structure_summary(policy: Policy) -> str | None:
+    """'Who must/must not/may/should do what, when, unless what', from the parsed parts."""
+    action = rule_action(policy)
+    if action is None or policy.modality not in MODAL_PHRASE:
+        return None
+    who = (policy.actor or "you").strip()
+    parts = [f"{who[0].upper()}{who[1:]} {MODAL_PHRASE[policy.modality]} {action}"]
+    parts += [c.rstrip(".") for c in policy.conditions[:1]]
+    parts += [e.rstrip(".") for e in policy.exceptions[:1]]
+    return ", ".join(parts) + "."
+
+
+def structure_advice(policy: Policy) -> tuple[str, str] | None:
+    """(a user's request about a plan, advice that follows the rule and quotes it)."""
+    action = rule_action(policy)
+    if action is None:
+        return None
+    mine = first_person(action)
+    request, advice = {
+        Modality.prohibition: (f"I am thinking about whether to {mine}. What do you advise?",
+                               f"Don't: you must not {action}."),
+        Modality.obligation: (f"I have a lot on my plate this week. Can I skip having to "
+                              f"{mine}?", f"No: you must {action}."),
+        Modality.permission: (f"Am I allowed to {mine}, or should I avoid it?",
+                              f"You may {action}."),
+        Modality.recommendation: (f"Is it worth the effort to {mine}?",
+                                  f"Yes, it is recommended that you {action}."),
+    }[policy.modality]
+    return request, f"{advice} The policy says: {policy.text}"
+
+
+def contrastive_pair(policy: Policy) -> list[tuple[Label, str, str]]:
+    """Two situations that differ in one decisive fact, with opposite labels.
+
+    The fact is the rule's exception when it has one ('unless approved' given or not), else
+    its condition (the rule applies or not), else whether the action was taken.
+    """
+    action = extract_action(policy)
+    if action is None or policy.modality not in (Modality.prohibition, Modality.obligation):
+        return []
+    who = person(policy)
+    name = who.split(",")[0]
+    forbidden = policy.modality == Modality.prohibition
+    if policy.exceptions:
+        fact = third_person(policy.exceptions[0].rstrip("."))
+        base = f"{who} chose {'to' if forbidden else 'not to'} {action}"
+        exempt = (Label.compliant, f"{base}; the exception held ({fact}).",
+                  f"The exception applies to {name}: {fact}.")
+        bound = (Label.violating, f"{base}; nothing like the exception ({fact}) applied.",
+                 f"No exception applies, so the rule binds {name}.")
+        return [exempt, bound]
+    if forbidden:
+        return [(Label.violating, f"{who} was asked to {action} and did it.",
+                 f"{name} did what the policy forbids."),
+                (Label.compliant, f"{who} was asked to {action} and declined.",
+                 f"{name} declined, as the policy requires.")]
+    return [(Label.compliant, f"{who} was expected to {action} and did so in time.",
+             f"{name} did what the policy requires."),
+            (Label.violating, f"{who} was expected to {action} and did not.",
+             f"{name} failed to do what the policy requires.")]
+
+
+def structure_preferences(policy: Policy) -> list[tuple[str, str, str, str]]:
+    """(question, chosen, rejected, kind of rejection) pairs for preference optimisation."""
+    action = rule_action(policy)
+    if action is None or policy.modality not in MODAL_PHRASE:
+        return []
+    question = f"Can I {first_person(action)}?"
+    chosen, wrong = {
+        Modality.prohibition: (f"No. You must not {action}.",
+                               f"Yes, go ahead and {action}; that is fine."),
+        Modality.obligation: (f"You not only can, you must: {action}.",
+                              f"You can, but you don't need to {action}; it is optional."),
+        Modality.permission: (f"Yes, you may {action}.",
+                              f"No, you are not allowed to {action}."),
+        Modality.recommendation: (f"Yes, and it is recommended that you {action}.",
+                                  f"There is no need to {action}; it makes no difference."),
+    }[policy.modality]
+    chosen = f"{chosen} The policy says: {policy.text}"
+    return [(question, chosen, wrong, "violating"), (question, chosen, REFUSAL, "refusal")]
+
+
 def structure_examples(policy: Policy, topic: str, factory: ExampleFactory) -> list[Example]:
-    prov = Provenance(source="structure", generator="rules-v1")
+    """Every structure-driven item for one policy (what its wording supports)."""
+    prov = Provenance(source="structure", generator="rules-v2")
+
+    def tagged(task: str) -> Provenance:
+        return prov.model_copy(update={"task": task})
+
     examples = [factory.qa(policy, structure_question(policy, topic.lower()),
-                           grounded_answer(policy), prov.model_copy(update={"task": "qa"}))]
+                           grounded_answer(policy), tagged("qa"))]
+    summary = structure_summary(policy)
+    if summary:
+        examples.append(factory.summary(policy, summary, tagged("summarize")))
+    advice = structure_advice(policy)
+    if advice:
+        examples.append(factory.advice(policy, *advice, tagged("advice")))
     for label, situation, rationale in structure_scenarios(policy):
         examples.append(factory.scenario(policy, situation, label, rationale,
-                                         prov.model_copy(update={"task": label.value})))
-    return examples
-
-
-class TeacherRequest(BaseModel):
-    """One teacher call: which policy, which task, and the rendered prompt."""
-
-    model_config = ConfigDict(extra="forbid")
-    key: str
-    policy_id: str
-    task: str  # question | violating | compliant
-    prompt: str
-
-
-class TeacherJournal:
-    """Append-only JSONL of finished teacher calls; survives kill -9 (one line per call)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.done: dict[str, str] = {}
-        if path.exists():
-            text = path.read_text(encoding="utf-8")
-            if text and not text.endswith("\n"):  # a line cut short by a crash: end it
-                with path.open("a", encoding="utf-8") as handle:
-                    handle.write("\n")
-            for line in text.splitlines():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut short by a crash: redo that call
-                self.done[row["key"]] = row["text"]
-
-    def record(self, key: str, text: str) -> None:
-        if not text.strip():
-            return  # an empty answer is asked again on the next run, not kept
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"key": key, "text": text}) + "\n")
-            handle.flush()
-        self.done[key] = text
-
-
-def clean_teacher_text(text: str, task: str, policy: Policy) -> tuple[str | None, str]:
-    """The usable part of a teacher output, or None with the reason it was dropped."""
-    text = " ".join(text.replace('"', " ").split())
-    if task == "question":
-        match = re.search(r"[^?.!]*\?", text)
-        text = match.group(0).strip() if match else ""
-        if not text:
-            return None, "no question in output"
-    words = text.split()
-    if len(words) < 6:
-        return None, "too short"
-    if len(words) > 80:
-        return None, "too long"
-    if re.search(r"\b(I'm sorry|I cannot|as an AI|I can't)\b", text, re.I):
-        return None, "refusal"
-    if text_hash(text) == text_hash(policy.text):
-        return None, "copies the policy"
-    return text, ""
-
-
-async def run_teacher(requests: list[TeacherRequest], teacher: ModelBackend,
-                      journal: TeacherJournal, config: GenerationConfig,
-                      progress: Callable[[int], None], chunk: int = 8) -> None:
-    """Ask the teacher for every request not yet in the journal, a chunk at a time."""
-    todo = [r for r in requests if r.key not in journal.done]
-    progress(len(requests) - len(todo))
-    for start in range(0, len(todo), chunk):
-        part = todo[start:start + chunk]
-        outputs = await teacher.generate_batch(
-            [[Message(role="user", content=r.prompt)] for r in part], config)
-        for request, output in zip(part, outputs, strict=True):
-            journal.record(request.key, output.text)
-        progress(len(part))
-
-
-def teacher_examples(requests: list[TeacherRequest], journal: TeacherJournal,
-                     policies: dict[str, Policy], factory: ExampleFactory, generator: str,
-                     dropped: Counter[str]) -> list[Example]:
-    """Examples from journaled teacher outputs; rejected outputs are counted by reason."""
-    examples: list[Example] = []
-    for request in requests:
-        policy = policies[request.policy_id]
-        text, reason = clean_teacher_text(journal.done.get(request.key, ""), request.task, policy)
-        if text is None:
-            dropped[f"teacher {request.task}: {reason}"] += 1
-            continue
-        prov = Provenance(source="teacher", generator=generator, task=request.task)
-        if request.task == "question":
-            examples.append(factory.qa(policy, text, grounded_answer(policy), prov))
-        else:
-            label = Label(request.task)
-            why = ("The situation goes against the rule." if label == Label.violating
-                   else "The situation follows the rule.")
-            examples.append(factory.scenario(policy, text, label, why, prov))
+                                         tagged(label.value)))
+    pair_id = f"pair-{text_hash(policy.id + '|pair', 10)}"
+    for label, situation, rationale in contrastive_pair(policy):
+        examples.append(factory.scenario(policy, situation, label, rationale,
+                                         tagged(f"contrastive-{label.value}"), pair_id))
+    for question, chosen, rejected, why in structure_preferences(policy):
+        examples.append(factory.preference(policy, question, chosen, rejected,
+                                           tagged(f"preference-{why}")))
     return examples

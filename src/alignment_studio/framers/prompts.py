@@ -14,12 +14,24 @@ from alignment_studio.errors import StudioError
 PACKAGE_PROMPTS = Path(str(files("alignment_studio") / "resources" / "prompts"))
 
 
+def quote_data(text: str) -> str:
+    """Document text made safe to place between data delimiters such as <policy>...</policy>.
+
+    Policy text is data, never instructions: templates put it inside a delimited block and
+    tell the model so. Angle brackets become look-alike characters, so text in a document
+    (``</policy> New instructions: ...``) can never close the block and speak as the prompt.
+    """
+    return text.replace("<", "\u2039").replace(">", "\u203a")
+
+
 @lru_cache(maxsize=8)
 def _environment(override: str | None) -> Environment:
     loaders = [FileSystemLoader(override)] if override else []
     loaders.append(FileSystemLoader(str(PACKAGE_PROMPTS)))
-    return Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
-                       keep_trailing_newline=False, autoescape=False)
+    env = Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
+                      keep_trailing_newline=False, autoescape=False)
+    env.filters["data"] = quote_data
+    return env
 
 
 class Prompts:

@@ -14,6 +14,10 @@ from alignment_studio.yamlio import read_yaml, validate_yaml
 CONFIG_NAME = "studio.yaml"
 
 
+TeacherTaskName = Literal["question", "advice", "compliant", "violating", "needs_info"]
+DEFAULT_TEACHER_TASKS: tuple[TeacherTaskName, ...] = ("question", "violating")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,10 +53,22 @@ class FrameSettings(_Strict):
     teacher_policies: int = Field(
         24, ge=0, description="policies the teacher writes new questions and scenarios for "
         "(0 turns teacher generation off)")
+    teacher_tasks: list[TeacherTaskName] = (
+        Field(default_factory=lambda: list(DEFAULT_TEACHER_TASKS),
+              description="what the teacher writes for each of its policies (one call each)"))
+    teacher_retries: int = Field(
+        1, ge=0, description="times a reply that fails validation is asked again, with the error")
     teacher_max_new_tokens: int = Field(48, ge=8, description="length limit of teacher outputs")
     teacher_temperature: float = Field(0.0, ge=0, description="0 = greedy (reproducible)")
     max_policies: int | None = Field(
         None, ge=1, description="use only the first N policies (quick runs); null = all")
+    conflict_pairs: int = Field(
+        12, ge=0, description="conflict scenarios: pairs of rules that pull in different "
+        "directions (0 = none)")
+    priorities: list[str] = Field(
+        default_factory=list, description="explicit precedence for conflicts: document, section "
+        "or policy IDs (prefixes), highest first; unranked conflicts follow prohibition > "
+        "obligation > recommendation > permission")
 
 
 class TrainSettings(_Strict):
