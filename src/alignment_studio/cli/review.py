@@ -1,0 +1,59 @@
+"""review export and review import: the human review loop of a workspace's data set."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from alignment_studio.cli.guard import guard
+from alignment_studio.errors import StudioError
+from alignment_studio.framers.review import Format, export_review, import_review
+from alignment_studio.pipeline import Studio
+
+console = Console()
+
+
+def export(directory: Path,
+           fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+           out: Annotated[Path | None, typer.Option("--out", help="file to write (default: "
+                                                    "DIR/reviews/<dataset>.<format>)")] = None,
+           only: Annotated[list[str] | None, typer.Option(
+               "--only", help="KIND or KIND/LABEL, e.g. scenario/violating (repeatable)")] = None,
+           ) -> None:
+    """Write the data set for review: one row per example, with empty decision columns."""
+    if fmt not in ("jsonl", "csv"):
+        raise StudioError(f"--format must be 'jsonl' or 'csv', not {fmt!r}")
+    chosen: Format = "csv" if fmt == "csv" else "jsonl"
+    path, count = export_review(Studio(directory), out, chosen, only)
+    console.print(f"wrote {count} rows to {path}; fill in decision (accept, reject or edit), "
+                  "edited_target, edited_label and comment, then run review import")
+
+
+def import_(directory: Path, file: Path,
+            reviewer: Annotated[str | None, typer.Option(
+                "--reviewer", help="who reviewed (default: the login name)")] = None) -> None:
+    """Record a filled-in review file as a new review version (the data set is not changed)."""
+    artifact, review = import_review(Studio(directory), file, reviewer or _login())
+    counts = {d: sum(x.decision == d for x in review.decisions)
+              for d in ("accept", "reject", "edit")}
+    console.print(f"review v{review.version} {artifact.id} of {review.dataset}: "
+                  f"{', '.join(f'{v} {k}' for k, v in counts.items())} by {review.reviewer}")
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def register(app: typer.Typer) -> None:
+    review_app = typer.Typer(no_args_is_help=True,
+                             help="Export the data set for human review; import the decisions.")
+    review_app.command("export")(guard(export))
+    review_app.command("import")(guard(import_))
+    app.add_typer(review_app, name="review")
