@@ -1,0 +1,153 @@
+"""Statement splitting, lead-ins, the actor/conditions/exceptions/refs/terms fields, stable IDs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alignment_studio.framers.parse import read_document
+from alignment_studio.framers.structure import classify_modality, split_clauses
+from alignment_studio.types import Modality, Policy, PolicyDocument
+
+
+def parse(tmp_path: Path, text: str, name: str = "policy.md") -> PolicyDocument:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return read_document(path)
+
+
+def by_text(doc: PolicyDocument, start: str) -> Policy:
+    return next(p for p in doc.policies() if p.text.startswith(start))
+
+
+def test_compound_sentences_become_separate_statements() -> None:
+    assert split_clauses("You must lock your screen and you must not share your password.") == [
+        "You must lock your screen", "you must not share your password."]
+    assert split_clauses("Employees must wear badges; contractors must sign in.") == [
+        "Employees must wear badges", "contractors must sign in."]
+    # one modal over two verbs, and a series of imperatives, stay one statement
+    one = "It is critical that you notify IT within 1 hour and provide all information."
+    assert split_clauses(one) == [one]
+    series = "Use a password manager, use unique passwords, and use stronger passwords."
+    assert split_clauses(series) == [series]
+
+
+def test_split_statements_share_paragraph_and_get_their_own_modality(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# P\n\n## Screens\n\nRead this first.\n\n"
+                          "You must lock your screen and you must not share your password. "
+                          "You may use a privacy filter.\n")
+    policies = doc.section("policy/screens").policies
+    assert [p.paragraph for p in policies] == [1, 2, 2, 2]
+    assert [p.modality for p in policies[1:]] == [Modality.obligation, Modality.prohibition,
+                                                  Modality.permission]
+    assert all(p.text in (tmp_path / "policy.md").read_text() for p in policies)
+
+
+def test_list_items_carry_the_lead_in_modality_actor_and_condition(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# P\n\n## Secrets\n\nYou must never:\n\n- share your password\n"
+                          "- Write it on a sticky note.\n\nEmployees must:\n\n- lock screens\n"
+                          "- You may keep a spare key.\n\n"
+                          "If you receive a suspicious email, follow these steps:\n\n"
+                          "1. Do not click any links.\n2. Report it to IT.\n")
+    share = by_text(doc, "share your password")
+    assert share.text == "share your password"  # the lead-in is not copied into the text
+    assert (share.modality, share.actor) == (Modality.prohibition, "you")
+    assert by_text(doc, "Write it on").modality == Modality.prohibition
+    lock = by_text(doc, "lock screens")
+    assert (lock.modality, lock.actor) == (Modality.obligation, "employees")
+    assert by_text(doc, "You may keep").modality == Modality.permission  # its own modal wins
+    click, report = by_text(doc, "Do not click"), by_text(doc, "Report it")
+    assert click.modality == Modality.prohibition and report.modality == Modality.obligation
+    assert click.conditions == report.conditions == ["If you receive a suspicious email"]
+    assert by_text(doc, "You must never:").modality == Modality.informational
+
+
+def test_actor_conditions_exceptions(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# P\n\n## Rules\n\n"
+                          "18F staff must not share data unless Legal approves it.\n\n"
+                          "If you travel abroad, supervisors must approve the trip.\n\n"
+                          "Contractors may work remotely, except when on client premises.\n\n"
+                          "In case of fire, leave the building.\n\n"
+                          "You will need approval before working extra hours.\n")
+    share = by_text(doc, "18F staff")
+    assert (share.actor, share.modality) == ("18f staff", Modality.prohibition)
+    assert share.exceptions == ["unless Legal approves it"]
+    trip = by_text(doc, "If you travel")
+    assert (trip.actor, trip.conditions) == ("supervisors", ["If you travel abroad"])
+    remote = by_text(doc, "Contractors")
+    assert remote.actor == "contractors" and remote.exceptions == ["except when on client premises"]
+    assert by_text(doc, "In case of fire").conditions == ["In case of fire"]
+    extra = by_text(doc, "You will need")
+    assert extra.modality == Modality.obligation
+    assert extra.conditions == ["before working extra hours"]
+
+
+def test_refs_resolve_to_sections_of_the_same_document(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# P\n\n## Security Incidents\n\nReport incidents to IT.\n\n"
+                          "## Laptops\n\nLock your laptop (see the Security Incidents policy).\n\n"
+                          "Refer to OPM's Overtime Fact Sheet for more detail.\n\n"
+                          "You can phone the team, as described in Section 3.1.1 of the IT "
+                          "Guide.\n")
+    assert by_text(doc, "Lock your laptop").refs == ["policy/security-incidents"]
+    assert by_text(doc, "Refer to").refs == ["OPM's Overtime Fact Sheet"]
+    assert by_text(doc, "You can phone").refs == ["Section 3.1.1 of the IT Guide"]
+
+
+def test_definitions_and_terms(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# P\n\n## Terms\n\n"
+                          "An “incident” or “security incident” is a violation of policy.\n\n"
+                          "Overtime is when you are paid for extra hours you are required to "
+                          "work.\n\n**What is a gift?** Anything of value you receive.\n\n"
+                          "## Glossary\n\n### Integrity\n\nThe soundness of our systems.\n")
+    incident = by_text(doc, "An “incident”")
+    assert incident.modality == Modality.definition
+    assert incident.terms == ["incident", "security incident"]
+    overtime = by_text(doc, "Overtime is when")
+    assert (overtime.modality, overtime.terms) == (Modality.definition, ["Overtime"])
+    gift = by_text(doc, "Anything of value")
+    assert (gift.modality, gift.terms) == (Modality.definition, ["gift"])
+    integrity = by_text(doc, "The soundness")
+    assert (integrity.modality, integrity.terms) == (Modality.definition, ["Integrity"])
+
+
+def test_modality_rules_added_for_the_labelled_documents() -> None:
+    assert classify_modality("You are not required to stay late") == Modality.permission
+    assert classify_modality("First: it's always OK to err on the side of reporting!") == \
+        Modality.permission
+    assert classify_modality("You'll still need to memorize a few passwords.") == \
+        Modality.obligation
+    assert classify_modality("Please include Security Incident in the subject line.") == \
+        Modality.obligation
+    assert classify_modality("If email is unavailable, contact them another way.") == \
+        Modality.obligation
+    assert classify_modality("Or try thinking of a line from a song.") == Modality.recommendation
+    assert classify_modality("You'll never get in trouble for pinging them.") == \
+        Modality.informational
+    assert classify_modality("How quickly can the secrets be rotated?") == Modality.informational
+    assert classify_modality("Never accept cash.") == Modality.prohibition
+
+
+def test_editing_one_paragraph_of_a_real_document_changes_only_its_ids(
+        policies_18f: list[Path], tmp_path: Path) -> None:
+    source = next(p for p in policies_18f if p.name == "overtime.md")
+    text = source.read_text(encoding="utf-8")
+    old_sentence = "You should use your accrued comp time before using Annual Leave."
+    assert text.count(old_sentence) == 1
+    edited_path = tmp_path / "overtime.md"
+    edited_path.write_text(text.replace(old_sentence, "You should use your accrued comp time "
+                                        "before using any Annual Leave."), encoding="utf-8")
+    before, after = read_document(source), read_document(edited_path, doc_id=None)
+    assert before.id == after.id and [p.id for p in read_document(source).policies()] == \
+        [p.id for p in before.policies()]
+    old = {p.id: p for p in before.policies()}
+    new = {p.id: p for p in after.policies()}
+    gone, added = set(old) - set(new), set(new) - set(old)
+    assert len(gone) == len(added) == 1
+    (gone_id,), (added_id,) = gone, added
+    assert old[gone_id].text == old_sentence
+    edited = (old[gone_id].section_id, old[gone_id].paragraph)
+    assert (new[added_id].section_id, new[added_id].paragraph) == edited
+    # the other statement of the edited paragraph keeps its ID, so do all other paragraphs
+    neighbours = [p for p in before.policies()
+                  if (p.section_id, p.paragraph) == edited and p.id != gone_id]
+    assert neighbours and all(p.id in new for p in neighbours)
+    assert len(before.policies()) == len(after.policies())

@@ -1,0 +1,70 @@
+"""Extraction accuracy on the hand-labelled 18F documents stays above floors a bit under what
+bench/bench_structure.py measured (precision 0.82, recall 0.96, modality 0.94, actor 0.93)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from alignment_studio.framers.parse import read_document
+from alignment_studio.types import Modality, Policy, PolicyDocument, Section
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_structure.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_structure", BENCH)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being built
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_label_names_a_real_section_and_quote(bench: ModuleType) -> None:
+    for path in sorted(bench.LABELS.glob("*.yaml")):
+        name, labels = bench.load_labels(path)
+        doc = read_document(bench.POLICIES / name)
+        titles = {s.title for s in doc.all_sections()}
+        assert len(labels) >= 15, name
+        for label in labels:
+            assert label.section in titles, (name, label.section)
+        assert len(list(bench.LABELS.glob("*.yaml"))) >= 3
+
+
+def test_extraction_figures_stay_above_their_floors(bench: ModuleType) -> None:
+    per_doc = bench.score_all()
+    total = sum(per_doc.values(), bench.Scores())
+    assert total.labels >= 90
+    assert total.found / total.labels >= 0.95  # segmentation: a statement for every label
+    assert total.recall >= 0.88
+    assert total.precision >= 0.75
+    assert total.modality_accuracy >= 0.85
+    assert total.actor_accuracy >= 0.8
+    for name, scores in per_doc.items():
+        assert scores.recall >= 0.8 and scores.modality_accuracy >= 0.8, name
+
+
+def test_scorer_counts_misses_wrong_modalities_and_extras(bench: ModuleType) -> None:
+    doc = PolicyDocument(id="d", title="D", version="v", source="s", sha256="x", sections=[])
+    section = Section(id="d/s", title="S", level=1, policies=[
+        Policy(id="d/s/p-1", text="You must lock your screen.", modality=Modality.obligation,
+               section_id="d/s"),
+        Policy(id="d/s/p-2", text="You may use a filter.", modality=Modality.obligation,
+               section_id="d/s"),
+        Policy(id="d/s/p-3", text="Badges are blue.", modality=Modality.recommendation,
+               section_id="d/s")])
+    doc.sections.append(section)
+    labels = [bench.Label("S", Modality.obligation, "lock your screen"),
+              bench.Label("S", Modality.permission, "You may use a filter."),
+              bench.Label("S", Modality.prohibition, "Never share passwords."),
+              bench.Label("Other", Modality.obligation, "Badges are blue.")]
+    scores = bench.score(doc, labels)
+    assert (scores.found, scores.recalled, scores.precise, scores.policies) == (2, 2, 2, 3)
+    assert scores.modality_ok == 1 and len(scores.missed) == 2 and len(scores.spurious) == 1
+    assert scores.confusion[("permission", "obligation")] == 1
