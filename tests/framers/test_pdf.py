@@ -84,9 +84,9 @@ def test_line_numbers_point_into_the_text_layer(example_policy: Path, tmp_path: 
 
 
 def write_layout_pdf(target: Path) -> None:
-    """A hand-laid PDF: bold numbered headings at body size, numbered and dashed lists with a
-    hanging indent, bare page numbers, a compound split at its hyphen at a line end, and a
-    paragraph running over a page break."""
+    """A hand-laid PDF: a table of contents, bold numbered headings at body size, numbered and
+    dashed lists with a hanging indent, bare page numbers, a compound split at its hyphen at a
+    line end, and a paragraph running over a page break."""
     pdf = fpdf.FPDF(format="A4")
     pdf.set_auto_page_break(False)
     pdf.add_page()
@@ -97,6 +97,8 @@ def write_layout_pdf(target: Path) -> None:
         pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
 
+    line("1 Scope . . . . . . . . . . . . . . . . . . 1")
+    line("1.1 Who must follow them . . . . . . . . . . 1", gap=4)
     line("1 Scope", "B", 2)
     line("These rules cover non-government speakers invited by any team of the agency.", gap=3)
     line("1.1 Who must follow them", "B", 2)

@@ -33,6 +33,7 @@ _MARKER = re.compile(r"^(?:[•◦▪‣∙·*–-]|\(?\d{1,3}[.)]|\(?[a-z][.)])
 _SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$",
                           re.I)
+_TOC_ENTRY = re.compile(r"(?:\.\s*){4,}[ivxlc\d]{1,5}$", re.I)  # "2.1 Scope . . . . 4"
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
 _HYPHENATED = re.compile(r"[A-Za-z]+-[A-Za-z]+")
 _SCANNED = "no text layer — the PDF looks scanned; run OCR (e.g. ocrmypdf) first"
@@ -173,13 +174,15 @@ def _line(parts: list[tuple[str, float, float, float, str]], page: int,
 def _drop_furniture(lines: list[_Line]) -> list[_Line]:
     """Drop running headers/footers (same text, digits aside, at the same height on most pages)
     and bare page numbers at the top or bottom of a page. A one-page PDF has nothing to compare
-    with, so there a short line in small print first or last on the page counts as furniture."""
+    with, so there a short line in small print first or last on the page counts as furniture.
+    Table-of-contents entries (dot leaders and a page number) repeat the headings: dropped too."""
     pages = len({line.page for line in lines})
     edges = _page_edges(lines)
     repeats = Counter(_furniture_key(line) for line in lines if line.number in edges)
     needed = max(2, (pages + 1) // 2)
     small = _body_size(lines) * 0.85
     ends = {lines[0].number, lines[-1].number}
+    lines = [line for line in lines if not _TOC_ENTRY.search(line.text)]
     return [line for line in lines if line.number not in edges or not (
         (pages > 1 and repeats[_furniture_key(line)] >= needed)
         or (pages == 1 and line.number in ends and line.size <= small and len(line.text) <= 80)
