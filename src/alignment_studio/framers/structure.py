@@ -357,6 +357,7 @@ class _TreeBuilder:
         self.in_preamble = False
         self.lead_in: _LeadIn | None = None
         self.ordinal: dict[str, int] = {}
+        self.next_suffix: dict[str, int] = {}
 
     def add(self, block: Block, following: Block | None = None) -> None:
         if block.type == BlockType.heading:
@@ -420,11 +421,14 @@ class _TreeBuilder:
                       exceptions=facts.exceptions, refs=refs_of(text),
                       terms=terms_of(text, facts.modality))
 
-    @staticmethod
-    def _unique(candidate: str, taken: set[str]) -> str:
-        name, n = candidate, 2
+    def _unique(self, candidate: str, taken: set[str]) -> str:
+        """``candidate``, else ``candidate-2``, ``-3``...; the next suffix to try is remembered
+        so a title repeated thousands of times stays linear."""
+        n = self.next_suffix.get(candidate, 2)
+        name = candidate
         while name in taken:
             name, n = f"{candidate}-{n}", n + 1
+        self.next_suffix[candidate] = n
         taken.add(name)
         return name
 
