@@ -160,7 +160,7 @@ def score_all() -> dict[str, Scores]:
 
 def confusion_table(scores: Scores) -> str:
     names = [m.value for m in Modality]
-    width = max(map(len, names)) + 1
+    width = max(len("gold \\ extracted"), *map(len, names)) + 2
     lines = ["gold \\ extracted".ljust(width) + " ".join(n[:6].rjust(6) for n in names)]
     for gold in names[:-1]:  # informational statements are not labelled
         cells = " ".join(str(scores.confusion[(gold, got)]).rjust(6) for got in names)
