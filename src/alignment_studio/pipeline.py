@@ -35,6 +35,7 @@ from alignment_studio.types import (
 )
 from alignment_studio.workspace import Artifact, ArtifactStore, StudioConfig, load_config, stage_key
 from alignment_studio.workspace.store import sha256_tree
+from alignment_studio.workspace.versions import record_versions
 
 PARSER_VERSION = "md-text-v1"
 GENERATOR_VERSION = "frame-v1"
@@ -91,6 +92,7 @@ class Studio:
                                   f"{doc.id!r} (from the file name); rename one",
                                   self.root / "studio.yaml")
             seen[doc.id] = name
+        record_versions(self.store, parsed)
         return parsed
 
     def _parse_one(self, source: Path) -> tuple[Artifact, PolicyDocument]:
