@@ -28,17 +28,19 @@ from alignment_studio.framers.seeds import load_seeds
 from alignment_studio.types import (
     AuditReport,
     DatasetBundle,
+    Dropped,
     LineageEntry,
     ModelRef,
     PolicyDocument,
     Split,
 )
 from alignment_studio.workspace import Artifact, ArtifactStore, StudioConfig, load_config, stage_key
+from alignment_studio.workspace.config import BackendSpec
 from alignment_studio.workspace.store import sha256_tree
 from alignment_studio.workspace.versions import record_versions
 
-PARSER_VERSION = "md-text-v1"
-GENERATOR_VERSION = "frame-v1"
+PARSER_VERSION = "structure-v2"  # bump when parsing or structure changes
+GENERATOR_VERSION = "frame-v2"
 TRAINER_VERSION = "sft-v1"
 AUDIT_VERSION = "audit-v2"  # bump when metrics change, so reports are recomputed
 console = Console(stderr=True)
@@ -142,15 +144,16 @@ class Studio:
                                       ) if teacher.backend == "hf" else teacher
             backend = get_backend(spec, cache_dir=self.cache_dir)
         try:
-            bundle = frame_dataset(documents, seeds, backend, self.config.frame,
+            result = frame_dataset(documents, seeds, backend, self.config.frame,
                                    self.config.organization, Prompts(prompts_dir),
                                    self.store.work_dir("dataset", key) / "teacher.jsonl",
-                                   f"{teacher.backend}:{teacher.model}")
+                                   f"{teacher.backend}:{teacher.model}", teacher_chunk(teacher))
         finally:
             if backend is not None:
                 backend.close()
         with self.store.build("dataset", key) as tmp:
-            bundle.write_jsonl(tmp / "dataset.jsonl")
+            result.bundle.write_jsonl(tmp / "dataset.jsonl")
+            write_dropped(result.dropped, tmp / "dropped.jsonl")
             return self.store.commit(tmp, "dataset", key, inputs, config)
 
     def bundle(self, artifact: Artifact) -> DatasetBundle:
@@ -246,6 +249,16 @@ class Studio:
     def lineage_entries(self, artifact_id: str) -> list[LineageEntry]:
         return [LineageEntry(artifact=a.id, kind=a.kind, sha256=a.sha256, inputs=a.inputs)
                 for a in self.store.lineage(artifact_id)]
+
+
+def teacher_chunk(spec: BackendSpec) -> int:
+    """Calls handed to the teacher at once: a padded batch (hf) or concurrent requests."""
+    return spec.batch_size if spec.backend == "hf" else max(spec.batch_size, spec.concurrency * 2)
+
+
+def write_dropped(dropped: list[Dropped], path: Path) -> None:
+    """Every dropped item with its stage and reason, one JSON object per line."""
+    path.write_text("".join(d.model_dump_json() + "\n" for d in dropped), encoding="utf-8")
 
 
 def sample_rows(rows: list[dict[str, Any]], limit: int | None, seed: int) -> list[dict[str, Any]]:

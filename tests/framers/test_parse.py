@@ -121,9 +121,9 @@ def test_bad_files_fail_with_one_line_naming_the_file(tmp_path: Path, content: b
 
 
 def test_unsupported_format(tmp_path: Path) -> None:
-    path = tmp_path / "policy.pdf"
+    path = tmp_path / "policy.odt"
     path.write_bytes(b"%PDF-1.4")
-    with pytest.raises(StudioError, match="unsupported policy format .pdf"):
+    with pytest.raises(StudioError, match="unsupported policy format .odt"):
         read_document(path)
 
 
