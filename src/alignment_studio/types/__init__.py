@@ -20,6 +20,15 @@ from alignment_studio.types.data import (
     Split,
 )
 from alignment_studio.types.models import ModelRef
+from alignment_studio.types.ontology import (
+    Category,
+    Concept,
+    ConceptSource,
+    CueVariant,
+    Ontology,
+    Relation,
+    RelationType,
+)
 from alignment_studio.types.policy import Form, Modality, Policy, PolicyDocument, Section, Span
 
 __all__ = [
@@ -27,4 +36,5 @@ __all__ = [
     "Label",
     "LineageEntry", "Manifest", "Message", "Modality", "ModelRef", "Policy", "PolicyDocument",
     "PolicyScores", "Provenance", "Score", "Section", "Span", "Split",
+    "Category", "Concept", "ConceptSource", "CueVariant", "Ontology", "Relation", "RelationType",
 ]
