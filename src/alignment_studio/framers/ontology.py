@@ -865,7 +865,8 @@ def _statement_edges(builder: _Builder, ctx: _Context, hits: list[tuple[int, str
         return
     category = {cid: builder.drafts[cid].category for _, cid, _ in hits}
     actors = [cid for i, cid, _ in hits if i < modal and category[cid] in _ACTORS]
-    if policy.actor and (named := builder.find(policy.actor)):
+    named = builder.find(policy.actor) if policy.actor else None
+    if named and named not in actors and builder.drafts[named].category in _ACTORS:
         actors.insert(0, named)
     actions = [(i, cid) for i, cid, _ in hits if i > modal and category[cid] == Category.action]
     for a in actors:
