@@ -100,3 +100,25 @@ def test_resume_from_checkpoint(studio: Studio, tmp_path: Path) -> None:
     settings = settings.model_copy(update={"max_steps": 2})
     result = train_sft(rows, "embedded", settings, work, tmp_path / "b", studio.config.cache_dir)
     assert result.resumed_from == "checkpoint-1" and result.steps == 2
+
+
+def test_a_human_review_retrains_without_the_rejected_item(studio: Studio) -> None:
+    from alignment_studio.framers.review import export_review, import_review
+
+    fresh = Studio(studio.root)
+    first = fresh.instruct()
+    path, _ = export_review(fresh, studio.root / "review.jsonl", "jsonl")
+    rows = [json.loads(x) for x in path.read_text().splitlines()]
+    dataset = fresh.frame()
+    train_ids = {e.id for e in fresh.bundle(dataset).examples if e.split.value == "train"}
+    target = next(r for r in rows if r["id"] in train_ids)
+    target.update(decision="reject", comment="cites the wrong rule")
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    review, _ = import_review(fresh, path, "alice")
+
+    again = Studio(studio.root)
+    second = again.instruct()
+    assert second.id != first.id and second.inputs == [dataset.id, review.id]
+    kept = {e.id for e in again.reviewed(dataset, [review.id]).examples}
+    assert target["id"] not in kept and len(kept) == len(fresh.bundle(dataset).examples) - 1
+    assert Studio(studio.root).instruct().id == second.id  # the same review is reused

@@ -22,6 +22,7 @@ from rich.progress import Progress
 from alignment_studio.backends import get_backend
 from alignment_studio.errors import StudioError
 from alignment_studio.framers.frame import frame_dataset
+from alignment_studio.framers.ontology import ontology_to_graphml, ontology_to_json
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.seeds import load_seeds
@@ -154,16 +155,28 @@ class Studio:
         with self.store.build("dataset", key) as tmp:
             result.bundle.write_jsonl(tmp / "dataset.jsonl")
             write_dropped(result.dropped, tmp / "dropped.jsonl")
+            (tmp / "ontology.json").write_text(ontology_to_json(result.ontology), "utf-8")
+            (tmp / "ontology.graphml").write_text(ontology_to_graphml(result.ontology), "utf-8")
             return self.store.commit(tmp, "dataset", key, inputs, config)
 
     def bundle(self, artifact: Artifact) -> DatasetBundle:
         return DatasetBundle.read_jsonl(self.store.path_of(artifact) / "dataset.jsonl")
+
+    def reviewed(self, dataset: Artifact, review_ids: list[str]) -> DatasetBundle:
+        """The data set with the named human reviews applied (rejections out, edits in)."""
+        from alignment_studio.framers.review import Review, apply_reviews
+
+        reviews = [Review.model_validate_json(
+            (self.store.path_of(self.store.get(i)) / "review.json").read_text("utf-8"))
+            for i in review_ids]
+        return apply_reviews(self.bundle(dataset), sorted(reviews, key=lambda r: r.version))[0]
 
     # -- instruct ------------------------------------------------------------------------
     def instruct(self) -> Artifact:
         return self._once("model", self._instruct)
 
     def _instruct(self) -> Artifact:
+        from alignment_studio.framers.review import REVIEW_KIND
         from alignment_studio.instructors.sft import train_sft
 
         dataset = self.frame()
@@ -174,18 +187,22 @@ class Studio:
         config = {"train": self.config.train.model_dump(exclude={"save_steps",
                                                                  "gradient_checkpointing"}),
                   "student": student.model, "version": TRAINER_VERSION}
-        key, found = self._cached("model", [dataset.id], config)
+        reviews = [a.id for a in self.store.all()
+                   if a.kind == REVIEW_KIND and a.inputs[:1] == [dataset.id]]
+        inputs = [dataset.id, *sorted(reviews)]  # a new review retrains, an old one is reused
+        key, found = self._cached("model", inputs, config)
         if found:
             return found
-        rows = sample_rows(self.bundle(dataset).to_trl(Split.train),
-                           self.config.train.max_train_examples, self.config.train.seed)
+        bundle = self.reviewed(dataset, reviews)
+        rows = sample_rows(bundle.to_trl(Split.train), self.config.train.max_train_examples,
+                           self.config.train.seed)
         console.print(f"instruct: LoRA SFT of {student.model} on {len(rows)} examples")
         with self.store.build("model", key) as tmp:
             train_sft(rows, self.model_name(student.model), self.config.train,
                       self.store.work_dir("model", key), tmp, self.cache_dir)
             (tmp / "model_ref.json").write_text(
                 json.dumps({"base": self.model_name(student.model)}), "utf-8")
-            return self.store.commit(tmp, "model", key, [dataset.id], config)
+            return self.store.commit(tmp, "model", key, inputs, config)
 
     def model_ref(self, artifact: Artifact) -> ModelRef:
         base = json.loads((self.store.path_of(artifact) / "model_ref.json").read_text())["base"]
@@ -207,7 +224,7 @@ class Studio:
             self._publish(found)
             return AuditReport.model_validate_json(
                 (self.store.path_of(found) / "report.json").read_text("utf-8"))
-        bundle = self.bundle(dataset_artifact)
+        bundle = self.reviewed(dataset_artifact, model.inputs[1:])
         items = select_items(bundle.split(Split.test), self.config.audit.max_items)
         aligned_ref = self.model_ref(model)
         base_ref = aligned_ref.model_copy(update={"adapters": [], "revision": None})

@@ -196,7 +196,7 @@ def test_prompt_injection_in_a_policy_is_quoted_as_data(tmp_path: Path, suffix: 
         teacher = FakeBackend(responder=json_teacher)
         (tmp_path / name).mkdir()
         run_frame(read_document(path, doc_id="rules"), tmp_path / name, teacher,
-                  teacher_policies=10, structure_items=False, conflict_pairs=0)
+                  teacher_policies=10, structure_items=False, conflict_pairs=0, cue_variants=0)
         prompts[name] = [h[-1].content for h in teacher.history]
     hostile_prompts = [p for p in prompts["hostile"] if "pirates" in p]
     assert len(hostile_prompts) == 2  # a question and a story were asked about it
@@ -208,3 +208,21 @@ def test_prompt_injection_in_a_policy_is_quoted_as_data(tmp_path: Path, suffix: 
         assert "</policy>" not in quoted.group(1)
         assert "pirates" not in instructions(prompt)
         assert instructions(prompt) in benign_instructions  # same request, other data
+
+
+def test_ontology_cues_retell_situations_with_a_swapped_term(doc: PolicyDocument,
+                                                             tmp_path: Path) -> None:
+    result = frame_dataset([doc], [], None, FrameSettings(cue_variants=1, conflict_pairs=0),
+                           "Acme", Prompts(None), tmp_path / "t.jsonl", "fake")
+    cued = [e for e in result.bundle.examples if e.terms]
+    assert len(cued) >= 20
+    originals = {(e.policy_ids[0], e.label): e for e in result.bundle.examples
+                 if e.kind == Kind.scenario and e.provenance.task in ("compliant", "violating")}
+    for example in cued:
+        term, substitute = example.terms
+        user = example.messages[-1].content
+        situation = user.split("Situation: ")[1]
+        assert substitute in situation and example.provenance.task.endswith("-cue")
+        original = originals[(example.policy_ids[0], example.label)]
+        assert original.messages[-1].content != user  # same label, other wording
+    assert {c.id for c in result.ontology.concepts}

@@ -15,6 +15,7 @@ from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.framers.conflicts import conflict_example, find_conflicts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.generate import is_enforceable, person, structure_examples
+from alignment_studio.framers.ontology import Lexicon, build_ontology, cue_variants
 from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.seeds import (
     ContrastiveSeed,
@@ -34,10 +35,12 @@ from alignment_studio.framers.teacher import (
     run_teacher,
 )
 from alignment_studio.types import (
+    CueVariant,
     DatasetBundle,
     Dropped,
     Example,
     Manifest,
+    Ontology,
     Policy,
     PolicyDocument,
     Provenance,
@@ -91,15 +94,28 @@ def _unselected(seed_id: str, policy: Policy) -> Dropped:
                    stage="seed", policy_ids=[policy.id], text=f"seed {seed_id}")
 
 
+def policy_cues(ontology: Ontology, policies: list[Policy], k: int) -> dict[str, list[CueVariant]]:
+    """Up to ``k`` ontology cue variants per policy (synonyms, kinds of a term it names)."""
+    lexicon = Lexicon.bundled()
+    return {p.id: cue_variants(ontology, lexicon, p, k) if k else [] for p in policies}
+
+
 def teacher_requests(policies: list[Policy], count: int, tasks: list[str], prompts: Prompts,
-                     organization: str) -> list[TeacherRequest]:
-    """One request per task for ``count`` policies spread evenly across the documents."""
+                     organization: str,
+                     cues: dict[str, list[CueVariant]] | None = None) -> list[TeacherRequest]:
+    """One request per task for ``count`` policies spread evenly across the documents; the
+    stories of a policy with a cue variant are asked to involve its substitute term."""
     if count <= 0 or not policies:
         return []
     step = max(1, len(policies) // count)
-    return [build_request(policy, TeacherTask(task), prompts, organization,
-                          person(policy).split(",")[0])
-            for policy in policies[::step][:count] for task in tasks]
+    requests: list[TeacherRequest] = []
+    for policy in policies[::step][:count]:
+        variants = (cues or {}).get(policy.id) or []
+        for task in map(TeacherTask, tasks):
+            cue = variants[0].substitute if variants and task != TeacherTask.question else None
+            requests.append(build_request(policy, task, prompts, organization,
+                                          person(policy).split(",")[0], cue))
+    return requests
 
 
 def ask_teacher(requests: list[TeacherRequest], teacher: ModelBackend, journal_path: Path,
@@ -168,6 +184,7 @@ class FrameResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
     bundle: DatasetBundle
     dropped: list[Dropped]
+    ontology: Ontology
 
 
 def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
@@ -182,13 +199,16 @@ def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
     titles = {s.id: s.title for d in documents for s in d.all_sections()}
     dropped: list[Dropped] = []
     examples = seed_examples(seeds, set(by_id), factory, dropped)
+    ontology = build_ontology(documents)
+    variants = policy_cues(ontology, policies, settings.cue_variants)
     if settings.structure_items:
         for policy in policies:
-            examples.extend(structure_examples(policy, titles[policy.section_id], factory))
+            examples.extend(structure_examples(policy, titles[policy.section_id], factory,
+                                               variants[policy.id]))
     for pair in find_conflicts(policies, settings.conflict_pairs):
         examples.append(conflict_example(pair, factory, settings.priorities))
     requests = teacher_requests(policies, settings.teacher_policies if teacher else 0,
-                                list(settings.teacher_tasks), prompts, organization)
+                                list(settings.teacher_tasks), prompts, organization, variants)
     if requests and teacher is not None:
         context = TeacherContext(by_id, factory, teacher_name, prompts)
         outcome = ask_teacher(requests, teacher, journal_path, settings, chunk, context)
@@ -201,7 +221,7 @@ def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
     bundle = DatasetBundle(name="dataset", version=text_hash("".join(e.id for e in examples), 12),
                            examples=examples, manifest=_manifest(documents, examples, test_ids,
                                                                  dropped, len(policies)))
-    return FrameResult(bundle=bundle, dropped=dropped)
+    return FrameResult(bundle=bundle, dropped=dropped, ontology=ontology)
 
 
 def _manifest(documents: list[PolicyDocument], examples: list[Example], test_ids: set[str],

@@ -10,10 +10,11 @@ default teacher is tiny; these items make the data set useful without a strong t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.structure import text_hash
-from alignment_studio.types import Example, Label, Modality, Policy, Provenance
+from alignment_studio.types import CueVariant, Example, Label, Modality, Policy, Provenance
 
 ENFORCEABLE = {Modality.obligation, Modality.prohibition, Modality.permission,
                Modality.recommendation}
@@ -220,7 +221,26 @@ def structure_preferences(policy: Policy) -> list[tuple[str, str, str, str]]:
     return [(question, chosen, wrong, "violating"), (question, chosen, REFUSAL, "refusal")]
 
 
-def structure_examples(policy: Policy, topic: str, factory: ExampleFactory) -> list[Example]:
+def cue_scenarios(policy: Policy, variants: Sequence[CueVariant], factory: ExampleFactory,
+                  prov: Provenance) -> list[Example]:
+    """The compliant and violating situations again, with an ontology term swapped for a
+    synonym or a kind of it (a rule about 'devices' covers a 'laptop'): the label holds, the
+    surface cue changes, so a model cannot learn the label from one word."""
+    examples: list[Example] = []
+    for variant in variants:
+        for label, situation, rationale in structure_scenarios(policy)[:2]:
+            varied = variant.apply(situation)
+            if varied == situation:
+                continue
+            example = factory.scenario(policy, varied, label, variant.apply(rationale),
+                                       prov.model_copy(update={"task": f"{label.value}-cue"}))
+            examples.append(example.model_copy(update={"terms": [variant.term,
+                                                                 variant.substitute]}))
+    return examples
+
+
+def structure_examples(policy: Policy, topic: str, factory: ExampleFactory,
+                       variants: Sequence[CueVariant] = ()) -> list[Example]:
     """Every structure-driven item for one policy (what its wording supports)."""
     prov = Provenance(source="structure", generator="rules-v2")
 
@@ -245,4 +265,4 @@ def structure_examples(policy: Policy, topic: str, factory: ExampleFactory) -> l
     for question, chosen, rejected, why in structure_preferences(policy):
         examples.append(factory.preference(policy, question, chosen, rejected,
                                            tagged(f"preference-{why}")))
-    return examples
+    return examples + cue_scenarios(policy, variants, factory, prov)

@@ -62,6 +62,9 @@ class FrameSettings(_Strict):
     teacher_temperature: float = Field(0.0, ge=0, description="0 = greedy (reproducible)")
     max_policies: int | None = Field(
         None, ge=1, description="use only the first N policies (quick runs); null = all")
+    cue_variants: int = Field(
+        1, ge=0, description="per policy: compliant and violating situations retold with an "
+        "ontology term swapped for a synonym or a kind of it (0 = none)")
     conflict_pairs: int = Field(
         12, ge=0, description="conflict scenarios: pairs of rules that pull in different "
         "directions (0 = none)")
