@@ -21,7 +21,8 @@ from rich.progress import Progress
 
 from alignment_studio.backends import get_backend
 from alignment_studio.errors import StudioError
-from alignment_studio.framers.frame import frame_dataset
+from alignment_studio.framers.datacard import build_datacard, render_markdown
+from alignment_studio.framers.frame import FrameResult, frame_dataset
 from alignment_studio.framers.ontology import ontology_to_graphml, ontology_to_json
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.prompts import Prompts
@@ -130,7 +131,7 @@ class Studio:
         teacher = self.config.teacher
         config = {"frame": self.config.frame.model_dump(),
                   "teacher": teacher.model_dump(include={"backend", "model", "base_url"})
-                  if self.config.frame.teacher_policies else None,
+                  if self.uses_teacher else None,
                   "organization": self.config.organization, "version": GENERATOR_VERSION,
                   "prompts": sha256_tree(prompts_dir) if prompts_dir.is_dir() else None}
         inputs = [artifact.id for artifact, _ in parsed] + seed_inputs
@@ -140,7 +141,7 @@ class Studio:
         documents = [document for _, document in parsed]
         seeds = [load_seeds(self.path(s), documents) for s in self.config.seeds]
         backend = None
-        if self.config.frame.teacher_policies > 0:
+        if self.uses_teacher:
             spec = teacher.model_copy(update={"model": self.model_name(teacher.model)}
                                       ) if teacher.backend == "hf" else teacher
             backend = get_backend(spec, cache_dir=self.cache_dir)
@@ -155,9 +156,14 @@ class Studio:
         with self.store.build("dataset", key) as tmp:
             result.bundle.write_jsonl(tmp / "dataset.jsonl")
             write_dropped(result.dropped, tmp / "dropped.jsonl")
+            write_datacard(result, tmp)
             (tmp / "ontology.json").write_text(ontology_to_json(result.ontology), "utf-8")
             (tmp / "ontology.graphml").write_text(ontology_to_graphml(result.ontology), "utf-8")
             return self.store.commit(tmp, "dataset", key, inputs, config)
+
+    @property
+    def uses_teacher(self) -> bool:
+        return self.config.frame.teacher_policies > 0 or self.config.frame.fill_gaps
 
     def bundle(self, artifact: Artifact) -> DatasetBundle:
         return DatasetBundle.read_jsonl(self.store.path_of(artifact) / "dataset.jsonl")
@@ -271,6 +277,14 @@ class Studio:
 def teacher_chunk(spec: BackendSpec) -> int:
     """Calls handed to the teacher at once: a padded batch (hf) or concurrent requests."""
     return spec.batch_size if spec.backend == "hf" else max(spec.batch_size, spec.concurrency * 2)
+
+
+def write_datacard(result: FrameResult, folder: Path) -> None:
+    """datacard.md (for people), datacard.json and coverage.json (for tools)."""
+    card = build_datacard(result.bundle, result.coverage, result.dropped)
+    (folder / "datacard.md").write_text(render_markdown(card), "utf-8")
+    (folder / "datacard.json").write_text(card.model_dump_json(indent=1), "utf-8")
+    (folder / "coverage.json").write_text(result.coverage.model_dump_json(indent=1), "utf-8")
 
 
 def write_dropped(dropped: list[Dropped], path: Path) -> None:

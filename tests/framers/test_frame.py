@@ -76,10 +76,16 @@ def test_teacher_journal_resumes_without_redoing_calls(doc: PolicyDocument,
     journal = (tmp_path / "teacher.jsonl").read_text().splitlines()
     assert len(journal) == 8  # the first chunk was written, the broken one was not
     second = FakeBackend(responder=teacher_reply)
-    bundle = frame(doc, example_seeds, tmp_path, second, teacher_policies=8)
+    resolved = [load_seeds(example_seeds, [doc])]
+    result = frame_dataset([doc], resolved, second, FrameSettings(teacher_policies=8), "Acme",
+                           Prompts(None), tmp_path / "teacher.jsonl", "fake")
     assert len(second.history) == 16 - 8
     assert len((tmp_path / "teacher.jsonl").read_text().splitlines()) == 16
-    assert sum(e.provenance.source == "teacher" for e in bundle.examples) == 16
+    kept = [e for e in result.bundle.examples if e.provenance.source == "teacher"]
+    filtered = [d for d in result.dropped
+                if d.example and d.example.provenance.source == "teacher"]
+    assert kept and len(kept) + len(filtered) == 16  # every reply is an item or a named drop
+    assert all(d.stage in ("dedup", "consistency", "grounding", "balance") for d in filtered)
 
 
 def test_bad_teacher_outputs_are_dropped_with_reasons(doc: PolicyDocument, example_seeds: Path,

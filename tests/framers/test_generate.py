@@ -128,12 +128,24 @@ def test_explicit_priorities_override_the_default_order() -> None:
 
 
 def json_teacher(messages: Sequence[Message]) -> str:
+    """A well-behaved teacher: valid JSON (sometimes fenced or slightly broken), on topic."""
     prompt = messages[-1].content
+    rule = re.search(r"<policy id=\"[^\"]*\">\n(.*?)\n</policy>", prompt, re.S)
+    text = rule.group(1) if rule else ""
     if '{"question"' in prompt:
         return '```json\n{"question": "Can I keep a supplier gift card worth 20 dollars?"}\n```'
     if '{"request"' in prompt:
-        return ('Sure! {"request": "I plan to accept a dinner invitation from a supplier next '
-                'week, is that fine?", "advice": "Check the value and ask your manager first."}')
+        return json.dumps({"request": "I plan to accept a dinner invitation from a supplier next "
+                                      "week, is that fine?",
+                           "advice": f"Before you decide, remember the rule: {text}"})
+    if "follows this rule" in prompt:
+        return json.dumps({"situation": f"Ana read the rule ({text[:60]}) and did exactly what "
+                                        "it asks before the deadline.",
+                           "rationale": "She followed the rule."})
+    if "leave out the one fact" in prompt:
+        return json.dumps({"situation": "Lee was offered a trip by a partner firm and has not "
+                                        "said yet what the trip was for or who would pay.",
+                           "rationale": "Whether the rule is met depends on who pays."})
     return ('{"situation": "Dana accepted an envelope of cash from a supplier after a meeting.", '
             '"rationale": "Cash is never allowed.",}')  # a trailing comma, repaired
 
@@ -155,7 +167,7 @@ def test_teacher_json_replies_become_items_of_every_task(doc: PolicyDocument,
     assert len(teacher.history) == 8 and not result.dropped
     advice = next(e for e in items if e.provenance.task == "advice")
     assert "dinner invitation" in advice.messages[-1].content
-    assert advice.target and advice.target.startswith("Check the value")
+    assert advice.target and advice.target.startswith("Before you decide, remember the rule")
     assert {e.label for e in items if e.kind == Kind.scenario} == {Label.violating,
                                                                    Label.needs_info}
 
@@ -216,7 +228,8 @@ def test_ontology_cues_retell_situations_with_a_swapped_term(doc: PolicyDocument
                            "Acme", Prompts(None), tmp_path / "t.jsonl", "fake")
     cued = [e for e in result.bundle.examples if e.terms]
     assert len(cued) >= 20
-    originals = {(e.policy_ids[0], e.label): e for e in result.bundle.examples
+    everything = result.bundle.examples + [d.example for d in result.dropped if d.example]
+    originals = {(e.policy_ids[0], e.label): e for e in everything
                  if e.kind == Kind.scenario and e.provenance.task in ("compliant", "violating")}
     for example in cued:
         term, substitute = example.terms
@@ -226,3 +239,22 @@ def test_ontology_cues_retell_situations_with_a_swapped_term(doc: PolicyDocument
         original = originals[(example.policy_ids[0], example.label)]
         assert original.messages[-1].content != user  # same label, other wording
     assert {c.id for c in result.ontology.concepts}
+
+
+def test_fill_gaps_asks_the_teacher_for_what_coverage_lacks(doc: PolicyDocument,
+                                                            tmp_path: Path) -> None:
+    from alignment_studio.framers.coverage import gaps
+
+    plain = run_frame(doc, tmp_path / "a", FakeBackend(), teacher_policies=0)
+    before = [g for g in gaps(plain.coverage) if g.subject == "policy"]
+    assert before  # some rules have no action to build scenarios from
+    teacher = FakeBackend(responder=json_teacher)
+    (tmp_path / "b").mkdir()
+    filled = run_frame(doc, tmp_path / "b", teacher, teacher_policies=0, fill_gaps=True)
+    asked = [h[-1].content for h in teacher.history]
+    wanted = sum(len(g.missing) for g in before)
+    assert len(asked) == min(wanted, 64)
+    gap_ids = {g.id for g in before}
+    assert all(re.search(r'<policy id="([^"]+)"', a).group(1) in gap_ids for a in asked)
+    after = [g for g in gaps(filled.coverage) if g.subject == "policy"]
+    assert len(after) < len(before)

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from alignment_studio.auditors.report import summary_table
 from alignment_studio.cli.guard import guard
+from alignment_studio.framers.coverage import Coverage, gaps
 from alignment_studio.instructors.sft import read_train_log
 from alignment_studio.pipeline import Studio, peak_rss_mb
 from alignment_studio.types import AuditReport
@@ -20,9 +21,15 @@ from alignment_studio.workspace.init import prepare_demo
 console = Console()
 
 
-def frame(directory: Path) -> None:
-    """Parse the policies and build the data set (seeds, structure, teacher), split by policy."""
-    show_frame(Studio(directory))
+def frame(directory: Path,
+          fill_gaps: Annotated[bool, typer.Option(
+              "--fill-gaps", help="ask the teacher for what coverage finds missing")] = False,
+          ) -> None:
+    """Parse the policies and build the data set (seeds, structure, conflicts, teacher),
+    cleaned, measured for coverage and split by policy; writes a data card."""
+    studio = Studio(directory)
+    studio.config.frame.fill_gaps = studio.config.frame.fill_gaps or fill_gaps
+    show_frame(studio)
 
 
 def show_frame(studio: Studio) -> None:
@@ -33,6 +40,14 @@ def show_frame(studio: Studio) -> None:
                   f"({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}); "
                   f"{len(bundle.manifest.test_policy_ids)} of {bundle.manifest.policy_count} "
                   f"policies held out; dropped {sum(bundle.manifest.dropped.values())}")
+    folder = studio.store.path_of(artifact)
+    cov = Coverage.model_validate_json((folder / "coverage.json").read_text("utf-8"))
+    found = gaps(cov)
+    policy_gaps = sum(g.subject == "policy" for g in found)
+    console.print(f"coverage: {len(cov.policies) - policy_gaps} of {len(cov.policies)} policies "
+                  f"have every kind and label they need, {len(found) - policy_gaps} of "
+                  f"{len(cov.terms)} ontology terms untouched; data card: "
+                  f"{folder / 'datacard.md'}")
 
 
 def instruct(directory: Path) -> None:

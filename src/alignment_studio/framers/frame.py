@@ -13,10 +13,12 @@ from rich.progress import Progress
 
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.framers.conflicts import conflict_example, find_conflicts
+from alignment_studio.framers.coverage import Coverage, Gap, coverage, gaps
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.generate import is_enforceable, person, structure_examples
 from alignment_studio.framers.ontology import Lexicon, build_ontology, cue_variants
 from alignment_studio.framers.prompts import Prompts
+from alignment_studio.framers.quality import QualitySettings, reason_category, run_quality
 from alignment_studio.framers.seeds import (
     ContrastiveSeed,
     InstructionSeed,
@@ -162,22 +164,6 @@ class TeacherContext:
     prompts: Prompts
 
 
-def dedupe(examples: list[Example], dropped: list[Dropped]) -> list[Example]:
-    """Drop exact duplicates (same prompt and same target), keeping the first (seeds first)."""
-    seen: set[str] = set()
-    kept: list[Example] = []
-    for ex in examples:
-        key = text_hash("|".join(m.content for m in ex.messages) + "|" + (ex.target or "")
-                        + "|" + (ex.rejected or ""), 16)
-        if key in seen:
-            dropped.append(Dropped(reason="exact duplicate", stage="dedup",
-                                   policy_ids=ex.policy_ids, example=ex))
-            continue
-        seen.add(key)
-        kept.append(ex)
-    return kept
-
-
 class FrameResult(BaseModel):
     """The data set, and every item that was dropped on the way with its reason."""
 
@@ -185,49 +171,111 @@ class FrameResult(BaseModel):
     bundle: DatasetBundle
     dropped: list[Dropped]
     ontology: Ontology
+    coverage: Coverage
 
 
-def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
-                  teacher: ModelBackend | None, settings: FrameSettings, organization: str,
-                  prompts: Prompts, journal_path: Path, teacher_name: str,
-                  chunk: int = 8) -> FrameResult:
-    """Seeds, structure-driven, conflict and teacher items for every selected policy, split by
-    policy so that no held-out policy is seen in training."""
-    factory = ExampleFactory(prompts, organization)
-    policies = select_policies(documents, settings.max_policies)
-    by_id = {p.id: p for p in policies}
-    titles = {s.id: s.title for d in documents for s in d.all_sections()}
-    dropped: list[Dropped] = []
-    examples = seed_examples(seeds, set(by_id), factory, dropped)
-    ontology = build_ontology(documents)
-    variants = policy_cues(ontology, policies, settings.cue_variants)
+def quality_settings(settings: FrameSettings) -> QualitySettings:
+    return QualitySettings(near_dup_threshold=settings.near_dup_threshold,
+                           grounding_threshold=settings.grounding_threshold,
+                           max_label_ratio=settings.max_label_ratio,
+                           max_per_cell=settings.max_per_cell)
+
+
+def term_index(ontology: Ontology, policies: list[Policy]) -> dict[str, list[str]]:
+    """Ontology term -> the selected policies that mention it (terms none mention left out)."""
+    selected = {p.id for p in policies}
+    index = {c.label: [pid for pid in c.policy_ids if pid in selected] for c in ontology.concepts}
+    return {term: ids for term, ids in sorted(index.items()) if ids}
+
+
+def model_free_items(policies: list[Policy], titles: dict[str, str], factory: ExampleFactory,
+                     variants: dict[str, list[CueVariant]],
+                     settings: FrameSettings) -> list[Example]:
+    """Structure-driven items for every policy, and conflict scenarios between policies."""
+    examples: list[Example] = []
     if settings.structure_items:
         for policy in policies:
             examples.extend(structure_examples(policy, titles[policy.section_id], factory,
                                                variants[policy.id]))
     for pair in find_conflicts(policies, settings.conflict_pairs):
         examples.append(conflict_example(pair, factory, settings.priorities))
+    return examples
+
+
+GAP_TASKS = {"instruction": TeacherTask.question, "scenario:compliant": TeacherTask.compliant,
+             "scenario:violating": TeacherTask.violating,
+             "scenario:needs_info": TeacherTask.needs_info}
+
+
+def gap_requests(found: list[Gap], ontology: Ontology, known: dict[str, Policy],
+                 prompts: Prompts, organization: str, limit: int) -> list[TeacherRequest]:
+    """Teacher requests for what coverage found missing: a policy's missing kinds and labels,
+    and a question (cued with the term) for an ontology term that no item touches."""
+    requests: list[TeacherRequest] = []
+    concepts = {c.label: c for c in ontology.concepts}
+    for gap in found:
+        wanted: list[tuple[TeacherTask, str | None]]
+        if gap.subject == "policy":
+            policy = known[gap.id]
+            wanted = [(GAP_TASKS[m], None) for m in gap.missing if m in GAP_TASKS]
+        else:
+            mentioned = [pid for pid in concepts[gap.id].policy_ids if pid in known]
+            if not mentioned:
+                continue
+            policy, wanted = known[mentioned[0]], [(TeacherTask.question, gap.id)]
+        name = person(policy).split(",")[0]
+        requests.extend(build_request(policy, task, prompts, organization, name, cue)
+                        for task, cue in wanted)
+    return requests[:limit]
+
+
+def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
+                  teacher: ModelBackend | None, settings: FrameSettings, organization: str,
+                  prompts: Prompts, journal_path: Path, teacher_name: str,
+                  chunk: int = 8) -> FrameResult:
+    """Seeds, structure-driven, conflict and teacher items for every selected policy, cleaned
+    by the quality filters, measured for coverage, and split by policy so that no held-out
+    policy is seen in training."""
+    factory = ExampleFactory(prompts, organization)
+    policies = select_policies(documents, settings.max_policies)
+    known = {p.id: p for d in documents for p in d.policies()}
+    titles = {s.id: s.title for d in documents for s in d.all_sections()}
+    ontology = build_ontology(documents)
+    terms = term_index(ontology, policies)
+    variants = policy_cues(ontology, policies, settings.cue_variants)
+    quality = quality_settings(settings)
+    dropped: list[Dropped] = []
+    examples = seed_examples(seeds, {p.id for p in policies}, factory, dropped)
+    examples += model_free_items(policies, titles, factory, variants, settings)
     requests = teacher_requests(policies, settings.teacher_policies if teacher else 0,
                                 list(settings.teacher_tasks), prompts, organization, variants)
+    if teacher is not None and settings.fill_gaps:
+        before = coverage(run_quality(examples, known, quality).kept, policies, terms)
+        asked = {r.key for r in requests}
+        requests += [r for r in gap_requests(gaps(before), ontology, known, prompts,
+                                             organization, settings.fill_gaps_limit)
+                     if r.key not in asked]
     if requests and teacher is not None:
-        context = TeacherContext(by_id, factory, teacher_name, prompts)
+        context = TeacherContext(known, factory, teacher_name, prompts)
         outcome = ask_teacher(requests, teacher, journal_path, settings, chunk, context)
         examples.extend(outcome.examples)
         dropped.extend(outcome.dropped)
-    examples = dedupe(examples, dropped)
-    cited = sorted({pid for ex in examples for pid in ex.policy_ids})
+    report = run_quality(examples, known, quality)
+    dropped.extend(report.dropped)
+    cited = sorted({pid for ex in report.kept for pid in ex.policy_ids})
     test_ids = choose_test_policies(cited, settings.test_fraction, settings.split_seed)
-    examples = split_by_policy(examples, test_ids)
+    examples = split_by_policy(report.kept, test_ids)
     bundle = DatasetBundle(name="dataset", version=text_hash("".join(e.id for e in examples), 12),
                            examples=examples, manifest=_manifest(documents, examples, test_ids,
                                                                  dropped, len(policies)))
-    return FrameResult(bundle=bundle, dropped=dropped, ontology=ontology)
+    return FrameResult(bundle=bundle, dropped=dropped, ontology=ontology,
+                       coverage=coverage(examples, policies, terms))
 
 
 def _manifest(documents: list[PolicyDocument], examples: list[Example], test_ids: set[str],
               dropped: list[Dropped], policy_count: int) -> Manifest:
     counts = Counter(f"{e.split.value}/{e.kind.value}/{e.provenance.source}" for e in examples)
-    reasons = Counter(f"{d.stage}: {d.reason}" for d in dropped)
+    reasons = Counter(f"{d.stage}: {reason_category(d.reason)}" for d in dropped)
     return Manifest(documents=[f"{d.id}@{d.version}" for d in documents],
                     policy_count=policy_count, counts=dict(sorted(counts.items())),
                     test_policy_ids=sorted(test_ids), dropped=dict(sorted(reasons.items())))

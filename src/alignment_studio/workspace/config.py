@@ -65,6 +65,21 @@ class FrameSettings(_Strict):
     cue_variants: int = Field(
         1, ge=0, description="per policy: compliant and violating situations retold with an "
         "ontology term swapped for a synonym or a kind of it (0 = none)")
+    near_dup_threshold: float = Field(
+        0.8, gt=0, le=1, description="word Jaccard (MinHash/LSH) at or above which two items of "
+        "the same policy, kind and label are near-duplicates; the first is kept")
+    grounding_threshold: float = Field(
+        0.4, ge=0, le=1, description="least share of an answer's content words found in the "
+        "policy it cites and the question; below it the answer is dropped as ungrounded")
+    max_label_ratio: float | None = Field(
+        3.0, ge=1, description="balance: the most frequent label may be at most this many times "
+        "the rarest, per policy and overall (null = no cap)")
+    max_per_cell: int | None = Field(
+        None, ge=1, description="balance: most items per (policy, kind, label); null = no cap")
+    fill_gaps: bool = Field(
+        False, description="ask the teacher for what coverage finds missing (also: frame "
+        "--fill-gaps)")
+    fill_gaps_limit: int = Field(64, ge=1, description="most teacher calls spent on gaps")
     conflict_pairs: int = Field(
         12, ge=0, description="conflict scenarios: pairs of rules that pull in different "
         "directions (0 = none)")
