@@ -90,7 +90,7 @@ def test_structure_examples_share_a_pair_id_and_build_preference_pairs() -> None
 def _trl(examples: list) -> list[dict]:
     from alignment_studio.types import DatasetBundle
 
-    return DatasetBundle(name="t", version="1", examples=examples).to_trl()
+    return DatasetBundle(name="t", version="1", examples=examples).to_trl(preference=True)
 
 
 def test_first_person_keeps_us_dollars_and_conjugates() -> None:

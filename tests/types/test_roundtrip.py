@@ -109,6 +109,8 @@ def test_to_trl_rows_for_requested_split_only() -> None:
         {"prompt": [{"role": "system", "content": "judge"},
                     {"role": "user", "content": "A vendor offers 200 EUR cash."}],
          "completion": [{"role": "assistant", "content": "violating"}]},
+    ]
+    assert bundle.to_trl(Split.train, preference=True) == [
         {"prompt": [{"role": "user", "content": "Can I keep the cash?"}],
          "chosen": [{"role": "assistant", "content": "No, cash gifts are prohibited."}],
          "rejected": [{"role": "assistant", "content": "Sure."}]},

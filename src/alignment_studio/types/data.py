@@ -114,16 +114,17 @@ class DatasetBundle(BaseModel):
         return cls(name=head["name"], version=head["version"], examples=examples,
                    manifest=Manifest.model_validate(head["manifest"]))
 
-    def to_trl(self, split: Split = Split.train) -> list[dict[str, Any]]:
-        """TRL's conversational prompt/completion format (and prompt/chosen/rejected)."""
+    def to_trl(self, split: Split = Split.train, preference: bool = False) -> list[dict[str, Any]]:
+        """TRL's conversational formats: prompt/completion rows for supervised fine-tuning, or
+        (``preference=True``) prompt/chosen/rejected rows for DPO and reward models."""
         rows: list[dict[str, Any]] = []
         for ex in self.split(split):
             prompt = [m.model_dump() for m in ex.messages]
-            if ex.chosen is not None and ex.rejected is not None:
+            if preference and ex.chosen is not None and ex.rejected is not None:
                 rows.append({"prompt": prompt,
                              "chosen": [{"role": "assistant", "content": ex.chosen}],
                              "rejected": [{"role": "assistant", "content": ex.rejected}]})
-            elif ex.target is not None:
+            elif not preference and ex.target is not None:
                 rows.append({"prompt": prompt,
                              "completion": [{"role": "assistant", "content": ex.target}]})
         return rows
