@@ -78,7 +78,12 @@ def test_kill_9_mid_generation_then_rerun_continues(tmp_path: Path,
         assert rerun.returncode == 0, rerun.stderr[-2000:]
         assert f"resuming, {done} of 24 calls already done" in rerun.stderr
         assert len(prompts) - asked_before == 24 - done  # nothing finished was asked again
-    dataset = next((ws / ".studio" / "artifacts").glob("dataset-*/dataset.jsonl"))
-    rows = [json.loads(x) for x in dataset.read_text().splitlines()[1:]]
-    teacher = [r for r in rows if r["provenance"]["source"] == "teacher"]
-    assert len(teacher) == 24 and len({r["id"] for r in teacher}) == 24
+    folder = next((ws / ".studio" / "artifacts").glob("dataset-*"))
+    rows = [json.loads(x) for x in (folder / "dataset.jsonl").read_text().splitlines()[1:]]
+    kept = [r for r in rows if r["provenance"]["source"] == "teacher"]
+    drops = [json.loads(x) for x in (folder / "dropped.jsonl").read_text().splitlines()]
+    filtered = [d for d in drops if (d["example"] or {}).get("provenance", {}).get("source")
+                == "teacher"]
+    assert len(kept) == len({r["id"] for r in kept})  # no item twice
+    assert len(kept) + len(filtered) == 24  # every call became one item, kept or dropped
+    assert not [d for d in drops if d["stage"] == "teacher"]  # every reply was valid

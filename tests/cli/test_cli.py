@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from cli_run import cli, one_line_error
+
 SCRIPT = Path(sys.executable).with_name("alignment-studio")
-
-
-def cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([str(SCRIPT), *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=600)
-
-
-def one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
-    assert result.returncode == 2, result.stderr
-    lines = [x for x in result.stderr.splitlines() if x.strip()]
-    errors = [x for x in lines if x.startswith("error: ")]
-    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr  # no traceback
-    for needle in needles:
-        assert needle in errors[0], errors[0]
 
 
 @pytest.fixture()

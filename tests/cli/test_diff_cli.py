@@ -5,57 +5,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from alignment_studio.pipeline import Studio
 from alignment_studio.workspace.init import init_workspace
-
-SCRIPT = Path(sys.executable).with_name("alignment-studio")
-DOC = "code-of-conduct"
-EDITED_OLD = "TTS is committed to building a safe and harassment-free environment for everyone."
-EDITED_NEW = ("TTS is committed to building a safe, inclusive and harassment-free environment "
-              "for everyone.")
-DELETED = "Listen carefully and actively."
-ADDED = "Sharing screenshots of private conversations without consent."
-MOVED = "We intend the plain-language approach to foster respect."
-EDITS = [
-    (EDITED_OLD, EDITED_NEW),  # edit a sentence of a paragraph
-    (f"- {DELETED}\n", ""),  # delete a bullet
-    ("- Using emoji or creation of custom emoji for unacceptable behavior.\n",  # add a statement
-     f"- Using emoji or creation of custom emoji for unacceptable behavior.\n- {ADDED}\n"),
-    ("## Reporting violations\n", "## Reporting harassment\n"),  # rename a heading
-    (f"Administration policies. {MOVED}\n", "Administration policies.\n"),  # move a sentence
-    ("guidelines, people may feel unwelcome.\n",
-     f"guidelines, people may feel unwelcome. {MOVED}\n"),
-]
-
-
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([str(SCRIPT), *map(str, args)], capture_output=True, text=True,
-                          env=env, timeout=120)
-
-
-def one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
-    assert result.returncode == 2, result.stderr
-    lines = [x for x in result.stderr.splitlines() if x.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-
-
-def edit(path: Path) -> None:
-    text = path.read_text("utf-8")
-    for old, new in EDITS:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    path.write_text(text, "utf-8")
+from cli_run import cli, one_line_error
+from policy_edits import ADDED, DELETED, DOC, EDITED_NEW, EDITED_OLD, MOVED, edit
 
 
 def sha(path: Path) -> str:
