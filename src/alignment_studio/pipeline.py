@@ -44,7 +44,7 @@ from alignment_studio.workspace.versions import record_versions
 PARSER_VERSION = "structure-v2"  # bump when parsing or structure changes
 GENERATOR_VERSION = "frame-v2"
 TRAINER_VERSION = "sft-v1"
-AUDIT_VERSION = "audit-v2"  # bump when metrics change, so reports are recomputed
+AUDIT_VERSION = "audit-v3"  # bump when metrics change, so reports are recomputed
 console = Console(stderr=True)
 
 

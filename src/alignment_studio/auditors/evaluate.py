@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from itertools import zip_longest
 
 from alignment_studio.auditors.metrics import cites, parse_label, rouge_l
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
@@ -19,13 +20,21 @@ def select_items(examples: list[Example], limit: int | None) -> list[Example]:
     by_policy: dict[str, list[Example]] = {}
     for ex in usable:
         by_policy.setdefault(ex.policy_ids[0], []).append(ex)
-    queues = list(by_policy.values())
+    queues = [_alternate_kinds(queue) for queue in by_policy.values()]
     picked: list[Example] = []
     while len(picked) < limit:
         for queue in queues:
             if queue and len(picked) < limit:
                 picked.append(queue.pop(0))
     return picked
+
+
+def _alternate_kinds(queue: list[Example]) -> list[Example]:
+    """A policy's items with scenarios and instructions taking turns (a cap keeps both)."""
+    scenarios = [e for e in queue if e.kind == Kind.scenario]
+    answers = [e for e in queue if e.kind != Kind.scenario]
+    mixed = [e for pair in zip_longest(scenarios, answers) for e in pair if e is not None]
+    return mixed
 
 
 def score_item(example: Example, output: str) -> ItemResult:
