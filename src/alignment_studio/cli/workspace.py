@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
 from alignment_studio.cli.guard import guard
 from alignment_studio.errors import StudioError
 from alignment_studio.framers.parse import read_document
-from alignment_studio.types import PolicyDocument, Section
+from alignment_studio.types import Policy, PolicyDocument, Section
 from alignment_studio.workspace import ArtifactStore, load_config
 from alignment_studio.workspace.init import init_workspace
 
@@ -50,14 +51,28 @@ def document_tree(document: PolicyDocument) -> Tree:
     def add(node: Tree, section: Section) -> None:
         branch = node.add(f"[bold]{section.title}[/bold] [dim]{section.id}[/dim]")
         for p in section.policies:
-            branch.add(f"[cyan]{p.id.rsplit('/', 1)[-1]}[/cyan] {p.modality.value:<14} "
-                       f"{p.text[:100]}")
+            leaf = branch.add(f"[cyan]{p.id.rsplit('/', 1)[-1]}[/cyan] {p.modality.value:<14} "
+                              f"{escape(p.text[:100])}")
+            parts = statement_parts(p)
+            if parts:
+                leaf.add(f"[dim]{escape(parts)}[/dim]")
         for child in section.children:
             add(branch, child)
 
     for top in document.sections:
         add(tree, top)
     return tree
+
+
+def statement_parts(policy: Policy) -> str:
+    """'actor: you · if …· unless …· refs: …' for the tree (empty when nothing was found)."""
+    parts = [f"actor: {policy.actor}"] if policy.actor else []
+    parts += policy.conditions + policy.exceptions
+    if policy.refs:
+        parts.append("refs: " + ", ".join(policy.refs))
+    if policy.terms:
+        parts.append("defines: " + ", ".join(policy.terms))
+    return " · ".join(parts)
 
 
 def lineage(directory: Path, artifact: Annotated[str | None, typer.Argument()] = None) -> None:

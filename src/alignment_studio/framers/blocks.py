@@ -40,6 +40,7 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _TEMPLATE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
+_UNDERSCORE_EMPHASIS = re.compile(r"(?<![\w/])_([^_\n]+?)_(?![\w/])")
 
 
 def clean_inline(text: str) -> str:
@@ -48,4 +49,5 @@ def clean_inline(text: str) -> str:
     text = _LINK.sub(r"\1", text)
     text = _HTML_TAG.sub("", text)
     text = _EMPHASIS.sub("", text)
+    text = _UNDERSCORE_EMPHASIS.sub(r"\1", text)
     return " ".join(text.split())
