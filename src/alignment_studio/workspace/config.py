@@ -113,6 +113,18 @@ class TrainSettings(_Strict):
     seed: int = Field(0, description="random seed for LoRA init and data order")
 
 
+class PreferenceSettings(_Strict):
+    """Preference optimisation (DPO or another TRL method) after SFT."""
+
+
+class RewardSettings(_Strict):
+    """Reward models, one per value or policy group."""
+
+
+class ValuesSettings(_Strict):
+    """Values or policy groups with a precedence order, weights and contexts."""
+
+
 class AuditSettings(_Strict):
     """How the base and aligned models are compared on held-out policies."""
 
@@ -139,6 +151,9 @@ class StudioConfig(_Strict):
         default_factory=BackendSpec, description="the model that writes synthetic data")
     frame: FrameSettings = Field(default_factory=FrameSettings)
     train: TrainSettings = Field(default_factory=TrainSettings)
+    preference: PreferenceSettings = Field(default_factory=PreferenceSettings)
+    reward: RewardSettings = Field(default_factory=RewardSettings)
+    values: ValuesSettings = Field(default_factory=ValuesSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     cache_dir: str | None = Field(
         None, description="where the embedded model's safetensors copy lives; null = "
@@ -170,8 +185,9 @@ def _render_model(model: BaseModel, indent: int) -> list[str]:
         doc = field.description or _first_line(type(value).__doc__)
         if isinstance(value, BaseModel):
             lines.append(f"{pad}# {doc}" if doc else "")
-            lines.append(f"{pad}{name}:")
-            lines.extend(_render_model(value, indent + 2))
+            body = _render_model(value, indent + 2)
+            lines.append(f"{pad}{name}:" if body else f"{pad}{name}: {{}}")
+            lines.extend(body)
             continue
         default = _default_of(field)
         lines.append(f"{pad}# {doc} (default: {_scalar(default)})")
