@@ -98,14 +98,22 @@ def conflict_example(pair: ConflictPair, factory: ExampleFactory,
                      priorities: list[str]) -> Example:
     """The situation in which both rules apply, and the ruling, citing both policies."""
     winner, loser, why = ruling(pair, priorities)
-    who = person(pair.second)
+    prov = Provenance(source="structure", generator="conflicts-v1", task="conflict")
+    return factory.conflict([pair.first, pair.second], situation_text(pair),
+                            resolution_text(winner, loser, why), prov)
+
+
+def situation_text(pair: ConflictPair) -> str:
+    """The situation in which both rules of the pair seem to apply."""
     pulls = {Modality.prohibition: "forbids them to", Modality.obligation: "requires them to",
              Modality.recommendation: "advises them to", Modality.permission: "allows them to"}
-    situation = (f"{who} is in a situation where one rule {pulls[pair.second.modality]} "
-                 f"{extract_action(pair.second)}, while another {pulls[pair.first.modality]} "
-                 f"{extract_action(pair.first)}. Both seem to apply.")
-    resolution = (f"Both policies apply. [{winner.id}] takes precedence over [{loser.id}], "
-                  f"because {why}. Follow [{winner.id}]; where [{loser.id}] can still be met "
-                  "without breaking it, meet it too, and ask the policy owner when unsure.")
-    prov = Provenance(source="structure", generator="conflicts-v1", task="conflict")
-    return factory.conflict([pair.first, pair.second], situation, resolution, prov)
+    return (f"{person(pair.second)} is in a situation where one rule "
+            f"{pulls[pair.second.modality]} {extract_action(pair.second)}, while another "
+            f"{pulls[pair.first.modality]} {extract_action(pair.first)}. Both seem to apply.")
+
+
+def resolution_text(winner: Policy, loser: Policy, why: str) -> str:
+    """The ruling in words: which policy takes precedence and why, citing both."""
+    return (f"Both policies apply. [{winner.id}] takes precedence over [{loser.id}], "
+            f"because {why}. Follow [{winner.id}]; where [{loser.id}] can still be met "
+            "without breaking it, meet it too, and ask the policy owner when unsure.")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from alignment_studio.errors import StudioError
 from alignment_studio.yamlio import read_yaml, validate_yaml
@@ -121,8 +121,105 @@ class RewardSettings(_Strict):
     """Reward models, one per value or policy group."""
 
 
+class ValueSpec(_Strict):
+    """One value (a group of policies) that can win or lose a conflict, with its weight."""
+
+    name: str = Field(description="short name of the value, used by contexts and adapters "
+                      "(for example privacy, transparency)")
+    policies: list[str] = Field(
+        min_length=1, description="document, section or policy IDs (prefixes) this value "
+        "stands for, for example code-of-conduct or social-media/personal-use")
+    weight: float = Field(
+        1.0, ge=0, description="base weight of this value when adapters are aggregated")
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_set(cls, name: str) -> str:
+        if not name.strip():
+            raise ValueError("a value needs a name")
+        return name.strip()
+
+    @field_validator("policies")
+    @classmethod
+    def _prefixes_are_set(cls, prefixes: list[str]) -> list[str]:
+        if any(not p.strip().strip("/") for p in prefixes):
+            raise ValueError("empty policy ID prefix")
+        return [p.strip().rstrip("/") for p in prefixes]
+
+
+class ContextSpec(_Strict):
+    """A situation (who asks, where, under which law) that reorders or reweighs the values."""
+
+    name: str = Field(description="label of the context in data and reports, for example "
+                      "manager-public")
+    when: dict[str, str] = Field(
+        min_length=1, description="conditions that must all hold, for example {role: manager, "
+        "channel: public, jurisdiction: EU}")
+    precedence: list[str] = Field(
+        default_factory=list, description="value names, highest first, moved to the top of the "
+        "order in this context; values not listed keep their order below them")
+    multipliers: dict[str, float] = Field(
+        default_factory=dict, description="value name -> factor on its weight in this context")
+
+    @field_validator("precedence")
+    @classmethod
+    def _order_lists_each_once(cls, order: list[str]) -> list[str]:
+        twice = sorted({n for n in order if order.count(n) > 1})
+        if twice:
+            raise ValueError(f"value listed twice: {', '.join(twice)}")
+        return order
+
+    @field_validator("multipliers")
+    @classmethod
+    def _factors_are_not_negative(cls, factors: dict[str, float]) -> dict[str, float]:
+        if any(f < 0 for f in factors.values()):
+            raise ValueError("weight multipliers must not be negative")
+        return factors
+
+
 class ValuesSettings(_Strict):
-    """Values or policy groups with a precedence order, weights and contexts."""
+    """Values or policy groups with a precedence order, weights and contexts.
+
+    When values are declared, their order (each value expanded to its ID prefixes) is the
+    conflict priority list; ``frame.priorities`` entries not covered by a value follow below
+    them, and conflicts neither ranks keep the default modality order.
+    """
+
+    values: list[ValueSpec] = Field(
+        default_factory=list, description="values in precedence order, highest first; a "
+        "conflict between policies of two values goes to the higher one")
+    contexts: list[ContextSpec] = Field(
+        default_factory=list, description="contexts that change the order or the weights; "
+        "every matching one applies, in this order (a later precedence wins, multipliers "
+        "multiply)")
+    default_context: dict[str, str] = Field(
+        default_factory=dict, description="context assumed when an input names none; an "
+        "input's own keys override it")
+
+    @field_validator("values")
+    @classmethod
+    def _names_are_unique(cls, values: list[ValueSpec]) -> list[ValueSpec]:
+        names = [v.name for v in values]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"value declared twice: {', '.join(twice)}")
+        return values
+
+    @field_validator("contexts")
+    @classmethod
+    def _contexts_name_known_values(cls, contexts: list[ContextSpec],
+                                    info: ValidationInfo) -> list[ContextSpec]:
+        names = [c.name for c in contexts]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"context declared twice: {', '.join(twice)}")
+        known = {v.name for v in info.data.get("values", [])}
+        for context in contexts:
+            unknown = [n for n in [*context.precedence, *context.multipliers] if n not in known]
+            if unknown:
+                raise ValueError(f"context {context.name!r} names an unknown value: "
+                                 f"{unknown[0]!r} (declared: {', '.join(sorted(known)) or 'none'})")
+        return contexts
 
 
 class AuditSettings(_Strict):
