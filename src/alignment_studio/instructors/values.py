@@ -156,9 +156,9 @@ def contextual_ruling(pair: ConflictPair, values: ValuesSettings, context: Conte
         high, low = (first, second) if a_wins else (second, first)
         return winner, loser, f"the value '{high}' ranks above '{low}' {where}"
     winner, loser, why = ruling(pair, effective_priorities(values, frame_priorities, context))
-    high = value_of(winner.id, values)
-    if high and not value_of(loser.id, values) and "explicit priority" in why:
-        why = f"the value '{high}' ranks above rules no value covers"
+    valued = value_of(winner.id, values)
+    if valued and not value_of(loser.id, values) and "explicit priority" in why:
+        why = f"the value '{valued}' ranks above rules no value covers"
     return winner, loser, why
 
 
