@@ -182,6 +182,8 @@ def test_values_load_from_studio_yaml_and_render_with_comments(tmp_path: Path,
     text = render_config(StudioConfig())
     assert "# values in precedence order, highest first" in text
     assert "  default_context: {}" in text
+    declared = render_config(config)  # lists of values and contexts render as plain YAML
+    assert StudioConfig.model_validate(yaml.safe_load(declared)) == config
 
 
 @pytest.mark.parametrize(("change", "message", "where"), [

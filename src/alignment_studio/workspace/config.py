@@ -288,8 +288,15 @@ def _render_model(model: BaseModel, indent: int) -> list[str]:
             continue
         default = _default_of(field)
         lines.append(f"{pad}# {doc} (default: {_scalar(default)})")
-        lines.append(f"{pad}{name}: {_scalar(value)}")
+        lines.append(f"{pad}{name}: {_scalar(_plain(value))}")
     return lines
+
+
+def _plain(value: Any) -> Any:
+    """Lists of settings models (values, contexts) as plain data YAML can write."""
+    if isinstance(value, list):
+        return [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+    return value
 
 
 def _first_line(doc: str | None) -> str:
