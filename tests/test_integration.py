@@ -122,3 +122,34 @@ def test_a_human_review_retrains_without_the_rejected_item(studio: Studio) -> No
     kept = {e.id for e in again.reviewed(dataset, [review.id]).examples}
     assert target["id"] not in kept and len(kept) == len(fresh.bundle(dataset).examples) - 1
     assert Studio(studio.root).instruct().id == second.id  # the same review is reused
+
+
+def test_export_adapter_and_merged_model_with_a_model_card(studio: Studio,
+                                                          tmp_path: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from alignment_studio.backends.hf import load_model
+    from alignment_studio.errors import StudioError
+
+    fresh = Studio(studio.root)
+    fresh.audit()
+    adapter = fresh.export(tmp_path / "adapter", "adapter")
+    assert {"adapter_config.json", "adapter_model.safetensors", "README.md"} <= set(adapter.files)
+    card = (tmp_path / "adapter" / "README.md").read_text()
+    model = fresh.instruct()
+    assert "library_name: peft" in card and model.id in card
+    assert all(entry.artifact in card for entry in fresh.lineage_entries(model.id))
+    assert "## Audit (held-out policies)" in card and "scenario_accuracy" in card
+
+    merged = fresh.export(tmp_path / "merged", "merged")
+    assert "model.safetensors" in merged.files and "tokenizer.json" in merged.files
+    exported = AutoModelForCausalLM.from_pretrained(tmp_path / "merged", local_files_only=True)
+    reference, _ = load_model("embedded", fresh.model_ref(model).adapters,
+                              fresh.cache_dir)
+    tokens = AutoTokenizer.from_pretrained(tmp_path / "merged")("Gifts from suppliers are",
+                                                                 return_tensors="pt")
+    with torch.no_grad():
+        assert torch.allclose(exported(**tokens).logits, reference(**tokens).logits, atol=1e-4)
+    with pytest.raises(StudioError, match="not empty"):
+        fresh.export(tmp_path / "merged", "merged")

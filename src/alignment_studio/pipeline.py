@@ -27,6 +27,7 @@ from alignment_studio.framers.ontology import ontology_to_graphml, ontology_to_j
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.instructors.export import ExportResult
 from alignment_studio.types import (
     AuditReport,
     DatasetBundle,
@@ -261,6 +262,42 @@ class Studio:
             artifact = self.store.commit(tmp, "report", key, inputs, config)
         self._publish(artifact)
         return report
+
+    # -- export --------------------------------------------------------------------------
+    def export(self, out: Path, kind: str) -> ExportResult:
+        """The trained adapter, or the merged model, with a model card (lineage, config, audit)."""
+        from alignment_studio.instructors.export import (
+            ModelCard,
+            audit_summary,
+            write_export,
+        )
+        from alignment_studio.instructors.sft import read_train_log
+
+        if kind not in ("adapter", "merged"):
+            raise StudioError(f"export kind must be 'adapter' or 'merged', not {kind!r}")
+        model = self.instruct()
+        dataset = self.store.get(model.inputs[0])
+        bundle = self.bundle(dataset)
+        ref = self.model_ref(model)
+        card = ModelCard(
+            name=f"{self.config.name} ({model.id})", base_model=self.config.student.model,
+            kind="adapter" if kind == "adapter" else "merged",
+            organization=self.config.organization, documents=bundle.manifest.documents,
+            dataset=dataset.id, dataset_counts=bundle.manifest.counts,
+            training=json.loads(json.dumps(self.config.train.model_dump())),
+            train_log=read_train_log(self.store.path_of(model)).model_dump(),
+            lineage=self.lineage_entries(model.id),
+            audit=audit_summary(self.report_for(model.id)))
+        return write_export(card.kind, ref.base, Path(ref.adapters[0]), out, card,
+                            self.cache_dir)
+
+    def report_for(self, model_id: str) -> AuditReport | None:
+        """The newest audit report of this model, if it has been audited."""
+        reports = [a for a in self.store.all() if a.kind == "report" and model_id in a.inputs]
+        if not reports:
+            return None
+        return AuditReport.model_validate_json(
+            (self.store.path_of(reports[-1]) / "report.json").read_text("utf-8"))
 
     def _publish(self, artifact: Artifact) -> None:
         """Copy the report to DIR/reports/ (a convenience copy; the store keeps the original)."""

@@ -68,6 +68,18 @@ def audit(directory: Path) -> None:
     show_report(Studio(directory).audit(), directory)
 
 
+def export(directory: Path,
+           out: Annotated[Path, typer.Option("--out", "-o", help="folder to write (new or empty)")],
+           merged: Annotated[bool, typer.Option(
+               "--merged/--adapter-only",
+               help="fold the adapter into the base weights (Hugging Face layout), or copy the "
+                    "adapter alone")] = False) -> None:
+    """Export the aligned model with a model card: data lineage, training config, audit."""
+    result = Studio(directory).export(out, "merged" if merged else "adapter")
+    console.print(f"exported the {result.kind} model to {result.path}: "
+                  f"{', '.join(result.files)}")
+
+
 def run(directory: Path) -> None:
     """frame, instruct and audit in one go (each stage reuses what is unchanged)."""
     run_all(Studio(directory), directory)
@@ -99,5 +111,5 @@ def show_report(report: AuditReport, directory: Path) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for command in (frame, instruct, audit, run, demo):
+    for command in (frame, instruct, audit, run, demo, export):
         app.command()(guard(command))
