@@ -101,6 +101,7 @@ def test_value_adapters_merge_by_context_weights(tmp_path: Path,
     from alignment_studio.instructors.aggregate import (
         AdapterMixer,
         generate_aggregated,
+        generate_selected,
         train_value_adapters,
     )
 
@@ -160,3 +161,12 @@ def test_value_adapters_merge_by_context_weights(tmp_path: Path,
     answers = generate_aggregated(mixer, adapters, aggregator, [messages, messages],
                                   [{}, {"team": "it"}], combination="linear", max_new_tokens=6)
     assert len(answers) == 2 and all(isinstance(a, str) and a for a in answers)
+
+    # option (b): one candidate per value adapter, the scorer (here: answer length) decides
+    candidates = []
+    for value in adapters:
+        mixer.use_value(value)
+        candidates.append(mixer.generate([ask("Hello")], 4)[0])
+    picked = generate_selected(mixer, aggregator, [ask("Hello")], [{}],
+                               scorer=lambda m, r: float(len(r)), max_new_tokens=4)
+    assert picked[0] in candidates
