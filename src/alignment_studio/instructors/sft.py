@@ -1,12 +1,21 @@
 """Supervised fine-tuning with LoRA: TRL's SFTTrainer over PEFT, loss on completions only.
 
-Checkpoints go to a work folder every ``save_steps``; a rerun after an interruption resumes from
-the newest one. Training never goes through a backend: it uses transformers/PEFT/TRL directly.
+Rows are TRL conversational prompt/completion rows; the tokenizer's chat template formats them and
+only the assistant answer (with its end-of-turn token) carries loss. By default several examples
+are packed into each ``max_length`` row without padding; position ids restart at every example,
+and transformers turns them into a block-diagonal attention mask, so examples never see each
+other. A seeded share of the training rows is held out for an eval loss, early stopping and
+restoring the best checkpoint. Checkpoints go to a work folder every ``save_steps``; a rerun after
+an interruption resumes from the newest one. Training never goes through a backend: it uses
+transformers/PEFT/TRL directly.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import math
+import random
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +28,15 @@ from alignment_studio.errors import StudioError
 from alignment_studio.workspace.config import TrainSettings
 
 ADAPTER_DIR = "adapter"
+EVAL_METRIC = "eval_loss"
+
+
+class EvalPoint(BaseModel):
+    """The validation loss at one optimizer step."""
+
+    model_config = ConfigDict(extra="forbid")
+    step: int
+    loss: float
 
 
 class TrainResult(BaseModel):
@@ -33,6 +51,17 @@ class TrainResult(BaseModel):
     runtime_s: float = 0.0
     resumed_from: str | None = None
     device: str = "cpu"
+    packing: bool = False
+    quantization: str = "none"
+    validation_examples: int = 0
+    skipped_examples: int = Field(
+        0, description="rows left out because their prompt alone fills max_length")
+    eval_losses: list[EvalPoint] = Field(default_factory=list)
+    best_eval_loss: float | None = None
+    best_step: int | None = None
+    final_eval_loss: float | None = Field(
+        None, description="validation loss of the saved adapter (the best one when restored)")
+    stopped_early: bool = False
 
 
 def lora_config(settings: TrainSettings) -> Any:
@@ -46,19 +75,132 @@ def lora_config(settings: TrainSettings) -> Any:
                       task_type="CAUSAL_LM")
 
 
-def sft_config(settings: TrainSettings, output_dir: Path, cuda: bool) -> Any:
+def effective_save_steps(settings: TrainSettings, validating: bool) -> int:
+    """Restoring the best model needs a checkpoint at every evaluation that may win, so with a
+    validation split ``save_steps`` is rounded up to a multiple of ``eval_steps``."""
+    if not validating:
+        return settings.save_steps
+    return math.ceil(settings.save_steps / settings.eval_steps) * settings.eval_steps
+
+
+def sft_config(settings: TrainSettings, output_dir: Path, cuda: bool,
+               validating: bool = False) -> Any:
+    """TRL's SFTConfig. ``packing`` uses best-fit decreasing, which TRL runs padding-free
+    (flattened batch + restarting position ids); examples longer than ``max_length`` are cut."""
     from trl import SFTConfig
 
     return SFTConfig(
         output_dir=str(output_dir), num_train_epochs=settings.epochs, max_steps=settings.max_steps,
         per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=settings.batch_size,
         gradient_accumulation_steps=settings.grad_accum, learning_rate=settings.learning_rate,
         lr_scheduler_type="linear", warmup_steps=0, logging_steps=1,
-        save_steps=settings.save_steps, save_total_limit=2, save_strategy="steps",
-        report_to=[], seed=settings.seed, data_seed=settings.seed,
-        max_length=settings.max_length, completion_only_loss=True, packing=False,
+        save_steps=effective_save_steps(settings, validating), save_total_limit=2,
+        save_strategy="steps", report_to=[], seed=settings.seed, data_seed=settings.seed,
+        max_length=settings.max_length, completion_only_loss=True,
+        packing=settings.packing, packing_strategy="bfd", padding_free=settings.packing,
         bf16=cuda, use_cpu=not cuda, dataloader_num_workers=0, disable_tqdm=False,
-        eval_strategy="no", gradient_checkpointing=settings.gradient_checkpointing)
+        eval_strategy="steps" if validating else "no", eval_steps=settings.eval_steps,
+        load_best_model_at_end=validating, metric_for_best_model=EVAL_METRIC,
+        greater_is_better=False, gradient_checkpointing=settings.gradient_checkpointing)
+
+
+def split_validation(rows: list[dict[str, Any]], fraction: float,
+                     seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Hold out ``floor(len * fraction)`` rows chosen by ``seed`` (at least one row is left to
+    train on). Only training rows come in here: the data set's test policies belong to the
+    audit, and evaluating on them during training would leak them into model selection."""
+    count = min(int(len(rows) * fraction), len(rows) - 1)
+    if count <= 0:
+        return list(rows), []
+    held = set(random.Random(seed).sample(range(len(rows)), count))
+    train = [row for i, row in enumerate(rows) if i not in held]
+    return train, [row for i, row in enumerate(rows) if i in held]
+
+
+def quantization_config(settings: TrainSettings, cuda: bool) -> Any | None:
+    """A bitsandbytes NF4 config for QLoRA, or None; fails early (one line) where 4-bit cannot
+    run, before any model is loaded."""
+    if settings.quantization == "none":
+        return None
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise StudioError("train.quantization: 4bit needs bitsandbytes (pip install bitsandbytes)"
+                          "; set quantization: none to train without it")
+    if not cuda:
+        raise StudioError("train.quantization: 4bit needs a CUDA GPU (bitsandbytes NF4); "
+                          "set quantization: none to train on this machine")
+    import torch
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                              bnb_4bit_use_double_quant=True,
+                              bnb_4bit_compute_dtype=torch.bfloat16)
+
+
+def load_model(path: Path, settings: TrainSettings, cuda: bool) -> Any:
+    """The base model in bf16 on a GPU, fp32 on a CPU, or NF4 with ``quantization: 4bit``."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    quantization = quantization_config(settings, cuda)
+    dtype = torch.bfloat16 if cuda else torch.float32
+    if quantization is None:
+        return AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype)
+    from peft import prepare_model_for_kbit_training
+
+    model = AutoModelForCausalLM.from_pretrained(
+        path, local_files_only=True, dtype=dtype, quantization_config=quantization,
+        device_map={"": 0})
+    return prepare_model_for_kbit_training(
+        model, use_gradient_checkpointing=settings.gradient_checkpointing)
+
+
+def load_tokenizer(path: Path) -> Any:
+    """The model's tokenizer; its chat template is what formats every training row."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    if not tokenizer.chat_template:
+        raise StudioError("the student model has no chat template; SFT formats its "
+                          "prompt/completion rows with it (use an instruct/chat model)", path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def learnable_rows(rows: list[dict[str, Any]], tokenizer: Any,
+                   max_length: int) -> list[dict[str, Any]]:
+    """Rows whose formatted prompt leaves room for answer tokens within ``max_length``. TRL drops
+    such rows itself when it pads, but not when it packs: there a cut-off prompt would fill a
+    packed row with tokens that carry no loss."""
+    def prompt_tokens(row: dict[str, Any]) -> int:
+        text = tokenizer.apply_chat_template(row["prompt"], tokenize=False,
+                                             add_generation_prompt=True)
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    return [row for row in rows if prompt_tokens(row) < max_length]
+
+
+def build_trainer(rows: list[dict[str, Any]], validation: list[dict[str, Any]], path: Path,
+                  tokenizer: Any, settings: TrainSettings, work_dir: Path,
+                  callbacks: list[Any] | None = None) -> Any:
+    """An SFTTrainer with LoRA on ``path``; its datasets are tokenised (and packed) already."""
+    import torch
+    from datasets import Dataset
+    from transformers import EarlyStoppingCallback
+    from trl import SFTTrainer
+
+    cuda = torch.cuda.is_available()
+    torch.manual_seed(settings.seed)
+    model = load_model(path, settings, cuda)
+    extra = list(callbacks or [])
+    if validation and settings.early_stopping_patience is not None:
+        extra.append(EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience))
+    return SFTTrainer(model=model, args=sft_config(settings, work_dir, cuda, bool(validation)),
+                      train_dataset=Dataset.from_list(rows),
+                      eval_dataset=Dataset.from_list(validation) if validation else None,
+                      processing_class=tokenizer, peft_config=lora_config(settings),
+                      callbacks=extra)
 
 
 def latest_checkpoint(output_dir: Path) -> Path | None:
@@ -67,46 +209,66 @@ def latest_checkpoint(output_dir: Path) -> Path | None:
 
 
 def train_sft(rows: list[dict[str, Any]], base_model: str, settings: TrainSettings,
-              work_dir: Path, out_dir: Path, cache_dir: str | None = None) -> TrainResult:
-    """LoRA-train ``base_model`` on TRL prompt/completion rows; save the adapter in ``out_dir``."""
+              work_dir: Path, out_dir: Path, cache_dir: str | None = None,
+              callbacks: list[Any] | None = None) -> TrainResult:
+    """LoRA-train ``base_model`` on TRL prompt/completion rows; save the adapter in ``out_dir``.
+
+    ``callbacks`` are extra transformers TrainerCallbacks (tests use one to interrupt a run).
+    """
     if not rows:
         raise StudioError("no training examples: the dataset's train split is empty")
     require_hf()
     import torch
-    from datasets import Dataset
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from trl import SFTTrainer
 
+    quantization_config(settings, torch.cuda.is_available())
     path = resolve_model_path(base_model, cache_dir)
-    cuda = torch.cuda.is_available()
-    torch.manual_seed(settings.seed)
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(
-        path, local_files_only=True, dtype=torch.bfloat16 if cuda else torch.float32)
-    trainer = SFTTrainer(model=model, args=sft_config(settings, work_dir, cuda),
-                         train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
-                         peft_config=lora_config(settings))
+    tokenizer = load_tokenizer(path)
+    usable = learnable_rows(rows, tokenizer, settings.max_length)
+    if not usable:
+        raise StudioError(f"no training example fits train.max_length ({settings.max_length} "
+                          f"tokens): every prompt is longer; raise max_length")
+    train, validation = split_validation(usable, settings.validation_fraction, settings.seed)
+    trainer = build_trainer(train, validation, path, tokenizer, settings, work_dir, callbacks)
     resume = latest_checkpoint(work_dir)
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    runtime = time.perf_counter() - start
+    history = list(trainer.state.log_history)
+    final = float(trainer.evaluate()[EVAL_METRIC]) if validation else None
     peft_model: Any = trainer.model
     peft_model.save_pretrained(out_dir / ADAPTER_DIR)
-    result = TrainResult(
-        steps=trainer.state.global_step, examples=len(rows), epochs=float(trainer.state.epoch or 0),
-        losses=[float(h["loss"]) for h in trainer.state.log_history if "loss" in h],
-        train_tokens=_tokens_seen(trainer.state.log_history),
-        runtime_s=time.perf_counter() - start, resumed_from=resume.name if resume else None,
-        device="cuda" if cuda else "cpu")
+    result = _result(trainer.state, history, len(train), len(validation), settings, runtime,
+                     resume, final)
+    result.skipped_examples = len(rows) - len(usable)
     (out_dir / "train_log.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
-    del trainer, model
+    del trainer
     release_memory()
     return result
 
 
 def read_train_log(out_dir: Path) -> TrainResult:
     return TrainResult.model_validate(json.loads((out_dir / "train_log.json").read_text()))
+
+
+def _result(state: Any, history: list[dict[str, Any]], examples: int, validation: int,
+            settings: TrainSettings, runtime: float, resume: Path | None,
+            final: float | None) -> TrainResult:
+    import torch
+
+    best = state.best_model_checkpoint
+    return TrainResult(
+        steps=state.global_step, examples=examples, epochs=float(state.epoch or 0),
+        losses=[float(h["loss"]) for h in history if "loss" in h],
+        train_tokens=_tokens_seen(history), runtime_s=runtime,
+        resumed_from=resume.name if resume else None,
+        device="cuda" if torch.cuda.is_available() else "cpu", packing=settings.packing,
+        quantization=settings.quantization, validation_examples=validation,
+        eval_losses=[EvalPoint(step=int(h["step"]), loss=float(h[EVAL_METRIC]))
+                     for h in history if EVAL_METRIC in h],
+        best_eval_loss=float(state.best_metric) if state.best_metric is not None else None,
+        best_step=int(Path(best).name.split("-")[1]) if best else None,
+        final_eval_loss=final,
+        stopped_early=bool(validation) and state.global_step < state.max_steps)
 
 
 def _tokens_seen(log_history: list[dict[str, Any]]) -> int:

@@ -1,0 +1,115 @@
+"""SFT settings without a model: validation split, checkpoints, QLoRA guard, config errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from alignment_studio.errors import StudioError
+from alignment_studio.instructors.sft import (
+    effective_save_steps,
+    quantization_config,
+    sft_config,
+    split_validation,
+    train_sft,
+)
+from alignment_studio.workspace.config import TrainSettings
+from cli_run import cli, one_line_error
+
+ROWS = [{"prompt": [{"role": "user", "content": f"question {i}"}],
+         "completion": [{"role": "assistant", "content": f"answer {i}"}]} for i in range(40)]
+
+
+def test_validation_split_is_seeded_disjoint_and_complete() -> None:
+    train, held = split_validation(ROWS, 0.1, seed=3)
+    assert len(held) == 4 and len(train) == 36
+    assert sorted(map(str, train + held)) == sorted(map(str, ROWS))
+    assert split_validation(ROWS, 0.1, seed=3) == (train, held)
+    assert split_validation(ROWS, 0.1, seed=4)[1] != held
+    assert [r for r in ROWS if r in train] == train  # training order is kept
+
+
+def test_validation_split_never_takes_every_row() -> None:
+    assert split_validation(ROWS[:5], 0.1, seed=0) == (ROWS[:5], [])  # floor(0.5) = 0: no eval
+    assert split_validation(ROWS[:5], 0.0, seed=0) == (ROWS[:5], [])
+    train, held = split_validation(ROWS[:2], 0.99, seed=0)
+    assert len(train) == 1 and len(held) == 1
+
+
+def test_checkpoints_line_up_with_evaluations() -> None:
+    settings = TrainSettings(save_steps=7, eval_steps=5)
+    assert effective_save_steps(settings, validating=True) == 10
+    assert effective_save_steps(settings, validating=False) == 7
+    assert effective_save_steps(TrainSettings(save_steps=10, eval_steps=5), True) == 10
+
+
+def test_trainer_config_packs_padding_free_and_restores_the_best(tmp_path: Path) -> None:
+    config = sft_config(TrainSettings(), tmp_path, cuda=False, validating=True)
+    assert config.packing and config.padding_free and config.packing_strategy == "bfd"
+    assert config.completion_only_loss and not config.disable_tqdm
+    assert config.eval_strategy == "steps" and config.load_best_model_at_end
+    assert config.metric_for_best_model == "eval_loss" and config.greater_is_better is False
+    plain = sft_config(TrainSettings(packing=False), tmp_path, cuda=False)
+    assert not plain.packing and not plain.padding_free and plain.eval_strategy == "no"
+
+
+def test_every_new_setting_is_documented() -> None:
+    fields = TrainSettings.model_fields
+    for name in ("packing", "validation_fraction", "eval_steps", "early_stopping_patience",
+                 "quantization"):
+        assert fields[name].description, name
+    assert TrainSettings().quantization == "none"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("bitsandbytes") is not None,
+                    reason="bitsandbytes is installed here")
+def test_4bit_without_bitsandbytes_is_one_clear_line(tmp_path: Path) -> None:
+    settings = TrainSettings(quantization="4bit")
+    with pytest.raises(StudioError, match="4bit needs bitsandbytes") as caught:
+        train_sft(ROWS, "embedded", settings, tmp_path / "work", tmp_path / "out")
+    assert "\n" not in str(caught.value)
+    assert not (tmp_path / "work").exists() and not (tmp_path / "out").exists()
+
+
+def test_4bit_without_cuda_is_one_clear_line() -> None:
+    if importlib.util.find_spec("bitsandbytes") is None:
+        pytest.skip("bitsandbytes is not installed: the CUDA check comes second")
+    with pytest.raises(StudioError, match="4bit needs a CUDA GPU"):
+        quantization_config(TrainSettings(quantization="4bit"), cuda=False)
+
+
+def test_no_quantization_needs_nothing() -> None:
+    assert quantization_config(TrainSettings(), cuda=False) is None
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path, example_policy: Path, example_seeds: Path) -> Path:
+    ws = tmp_path / "ws"
+    shutil.copy(example_policy, tmp_path / "guidelines.md")
+    shutil.copy(example_seeds, tmp_path / "seeds.yaml")
+    result = cli("init", ws, "--policy", tmp_path / "guidelines.md", "--seeds",
+                 tmp_path / "seeds.yaml")
+    assert result.returncode == 0, result.stderr
+    return ws
+
+
+@pytest.mark.parametrize(("key", "value", "needle"), [
+    ("validation_fraction", "1.5", "train.validation_fraction"),
+    ("packing", "maybe", "train.packing"),
+    ("quantization", "8bit", "train.quantization"),
+    ("eval_steps", "0", "train.eval_steps"),
+    ("early_stopping_patience", "0", "train.early_stopping_patience")])
+def test_bad_train_settings_are_one_line_with_the_line_number(workspace: Path, key: str,
+                                                              value: str, needle: str) -> None:
+    config = workspace / "studio.yaml"
+    lines = config.read_text().splitlines()
+    train_at = lines.index("train:")
+    index = next(i for i, line in enumerate(lines)
+                 if i > train_at and line.strip().startswith(f"{key}:"))
+    lines[index] = re.sub(r":.*$", f": {value}", lines[index])
+    config.write_text("\n".join(lines) + "\n")
+    one_line_error(cli("frame", workspace), f"studio.yaml:{index + 1}:", needle)
