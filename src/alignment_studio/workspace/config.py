@@ -109,8 +109,24 @@ class TrainSettings(_Strict):
         None, ge=1, description="cap on training examples (quick runs); null = all")
     gradient_checkpointing: bool = Field(
         True, description="recompute activations in backward: much less memory")
-    save_steps: int = Field(10, ge=1, description="checkpoint every N steps (resume after Ctrl-C)")
-    seed: int = Field(0, description="random seed for LoRA init and data order")
+    save_steps: int = Field(
+        10, ge=1, description="checkpoint every N steps (resume after Ctrl-C); with a validation "
+        "split it is rounded up to a multiple of eval_steps, so the best model can be restored")
+    seed: int = Field(0, description="random seed for LoRA init, data order and validation split")
+    packing: bool = Field(
+        True, description="pack several examples into each max_length row (best-fit decreasing, "
+        "padding-free: positions restart per example, so examples never attend to each other); "
+        "on by default because no compute goes to padding. false = one padded example per row")
+    validation_fraction: float = Field(
+        0.1, ge=0, lt=1, description="share of the training rows held out (by seed) for eval "
+        "loss and early stopping; never the test split, which belongs to the audit (0 = none)")
+    eval_steps: int = Field(5, ge=1, description="evaluate the validation rows every N steps")
+    early_stopping_patience: int | None = Field(
+        3, ge=1, description="stop after N evaluations without a lower eval loss and keep the "
+        "best checkpoint; null = never stop early")
+    quantization: Literal["none", "4bit"] = Field(
+        "none", description="4bit: QLoRA (bitsandbytes NF4 base model, needs a CUDA GPU and "
+        "bitsandbytes); none: full-precision base model")
 
 
 class PreferenceSettings(_Strict):
