@@ -164,6 +164,25 @@ class PreferenceSettings(_Strict):
 class RewardSettings(_Strict):
     """Reward models, one per value or policy group."""
 
+    enabled: bool = Field(
+        False, description="train one reward model per value group (off by default: each group "
+        "is a separate LoRA run, minutes per group on a CPU)")
+    learning_rate: float = Field(2e-4, gt=0, description="AdamW learning rate")
+    epochs: float = Field(1.0, gt=0, description="passes over each group's preference pairs")
+    max_steps: int = Field(-1, description="stop after N optimizer steps (-1 = use epochs)")
+    batch_size: int = Field(
+        4, ge=1, description="preference pairs per step (each pair is two sequences)")
+    max_length: int = Field(
+        256, ge=32, description="tokens per prompt + answer; longer ones lose their start, so "
+        "the answer, whose last token is scored, is always kept")
+    lora_r: int = Field(8, ge=1, description="LoRA rank (alpha is twice the rank)")
+    eval_fraction: float = Field(
+        0.2, ge=0, lt=1, description="share of each group's pairs held out to measure pairwise "
+        "accuracy (chosen scored above rejected) before and after training")
+    best_of_n: int = Field(
+        4, ge=1, description="candidates sampled per prompt when answers are picked by reward")
+    seed: int = Field(0, description="seed of the score head, LoRA init, data order and split")
+
 
 class ValueSpec(_Strict):
     """One value (a group of policies) that can win or lose a conflict, with its weight."""
