@@ -207,3 +207,19 @@ def test_resume_after_ctrl_c_matches_an_uninterrupted_run(
         assert torch.allclose(got[name], tensor, atol=1e-4), name
     assert read_train_log(tmp_path / "out").losses[-2:] == pytest.approx(
         read_train_log(uninterrupted[0]).losses[-2:], abs=1e-4)
+
+
+def test_validation_loss_is_logged_and_the_best_adapter_is_kept(rows: list[dict[str, Any]],
+                                                                tmp_path: Path) -> None:
+    """A learning rate far too high makes the validation loss rise after the first steps; early
+    stopping (patience 1) ends the run and the adapter of the best evaluation is the one saved."""
+    settings = tiny(validation_fraction=0.25, eval_steps=1, early_stopping_patience=1,
+                    learning_rate=0.3, max_steps=6)
+    log = train_sft(rows, "embedded", settings, tmp_path / "work", tmp_path / "out")
+    assert log.validation_examples == 2 and log.examples == 6
+    assert [p.step for p in log.eval_losses] == list(range(1, log.steps + 1))
+    best = min(log.eval_losses, key=lambda p: p.loss)
+    assert log.best_step == best.step and log.best_eval_loss == pytest.approx(best.loss)
+    assert log.stopped_early and log.steps < 6 and log.best_step < log.steps
+    assert log.final_eval_loss == pytest.approx(best.loss, abs=1e-4)  # best restored, not last
+    assert read_train_log(tmp_path / "out") == log
