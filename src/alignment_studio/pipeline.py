@@ -44,8 +44,8 @@ from alignment_studio.workspace.versions import record_versions
 
 PARSER_VERSION = "structure-v2"  # bump when parsing or structure changes
 GENERATOR_VERSION = "frame-v2"
-TRAINER_VERSION = "sft-v1"
-AUDIT_VERSION = "audit-v3"  # bump when metrics change, so reports are recomputed
+TRAINER_VERSION = "sft-v2"
+AUDIT_VERSION = "audit-v4"  # bump when metrics change, so reports are recomputed
 console = Console(stderr=True)
 
 
@@ -133,6 +133,7 @@ class Studio:
         config = {"frame": self.config.frame.model_dump(),
                   "teacher": teacher.model_dump(include={"backend", "model", "base_url"})
                   if self.uses_teacher else None,
+                  "values": self.config.values.model_dump(),
                   "organization": self.config.organization, "version": GENERATOR_VERSION,
                   "prompts": sha256_tree(prompts_dir) if prompts_dir.is_dir() else None}
         inputs = [artifact.id for artifact, _ in parsed] + seed_inputs
@@ -150,7 +151,8 @@ class Studio:
             result = frame_dataset(documents, seeds, backend, self.config.frame,
                                    self.config.organization, Prompts(prompts_dir),
                                    self.store.work_dir("dataset", key) / "teacher.jsonl",
-                                   f"{teacher.backend}:{teacher.model}", teacher_chunk(teacher))
+                                   f"{teacher.backend}:{teacher.model}", teacher_chunk(teacher),
+                                   self.config.values)
         finally:
             if backend is not None:
                 backend.close()
@@ -191,8 +193,12 @@ class Studio:
         if student.backend != "hf":
             raise StudioError(f"training needs a local model (student.backend: hf), not "
                               f"{student.backend!r}", self.root / "studio.yaml")
+        preference = self.config.preference
         config = {"train": self.config.train.model_dump(exclude={"save_steps",
                                                                  "gradient_checkpointing"}),
+                  "preference": preference.model_dump(exclude={"save_steps",
+                                                               "gradient_checkpointing"})
+                  if preference.enabled else None,
                   "student": student.model, "version": TRAINER_VERSION}
         reviews = [a.id for a in self.store.all()
                    if a.kind == REVIEW_KIND and a.inputs[:1] == [dataset.id]]
@@ -204,12 +210,32 @@ class Studio:
         rows = sample_rows(bundle.to_trl(Split.train), self.config.train.max_train_examples,
                            self.config.train.seed)
         console.print(f"instruct: LoRA SFT of {student.model} on {len(rows)} examples")
+        base = self.model_name(student.model)
+        work = self.store.work_dir("model", key)
         with self.store.build("model", key) as tmp:
-            train_sft(rows, self.model_name(student.model), self.config.train,
-                      self.store.work_dir("model", key), tmp, self.cache_dir)
+            sft_out = tmp / "sft" if preference.enabled else tmp
+            sft_out.mkdir(exist_ok=True)
+            train_sft(rows, base, self.config.train, work, sft_out, self.cache_dir)
+            if preference.enabled:
+                self._prefer(bundle, base, sft_out / "adapter", work / "preference", tmp)
+                shutil.copyfile(sft_out / "train_log.json", tmp / "train_log.json")
             (tmp / "model_ref.json").write_text(
                 json.dumps({"base": self.model_name(student.model)}), "utf-8")
             return self.store.commit(tmp, "model", key, inputs, config)
+
+    def _prefer(self, bundle: DatasetBundle, base: str, sft_adapter: Path, work: Path,
+                out: Path) -> None:
+        """DPO (or ORPO) on the preference pairs, continuing the SFT adapter; the result is the
+        model's adapter (SFT + preference), the SFT adapter stays under ``sft/``."""
+        from alignment_studio.instructors.preference import train_preference
+
+        settings = self.config.preference
+        pairs = sample_rows(bundle.to_trl(Split.train, preference=True), settings.max_pairs,
+                            settings.seed)
+        console.print(f"instruct: {settings.method.upper()} on {len(pairs)} preference pairs, "
+                      "from the SFT adapter")
+        train_preference(pairs, base, sft_adapter, settings, work, out, self.cache_dir,
+                         train=self.config.train)
 
     def model_ref(self, artifact: Artifact) -> ModelRef:
         base = json.loads((self.store.path_of(artifact) / "model_ref.json").read_text())["base"]
@@ -219,6 +245,11 @@ class Studio:
     # -- audit ---------------------------------------------------------------------------
     def audit(self) -> AuditReport:
         from alignment_studio.auditors.compare import findings, per_policy, summarise
+        from alignment_studio.auditors.conflicts import (
+            conflict_scores,
+            conflict_suite,
+            select_conflicts,
+        )
         from alignment_studio.auditors.evaluate import evaluate, select_items
         from alignment_studio.auditors.report import write_report
 
@@ -235,15 +266,19 @@ class Studio:
         items = select_items(bundle.split(Split.test), self.config.audit.max_items)
         aligned_ref = self.model_ref(model)
         base_ref = aligned_ref.model_copy(update={"adapters": [], "revision": None})
-        results = {}
+        conflict_items = select_conflicts(bundle.split(Split.test), self.config.audit.max_items)
+        results, suites = {}, {}
         for name, ref in (("base", base_ref), ("aligned", aligned_ref)):
             spec = self.config.student.model_copy(update={"model": ref.base})
             backend = get_backend(spec, ref.adapters, self.cache_dir)
             try:
                 with Progress(console=console, transient=True) as bar:
-                    task = bar.add_task(f"audit: {name} model answers", total=len(items))
-                    results[name] = evaluate(backend, items, self.config.audit,
-                                             functools.partial(bar.advance, task))
+                    task = bar.add_task(f"audit: {name} model answers",
+                                        total=len(items) + len(conflict_items))
+                    advance = functools.partial(bar.advance, task)
+                    results[name] = evaluate(backend, items, self.config.audit, advance)
+                    suites[name] = conflict_suite(backend, conflict_items, self.config.audit,
+                                                  advance)
             finally:
                 backend.close()
         docs = self.documents([self.store.get(i) for i in dataset_artifact.inputs
@@ -254,7 +289,10 @@ class Studio:
             policy_version=",".join(f"{d.id}@{d.version}" for d in docs),
             summary={k: summarise(v) for k, v in results.items()},
             per_policy=per_policy(results["base"], results["aligned"], policies),
-            findings=findings(results["base"], results["aligned"]), items=results,
+            findings=findings(results["base"], results["aligned"]),
+            items={**results, **{f"conflicts:{k}": [c.result for c in v]
+                                 for k, v in suites.items()}},
+            conflicts={k: conflict_scores(v) for k, v in suites.items()},
             config={"workspace": self.config.name, **config},
             lineage=self.lineage_entries(model.id))
         with self.store.build("report", key) as tmp:

@@ -258,3 +258,34 @@ def test_fill_gaps_asks_the_teacher_for_what_coverage_lacks(doc: PolicyDocument,
     assert all(re.search(r'<policy id="([^"]+)"', a).group(1) in gap_ids for a in asked)
     after = [g for g in gaps(filled.coverage) if g.subject == "policy"]
     assert len(after) < len(before)
+
+
+def test_declared_values_rank_conflicts_and_add_contextual_preferences(
+        doc: PolicyDocument, tmp_path: Path) -> None:
+    from alignment_studio.workspace.config import ContextSpec, ValueSpec, ValuesSettings
+
+    plain = run_frame(doc, tmp_path, FakeBackend(), teacher_policies=0, structure_items=False)
+    conflicts = [e for e in plain.bundle.examples if e.kind == Kind.conflict]
+    across = [e for e in conflicts  # the two rules in different sections
+              if len({pid.rsplit("/", 1)[0] for pid in e.policy_ids}) == 2]
+    assert conflicts and across
+    conflicts.remove(across[0])
+    conflicts.insert(0, across[0])
+    section = across[0].policy_ids[1].rsplit("/", 1)[0]  # the section of the non-prohibition
+    values = ValuesSettings(values=[ValueSpec(name="duty", policies=[section]),
+                                    ValueSpec(name="rest", policies=["guidelines"])],
+                            contexts=[ContextSpec(name="audit", when={"channel": "audit"},
+                                                  precedence=["rest"])])
+    ranked = frame_dataset([doc], [], None, FrameSettings(teacher_policies=0,
+                                                          structure_items=False),
+                           "Acme", Prompts(None), tmp_path / "t.jsonl", "fake", values=values)
+    prefs = [e for e in ranked.bundle.examples if e.kind == Kind.preference]
+    assert len(prefs) == 2 * len(conflicts)  # the default context and the declared one
+    contexts = {p.messages[0].content for p in prefs}
+    assert any("channel=audit" in c for c in contexts)
+    ruled = next(e for e in ranked.bundle.examples if e.kind == Kind.conflict
+                 and e.policy_ids == conflicts[0].policy_ids)
+    winner = conflicts[0].policy_ids[1]  # its value ranks first, over the default order
+    assert not conflicts[0].target or not conflicts[0].target.startswith(
+        f"Both policies apply. [{winner}]")  # without values, the prohibition won
+    assert ruled.target and ruled.target.startswith(f"Both policies apply. [{winner}]")

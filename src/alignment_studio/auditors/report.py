@@ -30,6 +30,11 @@ def summary_table(report: AuditReport) -> Table:
         if b is None or a is None:
             continue
         table.add_row(label, str(b.n), _fmt(b), _fmt(a), f"{a.value - b.value:+.3f}")
+    b = score_of(report.conflicts.get("base", {}).get("all", []), "precedence_accuracy")
+    a = score_of(report.conflicts.get("aligned", {}).get("all", []), "precedence_accuracy")
+    if b and a:
+        table.add_row("conflicts: follows precedence", str(b.n), _fmt(b), _fmt(a),
+                      f"{a.value - b.value:+.3f}")
     return table
 
 
@@ -45,6 +50,7 @@ def render_markdown(report: AuditReport) -> str:
         if b and a:
             lines.append(f"| {label} | {b.n} | {b.value:.3f} | {a.value:.3f} | "
                          f"{a.value - b.value:+.3f} |")
+    lines += conflict_lines(report)
     lines += ["", "## Per policy", "",
               "| policy | text | scenario acc. base → aligned | ROUGE-L base → aligned |",
               "|---|---|---|---|"]
@@ -63,6 +69,25 @@ def render_markdown(report: AuditReport) -> str:
     lines += [f"- `{e.artifact}` ({e.kind}, sha256 {e.sha256[:12]}) ← "
               f"{', '.join(e.inputs) or 'sources'}" for e in report.lineage]
     return "\n".join(lines) + "\n"
+
+
+def conflict_lines(report: AuditReport) -> list[str]:
+    """The conflict suite: does each model follow the declared precedence, per context?"""
+    base, aligned = report.conflicts.get("base", {}), report.conflicts.get("aligned", {})
+    if not aligned:
+        return []
+    lines = ["", "## Conflicting requirements", "",
+             "Held-out conflict items: does the answer put the policy that takes precedence "
+             "(declared values and contexts, else the default order) above the other?", "",
+             "| context | items | precedence base | precedence aligned | cites both base | "
+             "cites both aligned |", "|---|---:|---:|---:|---:|---:|"]
+    for context, scores in aligned.items():
+        other = base.get(context, [])
+        pa, ca = score_of(scores, "precedence_accuracy"), score_of(scores, "cites_both")
+        pb, cb = score_of(other, "precedence_accuracy"), score_of(other, "cites_both")
+        lines.append(f"| {context} | {pa.n if pa else 0} | {_fmt(pb)} | {_fmt(pa)} | "
+                     f"{_fmt(cb)} | {_fmt(ca)} |")
+    return lines
 
 
 def write_report(report: AuditReport, folder: Path) -> None:

@@ -36,6 +36,7 @@ from alignment_studio.framers.teacher import (
     collect,
     run_teacher,
 )
+from alignment_studio.instructors.values import conflict_preferences, effective_priorities
 from alignment_studio.types import (
     CueVariant,
     DatasetBundle,
@@ -47,7 +48,7 @@ from alignment_studio.types import (
     PolicyDocument,
     Provenance,
 )
-from alignment_studio.workspace.config import FrameSettings
+from alignment_studio.workspace.config import FrameSettings, ValuesSettings
 
 
 def select_policies(documents: list[PolicyDocument], limit: int | None) -> list[Policy]:
@@ -189,16 +190,27 @@ def term_index(ontology: Ontology, policies: list[Policy]) -> dict[str, list[str
 
 
 def model_free_items(policies: list[Policy], titles: dict[str, str], factory: ExampleFactory,
-                     variants: dict[str, list[CueVariant]],
-                     settings: FrameSettings) -> list[Example]:
-    """Structure-driven items for every policy, and conflict scenarios between policies."""
+                     variants: dict[str, list[CueVariant]], settings: FrameSettings,
+                     values: ValuesSettings | None = None) -> list[Example]:
+    """Structure-driven items for every policy, and conflict scenarios between policies.
+
+    With declared values, the values' precedence ranks the conflicts (above
+    ``frame.priorities``), and each conflict also becomes a preference pair per declared context
+    whose chosen answer follows the policy that wins in that context.
+    """
     examples: list[Example] = []
     if settings.structure_items:
         for policy in policies:
             examples.extend(structure_examples(policy, titles[policy.section_id], factory,
                                                variants[policy.id]))
-    for pair in find_conflicts(policies, settings.conflict_pairs):
-        examples.append(conflict_example(pair, factory, settings.priorities))
+    declared = values is not None and bool(values.values)
+    priorities = (effective_priorities(values, settings.priorities) if values and declared
+                  else list(settings.priorities))
+    pairs = find_conflicts(policies, settings.conflict_pairs)
+    examples.extend(conflict_example(pair, factory, priorities) for pair in pairs)
+    if values and declared:
+        examples.extend(conflict_preferences(pairs, values, None, factory,
+                                             frame_priorities=settings.priorities))
     return examples
 
 
@@ -232,7 +244,7 @@ def gap_requests(found: list[Gap], ontology: Ontology, known: dict[str, Policy],
 def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
                   teacher: ModelBackend | None, settings: FrameSettings, organization: str,
                   prompts: Prompts, journal_path: Path, teacher_name: str,
-                  chunk: int = 8) -> FrameResult:
+                  chunk: int = 8, values: ValuesSettings | None = None) -> FrameResult:
     """Seeds, structure-driven, conflict and teacher items for every selected policy, cleaned
     by the quality filters, measured for coverage, and split by policy so that no held-out
     policy is seen in training."""
@@ -246,7 +258,7 @@ def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
     quality = quality_settings(settings)
     dropped: list[Dropped] = []
     examples = seed_examples(seeds, {p.id for p in policies}, factory, dropped)
-    examples += model_free_items(policies, titles, factory, variants, settings)
+    examples += model_free_items(policies, titles, factory, variants, settings, values)
     requests = teacher_requests(policies, settings.teacher_policies if teacher else 0,
                                 list(settings.teacher_tasks), prompts, organization, variants)
     if teacher is not None and settings.fill_gaps:

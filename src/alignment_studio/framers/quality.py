@@ -387,7 +387,14 @@ def _scope(example: Example, same_label: bool, by_terms: bool) -> tuple[str, ...
     """Items are compared only within one scope: kind, policies, (label), (cue terms)."""
     label = _label_name(example) if same_label else ""
     terms = "|".join(sorted(example.terms)) if by_terms else ""
-    return example.kind.value, label, terms, *sorted(example.policy_ids)
+    return example.kind.value, label, terms, context_line(example), *sorted(example.policy_ids)
+
+
+def context_line(example: Example) -> str:
+    """The 'Context: role=…' line of the system prompt, if any: the same question asked in
+    two contexts is two items (its answer may differ), never a duplicate."""
+    return next((line for m in example.messages if m.role == "system"
+                 for line in m.content.splitlines() if line.startswith("Context: ")), "")
 
 
 def drop_near_duplicates(examples: Sequence[Example],

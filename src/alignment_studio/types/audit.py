@@ -71,5 +71,8 @@ class AuditReport(BaseModel):
     per_policy: list[PolicyScores] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     items: dict[str, list[ItemResult]] = Field(default_factory=dict)
+    conflicts: dict[str, dict[str, list[Score]]] = Field(
+        default_factory=dict, description="model -> context -> precedence_accuracy and "
+        "cites_both on the held-out conflict items (the conflict test suite)")
     config: dict[str, object] = Field(default_factory=dict)
     lineage: list[LineageEntry] = Field(default_factory=list)
