@@ -23,3 +23,8 @@ class StudioError(Exception):
             where = f"{where}:{self.line}"
         text = " ".join(self.problem.split())
         return f"{where}: {text}" if where else text
+
+
+class WorkerDone(Exception):  # noqa: N818 - a signal, not an error
+    """A non-main process of a multi-GPU launch finished its share of training; only the main
+    process (rank 0) writes artifacts, so the others stop here with exit code 0."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import random
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from alignment_studio.backends import get_backend
-from alignment_studio.errors import StudioError
+from alignment_studio.errors import StudioError, WorkerDone
 from alignment_studio.framers.datacard import build_datacard, render_markdown
 from alignment_studio.framers.frame import FrameResult, frame_dataset
 from alignment_studio.framers.ontology import ontology_to_graphml, ontology_to_json
@@ -140,6 +142,10 @@ class Studio:
         key, found = self._cached("dataset", inputs, config)
         if found:
             return found
+        if world_size() > 1:
+            raise StudioError("under a multi-GPU launch the data set must exist already: run "
+                              "'alignment-studio frame DIR' once, without accelerate, first",
+                              self.root / "studio.yaml")
         documents = [document for _, document in parsed]
         seeds = [load_seeds(self.path(s), documents) for s in self.config.seeds]
         backend = None
@@ -186,7 +192,6 @@ class Studio:
 
     def _instruct(self) -> Artifact:
         from alignment_studio.framers.review import REVIEW_KIND
-        from alignment_studio.instructors.sft import train_sft
 
         dataset = self.frame()
         student = self.config.student
@@ -212,16 +217,28 @@ class Studio:
         console.print(f"instruct: LoRA SFT of {student.model} on {len(rows)} examples")
         base = self.model_name(student.model)
         work = self.store.work_dir("model", key)
+        if rank() != 0:  # every GPU trains its share; only rank 0 writes the artifact
+            with tempfile.TemporaryDirectory() as scratch:
+                self._train(rows, bundle, base, work, Path(scratch))
+            raise WorkerDone()
         with self.store.build("model", key) as tmp:
-            sft_out = tmp / "sft" if preference.enabled else tmp
-            sft_out.mkdir(exist_ok=True)
-            train_sft(rows, base, self.config.train, work, sft_out, self.cache_dir)
-            if preference.enabled:
-                self._prefer(bundle, base, sft_out / "adapter", work / "preference", tmp)
-                shutil.copyfile(sft_out / "train_log.json", tmp / "train_log.json")
+            self._train(rows, bundle, base, work, tmp)
             (tmp / "model_ref.json").write_text(
                 json.dumps({"base": self.model_name(student.model)}), "utf-8")
             return self.store.commit(tmp, "model", key, inputs, config)
+
+    def _train(self, rows: list[dict[str, Any]], bundle: DatasetBundle, base: str, work: Path,
+               out: Path) -> None:
+        """SFT into ``out`` (or ``out/sft`` when preference training follows, into ``out``)."""
+        from alignment_studio.instructors.sft import train_sft
+
+        enabled = self.config.preference.enabled
+        sft_out = out / "sft" if enabled else out
+        sft_out.mkdir(exist_ok=True)
+        train_sft(rows, base, self.config.train, work, sft_out, self.cache_dir)
+        if enabled:
+            self._prefer(bundle, base, sft_out / "adapter", work / "preference", out)
+            shutil.copyfile(sft_out / "train_log.json", out / "train_log.json")
 
     def _prefer(self, bundle: DatasetBundle, base: str, sft_adapter: Path, work: Path,
                 out: Path) -> None:
@@ -347,6 +364,15 @@ class Studio:
     def lineage_entries(self, artifact_id: str) -> list[LineageEntry]:
         return [LineageEntry(artifact=a.id, kind=a.kind, sha256=a.sha256, inputs=a.inputs)
                 for a in self.store.lineage(artifact_id)]
+
+
+def rank() -> int:
+    """This process's rank under ``accelerate launch`` / torchrun (0 when run alone)."""
+    return int(os.environ.get("RANK", "0"))
+
+
+def world_size() -> int:
+    return int(os.environ.get("WORLD_SIZE", "1"))
 
 
 def teacher_chunk(spec: BackendSpec) -> int:

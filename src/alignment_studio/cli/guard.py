@@ -9,7 +9,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 
-from alignment_studio.errors import StudioError
+from alignment_studio.errors import StudioError, WorkerDone
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -23,6 +23,8 @@ def guard(command: Callable[P, R]) -> Callable[P, R]:
         except StudioError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        except WorkerDone:
+            raise typer.Exit(0) from None
         except KeyboardInterrupt:
             typer.echo("interrupted: finished artifacts are kept; run the command again to "
                        "continue", err=True)
