@@ -30,6 +30,7 @@ from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.seeds import load_seeds
 from alignment_studio.instructors.export import ExportResult
+from alignment_studio.instructors.reward import ValueGroup
 from alignment_studio.types import (
     AuditReport,
     DatasetBundle,
@@ -317,6 +318,49 @@ class Studio:
             artifact = self.store.commit(tmp, "report", key, inputs, config)
         self._publish(artifact)
         return report
+
+    # -- reward models ---------------------------------------------------------------------
+    def value_groups(self, documents: list[PolicyDocument]) -> list[ValueGroup]:
+        """The declared values as reward groups, else one group per document (or section)."""
+        from alignment_studio.instructors.reward import ValueGroup, default_groups
+
+        declared = self.config.values.values
+        if declared:
+            return [ValueGroup(name=v.name, policies=v.policies, weight=v.weight)
+                    for v in declared]
+        return default_groups(documents)
+
+    def rewards(self) -> Artifact:
+        """One reward model per value group, trained on its preference and scenario pairs."""
+        return self._once("reward", self._rewards)
+
+    def _rewards(self) -> Artifact:
+        from alignment_studio.instructors.reward import reward_rows, train_reward_model
+
+        dataset = self.frame()
+        bundle = self.bundle(dataset)
+        documents = self.documents([self.store.get(i) for i in dataset.inputs
+                                    if not i.startswith("file:")])
+        groups = self.value_groups(documents)
+        config = {"reward": self.config.reward.model_dump(), "student": self.config.student.model,
+                  "groups": [g.model_dump() for g in groups]}
+        key, found = self._cached("reward", [dataset.id], config)
+        if found:
+            return found
+        base = self.model_name(self.config.student.model)
+        with self.store.build("reward", key) as tmp:
+            for group in groups:
+                rows = reward_rows(bundle, group)
+                if not rows:
+                    console.print(f"reward: no pairs for value {group.name!r}; skipped")
+                    continue
+                console.print(f"reward: value {group.name!r} on {len(rows)} pairs")
+                train_reward_model(rows, base, self.config.reward,
+                                   self.store.work_dir("reward", key) / group.name,
+                                   tmp / group.name, self.cache_dir)
+            (tmp / "groups.json").write_text(json.dumps([g.model_dump() for g in groups
+                                                         if (tmp / g.name).is_dir()]), "utf-8")
+            return self.store.commit(tmp, "reward", key, [dataset.id], config)
 
     # -- export --------------------------------------------------------------------------
     def export(self, out: Path, kind: str) -> ExportResult:

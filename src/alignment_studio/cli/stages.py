@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -80,6 +81,21 @@ def export(directory: Path,
                   f"{', '.join(result.files)}")
 
 
+def reward(directory: Path) -> None:
+    """Train one reward model per value (declared values, else per document or section)."""
+    from alignment_studio.instructors.reward import read_reward_log
+
+    studio = Studio(directory)
+    artifact = studio.rewards()
+    folder = studio.store.path_of(artifact)
+    for group in json.loads((folder / "groups.json").read_text("utf-8")):
+        log = read_reward_log(folder / group["name"])
+        console.print(f"reward model {group['name']}: {log.steps} steps on {log.train_pairs} pairs"
+                      f", held-out pair accuracy {log.eval_accuracy_before} → "
+                      f"{log.eval_accuracy_after}")
+    console.print(f"reward models in {artifact.id}")
+
+
 def run(directory: Path) -> None:
     """frame, instruct and audit in one go (each stage reuses what is unchanged)."""
     run_all(Studio(directory), directory)
@@ -111,5 +127,5 @@ def show_report(report: AuditReport, directory: Path) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for command in (frame, instruct, audit, run, demo, export):
+    for command in (frame, instruct, audit, run, demo, export, reward):
         app.command()(guard(command))
