@@ -223,3 +223,19 @@ def test_validation_loss_is_logged_and_the_best_adapter_is_kept(rows: list[dict[
     assert log.stopped_early and log.steps < 6 and log.best_step < log.steps
     assert log.final_eval_loss == pytest.approx(best.loss, abs=1e-4)  # best restored, not last
     assert read_train_log(tmp_path / "out") == log
+
+
+@pytest.mark.parametrize("packing", [True, False])
+def test_answer_only_logits_give_trl_s_own_loss(rows: list[dict[str, Any]], tokenizer: Any,
+                                                tmp_path: Path, packing: bool) -> None:
+    """Our trainer applies the LM head only where there is loss; the loss must be TRL's."""
+    import torch
+    from trl import SFTTrainer
+
+    trainer = build_trainer(rows, [], resolve_model_path("embedded"), tokenizer,
+                            tiny(max_length=256, packing=packing), tmp_path)
+    batch = next(iter(trainer.get_train_dataloader()))
+    trainer.model.train()
+    ours = trainer.compute_loss(trainer.model, dict(batch))
+    theirs = SFTTrainer.compute_loss(trainer, trainer.model, dict(batch))
+    assert torch.allclose(ours, theirs, atol=1e-5), (ours, theirs)

@@ -196,11 +196,58 @@ def build_trainer(rows: list[dict[str, Any]], validation: list[dict[str, Any]], 
     extra = list(callbacks or [])
     if validation and settings.early_stopping_patience is not None:
         extra.append(EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience))
-    return SFTTrainer(model=model, args=sft_config(settings, work_dir, cuda, bool(validation)),
+    return completion_logits_trainer(SFTTrainer)(
+                      model=model, args=sft_config(settings, work_dir, cuda, bool(validation)),
                       train_dataset=Dataset.from_list(rows),
                       eval_dataset=Dataset.from_list(validation) if validation else None,
                       processing_class=tokenizer, peft_config=lora_config(settings),
                       callbacks=extra)
+
+
+_NOT_MODEL_INPUTS = {"labels", "completion_mask", "assistant_masks"}
+
+
+def completion_logits_trainer(base: type) -> type:
+    """``base`` (TRL's SFTTrainer) computing vocabulary logits only where there is loss.
+
+    The LM head over a 49k-token vocabulary is the largest matrix product of a small model's
+    step, and with answer-only loss most positions (the prompt) never use its output. The
+    decoder runs as usual (LoRA layers included); the head is applied to the positions whose
+    next token is a label, and the loss is the same token-level cross-entropy, summed over the
+    batch's label tokens and divided by their count (``num_items_in_batch`` under gradient
+    accumulation), as transformers computes it.
+    """
+    import torch.nn.functional as functional
+
+    class CompletionLogitsTrainer(base):  # type: ignore[misc, valid-type]
+        def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
+                         num_items_in_batch: Any = None) -> Any:
+            labels = inputs.get("labels")
+            inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+            if return_outputs or labels is None or not hasattr(inner, "lm_head"):
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            model_inputs = {k: v for k, v in inputs.items() if k not in _NOT_MODEL_INPUTS}
+            hidden = inner.model(**model_inputs).last_hidden_state
+            targets = labels[:, 1:]
+            mask = targets != -100
+            logits = inner.lm_head(hidden[:, :-1][mask])
+            total = functional.cross_entropy(logits.float(), targets[mask], reduction="sum")
+            count = num_items_in_batch if num_items_in_batch is not None else mask.sum()
+            self._count_tokens(inputs)
+            return total / count
+
+        def _count_tokens(self, inputs: dict[str, Any]) -> None:
+            """TRL's running ``num_tokens`` (real tokens seen), which its own loss keeps."""
+            if not self.model.training:
+                return
+            if "attention_mask" in inputs:
+                seen = inputs["attention_mask"].sum().item()
+            else:  # padding-free: one packed row, no padding at all
+                seen = inputs["position_ids"].numel()
+            self._total_train_tokens += int(seen)
+            self._metrics["train"]["num_tokens"] = [self._total_train_tokens]
+
+    return CompletionLogitsTrainer
 
 
 def latest_checkpoint(output_dir: Path) -> Path | None:
