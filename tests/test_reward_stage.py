@@ -20,6 +20,11 @@ def test_reward_models_per_value(tmp_path: Path, example_policy: Path) -> None:
     config = demo_config(tmp_path, quick=True)
     config.frame.teacher_policies = 0
     config.frame.max_policies = None
+    config.train.max_train_examples = 4
+    config.train.max_steps = 1
+    config.train.max_length = 192
+    config.audit.max_items = 6
+    config.reward.enabled = True
     config.reward.max_steps = 2
     config.reward.batch_size = 2
     config.reward.max_length = 128
@@ -42,3 +47,14 @@ def test_reward_models_per_value(tmp_path: Path, example_policy: Path) -> None:
         assert log["steps"] == 2 and log["train_pairs"] > 0
     again = cli("reward", ws)
     assert again.returncode == 0 and "reusing" in again.stderr
+
+    audit = cli("audit", ws)  # the audit scores both models' answers with the reward models
+    assert audit.returncode == 0, audit.stderr[-2000:]
+    report = json.loads((ws / "reports" / "report.json").read_text())
+    for name in ("base", "aligned"):
+        metrics = {s["metric"] for s in report["summary"][name]}
+        assert {"reward:gifts", "reward:conflicts", "reward:total"} <= metrics
+    aligned = {s["metric"]: s["value"] for s in report["summary"]["aligned"]}
+    assert abs(aligned["reward:total"] - (2.0 * aligned["reward:gifts"]
+                                          + aligned["reward:conflicts"])) < 1e-4
+    assert "reward, total" in (ws / "reports" / "report.md").read_text()

@@ -35,9 +35,13 @@ from alignment_studio.types import (
     AuditReport,
     DatasetBundle,
     Dropped,
+    Example,
+    ItemResult,
+    Kind,
     LineageEntry,
     ModelRef,
     PolicyDocument,
+    Score,
     Split,
 )
 from alignment_studio.workspace import Artifact, ArtifactStore, StudioConfig, load_config, stage_key
@@ -48,7 +52,7 @@ from alignment_studio.workspace.versions import record_versions
 PARSER_VERSION = "structure-v2"  # bump when parsing or structure changes
 GENERATOR_VERSION = "frame-v2"
 TRAINER_VERSION = "sft-v2"
-AUDIT_VERSION = "audit-v4"  # bump when metrics change, so reports are recomputed
+AUDIT_VERSION = "audit-v5"  # bump when metrics change, so reports are recomputed
 console = Console(stderr=True)
 
 
@@ -274,7 +278,8 @@ class Studio:
         model = self.instruct()
         dataset_artifact = self.store.get(model.inputs[0])
         config = {"audit": self.config.audit.model_dump(), "version": AUDIT_VERSION}
-        inputs = [dataset_artifact.id, model.id]
+        rewards = self.rewards() if self.config.reward.enabled else None
+        inputs = [dataset_artifact.id, model.id, *([rewards.id] if rewards else [])]
         key, found = self._cached("report", inputs, config)
         if found:
             self._publish(found)
@@ -305,7 +310,8 @@ class Studio:
         report = AuditReport(
             model=aligned_ref, baseline=base_ref,
             policy_version=",".join(f"{d.id}@{d.version}" for d in docs),
-            summary={k: summarise(v) for k, v in results.items()},
+            summary={k: summarise(v) + self.reward_scores(rewards, items, v)
+                     for k, v in results.items()},
             per_policy=per_policy(results["base"], results["aligned"], policies),
             findings=findings(results["base"], results["aligned"]),
             items={**results, **{f"conflicts:{k}": [c.result for c in v]
@@ -361,6 +367,29 @@ class Studio:
             (tmp / "groups.json").write_text(json.dumps([g.model_dump() for g in groups
                                                          if (tmp / g.name).is_dir()]), "utf-8")
             return self.store.commit(tmp, "reward", key, [dataset.id], config)
+
+    def reward_scores(self, rewards: Artifact | None, items: list[Example],
+                      results: list[ItemResult]) -> list[Score]:
+        """Mean reward of a model's answers to the instruction items, per value and weighted
+        (``reward:<value>``, ``reward:total``); nothing when reward models are off."""
+        from alignment_studio.instructors.reward import RewardEnsemble, ValueGroup
+
+        pairs = [(e, r) for e, r in zip(items, results, strict=True)
+                 if e.kind == Kind.instruction]
+        if rewards is None or not pairs:
+            return []
+        folder = self.store.path_of(rewards)
+        groups = [ValueGroup.model_validate(g)
+                  for g in json.loads((folder / "groups.json").read_text("utf-8"))]
+        if not groups:
+            return []
+        ensemble = RewardEnsemble.load(groups, folder, self.model_name(self.config.student.model),
+                                       self.cache_dir)
+        scored = ensemble.score([e.messages for e, _ in pairs], [r.output for _, r in pairs])
+        n = len(pairs)
+        out = [Score(metric=f"reward:{name}", value=sum(values) / n, n=n)
+               for name, values in scored.per_value.items()]
+        return out + [Score(metric="reward:total", value=sum(scored.total) / n, n=n)]
 
     # -- export --------------------------------------------------------------------------
     def export(self, out: Path, kind: str) -> ExportResult:

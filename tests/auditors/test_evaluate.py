@@ -22,3 +22,11 @@ def test_a_cap_keeps_every_policy_and_both_kinds() -> None:
         ("a", Kind.scenario), ("a", Kind.instruction), ("b", Kind.scenario),
         ("b", Kind.instruction)}
     assert all(e.kind != Kind.preference for e in select_items(examples, None))
+
+
+def test_a_cap_of_one_item_per_policy_still_keeps_both_kinds() -> None:
+    examples = [item(i, p, kind) for p in "abcd" for i, kind in
+                enumerate([Kind.scenario, Kind.instruction])]
+    picked = select_items(examples, 4)
+    assert {e.policy_ids[0] for e in picked} == set("abcd")
+    assert {e.kind for e in picked} == {Kind.scenario, Kind.instruction}

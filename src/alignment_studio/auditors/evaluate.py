@@ -20,7 +20,8 @@ def select_items(examples: list[Example], limit: int | None) -> list[Example]:
     by_policy: dict[str, list[Example]] = {}
     for ex in usable:
         by_policy.setdefault(ex.policy_ids[0], []).append(ex)
-    queues = [_alternate_kinds(queue) for queue in by_policy.values()]
+    queues = [_alternate_kinds(queue, answers_first=i % 2 == 1)
+              for i, queue in enumerate(by_policy.values())]
     picked: list[Example] = []
     while len(picked) < limit:
         for queue in queues:
@@ -29,12 +30,13 @@ def select_items(examples: list[Example], limit: int | None) -> list[Example]:
     return picked
 
 
-def _alternate_kinds(queue: list[Example]) -> list[Example]:
-    """A policy's items with scenarios and instructions taking turns (a cap keeps both)."""
+def _alternate_kinds(queue: list[Example], answers_first: bool = False) -> list[Example]:
+    """A policy's items with scenarios and instructions taking turns; every other policy starts
+    with an answer, so even a cap of one item per policy keeps both kinds."""
     scenarios = [e for e in queue if e.kind == Kind.scenario]
     answers = [e for e in queue if e.kind != Kind.scenario]
-    mixed = [e for pair in zip_longest(scenarios, answers) for e in pair if e is not None]
-    return mixed
+    first, second = (answers, scenarios) if answers_first else (scenarios, answers)
+    return [e for pair in zip_longest(first, second) for e in pair if e is not None]
 
 
 def score_item(example: Example, output: str) -> ItemResult:

@@ -12,6 +12,13 @@ LABELS = {"scenario_accuracy": "scenario accuracy", "answer_rouge_l": "answer RO
           "expert_rouge_l": "ROUGE-L, expert answers", "citation_rate": "cites the policy"}
 
 
+def metric_labels(report: AuditReport) -> dict[str, str]:
+    """The fixed metrics, then any reward-model scores the audit added (reward:<value>)."""
+    extra = {s.metric: s.metric.replace("reward:", "reward, ")
+             for s in report.summary.get("aligned", []) if s.metric.startswith("reward:")}
+    return {**LABELS, **extra}
+
+
 def score_of(scores: list[Score], metric: str) -> Score | None:
     return next((s for s in scores if s.metric == metric), None)
 
@@ -24,7 +31,7 @@ def summary_table(report: AuditReport) -> Table:
     table = Table(title=f"Audit on held-out policies: {report.baseline.label} vs aligned")
     for column in ("metric", "items", "base", "aligned", "change"):
         table.add_column(column, justify="left" if column == "metric" else "right")
-    for metric, label in LABELS.items():
+    for metric, label in metric_labels(report).items():
         b = score_of(report.summary.get("base", []), metric)
         a = score_of(report.summary.get("aligned", []), metric)
         if b is None or a is None:
@@ -44,7 +51,7 @@ def render_markdown(report: AuditReport) -> str:
              f"- aligned model: `{report.model.label}`",
              f"- policy version: `{report.policy_version}`", "", "## Summary", "",
              "| metric | items | base | aligned | change |", "|---|---:|---:|---:|---:|"]
-    for metric, label in LABELS.items():
+    for metric, label in metric_labels(report).items():
         b = score_of(report.summary.get("base", []), metric)
         a = score_of(report.summary.get("aligned", []), metric)
         if b and a:
