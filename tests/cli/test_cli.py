@@ -15,19 +15,6 @@ from cli_run import cli, one_line_error
 SCRIPT = Path(sys.executable).with_name("alignment-studio")
 
 
-@pytest.fixture()
-def workspace(tmp_path: Path, example_policy: Path, example_seeds: Path) -> Path:
-    ws = tmp_path / "ws"
-    shutil.copy(example_policy, tmp_path / "guidelines.md")
-    shutil.copy(example_seeds, tmp_path / "seeds.yaml")
-    result = cli("init", ws, "--policy", tmp_path / "guidelines.md", "--seeds",
-                 tmp_path / "seeds.yaml")
-    assert result.returncode == 0, result.stderr
-    config = ws / "studio.yaml"
-    config.write_text(config.read_text().replace("teacher_policies: 24", "teacher_policies: 0"))
-    return ws
-
-
 def test_help_lists_the_commands() -> None:
     result = cli("--help")
     assert result.returncode == 0

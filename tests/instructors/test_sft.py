@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -84,17 +83,6 @@ def test_4bit_without_cuda_is_one_clear_line() -> None:
 
 def test_no_quantization_needs_nothing() -> None:
     assert quantization_config(TrainSettings(), cuda=False) is None
-
-
-@pytest.fixture()
-def workspace(tmp_path: Path, example_policy: Path, example_seeds: Path) -> Path:
-    ws = tmp_path / "ws"
-    shutil.copy(example_policy, tmp_path / "guidelines.md")
-    shutil.copy(example_seeds, tmp_path / "seeds.yaml")
-    result = cli("init", ws, "--policy", tmp_path / "guidelines.md", "--seeds",
-                 tmp_path / "seeds.yaml")
-    assert result.returncode == 0, result.stderr
-    return ws
 
 
 @pytest.mark.parametrize(("key", "value", "needle"), [
