@@ -184,11 +184,9 @@ class Studio:
 
     def reviewed(self, dataset: Artifact, review_ids: list[str]) -> DatasetBundle:
         """The data set with the named human reviews applied (rejections out, edits in)."""
-        from alignment_studio.framers.review import Review, apply_reviews
+        from alignment_studio.framers.review import apply_reviews, read_review
 
-        reviews = [Review.model_validate_json(
-            (self.store.path_of(self.store.get(i)) / "review.json").read_text("utf-8"))
-            for i in review_ids]
+        reviews = [read_review(self.store, self.store.get(i)) for i in review_ids]
         return apply_reviews(self.bundle(dataset), sorted(reviews, key=lambda r: r.version))[0]
 
     # -- instruct ------------------------------------------------------------------------
@@ -196,7 +194,7 @@ class Studio:
         return self._once("model", self._instruct)
 
     def _instruct(self) -> Artifact:
-        from alignment_studio.framers.review import REVIEW_KIND
+        from alignment_studio.framers.review import review_artifacts
 
         dataset = self.frame()
         student = self.config.student
@@ -210,8 +208,7 @@ class Studio:
                                                                "gradient_checkpointing"})
                   if preference.enabled else None,
                   "student": student.model, "version": TRAINER_VERSION}
-        reviews = [a.id for a in self.store.all()
-                   if a.kind == REVIEW_KIND and a.inputs[:1] == [dataset.id]]
+        reviews = [a.id for a in review_artifacts(self.store, dataset.id)]
         inputs = [dataset.id, *sorted(reviews)]  # a new review retrains, an old one is reused
         key, found = self._cached("model", inputs, config)
         if found:

@@ -251,12 +251,19 @@ def _edited_label(text: str, example: Example, path: Path, line: int) -> Label |
                           f"not {text!r}", path, line) from None
 
 
+def review_artifacts(store: ArtifactStore, dataset_id: str) -> list[Artifact]:
+    """The review artifacts recorded for a dataset artifact (those still on disk)."""
+    return [a for a in store.all() if a.kind == REVIEW_KIND and a.inputs[:1] == [dataset_id]
+            and store.path_of(a).exists()]
+
+
+def read_review(store: ArtifactStore, artifact: Artifact) -> Review:
+    return Review.model_validate_json((store.path_of(artifact) / "review.json").read_text("utf-8"))
+
+
 def load_reviews(store: ArtifactStore, dataset_id: str) -> list[Review]:
     """Every recorded review of a dataset artifact, oldest version first."""
-    reviews = [Review.model_validate_json((store.path_of(a) / "review.json").read_text("utf-8"))
-               for a in store.all()
-               if a.kind == REVIEW_KIND and a.inputs[:1] == [dataset_id]
-               and store.path_of(a).exists()]
+    reviews = [read_review(store, a) for a in review_artifacts(store, dataset_id)]
     return sorted(reviews, key=lambda r: r.version)
 
 

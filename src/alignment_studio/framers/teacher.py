@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.framers.examples import ExampleFactory
+from alignment_studio.framers.generate import grounded_answer
 from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.quality import parse_teacher_json
 from alignment_studio.framers.structure import text_hash
@@ -214,8 +215,6 @@ def collect(requests: list[TeacherRequest], journal: TeacherJournal,
 
 def _example(parsed: BaseModel, request: TeacherRequest, policy: Policy,
              factory: ExampleFactory, prov: Provenance) -> Example:
-    from alignment_studio.framers.generate import grounded_answer
-
     terms = [request.cue] if request.cue else []
     if isinstance(parsed, QuestionOut):
         return factory.qa(policy, parsed.question, grounded_answer(policy), prov)
