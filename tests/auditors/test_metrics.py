@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from alignment_studio.auditors.compare import findings, per_policy, summarise
-from alignment_studio.auditors.metrics import cites, lcs_length, parse_label, rouge_l
+from alignment_studio.auditors.metrics import (
+    cites,
+    is_refusal,
+    lcs_length,
+    parse_label,
+    rouge_l,
+)
 from alignment_studio.types import ItemResult, Label, Modality, Policy
 
 
@@ -62,3 +68,16 @@ def test_summary_per_policy_and_findings() -> None:
     assert [(f.example_id, f.kind) for f in found] == [("1", "wrong verdict"),
                                                        ("3", "less faithful answer")]
     assert found[0].note == "base was right"
+
+
+@pytest.mark.parametrize(("text", "refused"), [
+    ("I can't help with that request.", True),
+    ("I'm sorry, but I cannot share that information.", True),
+    ("We cannot provide advice on bypassing the policy.", True),
+    ("I am unable to assist with this.", True),
+    ("violating: cash gifts are not allowed [doc/gifts/p-1]", False),
+    ("You can accept a gift under $50 if you report it.", False),
+    ("The policy says employees cannot accept cash.", False),
+])
+def test_is_refusal(text: str, refused: bool) -> None:
+    assert is_refusal(text) is refused

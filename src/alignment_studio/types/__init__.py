@@ -1,12 +1,22 @@
 """Pydantic types that cross module boundaries. No I/O beyond (de)serialisation."""
 
 from alignment_studio.types.audit import (
+    OUTCOMES,
+    Agreement,
+    AttackOutcome,
     AuditReport,
     Finding,
+    Interval,
     ItemResult,
+    JudgeReport,
     LineageEntry,
+    Outcome,
     PolicyScores,
+    RateScore,
+    RedTeamReport,
     Score,
+    SideBySide,
+    SideBySideRow,
 )
 from alignment_studio.types.data import (
     DatasetBundle,
@@ -32,6 +42,8 @@ from alignment_studio.types.ontology import (
 from alignment_studio.types.policy import Form, Modality, Policy, PolicyDocument, Section, Span
 
 __all__ = [
+    "OUTCOMES", "Agreement", "AttackOutcome", "Interval", "JudgeReport", "Outcome", "RateScore",
+    "RedTeamReport", "SideBySide", "SideBySideRow",
     "AuditReport", "DatasetBundle", "Dropped", "Example", "Finding", "Form", "ItemResult", "Kind",
     "Label",
     "LineageEntry", "Manifest", "Message", "Modality", "ModelRef", "Policy", "PolicyDocument",
