@@ -21,7 +21,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 
-from alignment_studio.backends import get_backend
+from alignment_studio.backends import ModelBackend, get_backend
 from alignment_studio.errors import StudioError, WorkerDone
 from alignment_studio.framers.datacard import build_datacard, render_markdown
 from alignment_studio.framers.frame import FrameResult, frame_dataset
@@ -30,7 +30,7 @@ from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.seeds import load_seeds
 from alignment_studio.instructors.export import ExportResult
-from alignment_studio.instructors.reward import ValueGroup
+from alignment_studio.instructors.reward import RewardEnsemble, ValueGroup
 from alignment_studio.types import (
     AuditReport,
     DatasetBundle,
@@ -39,6 +39,7 @@ from alignment_studio.types import (
     ItemResult,
     Kind,
     LineageEntry,
+    Message,
     ModelRef,
     PolicyDocument,
     Score,
@@ -276,7 +277,9 @@ class Studio:
         dataset_artifact = self.store.get(model.inputs[0])
         config = {"audit": self.config.audit.model_dump(), "version": AUDIT_VERSION}
         rewards = self.rewards() if self.config.reward.enabled else None
-        inputs = [dataset_artifact.id, model.id, *([rewards.id] if rewards else [])]
+        mixed = self.value_adapters() if self.config.aggregate.enabled else None
+        inputs = [dataset_artifact.id, model.id, *([rewards.id] if rewards else []),
+                  *([mixed.id] if mixed else [])]
         key, found = self._cached("report", inputs, config)
         if found:
             self._publish(found)
@@ -299,6 +302,12 @@ class Studio:
                     results[name] = evaluate(backend, items, self.config.audit, advance)
                     suites[name] = conflict_suite(backend, conflict_items, self.config.audit,
                                                   advance)
+            finally:
+                backend.close()
+        if mixed is not None and conflict_items:
+            backend = self.aggregated_backend(mixed)
+            try:
+                suites["aggregated"] = conflict_suite(backend, conflict_items, self.config.audit)
             finally:
                 backend.close()
         docs = self.documents([self.store.get(i) for i in dataset_artifact.inputs
@@ -365,28 +374,151 @@ class Studio:
                                                          if (tmp / g.name).is_dir()]), "utf-8")
             return self.store.commit(tmp, "reward", key, [dataset.id], config)
 
-    def reward_scores(self, rewards: Artifact | None, items: list[Example],
-                      results: list[ItemResult]) -> list[Score]:
-        """Mean reward of a model's answers to the instruction items, per value and weighted
-        (``reward:<value>``, ``reward:total``); nothing when reward models are off."""
+    def reward_ensemble(self, rewards: Artifact) -> RewardEnsemble | None:
+        """The trained reward models of an artifact, weighted by their groups (None if the
+        data gave no group any pairs)."""
         from alignment_studio.instructors.reward import RewardEnsemble, ValueGroup
 
-        pairs = [(e, r) for e, r in zip(items, results, strict=True)
-                 if e.kind == Kind.instruction]
-        if rewards is None or not pairs:
-            return []
         folder = self.store.path_of(rewards)
         groups = [ValueGroup.model_validate(g)
                   for g in json.loads((folder / "groups.json").read_text("utf-8"))]
         if not groups:
+            return None
+        return RewardEnsemble.load(groups, folder, self.model_name(self.config.student.model),
+                                   self.cache_dir)
+
+    def reward_scores(self, rewards: Artifact | None, items: list[Example],
+                      results: list[ItemResult]) -> list[Score]:
+        """Mean reward of a model's answers to the instruction items, per value and weighted
+        (``reward:<value>``, ``reward:total``); nothing when reward models are off."""
+        pairs = [(e, r) for e, r in zip(items, results, strict=True)
+                 if e.kind == Kind.instruction]
+        if rewards is None or not pairs:
             return []
-        ensemble = RewardEnsemble.load(groups, folder, self.model_name(self.config.student.model),
-                                       self.cache_dir)
+        ensemble = self.reward_ensemble(rewards)
+        if ensemble is None:
+            return []
         scored = ensemble.score([e.messages for e, _ in pairs], [r.output for _, r in pairs])
         n = len(pairs)
         out = [Score(metric=f"reward:{name}", value=sum(values) / n, n=n)
                for name, values in scored.per_value.items()]
         return out + [Score(metric="reward:total", value=sum(scored.total) / n, n=n)]
+
+    # -- context-based aggregation (one adapter per value) ---------------------------------
+    def value_adapters(self) -> Artifact:
+        """One LoRA adapter per declared value, trained on the data of that value's policies."""
+        return self._once("value-adapters", self._value_adapters)
+
+    def _value_adapters(self) -> Artifact:
+        from alignment_studio.framers.review import review_artifacts
+        from alignment_studio.instructors.aggregate import train_value_adapters
+
+        values = self.config.values
+        if not values.values:
+            raise StudioError("aggregate.enabled needs declared values: list them under "
+                              "values.values", self.root / "studio.yaml")
+        if world_size() > 1:
+            raise StudioError("value adapters train in one process: run 'alignment-studio "
+                              "instruct DIR' without accelerate", self.root / "studio.yaml")
+        dataset = self.frame()
+        reviews = [a.id for a in review_artifacts(self.store, dataset.id)]
+        config = {"train": self.config.train.model_dump(exclude={"save_steps",
+                                                                 "gradient_checkpointing"}),
+                  "values": values.model_dump(include={"values"}),
+                  "student": self.config.student.model, "version": TRAINER_VERSION}
+        inputs = [dataset.id, *sorted(reviews)]
+        key, found = self._cached("value-adapters", inputs, config)
+        if found:
+            return found
+        bundle = self.reviewed(dataset, reviews)
+        console.print(f"instruct: one LoRA adapter per value ({len(values.values)} values)")
+        with self.store.build("value-adapters", key) as tmp:
+            adapters = train_value_adapters(bundle, values, self.model_name(
+                self.config.student.model), self.config.train, tmp, self.cache_dir,
+                work_dir=self.store.work_dir("value-adapters", key))
+            if not adapters:
+                raise StudioError("no training item cites a policy of any declared value; check "
+                                  "the prefixes under values.values", self.root / "studio.yaml")
+            (tmp / "adapters.json").write_text(json.dumps(
+                {v: str(a.relative_to(tmp)) for v, a in adapters.items()}), "utf-8")
+            return self.store.commit(tmp, "value-adapters", key, inputs, config)
+
+    def aggregated_backend(self, artifact: Artifact) -> ModelBackend:
+        """The value adapters of ``artifact`` behind the contextual aggregator, as a backend."""
+        from alignment_studio.instructors.aggregate import (
+            AdapterMixer,
+            AggregatedBackend,
+            ContextualAggregator,
+        )
+
+        folder = self.store.path_of(artifact)
+        adapters = {value: folder / rel for value, rel in
+                    json.loads((folder / "adapters.json").read_text("utf-8")).items()}
+        dataset = self.store.get(artifact.inputs[0])
+        documents = self.documents([self.store.get(i) for i in dataset.inputs
+                                    if not i.startswith("file:")])
+        aggregator = ContextualAggregator(self.config.values,
+                                          {p.id: p for d in documents for p in d.policies()},
+                                          alpha=self.config.aggregate.alpha)
+        combination = self.config.aggregate.combination
+        scorer = None
+        if combination == "select":
+            if not self.config.reward.enabled:
+                raise StudioError("aggregate.combination 'select' picks answers with the reward "
+                                  "models: set reward.enabled: true", self.root / "studio.yaml")
+            ensemble = self.reward_ensemble(self.rewards())
+            if ensemble is None:
+                raise StudioError("no reward model could be trained for selection",
+                                  self.root / "studio.yaml")
+            scorer = ensemble.score_one
+        mixer = AdapterMixer(self.model_name(self.config.student.model), adapters,
+                             "linear" if combination == "select" else combination,
+                             self.cache_dir, aggregator.digits)
+        return AggregatedBackend(mixer, aggregator, combination, scorer)
+
+    # -- answering -------------------------------------------------------------------------
+    def served_backend(self, name: str) -> tuple[ModelBackend, str]:
+        """A backend for 'base', 'aligned' (the newest trained model) or 'aggregated' (the
+        newest value adapters), and what it is; nothing is trained here."""
+        if name not in ("base", "aligned", "aggregated"):
+            raise StudioError(f"unknown model {name!r}: use base, aligned or aggregated")
+        student = self.config.student.model_copy(
+            update={"model": self.model_name(self.config.student.model)}
+            if self.config.student.backend == "hf" else {})
+        if name == "base":
+            return get_backend(student, (), self.cache_dir), student.model
+        kind = "model" if name == "aligned" else "value-adapters"
+        artifact = self.store.latest(kind)
+        if artifact is None:
+            hint = "instruct DIR" if name == "aligned" else "instruct DIR with aggregate.enabled"
+            raise StudioError(f"no {name} model in this workspace yet: run 'alignment-studio "
+                              f"{hint}' first", self.root)
+        if name == "aggregated":
+            return self.aggregated_backend(artifact), f"value adapters {artifact.id}"
+        ref = self.model_ref(artifact)
+        return get_backend(student, ref.adapters, self.cache_dir), f"{ref.base} + {artifact.id}"
+
+    def ask(self, question: str, model: str = "aligned", context: dict[str, str] | None = None,
+            max_new_tokens: int = 128) -> tuple[str, str, list[Message]]:
+        """(answer, which model, the messages sent): the question with the training system
+        prompt and the context line, answered greedily."""
+        import asyncio
+
+        from alignment_studio.backends.base import GenerationConfig
+        from alignment_studio.instructors.values import resolve_context, with_context
+
+        prompts = Prompts(self.root / "prompts")
+        system = prompts.render("system", organization=self.config.organization)
+        messages = with_context([Message(role="system", content=system),
+                                 Message(role="user", content=question)],
+                                resolve_context(self.config.values, context), prompts)
+        backend, label = self.served_backend(model)
+        try:
+            out = asyncio.run(backend.generate(messages, GenerationConfig(
+                max_new_tokens=max_new_tokens)))
+        finally:
+            backend.close()
+        return out.text, label, messages
 
     # -- export --------------------------------------------------------------------------
     def export(self, out: Path, kind: str) -> ExportResult:

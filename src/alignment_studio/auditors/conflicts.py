@@ -19,12 +19,12 @@ from pydantic import BaseModel, ConfigDict
 
 from alignment_studio.auditors.metrics import cites
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
+from alignment_studio.instructors.values import context_in, context_label
 from alignment_studio.types import Example, ItemResult, Kind, Score
 from alignment_studio.workspace.config import AuditSettings
 
 DEFAULT_CONTEXT = "default"
 _RULING = re.compile(r"\[([^\]\s]+)\] takes precedence over \[([^\]\s]+)\]")
-_CONTEXT_LINE = re.compile(r"^Context: (.+)$", re.M)
 # "X takes precedence over Y", "X overrides Y", "X prevails over Y", "X outweighs Y"
 _OVER = r"(?:takes? precedence over|overrides?|prevails? over|outweighs?|comes? before|wins over)"
 
@@ -49,9 +49,8 @@ def expected_ruling(example: Example) -> tuple[str, str] | None:
 
 def context_of(example: Example) -> str:
     """The context the item is asked in: its system prompt's ``Context:`` line, or default."""
-    system = next((m.content for m in example.messages if m.role == "system"), "")
-    found = _CONTEXT_LINE.findall(system)
-    return found[-1].strip() if found else DEFAULT_CONTEXT
+    found = context_in(example.messages)
+    return context_label(found) if found else DEFAULT_CONTEXT
 
 
 def select_conflicts(examples: Iterable[Example], limit: int | None = None) -> list[Example]:

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from alignment_studio.auditors.report import summary_table
 from alignment_studio.cli.guard import guard
+from alignment_studio.errors import StudioError
 from alignment_studio.framers.coverage import Coverage, gaps
 from alignment_studio.instructors.sft import read_train_log
 from alignment_studio.pipeline import Studio, peak_rss_mb
@@ -62,6 +63,44 @@ def show_instruct(studio: Studio) -> None:
     loss = f"loss {log.losses[0]:.3f} → {log.losses[-1]:.3f}" if log.losses else "no loss logged"
     console.print(f"model {artifact.id}: LoRA adapter, {log.steps} steps on {log.examples} "
                   f"examples, {loss}, {log.train_tokens} tokens in {log.runtime_s:.0f} s")
+    if studio.config.aggregate.enabled:
+        mixed = studio.value_adapters()
+        folder = studio.store.path_of(mixed)
+        names = json.loads((folder / "adapters.json").read_text("utf-8"))
+        console.print(f"value adapters {mixed.id}: {', '.join(names)} "
+                      f"(aggregation: {studio.config.aggregate.combination})")
+
+
+def ask(directory: Path,
+        question: Annotated[str, typer.Argument(help="the question or situation to answer")],
+        model: Annotated[str, typer.Option(
+            "--model", "-m", help="base, aligned (the newest trained model) or aggregated (the "
+            "value adapters under the contextual aggregator)")] = "aligned",
+        context: Annotated[list[str] | None, typer.Option(
+            "--context", "-c", help="KEY=VALUE, repeatable: who asks, where (for example "
+            "role=manager); goes into the system prompt as in training")] = None,
+        max_new_tokens: Annotated[int, typer.Option(help="answer length limit")] = 128,
+        show_prompt: Annotated[bool, typer.Option(help="print the messages sent")] = False,
+        ) -> None:
+    """Ask a model of the workspace one question (greedy), with an optional context."""
+    pairs = parse_pairs(context or [], "--context")
+    answer, label, messages = Studio(directory).ask(question, model, pairs, max_new_tokens)
+    if show_prompt:
+        for m in messages:
+            console.print(f"[dim]{m.role}: {m.content}[/dim]", markup=True, highlight=False)
+    console.print(f"[dim]{model}: {label}[/dim]")
+    print(answer)
+
+
+def parse_pairs(items: list[str], option: str) -> dict[str, str]:
+    """KEY=VALUE strings as a dict; anything else is a one-line error."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise StudioError(f"{option} expects KEY=VALUE, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
 
 
 def audit(directory: Path) -> None:
@@ -127,5 +166,5 @@ def show_report(report: AuditReport, directory: Path) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for command in (frame, instruct, audit, run, demo, export, reward):
+    for command in (frame, instruct, audit, run, demo, export, reward, ask):
         app.command()(guard(command))

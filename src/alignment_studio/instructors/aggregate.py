@@ -18,6 +18,7 @@ PEFT's ``add_weighted_adapter`` ("linear" or "cat"), cached per rounded weight v
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 from collections import OrderedDict
@@ -25,9 +26,16 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from alignment_studio.backends.base import (
+    GenerationConfig,
+    ModelBackend,
+    ModelOutput,
+    Progress,
+)
 from alignment_studio.framers.conflicts import content_words
 from alignment_studio.instructors.values import (
     Context,
+    context_in,
     resolve_context,
     value_of,
     weights,
@@ -50,11 +58,13 @@ def rows_for_value(bundle: DatasetBundle, value: str, values: ValuesSettings,
 
 def train_value_adapters(bundle: DatasetBundle, values: ValuesSettings, base_model: str,
                          settings: TrainSettings, out_dir: Path,
-                         cache_dir: str | None = None) -> dict[str, Path]:
+                         cache_dir: str | None = None,
+                         work_dir: Path | None = None) -> dict[str, Path]:
     """One LoRA adapter per value with training rows, in ``out_dir/<value>/adapter``.
 
-    Values without rows are skipped (they are missing from the result), so a caller can tell
-    which values the data covers."""
+    Checkpoints go to ``work_dir/<value>`` (default ``out_dir/<value>/work``), so an interrupted
+    run resumes each value where it stopped. Values without rows are skipped (they are missing
+    from the result), so a caller can tell which values the data covers."""
     from alignment_studio.instructors.sft import ADAPTER_DIR, train_sft
 
     adapters: dict[str, Path] = {}
@@ -62,13 +72,14 @@ def train_value_adapters(bundle: DatasetBundle, values: ValuesSettings, base_mod
         rows = rows_for_value(bundle, spec.name, values)
         if not rows:
             continue
-        folder = out_dir / _safe(spec.name)
-        train_sft(rows, base_model, settings, folder / "work", folder, cache_dir)
+        folder = out_dir / safe_name(spec.name)
+        work = work_dir / safe_name(spec.name) if work_dir else folder / "work"
+        train_sft(rows, base_model, settings, work, folder, cache_dir)
         adapters[spec.name] = folder / ADAPTER_DIR
     return adapters
 
 
-def _safe(name: str) -> str:
+def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", name)
 
 
@@ -246,3 +257,63 @@ def generate_selected(mixer: AdapterMixer, aggregator: ContextualAggregator,
         candidates[value] = mixer.generate(prompts, max_new_tokens)
     return [select_response({v: c[i] for v, c in candidates.items()}, w, prompts[i], scorer)
             for i, (_, w) in enumerate(prepared)]
+
+
+class AggregatedBackend(ModelBackend):
+    """The value adapters behind the ModelBackend interface, so the audit and the ``ask``
+    command use the aggregator like any model. A conversation's context is read back from the
+    ``Context:`` line of its system prompt (``with_context`` wrote it), its weights come from the
+    aggregator, and it is answered by the weighted merge ("linear"/"cat") or, with a scorer, by
+    the best of the value adapters' candidates ("select"). Decoding is greedy."""
+
+    name = "aggregated"
+
+    def __init__(self, mixer: AdapterMixer, aggregator: ContextualAggregator,
+                 combination: Combination | Literal["select"] = "linear",
+                 scorer: Scorer | None = None):
+        if combination == "select" and scorer is None:
+            raise ValueError("selection among value answers needs a scorer (reward models)")
+        self.mixer = mixer
+        self.aggregator = aggregator
+        self.combination = combination
+        self.scorer = scorer
+
+    def weights_for(self, messages: Sequence[Message]) -> dict[str, float]:
+        context = resolve_context(self.aggregator.values, context_in(messages))
+        return self.aggregator.weights(messages, context)
+
+    async def generate(self, messages: Sequence[Message], config: GenerationConfig) -> ModelOutput:
+        return (await self.generate_batch([messages], config))[0]
+
+    async def generate_batch(self, batch: Sequence[Sequence[Message]], config: GenerationConfig,
+                             progress: Progress | None = None) -> list[ModelOutput]:
+        texts = await asyncio.to_thread(self._answer, batch, config.max_new_tokens)
+        if progress:
+            progress(len(batch))
+        return [ModelOutput(text=t) for t in texts]
+
+    def _answer(self, batch: Sequence[Sequence[Message]], max_new_tokens: int) -> list[str]:
+        weights = [self.weights_for(m) for m in batch]
+        if self.combination == "select":
+            assert self.scorer is not None
+            candidates: dict[str, list[str]] = {}
+            for value in self.mixer.names:
+                self.mixer.use_value(value)
+                candidates[value] = self.mixer.generate(batch, max_new_tokens)
+            return [select_response({v: c[i] for v, c in candidates.items()}, weights[i],
+                                    batch[i], self.scorer) for i in range(len(batch))]
+        groups: dict[tuple[float, ...], list[int]] = {}
+        for i, w in enumerate(weights):
+            groups.setdefault(self.aggregator.key(w), []).append(i)
+        answers: dict[int, str] = {}
+        for indexes in groups.values():
+            self.mixer.activate(weights[indexes[0]], self.combination)
+            texts = self.mixer.generate([batch[i] for i in indexes], max_new_tokens)
+            answers.update(zip(indexes, texts, strict=True))
+        return [answers[i] for i in range(len(batch))]
+
+    def close(self) -> None:
+        from alignment_studio.backends.hf import release_memory
+
+        self.mixer.model = None
+        release_memory()

@@ -11,6 +11,7 @@ training rows and at inference alike.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping, Sequence
 
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
@@ -93,6 +94,24 @@ def effective_priorities(values: ValuesSettings, frame_priorities: Sequence[str]
 def context_label(context: Context) -> str:
     """``channel=public; role=manager``: keys sorted, so equal contexts read the same."""
     return "; ".join(f"{k}={v}" for k, v in sorted(context.items()))
+
+
+_CONTEXT_LINE = re.compile(r"^Context: (.+)$", re.M)
+
+
+def parse_context_label(label: str) -> dict[str, str]:
+    """The inverse of ``context_label`` (``a=b; c=d`` -> {a: b, c: d}); pieces without '=' are
+    ignored."""
+    pairs = (piece.split("=", 1) for piece in label.split(";") if "=" in piece)
+    return {key.strip(): value.strip() for key, value in pairs if key.strip()}
+
+
+def context_in(messages: Sequence[Message]) -> dict[str, str] | None:
+    """The context a conversation carries in its system prompt (the last ``Context:`` line that
+    ``with_context`` wrote), or None when it carries none."""
+    system = next((m.content for m in messages if m.role == "system"), "")
+    found = _CONTEXT_LINE.findall(system)
+    return parse_context_label(found[-1]) if found else None
 
 
 def with_context(messages: Sequence[Message], context: Context,

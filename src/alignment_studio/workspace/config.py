@@ -285,6 +285,23 @@ class ValuesSettings(_Strict):
         return contexts
 
 
+class AggregateSettings(_Strict):
+    """Context-based aggregation (Dognin et al.): one LoRA adapter per declared value, combined
+    per input by weights from the input's words and its context."""
+
+    enabled: bool = Field(
+        False, description="train one adapter per declared value in 'instruct' (a separate LoRA "
+        "run per value) and offer the model 'aggregated' to 'ask' and to the audit's conflict "
+        "suite; needs declared values")
+    combination: Literal["linear", "cat", "select"] = Field(
+        "linear", description="linear / cat: merge the value adapters with the input's weights "
+        "(PEFT add_weighted_adapter); select: every value adapter answers and the reward models "
+        "pick (needs reward.enabled)")
+    alpha: float = Field(
+        1.0, gt=0, description="smoothing of a value's relevance to an input (higher = closer "
+        "to the declared weights)")
+
+
 class AuditSettings(_Strict):
     """How the base and aligned models are compared on held-out policies."""
 
@@ -314,6 +331,7 @@ class StudioConfig(_Strict):
     preference: PreferenceSettings = Field(default_factory=PreferenceSettings)
     reward: RewardSettings = Field(default_factory=RewardSettings)
     values: ValuesSettings = Field(default_factory=ValuesSettings)
+    aggregate: AggregateSettings = Field(default_factory=AggregateSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     cache_dir: str | None = Field(
         None, description="where the embedded model's safetensors copy lives; null = "

@@ -1,0 +1,67 @@
+"""aggregate.enabled: instruct trains one adapter per declared value; `ask --model aggregated`
+answers through the contextual aggregator; the audit runs the conflict suite on it too.
+Real embedded model, a tiny slice, through the console script as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from alignment_studio.pipeline import Studio
+from alignment_studio.workspace.config import ContextSpec, ValueSpec, ValuesSettings
+from alignment_studio.workspace.init import demo_config, init_workspace
+from cli_run import cli, one_line_error
+
+pytestmark = pytest.mark.slow
+
+
+def test_value_adapters_ask_and_audit(tmp_path: Path, example_policy: Path) -> None:
+    shutil.copy(example_policy, tmp_path / "guidelines.md")
+    config = demo_config(tmp_path, quick=True)
+    config.frame.teacher_policies = 0
+    config.frame.test_fraction = 0.5
+    config.train.max_train_examples = 4
+    config.train.max_steps = 1
+    config.train.max_length = 192
+    config.audit.max_items = 4
+    config.aggregate.enabled = True
+    config.values = ValuesSettings(
+        values=[ValueSpec(name="integrity", policies=["guidelines/conflicts-of-interest"]),
+                ValueSpec(name="conduct", policies=["guidelines"])],
+        contexts=[ContextSpec(name="sales", when={"team": "sales"}, precedence=["conduct"],
+                              multipliers={"integrity": 0.25})])
+    ws = tmp_path / "ws"
+    init_workspace(ws, [tmp_path / "guidelines.md"], [], config)
+
+    early = cli("ask", ws, "May I accept a gift?", "--model", "aggregated")
+    one_line_error(early, "no aggregated model", "instruct")
+
+    done = cli("instruct", ws)
+    assert done.returncode == 0, done.stderr
+    assert "value adapters" in done.stdout and "integrity" in done.stdout
+
+    studio = Studio(ws)
+    mixed = studio.store.latest("value-adapters")
+    assert mixed is not None
+    adapters = json.loads((studio.store.path_of(mixed) / "adapters.json").read_text())
+    assert set(adapters) == {"integrity", "conduct"}
+    for rel in adapters.values():
+        assert (studio.store.path_of(mixed) / rel / "adapter_model.safetensors").is_file()
+
+    asked = cli("ask", ws, "A competitor's employee offers me their price list. May I take it?",
+                "--model", "aggregated", "--context", "team=sales", "--show-prompt",
+                "--max-new-tokens", "24")
+    assert asked.returncode == 0, asked.stderr
+    assert "Context: team=sales" in asked.stdout  # the context line travels in the prompt
+    assert asked.stdout.strip().splitlines()[-1].strip()  # a non-empty answer
+
+    bad = cli("ask", ws, "hello", "--context", "team")
+    one_line_error(bad, "--context expects KEY=VALUE")
+
+    report = studio.audit()
+    assert "aggregated" in report.conflicts and "all" in report.conflicts["aggregated"]
+    audited = studio.store.latest("report")
+    assert audited is not None and mixed.id in audited.inputs
