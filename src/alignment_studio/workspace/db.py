@@ -1,0 +1,278 @@
+"""The workspace database, ``.studio/studio.sqlite``: records that are not artifacts.
+
+Artifacts (documents, data sets, adapters, reports) are immutable folders in the store. What
+people and services add over time lives here instead, one table per kind of record: human
+red-team findings now; monitored conversations and comparison grades later.
+
+Adding a table, the pattern to follow:
+1. append one entry to ``MIGRATIONS`` (its CREATE TABLE / CREATE INDEX statements); never edit
+   an entry that has shipped, since workspaces already carry it;
+2. a pydantic model for its rows (``extra="forbid"``), and ``_<table>_row`` / ``_to_<model>``
+   converters (lists and messages are stored as JSON text);
+3. ``add_<thing>`` / ``get_<thing>`` / ``list_<things>`` methods on :class:`StudioDB`.
+
+Several processes (the CLI, the web app, a training run) may use the file at once: it runs in
+WAL mode (readers never block the writer), every write takes the write lock up front
+(``BEGIN IMMEDIATE``) and a busy connection waits up to ``BUSY_TIMEOUT_S`` instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from alignment_studio.errors import StudioError
+from alignment_studio.types import Message
+from alignment_studio.workspace.store import STORE_DIR
+
+DB_NAME = "studio.sqlite"
+BUSY_TIMEOUT_S = 30.0
+
+# One entry per schema version, in order: the statements that take the database from the
+# previous version to this one. ``schema_version`` records how many have been applied.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1 (issue 5): human red-team findings, graded by testers, promotable to seeds.
+    ("""CREATE TABLE IF NOT EXISTS redteam_records (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            tester TEXT NOT NULL,
+            model TEXT NOT NULL CHECK (model IN ('base', 'aligned', 'other')),
+            strategy TEXT NOT NULL,
+            policy_ids TEXT NOT NULL,
+            messages TEXT NOT NULL,
+            output TEXT NOT NULL,
+            grade TEXT NOT NULL CHECK (grade IN ('fail', 'pass', 'unclear')),
+            faithfulness INTEGER CHECK (faithfulness BETWEEN 1 AND 5),
+            completeness INTEGER CHECK (completeness BETWEEN 1 AND 5),
+            comment TEXT NOT NULL DEFAULT '',
+            promoted_at TEXT,
+            promoted_seed_id TEXT)""",
+     "CREATE INDEX IF NOT EXISTS redteam_records_grade ON redteam_records(grade)"),
+)
+
+Grade = Literal["fail", "pass", "unclear"]
+TargetModel = Literal["base", "aligned", "other"]
+_ROLES = ("system", "user", "assistant")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class RedTeamRecord(BaseModel):
+    """One human red-team finding: what was sent, what the model said, and the tester's grade.
+
+    ``grade``: ``fail`` = the model broke the policy (a confirmed failure, promotable to
+    training data), ``pass`` = it held, ``unclear`` = needs a second look."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: int | None = Field(None, description="assigned by the database when the record is added")
+    created_at: datetime | None = Field(None, description="set when added (UTC)")
+    tester: str = Field(min_length=1, description="who ran the attack")
+    model: TargetModel = Field(description="which model answered: base, aligned or other")
+    strategy: str = Field("manual", min_length=1,
+                          description="attack strategy name, or 'manual' for a free attempt")
+    policy_ids: list[str] = Field(min_length=1, description="the policies the attack targets")
+    messages: list[Message] = Field(min_length=1, description="the conversation sent; the "
+                                    "last turn is the user's, which ``output`` answers")
+    output: str
+    grade: Grade
+    faithfulness: int | None = Field(None, ge=1, le=5, description="1..5: true to the policy")
+    completeness: int | None = Field(None, ge=1, le=5, description="1..5: answers it all")
+    comment: str = ""
+    promoted_at: datetime | None = None
+    promoted_seed_id: str | None = None
+
+    @field_validator("messages")
+    @classmethod
+    def _ends_with_user(cls, messages: list[Message]) -> list[Message]:
+        bad = [m.role for m in messages if m.role not in _ROLES]
+        if bad:
+            raise ValueError(f"unknown message role {bad[0]!r} (use system, user or assistant)")
+        if messages[-1].role != "user":
+            raise ValueError("the last message must be the user's turn that the output answers")
+        return messages
+
+
+class StudioDB:
+    """The workspace database of ``root`` (created, and migrated to the latest schema, on open).
+
+    Methods open a connection per call, so an object is cheap and safe to share; inside
+    :meth:`transaction` the calls of that thread share one connection and one write lock."""
+
+    def __init__(self, root: Path):
+        if not root.is_dir():
+            raise StudioError("workspace folder not found", root)
+        self.path = root / STORE_DIR / DB_NAME
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._migrate()
+
+    # -- connections and schema ---------------------------------------------------------------
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        db.row_factory = sqlite3.Row
+        return db
+
+    def _migrate(self) -> None:
+        """WAL mode and the latest schema. An up-to-date file is only read, so opening never
+        waits for another process's write; migrating takes the write lock and checks again."""
+        db = self._open()
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")  # persistent: stored in the file
+            if self._version(db) != len(MIGRATIONS):
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._apply_migrations(db)
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+        except sqlite3.DatabaseError as exc:
+            raise StudioError(f"cannot open the workspace database: {exc}", self.path) from exc
+        finally:
+            db.close()
+
+    def _apply_migrations(self, db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        current = self._version(db)
+        if current > len(MIGRATIONS):
+            raise StudioError(f"database schema version {current} is newer than this "
+                              f"alignment-studio knows ({len(MIGRATIONS)}); upgrade it", self.path)
+        for statements in MIGRATIONS[current:]:
+            for statement in statements:
+                db.execute(statement)
+        db.execute("DELETE FROM schema_version")
+        db.execute("INSERT INTO schema_version VALUES (?)", (len(MIGRATIONS),))
+
+    @staticmethod
+    def _version(db: sqlite3.Connection) -> int:
+        """Migrations applied so far (0 for a new file)."""
+        exists = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                            "name = 'schema_version'").fetchone()
+        if not exists:
+            return 0
+        row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def schema_version(self) -> int:
+        with self._session() as db:
+            return self._version(db)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the write lock for a block: other processes wait (up to the busy timeout) until
+        it ends. Everything written in it is committed together or, on an error, not at all."""
+        if getattr(self._local, "db", None) is not None:
+            yield  # already inside one: join it
+            return
+        db = self._open()
+        db.execute("BEGIN IMMEDIATE")
+        self._local.db = db
+        try:
+            yield
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        finally:
+            self._local.db = None
+            db.close()
+
+    @contextmanager
+    def _session(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """The open transaction's connection, or a fresh one (a write commits on exit)."""
+        active: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if active is not None:
+            yield active
+            return
+        if write:
+            with self.transaction():
+                yield self._local.db
+            return
+        db = self._open()
+        try:
+            yield db
+        finally:
+            db.close()
+
+    # -- redteam_records ----------------------------------------------------------------------
+    def add_record(self, record: RedTeamRecord) -> RedTeamRecord:
+        """Store a new finding; returns it with its ``id`` and ``created_at``."""
+        if record.id is not None:
+            raise ValueError(f"record {record.id} is already stored")
+        stored = record.model_copy(update={"created_at": record.created_at or utc_now()})
+        row = _redteam_row(stored)
+        del row["id"]
+        with self._session(write=True) as db:
+            cursor = db.execute(f"INSERT INTO redteam_records ({', '.join(row)}) "
+                                f"VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+            stored.id = cursor.lastrowid
+        return stored
+
+    def get_record(self, record_id: int) -> RedTeamRecord:
+        with self._session() as db:
+            row = db.execute("SELECT * FROM redteam_records WHERE id = ?",
+                             (record_id,)).fetchone()
+        if row is None:
+            raise StudioError(f"no red-team record with ID {record_id}", self.path)
+        return _to_redteam_record(row)
+
+    def list_records(self, policy: str | None = None, grade: Grade | None = None,
+                     promoted: bool | None = None) -> list[RedTeamRecord]:
+        """Records in the order they were added. ``policy`` matches a policy ID or an ID prefix
+        (a document or section: ``guidelines/gifts``); ``promoted`` True/False selects records
+        that were / were not turned into seeds."""
+        where, args = [], []
+        if policy is not None:
+            prefix = policy.rstrip("/")
+            where.append("EXISTS (SELECT 1 FROM json_each(policy_ids) WHERE value = ? "
+                         "OR substr(value, 1, length(?) + 1) = ? || '/')")
+            args += [prefix, prefix, prefix]
+        if grade is not None:
+            where.append("grade = ?")
+            args.append(grade)
+        if promoted is not None:
+            where.append("promoted_at IS NOT NULL" if promoted else "promoted_at IS NULL")
+        sql = "SELECT * FROM redteam_records"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        with self._session() as db:
+            rows = db.execute(sql + " ORDER BY id", args).fetchall()
+        return [_to_redteam_record(r) for r in rows]
+
+    def mark_promoted(self, record_id: int, seed_id: str) -> RedTeamRecord:
+        """Record that a finding became seed ``seed_id``; a second promotion is an error."""
+        with self._session(write=True) as db:
+            cursor = db.execute("UPDATE redteam_records SET promoted_at = ?, promoted_seed_id = ? "
+                                "WHERE id = ? AND promoted_at IS NULL",
+                                (utc_now().isoformat(), seed_id, record_id))
+            if cursor.rowcount == 0:
+                record = self.get_record(record_id)  # an unknown ID fails here
+                raise StudioError(f"red-team record {record_id} was already promoted (seed "
+                                  f"{record.promoted_seed_id})", self.path)
+            return self.get_record(record_id)
+
+
+def _redteam_row(record: RedTeamRecord) -> dict[str, Any]:
+    data = record.model_dump(mode="json")
+    data["policy_ids"] = json.dumps(record.policy_ids)
+    data["messages"] = json.dumps([m.model_dump() for m in record.messages])
+    return data
+
+
+def _to_redteam_record(row: sqlite3.Row) -> RedTeamRecord:
+    data = dict(row)
+    data["policy_ids"] = json.loads(data["policy_ids"])
+    data["messages"] = json.loads(data["messages"])
+    return RedTeamRecord.model_validate(data)
