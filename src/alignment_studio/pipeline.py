@@ -33,6 +33,8 @@ from alignment_studio.framers.seeds import load_seeds
 from alignment_studio.instructors.export import ExportResult
 from alignment_studio.instructors.reward import RewardEnsemble, ValueGroup
 from alignment_studio.types import (
+    Agreement,
+    AttackOutcome,
     AuditReport,
     DatasetBundle,
     Dropped,
@@ -50,7 +52,7 @@ from alignment_studio.types import (
 )
 from alignment_studio.workspace import Artifact, ArtifactStore, StudioConfig, load_config, stage_key
 from alignment_studio.workspace.config import BackendSpec
-from alignment_studio.workspace.store import sha256_bytes, sha256_tree
+from alignment_studio.workspace.store import sha256_tree
 from alignment_studio.workspace.versions import record_versions
 
 if TYPE_CHECKING:
@@ -293,34 +295,28 @@ class Studio:
                   *(a.id for a in (rewards, mixed, detectors) if a is not None),
                   *self.audit_files()]
         key, found = self._cached("report", inputs, config)
-        if found:
-            self._publish(found)
-            return AuditReport.model_validate_json(
-                (self.store.path_of(found) / "report.json").read_text("utf-8"))
         bundle = self.reviewed(dataset_artifact, model.inputs[1:])
         docs = self.documents([self.store.get(i) for i in dataset_artifact.inputs
                                if not i.startswith("file:")])
-        report = self._audit_report(model, bundle, docs, rewards, mixed, detectors, config)
-        with self.store.build("report", key) as tmp:
-            write_report(report, tmp, self.training_map(bundle, docs))
-            artifact = self.store.commit(tmp, "report", key, inputs, config)
-        self._publish(artifact)
-        return report
+        training = self.training_map(bundle, docs)
+        if found:
+            report = AuditReport.model_validate_json(
+                (self.store.path_of(found) / "report.json").read_text("utf-8"))
+        else:
+            report = self._audit_report(model, bundle, docs, rewards, mixed, detectors, config)
+            with self.store.build("report", key) as tmp:
+                write_report(report, tmp, training)
+                self.store.commit(tmp, "report", key, inputs, config)
+        return self._publish(report, training)
 
     def audit_files(self) -> list[str]:
-        """Workspace files the audit reads besides the artifacts (regression items, the gold
-        set, extra general items) and the human red-team records: a change re-audits."""
-        from alignment_studio.workspace.db import StudioDB
-
+        """Workspace files the audit reads besides the artifacts (regression items, extra
+        general items, the gold set): a change re-audits. Human red-team records do not: they
+        are read fresh into every published report (see ``_publish``)."""
         names = ["regression.jsonl", "general.yaml"]
         if self.config.audit.judge:
             names.append("gold.jsonl")
-        found = [self._file_input(self.root / n, n) for n in names if (self.root / n).is_file()]
-        records = StudioDB(self.root).list_records()
-        if records:
-            blob = json.dumps([r.model_dump(mode="json") for r in records], sort_keys=True)
-            found.append(f"records:{len(records)}@{sha256_bytes(blob.encode())[:12]}")
-        return found
+        return [self._file_input(self.root / n, n) for n in names if (self.root / n).is_file()]
 
     def training_map(self, bundle: DatasetBundle,
                      docs: list[PolicyDocument]) -> dict[str, list[str]]:
@@ -330,37 +326,70 @@ class Studio:
 
     def audit_suites(self, bundle: DatasetBundle, docs: list[PolicyDocument]) -> Suites:
         """What both models are asked: held-out items, conflicts, general items, attacks."""
-        from alignment_studio.auditors.audit import Suites, sample
+        from alignment_studio.auditors.audit import Suites
         from alignment_studio.auditors.conflicts import select_conflicts
         from alignment_studio.auditors.evaluate import select_items
         from alignment_studio.auditors.general import load_general
         from alignment_studio.auditors.rag import passages
-        from alignment_studio.auditors.redteam import generate_attacks, load_regression
 
         settings = self.config.audit
         policies = {p.id: p for d in docs for p in d.policies()}
         test = bundle.split(Split.test)
         general = load_general(self.root)[:settings.general_max_items] if settings.general else []
-        attacks = []
-        if settings.redteam:
-            attacks = sample(generate_attacks(
-                bundle.examples, list(policies.values()), self.redteam_strategies(),
-                settings.redteam_per_policy, self.config.frame.split_seed,
-                organization=self.config.organization), settings.redteam_max_attacks)
-            attacks += [regression_attack(e) for e in load_regression(self.root)]
+        attacks = self.attacks(bundle, docs) if settings.redteam else []
         return Suites(items=select_items(test, settings.max_items),
                       conflicts=select_conflicts(test, settings.max_items), general=general,
                       attacks=attacks, policies=policies, passages=passages(docs),
                       settings=settings)
 
-    def redteam_strategies(self) -> list[str] | None:
+    def attacks(self, bundle: DatasetBundle, docs: list[PolicyDocument],
+                strategies: list[str] | None = None, per_policy: int | None = None,
+                limit: int | None = -1) -> list[Attack]:
+        """Generated attacks on every policy (a seeded sample that keeps every strategy),
+        then the promoted regression items; the arguments override audit.redteam_* settings
+        (``limit`` -1 = the configured cap, None = no cap)."""
+        from alignment_studio.auditors.audit import sample
+        from alignment_studio.auditors.redteam import generate_attacks, load_regression
+
+        settings = self.config.audit
+        policies = [p for d in docs for p in d.policies()]
+        generated = generate_attacks(
+            bundle.examples, policies, self.redteam_strategies(strategies),
+            per_policy or settings.redteam_per_policy, self.config.frame.split_seed,
+            organization=self.config.organization)
+        picked = sample(generated, settings.redteam_max_attacks if limit == -1 else limit)
+        return picked + [regression_attack(e) for e in load_regression(self.root)]
+
+    def redteam(self, model: str, strategies: list[str] | None = None,
+                per_policy: int | None = None, limit: int | None = -1,
+                progress: Callable[[int], None] | None = None) -> list[AttackOutcome]:
+        """Attack one model of the workspace ('base', 'aligned' or 'aggregated') outside an
+        audit, judged like the audit judges (the rules, and the output detector if on)."""
+        from alignment_studio.auditors.redteam import run_attacks
+        from alignment_studio.backends.base import GenerationConfig
+
+        dataset = self.frame()
+        bundle = self.bundle(dataset)
+        docs = self.documents([self.store.get(i) for i in dataset.inputs
+                               if not i.startswith("file:")])
+        attacks = self.attacks(bundle, docs, strategies, per_policy, limit)
+        judge = self.attack_judge(self.detectors() if self.config.audit.detector else None)
+        backend, _ = self.served_backend(model)
+        try:
+            return run_attacks(backend, attacks, judge, GenerationConfig(
+                max_new_tokens=self.config.audit.redteam_max_new_tokens), progress=progress)
+        finally:
+            backend.close()
+
+    def redteam_strategies(self, chosen: list[str] | None = None) -> list[str] | None:
         """The configured strategy names (None = all), unknown ones a one-line error."""
         from alignment_studio.auditors.redteam import STRATEGIES
 
-        chosen = self.config.audit.redteam_strategies
+        where = "--strategy" if chosen else "audit.redteam_strategies"
+        chosen = chosen or self.config.audit.redteam_strategies
         unknown = [s for s in chosen if s not in STRATEGIES]
         if unknown:
-            raise StudioError(f"audit.redteam_strategies: unknown strategy {unknown[0]!r} "
+            raise StudioError(f"{where}: unknown strategy {unknown[0]!r} "
                               f"(known: {', '.join(sorted(STRATEGIES))})",
                               self.root / "studio.yaml")
         return chosen or None
@@ -421,20 +450,13 @@ class Studio:
             general={name: general_scores(run.general) for name, run in runs.items()
                      if run.general},
             judge=judge,
-            redteam=self.redteam_report(merge_reports(red)) if red else None,
+            redteam=merge_reports(red) if red else None,
             detector=self.detector_figures(detectors),
             training_eval=self.training_eval(model),
             variants={v: VARIANTS[v] for r in runs.values() for v in r.results},
             config={"workspace": self.config.name, "date": time.strftime("%Y-%m-%d %H:%M"),
                     **config},
             lineage=self.lineage_entries(model.id))
-
-    def redteam_report(self, report: RedTeamReport) -> RedTeamReport:
-        """The automated red-team results plus the human records stored in the workspace."""
-        from alignment_studio.workspace.db import StudioDB
-
-        records = StudioDB(self.root).list_records()
-        return report.model_copy(update={"human": [r.model_dump(mode="json") for r in records]})
 
     def training_eval(self, model: Artifact) -> list[dict[str, float]]:
         """The evaluation callback's points, when training ran one."""
@@ -518,10 +540,7 @@ class Studio:
         )
 
         settings = self.config.audit
-        spec = self.config.judge
-        if spec.backend == "hf":
-            spec = spec.model_copy(update={"model": self.model_name(spec.model)})
-        backend = get_backend(spec, (), self.cache_dir)
+        backend, name = self.judge_backend()
         prompts = Prompts(self.root / "prompts")
         picked = list(range(len(suites.items)))[:settings.judge_max_items]
         try:
@@ -545,8 +564,42 @@ class Studio:
             cost = judge.cost.add(pairwise.cost).as_report()
         finally:
             backend.close()
-        return JudgeReport(judge=f"{spec.backend}:{spec.model}", rubric=rubric,
-                           pairwise=pairwise_counts(pairs), calibration=calibration, cost=cost)
+        return JudgeReport(judge=name, rubric=rubric, pairwise=pairwise_counts(pairs),
+                           calibration=calibration, cost=cost)
+
+    def judge_backend(self) -> tuple[ModelBackend, str]:
+        """The configured judge model as a backend, and its name for reports."""
+        spec = self.config.judge
+        if spec.backend == "hf":
+            spec = spec.model_copy(update={"model": self.model_name(spec.model)})
+        return get_backend(spec, (), self.cache_dir), f"{spec.backend}:{self.config.judge.model}"
+
+    def calibrate_judge(self) -> Agreement:
+        """The judge against the people: agreement on DIR/gold.jsonl and its stability."""
+        from alignment_studio.auditors.calibration import GOLD_FILE, calibrate, load_gold
+        from alignment_studio.auditors.judges import Judge
+
+        path = self.root / GOLD_FILE
+        if not path.is_file():
+            raise StudioError("no gold set: write one with 'alignment-studio judge template' "
+                              "and fill in the verdicts", path)
+        policies = {p.id: p for _, d in self.parse() for p in d.policies()}
+        gold = load_gold(path, policies)
+        backend, _ = self.judge_backend()
+        try:
+            judge = Judge(backend, prompts=Prompts(self.root / "prompts"),
+                          max_new_tokens=self.config.audit.judge_max_new_tokens)
+            return calibrate(judge, gold, policies)
+        finally:
+            backend.close()
+
+    def latest_report(self) -> tuple[Artifact, AuditReport]:
+        """The newest audit of the workspace."""
+        artifact = self.store.latest("report")
+        if artifact is None:
+            raise StudioError("no audit yet: run 'alignment-studio audit DIR' first", self.root)
+        return artifact, AuditReport.model_validate_json(
+            (self.store.path_of(artifact) / "report.json").read_text("utf-8"))
 
     # -- reward models ---------------------------------------------------------------------
     def value_groups(self, documents: list[PolicyDocument]) -> list[ValueGroup]:
@@ -773,12 +826,21 @@ class Studio:
         return AuditReport.model_validate_json(
             (self.store.path_of(reports[-1]) / "report.json").read_text("utf-8"))
 
-    def _publish(self, artifact: Artifact) -> None:
-        """Copy the report to DIR/reports/ (a convenience copy; the store keeps the original)."""
+    def _publish(self, report: AuditReport, training: dict[str, list[str]]) -> AuditReport:
+        """Write the report to DIR/reports/ (the store keeps the audit's own copy), with the
+        human red-team records as they stand now, so recording one needs no new audit."""
+        from alignment_studio.auditors.report import write_report
+        from alignment_studio.workspace.db import StudioDB
+
+        records = [r.model_dump(mode="json") for r in StudioDB(self.root).list_records()]
+        red = (report.redteam or RedTeamReport()) if records or report.redteam else None
+        if red is not None:
+            report = report.model_copy(update={"redteam": red.model_copy(
+                update={"human": records})})
         out = self.root / "reports"
         out.mkdir(exist_ok=True)
-        for name in ("report.md", "report.json", "report.html"):
-            shutil.copyfile(self.store.path_of(artifact) / name, out / name)
+        write_report(report, out, training)
+        return report
 
     def lineage_entries(self, artifact_id: str) -> list[LineageEntry]:
         return [LineageEntry(artifact=a.id, kind=a.kind, sha256=a.sha256, inputs=a.inputs)

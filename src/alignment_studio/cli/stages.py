@@ -103,9 +103,34 @@ def parse_pairs(items: list[str], option: str) -> dict[str, str]:
     return out
 
 
-def audit(directory: Path) -> None:
-    """Base vs aligned on held-out policies; writes DIR/reports/report.md and report.json."""
-    show_report(Studio(directory).audit(), directory)
+def audit(directory: Path,
+          fail_under: Annotated[list[str] | None, typer.Option(
+              "--fail-under", help="METRIC=VALUE (repeatable): exit 1 when the metric is below "
+              "VALUE; METRIC is the aligned model's, or VARIANT:METRIC (for example "
+              "scenario_accuracy=0.6, base+rag:citation_rate=0.2, general_accuracy=0.3)")] = None,
+          fail_over: Annotated[list[str] | None, typer.Option(
+              "--fail-over", help="METRIC=VALUE (repeatable): exit 1 when the metric is above "
+              "VALUE (for example attack_success_rate=0.3, over_refusal=0.1)")] = None) -> None:
+    """Base, prompt and retrieval baselines and the aligned model on held-out policies, the
+    general benchmark and red teaming; writes DIR/reports/report.html, report.md and
+    report.json. With --fail-under / --fail-over it is a CI gate."""
+    from alignment_studio.auditors.gate import check_gates
+
+    studio = Studio(directory)
+    if fail_under or fail_over:  # a typo in a gate fails before the audit runs, not after
+        from alignment_studio.auditors.gate import parse_threshold
+
+        for text in fail_under or []:
+            parse_threshold(text, "--fail-under")
+        for text in fail_over or []:
+            parse_threshold(text, "--fail-over")
+    report = studio.audit()
+    show_report(report, directory)
+    results = check_gates(report, fail_under or [], fail_over or [])
+    for result in results:
+        console.print(result.line(), style="green" if result.passed else "bold red")
+    if not all(r.passed for r in results):
+        raise typer.Exit(1)
 
 
 def export(directory: Path,
@@ -162,7 +187,8 @@ def demo(quick: Annotated[bool, typer.Option("--quick", help="about 5 minutes")]
 def show_report(report: AuditReport, directory: Path) -> None:
     console.print(summary_table(report))
     console.print(f"{len(report.per_policy)} policies audited, {len(report.findings)} findings; "
-                  f"report: {directory / 'reports' / 'report.md'}")
+                  f"report: {directory / 'reports' / 'report.html'} (also report.md, "
+                  "report.json)")
 
 
 def register(app: typer.Typer) -> None:

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from alignment_studio.framers.split import is_promoted_failure
 from alignment_studio.types import Dropped, Example, Kind, Label, Policy
 
 M = TypeVar("M", bound=BaseModel)
@@ -613,15 +614,17 @@ def _inconsistent(examples: Sequence[Example], settings: QualitySettings,
 def balance(examples: Sequence[Example], settings: QualitySettings | None = None,
             ) -> FilterResult:
     """Cap over-represented cells, dropping surplus teacher, then structure, then seed items
-    (latest first, pair halves last): per (policy, kind, label), then label ratios per policy
-    and overall."""
+    (latest first, pair halves last; promoted red-team failures never): per (policy, kind,
+    label), then label ratios per policy and overall."""
     settings = settings or QualitySettings()
     rank = {s: r for r, s in enumerate(settings.drop_order)}
 
     def victims_first(members: list[int]) -> list[int]:
-        return sorted(members, key=lambda i: (examples[i].pair_id is not None,
-                                              rank.get(examples[i].provenance.source,
-                                                       len(rank)), -i))
+        """Droppable members, first victim first; promoted red-team failures are never
+        dropped (a person confirmed each one)."""
+        return sorted((i for i in members if not is_promoted_failure(examples[i])),
+                      key=lambda i: (examples[i].pair_id is not None,
+                                     rank.get(examples[i].provenance.source, len(rank)), -i))
 
     drops: dict[int, str] = {}
     if settings.max_per_cell is not None:

@@ -17,7 +17,20 @@ def choose_test_policies(policy_ids: list[str], fraction: float, seed: int) -> s
     return set(ranked[:count])
 
 
+REDTEAM_SEED_PREFIX = "redteam-"  # seeds that ``alignment-studio redteam promote`` writes
+
+
+def is_promoted_failure(example: Example) -> bool:
+    """Whether the item comes from a red-team failure a person confirmed and promoted."""
+    seed = example.provenance.seed_id or ""
+    return example.provenance.source == "seed" and seed.startswith(REDTEAM_SEED_PREFIX)
+
+
 def split_by_policy(examples: list[Example], test_policies: set[str]) -> list[Example]:
-    """Examples with ``split`` set; one citing any held-out policy goes to test."""
+    """Examples with ``split`` set; one citing any held-out policy goes to test.
+
+    A promoted red-team failure always trains, even on a held-out policy: a person asked for
+    the model to learn it, and its regression item (DIR/regression.jsonl) is what tests it."""
     return [ex.model_copy(update={"split": Split.test if test_policies & set(ex.policy_ids)
-                                  else Split.train}) for ex in examples]
+                                  and not is_promoted_failure(ex) else Split.train})
+            for ex in examples]

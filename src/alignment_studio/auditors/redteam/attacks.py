@@ -29,11 +29,11 @@ from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.errors import StudioError
 from alignment_studio.framers.prompts import quote_data
 from alignment_studio.framers.quality import parse_teacher_json
+from alignment_studio.framers.split import REDTEAM_SEED_PREFIX
 from alignment_studio.framers.structure import normalise
 from alignment_studio.types import Example, Kind, Label, Message, Modality, Policy
 
 TEACHER_STRATEGY = "teacher"
-REDTEAM_SEED_PREFIX = "redteam-"  # IDs of seeds promoted from red-team findings
 
 
 class Goal(BaseModel):
