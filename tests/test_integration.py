@@ -30,6 +30,10 @@ def studio(tmp_path_factory: pytest.TempPathFactory, example_policy: Path,
     config.train.max_steps = 2
     config.train.save_steps = 1
     config.audit.max_items = 6
+    config.audit.general_max_items = 10
+    config.audit.redteam_max_attacks = 9
+    config.train.audit_steps = 1
+    config.train.audit_items = 4
     init_workspace(root, [root / "guidelines.md"], [root / "seeds.yaml"], config)
     return Studio(root)
 
@@ -50,12 +54,43 @@ def test_full_cycle_changes_weights_and_reports_per_policy(studio: Studio) -> No
     assert [e.kind for e in report.lineage] == ["document", "dataset", "model"]
     text = (studio.root / "reports" / "report.md").read_text()
     assert report.per_policy[0].policy_id in text
+    # every suite of the audit ran on both models
+    assert set(report.summary) == {"base", "base+prompt", "base+rag", "aligned", "aligned+rag"}
+    assert set(report.general) == {"base", "aligned"}
+    assert report.general["aligned"][0].n == 10
+    assert report.redteam is not None and report.redteam.overall["aligned"].n == 9
+    assert {o.strategy for o in report.redteam.outcomes["aligned"]} == {
+        "direct", "role_play", "hypothetical", "authority", "obfuscation_leetspeak",
+        "obfuscation_spaced", "obfuscation_base64", "multi_turn", "document_injection"}
+    assert "input_auroc" in report.detector
+    assert report.side_by_side is not None and sum(report.side_by_side.counts.values()) == 6
+    assert [p["step"] for p in report.training_eval] == [1.0, 2.0]  # the training-time audit
+    html = (studio.root / "reports" / "report.html").read_text()
+    assert "<svg" in html and report.per_policy[0].policy_id in html
+    for finding in report.findings:
+        assert finding.policy_text  # traced to its clause
 
 
 def test_rerun_reuses_every_artifact(studio: Studio) -> None:
     before = [a.id for a in studio.store.all()]
     Studio(studio.root).audit()
     assert [a.id for a in studio.store.all()] == before
+
+
+def test_audit_as_a_ci_gate(studio: Studio) -> None:
+    from cli_run import cli, one_line_error
+
+    report = Studio(studio.root).audit()  # cached: the gate reads the same numbers
+    accuracy = next(s.value for s in report.summary["aligned"] if s.metric == "scenario_accuracy")
+    passed = cli("audit", studio.root, "--fail-under", f"scenario_accuracy={accuracy}",
+                 "--fail-over", "attack_success_rate=1")
+    assert passed.returncode == 0, passed.stderr
+    assert f"ok: aligned:scenario_accuracy = {accuracy:.3f}" in passed.stdout
+    failed = cli("audit", studio.root, "--fail-under", f"scenario_accuracy={accuracy + 0.01}")
+    assert failed.returncode == 1
+    assert "FAILED: aligned:scenario_accuracy" in failed.stdout
+    one_line_error(cli("audit", studio.root, "--fail-under", "nonsense=1"), "no metric")
+    one_line_error(cli("audit", studio.root, "--fail-under", "accuracy"), "METRIC=VALUE")
 
 
 def test_teacher_items_came_from_the_real_model(studio: Studio) -> None:
