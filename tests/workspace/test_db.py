@@ -6,14 +6,16 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from alignment_studio.auditors.detector import GuardDecision
 from alignment_studio.errors import StudioError
 from alignment_studio.types import Message
-from alignment_studio.workspace.db import MIGRATIONS, RedTeamRecord, StudioDB
+from alignment_studio.workspace.db import MIGRATIONS, Conversation, RedTeamRecord, StudioDB
 
 GIFTS = "guidelines/gifts-and-entertainment"
 
@@ -206,3 +208,158 @@ def test_a_writer_waits_for_an_open_transaction(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert [r.tester for r in db.list_records()] == ["ana", "late"]
+
+
+# -- conversations (schema version 2) -------------------------------------------------------------
+
+UTC = timezone.utc
+
+
+def chat(created_at: datetime | None, model: str = "aligned", request_id: str | None = None,
+         text: str = "May I accept a gift card from a supplier?",
+         **extra: object) -> Conversation:
+    data: dict[str, object] = {
+        "created_at": created_at, "model": model, "source": "serve", "request_id": request_id,
+        "messages": [Message(role="system", content="Answer per the guidelines."),
+                     Message(role="user", content=text)],
+        "output": "No: gift cards count as cash.", **extra}
+    return Conversation.model_validate(data)
+
+
+def test_conversation_round_trip(tmp_path: Path) -> None:
+    db = StudioDB(tmp_path)
+    decision = GuardDecision(stage="input", flagged=False, probability=0.12, action="allow",
+                             message="")
+    new = chat(datetime(2024, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=2))), "aggregated",
+               "req-1", redactions={"EMAIL": 2}, guard=[decision], latency_ms=812.5,
+               prompt_tokens=41, completion_tokens=9)
+    stored = db.add_conversation(new)
+    assert stored.id == 1 and new.id is None
+    again = StudioDB(tmp_path).get_conversation(1)
+    assert again == stored
+    assert again.created_at == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)  # 12:00 at +02:00
+    assert again.guard == [decision] and again.redactions == {"EMAIL": 2}
+    assert (again.latency_ms, again.prompt_tokens, again.completion_tokens) == (812.5, 41, 9)
+    raw = sqlite3.connect(db.path)
+    try:
+        stamp = raw.execute("SELECT created_at FROM conversations").fetchone()[0]
+    finally:
+        raw.close()
+    assert stamp == "2024-05-01T10:00:00.000000+00:00"  # fixed width, so text order is time order
+
+
+def test_a_conversation_without_a_time_gets_now(tmp_path: Path) -> None:
+    before = datetime.now(UTC)
+    stored = StudioDB(tmp_path).add_conversation(chat(None))
+    assert stored.created_at is not None and before <= stored.created_at <= datetime.now(UTC)
+
+
+def test_conversation_filters_and_counts(tmp_path: Path) -> None:
+    db = StudioDB(tmp_path)
+    day = datetime(2024, 5, 1, tzinfo=UTC)
+    times = [day + timedelta(hours=h) for h in (30, 1, 25, 49, 2)]  # added out of time order
+    models = ["aligned", "aligned", "base", "aligned", "base"]
+    for at, model in zip(times, models, strict=True):
+        db.add_conversation(chat(at, model))
+    # IDs 1..5 in the order added; by time: 2 (01:00), 5 (02:00), 3 (+25h), 1 (+30h), 4 (+49h)
+
+    def ids(found: list[Conversation]) -> list[int | None]:
+        return [c.id for c in found]
+
+    assert ids(db.list_conversations()) == [2, 5, 3, 1, 4]
+    assert ids(db.list_conversations(newest_first=True)) == [4, 1, 3, 5, 2]
+    second_day = (day + timedelta(days=1), day + timedelta(days=2))
+    assert ids(db.list_conversations(*second_day)) == [3, 1]  # until is excluded
+    assert ids(db.list_conversations(since=day + timedelta(hours=30))) == [1, 4]  # since included
+    assert ids(db.list_conversations(model="base")) == [5, 3]
+    assert ids(db.list_conversations(model="aligned", limit=2)) == [2, 1]
+    assert ids(db.list_conversations(limit=0)) == []
+    # a naive time is UTC; an aware one is converted: 03:00 at +02:00 is 01:00 UTC
+    assert ids(db.list_conversations(until=datetime(2024, 5, 1, 2, 0))) == [2]
+    assert ids(db.list_conversations(
+        until=datetime(2024, 5, 1, 3, 0, tzinfo=timezone(timedelta(hours=2))))) == []
+    assert db.count_conversations() == 5
+    assert db.count_conversations(*second_day) == 2
+    assert db.count_conversations(model="aligned", since=day + timedelta(days=1)) == 2
+    assert db.count_conversations(model="other") == 0
+    with pytest.raises(ValueError, match="limit must be 0 or more"):
+        db.list_conversations(limit=-1)
+
+
+def test_request_ids_are_unique(tmp_path: Path) -> None:
+    db = StudioDB(tmp_path)
+    at = datetime(2024, 5, 1, tzinfo=UTC)
+    db.add_conversation(chat(at, request_id="req-1"))
+    db.add_conversation(chat(at))
+    db.add_conversation(chat(at))  # any number without a request ID
+    with pytest.raises(StudioError, match="request ID 'req-1' is already stored") as err:
+        db.add_conversation(chat(at, request_id="req-1", text="another question"))
+    assert str(db.path) in str(err.value)
+    assert db.count_conversations() == 3
+    added = db.add_conversations([chat(at, request_id="req-1"), chat(at, request_id="req-2"),
+                                  chat(at, request_id="req-2"), chat(at)])
+    assert [(c.id, c.request_id) for c in added] == [(4, "req-2"), (5, None)]
+    assert db.count_conversations() == 5
+    with pytest.raises(ValueError, match="already stored"):
+        db.add_conversation(added[0])
+
+
+def test_a_failed_batch_keeps_nothing(tmp_path: Path) -> None:
+    db = StudioDB(tmp_path)
+    at = datetime(2024, 5, 1, tzinfo=UTC)
+    stored = db.add_conversation(chat(at))
+    with pytest.raises(ValueError, match="already stored"):
+        db.add_conversations([chat(at, request_id="new"), stored])
+    assert db.count_conversations() == 1
+
+
+@pytest.mark.parametrize(("change", "needle"), [
+    ({"messages": [Message(role="system", content="hi")]}, "has no user message"),
+    ({"messages": [Message(role="robot", content="hi")]}, "unknown message role 'robot'"),
+    ({"messages": []}, "at least 1 item"),
+    ({"source": "web"}, "source"),
+    ({"model": ""}, "at least 1 character"),
+    ({"latency_ms": -1.0}, "greater than or equal to 0"),
+    ({"prompt_tokens": -3}, "greater than or equal to 0"),
+    ({"request_id": ""}, "at least 1 character"),
+    ({"guard": [{"stage": "middle"}]}, "guard.0"),
+    ({"mood": "sunny"}, "Extra inputs are not permitted"),
+])
+def test_bad_conversations_are_rejected(change: dict[str, object], needle: str) -> None:
+    data = chat(datetime(2024, 5, 1, tzinfo=UTC)).model_dump()
+    data.update(change)
+    with pytest.raises(ValidationError, match=needle):
+        Conversation.model_validate(data)
+
+
+def test_tool_turns_are_allowed() -> None:
+    conversation = chat(None).model_copy()
+    data = conversation.model_dump()
+    data["messages"].append({"role": "tool", "content": "{\"policy\": \"gifts\"}"})
+    assert Conversation.model_validate(data).messages[-1].role == "tool"
+
+
+def test_a_version_1_workspace_is_migrated(tmp_path: Path) -> None:
+    """A workspace made before conversations existed: its records stay, the table is added."""
+    (tmp_path / ".studio").mkdir()
+    raw = sqlite3.connect(tmp_path / ".studio" / "studio.sqlite")
+    with raw:
+        for statement in MIGRATIONS[0]:
+            raw.execute(statement)
+        raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        raw.execute("INSERT INTO schema_version VALUES (1)")
+        raw.execute("INSERT INTO redteam_records (created_at, tester, model, strategy, "
+                    "policy_ids, messages, output, grade) VALUES ('2024-04-01T00:00:00+00:00', "
+                    "'ana', 'base', 'manual', '[\"p\"]', "
+                    "'[{\"role\": \"user\", \"content\": \"hi\"}]', 'ok', 'pass')")
+    raw.close()
+    db = StudioDB(tmp_path)
+    assert db.schema_version() == 2 == len(MIGRATIONS)
+    assert [r.tester for r in db.list_records()] == ["ana"]
+    assert db.add_conversation(chat(datetime(2024, 5, 1, tzinfo=UTC))).id == 1
+    raw = sqlite3.connect(db.path)
+    try:
+        indexes = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    finally:
+        raw.close()
+    assert "conversations_created_at" in indexes

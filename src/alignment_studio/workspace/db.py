@@ -2,7 +2,7 @@
 
 Artifacts (documents, data sets, adapters, reports) are immutable folders in the store. What
 people and services add over time lives here instead, one table per kind of record: human
-red-team findings now; monitored conversations and comparison grades later.
+red-team findings, and the conversations of a deployed model that the monitor reads.
 
 Adding a table, the pattern to follow:
 1. append one entry to ``MIGRATIONS`` (its CREATE TABLE / CREATE INDEX statements); never edit
@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from alignment_studio.auditors.detector import GuardDecision
 from alignment_studio.errors import StudioError
 from alignment_studio.types import Message
 from alignment_studio.workspace.store import STORE_DIR
@@ -56,15 +57,47 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             promoted_at TEXT,
             promoted_seed_id TEXT)""",
      "CREATE INDEX IF NOT EXISTS redteam_records_grade ON redteam_records(grade)"),
+    # 2 (issue 5): conversations of a deployed model, logged by the server or imported, already
+    # redacted; the monitor samples them by time window. request_id makes re-logging and
+    # re-importing idempotent (UNIQUE allows any number of NULLs).
+    ("""CREATE TABLE IF NOT EXISTS conversations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            model TEXT NOT NULL CHECK (length(model) > 0),
+            source TEXT NOT NULL CHECK (source IN ('serve', 'import')),
+            messages TEXT NOT NULL,
+            output TEXT NOT NULL,
+            redactions TEXT NOT NULL DEFAULT '{}',
+            guard TEXT NOT NULL DEFAULT '[]',
+            latency_ms REAL CHECK (latency_ms >= 0),
+            prompt_tokens INTEGER CHECK (prompt_tokens >= 0),
+            completion_tokens INTEGER CHECK (completion_tokens >= 0),
+            request_id TEXT UNIQUE)""",
+     "CREATE INDEX IF NOT EXISTS conversations_created_at ON conversations(created_at)"),
 )
 
 Grade = Literal["fail", "pass", "unclear"]
 TargetModel = Literal["base", "aligned", "other"]
+ConversationSource = Literal["serve", "import"]
 _ROLES = ("system", "user", "assistant")
+_CHAT_ROLES = ("system", "user", "assistant", "tool")
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a time without a zone is taken to be UTC already (what servers log)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def utc_text(moment: datetime) -> str:
+    """Fixed-width ISO 8601 in UTC (microseconds always written), so that comparing the stored
+    text in SQL orders the times correctly."""
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 class RedTeamRecord(BaseModel):
@@ -99,6 +132,49 @@ class RedTeamRecord(BaseModel):
             raise ValueError(f"unknown message role {bad[0]!r} (use system, user or assistant)")
         if messages[-1].role != "user":
             raise ValueError("the last message must be the user's turn that the output answers")
+        return messages
+
+
+class Conversation(BaseModel):
+    """One conversation of a deployed model: the request's messages and the answer given.
+
+    Stored redacted (see :mod:`alignment_studio.auditors.redact`; redacting is the caller's
+    duty, ``auditors.monitor.log_conversation`` does it). ``guard`` holds the runtime guard's
+    decisions when one ran; ``request_id`` (the server's, or a content hash for imports) makes
+    storing the same conversation twice impossible."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: int | None = Field(None, description="assigned by the database when it is added")
+    created_at: datetime | None = Field(None, description="when the answer was given (UTC); "
+                                        "now, when added without one")
+    model: str = Field(min_length=1, description="the model that answered: base, aligned, "
+                       "aggregated or another name")
+    source: ConversationSource = Field(description="serve (logged by the server) or import")
+    messages: list[Message] = Field(min_length=1, description="the request, redacted")
+    output: str = Field(description="the answer shown to the user, redacted")
+    redactions: dict[str, int] = Field(default_factory=dict,
+                                       description="kind of personal data -> replacements")
+    guard: list[GuardDecision] = Field(default_factory=list,
+                                       description="the runtime guard's decisions, if it ran")
+    latency_ms: float | None = Field(None, ge=0)
+    prompt_tokens: int | None = Field(None, ge=0)
+    completion_tokens: int | None = Field(None, ge=0)
+    request_id: str | None = Field(None, min_length=1, description="unique when set")
+
+    @field_validator("created_at")
+    @classmethod
+    def _in_utc(cls, moment: datetime | None) -> datetime | None:
+        return None if moment is None else as_utc(moment)
+
+    @field_validator("messages")
+    @classmethod
+    def _has_user_turn(cls, messages: list[Message]) -> list[Message]:
+        bad = [m.role for m in messages if m.role not in _CHAT_ROLES]
+        if bad:
+            raise ValueError(f"unknown message role {bad[0]!r} (use system, user, assistant or "
+                             "tool)")
+        if not any(m.role == "user" for m in messages):
+            raise ValueError("the conversation has no user message")
         return messages
 
 
@@ -262,6 +338,113 @@ class StudioDB:
                 raise StudioError(f"red-team record {record_id} was already promoted (seed "
                                   f"{record.promoted_seed_id})", self.path)
             return self.get_record(record_id)
+
+    # -- conversations ------------------------------------------------------------------------
+    def add_conversation(self, conversation: Conversation) -> Conversation:
+        """Store a new conversation; returns it with its ``id`` (and ``created_at`` when it had
+        none). A ``request_id`` that is already stored is an error."""
+        stored = self._insert_conversations([conversation], skip_existing=False)
+        return stored[0]
+
+    def add_conversations(self, conversations: list[Conversation]) -> list[Conversation]:
+        """Store several in one transaction, skipping those whose ``request_id`` is already
+        stored (or repeated earlier in the list): importing a log twice adds nothing. Returns
+        the conversations that were added."""
+        return self._insert_conversations(conversations, skip_existing=True)
+
+    def _insert_conversations(self, conversations: list[Conversation],
+                              skip_existing: bool) -> list[Conversation]:
+        """Known request IDs are looked up first (the write lock is held, so none can appear
+        in between) rather than left to the UNIQUE constraint, which would use up row IDs."""
+        now = utc_now()
+        added: list[Conversation] = []
+        with self._session(write=True) as db:
+            for conversation in conversations:
+                if conversation.id is not None:
+                    raise ValueError(f"conversation {conversation.id} is already stored")
+                if conversation.request_id is not None and db.execute(
+                        "SELECT 1 FROM conversations WHERE request_id = ?",
+                        (conversation.request_id,)).fetchone():
+                    if skip_existing:
+                        continue
+                    raise StudioError(f"a conversation with request ID "
+                                      f"'{conversation.request_id}' is already stored", self.path)
+                stored = conversation.model_copy(
+                    update={"created_at": conversation.created_at or now})
+                row = _conversation_row(stored)
+                del row["id"]
+                cursor = db.execute(f"INSERT INTO conversations ({', '.join(row)}) VALUES "
+                                    f"({', '.join('?' * len(row))})", tuple(row.values()))
+                stored.id = cursor.lastrowid
+                added.append(stored)
+        return added
+
+    def get_conversation(self, conversation_id: int) -> Conversation:
+        with self._session() as db:
+            row = db.execute("SELECT * FROM conversations WHERE id = ?",
+                             (conversation_id,)).fetchone()
+        if row is None:
+            raise StudioError(f"no conversation with ID {conversation_id}", self.path)
+        return _to_conversation(row)
+
+    def list_conversations(self, since: datetime | None = None, until: datetime | None = None,
+                           model: str | None = None, limit: int | None = None,
+                           newest_first: bool = False) -> list[Conversation]:
+        """Conversations from ``since`` (included) to ``until`` (excluded), oldest first (or
+        newest first), of one model when given; at most ``limit``. Times without a zone are
+        UTC."""
+        where, args = _conversation_filter(since, until, model)
+        order = "DESC" if newest_first else "ASC"
+        sql = f"SELECT * FROM conversations{where} ORDER BY created_at {order}, id {order}"
+        if limit is not None:
+            if limit < 0:
+                raise ValueError(f"limit must be 0 or more, got {limit}")
+            sql += " LIMIT ?"
+            args.append(limit)
+        with self._session() as db:
+            rows = db.execute(sql, args).fetchall()
+        return [_to_conversation(r) for r in rows]
+
+    def count_conversations(self, since: datetime | None = None, until: datetime | None = None,
+                            model: str | None = None) -> int:
+        """How many :meth:`list_conversations` would return without a limit."""
+        where, args = _conversation_filter(since, until, model)
+        with self._session() as db:
+            return int(db.execute(f"SELECT COUNT(*) FROM conversations{where}",
+                                  args).fetchone()[0])
+
+
+def _conversation_filter(since: datetime | None, until: datetime | None,
+                         model: str | None) -> tuple[str, list[Any]]:
+    """The WHERE clause (with its leading space, or empty) and its arguments."""
+    where: list[str] = []
+    args: list[Any] = []
+    if since is not None:
+        where.append("created_at >= ?")
+        args.append(utc_text(since))
+    if until is not None:
+        where.append("created_at < ?")
+        args.append(utc_text(until))
+    if model is not None:
+        where.append("model = ?")
+        args.append(model)
+    return (" WHERE " + " AND ".join(where) if where else ""), args
+
+
+def _conversation_row(conversation: Conversation) -> dict[str, Any]:
+    data = conversation.model_dump(mode="json")
+    data["created_at"] = utc_text(conversation.created_at or utc_now())
+    data["messages"] = json.dumps([m.model_dump() for m in conversation.messages])
+    data["redactions"] = json.dumps(conversation.redactions, sort_keys=True)
+    data["guard"] = json.dumps([d.model_dump(mode="json") for d in conversation.guard])
+    return data
+
+
+def _to_conversation(row: sqlite3.Row) -> Conversation:
+    data = dict(row)
+    for key in ("messages", "redactions", "guard"):
+        data[key] = json.loads(data[key])
+    return Conversation.model_validate(data)
 
 
 def _redteam_row(record: RedTeamRecord) -> dict[str, Any]:
