@@ -212,15 +212,19 @@ class Studio:
         if student.backend != "hf":
             raise StudioError(f"training needs a local model (student.backend: hf), not "
                               f"{student.backend!r}", self.root / "studio.yaml")
-        preference = self.config.preference
+        preference, rl = self.config.preference, self.config.rl
         config = {"train": self.config.train.model_dump(exclude={"save_steps",
                                                                  "gradient_checkpointing"}),
                   "preference": preference.model_dump(exclude={"save_steps",
                                                                "gradient_checkpointing"})
                   if preference.enabled else None,
                   "student": student.model, "version": TRAINER_VERSION}
+        if rl.enabled:  # only then, so existing models keep their keys
+            config["rl"] = rl.model_dump(exclude={"save_steps"})
+        rewards = self.rl_rewards()
         reviews = [a.id for a in review_artifacts(self.store, dataset.id)]
-        inputs = [dataset.id, *sorted(reviews)]  # a new review retrains, an old one is reused
+        # a new review retrains, an old one is reused
+        inputs = [dataset.id, *sorted(reviews), *([rewards.id] if rewards else [])]
         key, found = self._cached("model", inputs, config)
         if found:
             return found
@@ -242,19 +246,53 @@ class Studio:
 
     def _train(self, rows: list[dict[str, Any]], bundle: DatasetBundle, base: str, work: Path,
                out: Path) -> None:
-        """SFT into ``out`` (or ``out/sft`` when preference training follows, into ``out``)."""
+        """SFT, then DPO/ORPO and GRPO when enabled; each stage continues the previous one's
+        adapter, the last one's lands in ``out/adapter`` and the earlier ones stay in
+        ``out/sft`` and ``out/preference``."""
         from alignment_studio.instructors.sft import train_sft
 
-        enabled = self.config.preference.enabled
-        sft_out = out / "sft" if enabled else out
+        prefer, reinforce = self.config.preference.enabled, self.config.rl.enabled
+        sft_out = out / "sft" if prefer or reinforce else out
         sft_out.mkdir(exist_ok=True)
         held = [e for e in bundle.split(Split.test) if e.kind == Kind.scenario]
         train_sft(rows, base, self.config.train, work, sft_out, self.cache_dir,
                   audit_items=sample_examples(held, self.config.train.audit_items,
                                               self.config.train.seed))
-        if enabled:
-            self._prefer(bundle, base, sft_out / "adapter", work / "preference", out)
+        adapter = sft_out / "adapter"
+        if prefer:
+            pref_out = out / "preference" if reinforce else out
+            pref_out.mkdir(exist_ok=True)
+            self._prefer(bundle, base, adapter, work / "preference", pref_out)
+            adapter = pref_out / "adapter"
+        if reinforce:
+            self._reinforce(bundle, base, adapter, work / "rl", out)
+        if sft_out != out:
             shutil.copyfile(sft_out / "train_log.json", out / "train_log.json")
+
+    def rl_rewards(self) -> Artifact | None:
+        """The reward models GRPO needs (rl.reward_models > 0), or None; a one-line error when
+        they are asked for but reward models are off."""
+        rl = self.config.rl
+        if not rl.enabled or rl.reward_models == 0:
+            return None
+        if not self.config.reward.enabled:
+            raise StudioError("rl.reward_models > 0 scores answers with the reward models: set "
+                              "reward.enabled: true, or rl.reward_models: 0",
+                              self.root / "studio.yaml")
+        return self.rewards()
+
+    def _reinforce(self, bundle: DatasetBundle, base: str, adapter: Path, work: Path,
+                   out: Path) -> None:
+        """GRPO from ``adapter`` against the verdict, citation and reward-model rewards."""
+        from alignment_studio.instructors.rl import rl_rows, train_rl
+
+        rewards = self.rl_rewards()
+        ensemble = self.reward_ensemble(rewards) if rewards else None
+        rows = rl_rows(bundle, Split.train)
+        console.print(f"instruct: GRPO on up to {self.config.rl.max_prompts or len(rows)} of "
+                      f"{len(rows)} prompts, from the {adapter.parent.name} adapter")
+        train_rl(rows, base, adapter, self.config.rl, work, out, self.cache_dir,
+                 ensemble=ensemble, train=self.config.train)
 
     def _prefer(self, bundle: DatasetBundle, base: str, sft_adapter: Path, work: Path,
                 out: Path) -> None:
@@ -295,7 +333,8 @@ class Studio:
                   *(a.id for a in (rewards, mixed, detectors) if a is not None),
                   *self.audit_files()]
         key, found = self._cached("report", inputs, config)
-        bundle = self.reviewed(dataset_artifact, model.inputs[1:])
+        bundle = self.reviewed(dataset_artifact, [i for i in model.inputs[1:]
+                                                  if self.store.get(i).kind == "review"])
         docs = self.documents([self.store.get(i) for i in dataset_artifact.inputs
                                if not i.startswith("file:")])
         training = self.training_map(bundle, docs)

@@ -63,6 +63,22 @@ def show_instruct(studio: Studio) -> None:
     loss = f"loss {log.losses[0]:.3f} → {log.losses[-1]:.3f}" if log.losses else "no loss logged"
     console.print(f"model {artifact.id}: LoRA adapter, {log.steps} steps on {log.examples} "
                   f"examples, {loss}, {log.train_tokens} tokens in {log.runtime_s:.0f} s")
+    folder = studio.store.path_of(artifact)
+    for stage in (folder, folder / "preference"):
+        if (stage / "preference_log.json").is_file():
+            from alignment_studio.instructors.preference import read_preference_log
+
+            pref = read_preference_log(stage)
+            margin = f", margin {pref.rewards_margins[-1]:+.3f}" if pref.rewards_margins else ""
+            console.print(f"  then {pref.method.upper()}: {pref.steps} steps on {pref.pairs} "
+                          f"pairs{margin}")
+    if (folder / "rl_log.json").is_file():
+        from alignment_studio.instructors.rl import read_rl_log
+
+        rl = read_rl_log(folder)
+        reward = (f", mean reward {rl.rewards[0]:.3f} → {rl.rewards[-1]:.3f}" if rl.rewards
+                  else "")
+        console.print(f"  then GRPO: {rl.steps} steps on {rl.prompts} prompts{reward}")
     if studio.config.aggregate.enabled:
         mixed = studio.value_adapters()
         folder = studio.store.path_of(mixed)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from alignment_studio.auditors.metrics import cites, parse_label
 from alignment_studio.backends.embedded import resolve_model_path
@@ -39,71 +39,13 @@ from alignment_studio.instructors.reward import ValueScores
 from alignment_studio.instructors.sft import ADAPTER_DIR, latest_checkpoint, lora_config
 from alignment_studio.types import Kind, Label, Message, Split
 from alignment_studio.types.data import DatasetBundle
-from alignment_studio.workspace.config import TrainSettings
+from alignment_studio.workspace.config import RLSettings, TrainSettings
 
 RL_LOG = "rl_log.json"
 ENSEMBLE_METRIC = "ensemble/"  # prefix of the per-value means the ensemble reward logs
 
 Row = dict[str, Any]
 RewardFunc = Callable[..., list[float | None]]
-
-
-class RLSettings(BaseModel):
-    """Reinforcement fine-tuning (GRPO) after SFT/DPO, against the reward functions below."""
-
-    model_config = ConfigDict(extra="forbid")
-    enabled: bool = Field(
-        False, description="run GRPO after SFT (and DPO when enabled); off by default: every "
-        "step samples num_generations answers per prompt before it can learn from them")
-    method: Literal["grpo"] = Field(
-        "grpo", description="grpo: group-relative policy optimisation (TRL GRPOTrainer)")
-    learning_rate: float = Field(
-        5e-5, gt=0, description="AdamW learning rate of the LoRA weights (TRL's 1e-6 default is "
-        "meant for full fine-tuning)")
-    max_steps: int = Field(-1, description="stop after N optimizer steps (-1 = use epochs)")
-    epochs: float = Field(1.0, gt=0, description="passes over the prompts")
-    batch_size: int = Field(
-        4, ge=1, description="completions (not prompts) per device step, as TRL counts them")
-    grad_accum: int = Field(
-        2, ge=1, description="gradient accumulation steps; batch_size x grad_accum completions "
-        "are sampled per optimizer step and must be a multiple of num_generations")
-    num_generations: int = Field(
-        4, ge=2, description="answers sampled per prompt (the group whose mean reward is the "
-        "baseline); groups whose answers all get the same reward teach nothing")
-    max_prompt_length: int = Field(
-        256, ge=16, description="prompts longer than this many tokens (chat template applied) "
-        "are skipped, not cut: a cut prompt loses the question at its end")
-    max_completion_length: int = Field(
-        64, ge=1, description="tokens sampled per answer; short keeps CPU runs affordable")
-    temperature: float = Field(
-        1.0, gt=0, description="sampling temperature; the group needs different answers")
-    beta: float = Field(
-        0.04, ge=0, description="KL coefficient towards the start adapter (TRL's default is 0.0: "
-        "no reference model and no KL term, cheaper but free to drift; 0.04 is the GRPO paper's "
-        "value). With beta > 0 each step runs one more forward pass, through a frozen copy of "
-        "the start adapter")
-    reward_models: float = Field(
-        1.0, ge=0, description="weight of the reward ensemble's weighted total (needs trained "
-        "reward models; 0 = not used). Its scale is raw reward-model logits")
-    verdict: float = Field(
-        1.0, ge=0, description="weight of the verifiable verdict reward: 1 when a scenario "
-        "answer's parsed verdict equals the expected label, else 0 (0 = not used)")
-    citation: float = Field(
-        0.5, ge=0, description="weight of the citation reward: 1 when the answer names one of "
-        "the item's policy IDs, else 0 (0 = not used)")
-    max_prompts: int | None = Field(
-        64, ge=1, description="cap on prompts (scenario and instruction items), a seeded sample "
-        "of those that fit max_prompt_length; null = all")
-    save_steps: int = Field(10, ge=1, description="checkpoint every N steps (resume after Ctrl-C)")
-    seed: int = Field(0, description="random seed for LoRA init, prompt sample and sampling")
-
-    @model_validator(mode="after")
-    def _whole_groups(self) -> RLSettings:
-        if (self.batch_size * self.grad_accum) % self.num_generations:
-            raise ValueError(f"batch_size x grad_accum ({self.batch_size} x {self.grad_accum}) "
-                             f"must be a multiple of num_generations ({self.num_generations}): "
-                             "each prompt's answers are scored as one group")
-        return self
 
 
 class RLResult(BaseModel):
