@@ -58,6 +58,7 @@ from alignment_studio.workspace.versions import record_versions
 if TYPE_CHECKING:
     from alignment_studio.auditors.audit import Suites
     from alignment_studio.auditors.detector import ViolationDetector
+    from alignment_studio.auditors.monitor import MonitorReport
     from alignment_studio.auditors.redteam import Attack, Judge
 
 PARSER_VERSION = "structure-v2"  # bump when parsing or structure changes
@@ -828,6 +829,45 @@ class Studio:
         finally:
             backend.close()
         return out.text, label, messages
+
+    # -- monitoring after deployment -------------------------------------------------------
+    def monitor(self, model: str | None = "aligned") -> MonitorReport:
+        """Logged conversations of ``model`` (None = all) in windows: detector flag rates and
+        refusals, drift and threshold breaches; written to DIR/reports/monitor.md and .json.
+
+        The detectors are the newest trained ones (``audit.detector``); the audit reference
+        (``monitor.reference: audit``) is the newest audit's over-refusal of the aligned
+        model."""
+        from alignment_studio.auditors.monitor import ReferenceRate, monitor, write_monitor
+        from alignment_studio.workspace.db import StudioDB
+
+        settings = self.config.monitor
+        conversations = StudioDB(self.root).list_conversations(model=model)
+        if not conversations:
+            raise StudioError(f"no logged conversations{f' of {model}' if model else ''}: "
+                              "serve with logging on, or 'alignment-studio monitor import'",
+                              self.root)
+        detectors = self.store.latest("detector")
+        if detectors is None:
+            console.print("monitor: no trained detector yet (run an audit with audit.detector "
+                          "on); only refusals are measured")
+        reference = None
+        if settings.reference == "audit":
+            _, report = self.latest_report()
+            refusal = next((s for s in report.summary.get("aligned", [])
+                            if s.metric == "over_refusal"), None)
+            if refusal is None:
+                raise StudioError("monitor.reference is 'audit' but the last audit has no "
+                                  "over-refusal figure", self.root / "studio.yaml")
+            reference = {"refusal_rate": ReferenceRate(rate=refusal.value, n=refusal.n)}
+        result = monitor(conversations,
+                         self.detector_of(detectors, "input") if detectors else None,
+                         self.detector_of(detectors, "output") if detectors else None,
+                         settings, reference)
+        out = self.root / "reports"
+        out.mkdir(exist_ok=True)
+        write_monitor(result, out)
+        return result
 
     # -- export --------------------------------------------------------------------------
     def export(self, out: Path, kind: str) -> ExportResult:

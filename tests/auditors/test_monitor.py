@@ -24,7 +24,6 @@ from alignment_studio.auditors.monitor import (
     log_conversation,
     monitor,
     one_proportion_z,
-    parse_window,
     render_monitor_markdown,
     sample_window,
     two_proportion_z,
@@ -33,6 +32,7 @@ from alignment_studio.auditors.monitor import (
 )
 from alignment_studio.errors import StudioError
 from alignment_studio.types import Message
+from alignment_studio.workspace.config import parse_window
 from alignment_studio.workspace.db import Conversation, StudioDB
 
 UTC = timezone.utc
@@ -408,21 +408,29 @@ def test_import_redacts_and_is_idempotent(tmp_path: Path) -> None:
     again = import_conversations(db, path)
     assert (again.read, again.added, again.duplicates) == (3, 0, 3)
     assert db.count_conversations() == 3
-    # the same line in another file, even with another line beside it, is known too
+    # the same line in another file, even with another line beside it, is known too; its
+    # repeat within that file is a second conversation, and the changed line a new one
     other = write_jsonl(tmp_path / "other.jsonl", [LOG[2], LOG[2], {**LOG[3], "output": "No."}])
     third_run = import_conversations(db, other, model="aggregated")
-    assert (third_run.added, third_run.duplicates) == (1, 2)
-    assert db.get_conversation(4).model == "aggregated"
+    assert (third_run.added, third_run.duplicates) == (2, 1)
+    assert db.get_conversation(4).model == "base"  # the line names its model
+    assert db.get_conversation(5).model == "aggregated"  # --model fills in the rest
 
 
 def test_the_content_id_uses_redacted_text(tmp_path: Path) -> None:
-    """Two lines that differ only in what redaction removes are one conversation once stored:
-    the ID must not depend on the removed text, or it would give that text away."""
+    """The ID must not depend on the removed text, or it would give that text away: a line
+    that differs only in what redaction removes is known again from another file. Within one
+    file, two such lines are two conversations (numbered), not one lost."""
     db = StudioDB(tmp_path)
     lines = [{"messages": [{"role": "user", "content": f"I'm {who}@example.com"}],
               "output": "ok", "created_at": "2024-05-01T00:00:00Z"} for who in ("ana", "bo")]
-    result = import_conversations(db, write_jsonl(tmp_path / "log.jsonl", lines))
-    assert (result.added, result.duplicates) == (1, 1)
+    first = import_conversations(db, write_jsonl(tmp_path / "ana.jsonl", lines[:1]))
+    second = import_conversations(db, write_jsonl(tmp_path / "bo.jsonl", lines[1:]))
+    assert (first.added, second.added, second.duplicates) == (1, 0, 1)
+    both = import_conversations(db, write_jsonl(tmp_path / "both.jsonl", lines))
+    assert (both.added, both.duplicates) == (1, 1)
+    ids = [c.request_id for c in db.list_conversations()]
+    assert ids[1] == f"{ids[0]}#1"
 
 
 @pytest.mark.parametrize(("bad", "problem"), [
@@ -458,3 +466,21 @@ def test_missing_and_unreadable_logs(tmp_path: Path) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n\n", encoding="utf-8")
     assert import_conversations(db, empty).read == 0
+
+
+def test_identical_lines_of_one_file_stay_separate_and_reimport_adds_nothing(
+        tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    db = StudioDB(root)
+    same = {"messages": [{"role": "user", "content": "mail me at a1@x.com"}], "output": "ok",
+            "created_at": "2026-11-10T08:00:00Z"}
+    other = {**same, "messages": [{"role": "user", "content": "mail me at b2@y.org"}]}
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(x) + "\n" for x in (same, other, same)))
+    first = import_conversations(db, log)
+    # all three redact to the same text at the same time, yet they are three conversations
+    assert (first.read, first.added, first.duplicates) == (3, 3, 0)
+    again = import_conversations(db, log)
+    assert (again.added, again.duplicates) == (0, 3)
+    assert db.count_conversations() == 3

@@ -29,14 +29,13 @@ import hashlib
 import json
 import math
 import random
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alignment_studio.auditors.detector import (
     GuardDecision,
@@ -50,6 +49,10 @@ from alignment_studio.auditors.redact import redact as redact_text
 from alignment_studio.auditors.stats import wilson
 from alignment_studio.errors import StudioError
 from alignment_studio.types import Interval, Message, RateScore
+from alignment_studio.workspace.config import (
+    MonitorSettings,
+    MonitorThresholds,
+)
 from alignment_studio.workspace.db import Conversation, ConversationSource, StudioDB, utc_text
 
 Metric = Literal["input_flag_rate", "output_flag_rate", "refusal_rate"]
@@ -62,67 +65,7 @@ _REVIEW_LABELS = {"input_flag_rate": "input flagged", "output_flag_rate": "outpu
 # Windows are counted from a Monday midnight (UTC), so weekly windows start on Mondays and a
 # window's bounds never depend on which conversations happen to be stored.
 ORIGIN = datetime(1970, 1, 5, tzinfo=timezone.utc)
-_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1),
-          "w": timedelta(weeks=1)}
-_WINDOW = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
-
-
 # --- settings ---------------------------------------------------------------------------------
-
-def parse_window(text: str) -> timedelta:
-    """``"6h"`` -> 6 hours: a positive whole number and a unit, m(inutes), h, d or w(eeks)."""
-    match = _WINDOW.match(text)
-    if not match or int(match.group(1)) == 0:
-        raise StudioError(f"monitor window must be a positive number and a unit (m, h, d, w), "
-                          f"such as 1d or 6h; got '{text}'")
-    return int(match.group(1)) * _UNITS[match.group(2)]
-
-
-class MonitorThresholds(BaseModel):
-    """The highest acceptable rate of each kind per window; None = no threshold."""
-
-    model_config = ConfigDict(extra="forbid")
-    max_input_flag_rate: float | None = Field(None, ge=0, le=1, description="share of requests "
-                                              "the input detector flags")
-    max_output_flag_rate: float | None = Field(None, ge=0, le=1, description="share of answers "
-                                               "the output detector flags")
-    max_refusal_rate: float | None = Field(None, ge=0, le=1, description="share of answers "
-                                           "that refuse")
-
-    def limit(self, metric: str) -> float | None:
-        return {"input_flag_rate": self.max_input_flag_rate,
-                "output_flag_rate": self.max_output_flag_rate,
-                "refusal_rate": self.max_refusal_rate}.get(metric)
-
-
-class MonitorSettings(BaseModel):
-    """How conversations are grouped, sampled and judged (``monitor:`` in studio.yaml)."""
-
-    model_config = ConfigDict(extra="forbid")
-    window: str = Field("1d", description="window length: a number and m, h, d or w")
-    sample_per_window: int | None = Field(1000, ge=1, description="screen at most this many "
-                                          "conversations per window, a seeded random sample; "
-                                          "None screens all")
-    seed: int = Field(0, description="seed of the per-window samples")
-    thresholds: MonitorThresholds = Field(default_factory=MonitorThresholds)
-    drift_alpha: float = Field(0.01, gt=0, lt=1, description="a window has drifted when the "
-                               "two-sided z-test against the reference gives p below this")
-    reference: Literal["first", "audit"] = Field(
-        "first", description="drift against the first window, or the audit's rates")
-
-    @field_validator("window")
-    @classmethod
-    def _valid_window(cls, value: str) -> str:
-        try:
-            parse_window(value)
-        except StudioError as exc:
-            raise ValueError(exc.problem) from None
-        return value.strip()
-
-    @property
-    def window_size(self) -> timedelta:
-        return parse_window(self.window)
-
 
 class ReferenceRate(BaseModel):
     """A reference rate: from a window or an audit with ``n`` items behind it, or a fixed
@@ -515,6 +458,9 @@ class ImportResult(BaseModel):
     ids: list[int] = Field(default_factory=list, description="IDs of the added conversations")
 
 
+CONTENT_PREFIX = "import-"
+
+
 def content_id(conversation: Conversation, created_at: datetime | None) -> str:
     """An ID for a logged line without one: a hash of the *redacted* content (with the time and
     model), so importing a file again matches it. Hashing the raw text instead would let anyone
@@ -523,7 +469,7 @@ def content_id(conversation: Conversation, created_at: datetime | None) -> str:
                           "model": conversation.model, "output": conversation.output,
                           "messages": [m.model_dump() for m in conversation.messages]},
                          sort_keys=True, ensure_ascii=False)
-    return "import-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    return CONTENT_PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
 def _validation_problem(exc: ValidationError) -> str:
@@ -563,8 +509,26 @@ def read_conversation_log(path: Path, model: str = "aligned") -> list[Conversati
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as exc:
         raise StudioError(f"not UTF-8 text: {exc.reason} at byte {exc.start}", path) from None
-    return [_parse_line(text, path, number, model)
-            for number, text in enumerate(lines, start=1) if text.strip()]
+    parsed = [_parse_line(text, path, number, model)
+              for number, text in enumerate(lines, start=1) if text.strip()]
+    return _distinct_content_ids(parsed)
+
+
+def _distinct_content_ids(conversations: list[Conversation]) -> list[Conversation]:
+    """Lines of one file that redact to the same content at the same time are still separate
+    conversations (two people can ask the same thing in the same second): the n-th repeat gets
+    ``#n`` after its content ID. The numbering follows the file, so importing it again gives
+    the same IDs and adds nothing."""
+    seen: Counter[str] = Counter()
+    out = []
+    for c in conversations:
+        rid = c.request_id or ""
+        if rid.startswith(CONTENT_PREFIX):
+            seen[rid] += 1
+            if seen[rid] > 1:
+                c = c.model_copy(update={"request_id": f"{rid}#{seen[rid] - 1}"})
+        out.append(c)
+    return out
 
 
 def import_conversations(db: StudioDB, path: Path, model: str = "aligned") -> ImportResult:
@@ -572,7 +536,8 @@ def import_conversations(db: StudioDB, path: Path, model: str = "aligned") -> Im
     ``model``, ``request_id``, ``latency_ms``, ``prompt_tokens``, ``completion_tokens``),
     redacted on the way in, all in one transaction. Nothing is imported when any line is bad,
     and importing the same file again adds nothing: a line is known by its ``request_id``, or by
-    a hash of its time, model and content. Lines without a time get the import's time; ``model``
+    a hash of its time, model and redacted content (numbered when a file repeats one). Lines
+    without a time get the import's time; ``model``
     names the model of lines that do not say."""
     conversations = read_conversation_log(path, model)
     added = db.add_conversations(conversations)

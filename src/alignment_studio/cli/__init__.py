@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from alignment_studio.cli import ontology, redteam, review, stages, versions, workspace
+from alignment_studio.cli import (
+    monitor,
+    ontology,
+    redteam,
+    review,
+    stages,
+    versions,
+    workspace,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Align an open LLM to your own policies: frame, instruct, audit.")
@@ -14,6 +22,7 @@ review.register(app)
 versions.register(app)
 ontology.register(app)
 redteam.register(app)
+monitor.register(app)
 
 
 def main() -> None:

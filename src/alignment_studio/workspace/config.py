@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -421,6 +423,64 @@ class AuditSettings(_Strict):
         "good (when no judge verdict exists)")
 
 
+_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1),
+          "w": timedelta(weeks=1)}
+_WINDOW = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+
+
+def parse_window(text: str) -> timedelta:
+    """``"6h"`` -> 6 hours: a positive whole number and a unit, m(inutes), h, d or w(eeks)."""
+    match = _WINDOW.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise StudioError(f"monitor window must be a positive number and a unit (m, h, d, w), "
+                          f"such as 1d or 6h; got '{text}'")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+class MonitorThresholds(_Strict):
+    """The highest acceptable rate of each kind per window; None = no threshold."""
+
+    max_input_flag_rate: float | None = Field(None, ge=0, le=1, description="share of requests "
+                                              "the input detector flags")
+    max_output_flag_rate: float | None = Field(None, ge=0, le=1, description="share of answers "
+                                               "the output detector flags")
+    max_refusal_rate: float | None = Field(None, ge=0, le=1, description="share of answers "
+                                           "that refuse")
+
+    def limit(self, metric: str) -> float | None:
+        return {"input_flag_rate": self.max_input_flag_rate,
+                "output_flag_rate": self.max_output_flag_rate,
+                "refusal_rate": self.max_refusal_rate}.get(metric)
+
+
+class MonitorSettings(_Strict):
+    """How conversations are grouped, sampled and judged (``monitor:`` in studio.yaml)."""
+
+    window: str = Field("1d", description="window length: a number and m, h, d or w")
+    sample_per_window: int | None = Field(1000, ge=1, description="screen at most this many "
+                                          "conversations per window, a seeded random sample; "
+                                          "None screens all")
+    seed: int = Field(0, description="seed of the per-window samples")
+    thresholds: MonitorThresholds = Field(default_factory=MonitorThresholds)
+    drift_alpha: float = Field(0.01, gt=0, lt=1, description="a window has drifted when the "
+                               "two-sided z-test against the reference gives p below this")
+    reference: Literal["first", "audit"] = Field(
+        "first", description="drift against the first window, or the audit's rates")
+
+    @field_validator("window")
+    @classmethod
+    def _valid_window(cls, value: str) -> str:
+        try:
+            parse_window(value)
+        except StudioError as exc:
+            raise ValueError(exc.problem) from None
+        return value.strip()
+
+    @property
+    def window_size(self) -> timedelta:
+        return parse_window(self.window)
+
+
 class StudioConfig(_Strict):
     """The whole workspace configuration (studio.yaml)."""
 
@@ -448,6 +508,7 @@ class StudioConfig(_Strict):
     values: ValuesSettings = Field(default_factory=ValuesSettings)
     aggregate: AggregateSettings = Field(default_factory=AggregateSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     cache_dir: str | None = Field(
         None, description="where the embedded model's safetensors copy lives; null = "
         "$ALIGNMENT_STUDIO_CACHE or the user cache directory")
