@@ -354,7 +354,7 @@ def test_a_version_1_workspace_is_migrated(tmp_path: Path) -> None:
                     "'[{\"role\": \"user\", \"content\": \"hi\"}]', 'ok', 'pass')")
     raw.close()
     db = StudioDB(tmp_path)
-    assert db.schema_version() == 2 == len(MIGRATIONS)
+    assert db.schema_version() == 4 == len(MIGRATIONS)
     assert [r.tester for r in db.list_records()] == ["ana"]
     assert db.add_conversation(chat(datetime(2024, 5, 1, tzinfo=UTC))).id == 1
     raw = sqlite3.connect(db.path)
@@ -363,3 +363,34 @@ def test_a_version_1_workspace_is_migrated(tmp_path: Path) -> None:
     finally:
         raw.close()
     assert "conversations_created_at" in indexes
+
+
+def test_tokens_decisions_and_grades_round_trip(tmp_path: Path) -> None:
+    from alignment_studio.workspace.db import ComparisonGrade, ReviewDecision, Token
+
+    db = StudioDB(tmp_path)
+    token = db.add_token(Token(name="ana", role="reviewer", token_hash="a" * 64))
+    assert db.token_by_hash("a" * 64) == token and db.token_by_hash("b" * 64) is None
+    db.revoke_token(token.id or 0)
+    assert db.token_by_hash("a" * 64) is None  # a revoked token no longer opens anything
+    with pytest.raises(StudioError, match="no live token"):
+        db.revoke_token(token.id or 0)
+
+    first = db.add_decision(ReviewDecision(dataset="dataset-1", example_id="x1",
+                                           decision="reject", reviewer="ana"))
+    db.add_decision(ReviewDecision(dataset="dataset-1", example_id="x2", decision="edit",
+                                   edited_target="better", reviewer="ana"))
+    assert [d.example_id for d in db.list_decisions("dataset-1", pending=True)] == ["x1", "x2"]
+    db.mark_published([first.id or 0], "review-9")
+    assert [d.example_id for d in db.list_decisions("dataset-1", pending=True)] == ["x2"]
+    assert db.list_decisions("dataset-1", pending=False)[0].published_review == "review-9"
+
+    grade = db.add_grade(ComparisonGrade(
+        grader="bo", messages=[Message(role="user", content="May I?")], policy_ids=["d/p-1"],
+        model_a="aligned", model_b="base", answer_a="No.", answer_b="Sure.",
+        scores_a={"correctness": 5}, scores_b={"correctness": 1}, preference="a"))
+    assert db.list_grades() == [grade]
+    with pytest.raises(ValueError, match="1..5"):
+        ComparisonGrade(grader="bo", messages=[Message(role="user", content="x")], model_a="a",
+                        model_b="b", answer_a="", answer_b="", scores_a={"correctness": 6},
+                        preference="tie")

@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from alignment_studio.backends.base import GenerationConfig, ModelBackend, ModelOutput
-from alignment_studio.backends.fake import FakeBackend
+from alignment_studio.backends.fake import FakeBackend, echo_last_user
 from alignment_studio.workspace.config import BackendSpec
 
 
 def get_backend(spec: BackendSpec, adapters: Sequence[str] = (),
                 cache_dir: str | None = None) -> ModelBackend:
     """The backend a spec names; adapters apply to local (hf) models only."""
-    if spec.backend == "fake":
-        return FakeBackend()
+    if spec.backend == "fake":  # model "echo" repeats the last user turn (load tests)
+        return FakeBackend(responder=echo_last_user) if spec.model == "echo" else FakeBackend()
     if spec.backend == "openai":
         from alignment_studio.backends.openai import OpenAIBackend
 

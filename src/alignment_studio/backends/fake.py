@@ -44,3 +44,9 @@ class FakeBackend(ModelBackend):
             text = " ".join(words)
         return ModelOutput(text=text, prompt_tokens=sum(len(m.content.split()) for m in messages),
                            completion_tokens=len(words), finish_reason=finish)
+
+
+def echo_last_user(messages: Sequence[Message]) -> str:
+    """The last user turn, verbatim: a responder whose answers show which request they belong
+    to (the server's load test checks no answer goes to another request)."""
+    return next((m.content for m in reversed(messages) if m.role == "user"), "")

@@ -481,6 +481,37 @@ class MonitorSettings(_Strict):
         return parse_window(self.window)
 
 
+ServedModel = Literal["base", "aligned", "aggregated"]
+SERVED_DEFAULT: tuple[ServedModel, ...] = ("base", "aligned")
+
+
+class ServeSettings(_Strict):
+    """The studio server (``alignment-studio serve``): the web studio and the
+    OpenAI-compatible API. Command-line flags override these."""
+
+    host: str = Field("127.0.0.1", description="address to bind; 127.0.0.1 keeps it on this "
+                      "machine (0.0.0.0 opens it to the network: put TLS in front)")
+    port: int = Field(8000, ge=0, le=65535, description="port (0 = any free port)")
+    models: list[ServedModel] = Field(
+        default_factory=lambda: list(SERVED_DEFAULT), description="models the API serves "
+        "(the newest trained ones; loaded on first use)")
+    retrieval: bool = Field(
+        False, description="add the policies BM25 retrieves for each question to the system "
+        "prompt and list them as sources after the answer")
+    retrieval_k: int = Field(3, ge=1, description="policies retrieved per question")
+    guard: Literal["off", "block", "warn", "log"] = Field(
+        "off", description="the violation detector on input and output: block answers with a "
+        "refusal, warn appends a note, log only records it (needs trained detectors)")
+    log_conversations: bool = Field(
+        False, description="store every API conversation (personal data redacted) in the "
+        "workspace database for 'monitor report'")
+    max_body_bytes: int = Field(1_000_000, ge=1024, description="largest request body accepted")
+    max_new_tokens: int = Field(512, ge=1, description="cap on max_tokens per completion")
+    batch_size: int = Field(8, ge=1, description="requests answered together in one batch")
+    batch_wait_ms: float = Field(
+        10.0, ge=0, description="how long the first request of a batch waits for others")
+
+
 class StudioConfig(_Strict):
     """The whole workspace configuration (studio.yaml)."""
 
@@ -509,6 +540,7 @@ class StudioConfig(_Strict):
     aggregate: AggregateSettings = Field(default_factory=AggregateSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
     cache_dir: str | None = Field(
         None, description="where the embedded model's safetensors copy lives; null = "
         "$ALIGNMENT_STUDIO_CACHE or the user cache directory")

@@ -74,8 +74,49 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             completion_tokens INTEGER CHECK (completion_tokens >= 0),
             request_id TEXT UNIQUE)""",
      "CREATE INDEX IF NOT EXISTS conversations_created_at ON conversations(created_at)"),
+    # 3 (issue 6): access tokens of the studio server; only a hash of each token is kept.
+    ("""CREATE TABLE IF NOT EXISTS tokens (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            name TEXT NOT NULL CHECK (length(name) > 0),
+            role TEXT NOT NULL CHECK (role IN ('viewer', 'reviewer', 'admin')),
+            token_hash TEXT NOT NULL UNIQUE,
+            revoked_at TEXT)""",),
+    # 4 (issue 6): what reviewers do in the web studio: decisions on data items (published as
+    # review artifacts) and grades of side-by-side answers (preference data, audit records).
+    ("""CREATE TABLE IF NOT EXISTS review_decisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            dataset TEXT NOT NULL,
+            example_id TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'edit')),
+            edited_target TEXT,
+            edited_label TEXT,
+            comment TEXT NOT NULL DEFAULT '',
+            reviewer TEXT NOT NULL,
+            published_review TEXT)""",
+     "CREATE INDEX IF NOT EXISTS review_decisions_dataset ON review_decisions(dataset)",
+     """CREATE TABLE IF NOT EXISTS grades (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            grader TEXT NOT NULL,
+            messages TEXT NOT NULL,
+            policy_ids TEXT NOT NULL,
+            model_a TEXT NOT NULL,
+            model_b TEXT NOT NULL,
+            answer_a TEXT NOT NULL,
+            answer_b TEXT NOT NULL,
+            scores_a TEXT NOT NULL DEFAULT '{}',
+            scores_b TEXT NOT NULL DEFAULT '{}',
+            preference TEXT NOT NULL CHECK (preference IN ('a', 'b', 'tie')),
+            comment TEXT NOT NULL DEFAULT '')""",),
 )
 
+Role = Literal["viewer", "reviewer", "admin"]
+ROLE_RANK: dict[str, int] = {"viewer": 0, "reviewer": 1, "admin": 2}
+Decision = Literal["accept", "reject", "edit"]
+Preference = Literal["a", "b", "tie"]
+CRITERIA = ("correctness", "faithfulness", "completeness")
 Grade = Literal["fail", "pass", "unclear"]
 TargetModel = Literal["base", "aligned", "other"]
 ConversationSource = Literal["serve", "import"]
@@ -176,6 +217,66 @@ class Conversation(BaseModel):
         if not any(m.role == "user" for m in messages):
             raise ValueError("the conversation has no user message")
         return messages
+
+
+class Token(BaseModel):
+    """An access token of the studio server: who holds it and what they may do. The token's
+    text is shown once when made; only its SHA-256 is stored."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: int | None = None
+    created_at: datetime | None = None
+    name: str = Field(min_length=1, description="who or what holds the token")
+    role: Role
+    token_hash: str = Field(min_length=64, max_length=64)
+    revoked_at: datetime | None = None
+
+
+class ReviewDecision(BaseModel):
+    """A reviewer's decision on one data item, made in the web studio; ``published_review``
+    is the review artifact it went into (None while pending)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: int | None = None
+    created_at: datetime | None = None
+    dataset: str = Field(min_length=1, description="the dataset artifact ID")
+    example_id: str = Field(min_length=1)
+    decision: Decision
+    edited_target: str | None = None
+    edited_label: str | None = None
+    comment: str = ""
+    reviewer: str = Field(min_length=1)
+    published_review: str | None = None
+
+
+class ComparisonGrade(BaseModel):
+    """A person's grading of two models' answers to the same prompt, side by side: scores per
+    answer (correctness, faithfulness, completeness, 1..5), which answer is better, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: int | None = None
+    created_at: datetime | None = None
+    grader: str = Field(min_length=1)
+    messages: list[Message] = Field(min_length=1)
+    policy_ids: list[str] = Field(default_factory=list)
+    model_a: str = Field(min_length=1)
+    model_b: str = Field(min_length=1)
+    answer_a: str
+    answer_b: str
+    scores_a: dict[str, int] = Field(default_factory=dict)
+    scores_b: dict[str, int] = Field(default_factory=dict)
+    preference: Preference
+    comment: str = ""
+
+    @field_validator("scores_a", "scores_b")
+    @classmethod
+    def _scores_on_the_scale(cls, scores: dict[str, int]) -> dict[str, int]:
+        for name, value in scores.items():
+            if name not in CRITERIA:
+                raise ValueError(f"unknown criterion {name!r} (use {', '.join(CRITERIA)})")
+            if not 1 <= value <= 5:
+                raise ValueError(f"{name} must be 1..5, got {value}")
+        return scores
 
 
 class StudioDB:
@@ -412,6 +513,92 @@ class StudioDB:
         with self._session() as db:
             return int(db.execute(f"SELECT COUNT(*) FROM conversations{where}",
                                   args).fetchone()[0])
+
+
+    # -- tokens ----------------------------------------------------------------------------
+    def add_token(self, token: Token) -> Token:
+        stored = token.model_copy(update={"created_at": token.created_at or utc_now()})
+        row = stored.model_dump(mode="json", exclude={"id"})
+        with self._session(write=True) as db:
+            cursor = db.execute(f"INSERT INTO tokens ({', '.join(row)}) VALUES "
+                                f"({', '.join('?' * len(row))})", tuple(row.values()))
+            stored.id = cursor.lastrowid
+        return stored
+
+    def token_by_hash(self, token_hash: str) -> Token | None:
+        """The live (not revoked) token with this hash, if any."""
+        with self._session() as db:
+            row = db.execute("SELECT * FROM tokens WHERE token_hash = ? AND revoked_at IS NULL",
+                             (token_hash,)).fetchone()
+        return Token.model_validate(dict(row)) if row else None
+
+    def list_tokens(self) -> list[Token]:
+        with self._session() as db:
+            rows = db.execute("SELECT * FROM tokens ORDER BY id").fetchall()
+        return [Token.model_validate(dict(r)) for r in rows]
+
+    def revoke_token(self, token_id: int) -> Token:
+        with self._session(write=True) as db:
+            cursor = db.execute("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at "
+                                "IS NULL", (utc_now().isoformat(), token_id))
+            if cursor.rowcount == 0:
+                raise StudioError(f"no live token with ID {token_id}", self.path)
+            row = db.execute("SELECT * FROM tokens WHERE id = ?", (token_id,)).fetchone()
+        return Token.model_validate(dict(row))
+
+    # -- review decisions made in the web studio --------------------------------------------
+    def add_decision(self, decision: ReviewDecision) -> ReviewDecision:
+        """Store a pending decision; a later one on the same item replaces it when published."""
+        stored = decision.model_copy(update={"created_at": decision.created_at or utc_now()})
+        row = stored.model_dump(mode="json", exclude={"id"})
+        with self._session(write=True) as db:
+            cursor = db.execute(f"INSERT INTO review_decisions ({', '.join(row)}) VALUES "
+                                f"({', '.join('?' * len(row))})", tuple(row.values()))
+            stored.id = cursor.lastrowid
+        return stored
+
+    def list_decisions(self, dataset: str, pending: bool | None = None,
+                       example_id: str | None = None) -> list[ReviewDecision]:
+        """Decisions on a dataset's items, oldest first; ``pending`` True/False selects those
+        not yet / already published."""
+        sql, args = "SELECT * FROM review_decisions WHERE dataset = ?", [dataset]
+        if pending is not None:
+            sql += " AND published_review IS NULL" if pending else \
+                " AND published_review IS NOT NULL"
+        if example_id is not None:
+            sql += " AND example_id = ?"
+            args.append(example_id)
+        with self._session() as db:
+            rows = db.execute(sql + " ORDER BY id", args).fetchall()
+        return [ReviewDecision.model_validate(dict(r)) for r in rows]
+
+    def mark_published(self, decision_ids: list[int], review: str) -> None:
+        with self._session(write=True) as db:
+            db.executemany("UPDATE review_decisions SET published_review = ? WHERE id = ?",
+                           [(review, i) for i in decision_ids])
+
+    # -- comparison grades --------------------------------------------------------------------
+    def add_grade(self, grade: ComparisonGrade) -> ComparisonGrade:
+        stored = grade.model_copy(update={"created_at": grade.created_at or utc_now()})
+        row = stored.model_dump(mode="json", exclude={"id"})
+        for key in ("messages", "policy_ids", "scores_a", "scores_b"):
+            row[key] = json.dumps(row[key], sort_keys=True)
+        with self._session(write=True) as db:
+            cursor = db.execute(f"INSERT INTO grades ({', '.join(row)}) VALUES "
+                                f"({', '.join('?' * len(row))})", tuple(row.values()))
+            stored.id = cursor.lastrowid
+        return stored
+
+    def list_grades(self) -> list[ComparisonGrade]:
+        with self._session() as db:
+            rows = db.execute("SELECT * FROM grades ORDER BY id").fetchall()
+        out = []
+        for r in rows:
+            data = dict(r)
+            for key in ("messages", "policy_ids", "scores_a", "scores_b"):
+                data[key] = json.loads(data[key])
+            out.append(ComparisonGrade.model_validate(data))
+        return out
 
 
 def _conversation_filter(since: datetime | None, until: datetime | None,

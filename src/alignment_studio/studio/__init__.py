@@ -1,0 +1,1 @@
+"""The studio server: the web studio and the OpenAI-compatible serving API (FastAPI)."""
