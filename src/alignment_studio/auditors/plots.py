@@ -31,6 +31,7 @@ LABEL_W = 240
 CELL_W, CELL_H = 66, 20
 HEAT_HEADER_H, HEAT_LEGEND_H = 112, 46
 BARS_H = 320
+SLANT_EXTRA = 90  # room for slanted group labels
 DOT_ROW_H = 24
 
 
@@ -218,21 +219,29 @@ def grouped_bars(title: str, groups: Sequence[str], series: Sequence[str],
     if not groups or not series:
         return _empty(title, "bars")
     low, high = domain([v for g in values for s in g for v in _values_of(s)])
-    left, right, top, bottom = 56.0, CHART_W - 16.0, 58.0, BARS_H - 44.0
+    group_w = (CHART_W - 72.0) / len(groups)
+    # labels that do not fit under their group are slanted, and the chart grows to hold them
+    slanted = max(len(g) for g in groups) * 6.5 > group_w
+    height = BARS_H + (SLANT_EXTRA if slanted else 0)
+    left, right, top, bottom = 56.0, CHART_W - 16.0, 58.0, height - (
+        44.0 + SLANT_EXTRA if slanted else 44.0)
     slope, offset = _scale(low, high, bottom, top)
     body = [_text(CHART_W / 2, 16, title, anchor="middle", size=12, bold=True)]
     fills = series_colours(series)
     body += _series_legend(series, fills, left, 34)
     body += _y_axis(low, high, left, right, slope, offset, y_label)
-    group_w = (right - left) / len(groups)
     bar_w = min(38.0, group_w * 0.8 / len(series))
     for g, (group, scores) in enumerate(zip(groups, values, strict=True)):
         x0 = left + g * group_w + (group_w - bar_w * len(series)) / 2
-        body.append(_text(left + (g + 0.5) * group_w, bottom + 16,
-                          shorten(group, max(6, int(group_w / 6.5))), anchor="middle", tip=group))
+        centre = left + (g + 0.5) * group_w
+        if slanted:
+            body.append(_text(centre, bottom + 14, shorten(group, 24), anchor="end",
+                              tip=group, rotate=-35))
+        else:
+            body.append(_text(centre, bottom + 16, group, anchor="middle", tip=group))
         for s, (name, score) in enumerate(zip(series, scores, strict=True)):
             body += _bar(x0 + s * bar_w, bar_w, group, name, score, fills[s], slope, offset)
-    return _svg(title, CHART_W, BARS_H, body, "bars")
+    return _svg(title, CHART_W, height, body, "bars")
 
 
 def series_colours(series: Sequence[str]) -> list[str]:
@@ -268,8 +277,8 @@ def _bar(x: float, w: float, group: str, name: str, score: Score | None, fill: s
     zero = offset
     value = _finite(score.value) if score else None
     if score is None or value is None:
-        return [_text(x + w / 2, zero - 4, "n/a", anchor="middle", size=9, fill="#666666",
-                      tip=f"{group} · {name}: not measured")]
+        return [_text(x + w / 2, zero - 4, "n/a" if w >= 18 else "–", anchor="middle", size=9,
+                      fill="#666666", tip=f"{group} · {name}: not measured")]
     top = value * slope + offset
     tip = f"{group} · {name}: {value:.3f} (n={score.n})" + (
         f", 95% CI [{score.ci.low:.3f}, {score.ci.high:.3f}]" if score.ci else "")
