@@ -28,7 +28,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.backends.hf import release_memory, require_hf
 from alignment_studio.errors import StudioError
-from alignment_studio.instructors.sft import ADAPTER_DIR, latest_checkpoint, lora_config
+from alignment_studio.instructors.sft import (
+    ADAPTER_DIR,
+    latest_checkpoint,
+    load_tokenizer,
+    lora_config,
+)
 from alignment_studio.workspace.config import PreferenceSettings, TrainSettings
 
 PREFERENCE_LOG = "preference_log.json"
@@ -154,14 +159,11 @@ def train_preference(rows: list[dict[str, Any]], base_model: str, sft_adapter: P
                           "chosen/rejected items")
     require_hf()
     import torch
-    from transformers import AutoTokenizer
 
     path = resolve_model_path(base_model, cache_dir)
     cuda = torch.cuda.is_available()
     torch.manual_seed(settings.seed)
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer = load_tokenizer(path)
     fitted, skipped = fit_rows(rows[:settings.max_pairs], tokenizer, settings.max_length)
     if not fitted:
         raise StudioError(f"every preference prompt is longer than max_length "

@@ -36,7 +36,12 @@ from alignment_studio.backends.hf import release_memory, require_hf
 from alignment_studio.errors import StudioError
 from alignment_studio.instructors.preference import load_policy
 from alignment_studio.instructors.reward import ValueScores
-from alignment_studio.instructors.sft import ADAPTER_DIR, latest_checkpoint, lora_config
+from alignment_studio.instructors.sft import (
+    ADAPTER_DIR,
+    latest_checkpoint,
+    load_tokenizer,
+    lora_config,
+)
 from alignment_studio.types import Kind, Label, Message, Split
 from alignment_studio.types.data import DatasetBundle
 from alignment_studio.workspace.config import RLSettings, TrainSettings
@@ -236,14 +241,11 @@ def train_rl(rows: list[Row], base_model: str, start_adapter: Path | None, setti
     funcs, weights = combined_rewards(settings, ensemble)
     require_hf()
     import torch
-    from transformers import AutoTokenizer
 
     path = resolve_model_path(base_model, cache_dir)
     cuda = torch.cuda.is_available()
     torch.manual_seed(settings.seed)
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer = load_tokenizer(path)
     fitted, skipped = fit_prompts(rows, tokenizer, settings.max_prompt_length)
     if not fitted:
         raise StudioError(f"every prompt is longer than rl.max_prompt_length "
