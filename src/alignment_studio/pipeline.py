@@ -15,6 +15,7 @@ import random
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,13 +47,15 @@ from alignment_studio.types import (
     Message,
     ModelRef,
     PolicyDocument,
+    Provenance,
     RedTeamReport,
     Score,
     Split,
 )
+from alignment_studio.types.audit import ModelGrades
 from alignment_studio.workspace import Artifact, ArtifactStore, StudioConfig, load_config, stage_key
 from alignment_studio.workspace.config import BackendSpec
-from alignment_studio.workspace.store import sha256_tree
+from alignment_studio.workspace.store import sha256_bytes, sha256_tree
 from alignment_studio.workspace.versions import record_versions
 
 if TYPE_CHECKING:
@@ -60,6 +63,7 @@ if TYPE_CHECKING:
     from alignment_studio.auditors.detector import ViolationDetector
     from alignment_studio.auditors.monitor import MonitorReport
     from alignment_studio.auditors.redteam import Attack, Judge
+    from alignment_studio.workspace.db import ComparisonGrade
 
 PARSER_VERSION = "structure-v2"  # bump when parsing or structure changes
 GENERATOR_VERSION = "frame-v2"
@@ -155,7 +159,8 @@ class Studio:
                   "values": self.config.values.model_dump(),
                   "organization": self.config.organization, "version": GENERATOR_VERSION,
                   "prompts": sha256_tree(prompts_dir) if prompts_dir.is_dir() else None}
-        inputs = [artifact.id for artifact, _ in parsed] + seed_inputs
+        graded = self.grade_examples([document for _, document in parsed])
+        inputs = [artifact.id for artifact, _ in parsed] + seed_inputs + grades_input(graded)
         key, found = self._cached("dataset", inputs, config)
         if found:
             return found
@@ -179,6 +184,7 @@ class Studio:
         finally:
             if backend is not None:
                 backend.close()
+        result = with_examples(result, graded)
         with self.store.build("dataset", key) as tmp:
             result.bundle.write_jsonl(tmp / "dataset.jsonl")
             write_dropped(result.dropped, tmp / "dropped.jsonl")
@@ -186,6 +192,14 @@ class Studio:
             (tmp / "ontology.json").write_text(ontology_to_json(result.ontology), "utf-8")
             (tmp / "ontology.graphml").write_text(ontology_to_graphml(result.ontology), "utf-8")
             return self.store.commit(tmp, "dataset", key, inputs, config)
+
+    def grade_examples(self, documents: list[PolicyDocument]) -> list[Example]:
+        """The web studio's comparison grades that prefer one answer and name a policy of
+        ``documents``, as human preference examples (see :func:`grade_examples`)."""
+        from alignment_studio.workspace.db import StudioDB
+
+        known = {p.id for d in documents for p in d.policies()}
+        return grade_examples(StudioDB(self.root).list_grades(), known)
 
     @property
     def uses_teacher(self) -> bool:
@@ -907,15 +921,18 @@ class Studio:
 
     def _publish(self, report: AuditReport, training: dict[str, list[str]]) -> AuditReport:
         """Write the report to DIR/reports/ (the store keeps the audit's own copy), with the
-        human red-team records as they stand now, so recording one needs no new audit."""
+        human red-team records and side-by-side grades as they stand now, so recording one
+        needs no new audit."""
         from alignment_studio.auditors.report import write_report
         from alignment_studio.workspace.db import StudioDB
 
-        records = [r.model_dump(mode="json") for r in StudioDB(self.root).list_records()]
+        db = StudioDB(self.root)
+        records = [r.model_dump(mode="json") for r in db.list_records()]
         red = (report.redteam or RedTeamReport()) if records or report.redteam else None
         if red is not None:
             report = report.model_copy(update={"redteam": red.model_copy(
                 update={"human": records})})
+        report = report.model_copy(update={"human_grades": grade_summary(db.list_grades())})
         out = self.root / "reports"
         out.mkdir(exist_ok=True)
         write_report(report, out, training)
@@ -938,6 +955,81 @@ def world_size() -> int:
 def teacher_chunk(spec: BackendSpec) -> int:
     """Calls handed to the teacher at once: a padded batch (hf) or concurrent requests."""
     return spec.batch_size if spec.backend == "hf" else max(spec.batch_size, spec.concurrency * 2)
+
+
+def grade_examples(grades: list[ComparisonGrade], known: set[str]) -> list[Example]:
+    """Comparison grades as preference examples: the graded messages as the prompt, the
+    preferred answer chosen and the other rejected. A tie, two identical answers or a grade
+    naming no policy of ``known`` teaches no preference (and could not be traced to a clause),
+    so it is left out; policy IDs the documents no longer have are dropped."""
+    from alignment_studio.framers.structure import text_hash
+
+    out: list[Example] = []
+    for grade in grades:
+        policy_ids = [p for p in grade.policy_ids if p in known]
+        if grade.preference == "tie" or not policy_ids or grade.answer_a == grade.answer_b:
+            continue
+        chosen, rejected = ((grade.answer_a, grade.answer_b) if grade.preference == "a"
+                            else (grade.answer_b, grade.answer_a))
+        content = "".join(m.content for m in grade.messages) + chosen + rejected
+        out.append(Example(
+            id=f"grade-{grade.id}-{text_hash(content, 8)}", kind=Kind.preference,
+            messages=grade.messages, chosen=chosen, rejected=rejected, policy_ids=policy_ids,
+            provenance=Provenance(source="human", generator="studio-grade",
+                                  task=f"comparison grade {grade.id} by {grade.grader}")))
+    return out
+
+
+def grades_input(examples: list[Example]) -> list[str]:
+    """The frame stage's input naming the human preference examples: a ``file:`` input (read
+    from the workspace database, not an artifact) whose hash changes with any grade that
+    counts. No grades, no input, so a workspace without grades keeps its data set."""
+    if not examples:
+        return []
+    digest = sha256_bytes("".join(e.model_dump_json() for e in examples).encode("utf-8"))
+    return [f"file:studio.sqlite:grades@{digest[:12]}"]
+
+
+def with_examples(result: FrameResult, extra: list[Example]) -> FrameResult:
+    """The framed data with human items added after the quality filters (people's judgements
+    are not filtered away), split like the rest: an item citing a held-out policy is test."""
+    from alignment_studio.framers.split import split_by_policy
+    from alignment_studio.framers.structure import text_hash
+
+    if not extra:
+        return result
+    bundle = result.bundle
+    examples = bundle.examples + split_by_policy(extra, set(bundle.manifest.test_policy_ids))
+    counts = Counter(f"{e.split.value}/{e.kind.value}/{e.provenance.source}" for e in examples)
+    manifest = bundle.manifest.model_copy(update={"counts": dict(sorted(counts.items()))})
+    return result.model_copy(update={"bundle": bundle.model_copy(update={
+        "examples": examples, "manifest": manifest,
+        "version": text_hash("".join(e.id for e in examples), 12)})})
+
+
+def grade_summary(grades: list[ComparisonGrade]) -> list[ModelGrades]:
+    """Per model (in order of appearance): the mean of each criterion over its graded answers,
+    and its wins, losses and ties in the people's preferences."""
+    rows: dict[str, ModelGrades] = {}
+    sums: dict[str, Counter[str]] = {}
+    for grade in grades:
+        for side, model, scores in (("a", grade.model_a, grade.scores_a),
+                                    ("b", grade.model_b, grade.scores_b)):
+            row = rows.setdefault(model, ModelGrades(model=model, graded=0))
+            total = sums.setdefault(model, Counter())
+            row.graded += 1
+            for criterion, value in scores.items():
+                total[criterion] += value
+                row.scored[criterion] = row.scored.get(criterion, 0) + 1
+            if grade.preference == "tie":
+                row.ties += 1
+            elif grade.preference == side:
+                row.wins += 1
+            else:
+                row.losses += 1
+    for model, row in rows.items():
+        row.means = {c: sums[model][c] / n for c, n in sorted(row.scored.items())}
+    return list(rows.values())
 
 
 def write_datacard(result: FrameResult, folder: Path) -> None:

@@ -405,6 +405,23 @@ def _side_by_side(ctx: _Context) -> _Section:
     return _Section("side-by-side", "Side by side", body)
 
 
+def _human_grades(ctx: _Context) -> _Section:
+    grades = ctx.report.human_grades
+    if not grades:
+        return _not_run("human-grades", "Human grades",
+                        "no side-by-side answers were graded in the studio")
+    criteria = list(dict.fromkeys(c for g in grades for c in g.means))
+    rows = [f"<th>{_e(g.model)}</th><td class=\"num\">{g.graded}</td>" + "".join(
+        f'<td class="num" title="{g.scored.get(c, 0)} scored">{g.means[c]:.2f}</td>'
+        if c in g.means else '<td class="num na">–</td>' for c in criteria)
+        + f'<td class="num">{g.wins}</td><td class="num">{g.losses}</td>'
+        f'<td class="num">{g.ties}</td>' for g in grades]
+    return _Section("human-grades", "Human grades", (
+        "<p>People graded two models' answers to the same prompt side by side in the studio: "
+        "mean scores (1–5) and how often each model's answer was preferred.</p>"
+        + _table(["model", "graded", *criteria, "wins", "losses", "ties"], rows, "scores")))
+
+
 def _sbs_examples(ctx: _Context, outcome: str, rows: Sequence[SideBySideRow]) -> str:
     if not rows:
         return ""
@@ -654,7 +671,8 @@ def _lineage(ctx: _Context) -> _Section:
 
 
 SECTIONS: tuple[Callable[[_Context], _Section | None], ...] = (
-    _summary, _charts, _per_policy, _domain_suites, _side_by_side, _general, _judge, _redteam,
+    _summary, _charts, _per_policy, _domain_suites, _side_by_side, _human_grades, _general,
+    _judge, _redteam,
     _detector, _training_eval, _conflicts, _findings)
 
 CSS = """

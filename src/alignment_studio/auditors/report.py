@@ -89,7 +89,8 @@ def render_markdown(report: AuditReport) -> str:
             cells = " | ".join(_with_ci(scores.get(v)) for v in variants)
             lines.append(f"| {label} | {a.n} | {cells} | {a.value - b.value:+.3f} |")
     lines += ["", "Variants: " + "; ".join(f"**{k}**: {v}" for k, v in report.variants.items())]
-    lines += side_by_side_lines(report) + redteam_lines(report) + judge_lines(report)
+    lines += side_by_side_lines(report) + human_grade_lines(report) + redteam_lines(report)
+    lines += judge_lines(report)
     if report.detector:
         lines += ["", "## Policy-violation detector (held-out)", "",
                   ", ".join(f"{k} {v:.3f}" for k, v in report.detector.items())]
@@ -147,6 +148,23 @@ def side_by_side_lines(report: AuditReport) -> list[str]:
     return ["", "## Side by side (aligned vs unaligned)", "",
             "| outcome | items |", "|---|---:|",
             *(f"| {o.replace('_', ' ')} | {sbs.counts.get(o, 0)} |" for o in OUTCOMES)]
+
+
+def human_grade_lines(report: AuditReport) -> list[str]:
+    """The people's side-by-side grades per model: mean of each criterion, wins/losses/ties."""
+    grades = report.human_grades
+    if not grades:
+        return []
+    criteria = list(dict.fromkeys(c for g in grades for c in g.means))
+    head = ["model", "graded", *criteria, "wins", "losses", "ties"]
+    lines = ["", "## Human grades (side by side, in the studio)", "",
+             f"| {' | '.join(head)} |", "|---|" + "---:|" * (len(head) - 1)]
+    for g in grades:
+        cells = [g.model, str(g.graded),
+                 *(f"{g.means[c]:.2f}" if c in g.means else "–" for c in criteria),
+                 str(g.wins), str(g.losses), str(g.ties)]
+        lines.append(f"| {' | '.join(cells)} |")
+    return lines
 
 
 def redteam_lines(report: AuditReport) -> list[str]:

@@ -175,6 +175,22 @@ class JudgeReport(BaseModel):
                                    "prompt_tokens, completion_tokens, malformed")
 
 
+class ModelGrades(BaseModel):
+    """What people said of one model's answers when they graded two models side by side in
+    the web studio (``grades`` table): mean scores and how often it was preferred."""
+
+    model_config = ConfigDict(extra="forbid")
+    model: str
+    graded: int = Field(description="graded comparisons this model answered in")
+    means: dict[str, float] = Field(default_factory=dict, description="criterion "
+                                    "(correctness, faithfulness, completeness) -> mean of 1..5")
+    scored: dict[str, int] = Field(default_factory=dict,
+                                   description="criterion -> answers scored on it")
+    wins: int = 0
+    losses: int = 0
+    ties: int = 0
+
+
 class AuditReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
     model: ModelRef
@@ -205,3 +221,6 @@ class AuditReport(BaseModel):
                                      description="variant name -> what it is")
     config: dict[str, object] = Field(default_factory=dict)
     lineage: list[LineageEntry] = Field(default_factory=list)
+    human_grades: list[ModelGrades] = Field(
+        default_factory=list, description="the people's side-by-side grades stored in the "
+        "workspace, per model; read fresh whenever the report is published")
