@@ -60,17 +60,24 @@ def demo_config(root: Path, quick: bool) -> StudioConfig:
     # A packed row holds about three examples: one row pair per step keeps the number of
     # optimizer steps (what a 135M model learns from in a short run) near one per 8 examples.
     config.train.grad_accum = 1
+    # The policies-in-the-system-prompt baseline makes every prompt ~500 tokens longer; the demo
+    # leaves it to full audits and keeps retrieval (the method's fair comparison) instead.
+    config.audit.variants = ["base", "base+rag", "aligned", "aligned+rag"]
     if quick:
         config.frame.max_policies = 24
         config.frame.teacher_policies = 4
         config.train.max_train_examples = 64
         config.train.epochs = 1
-        config.audit.max_items = 24
+        config.audit.max_items = 16
+        config.audit.variants = ["base", "aligned"]
+        config.audit.general_max_items = 20
+        config.audit.redteam_max_attacks = 9
     else:
         config.frame.teacher_policies = 12
         config.train.max_train_examples = 240
         config.train.epochs = 1
-        config.audit.max_items = 80
+        config.audit.max_items = 48
+        config.audit.redteam_max_attacks = 18
     return config
 
 
