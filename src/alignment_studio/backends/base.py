@@ -1,10 +1,11 @@
-"""One async interface for every model: ``generate`` and a batched ``generate_batch``."""
+"""One async interface for every model: ``generate``, a batched ``generate_batch`` and a
+token-streaming ``stream``."""
 
 from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +31,7 @@ class ModelOutput(BaseModel):
 
 
 Progress = Callable[[int], None]
+Done = Callable[[ModelOutput], None]
 
 
 class ModelBackend(ABC):
@@ -55,6 +57,23 @@ class ModelBackend(ABC):
             return out
 
         return list(await asyncio.gather(*(one(m) for m in batch)))
+
+    async def stream(self, messages: Sequence[Message], config: GenerationConfig,
+                     done: Done | None = None) -> AsyncIterator[str]:
+        """The answer in pieces as they are decoded; joined, they are ``generate``'s text.
+
+        ``done(output)`` is called once when the stream ends, with the output (usage and finish
+        reason, which the pieces cannot carry); a stream closed early (a stop sequence was
+        seen, the client left) calls it with what was generated until then, and a failed one
+        does not call it. The default yields the whole text once; backends that decode token
+        by token override it.
+        """
+        output = await self.generate(messages, config)
+        try:
+            yield output.text
+        finally:
+            if done is not None:
+                done(output)
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release resources (models, connections)."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
-from alignment_studio.backends.base import GenerationConfig, ModelBackend, ModelOutput
+from alignment_studio.backends.base import Done, GenerationConfig, ModelBackend, ModelOutput
 from alignment_studio.types import Message
 
 Responder = Callable[[Sequence[Message]], str]
+_WORD = re.compile(r"\s*\S+|\s+$")  # a word with the space before it, or trailing space
 
 
 class FakeBackend(ModelBackend):
@@ -44,6 +47,19 @@ class FakeBackend(ModelBackend):
             text = " ".join(words)
         return ModelOutput(text=text, prompt_tokens=sum(len(m.content.split()) for m in messages),
                            completion_tokens=len(words), finish_reason=finish)
+
+    async def stream(self, messages: Sequence[Message], config: GenerationConfig,
+                     done: Done | None = None) -> AsyncIterator[str]:
+        """``generate``'s answer word by word (each with the space before it), yielding to the
+        event loop between words as a decoding model would."""
+        output = await self.generate(messages, config)
+        try:
+            for piece in _WORD.findall(output.text):
+                yield piece
+                await asyncio.sleep(0)
+        finally:
+            if done is not None:
+                done(output)
 
 
 def echo_last_user(messages: Sequence[Message]) -> str:

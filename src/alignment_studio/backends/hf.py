@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from alignment_studio.backends.base import GenerationConfig, ModelBackend, ModelOutput, Progress
+from alignment_studio.backends.base import (
+    Done,
+    GenerationConfig,
+    ModelBackend,
+    ModelOutput,
+    Progress,
+)
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.errors import StudioError
 from alignment_studio.types import Message
@@ -77,21 +85,68 @@ class HFBackend(ModelBackend):
                 progress(len(chunk))
         return outputs
 
-    def _generate_chunk(self, chunk: Sequence[Sequence[Message]],
-                        config: GenerationConfig) -> list[ModelOutput]:
-        import torch
-
+    def _encode(self, chunk: Sequence[Sequence[Message]]) -> Any:
         texts = [self.tokenizer.apply_chat_template([m.model_dump() for m in msgs],
                                                     tokenize=False, add_generation_prompt=True)
                  for msgs in chunk]
-        enc = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        return self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+
+    def _generate_ids(self, enc: Any, config: GenerationConfig, **extra: Any) -> Any:
+        """The new token IDs, (B, T_new), of one ``generate`` call."""
+        import torch
+
         if config.seed is not None:
             torch.manual_seed(config.seed)
         with torch.inference_mode():
-            out = self.net.generate(**enc, **_decode_kwargs(config, self.tokenizer))
-        new = out[:, enc["input_ids"].shape[1]:]  # (B, T_new)
+            out = self.net.generate(**enc, **_decode_kwargs(config, self.tokenizer), **extra)
+        return out[:, enc["input_ids"].shape[1]:]
+
+    def _generate_chunk(self, chunk: Sequence[Sequence[Message]],
+                        config: GenerationConfig) -> list[ModelOutput]:
+        enc = self._encode(chunk)
+        new = self._generate_ids(enc, config)
         return [self._output(row, int(mask.sum())) for row, mask in zip(new, enc["attention_mask"],
                                                                          strict=True)]
+
+    async def stream(self, messages: Sequence[Message], config: GenerationConfig,
+                     done: Done | None = None) -> AsyncIterator[str]:
+        """Token streaming: ``generate`` runs in a worker thread and a TextIteratorStreamer
+        hands over the text as it is decoded. Joined, the pieces are ``generate``'s (stripped)
+        text. Closing the stream early stops the generation at the next token, and the close
+        waits for the worker, so the model is never used by two threads at once."""
+        from transformers import TextIteratorStreamer
+
+        enc = self._encode([messages])
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True,
+                                        skip_special_tokens=True)
+        stop = threading.Event()
+        worker = asyncio.ensure_future(asyncio.to_thread(
+            self._stream_worker, enc, config, streamer, stop))
+        stripped = _Stripped()
+        new: Any = None
+        try:
+            while (piece := await asyncio.to_thread(next, streamer, None)) is not None:
+                if text := stripped.feed(piece):
+                    yield text
+            new = await worker
+        finally:
+            stop.set()
+            if new is None:  # closed early (or failed): wait until the worker lets go
+                with contextlib.suppress(Exception):
+                    new = await worker
+            if done is not None and new is not None:
+                done(self._output(new[0], int(enc["attention_mask"][0].sum())))
+
+    def _stream_worker(self, enc: Any, config: GenerationConfig, streamer: Any,
+                       stop: threading.Event) -> Any:
+        from transformers import StoppingCriteriaList
+
+        try:
+            return self._generate_ids(enc, config, streamer=streamer,
+                                      stopping_criteria=StoppingCriteriaList([_until(stop)]))
+        except BaseException:
+            streamer.end()  # wake the reader, which would otherwise wait for text forever
+            raise
 
     def _output(self, row: Any, prompt_tokens: int) -> ModelOutput:
         eos = self.tokenizer.eos_token_id
@@ -118,6 +173,41 @@ def release_memory() -> None:
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+class _Stripped:
+    """Turns the pieces of a text into pieces of ``text.strip()``: leading space is dropped and
+    trailing space held back until more text follows it (``generate`` strips its answers)."""
+
+    def __init__(self) -> None:
+        self.started = False
+        self.held = ""
+
+    def feed(self, piece: str) -> str:
+        if not self.started:
+            piece = piece.lstrip()
+            if not piece:
+                return ""
+            self.started = True
+        body = piece.rstrip()
+        if not body:
+            self.held += piece
+            return ""
+        out, self.held = self.held + body, piece[len(body):]
+        return out
+
+
+def _until(stop: threading.Event) -> Any:
+    """A stopping criterion that ends generation once ``stop`` is set."""
+    import torch
+    from transformers import StoppingCriteria
+
+    class Until(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool,
+                              device=input_ids.device)
+
+    return Until()
 
 
 def _decode_kwargs(config: GenerationConfig, tokenizer: Any) -> dict[str, Any]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from alignment_studio.backends.base import GenerationConfig, ModelBackend, ModelOutput
+from alignment_studio.backends.base import Done, GenerationConfig, ModelBackend, ModelOutput
 from alignment_studio.errors import StudioError
 from alignment_studio.types import Message
 
@@ -50,13 +50,17 @@ class OpenAIBackend(ModelBackend):
             self._semaphore = asyncio.Semaphore(self.concurrency)
         return self._semaphore
 
-    async def generate(self, messages: Sequence[Message], config: GenerationConfig) -> ModelOutput:
+    def _request(self, messages: Sequence[Message], config: GenerationConfig) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"model": self.model,
                                   "messages": [m.model_dump() for m in messages],
                                   "max_tokens": config.max_new_tokens,
                                   "temperature": config.temperature, "top_p": config.top_p}
         if config.seed is not None:
             kwargs["seed"] = config.seed
+        return kwargs
+
+    async def generate(self, messages: Sequence[Message], config: GenerationConfig) -> ModelOutput:
+        kwargs = self._request(messages, config)
         async with self._limit():
             try:
                 response = await self.client.chat.completions.create(**kwargs)
@@ -71,3 +75,32 @@ class OpenAIBackend(ModelBackend):
                            prompt_tokens=usage.prompt_tokens if usage else 0,
                            completion_tokens=usage.completion_tokens if usage else 0,
                            finish_reason=choice.finish_reason or "stop")
+
+    async def stream(self, messages: Sequence[Message], config: GenerationConfig,
+                     done: Done | None = None) -> AsyncIterator[str]:
+        """The server's own stream (``stream=True``), content deltas passed through as they
+        arrive; usage is asked for (``include_usage``) and is 0 when the server sends none."""
+        kwargs = self._request(messages, config) | {
+            "stream": True, "stream_options": {"include_usage": True}}
+        pieces: list[str] = []
+        finish, prompt_tokens, completion_tokens = "stop", 0, 0
+        failed = False
+        async with self._limit():
+            try:
+                async with await self.client.chat.completions.create(**kwargs) as chunks:
+                    async for chunk in chunks:  # closed with the stream if left early
+                        if chunk.usage is not None:
+                            prompt_tokens = chunk.usage.prompt_tokens
+                            completion_tokens = chunk.usage.completion_tokens
+                        for choice in chunk.choices[:1]:
+                            finish = choice.finish_reason or finish
+                            if choice.delta.content:
+                                pieces.append(choice.delta.content)
+                                yield choice.delta.content
+            except self._errors as exc:
+                failed = True
+                raise StudioError(f"openai backend at {self.client.base_url}: {exc}") from exc
+            finally:
+                if done is not None and not failed:
+                    done(ModelOutput(text="".join(pieces), prompt_tokens=prompt_tokens,
+                                     completion_tokens=completion_tokens, finish_reason=finish))

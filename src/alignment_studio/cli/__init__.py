@@ -9,6 +9,7 @@ from alignment_studio.cli import (
     ontology,
     redteam,
     review,
+    serve,
     stages,
     versions,
     workspace,
@@ -23,6 +24,7 @@ versions.register(app)
 ontology.register(app)
 redteam.register(app)
 monitor.register(app)
+serve.register(app)
 
 
 def main() -> None:

@@ -74,6 +74,7 @@ class Session:
     role: Role
     csrf: str
     expires: float
+    token_id: int | None = None  # the token signed in with: revoking it ends the session
 
 
 @dataclass
@@ -84,9 +85,12 @@ class Sessions:
     items: dict[str, Session] = field(default_factory=dict)
 
     def open(self, token: Token) -> tuple[str, Session]:
+        now = time.time()
+        for stale in [k for k, v in self.items.items() if v.expires < now]:
+            del self.items[stale]  # sessions never used again would otherwise pile up
         sid = secrets.token_urlsafe(32)
         session = Session(name=token.name, role=token.role, csrf=secrets.token_urlsafe(24),
-                          expires=time.time() + self.ttl_s)
+                          expires=time.time() + self.ttl_s, token_id=token.id)
         self.items[sid] = session
         return sid, session
 
@@ -115,8 +119,13 @@ def authenticate(request: Request) -> Principal | None:
         token = db.token_by_hash(token_hash(text))
         return Principal(name=token.name, role=token.role, via="bearer") if token else None
     sessions: Sessions = request.app.state.sessions
-    session = sessions.get(request.cookies.get(SESSION_COOKIE))
+    sid = request.cookies.get(SESSION_COOKIE)
+    session = sessions.get(sid)
     if session is None:
+        return None
+    if session.token_id is not None and not any(
+            t.id == session.token_id and t.revoked_at is None for t in db.list_tokens()):
+        sessions.close(sid)  # its token was revoked since sign-in
         return None
     return Principal(name=session.name, role=session.role, via="session", csrf=session.csrf)
 
@@ -132,15 +141,26 @@ async def csrf_ok(request: Request, principal: Principal) -> bool:
         form = await request.form()
         value = form.get("csrf")
         sent = value if isinstance(value, str) else None
-    return bool(sent) and hmac.compare_digest(sent or "", principal.csrf or "")
+    # bytes: compare_digest refuses str with non-ASCII characters (a header may carry them)
+    return bool(sent) and hmac.compare_digest((sent or "").encode("utf-8"),
+                                              (principal.csrf or "").encode("utf-8"))
+
+
+def revoked(db: StudioDB, text: str) -> bool:
+    """Whether ``text`` is a token that existed and was revoked (a 403, not an unknown 401)."""
+    digest = token_hash(text)
+    return any(t.token_hash == digest and t.revoked_at is not None for t in db.list_tokens())
 
 
 def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A FastAPI dependency: the caller, who must hold at least ``role`` (401 without valid
-    credentials, 403 with too low a role or a missing CSRF token)."""
+    credentials, 403 with a revoked token, too low a role or a missing CSRF token)."""
 
     async def dependency(request: Request) -> Principal:
         principal = authenticate(request)
+        text = bearer(request)
+        if principal is None and text is not None and revoked(request.app.state.db, text):
+            raise HTTPException(403, "this token was revoked")
         if principal is None:
             raise HTTPException(401, "sign in: a bearer token or a session is needed",
                                 headers={"WWW-Authenticate": "Bearer"})

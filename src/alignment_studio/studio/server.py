@@ -72,18 +72,29 @@ class BodyLimit:
 
         try:
             await self.app(scope, counted, tracked_send)
-        except _TooLarge:
+        except Exception as exc:
+            if not _over_limit(exc):
+                raise
             if not started:
                 await self._too_large(send)
 
     async def _too_large(self, send: Send) -> None:
         response = JSONResponse({"error": {"message": f"request body over {self.limit} bytes",
-                                           "type": "invalid_request_error"}}, status_code=413)
+                                           "type": "invalid_request_error", "param": None,
+                                           "code": "request_too_large"}}, status_code=413)
         await response({"type": "http"}, _no_body, send)
 
 
 class _TooLarge(Exception):
     pass
+
+
+def _over_limit(exc: BaseException) -> bool:
+    """Whether ``exc`` is the limit's own signal, bare or inside an exception group (a
+    middleware that reads the body in a task group wraps it in one)."""
+    inner = getattr(exc, "exceptions", None)
+    return isinstance(exc, _TooLarge) or (isinstance(inner, tuple)
+                                          and any(_over_limit(e) for e in inner))
 
 
 async def _no_body() -> Message:
@@ -92,7 +103,8 @@ async def _no_body() -> Message:
 
 def create_app(root: Path, settings: ServeSettings | None = None, **state: Any) -> FastAPI:
     """The server for workspace ``root``. ``state`` overrides app.state entries (tests pass a
-    ready model pool, for instance)."""
+    ready model pool, for instance). Raises StudioError when the settings cannot be served
+    (serve.guard on without trained detectors, retrieval without policy files)."""
     from alignment_studio.pipeline import Studio
     from alignment_studio.studio import api, web
 
@@ -103,7 +115,10 @@ def create_app(root: Path, settings: ServeSettings | None = None, **state: Any) 
     app.state.settings = settings
     app.state.db = StudioDB(studio.root)
     app.state.sessions = Sessions()
-    app.state.pool = ModelPool(settings.models, lambda name: studio.served_backend(name)[0])
+    app.state.pool = ModelPool(settings.models, lambda name: studio.served_backend(name)[0],
+                               settings.batch_size, settings.batch_wait_ms)
+    if "serving" not in state:  # a guard without trained detectors stops the start here
+        app.state.serving = api.load_serving(studio, settings)
     for key, value in state.items():
         setattr(app.state, key, value)
 
@@ -115,6 +130,7 @@ def create_app(root: Path, settings: ServeSettings | None = None, **state: Any) 
         return response
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    api.install_errors(app)
     add_login(app)
     app.include_router(api.router)
     app.include_router(web.router)
