@@ -55,3 +55,18 @@ def test_init_refuses_to_overwrite_and_checks_policies_first(tmp_path: Path,
 def test_missing_workspace(tmp_path: Path) -> None:
     with pytest.raises(StudioError, match="run 'alignment-studio init' first"):
         load_config(tmp_path)
+
+
+def test_rewriting_the_config_keeps_its_header(tmp_path: Path) -> None:
+    from alignment_studio.workspace.config import load_config, write_config
+    from alignment_studio.workspace.init import DEMO_MARKER, prepare_demo
+
+    root = tmp_path / "demo"
+    path = prepare_demo(root, quick=True)
+    config = load_config(root)
+    config.seeds.append("seeds/redteam.yaml")  # what redteam promote does
+    write_config(root, config)
+    text = path.read_text()
+    assert text.startswith(f"{DEMO_MARKER} (quick)\n\n")
+    assert load_config(root).seeds[-1] == "seeds/redteam.yaml"
+    prepare_demo(root, quick=True)  # still recognised as a demo workspace

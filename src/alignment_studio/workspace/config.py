@@ -602,6 +602,21 @@ def _scalar(value: Any) -> str:
 
 
 def write_config(workspace: Path, config: StudioConfig) -> Path:
+    """Rewrite studio.yaml from ``config``, keeping its header (the comment lines before the
+    first blank line, such as the demo workspace's marker)."""
     path = workspace / CONFIG_NAME
-    path.write_text(render_config(config), encoding="utf-8")
+    path.write_text(config_header(path) + render_config(config), encoding="utf-8")
     return path
+
+
+def config_header(path: Path) -> str:
+    """The leading comment block of a config file when a blank line ends it, else ''."""
+    if not path.is_file():
+        return ""
+    head: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.startswith("#"):
+            head.append(line)
+            continue
+        return "".join(head) + "\n" if head and not line.strip() else ""
+    return ""

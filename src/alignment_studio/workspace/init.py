@@ -45,7 +45,7 @@ def init_workspace(root: Path, policies: list[Path], seeds: list[Path],
     base = config or StudioConfig(name=root.name)
     cfg = base.model_copy(update={"policies": [_relative(p, root) for p in policies],
                                   "seeds": [_relative(s, root) for s in seeds]})
-    text = (header + "\n" if header else "") + render_config(cfg)
+    text = (header + "\n\n" if header else "") + render_config(cfg)
     tmp = root / f".{CONFIG_NAME}.tmp-{os.getpid()}"
     tmp.write_text(text, encoding="utf-8")
     tmp.rename(root / CONFIG_NAME)
