@@ -1,7 +1,8 @@
-"""YAML reading with errors that name the file and the line."""
+"""Reading YAML and JSONL files with errors that name the file and the line."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +12,38 @@ from pydantic import BaseModel, ValidationError
 from alignment_studio.errors import StudioError
 
 
+def read_text(path: Path, what: str = "file") -> str:
+    """The file's UTF-8 text (a leading byte-order mark dropped); missing or not UTF-8 is a
+    StudioError naming ``what`` and the file."""
+    if not path.is_file():
+        raise StudioError(f"{what} not found", path)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise StudioError(f"not valid UTF-8 text (byte {exc.start})", path) from None
+
+
+def read_jsonl(path: Path, what: str = "file") -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every non-blank line; the first line that is not a JSON
+    object stops the read with ``path:line: problem``."""
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for number, line in enumerate(read_text(path, what).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise StudioError(f"not valid JSON: {exc.msg} (column {exc.colno})", path,
+                              number) from None
+        if not isinstance(row, dict):
+            raise StudioError("each line must be one JSON object", path, number)
+        rows.append((number, row))
+    return rows
+
+
 def read_yaml(path: Path) -> tuple[Any, str]:
     """Parsed data and source text; a missing file or a syntax error is a StudioError."""
-    if not path.is_file():
-        raise StudioError("file not found", path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise StudioError("not valid UTF-8 text", path) from exc
+    text = read_text(path)
     try:
         return yaml.safe_load(text), text
     except yaml.YAMLError as exc:

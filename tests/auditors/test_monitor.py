@@ -435,7 +435,7 @@ def test_the_content_id_uses_redacted_text(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("bad", "problem"), [
     ('{"messages": [{"role": "user", "content": "hi"}], "output": ', "not valid JSON"),
-    ('[1, 2]', "each line must be a JSON object"),
+    ('[1, 2]', "each line must be one JSON object"),
     ({"messages": [{"role": "user", "content": "hi"}]}, "output: Field required"),
     ({"messages": [{"role": "user", "content": "hi"}], "ouput": "x", "output": "y"},
      "ouput: Extra inputs are not permitted"),
@@ -461,7 +461,7 @@ def test_missing_and_unreadable_logs(tmp_path: Path) -> None:
         import_conversations(db, tmp_path / "nope.jsonl")
     binary = tmp_path / "log.jsonl"
     binary.write_bytes(b'{"output": "\xff"}\n')
-    with pytest.raises(StudioError, match="not UTF-8 text"):
+    with pytest.raises(StudioError, match="not valid UTF-8 text"):
         import_conversations(db, binary)
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n\n", encoding="utf-8")

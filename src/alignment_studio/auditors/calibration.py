@@ -34,6 +34,7 @@ from alignment_studio.auditors.judges import (
 from alignment_studio.auditors.stats import bootstrap_ci, cohen_kappa, wilson
 from alignment_studio.errors import StudioError
 from alignment_studio.types import Agreement, Example, ItemResult, Label, Message, Policy, Score
+from alignment_studio.yamlio import read_jsonl
 
 GOLD_FILE = "gold.jsonl"
 MALFORMED = "malformed"
@@ -78,7 +79,7 @@ def load_gold(path: Path, policies: Mapping[str, Policy] | None = None) -> list[
     (bad JSON, missing field, empty or unknown verdict, unknown policy ID, repeated item)."""
     items: list[GoldItem] = []
     seen: dict[str, int] = {}
-    for line, row in _json_lines(path):
+    for line, row in read_jsonl(path, "gold set"):
         item = _gold_item(row, path, line, policies)
         if item.item_id in seen:
             raise StudioError(f"item_id {item.item_id!r} repeats line {seen[item.item_id]}",
@@ -88,28 +89,6 @@ def load_gold(path: Path, policies: Mapping[str, Policy] | None = None) -> list[
     if not items:
         raise StudioError("the gold set is empty: add one JSON object per line", path)
     return items
-
-
-def _json_lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    if not path.is_file():
-        raise StudioError("gold set not found", path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise StudioError("not valid UTF-8 text", path) from exc
-    rows: list[tuple[int, dict[str, Any]]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise StudioError(f"not valid JSON: {exc.msg} (column {exc.colno})", path,
-                              number) from exc
-        if not isinstance(row, dict):
-            raise StudioError("each line must be one JSON object", path, number)
-        rows.append((number, row))
-    return rows
 
 
 def _gold_item(row: dict[str, Any], path: Path, line: int,

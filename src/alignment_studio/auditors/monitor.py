@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -54,6 +54,7 @@ from alignment_studio.workspace.config import (
     MonitorThresholds,
 )
 from alignment_studio.workspace.db import Conversation, ConversationSource, StudioDB, utc_text
+from alignment_studio.yamlio import read_jsonl
 
 Metric = Literal["input_flag_rate", "output_flag_rate", "refusal_rate"]
 METRICS: tuple[Metric, ...] = ("input_flag_rate", "output_flag_rate", "refusal_rate")
@@ -479,15 +480,7 @@ def _validation_problem(exc: ValidationError) -> str:
     return f"{where}: {message}" if where else message
 
 
-def _parse_line(text: str, path: Path, number: int, model: str) -> Conversation:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise StudioError(f"not valid JSON: {exc.msg} (column {exc.colno})", path,
-                          number) from None
-    if not isinstance(data, dict):
-        raise StudioError("each line must be a JSON object with messages and output", path,
-                          number)
+def _parse_row(data: dict[str, Any], path: Path, number: int, model: str) -> Conversation:
     try:
         line = LoggedLine.model_validate(data)
         conversation = redacted_conversation(
@@ -503,14 +496,8 @@ def _parse_line(text: str, path: Path, number: int, model: str) -> Conversation:
 def read_conversation_log(path: Path, model: str = "aligned") -> list[Conversation]:
     """Every line of a JSONL log as a redacted conversation (blank lines are skipped); the first
     bad line stops the whole read with ``path:line: problem``."""
-    if not path.is_file():
-        raise StudioError("conversation log not found", path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise StudioError(f"not UTF-8 text: {exc.reason} at byte {exc.start}", path) from None
-    parsed = [_parse_line(text, path, number, model)
-              for number, text in enumerate(lines, start=1) if text.strip()]
+    parsed = [_parse_row(row, path, number, model)
+              for number, row in read_jsonl(path, "conversation log")]
     return _distinct_content_ids(parsed)
 
 

@@ -4,6 +4,7 @@ line and exit code 130, with every finished artifact kept."""
 from __future__ import annotations
 
 import functools
+import getpass
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -31,3 +32,11 @@ def guard(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(130) from None
 
     return run
+
+
+def login_name() -> str:
+    """Who runs the command, for the records it writes (reviewer, tester)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -6,7 +6,6 @@ their own attempts and grades; a confirmed failure becomes a seed and a regressi
 from __future__ import annotations
 
 import asyncio
-import getpass
 import time
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from alignment_studio.cli.guard import guard
+from alignment_studio.cli.guard import guard, login_name
 from alignment_studio.errors import StudioError
 from alignment_studio.pipeline import Studio
 from alignment_studio.types import Message, RateScore
@@ -111,7 +110,7 @@ def record(directory: Path,
         console.print(f"[dim]{model} answered:[/dim] {output}", highlight=False)
     try:
         stored = StudioDB(studio.root).add_record(RedTeamRecord(
-            tester=tester or _login(), model=model, strategy=strategy, policy_ids=policy,
+            tester=tester or login_name(), model=model, strategy=strategy, policy_ids=policy,
             messages=messages, output=output, grade=grade, faithfulness=faithfulness,  # type: ignore[arg-type]
             completeness=completeness, comment=comment))
     except ValidationError as exc:
@@ -205,13 +204,6 @@ def calibrate_(directory: Path) -> None:
             ci = f"[{score.ci.low:.2f}, {score.ci.high:.2f}]" if score.ci else ""
             table.add_row(score.metric, f"{score.value:.3f}", ci, str(score.n))
     console.print(table)
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def register(app: typer.Typer) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from alignment_studio.cli.guard import guard
+from alignment_studio.cli.guard import guard, login_name
 from alignment_studio.errors import StudioError
 from alignment_studio.framers.review import Format, export_review, import_review
 from alignment_studio.pipeline import Studio
@@ -37,18 +36,11 @@ def import_(directory: Path, file: Path,
             reviewer: Annotated[str | None, typer.Option(
                 "--reviewer", help="who reviewed (default: the login name)")] = None) -> None:
     """Record a filled-in review file as a new review version (the data set is not changed)."""
-    artifact, review = import_review(Studio(directory), file, reviewer or _login())
+    artifact, review = import_review(Studio(directory), file, reviewer or login_name())
     counts = {d: sum(x.decision == d for x in review.decisions)
               for d in ("accept", "reject", "edit")}
     console.print(f"review v{review.version} {artifact.id} of {review.dataset}: "
                   f"{', '.join(f'{v} {k}' for k, v in counts.items())} by {review.reviewer}")
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -33,6 +32,7 @@ from alignment_studio.types import (
     PolicyDocument,
 )
 from alignment_studio.workspace.store import Artifact, ArtifactStore, sha256_tree, stage_key
+from alignment_studio.yamlio import read_jsonl, read_text
 
 if TYPE_CHECKING:
     from alignment_studio.pipeline import Studio
@@ -146,28 +146,9 @@ def write_review_file(rows: list[ReviewRow], path: Path, fmt: Format) -> None:
 # -- import ------------------------------------------------------------------------------------
 def read_review_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line, row) pairs; the format follows the extension (.csv, else JSONL)."""
-    if not path.is_file():
-        raise StudioError("review file not found", path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise StudioError("not valid UTF-8 text", path) from exc
-    return _read_csv(text, path) if path.suffix.lower() == ".csv" else _read_jsonl(text, path)
-
-
-def _read_jsonl(text: str, path: Path) -> list[tuple[int, dict[str, Any]]]:
-    rows: list[tuple[int, dict[str, Any]]] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise StudioError(f"not valid JSON: {exc.msg}", path, number) from exc
-        if not isinstance(row, dict):
-            raise StudioError("each line must be a JSON object", path, number)
-        rows.append((number, row))
-    return rows
+    if path.suffix.lower() != ".csv":
+        return read_jsonl(path, "review file")
+    return _read_csv(read_text(path, "review file"), path)
 
 
 def _read_csv(text: str, path: Path) -> list[tuple[int, dict[str, Any]]]:
