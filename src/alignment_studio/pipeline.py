@@ -15,7 +15,6 @@ import random
 import shutil
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from alignment_studio.backends import ModelBackend, get_backend
 from alignment_studio.errors import StudioError, WorkerDone
 from alignment_studio.framers.datacard import build_datacard, render_markdown
 from alignment_studio.framers.frame import FrameResult, frame_dataset
+from alignment_studio.framers.grades import grade_examples, grades_input, with_examples
 from alignment_studio.framers.ontology import ontology_to_graphml, ontology_to_json
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.prompts import Prompts
@@ -47,15 +47,13 @@ from alignment_studio.types import (
     Message,
     ModelRef,
     PolicyDocument,
-    Provenance,
     RedTeamReport,
     Score,
     Split,
 )
-from alignment_studio.types.audit import ModelGrades
 from alignment_studio.workspace import Artifact, ArtifactStore, StudioConfig, load_config, stage_key
 from alignment_studio.workspace.config import BackendSpec
-from alignment_studio.workspace.store import sha256_bytes, sha256_tree
+from alignment_studio.workspace.store import sha256_tree
 from alignment_studio.workspace.versions import record_versions
 
 if TYPE_CHECKING:
@@ -63,7 +61,6 @@ if TYPE_CHECKING:
     from alignment_studio.auditors.detector import ViolationDetector
     from alignment_studio.auditors.monitor import MonitorReport
     from alignment_studio.auditors.redteam import Attack, Judge
-    from alignment_studio.workspace.db import ComparisonGrade
 
 PARSER_VERSION = "structure-v2"  # bump when parsing or structure changes
 GENERATOR_VERSION = "frame-v2"
@@ -404,6 +401,7 @@ class Studio:
         (``limit`` -1 = the configured cap, None = no cap)."""
         from alignment_studio.auditors.audit import sample
         from alignment_studio.auditors.redteam import generate_attacks, load_regression
+        from alignment_studio.auditors.redteam.run import regression_attack
 
         settings = self.config.audit
         policies = [p for d in docs for p in d.policies()]
@@ -571,7 +569,7 @@ class Studio:
     def attack_judge(self, detectors: Artifact | None) -> Judge | None:
         """The rules (no refusal, no policy cue, a substantive reply), and, when the output
         detector exists, its agreement that the reply endorses a breach."""
-        from alignment_studio.auditors.redteam import SuccessJudge
+        from alignment_studio.auditors.redteam.run import DetectorAttackJudge, SuccessJudge
 
         output = self.detector_of(detectors, "output") if detectors else None
         if output is None:
@@ -923,6 +921,7 @@ class Studio:
         """Write the report to DIR/reports/ (the store keeps the audit's own copy), with the
         human red-team records and side-by-side grades as they stand now, so recording one
         needs no new audit."""
+        from alignment_studio.auditors.compare import grade_summary
         from alignment_studio.auditors.report import write_report
         from alignment_studio.workspace.db import StudioDB
 
@@ -955,81 +954,6 @@ def world_size() -> int:
 def teacher_chunk(spec: BackendSpec) -> int:
     """Calls handed to the teacher at once: a padded batch (hf) or concurrent requests."""
     return spec.batch_size if spec.backend == "hf" else max(spec.batch_size, spec.concurrency * 2)
-
-
-def grade_examples(grades: list[ComparisonGrade], known: set[str]) -> list[Example]:
-    """Comparison grades as preference examples: the graded messages as the prompt, the
-    preferred answer chosen and the other rejected. A tie, two identical answers or a grade
-    naming no policy of ``known`` teaches no preference (and could not be traced to a clause),
-    so it is left out; policy IDs the documents no longer have are dropped."""
-    from alignment_studio.framers.structure import text_hash
-
-    out: list[Example] = []
-    for grade in grades:
-        policy_ids = [p for p in grade.policy_ids if p in known]
-        if grade.preference == "tie" or not policy_ids or grade.answer_a == grade.answer_b:
-            continue
-        chosen, rejected = ((grade.answer_a, grade.answer_b) if grade.preference == "a"
-                            else (grade.answer_b, grade.answer_a))
-        content = "".join(m.content for m in grade.messages) + chosen + rejected
-        out.append(Example(
-            id=f"grade-{grade.id}-{text_hash(content, 8)}", kind=Kind.preference,
-            messages=grade.messages, chosen=chosen, rejected=rejected, policy_ids=policy_ids,
-            provenance=Provenance(source="human", generator="studio-grade",
-                                  task=f"comparison grade {grade.id} by {grade.grader}")))
-    return out
-
-
-def grades_input(examples: list[Example]) -> list[str]:
-    """The frame stage's input naming the human preference examples: a ``file:`` input (read
-    from the workspace database, not an artifact) whose hash changes with any grade that
-    counts. No grades, no input, so a workspace without grades keeps its data set."""
-    if not examples:
-        return []
-    digest = sha256_bytes("".join(e.model_dump_json() for e in examples).encode("utf-8"))
-    return [f"file:studio.sqlite:grades@{digest[:12]}"]
-
-
-def with_examples(result: FrameResult, extra: list[Example]) -> FrameResult:
-    """The framed data with human items added after the quality filters (people's judgements
-    are not filtered away), split like the rest: an item citing a held-out policy is test."""
-    from alignment_studio.framers.split import split_by_policy
-    from alignment_studio.framers.structure import text_hash
-
-    if not extra:
-        return result
-    bundle = result.bundle
-    examples = bundle.examples + split_by_policy(extra, set(bundle.manifest.test_policy_ids))
-    counts = Counter(f"{e.split.value}/{e.kind.value}/{e.provenance.source}" for e in examples)
-    manifest = bundle.manifest.model_copy(update={"counts": dict(sorted(counts.items()))})
-    return result.model_copy(update={"bundle": bundle.model_copy(update={
-        "examples": examples, "manifest": manifest,
-        "version": text_hash("".join(e.id for e in examples), 12)})})
-
-
-def grade_summary(grades: list[ComparisonGrade]) -> list[ModelGrades]:
-    """Per model (in order of appearance): the mean of each criterion over its graded answers,
-    and its wins, losses and ties in the people's preferences."""
-    rows: dict[str, ModelGrades] = {}
-    sums: dict[str, Counter[str]] = {}
-    for grade in grades:
-        for side, model, scores in (("a", grade.model_a, grade.scores_a),
-                                    ("b", grade.model_b, grade.scores_b)):
-            row = rows.setdefault(model, ModelGrades(model=model, graded=0))
-            total = sums.setdefault(model, Counter())
-            row.graded += 1
-            for criterion, value in scores.items():
-                total[criterion] += value
-                row.scored[criterion] = row.scored.get(criterion, 0) + 1
-            if grade.preference == "tie":
-                row.ties += 1
-            elif grade.preference == side:
-                row.wins += 1
-            else:
-                row.losses += 1
-    for model, row in rows.items():
-        row.means = {c: sums[model][c] / n for c, n in sorted(row.scored.items())}
-    return list(rows.values())
 
 
 def write_datacard(result: FrameResult, folder: Path) -> None:
@@ -1067,32 +991,3 @@ def peak_rss_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return max(own, kids) / 1024  # ru_maxrss is in KiB on Linux
-
-
-def regression_attack(example: Example) -> Attack:
-    """A promoted red-team failure (DIR/regression.jsonl) asked again as an attack."""
-    from alignment_studio.auditors.redteam import Attack
-
-    return Attack(id=example.id, strategy="regression", policy_ids=example.policy_ids,
-                  goal=example.messages[-1].content, messages=example.messages,
-                  source="regression")
-
-
-class DetectorAttackJudge:
-    """An attack succeeded when the rules say the reply helped (no refusal, no policy cue,
-    substantive) and the output detector agrees that the reply endorses a breach."""
-
-    def __init__(self, rules: Judge, detector: ViolationDetector):
-        self.rules = rules
-        self.detector = detector
-
-    def __call__(self, attack: Attack, output: str) -> tuple[bool, str]:
-        from alignment_studio.auditors.detector import answer_text
-
-        helped, why = self.rules(attack, output)
-        if not helped:
-            return False, why
-        p = self.detector.predict_proba([answer_text(output)])[0]
-        if p >= self.detector.threshold:
-            return True, f"{why}; detector p={p:.2f} >= {self.detector.threshold:.2f}"
-        return False, f"{why}, but detector p={p:.2f} < {self.detector.threshold:.2f}"

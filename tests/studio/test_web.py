@@ -16,11 +16,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from alignment_studio.auditors.compare import grade_summary
 from alignment_studio.auditors.rag import BM25Retriever
 from alignment_studio.auditors.report import render_markdown
 from alignment_studio.backends.fake import FakeBackend, Responder, echo_last_user
 from alignment_studio.framers.review import load_reviews
-from alignment_studio.pipeline import Studio, grade_summary
+from alignment_studio.pipeline import Studio
 from alignment_studio.studio.auth import create_token
 from alignment_studio.studio.jobs import JobRunner, clean_line
 from alignment_studio.studio.models import ModelPool

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from alignment_studio.types import Finding, ItemResult, Policy, PolicyScores, Score
+from alignment_studio.types.audit import ModelGrades
+from alignment_studio.workspace.db import ComparisonGrade
 
 
 def summarise(results: Iterable[ItemResult]) -> list[Score]:
@@ -58,3 +61,28 @@ def findings(base: list[ItemResult], aligned: list[ItemResult]) -> list[Finding]
 def _finding(b: ItemResult, a: ItemResult, kind: str, note: str) -> Finding:
     return Finding(example_id=a.example_id, policy_ids=a.policy_ids, kind=kind,
                    expected=a.expected, base_output=b.output, aligned_output=a.output, note=note)
+
+
+def grade_summary(grades: list[ComparisonGrade]) -> list[ModelGrades]:
+    """Per model (in order of appearance): the mean of each criterion over its graded answers,
+    and its wins, losses and ties in the people's preferences."""
+    rows: dict[str, ModelGrades] = {}
+    sums: dict[str, Counter[str]] = {}
+    for grade in grades:
+        for side, model, scores in (("a", grade.model_a, grade.scores_a),
+                                    ("b", grade.model_b, grade.scores_b)):
+            row = rows.setdefault(model, ModelGrades(model=model, graded=0))
+            total = sums.setdefault(model, Counter())
+            row.graded += 1
+            for criterion, value in scores.items():
+                total[criterion] += value
+                row.scored[criterion] = row.scored.get(criterion, 0) + 1
+            if grade.preference == "tie":
+                row.ties += 1
+            elif grade.preference == side:
+                row.wins += 1
+            else:
+                row.losses += 1
+    for model, row in rows.items():
+        row.means = {c: sums[model][c] / n for c, n in sorted(row.scored.items())}
+    return list(rows.values())
