@@ -38,8 +38,7 @@ def suites(root: Path, items: int) -> Suites:
     studio = Studio(root / "ws")
     dataset = studio.frame()
     bundle = studio.bundle(dataset)
-    docs = studio.documents([studio.store.get(i) for i in dataset.inputs
-                             if not i.startswith("file:")])
+    docs = studio.dataset_documents(dataset)
     return Suites(items=select_items(bundle.split(Split.test), items), conflicts=[], general=[],
                   attacks=[], policies={p.id: p for d in docs for p in d.policies()},
                   passages=passages(docs), settings=config.audit)

@@ -137,6 +137,12 @@ class Studio:
             raise StudioError(f"{what} not found", path)
         return f"file:{path.name}@{sha256_tree(path)[:12]}"
 
+    def dataset_documents(self, dataset: Artifact) -> list[PolicyDocument]:
+        """The documents a data set was framed from (its document artifacts; ``file:`` inputs
+        are seed files and grades, not documents)."""
+        return self.documents([self.store.get(i) for i in dataset.inputs
+                               if not i.startswith("file:")])
+
     def documents(self, artifacts: list[Artifact]) -> list[PolicyDocument]:
         return [PolicyDocument.model_validate_json(
             (self.store.path_of(a) / "document.json").read_text("utf-8")) for a in artifacts]
@@ -347,8 +353,7 @@ class Studio:
         key, found = self._cached("report", inputs, config)
         bundle = self.reviewed(dataset_artifact, [i for i in model.inputs[1:]
                                                   if self.store.get(i).kind == "review"])
-        docs = self.documents([self.store.get(i) for i in dataset_artifact.inputs
-                               if not i.startswith("file:")])
+        docs = self.dataset_documents(dataset_artifact)
         training = self.training_map(bundle, docs)
         if found:
             report = AuditReport.model_validate_json(
@@ -422,8 +427,7 @@ class Studio:
 
         dataset = self.frame()
         bundle = self.bundle(dataset)
-        docs = self.documents([self.store.get(i) for i in dataset.inputs
-                               if not i.startswith("file:")])
+        docs = self.dataset_documents(dataset)
         attacks = self.attacks(bundle, docs, strategies, per_policy, limit)
         judge = self.attack_judge(self.detectors() if self.config.audit.detector else None)
         backend, _ = self.served_backend(model)
@@ -673,8 +677,7 @@ class Studio:
 
         dataset = self.frame()
         bundle = self.bundle(dataset)
-        documents = self.documents([self.store.get(i) for i in dataset.inputs
-                                    if not i.startswith("file:")])
+        documents = self.dataset_documents(dataset)
         groups = self.value_groups(documents)
         config = {"reward": self.config.reward.model_dump(), "student": self.config.student.model,
                   "groups": [g.model_dump() for g in groups]}
@@ -777,8 +780,7 @@ class Studio:
         adapters = {value: folder / rel for value, rel in
                     json.loads((folder / "adapters.json").read_text("utf-8")).items()}
         dataset = self.store.get(artifact.inputs[0])
-        documents = self.documents([self.store.get(i) for i in dataset.inputs
-                                    if not i.startswith("file:")])
+        documents = self.dataset_documents(dataset)
         aggregator = ContextualAggregator(self.config.values,
                                           {p.id: p for d in documents for p in d.policies()},
                                           alpha=self.config.aggregate.alpha)

@@ -331,16 +331,11 @@ def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def studio_documents(studio: Studio, dataset: Artifact) -> list[PolicyDocument]:
-    return studio.documents([studio.store.get(i) for i in dataset.inputs
-                             if not i.startswith("file:")])
-
-
 def export_review(studio: Studio, out: Path | None, fmt: Format,
                   only: list[str] | None = None) -> tuple[Path, int]:
     """Write the current data set for review; returns the file and the number of rows."""
     dataset = studio.frame()
-    rows = review_rows(studio.bundle(dataset), studio_documents(studio, dataset), only)
+    rows = review_rows(studio.bundle(dataset), studio.dataset_documents(dataset), only)
     path = out or studio.root / "reviews" / f"{dataset.id}.{fmt}"
     write_review_file(rows, path, fmt)
     return path, len(rows)

@@ -226,8 +226,7 @@ def documents_of(state: WebState, studio: Studio) -> tuple[str, list[PolicyDocum
     if dataset is not None:
         key = dataset.id
         if key not in state.documents:
-            state.documents[key] = studio.documents(
-                [studio.store.get(i) for i in dataset.inputs if not i.startswith("file:")])
+            state.documents[key] = studio.dataset_documents(dataset)
         return key, state.documents[key]
     paths = [studio.path(p) for p in studio.config.policies]
     key = "files:" + "|".join(f"{p}@{p.stat().st_mtime_ns}" for p in paths if p.is_file())
