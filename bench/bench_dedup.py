@@ -15,10 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.generate import extract_action, is_enforceable
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.quality import (
     QualitySettings,
     drop_exact_duplicates,

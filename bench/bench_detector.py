@@ -27,9 +27,9 @@ from alignment_studio.auditors.detector import (
     training_texts,
 )
 from alignment_studio.auditors.embeddings import Embedder, get_embedder
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.frame import frame_dataset
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.seeds import load_seeds
 from alignment_studio.types import DatasetBundle, Kind, Label, Split
 from alignment_studio.workspace.config import FrameSettings

@@ -25,10 +25,10 @@ ADAPTER_RANK = 16  # the SFT stage's default LoRA shape
 
 
 def pairs(n: int) -> list[dict[str, Any]]:
+    from alignment_studio.core.prompts import Prompts
     from alignment_studio.framers.examples import ExampleFactory
     from alignment_studio.framers.generate import structure_examples
     from alignment_studio.framers.parse import read_document
-    from alignment_studio.framers.prompts import Prompts
     from alignment_studio.types import DatasetBundle, Kind
     from alignment_studio.workspace.init import example_dir
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from alignment_studio.backends.base import GenerationConfig
 from alignment_studio.backends.hf import HFBackend
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.frame import select_policies, teacher_requests
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.teacher import TeacherJournal, TeacherRequest, collect, run_teacher
 from alignment_studio.workspace.init import example_dir
 

@@ -35,9 +35,9 @@ def bench_settings(steps: int) -> Any:
 
 def example_rows(count: int) -> list[dict[str, Any]]:
     """Training rows of the bundled example, framed without a teacher (as `frame` would)."""
+    from alignment_studio.core.prompts import Prompts
     from alignment_studio.framers.frame import frame_dataset
     from alignment_studio.framers.parse import read_document
-    from alignment_studio.framers.prompts import Prompts
     from alignment_studio.types import Split
     from alignment_studio.workspace.config import FrameSettings
     from alignment_studio.workspace.init import example_dir

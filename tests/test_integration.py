@@ -166,7 +166,7 @@ def test_export_adapter_and_merged_model_with_a_model_card(studio: Studio,
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from alignment_studio.backends.hf import load_model
-    from alignment_studio.errors import StudioError
+    from alignment_studio.core.errors import StudioError
 
     fresh = Studio(studio.root)
     fresh.audit()

@@ -23,13 +23,13 @@ from rich.console import Console
 from rich.progress import Progress
 
 from alignment_studio.backends import ModelBackend, get_backend
-from alignment_studio.errors import StudioError, WorkerDone
+from alignment_studio.core.errors import StudioError, WorkerDone
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.datacard import build_datacard, render_markdown
 from alignment_studio.framers.frame import FrameResult, frame_dataset
 from alignment_studio.framers.grades import grade_examples, grades_input, with_examples
 from alignment_studio.framers.ontology import ontology_to_graphml, ontology_to_json
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.seeds import load_seeds
 from alignment_studio.instructors.export import ExportResult
 from alignment_studio.instructors.reward import RewardEnsemble, ValueGroup

@@ -30,7 +30,7 @@ from alignment_studio.auditors.judges import (
 )
 from alignment_studio.auditors.stats import wilson
 from alignment_studio.backends.fake import FakeBackend
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import (
     Example,
     ItemResult,

@@ -29,10 +29,10 @@ from alignment_studio.auditors.detector import (
 )
 from alignment_studio.auditors.embeddings import HashingEmbedder, get_embedder
 from alignment_studio.backends.fake import FakeBackend
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.frame import frame_dataset
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.seeds import load_seeds
 from alignment_studio.types import DatasetBundle, Kind, Label, Message, Split
 from alignment_studio.workspace.config import FrameSettings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from alignment_studio.auditors.gate import available, check_gates, parse_threshold
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import AuditReport, Interval, ModelRef, RateScore, RedTeamReport, Score
 
 

@@ -17,11 +17,11 @@ from alignment_studio.auditors.general import (
     load_general_file,
     run_general,
 )
-from alignment_studio.auditors.metrics import tokens
 from alignment_studio.auditors.stats import wilson
 from alignment_studio.backends.base import GenerationConfig, ModelOutput, Progress
 from alignment_studio.backends.fake import FakeBackend
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.text import words
 from alignment_studio.types import Message
 
 
@@ -31,8 +31,8 @@ def item(check: str, **fields: object) -> GeneralItem:
 
 
 def mentions(text: str, phrase: str) -> bool:
-    words, want = tokens(text), tokens(phrase)
-    return any(words[i:i + len(want)] == want for i in range(len(words) - len(want) + 1))
+    said, want = words(text), words(phrase)
+    return any(said[i:i + len(want)] == want for i in range(len(said) - len(want) + 1))
 
 
 def test_the_bundled_benchmark_is_well_formed() -> None:

@@ -28,7 +28,7 @@ from alignment_studio.auditors.judges import (
     rubric_summary,
 )
 from alignment_studio.backends.fake import FakeBackend
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Example, Kind, Label, Message, Modality, Policy, Provenance
 
 CASH = "Employees must never accept cash or cash equivalents, such as gift cards, from suppliers."

@@ -3,13 +3,8 @@ from __future__ import annotations
 import pytest
 
 from alignment_studio.auditors.compare import findings, per_policy, summarise
-from alignment_studio.auditors.metrics import (
-    cites,
-    is_refusal,
-    lcs_length,
-    parse_label,
-    rouge_l,
-)
+from alignment_studio.auditors.metrics import lcs_length, rouge_l
+from alignment_studio.core.answers import cites, is_refusal, parse_label
 from alignment_studio.types import ItemResult, Label, Modality, Policy
 
 

@@ -30,7 +30,7 @@ from alignment_studio.auditors.monitor import (
     window_start,
     write_monitor,
 )
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Message
 from alignment_studio.workspace.config import parse_window
 from alignment_studio.workspace.db import Conversation, StudioDB

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alignment_studio.auditors.metrics import cites, is_refusal
 from alignment_studio.auditors.redteam import (
     STRATEGIES,
     Attack,
@@ -34,10 +33,11 @@ from alignment_studio.auditors.redteam.attacks import make_attack, policy_goal, 
 from alignment_studio.auditors.stats import wilson
 from alignment_studio.backends.base import GenerationConfig, ModelOutput, Progress
 from alignment_studio.backends.fake import FakeBackend
-from alignment_studio.errors import StudioError
+from alignment_studio.core.answers import cites, is_refusal
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.seeds import load_seeds
 from alignment_studio.types import (
     AttackOutcome,

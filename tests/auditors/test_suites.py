@@ -5,12 +5,7 @@ from __future__ import annotations
 import pytest
 
 from alignment_studio.auditors.evaluate import score_item
-from alignment_studio.auditors.metrics import (
-    asks_for_info,
-    cited_policy_ids,
-    completeness,
-    content_words,
-)
+from alignment_studio.auditors.metrics import asks_for_info, completeness
 from alignment_studio.auditors.stats import wilson
 from alignment_studio.auditors.suites import (
     confusion,
@@ -19,6 +14,8 @@ from alignment_studio.auditors.suites import (
     score_item_full,
     suite_scores,
 )
+from alignment_studio.core.answers import cited_policy_ids
+from alignment_studio.core.text import content_words
 from alignment_studio.types import Example, ItemResult, Kind, Label, Message, Provenance, Score
 
 A, B = "doc/a/p-1", "doc/b/p-2"

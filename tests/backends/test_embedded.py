@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from alignment_studio.backends import embedded
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 
 
 def test_missing_package_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

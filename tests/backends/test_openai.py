@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 
 from alignment_studio.backends import GenerationConfig, get_backend
 from alignment_studio.backends.openai import OpenAIBackend
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Message
 from alignment_studio.workspace.config import BackendSpec
 from http_server import serve

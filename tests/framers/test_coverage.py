@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.coverage import Gap, coverage, gaps
 from alignment_studio.framers.datacard import DataCard, build_datacard, render_datacard
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.quality import run_quality
 from alignment_studio.types import DatasetBundle, Example, Label, Modality, Policy, Provenance
 

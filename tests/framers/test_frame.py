@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from alignment_studio.backends.fake import FakeBackend
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.frame import frame_dataset
 from alignment_studio.framers.generate import extract_action, structure_scenarios
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.seeds import load_seeds
 from alignment_studio.types import Kind, Label, Message, Modality, Policy, PolicyDocument, Split
 from alignment_studio.workspace.config import FrameSettings

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from alignment_studio.backends.fake import FakeBackend
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.conflicts import (
     ConflictPair,
     conflict_example,
@@ -27,7 +28,6 @@ from alignment_studio.framers.generate import (
     structure_summary,
 )
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.types import Kind, Label, Message, Modality, Policy, PolicyDocument
 from alignment_studio.workspace.config import FrameSettings
 

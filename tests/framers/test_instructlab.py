@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.instructlab import load_instructlab_qna
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.seeds import load_seeds

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.ontology import (
     GRAPHML_NS,
     Lexicon,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.structure import classify_modality, split_sentences
 from alignment_studio.types import Form, Modality

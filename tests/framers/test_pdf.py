@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.blocks import BlockType
 from alignment_studio.framers.parse import MAX_FILE_MB, read_document
 from alignment_studio.framers.parse.pdf import read_pdf

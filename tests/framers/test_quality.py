@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from alignment_studio.core.jsonrepair import parse_json
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.quality import (
     QualitySettings,
     balance,
@@ -19,7 +20,6 @@ from alignment_studio.framers.quality import (
     filter_grounding,
     jaccard,
     minhash,
-    parse_teacher_json,
     reason_category,
     run_quality,
     shingle,
@@ -198,12 +198,12 @@ class Question(BaseModel):
     '{"question": "Can I accept a gift card?", "difficulty": 2',
 ])
 def test_parse_teacher_json_repairs_messy_output(text: str) -> None:
-    obj, error = parse_teacher_json(text, Question)
+    obj, error = parse_json(text, Question)
     assert error == "" and obj == Question(question="Can I accept a gift card?", difficulty=2)
 
 
 def test_parse_teacher_json_closes_a_string_cut_short() -> None:
-    obj, error = parse_teacher_json('{"difficulty": 3, "question": "Can I accept a gi', Question)
+    obj, error = parse_json('{"difficulty": 3, "question": "Can I accept a gi', Question)
     assert error == "" and obj == Question(question="Can I accept a gi", difficulty=3)
 
 
@@ -213,7 +213,7 @@ def test_parse_teacher_json_closes_a_string_cut_short() -> None:
     ('{"question": [1, 2', "question"),
 ])
 def test_parse_teacher_json_returns_an_error_for_a_retry(text: str, expected: str) -> None:
-    obj, error = parse_teacher_json(text, Question)
+    obj, error = parse_json(text, Question)
     assert obj is None and expected in error
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.review import (
     apply_reviews,
     export_review,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.instructors.aggregate import (
     ContextualAggregator,
     rows_for_value,

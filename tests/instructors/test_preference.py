@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from alignment_studio.backends.embedded import resolve_model_path
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.generate import structure_examples
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.instructors.preference import (
     PREFERENCE_LOG,
     PreferenceResult,

@@ -10,11 +10,11 @@ import pytest
 
 from alignment_studio.backends.base import GenerationConfig
 from alignment_studio.backends.fake import FakeBackend
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.frame import frame_dataset
 from alignment_studio.framers.generate import structure_preferences
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.instructors.reward import (
     ADAPTER_DIR,
     RewardEnsemble,

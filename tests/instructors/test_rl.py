@@ -13,10 +13,10 @@ import pytest
 from pydantic import ValidationError
 
 from alignment_studio.backends.embedded import resolve_model_path
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.frame import frame_dataset
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.instructors.reward import ValueScores
 from alignment_studio.instructors.rl import (
     RL_LOG,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.instructors.sft import (
     effective_save_steps,
     quantization_config,

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from alignment_studio.backends.embedded import resolve_model_path
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.frame import frame_dataset
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.instructors.sft import (
     ADAPTER_DIR,
     build_trainer,

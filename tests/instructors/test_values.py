@@ -11,11 +11,11 @@ import yaml
 
 from alignment_studio.backends.base import GenerationConfig
 from alignment_studio.backends.fake import FakeBackend
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.conflicts import ConflictPair, conflict_example, find_conflicts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.instructors.values import (
     ask_in_context,
     conflict_preferences,

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.workspace.config import StudioConfig, load_config, render_config
 from alignment_studio.workspace.init import init_workspace
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.workspace.store import ArtifactStore, stage_key
 
 

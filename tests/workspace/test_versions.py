@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.pipeline import Studio
 from alignment_studio.workspace.init import init_workspace
 from alignment_studio.workspace.versions import list_versions, load_version, resolve_version

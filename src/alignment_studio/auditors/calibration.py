@@ -32,9 +32,9 @@ from alignment_studio.auditors.judges import (
     policy_pairs,
 )
 from alignment_studio.auditors.stats import bootstrap_ci, cohen_kappa, wilson
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.yamlio import read_jsonl
 from alignment_studio.types import Agreement, Example, ItemResult, Label, Message, Policy, Score
-from alignment_studio.yamlio import read_jsonl
 
 GOLD_FILE = "gold.jsonl"
 MALFORMED = "malformed"

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 
 from pydantic import BaseModel, ConfigDict
 
-from alignment_studio.auditors.metrics import cites
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
+from alignment_studio.core.answers import cites
 from alignment_studio.instructors.values import context_in, context_label
 from alignment_studio.types import Example, ItemResult, Kind, Score
 from alignment_studio.workspace.config import AuditSettings

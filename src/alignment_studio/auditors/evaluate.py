@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Callable
 from itertools import zip_longest
 
-from alignment_studio.auditors.metrics import cites, parse_label, rouge_l
+from alignment_studio.auditors.metrics import rouge_l
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
+from alignment_studio.core.answers import cites, parse_label
 from alignment_studio.types import Example, ItemResult, Kind
 from alignment_studio.workspace.config import AuditSettings
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import AuditReport, Score
 
 DEFAULT_VARIANT = "aligned"

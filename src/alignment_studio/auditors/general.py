@@ -33,12 +33,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from alignment_studio.auditors.metrics import tokens
 from alignment_studio.auditors.stats import wilson
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.text import words
+from alignment_studio.core.yamlio import line_of, read_yaml, validate_yaml
 from alignment_studio.types import Message, Score
-from alignment_studio.yamlio import line_of, read_yaml, validate_yaml
 
 GENERAL_FILE = "general.yaml"
 BUNDLED = Path(str(files("alignment_studio") / "resources" / "general" / GENERAL_FILE))
@@ -125,21 +125,21 @@ def load_general(workspace: Path | None = None) -> list[GeneralItem]:
 
 
 def _normalised(text: str) -> list[str]:
-    words = tokens(text)
-    return words[1:] if len(words) > 1 and words[0] in _ARTICLES else words
+    said = words(text)
+    return said[1:] if len(said) > 1 and said[0] in _ARTICLES else said
 
 
 def _has_phrase(output_words: list[str], phrase: str) -> bool:
     """Whether the phrase's words occur contiguously in the output's words."""
-    want = tokens(phrase)
+    want = words(phrase)
     size = len(want)
     return bool(want) and any(output_words[i:i + size] == want
                               for i in range(len(output_words) - size + 1))
 
 
 def _contains_any(output: str, answers: Sequence[str]) -> bool:
-    words = tokens(output)
-    return any(_has_phrase(words, a) for a in answers)
+    said = words(output)
+    return any(_has_phrase(said, a) for a in answers)
 
 
 def _check_exact(item: GeneralItem, output: str) -> bool:
@@ -155,7 +155,7 @@ def _check_regex(item: GeneralItem, output: str) -> bool:
 
 
 def _check_one_word(item: GeneralItem, output: str) -> bool:
-    one = len(output.split()) == 1 and len(tokens(output)) == 1
+    one = len(output.split()) == 1 and len(words(output)) == 1
     return one and (not item.answers or _check_exact(item, output))
 
 
@@ -165,8 +165,8 @@ def _check_max_words(item: GeneralItem, output: str) -> bool:
 
 
 def _check_count(item: GeneralItem, output: str) -> bool:
-    words = tokens(output)
-    named = {" ".join(tokens(a)) for a in item.answers if _has_phrase(words, a)}
+    said = words(output)
+    named = {" ".join(words(a)) for a in item.answers if _has_phrase(said, a)}
     return len(named) >= (item.n or 0)
 
 

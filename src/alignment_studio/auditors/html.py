@@ -19,7 +19,7 @@ from pathlib import Path
 
 from alignment_studio.auditors import plots
 from alignment_studio.auditors.report import metric_labels, score_of
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import (
     OUTCOMES,
     Agreement,

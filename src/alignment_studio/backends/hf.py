@@ -18,7 +18,7 @@ from alignment_studio.backends.base import (
     Progress,
 )
 from alignment_studio.backends.embedded import resolve_model_path
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Message
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from alignment_studio.backends.base import Done, GenerationConfig, ModelBackend, ModelOutput
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Message
 
 

@@ -10,7 +10,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 
-from alignment_studio.errors import StudioError, WorkerDone
+from alignment_studio.core.errors import StudioError, WorkerDone
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from alignment_studio.cli.guard import guard
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.ontology import (
     build_ontology,
     ontology_to_graphml,

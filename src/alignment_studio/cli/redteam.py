@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from alignment_studio.cli.guard import guard, login_name
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.pipeline import Studio
 from alignment_studio.types import Message, RateScore
 

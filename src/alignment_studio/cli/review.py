@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from alignment_studio.cli.guard import guard, login_name
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.review import Format, export_review, import_review
 from alignment_studio.pipeline import Studio
 

@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from alignment_studio.cli.guard import guard
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.pipeline import Studio
 from alignment_studio.workspace.config import ServeSettings
 

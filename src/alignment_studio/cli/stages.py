@@ -13,7 +13,7 @@ from rich.console import Console
 
 from alignment_studio.auditors.report import summary_table
 from alignment_studio.cli.guard import guard
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.coverage import Coverage, gaps
 from alignment_studio.instructors.sft import read_train_log
 from alignment_studio.pipeline import Studio, peak_rss_mb

@@ -15,7 +15,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from alignment_studio.cli.guard import guard
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.diff import DocumentDiff, diff_documents, match_sections
 from alignment_studio.framers.parse import read_document
 from alignment_studio.types import PolicyDocument, Section

@@ -9,22 +9,22 @@ prohibition > obligation > recommendation > permission, which the Instructors ca
 
 from __future__ import annotations
 
-import re
 from itertools import combinations
 
 from pydantic import BaseModel, ConfigDict
 
+from alignment_studio.core.text import content_words as text_content_words
+from alignment_studio.core.text import stem
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.generate import extract_action, person
 from alignment_studio.types import Example, Modality, Policy, Provenance
 
 RANK = {Modality.prohibition: 0, Modality.obligation: 1, Modality.recommendation: 2,
         Modality.permission: 3}
-_STOP = set("""a an the and or of to in on for with by at from as is are be been being it its
-this that these those their they them you your we our us he she his her not no any all each
-other such than then there when while if unless must may can should shall will would could
-never always only also more most very do does did have has had about into over under use
-make made get take employee employees staff company policy work""".split())
+# Words every rule of a handbook shares (its actors, modal verbs, the word "policy"): they make
+# any two rules look alike, so the overlap of two actions ignores them beside the stop words.
+_SHARED = frozenset("""never always use make made get take employee employees staff company
+policy work""".split())
 
 
 class ConflictPair(BaseModel):
@@ -38,8 +38,9 @@ class ConflictPair(BaseModel):
 
 
 def content_words(text: str) -> set[str]:
-    words = re.findall(r"[a-z][a-z'-]+", text.lower())
-    return {w.rstrip("s") for w in words if w not in _STOP and len(w) > 2}
+    """What an action is about: its content words (plural 's' removed), handbook-wide words
+    and words of two letters out."""
+    return {stem(w) for w in text_content_words(text, _SHARED) if len(w) > 2 and w.isalpha()}
 
 
 def find_conflicts(policies: list[Policy], limit: int, per_policy: int = 2) -> list[ConflictPair]:

@@ -12,12 +12,12 @@ from rich.console import Console
 from rich.progress import Progress
 
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.conflicts import conflict_example, find_conflicts
 from alignment_studio.framers.coverage import Coverage, Gap, coverage, gaps
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.generate import is_enforceable, person, structure_examples
 from alignment_studio.framers.ontology import Lexicon, build_ontology, cue_variants
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.quality import QualitySettings, reason_category, run_quality
 from alignment_studio.framers.seeds import (
     ContrastiveSeed,

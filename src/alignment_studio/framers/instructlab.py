@@ -21,24 +21,20 @@ examples, 3 Q&A each) are not enforced: they are about synthetic-data volume, no
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.text import content_words
+from alignment_studio.core.yamlio import line_of, read_yaml, validate_yaml
 from alignment_studio.framers.seeds import InstructionSeed, ResolvedSeeds
 from alignment_studio.framers.structure import slugify
 from alignment_studio.types import Dropped, Policy, PolicyDocument
-from alignment_studio.yamlio import line_of, read_yaml, validate_yaml
 
 CONTEXT_CONTAINMENT = 0.8  # share of a policy's words that must appear in the context
 ANSWER_SIMILARITY = 0.35  # cosine of word sets (policy vs question + answer) without a context
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_STOP = frozenset("""a an and are as at be been but by can could do does for from had has have
-how i if in into is it its me my no not of on or our so such than that the their them then there
-these they this to us was we were what when where which who why will with would you your""".split())
 
 
 class QuestionAnswer(BaseModel):
@@ -165,7 +161,7 @@ def _validate(model: type[BaseModel], data: Any, text: str, path: Path) -> Any:
 
 def words(text: str) -> set[str]:
     """Content words, lower-cased: what two texts about the same rule tend to share."""
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1}
+    return set(content_words(text))
 
 
 def match_policy(question: str, answer: str, context: str | None,

@@ -21,7 +21,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.text import token_spans, tokens
 from alignment_studio.framers.structure import slugify
 from alignment_studio.types import Modality, Policy, PolicyDocument, Section
 from alignment_studio.types.ontology import (
@@ -35,7 +36,6 @@ from alignment_studio.types.ontology import (
 )
 
 # -- words -------------------------------------------------------------------------------------
-_TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'’-]*[A-Za-z0-9])?")
 _DETERMINERS = {"a", "an", "the", "any", "all", "some", "other", "your", "our", "their", "its",
                 "his", "her", "this", "that", "these", "those", "each", "every", "such", "my",
                 "certain", "many", "most", "more", "various", "few"}
@@ -97,10 +97,6 @@ def _exact(token: str) -> str:
 def _key_token(token: str) -> str:
     """A label word's key: a capitalised word matches only as written, others folded."""
     return "=" + _exact(token) if token[:1].isupper() else fold(token)
-
-
-def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
 
 
 def phrase_key(label: str) -> tuple[str, ...]:
@@ -639,12 +635,12 @@ class _Matcher:
 
     def find(self, text: str) -> list[tuple[int, str, str]]:
         """(word position, concept ID, the words as written) in text order."""
-        spans = list(_TOKEN.finditer(text))
-        words = [m.group(0) for m in spans]
+        spans = token_spans(text)
+        words = [w for _, w in spans]
         folded = [fold(w) for w in words]
         exact = ["=" + _exact(w) if w[:1].isupper() or w[:1].isdigit() else None for w in words]
-        named = [bool(w[:1].isupper()) and not _sentence_start(text, m.start())
-                 for w, m in zip(words, spans, strict=True)]
+        named = [bool(w[:1].isupper()) and not _sentence_start(text, start)
+                 for start, w in spans]
         hits: list[tuple[int, str, str]] = []
         i = 0
         while i < len(words):

@@ -17,7 +17,6 @@ so that 100,000 items take seconds.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from array import array
 from collections import Counter, defaultdict
@@ -26,8 +25,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from alignment_studio.core.answers import bracketed, parse_label, strip_citations
+from alignment_studio.core.text import content_words, stem, words
 from alignment_studio.framers.split import is_promoted_failure
 from alignment_studio.types import Dropped, Example, Kind, Label, Policy
 
@@ -35,16 +36,8 @@ M = TypeVar("M", bound=BaseModel)
 
 _SHIFT32 = np.uint64(32)
 _MASK32 = np.uint64(0xFFFFFFFF)
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _PAYLOAD = re.compile(r"^(?:Situation|Question|Request)\s*:\s*(?P<text>.+?)(?:\n\s*\n|\Z)",
                       re.M | re.S)
-_CITATION = re.compile(r"\[(?P<id>[^\[\]\s]+)\]")
-_VERDICT = re.compile(r"\b(compliant|violating|needs[ _-]?info)\b", re.I)
-_STOPWORDS = frozenset("""a an the and or but if of to in on at by for with from as is are was were
-be been being it its this that these those you your yours we our us they them their he she his
-her i me my not no do does did so than then there here which who whom what when where why how
-all any each can may must should shall will would could also only even such into about over
-under up out per own same too very just has have had""".split())
 
 
 class QualitySettings(BaseModel):
@@ -122,11 +115,7 @@ def distinctive_text(example: Example) -> str:
         return match.group("text").strip()
     answer = example.target or example.chosen or ""
     rest = "\n".join(line for line in user.splitlines() if not line.startswith("Policy ["))
-    return _CITATION.sub(" ", f"{rest}\n{answer}").strip()
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    return strip_citations(f"{rest}\n{answer}")
 
 
 def _units(examples: Sequence[Example]) -> list[list[int]]:
@@ -438,11 +427,9 @@ def _priority(examples: Sequence[Example], units: list[list[int]],
 # Grounding
 
 
-def content_words(text: str) -> list[str]:
-    """Lower-case words that carry meaning, with a plural 's' removed so forms match."""
-    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
-            for w in (x.replace("’", "'").split("'")[0] for x in words(text))
-            if w not in _STOPWORDS and len(w) > 1]
+def stems(text: str) -> list[str]:
+    """Content words with a plural 's' removed, so "gift" and "gifts" match."""
+    return [stem(w) for w in content_words(text)]
 
 
 def support_score(answer: str, sources: Iterable[str]) -> float:
@@ -451,10 +438,10 @@ def support_score(answer: str, sources: Iterable[str]) -> float:
     Lexical support is a cheap proxy for faithfulness: an answer made of the policy's own words
     (and the question's) rarely invents rules; one mostly made of other words often does.
     """
-    answer_words = content_words(_CITATION.sub(" ", answer))
+    answer_words = stems(strip_citations(answer))
     if not answer_words:
         return 0.0
-    source_words = [content_words(s) for s in sources]
+    source_words = [stems(s) for s in sources]
     vocab = {w for ws in source_words for w in ws}
     bigrams = {(a, b) for ws in source_words for a, b in zip(ws, ws[1:], strict=False)}
     uni = sum(w in vocab for w in answer_words) / len(answer_words)
@@ -463,18 +450,13 @@ def support_score(answer: str, sources: Iterable[str]) -> float:
     return (uni + bi) / 2
 
 
-def cited_ids(text: str) -> list[str]:
-    """Policy IDs cited as '[ID]' in a completion."""
-    return [m.group("id") for m in _CITATION.finditer(text)]
-
-
 def grounding_problem(example: Example, policies: dict[str, Policy], threshold: float,
                       ) -> str | None:
     """Why an instruction answer is not grounded in the policy it cites, or None if it is."""
     answer = example.target or example.chosen or ""
     if not example.policy_ids or example.policy_ids[0] not in policies:
         return f"unknown policy ({', '.join(example.policy_ids) or 'none'})"
-    cites = cited_ids(answer)
+    cites = bracketed(answer)
     if not cites:
         return "cites no policy"
     if not set(cites) & set(example.policy_ids):
@@ -511,20 +493,11 @@ def filter_grounding(examples: Sequence[Example], policies: dict[str, Policy],
 # Label consistency
 
 
-def stated_verdict(target: str) -> Label | None:
-    """The label a scenario completion states first ('violating: ...')."""
-    match = _VERDICT.search(target)
-    if not match:
-        return None
-    word = match.group(1).lower()
-    return Label.needs_info if word.startswith("needs") else Label(word)
-
-
 def _scenario_problem(example: Example, policies: dict[str, Policy], threshold: float,
                       ) -> str | None:
     if example.label is None:
         return "scenario without a label"
-    verdict = stated_verdict(example.target or "")
+    verdict = parse_label(example.target or "")
     if verdict is None:
         return "target states no verdict"
     if verdict != example.label:
@@ -694,134 +667,3 @@ def run_quality(examples: Sequence[Example], policies: dict[str, Policy],
         kept, dropped = result.kept, dropped + result.dropped
     counts = Counter(f"{d.stage}: {reason_category(d.reason)}" for d in dropped)
     return QualityReport(kept=list(kept), dropped=dropped, counts=dict(sorted(counts.items())))
-
-
-# ---------------------------------------------------------------------------------------------
-# Teacher JSON
-
-
-def parse_teacher_json(text: str, model: type[M]) -> tuple[M | None, str]:
-    """A ``model`` read from messy teacher output, or None and an error to put in a retry prompt.
-
-    Repairs are tried in order, each on top of the previous: the object as found (inside code
-    fences, after leading prose), trailing commas removed, single quotes and Python literals
-    turned into JSON, and an object cut short closed.
-    """
-    candidate = _json_candidate(text)
-    if candidate is None:
-        return None, "no JSON object found: reply with one JSON object only"
-    error = ""
-    for repair in _REPAIRS:
-        candidate = repair(candidate)
-        try:
-            data = json.loads(candidate)
-        except json.JSONDecodeError as exc:
-            error = f"invalid JSON ({exc.msg} at character {exc.pos})"
-            continue
-        if not isinstance(data, dict):
-            return None, "the JSON is not an object: reply with one JSON object"
-        try:
-            return model.model_validate(data), ""
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'object'}: {e['msg']}"
-                                 for e in exc.errors())
-            return None, f"the JSON does not match the schema: {problems}"
-    return None, f"{error}: reply with one valid JSON object only"
-
-
-def _json_candidate(text: str) -> str | None:
-    fenced = re.search(r"```(?:json|JSON)?\s*\n?(.*?)(?:```|\Z)", text, re.S)
-    body = fenced.group(1) if fenced and "{" in fenced.group(1) else text
-    start = body.find("{")
-    if start < 0:
-        return None
-    end = _matching_brace(body, start)
-    return body[start:end + 1] if end is not None else body[start:].rstrip()
-
-
-def _matching_brace(text: str, start: int) -> int | None:
-    depth, quote, escaped = 0, "", False
-    for pos in range(start, len(text)):
-        ch = text[pos]
-        if quote:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "{[":
-            depth += 1
-        elif ch in "}]":
-            depth -= 1
-            if depth == 0:
-                return pos
-    return None
-
-
-def _as_is(text: str) -> str:
-    return text
-
-
-def _no_trailing_commas(text: str) -> str:
-    return re.sub(r",\s*([}\]])", r"\1", text)
-
-
-def _json_quotes(text: str) -> str:
-    """Single-quoted strings -> double-quoted; True/False/None -> true/false/null."""
-    out: list[str] = []
-    quote, pos = "", 0
-    while pos < len(text):
-        ch = text[pos]
-        if quote and ch == "\\" and pos + 1 < len(text):
-            nxt = text[pos + 1]
-            out.append("'" if nxt == "'" else ch + nxt)  # \' is not a JSON escape
-            pos += 2
-            continue
-        if quote:
-            if ch == quote:
-                out.append('"')
-                quote = ""
-            else:
-                out.append('\\"' if ch == '"' else ch)
-        elif ch in "\"'":
-            out.append('"')
-            quote = ch
-        else:
-            out.append(ch)
-        pos += 1
-    return re.sub(r"\b(True|False|None)\b",
-                  lambda m: {"True": "true", "False": "false", "None": "null"}[m.group(1)],
-                  "".join(out))
-
-
-def _close_truncated(text: str) -> str:
-    """Close an unterminated string, drop a dangling comma or key, close open brackets."""
-    stack: list[str] = []
-    in_string, escaped = False, False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "{[":
-            stack.append("}" if ch == "{" else "]")
-        elif ch in "}]" and stack:
-            stack.pop()
-    text = text + '"' if in_string else text
-    text = re.sub(r",\s*$", "", text.rstrip())
-    if stack and stack[-1] == "}":  # a key with no value yet
-        text = re.sub(r'(,|\{)\s*"[^"]*"\s*$', r"\1", text)
-    text = re.sub(r":\s*$", ": null", text)
-    return _no_trailing_commas(text + "".join(reversed(stack)))
-
-
-_REPAIRS: list[Callable[[str], str]] = [_as_is, _no_trailing_commas, _json_quotes,
-                                        _close_truncated]

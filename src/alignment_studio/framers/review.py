@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.yamlio import read_jsonl, read_text
 from alignment_studio.types import (
     DatasetBundle,
     Dropped,
@@ -32,7 +33,6 @@ from alignment_studio.types import (
     PolicyDocument,
 )
 from alignment_studio.workspace.store import Artifact, ArtifactStore, sha256_tree, stage_key
-from alignment_studio.yamlio import read_jsonl, read_text
 
 if TYPE_CHECKING:
     from alignment_studio.pipeline import Studio

@@ -13,10 +13,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.yamlio import line_of, read_yaml, validate_yaml
 from alignment_studio.framers.structure import normalise
 from alignment_studio.types import Dropped, Label, Policy, PolicyDocument, Section
-from alignment_studio.yamlio import line_of, read_yaml, validate_yaml
 
 
 class _SeedBase(BaseModel):

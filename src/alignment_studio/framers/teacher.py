@@ -19,10 +19,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
+from alignment_studio.core.jsonrepair import parse_json
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.generate import grounded_answer
-from alignment_studio.framers.prompts import Prompts
-from alignment_studio.framers.quality import parse_teacher_json
 from alignment_studio.framers.structure import text_hash
 from alignment_studio.types import Dropped, Example, Label, Message, Policy, Provenance
 
@@ -140,7 +140,7 @@ def parse_output(text: str, request: TeacherRequest, policy: Policy) -> tuple[Ba
                                                                                str]:
     """The task's schema object from a teacher reply, or None and what is wrong with it."""
     schema = SCHEMAS[request.task]
-    parsed, error = parse_teacher_json(text, schema)
+    parsed, error = parse_json(text, schema)
     if parsed is None:
         parsed = _plain_text_fallback(text, request.task)
         if parsed is None:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.backends.hf import release_memory, require_hf
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.instructors.sft import (
     ADAPTER_DIR,
     latest_checkpoint,

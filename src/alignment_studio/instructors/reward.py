@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.backends.hf import release_memory, require_hf
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Example, Kind, Label, Message, PolicyDocument, Section, Split
 from alignment_studio.types.data import DatasetBundle
 from alignment_studio.workspace.config import RewardSettings

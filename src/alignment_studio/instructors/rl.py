@@ -30,10 +30,10 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alignment_studio.auditors.metrics import cites, parse_label
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.backends.hf import release_memory, require_hf
-from alignment_studio.errors import StudioError
+from alignment_studio.core.answers import cites, parse_label
+from alignment_studio.core.errors import StudioError
 from alignment_studio.instructors.preference import load_policy
 from alignment_studio.instructors.reward import ValueScores
 from alignment_studio.instructors.sft import (

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.backends.hf import release_memory, require_hf
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Example
 from alignment_studio.workspace.config import TrainSettings
 

@@ -49,7 +49,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from alignment_studio.auditors.detector import Guard, GuardDecision
 from alignment_studio.auditors.rag import BM25Retriever, Passage, with_retrieval
 from alignment_studio.backends.base import GenerationConfig, ModelOutput
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.studio.auth import Principal, require
 from alignment_studio.studio.models import ModelPool, served_models
 from alignment_studio.types import Message
@@ -334,7 +334,7 @@ class Serving(BaseModel):
 def load_serving(studio: Studio, settings: ServeSettings) -> Serving:
     """The system prompt, the retriever (serve.retrieval) and the guard (serve.guard). A guard
     without trained detectors is refused here, so the server does not start."""
-    from alignment_studio.framers.prompts import Prompts
+    from alignment_studio.core.prompts import Prompts
 
     system = Prompts(studio.root / "prompts").render(
         "system", organization=studio.config.organization)

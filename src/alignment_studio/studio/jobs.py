@@ -27,7 +27,7 @@ from typing import IO, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 
 Stage = Literal["frame", "instruct", "audit", "run"]
 STAGES: tuple[Stage, ...] = ("frame", "instruct", "audit", "run")

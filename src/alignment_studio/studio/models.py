@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from alignment_studio.backends.base import Done, GenerationConfig, ModelBackend, ModelOutput
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Message
 
 if TYPE_CHECKING:

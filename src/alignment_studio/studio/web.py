@@ -45,10 +45,10 @@ from starlette.datastructures import FormData
 
 from alignment_studio.auditors.rag import BM25Retriever
 from alignment_studio.backends.base import GenerationConfig
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.coverage import Coverage
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.prompts import Prompts
 from alignment_studio.framers.review import (
     Review,
     load_reviews,

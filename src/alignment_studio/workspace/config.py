@@ -17,8 +17,8 @@ from pydantic import (
     model_validator,
 )
 
-from alignment_studio.errors import StudioError
-from alignment_studio.yamlio import read_yaml, validate_yaml
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.yamlio import read_yaml, validate_yaml
 
 CONFIG_NAME = "studio.yaml"
 

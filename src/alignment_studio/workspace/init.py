@@ -7,7 +7,7 @@ import shutil
 from importlib.resources import files
 from pathlib import Path
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.parse import check_policy_file
 from alignment_studio.workspace.config import CONFIG_NAME, StudioConfig, render_config
 from alignment_studio.workspace.store import ArtifactStore

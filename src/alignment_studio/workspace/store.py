@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 
 STORE_DIR = ".studio"
 SCHEMA = """

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 from pydantic import BaseModel, ConfigDict
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.types import PolicyDocument
 from alignment_studio.workspace.store import Artifact, ArtifactStore
 

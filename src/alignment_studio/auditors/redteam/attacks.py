@@ -26,9 +26,9 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
-from alignment_studio.errors import StudioError
-from alignment_studio.framers.prompts import quote_data
-from alignment_studio.framers.quality import parse_teacher_json
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.jsonrepair import parse_json
+from alignment_studio.core.prompts import quote_data
 from alignment_studio.framers.split import REDTEAM_SEED_PREFIX
 from alignment_studio.framers.structure import normalise
 from alignment_studio.types import Example, Kind, Label, Message, Modality, Policy
@@ -455,7 +455,7 @@ def teacher_attacks(teacher: ModelBackend, goals: Sequence[Goal],
 
 
 def _teacher_text(reply: str) -> str:
-    parsed, _ = parse_teacher_json(reply, _AttackOut)
+    parsed, _ = parse_json(reply, _AttackOut)
     if parsed is not None:
         return parsed.attack.strip()
     return "" if "{" in reply else reply.strip()

@@ -22,7 +22,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from alignment_studio.auditors.redteam.attacks import REDTEAM_SEED_PREFIX
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.yamlio import read_yaml, validate_yaml
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.seeds import ScenarioSeed, SeedFile, load_seeds
 from alignment_studio.types import (
@@ -38,7 +39,6 @@ from alignment_studio.types import (
 )
 from alignment_studio.workspace.config import StudioConfig, load_config, write_config
 from alignment_studio.workspace.db import Grade, RedTeamRecord, StudioDB, TargetModel
-from alignment_studio.yamlio import read_yaml, validate_yaml
 
 SEED_FILE = "seeds/redteam.yaml"
 REGRESSION_FILE = "regression.jsonl"

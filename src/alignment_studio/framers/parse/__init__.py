@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.framers.parse.docx import read_docx
 from alignment_studio.framers.parse.html import read_html

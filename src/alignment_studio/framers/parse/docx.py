@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument, clean_inline
 from alignment_studio.framers.parse.markdown import pair_questions
 

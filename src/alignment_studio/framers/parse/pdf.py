@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.framers.parse.markdown import pair_questions
 

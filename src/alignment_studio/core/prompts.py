@@ -9,7 +9,7 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 
 PACKAGE_PROMPTS = Path(str(files("alignment_studio") / "resources" / "prompts"))
 

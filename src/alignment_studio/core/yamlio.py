@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from alignment_studio.errors import StudioError
+from alignment_studio.core.errors import StudioError
 
 
 def read_text(path: Path, what: str = "file") -> str:
