@@ -37,9 +37,10 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from alignment_studio.backends import FakeSpec, HFSpec
 from alignment_studio.studio.auth import create_token
 from alignment_studio.studio.server import create_app
-from alignment_studio.workspace.config import BackendSpec, ServeSettings, StudioConfig
+from alignment_studio.workspace.config import ServeSettings, StudioConfig
 from alignment_studio.workspace.db import StudioDB
 from alignment_studio.workspace.init import example_dir, init_workspace
 
@@ -62,7 +63,7 @@ class Tally:
 def workspace(root: Path, embedded: bool) -> Path:
     shutil.copy(example_dir() / "guidelines.md", root / "guidelines.md")
     config = StudioConfig(name="bench-serve")
-    config.student = BackendSpec() if embedded else BackendSpec(backend="fake", model="echo")
+    config.student = HFSpec() if embedded else FakeSpec(model="echo")
     init_workspace(root / "ws", [root / "guidelines.md"], [], config)
     return root / "ws"
 

@@ -30,8 +30,8 @@ def studio(tmp_path_factory: pytest.TempPathFactory, example_policy: Path,
     config.train.max_steps = 2
     config.train.save_steps = 1
     config.audit.max_items = 6
-    config.audit.general_max_items = 10
-    config.audit.redteam_max_attacks = 9
+    config.audit.general.max_items = 10
+    config.audit.redteam.max_attacks = 9
     config.audit.variants = ["base", "base+prompt", "base+rag", "aligned", "aligned+rag"]
     config.train.audit_steps = 1
     config.train.audit_items = 4

@@ -15,7 +15,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 
-from alignment_studio.workspace.config import BackendSpec, StudioConfig
+from alignment_studio.backends import OpenAISpec
+from alignment_studio.workspace.config import StudioConfig
 from alignment_studio.workspace.init import init_workspace
 from http_server import serve
 
@@ -49,7 +50,7 @@ def test_kill_9_mid_generation_then_rerun_continues(tmp_path: Path,
     prompts: list[str] = []
     with serve(teacher_app(prompts)) as base_url:
         config = StudioConfig(organization="Acme")
-        config.teacher = BackendSpec(backend="openai", model="t", base_url=base_url,
+        config.teacher = OpenAISpec(model="t", base_url=base_url,
                                      concurrency=2, api_key_env="STUDIO_KILL_TEST_KEY")
         config.frame.teacher_policies = 12  # 24 calls, 8 per chunk
         ws = tmp_path / "ws"

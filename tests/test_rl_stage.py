@@ -37,9 +37,9 @@ def test_sft_then_grpo_against_reward_models(tmp_path: Path, example_policy: Pat
     config.rl.max_completion_length = 8
     config.rl.max_prompts = 4
     config.audit.max_items = 2
-    config.audit.general = False
-    config.audit.redteam = False
-    config.audit.detector = False
+    config.audit.general.enabled = False
+    config.audit.redteam.enabled = False
+    config.audit.detector.enabled = False
     ws = tmp_path / "ws"
     init_workspace(ws, [tmp_path / "guidelines.md"], [], config)
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.progress import Progress
 
-from alignment_studio.backends import ModelBackend, get_backend
+from alignment_studio.backends import BackendSpec, ModelBackend, backend_kind, get_backend
 from alignment_studio.core.errors import StudioError, WorkerDone
 from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.datacard import build_datacard, render_markdown
@@ -52,7 +52,6 @@ from alignment_studio.types import (
     Split,
 )
 from alignment_studio.workspace import Artifact, ArtifactStore, StudioConfig, load_config, stage_key
-from alignment_studio.workspace.config import BackendSpec
 from alignment_studio.workspace.store import sha256_tree
 from alignment_studio.workspace.versions import record_versions
 
@@ -85,6 +84,12 @@ class Studio:
     def model_name(self, model: str) -> str:
         """'embedded' as is; a relative model folder is relative to the workspace."""
         return model if model == "embedded" else str(self.path(model))
+
+    def resolve(self, spec: BackendSpec) -> BackendSpec:
+        """The spec with a local model's relative folder made relative to the workspace."""
+        if not backend_kind(spec.backend).local:
+            return spec
+        return spec.model_copy(update={"model": self.model_name(spec.model)})
 
     @property
     def cache_dir(self) -> str | None:
@@ -175,14 +180,12 @@ class Studio:
         seeds = [load_seeds(self.path(s), documents) for s in self.config.seeds]
         backend = None
         if self.uses_teacher:
-            spec = teacher.model_copy(update={"model": self.model_name(teacher.model)}
-                                      ) if teacher.backend == "hf" else teacher
-            backend = get_backend(spec, cache_dir=self.cache_dir)
+            backend = get_backend(self.resolve(teacher), cache_dir=self.cache_dir)
         try:
             result = frame_dataset(documents, seeds, backend, self.config.frame,
                                    self.config.organization, Prompts(prompts_dir),
                                    self.store.work_dir("dataset", key) / "teacher.jsonl",
-                                   f"{teacher.backend}:{teacher.model}", teacher_chunk(teacher),
+                                   f"{teacher.backend}:{teacher.model}", teacher.calls_at_once(),
                                    self.config.values)
         finally:
             if backend is not None:
@@ -227,7 +230,7 @@ class Studio:
 
         dataset = self.frame()
         student = self.config.student
-        if student.backend != "hf":
+        if not backend_kind(student.backend).local:
             raise StudioError(f"training needs a local model (student.backend: hf), not "
                               f"{student.backend!r}", self.root / "studio.yaml")
         preference, rl = self.config.preference, self.config.rl
@@ -343,10 +346,10 @@ class Studio:
         settings = self.config.audit
         config = {"audit": settings.model_dump(), "version": AUDIT_VERSION,
                   "judge": self.config.judge.model_dump(include={"backend", "model", "base_url"})
-                  if settings.judge else None}
+                  if settings.judge.enabled else None}
         rewards = self.rewards() if self.config.reward.enabled else None
         mixed = self.value_adapters() if self.config.aggregate.enabled else None
-        detectors = self.detectors() if settings.detector else None
+        detectors = self.detectors() if settings.detector.enabled else None
         inputs = [dataset_artifact.id, model.id,
                   *(a.id for a in (rewards, mixed, detectors) if a is not None),
                   *self.audit_files()]
@@ -370,7 +373,7 @@ class Studio:
         general items, the gold set): a change re-audits. Human red-team records do not: they
         are read fresh into every published report (see ``_publish``)."""
         names = ["regression.jsonl", "general.yaml"]
-        if self.config.audit.judge:
+        if self.config.audit.judge.enabled:
             names.append("gold.jsonl")
         return [self._file_input(self.root / n, n) for n in names if (self.root / n).is_file()]
 
@@ -391,8 +394,9 @@ class Studio:
         settings = self.config.audit
         policies = {p.id: p for d in docs for p in d.policies()}
         test = bundle.split(Split.test)
-        general = load_general(self.root)[:settings.general_max_items] if settings.general else []
-        attacks = self.attacks(bundle, docs) if settings.redteam else []
+        general = (load_general(self.root)[:settings.general.max_items]
+                   if settings.general.enabled else [])
+        attacks = self.attacks(bundle, docs) if settings.redteam.enabled else []
         return Suites(items=select_items(test, settings.max_items),
                       conflicts=select_conflicts(test, settings.max_items), general=general,
                       attacks=attacks, policies=policies, passages=passages(docs),
@@ -412,9 +416,9 @@ class Studio:
         policies = [p for d in docs for p in d.policies()]
         generated = generate_attacks(
             bundle.examples, policies, self.redteam_strategies(strategies),
-            per_policy or settings.redteam_per_policy, self.config.frame.split_seed,
+            per_policy or settings.redteam.per_policy, self.config.frame.split_seed,
             organization=self.config.organization)
-        picked = sample(generated, settings.redteam_max_attacks if limit == -1 else limit)
+        picked = sample(generated, settings.redteam.max_attacks if limit == -1 else limit)
         return picked + [regression_attack(e) for e in load_regression(self.root)]
 
     def redteam(self, model: str, strategies: list[str] | None = None,
@@ -429,11 +433,11 @@ class Studio:
         bundle = self.bundle(dataset)
         docs = self.dataset_documents(dataset)
         attacks = self.attacks(bundle, docs, strategies, per_policy, limit)
-        judge = self.attack_judge(self.detectors() if self.config.audit.detector else None)
+        judge = self.attack_judge(self.detectors() if self.config.audit.detector.enabled else None)
         backend, _ = self.served_backend(model)
         try:
             return run_attacks(backend, attacks, judge, GenerationConfig(
-                max_new_tokens=self.config.audit.redteam_max_new_tokens), progress=progress)
+                max_new_tokens=self.config.audit.redteam.max_new_tokens), progress=progress)
         finally:
             backend.close()
 
@@ -441,8 +445,8 @@ class Studio:
         """The configured strategy names (None = all), unknown ones a one-line error."""
         from alignment_studio.auditors.redteam import STRATEGIES
 
-        where = "--strategy" if chosen else "audit.redteam_strategies"
-        chosen = chosen or self.config.audit.redteam_strategies
+        where = "--strategy" if chosen else "audit.redteam.strategies"
+        chosen = chosen or self.config.audit.redteam.strategies
         unknown = [s for s in chosen if s not in STRATEGIES]
         if unknown:
             raise StudioError(f"{where}: unknown strategy {unknown[0]!r} "
@@ -485,7 +489,8 @@ class Studio:
             finally:
                 backend.close()
         base, aligned = runs["base"].results["base"], runs["aligned"].results["aligned"]
-        judge = self.judge_answers(suites, base, aligned) if self.config.audit.judge else None
+        judge = (self.judge_answers(suites, base, aligned) if self.config.audit.judge.enabled
+                 else None)
         policies = suites.policies
         summary = suite_summary(runs)
         for name in ("base", "aligned"):
@@ -535,7 +540,7 @@ class Studio:
 
         dataset = self.frame()
         reviews = [a.id for a in review_artifacts(self.store, dataset.id)]
-        embedder = self.config.audit.detector_embedder
+        embedder = self.config.audit.detector.embedder
         config = {"embedder": embedder, "version": "detector-v1"}
         inputs = [dataset.id, *sorted(reviews)]
         key, found = self._cached("detector", inputs, config)
@@ -598,9 +603,9 @@ class Studio:
         settings = self.config.audit
         backend, name = self.judge_backend()
         prompts = Prompts(self.root / "prompts")
-        picked = list(range(len(suites.items)))[:settings.judge_max_items]
+        picked = list(range(len(suites.items)))[:settings.judge.max_items]
         try:
-            judge = Judge(backend, prompts=prompts, max_new_tokens=settings.judge_max_new_tokens)
+            judge = Judge(backend, prompts=prompts, max_new_tokens=settings.judge.max_new_tokens)
             rubric = {}
             for name, results in (("base", base), ("aligned", aligned)):
                 verdicts = judge.judge([judge_input(suites.items[i], results[i].output,
@@ -610,7 +615,7 @@ class Studio:
                         {"pass": float(verdict.verdict == "pass")} if verdict.verdict else {})
                 rubric[name] = rubric_summary(verdicts)
             pairwise = PairwiseJudge(backend, prompts=prompts,
-                                     max_new_tokens=settings.judge_max_new_tokens)
+                                     max_new_tokens=settings.judge.max_new_tokens)
             pairs = pairwise.compare([pair_input(suites.items[i], aligned[i].output,
                                                  base[i].output, suites.policies)
                                       for i in picked])
@@ -626,9 +631,8 @@ class Studio:
     def judge_backend(self) -> tuple[ModelBackend, str]:
         """The configured judge model as a backend, and its name for reports."""
         spec = self.config.judge
-        if spec.backend == "hf":
-            spec = spec.model_copy(update={"model": self.model_name(spec.model)})
-        return get_backend(spec, (), self.cache_dir), f"{spec.backend}:{self.config.judge.model}"
+        return (get_backend(self.resolve(spec), (), self.cache_dir),
+                f"{spec.backend}:{self.config.judge.model}")
 
     def calibrate_judge(self) -> Agreement:
         """The judge against the people: agreement on DIR/gold.jsonl and its stability."""
@@ -644,7 +648,7 @@ class Studio:
         backend, _ = self.judge_backend()
         try:
             judge = Judge(backend, prompts=Prompts(self.root / "prompts"),
-                          max_new_tokens=self.config.audit.judge_max_new_tokens)
+                          max_new_tokens=self.config.audit.judge.max_new_tokens)
             return calibrate(judge, gold, policies)
         finally:
             backend.close()
@@ -806,9 +810,7 @@ class Studio:
         newest value adapters), and what it is; nothing is trained here."""
         if name not in ("base", "aligned", "aggregated"):
             raise StudioError(f"unknown model {name!r}: use base, aligned or aggregated")
-        student = self.config.student.model_copy(
-            update={"model": self.model_name(self.config.student.model)}
-            if self.config.student.backend == "hf" else {})
+        student = self.resolve(self.config.student)
         if name == "base":
             return get_backend(student, (), self.cache_dir), student.model
         kind = "model" if name == "aligned" else "value-adapters"
@@ -849,7 +851,7 @@ class Studio:
         """Logged conversations of ``model`` (None = all) in windows: detector flag rates and
         refusals, drift and threshold breaches; written to DIR/reports/monitor.md and .json.
 
-        The detectors are the newest trained ones (``audit.detector``); the audit reference
+        The detectors are the newest trained ones (``audit.detector.enabled``); the audit reference
         (``monitor.reference: audit``) is the newest audit's over-refusal of the aligned
         model."""
         from alignment_studio.auditors.monitor import ReferenceRate, monitor, write_monitor
@@ -863,8 +865,8 @@ class Studio:
                               self.root)
         detectors = self.store.latest("detector")
         if detectors is None:
-            console.print("monitor: no trained detector yet (run an audit with audit.detector "
-                          "on); only refusals are measured")
+            console.print("monitor: no trained detector yet (run an audit with "
+                          "audit.detector.enabled on); only refusals are measured")
         reference = None
         if settings.reference == "audit":
             _, report = self.latest_report()
@@ -951,11 +953,6 @@ def rank() -> int:
 
 def world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
-
-
-def teacher_chunk(spec: BackendSpec) -> int:
-    """Calls handed to the teacher at once: a padded batch (hf) or concurrent requests."""
-    return spec.batch_size if spec.backend == "hf" else max(spec.batch_size, spec.concurrency * 2)
 
 
 def write_datacard(result: FrameResult, folder: Path) -> None:

@@ -20,10 +20,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from alignment_studio.backends import GenerationConfig, get_backend
-from alignment_studio.backends.openai import OpenAIBackend
+from alignment_studio.backends.openai import OpenAIBackend, OpenAISpec
 from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Message
-from alignment_studio.workspace.config import BackendSpec
 from http_server import serve
 
 KEY_ENV = "STUDIO_TEST_OPENAI_KEY"
@@ -232,7 +231,7 @@ def test_missing_api_key_without_base_url_names_the_env_var(
 
 
 async def test_get_backend_builds_working_openai_backend(srv: Server) -> None:
-    spec = BackendSpec(backend="openai", model="test-model", base_url=srv.base_url,
+    spec = OpenAISpec(model="test-model", base_url=srv.base_url,
                        concurrency=2, max_retries=0)
 
     backend = get_backend(spec)
@@ -263,7 +262,7 @@ def test_frame_with_an_openai_compatible_teacher(srv: Server, tmp_path: Any,
     from alignment_studio.workspace.init import init_workspace
 
     config = StudioConfig(organization="Meridian Harbor Technologies")
-    config.teacher = BackendSpec(backend="openai", model="test-model", base_url=srv.base_url)
+    config.teacher = OpenAISpec(model="test-model", base_url=srv.base_url)
     config.frame.teacher_policies = 3
     init_workspace(tmp_path / "ws", [example_policy], [], config)
     studio = Studio(tmp_path / "ws")

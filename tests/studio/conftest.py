@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from alignment_studio.backends import BackendSpec, FakeSpec
 from alignment_studio.backends.base import GenerationConfig, ModelOutput, Progress
 from alignment_studio.backends.fake import FakeBackend, echo_last_user
 from alignment_studio.studio.auth import create_token
 from alignment_studio.studio.models import ModelPool
 from alignment_studio.studio.server import create_app
 from alignment_studio.types import Message
-from alignment_studio.workspace.config import BackendSpec, ServeSettings, StudioConfig
+from alignment_studio.workspace.config import ServeSettings, StudioConfig
 from alignment_studio.workspace.db import Role, StudioDB
 from alignment_studio.workspace.init import init_workspace
 from alignment_studio.workspace.store import ArtifactStore
@@ -47,8 +48,8 @@ def make_workspace(root: Path, example_policy: Path, example_seeds: Path,
     shutil.copy(example_policy, root.parent / "guidelines.md")
     shutil.copy(example_seeds, root.parent / "seeds.yaml")
     config = StudioConfig(name="serve-test")
-    config.student = student or BackendSpec(backend="fake", model="echo")
-    config.teacher = BackendSpec(backend="fake")
+    config.student = student or FakeSpec(model="echo")
+    config.teacher = FakeSpec()
     config.frame.teacher_policies = 0
     init_workspace(root, [root.parent / "guidelines.md"], [root.parent / "seeds.yaml"], config)
     return root

@@ -441,10 +441,10 @@ async def test_a_stream_holds_the_model_until_it_ends() -> None:
 @pytest.mark.slow
 def test_embedded_base_model_answers_and_streams(tmp_path: Path, example_policy: Path,
                                                  example_seeds: Path) -> None:
-    from alignment_studio.workspace.config import BackendSpec
+    from alignment_studio.backends import HFSpec
     from conftest import make_workspace
 
-    root = make_workspace(tmp_path / "ws", example_policy, example_seeds, BackendSpec())
+    root = make_workspace(tmp_path / "ws", example_policy, example_seeds, HFSpec())
     assert Studio(root).config.student.model == "embedded"
     token = add_token(root)
     with running(app_for(root, ServeSettings(models=["base"], max_new_tokens=24))) as url:

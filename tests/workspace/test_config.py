@@ -70,3 +70,39 @@ def test_rewriting_the_config_keeps_its_header(tmp_path: Path) -> None:
     assert text.startswith(f"{DEMO_MARKER} (quick)\n\n")
     assert load_config(root).seeds[-1] == "seeds/redteam.yaml"
     prepare_demo(root, quick=True)  # still recognised as a demo workspace
+
+
+OLD_LAYOUT = Path(__file__).parents[1] / "fixtures" / "config" / "studio-v1.yaml"
+
+
+def test_an_old_layout_is_migrated_once_and_says_so(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A studio.yaml written before the audit groups and per-backend options: flat audit keys
+    move into their groups, another backend's options leave a model section, the file is
+    rewritten once (the old one kept) and one line on stderr says what moved."""
+    path = tmp_path / "studio.yaml"
+    path.write_text(OLD_LAYOUT.read_text())
+    config = load_config(tmp_path)
+    note = capsys.readouterr().err.strip().splitlines()
+    assert len(note) == 1 and note[0].startswith(f"{path}: rewritten in the current layout")
+    assert "audit.redteam_strategies -> audit.redteam.strategies" in note[0]
+    assert "student.base_url (not a hf option)" in note[0]
+    assert config.audit.redteam.enabled and config.audit.redteam.strategies == ["direct",
+                                                                                 "role_play"]
+    assert config.audit.redteam.max_attacks == 9 and config.audit.general.max_items == 20
+    assert config.audit.judge.enabled and config.audit.judge.max_items == 5
+    assert config.teacher.backend == "openai"
+    assert config.teacher.base_url == "http://127.0.0.1:8000/v1"  # type: ignore[attr-defined]
+    assert not hasattr(config.student, "base_url")
+    assert (tmp_path / "studio.yaml.bak").read_text() == OLD_LAYOUT.read_text()
+    assert path.read_text().startswith(OLD_LAYOUT.read_text().split("\n\n", 1)[0])  # header kept
+    assert load_config(tmp_path) == config  # the rewritten file reads the same, silently
+    assert capsys.readouterr().err == ""
+
+
+def test_a_typo_in_a_model_section_is_refused(tmp_path: Path, example_policy: Path) -> None:
+    init_workspace(tmp_path, [example_policy], [])
+    path = tmp_path / "studio.yaml"
+    path.write_text(path.read_text().replace("teacher:\n", "teacher:\n  concurrenc: 4\n", 1))
+    with pytest.raises(StudioError, match=r"studio.yaml:\d+: teacher.concurrenc: unknown key"):
+        load_config(tmp_path)

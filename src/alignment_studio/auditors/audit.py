@@ -116,10 +116,10 @@ def run_model(backend: ModelBackend, model: str, suites: Suites, attack_judge: J
     run.conflicts = conflict_suite(backend, suites.conflicts, suites.settings, progress)
     if suites.general:
         run.general = run_general(backend, suites.general, GenerationConfig(
-            max_new_tokens=suites.settings.general_max_new_tokens), progress)
+            max_new_tokens=suites.settings.general.max_new_tokens), progress)
     if suites.attacks:
         run.attacks = run_attacks(backend, suites.attacks, attack_judge, GenerationConfig(
-            max_new_tokens=suites.settings.redteam_max_new_tokens), progress=progress)
+            max_new_tokens=suites.settings.redteam.max_new_tokens), progress=progress)
     return run
 
 

@@ -1,31 +1,32 @@
-"""Model backends: one async interface (``generate`` + ``generate_batch``), three providers.
+"""Model backends: one async interface (``generate``, ``generate_batch``, ``stream``) and a
+registry of providers (hf, openai, fake), each with its own options.
 
-``get_backend(spec)`` builds one from a studio.yaml ``BackendSpec``; optional dependencies are
+``get_backend(spec)`` builds one from a studio.yaml model spec; optional dependencies are
 imported only when their provider is used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from alignment_studio.backends.base import GenerationConfig, ModelBackend, ModelOutput
-from alignment_studio.backends.fake import FakeBackend, echo_last_user
-from alignment_studio.workspace.config import BackendSpec
+from alignment_studio.backends.fake import FakeBackend, FakeSpec, build_fake, echo_last_user
+from alignment_studio.backends.hf import HFSpec, build_hf
+from alignment_studio.backends.openai import OpenAISpec, build_openai
+from alignment_studio.backends.registry import (
+    BACKENDS,
+    BackendKind,
+    BackendSpec,
+    backend_kind,
+    get_backend,
+    parse_spec,
+    register_backend,
+)
 
+register_backend("hf", HFSpec, build_hf, local=True)
+register_backend("openai", OpenAISpec, build_openai)
+register_backend("fake", FakeSpec, build_fake)
 
-def get_backend(spec: BackendSpec, adapters: Sequence[str] = (),
-                cache_dir: str | None = None) -> ModelBackend:
-    """The backend a spec names; adapters apply to local (hf) models only."""
-    if spec.backend == "fake":  # model "echo" repeats the last user turn (load tests)
-        return FakeBackend(responder=echo_last_user) if spec.model == "echo" else FakeBackend()
-    if spec.backend == "openai":
-        from alignment_studio.backends.openai import OpenAIBackend
-
-        return OpenAIBackend(spec.model, spec.base_url, spec.api_key_env, spec.concurrency,
-                             spec.timeout_s, spec.max_retries)
-    from alignment_studio.backends.hf import HFBackend
-
-    return HFBackend(spec.model, adapters, spec.batch_size, cache_dir)
-
-
-__all__ = ["FakeBackend", "GenerationConfig", "ModelBackend", "ModelOutput", "get_backend"]
+__all__ = [
+    "BACKENDS", "BackendKind", "BackendSpec", "FakeBackend", "FakeSpec", "GenerationConfig",
+    "HFSpec", "ModelBackend", "ModelOutput", "OpenAISpec", "backend_kind", "echo_last_user",
+    "get_backend", "parse_spec", "register_backend",
+]

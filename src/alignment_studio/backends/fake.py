@@ -6,8 +6,12 @@ import asyncio
 import re
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from typing import Literal
+
+from pydantic import Field
 
 from alignment_studio.backends.base import Done, GenerationConfig, ModelBackend, ModelOutput
+from alignment_studio.backends.registry import BackendSpec
 from alignment_studio.types import Message
 
 Responder = Callable[[Sequence[Message]], str]
@@ -66,3 +70,16 @@ def echo_last_user(messages: Sequence[Message]) -> str:
     """The last user turn, verbatim: a responder whose answers show which request they belong
     to (the server's load test checks no answer goes to another request)."""
     return next((m.content for m in reversed(messages) if m.role == "user"), "")
+
+
+class FakeSpec(BackendSpec):
+    """The scripted backend: no model at all, for tests and dry runs."""
+
+    backend: Literal["fake"] = Field("fake", description="fake: scripted outputs, no model "
+                                     "(tests and dry runs)")
+    model: str = Field("scripted", description="'echo' repeats the last user turn (load "
+                       "tests); any other name answers 'compliant'")
+
+
+def build_fake(spec: FakeSpec, adapters: Sequence[str], cache_dir: str | None) -> FakeBackend:
+    return FakeBackend(responder=echo_last_user) if spec.model == "echo" else FakeBackend()

@@ -8,7 +8,9 @@ import os
 import threading
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from alignment_studio.backends.base import (
     Done,
@@ -18,11 +20,26 @@ from alignment_studio.backends.base import (
     Progress,
 )
 from alignment_studio.backends.embedded import resolve_model_path
+from alignment_studio.backends.registry import BackendSpec
 from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Message
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class HFSpec(BackendSpec):
+    """A local transformers model ('embedded' or a folder), with LoRA adapters applied."""
+
+    backend: Literal["hf"] = Field("hf", description="hf: a local transformers model")
+    batch_size: int = Field(8, ge=1, description="prompts generated together")
+
+    def calls_at_once(self) -> int:
+        return self.batch_size
+
+
+def build_hf(spec: HFSpec, adapters: Sequence[str], cache_dir: str | None) -> HFBackend:
+    return HFBackend(spec.model, adapters, spec.batch_size, cache_dir)
 
 
 def require_hf() -> None:

@@ -6,11 +6,39 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from alignment_studio.backends.base import Done, GenerationConfig, ModelBackend, ModelOutput
+from alignment_studio.backends.registry import BackendSpec
 from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Message
+
+
+class OpenAISpec(BackendSpec):
+    """Any OpenAI-compatible server: vLLM, Ollama, llama.cpp server, a hosted API."""
+
+    backend: Literal["openai"] = Field("openai", description="openai: any OpenAI-compatible "
+                                       "server")
+    base_url: str | None = Field(
+        None, description="server base URL, for example http://127.0.0.1:8000/v1 (null: the "
+        "openai client's default, api.openai.com)")
+    api_key_env: str = Field(
+        "OPENAI_API_KEY", description="environment variable holding the API key ('EMPTY' is "
+        "sent when it is unset and base_url is set)")
+    concurrency: int = Field(4, ge=1, description="requests in flight at once")
+    timeout_s: float = Field(60.0, gt=0, description="seconds before a request fails")
+    max_retries: int = Field(3, ge=0, description="retries with exponential backoff")
+
+    def calls_at_once(self) -> int:
+        return self.concurrency * 2  # keep the server busy while replies come back
+
+
+def build_openai(spec: OpenAISpec, adapters: Sequence[str], cache_dir: str | None
+                 ) -> OpenAIBackend:
+    return OpenAIBackend(spec.model, spec.base_url, spec.api_key_env, spec.concurrency,
+                         spec.timeout_s, spec.max_retries)
 
 
 class OpenAIBackend(ModelBackend):

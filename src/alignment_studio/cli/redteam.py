@@ -31,7 +31,7 @@ def run(directory: Path,
         ] = None,
         per_policy: Annotated[int | None, typer.Option(help="attack goals per policy")] = None,
         max_attacks: Annotated[int | None, typer.Option(
-            help="cap on generated attacks (default: audit.redteam_max_attacks)")] = None,
+            help="cap on generated attacks (default: audit.redteam.max_attacks)")] = None,
         out: Annotated[Path | None, typer.Option(
             "--out", help="JSONL of every attack and reply (default: DIR/redteam/run-*.jsonl)")
         ] = None,

@@ -354,8 +354,9 @@ def load_guard(studio: Studio, action: Literal["off", "block", "warn", "log"]) -
     detector = studio.detector_of(artifact, "input") if artifact else None
     if artifact is None or detector is None:
         raise StudioError(f"serve.guard is {action!r} but this workspace has no trained violation "
-                          "detector: run 'alignment-studio audit DIR' with audit.detector on, or "
-                          "serve with --guard off", studio.root / "studio.yaml")
+                          "detector: run 'alignment-studio audit DIR' with "
+                          "audit.detector.enabled on, or serve with --guard off",
+                          studio.root / "studio.yaml")
     return Guard(detector, action=action, output_detector=studio.detector_of(artifact, "output"))
 
 

