@@ -19,18 +19,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from alignment_studio.auditors.detector import (
+from alignment_studio.core.prompts import Prompts
+from alignment_studio.framers.frame import frame_dataset
+from alignment_studio.framers.parse import read_document
+from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.guard.detector import (
     Side,
     ViolationDetector,
     evaluate_detector,
     situation_text,
     training_texts,
 )
-from alignment_studio.auditors.embeddings import Embedder, get_embedder
-from alignment_studio.core.prompts import Prompts
-from alignment_studio.framers.frame import frame_dataset
-from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.guard.embeddings import Embedder, get_embedder
 from alignment_studio.types import DatasetBundle, Kind, Label, Split
 from alignment_studio.workspace.config import FrameSettings
 from alignment_studio.workspace.init import example_dir

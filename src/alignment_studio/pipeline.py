@@ -57,9 +57,10 @@ from alignment_studio.workspace.versions import record_versions
 
 if TYPE_CHECKING:
     from alignment_studio.auditors.audit import Suites
-    from alignment_studio.auditors.detector import ViolationDetector
-    from alignment_studio.auditors.monitor import MonitorReport
     from alignment_studio.auditors.redteam import Attack, Judge
+    from alignment_studio.guard.detector import ViolationDetector
+    from alignment_studio.guard.monitor import MonitorReport
+    from alignment_studio.instructors.sft import CallbackHook
 
 PARSER_VERSION = "structure-v2"  # bump when parsing or structure changes
 GENERATOR_VERSION = "frame-v2"
@@ -275,10 +276,8 @@ class Studio:
         prefer, reinforce = self.config.preference.enabled, self.config.rl.enabled
         sft_out = out / "sft" if prefer or reinforce else out
         sft_out.mkdir(exist_ok=True)
-        held = [e for e in bundle.split(Split.test) if e.kind == Kind.scenario]
         train_sft(rows, base, self.config.train, work, sft_out, self.cache_dir,
-                  audit_items=sample_examples(held, self.config.train.audit_items,
-                                              self.config.train.seed))
+                  hooks=self.measure_hooks(bundle))
         adapter = sft_out / "adapter"
         if prefer:
             pref_out = out / "preference" if reinforce else out
@@ -289,6 +288,19 @@ class Studio:
             self._reinforce(bundle, base, adapter, work / "rl", out)
         if sft_out != out:
             shutil.copyfile(sft_out / "train_log.json", out / "train_log.json")
+
+    def measure_hooks(self, bundle: DatasetBundle) -> list[CallbackHook]:
+        """With train.audit_steps, the audit's measurement during training: held-out scenario
+        items answered every that many steps (measured only, never used to pick a model)."""
+        from alignment_studio.auditors.callback import make_audit_callback
+
+        settings = self.config.train
+        held = [e for e in bundle.split(Split.test) if e.kind == Kind.scenario]
+        items = sample_examples(held, settings.audit_items, settings.seed)
+        if not settings.audit_steps or not items:
+            return []
+        every = settings.audit_steps
+        return [lambda tokenizer: make_audit_callback(items, tokenizer, every)]
 
     def rl_rewards(self) -> Artifact | None:
         """The reward models GRPO needs (rl.reward_models > 0), or None; a one-line error when
@@ -531,12 +543,12 @@ class Studio:
         return self._once("detector", self._detectors)
 
     def _detectors(self) -> Artifact:
-        from alignment_studio.auditors.detector import (
+        from alignment_studio.framers.review import review_artifacts
+        from alignment_studio.guard.detector import (
             ViolationDetector,
             evaluate_detector,
             training_texts,
         )
-        from alignment_studio.framers.review import review_artifacts
 
         dataset = self.frame()
         reviews = [a.id for a in review_artifacts(self.store, dataset.id)]
@@ -565,7 +577,7 @@ class Studio:
             return self.store.commit(tmp, "detector", key, inputs, config)
 
     def detector_of(self, artifact: Artifact, side: str) -> ViolationDetector | None:
-        from alignment_studio.auditors.detector import ViolationDetector
+        from alignment_studio.guard.detector import ViolationDetector
 
         folder = self.store.path_of(artifact) / side
         return ViolationDetector.load(folder) if folder.is_dir() else None
@@ -831,7 +843,7 @@ class Studio:
         import asyncio
 
         from alignment_studio.backends.base import GenerationConfig
-        from alignment_studio.instructors.values import resolve_context, with_context
+        from alignment_studio.framers.values import resolve_context, with_context
 
         prompts = Prompts(self.root / "prompts")
         system = prompts.render("system", organization=self.config.organization)
@@ -854,7 +866,7 @@ class Studio:
         The detectors are the newest trained ones (``audit.detector.enabled``); the audit reference
         (``monitor.reference: audit``) is the newest audit's over-refusal of the aligned
         model."""
-        from alignment_studio.auditors.monitor import ReferenceRate, monitor, write_monitor
+        from alignment_studio.guard.monitor import ReferenceRate, monitor, write_monitor
         from alignment_studio.workspace.db import StudioDB
 
         settings = self.config.monitor

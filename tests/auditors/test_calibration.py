@@ -28,9 +28,9 @@ from alignment_studio.auditors.judges import (
     JudgeInput,
     JudgeVerdict,
 )
-from alignment_studio.auditors.stats import wilson
 from alignment_studio.backends.fake import FakeBackend
 from alignment_studio.core.errors import StudioError
+from alignment_studio.scoring.stats import wilson
 from alignment_studio.types import (
     Example,
     ItemResult,

@@ -19,7 +19,7 @@ from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.conflicts import conflict_example, find_conflicts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.parse import read_document
-from alignment_studio.instructors.values import conflict_preferences
+from alignment_studio.framers.values import conflict_preferences
 from alignment_studio.types import Example, Message, Policy, Split
 from alignment_studio.workspace.config import AuditSettings, ValuesSettings
 

@@ -17,11 +17,11 @@ from alignment_studio.auditors.general import (
     load_general_file,
     run_general,
 )
-from alignment_studio.auditors.stats import wilson
 from alignment_studio.backends.base import GenerationConfig, ModelOutput, Progress
 from alignment_studio.backends.fake import FakeBackend
 from alignment_studio.core.errors import StudioError
 from alignment_studio.core.text import words
+from alignment_studio.scoring.stats import wilson
 from alignment_studio.types import Message
 
 

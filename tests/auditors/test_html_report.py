@@ -13,8 +13,8 @@ import pytest
 import browser as browser_helper
 from alignment_studio.auditors import plots
 from alignment_studio.auditors.html import policy_anchor, render_html, write_html
-from alignment_studio.auditors.stats import wilson
 from alignment_studio.core.errors import StudioError
+from alignment_studio.scoring.stats import wilson
 from alignment_studio.types import (
     Agreement,
     AttackOutcome,

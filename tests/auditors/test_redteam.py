@@ -30,7 +30,6 @@ from alignment_studio.auditors.redteam import (
     summarise,
 )
 from alignment_studio.auditors.redteam.attacks import make_attack, policy_goal, teacher_attacks
-from alignment_studio.auditors.stats import wilson
 from alignment_studio.backends.base import GenerationConfig, ModelOutput, Progress
 from alignment_studio.backends.fake import FakeBackend
 from alignment_studio.core.answers import cites, is_refusal
@@ -39,6 +38,7 @@ from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.scoring.stats import wilson
 from alignment_studio.types import (
     AttackOutcome,
     Example,

@@ -6,7 +6,6 @@ import pytest
 
 from alignment_studio.auditors.evaluate import score_item
 from alignment_studio.auditors.metrics import asks_for_info, completeness
-from alignment_studio.auditors.stats import wilson
 from alignment_studio.auditors.suites import (
     confusion,
     macro_f1,
@@ -16,6 +15,7 @@ from alignment_studio.auditors.suites import (
 )
 from alignment_studio.core.answers import cited_policy_ids
 from alignment_studio.core.text import content_words
+from alignment_studio.scoring.stats import wilson
 from alignment_studio.types import Example, ItemResult, Kind, Label, Message, Provenance, Score
 
 A, B = "doc/a/p-1", "doc/b/p-2"

@@ -14,11 +14,11 @@ import httpx
 import openai
 import pytest
 
-from alignment_studio.auditors.detector import BLOCK_INPUT, WARNING, situation_text
 from alignment_studio.backends.base import GenerationConfig, ModelOutput
 from alignment_studio.backends.fake import FakeBackend, echo_last_user
 from alignment_studio.backends.openai import OpenAIBackend
 from alignment_studio.core.errors import StudioError
+from alignment_studio.guard.detector import BLOCK_INPUT, WARNING, situation_text
 from alignment_studio.pipeline import Studio
 from alignment_studio.studio.api import StopCutter
 from alignment_studio.studio.models import ModelPool

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from alignment_studio.auditors.detector import GuardDecision
 from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Message
+from alignment_studio.types.guard import GuardDecision
 from alignment_studio.workspace.db import MIGRATIONS, Conversation, RedTeamRecord, StudioDB
 
 GIFTS = "guidelines/gifts-and-entertainment"

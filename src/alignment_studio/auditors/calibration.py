@@ -31,9 +31,9 @@ from alignment_studio.auditors.judges import (
     Verdict,
     policy_pairs,
 )
-from alignment_studio.auditors.stats import bootstrap_ci, cohen_kappa, wilson
 from alignment_studio.core.errors import StudioError
 from alignment_studio.core.yamlio import read_jsonl
+from alignment_studio.scoring.stats import bootstrap_ci, cohen_kappa, wilson
 from alignment_studio.types import Agreement, Example, ItemResult, Label, Message, Policy, Score
 
 GOLD_FILE = "gold.jsonl"

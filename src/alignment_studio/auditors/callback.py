@@ -14,15 +14,7 @@ from typing import Any
 
 from alignment_studio.auditors.suites import confusion, macro_f1, score_item_full
 from alignment_studio.types import Example, ItemResult, Kind
-
-PREFIX = "audit/"
-
-
-def audit_points(history: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
-    """The callback's entries of a trainer log history, prefix removed."""
-    return [{"step": float(h["step"]), **{k[len(PREFIX):]: float(v) for k, v in h.items()
-                                          if k.startswith(PREFIX)}}
-            for h in history if any(k.startswith(PREFIX) for k in h)]
+from alignment_studio.types.models import MEASURE_PREFIX
 
 
 def verdict_figures(results: Sequence[ItemResult]) -> dict[str, float]:
@@ -48,7 +40,7 @@ def make_audit_callback(items: Sequence[Example], tokenizer: Any, every: int,
                 self._measure(state, kwargs["model"])
 
         def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            done = {h.get("step") for h in state.log_history if f"{PREFIX}n" in h}
+            done = {h.get("step") for h in state.log_history if f"{MEASURE_PREFIX}n" in h}
             if scenarios and state.global_step not in done:
                 self._measure(state, kwargs["model"])
 
@@ -57,7 +49,7 @@ def make_audit_callback(items: Sequence[Example], tokenizer: Any, every: int,
             figures = verdict_figures([score_item_full(e, o) for e, o in
                                        zip(scenarios, outputs, strict=True)])
             state.log_history.append({"step": state.global_step,
-                                      **{PREFIX + k: v for k, v in figures.items()}})
+                                      **{MEASURE_PREFIX + k: v for k, v in figures.items()}})
 
     return AuditCallback()
 

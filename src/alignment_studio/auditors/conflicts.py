@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.core.answers import cites
-from alignment_studio.instructors.values import context_in, context_label
+from alignment_studio.framers.values import context_in, context_label
 from alignment_studio.types import Example, ItemResult, Kind, Score
 from alignment_studio.workspace.config import AuditSettings
 

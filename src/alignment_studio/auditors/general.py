@@ -33,11 +33,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from alignment_studio.auditors.stats import wilson
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.core.errors import StudioError
 from alignment_studio.core.text import words
 from alignment_studio.core.yamlio import line_of, read_yaml, validate_yaml
+from alignment_studio.scoring.stats import wilson
 from alignment_studio.types import Message, Score
 
 GENERAL_FILE = "general.yaml"

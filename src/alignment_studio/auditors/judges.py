@@ -24,11 +24,11 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from alignment_studio.auditors.stats import bootstrap_ci, wilson
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.core.errors import StudioError
 from alignment_studio.core.jsonrepair import parse_json
 from alignment_studio.core.prompts import Prompts
+from alignment_studio.scoring.stats import bootstrap_ci, wilson
 from alignment_studio.types import Example, Label, Message, Policy, Score
 
 CRITERIA: tuple[str, ...] = ("compliance", "faithfulness", "completeness", "helpfulness")

@@ -29,8 +29,8 @@ from typing import TypeVar
 
 from alignment_studio.auditors.evaluate import score_item
 from alignment_studio.auditors.metrics import asks_for_info, completeness
-from alignment_studio.auditors.stats import bootstrap_ci, wilson
 from alignment_studio.core.answers import cited_policy_ids, is_refusal, parse_label
+from alignment_studio.scoring.stats import bootstrap_ci, wilson
 from alignment_studio.types import Example, ItemResult, Kind, Label, Score
 
 LABELS: tuple[str, ...] = tuple(label.value for label in Label)

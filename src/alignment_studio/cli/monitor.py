@@ -20,7 +20,7 @@ def import_(directory: Path, file: Path,
             ) -> None:
     """Add logged conversations (JSONL: messages, output, optional created_at, model,
     request_id) to the workspace database, personal data redacted; repeats are skipped."""
-    from alignment_studio.auditors.monitor import import_conversations
+    from alignment_studio.guard.monitor import import_conversations
     from alignment_studio.workspace.db import StudioDB
 
     studio = Studio(directory)

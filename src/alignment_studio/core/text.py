@@ -7,6 +7,7 @@ here, so two parts of the house never disagree on what a word is.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Collection
 
@@ -56,3 +57,13 @@ def stem(word: str) -> str:
     """A plural 's' removed so forms match ("gifts" -> "gift"), but not from "ss" ("access")
     or a short word ("bus")."""
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def normalise(text: str) -> str:
+    """Lower case, whitespace collapsed: what two copies of a text share after reflowing."""
+    return " ".join(text.lower().split())
+
+
+def text_hash(text: str, length: int = 6) -> str:
+    """A short hash of the normalised text: stable IDs that reflowing does not change."""
+    return hashlib.sha256(normalise(text).encode()).hexdigest()[:length]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alignment_studio.core.prompts import Prompts
-from alignment_studio.framers.structure import text_hash
+from alignment_studio.core.text import text_hash
 from alignment_studio.types import Example, Kind, Label, Message, Policy, Provenance
 
 

@@ -13,20 +13,14 @@ from rich.progress import Progress
 
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.core.prompts import Prompts
+from alignment_studio.core.text import text_hash
 from alignment_studio.framers.conflicts import conflict_example, find_conflicts
 from alignment_studio.framers.coverage import Coverage, Gap, coverage, gaps
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.generate import is_enforceable, person, structure_examples
 from alignment_studio.framers.ontology import Lexicon, build_ontology, cue_variants
 from alignment_studio.framers.quality import QualitySettings, reason_category, run_quality
-from alignment_studio.framers.seeds import (
-    ContrastiveSeed,
-    InstructionSeed,
-    ResolvedSeeds,
-    ScenarioSeed,
-)
 from alignment_studio.framers.split import choose_test_policies, split_by_policy
-from alignment_studio.framers.structure import text_hash
 from alignment_studio.framers.teacher import (
     TeacherJournal,
     TeacherOutcome,
@@ -36,7 +30,7 @@ from alignment_studio.framers.teacher import (
     collect,
     run_teacher,
 )
-from alignment_studio.instructors.values import conflict_preferences, effective_priorities
+from alignment_studio.framers.values import conflict_preferences, effective_priorities
 from alignment_studio.types import (
     CueVariant,
     DatasetBundle,
@@ -47,6 +41,12 @@ from alignment_studio.types import (
     Policy,
     PolicyDocument,
     Provenance,
+)
+from alignment_studio.types.seeds import (
+    ContrastiveSeed,
+    InstructionSeed,
+    ResolvedSeeds,
+    ScenarioSeed,
 )
 from alignment_studio.workspace.config import FrameSettings, ValuesSettings
 

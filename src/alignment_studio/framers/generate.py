@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from alignment_studio.core.text import text_hash
 from alignment_studio.framers.examples import ExampleFactory
-from alignment_studio.framers.structure import text_hash
 from alignment_studio.types import CueVariant, Example, Label, Modality, Policy, Provenance
 
 ENFORCEABLE = {Modality.obligation, Modality.prohibition, Modality.permission,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from alignment_studio.core.text import text_hash
 from alignment_studio.framers.frame import FrameResult
 from alignment_studio.framers.split import split_by_policy
-from alignment_studio.framers.structure import text_hash
 from alignment_studio.types import Example, Kind, Provenance
 from alignment_studio.workspace.db import ComparisonGrade
 from alignment_studio.workspace.store import sha256_bytes

@@ -29,9 +29,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from alignment_studio.core.errors import StudioError
 from alignment_studio.core.text import content_words
 from alignment_studio.core.yamlio import line_of, read_yaml, validate_yaml
-from alignment_studio.framers.seeds import InstructionSeed, ResolvedSeeds
 from alignment_studio.framers.structure import slugify
 from alignment_studio.types import Dropped, Policy, PolicyDocument
+from alignment_studio.types.seeds import InstructionSeed, ResolvedSeeds
 
 CONTEXT_CONTAINMENT = 0.8  # share of a policy's words that must appear in the context
 ANSWER_SIMILARITY = 0.35  # cosine of word sets (policy vs question + answer) without a context

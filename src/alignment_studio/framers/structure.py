@@ -13,10 +13,10 @@ from the lead-in, whose own statement becomes informational (its norm lives in t
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import NamedTuple
 
+from alignment_studio.core.text import text_hash
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.types import Form, Modality, Policy, PolicyDocument, Section, Span
 
@@ -155,14 +155,6 @@ def imperative_modality(text: str) -> Modality | None:
 def slugify(text: str, limit: int = 48) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:limit].rstrip("-") or "section"
-
-
-def normalise(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def text_hash(text: str, length: int = 6) -> str:
-    return hashlib.sha256(normalise(text).encode()).hexdigest()[:length]
 
 
 def split_sentences(text: str) -> list[str]:

@@ -21,9 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.core.jsonrepair import parse_json
 from alignment_studio.core.prompts import Prompts
+from alignment_studio.core.text import text_hash
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.generate import grounded_answer
-from alignment_studio.framers.structure import text_hash
 from alignment_studio.types import Dropped, Example, Label, Message, Policy, Provenance
 
 

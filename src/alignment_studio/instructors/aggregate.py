@@ -33,7 +33,7 @@ from alignment_studio.backends.base import (
     Progress,
 )
 from alignment_studio.framers.conflicts import content_words
-from alignment_studio.instructors.values import (
+from alignment_studio.framers.values import (
     Context,
     context_in,
     resolve_context,

@@ -17,56 +17,18 @@ import json
 import math
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.backends.hf import release_memory, require_hf
 from alignment_studio.core.errors import StudioError
-from alignment_studio.types import Example
+from alignment_studio.types.models import EvalPoint, TrainResult, measured_points
 from alignment_studio.workspace.config import TrainSettings
 
 ADAPTER_DIR = "adapter"
 EVAL_METRIC = "eval_loss"
-
-
-class EvalPoint(BaseModel):
-    """The validation loss at one optimizer step."""
-
-    model_config = ConfigDict(extra="forbid")
-    step: int
-    loss: float
-
-
-class TrainResult(BaseModel):
-    """What a training run did, written beside the adapter as ``train_log.json``."""
-
-    model_config = ConfigDict(extra="forbid")
-    steps: int
-    examples: int
-    epochs: float
-    losses: list[float] = Field(default_factory=list)
-    train_tokens: int = 0
-    runtime_s: float = 0.0
-    resumed_from: str | None = None
-    device: str = "cpu"
-    packing: bool = False
-    quantization: str = "none"
-    validation_examples: int = 0
-    skipped_examples: int = Field(
-        0, description="rows left out because their prompt alone fills max_length")
-    eval_losses: list[EvalPoint] = Field(default_factory=list)
-    best_eval_loss: float | None = None
-    best_step: int | None = None
-    final_eval_loss: float | None = Field(
-        None, description="validation loss of the saved adapter (the best one when restored)")
-    stopped_early: bool = False
-    audit_points: list[dict[str, float]] = Field(
-        default_factory=list, description="the audit callback's held-out verdict accuracy and "
-        "macro-F1 during training (train.audit_steps), one entry per measurement")
 
 
 def lora_config(settings: TrainSettings) -> Any:
@@ -263,13 +225,12 @@ def latest_checkpoint(output_dir: Path) -> Path | None:
 def train_sft(rows: list[dict[str, Any]], base_model: str, settings: TrainSettings,
               work_dir: Path, out_dir: Path, cache_dir: str | None = None,
               callbacks: list[Any] | None = None,
-              audit_items: Sequence[Example] = ()) -> TrainResult:
+              hooks: Sequence[CallbackHook] = ()) -> TrainResult:
     """LoRA-train ``base_model`` on TRL prompt/completion rows; save the adapter in ``out_dir``.
 
-    With ``settings.audit_steps``, the model answers ``audit_items`` (held-out scenarios) every
-    that many steps and the verdict figures land in the log (``audit_points``).
-
-    ``callbacks`` are extra transformers TrainerCallbacks (tests use one to interrupt a run).
+    ``callbacks`` are extra transformers TrainerCallbacks (tests use one to interrupt a run);
+    ``hooks`` make more from the tokenizer (the audit's measurement during training, whose
+    entries land in the log's ``audit_points``).
     """
     if not rows:
         raise StudioError("no training examples: the dataset's train split is empty")
@@ -284,11 +245,7 @@ def train_sft(rows: list[dict[str, Any]], base_model: str, settings: TrainSettin
         raise StudioError(f"no training example fits train.max_length ({settings.max_length} "
                           f"tokens): every prompt is longer; raise max_length")
     train, validation = split_validation(usable, settings.validation_fraction, settings.seed)
-    extra = list(callbacks or [])
-    if settings.audit_steps and audit_items:
-        from alignment_studio.auditors.callback import make_audit_callback
-
-        extra.append(make_audit_callback(audit_items, tokenizer, settings.audit_steps))
+    extra = list(callbacks or []) + [hook(tokenizer) for hook in hooks]
     trainer = build_trainer(train, validation, path, tokenizer, settings, work_dir, extra)
     resume = latest_checkpoint(work_dir)
     start = time.perf_counter()
@@ -307,6 +264,9 @@ def train_sft(rows: list[dict[str, Any]], base_model: str, settings: TrainSettin
     return result
 
 
+CallbackHook = Callable[[Any], Any]  # tokenizer -> a transformers TrainerCallback
+
+
 def read_train_log(out_dir: Path) -> TrainResult:
     return TrainResult.model_validate(json.loads((out_dir / "train_log.json").read_text()))
 
@@ -315,8 +275,6 @@ def _result(state: Any, history: list[dict[str, Any]], examples: int, validation
             settings: TrainSettings, runtime: float, resume: Path | None,
             final: float | None) -> TrainResult:
     import torch
-
-    from alignment_studio.auditors.callback import audit_points
 
     best = state.best_model_checkpoint
     return TrainResult(
@@ -332,7 +290,7 @@ def _result(state: Any, history: list[dict[str, Any]], examples: int, validation
         best_step=int(Path(best).name.split("-")[1]) if best else None,
         final_eval_loss=final,
         stopped_early=bool(validation) and state.global_step < state.max_steps,
-        audit_points=audit_points(history))
+        audit_points=measured_points(history))
 
 
 def _tokens_seen(log_history: list[dict[str, Any]]) -> int:

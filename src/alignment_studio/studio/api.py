@@ -46,13 +46,14 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from alignment_studio.auditors.detector import Guard, GuardDecision
 from alignment_studio.auditors.rag import BM25Retriever, Passage, with_retrieval
 from alignment_studio.backends.base import GenerationConfig, ModelOutput
 from alignment_studio.core.errors import StudioError
+from alignment_studio.guard.detector import Guard
 from alignment_studio.studio.auth import Principal, require
 from alignment_studio.studio.models import ModelPool, served_models
 from alignment_studio.types import Message
+from alignment_studio.types.guard import GuardDecision
 from alignment_studio.workspace.config import ServeSettings
 
 if TYPE_CHECKING:
@@ -494,7 +495,7 @@ async def record(request: Request, turn: Turn, answer: Answer) -> None:
     settings: ServeSettings = request.app.state.settings
     if not settings.log_conversations:
         return
-    from alignment_studio.auditors.monitor import log_conversation
+    from alignment_studio.guard.monitor import log_conversation
 
     latency_ms = (time.monotonic() - turn.started) * 1000
     try:

@@ -29,9 +29,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alignment_studio.auditors.detector import GuardDecision
 from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Message
+from alignment_studio.types.guard import GuardDecision
 from alignment_studio.workspace.store import STORE_DIR
 
 DB_NAME = "studio.sqlite"

@@ -29,8 +29,8 @@ from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.core.errors import StudioError
 from alignment_studio.core.jsonrepair import parse_json
 from alignment_studio.core.prompts import quote_data
+from alignment_studio.core.text import normalise
 from alignment_studio.framers.split import REDTEAM_SEED_PREFIX
-from alignment_studio.framers.structure import normalise
 from alignment_studio.types import Example, Kind, Label, Message, Modality, Policy
 
 TEACHER_STRATEGY = "teacher"

@@ -25,7 +25,7 @@ from alignment_studio.auditors.redteam.attacks import REDTEAM_SEED_PREFIX
 from alignment_studio.core.errors import StudioError
 from alignment_studio.core.yamlio import read_yaml, validate_yaml
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.seeds import ScenarioSeed, SeedFile, load_seeds
+from alignment_studio.framers.seeds import load_seeds
 from alignment_studio.types import (
     AttackOutcome,
     Example,
@@ -37,6 +37,7 @@ from alignment_studio.types import (
     Provenance,
     Split,
 )
+from alignment_studio.types.seeds import ScenarioSeed, SeedFile
 from alignment_studio.workspace.config import StudioConfig, load_config, write_config
 from alignment_studio.workspace.db import Grade, RedTeamRecord, StudioDB, TargetModel
 

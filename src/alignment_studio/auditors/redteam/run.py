@@ -11,12 +11,12 @@ import asyncio
 import re
 from collections.abc import Callable, Sequence
 
-from alignment_studio.auditors.detector import ViolationDetector, answer_text
 from alignment_studio.auditors.redteam.attacks import Attack
-from alignment_studio.auditors.stats import wilson
 from alignment_studio.backends.base import GenerationConfig, ModelBackend, Progress
 from alignment_studio.core.answers import is_refusal, parse_label
 from alignment_studio.core.text import words
+from alignment_studio.guard.detector import ViolationDetector, answer_text
+from alignment_studio.scoring.stats import wilson
 from alignment_studio.types import (
     AttackOutcome,
     Example,

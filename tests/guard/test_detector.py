@@ -10,7 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alignment_studio.auditors.detector import (
+from alignment_studio.backends.fake import FakeBackend
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.prompts import Prompts
+from alignment_studio.framers.frame import frame_dataset
+from alignment_studio.framers.parse import read_document
+from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.guard.detector import (
     BLOCK_INPUT,
     BLOCK_OUTPUT,
     WARNING,
@@ -27,13 +33,7 @@ from alignment_studio.auditors.detector import (
     guarded_generate,
     training_texts,
 )
-from alignment_studio.auditors.embeddings import HashingEmbedder, get_embedder
-from alignment_studio.backends.fake import FakeBackend
-from alignment_studio.core.errors import StudioError
-from alignment_studio.core.prompts import Prompts
-from alignment_studio.framers.frame import frame_dataset
-from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.guard.embeddings import HashingEmbedder, get_embedder
 from alignment_studio.types import DatasetBundle, Kind, Label, Message, Split
 from alignment_studio.workspace.config import FrameSettings
 

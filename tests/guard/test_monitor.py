@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from alignment_studio.auditors.detector import GuardDecision, ViolationDetector
-from alignment_studio.auditors.monitor import (
+from alignment_studio.core.errors import StudioError
+from alignment_studio.guard.detector import ViolationDetector
+from alignment_studio.guard.monitor import (
     MonitorReport,
     MonitorSettings,
     MonitorThresholds,
@@ -30,8 +31,8 @@ from alignment_studio.auditors.monitor import (
     window_start,
     write_monitor,
 )
-from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Message
+from alignment_studio.types.guard import GuardDecision
 from alignment_studio.workspace.config import parse_window
 from alignment_studio.workspace.db import Conversation, StudioDB
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alignment_studio.auditors.redact import (
+from alignment_studio.guard.redact import (
     iban_valid,
     luhn_valid,
     merge_counts,

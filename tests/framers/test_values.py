@@ -16,7 +16,7 @@ from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.conflicts import ConflictPair, conflict_example, find_conflicts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.parse import read_document
-from alignment_studio.instructors.values import (
+from alignment_studio.framers.values import (
     ask_in_context,
     conflict_preferences,
     declared_contexts,

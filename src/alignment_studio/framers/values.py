@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.core.prompts import Prompts
+from alignment_studio.core.text import text_hash
 from alignment_studio.framers.conflicts import (
     ConflictPair,
     content_words,
@@ -25,7 +26,6 @@ from alignment_studio.framers.conflicts import (
 )
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.generate import extract_action
-from alignment_studio.framers.structure import text_hash
 from alignment_studio.types import Example, Kind, Message, Policy, Provenance, Split
 from alignment_studio.workspace.config import ContextSpec, ValueSpec, ValuesSettings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alignment_studio.auditors.stats import bootstrap_ci, cohen_kappa, wilson
+from alignment_studio.scoring.stats import bootstrap_ci, cohen_kappa, wilson
 
 
 def test_wilson_matches_hand_computation() -> None:

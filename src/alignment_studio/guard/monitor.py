@@ -37,19 +37,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from alignment_studio.auditors.detector import (
-    GuardDecision,
-    ViolationDetector,
-    answer_text,
-    situation_text,
-)
-from alignment_studio.auditors.redact import merge_counts, redact_messages
-from alignment_studio.auditors.redact import redact as redact_text
-from alignment_studio.auditors.stats import wilson
 from alignment_studio.core.answers import is_refusal
 from alignment_studio.core.errors import StudioError
 from alignment_studio.core.yamlio import read_jsonl
+from alignment_studio.guard.detector import ViolationDetector, answer_text, situation_text
+from alignment_studio.guard.redact import merge_counts, redact_messages
+from alignment_studio.guard.redact import redact as redact_text
+from alignment_studio.scoring.stats import wilson
 from alignment_studio.types import Interval, Message, RateScore
+from alignment_studio.types.guard import GuardDecision
 from alignment_studio.workspace.config import (
     MonitorSettings,
     MonitorThresholds,

@@ -25,11 +25,12 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from alignment_studio.auditors.embeddings import Embedder, FloatArray, get_embedder
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.core.answers import is_refusal, parse_label, strip_citations
 from alignment_studio.core.errors import StudioError
+from alignment_studio.guard.embeddings import Embedder, FloatArray, get_embedder
 from alignment_studio.types import DatasetBundle, Kind, Label, Message, Split
+from alignment_studio.types.guard import GuardDecision
 
 Side = Literal["input", "output", "both"]
 Action = Literal["block", "warn", "log"]
@@ -472,19 +473,6 @@ class DetectorJudge:
                       f"{'violating' if violating else 'not violating'} (p={probability:.2f})")
         return DetectorVerdict(passed=passed, probability=probability, expected=expected,
                                answered=answered, reason=reason)
-
-
-class GuardDecision(BaseModel):
-    """What the guard decided for one input or output. ``action`` is the action taken: the
-    guard's own when flagged, ``allow`` otherwise; ``message`` is what to show: the refusal that
-    replaces the answer (block), a note to attach (warn), or nothing (log, allow)."""
-
-    model_config = ConfigDict(extra="forbid")
-    stage: Literal["input", "output"]
-    flagged: bool
-    probability: float
-    action: Literal["block", "warn", "log", "allow"]
-    message: str
 
 
 class Guard:
