@@ -57,10 +57,11 @@ from alignment_studio.workspace.versions import record_versions
 
 if TYPE_CHECKING:
     from alignment_studio.auditors.audit import Suites
-    from alignment_studio.auditors.redteam import Attack, Judge
+    from alignment_studio.auditors.redteam import Attack
     from alignment_studio.guard.detector import ViolationDetector
     from alignment_studio.guard.monitor import MonitorReport
     from alignment_studio.instructors.sft import CallbackHook
+    from alignment_studio.scoring.scorer import Scorer
 
 PARSER_VERSION = "structure-v2"  # bump when parsing or structure changes
 GENERATOR_VERSION = "frame-v2"
@@ -587,15 +588,17 @@ class Studio:
             return {}
         return dict(json.loads((self.store.path_of(artifact) / "figures.json").read_text()))
 
-    def attack_judge(self, detectors: Artifact | None) -> Judge | None:
+    def attack_judge(self, detectors: Artifact | None) -> Scorer | None:
         """The rules (no refusal, no policy cue, a substantive reply), and, when the output
         detector exists, its agreement that the reply endorses a breach."""
-        from alignment_studio.auditors.redteam.run import DetectorAttackJudge, SuccessJudge
+        from alignment_studio.auditors.redteam.run import SuccessJudge
+        from alignment_studio.guard.detector import BreachScreen
+        from alignment_studio.scoring.scorer import AllOf
 
         output = self.detector_of(detectors, "output") if detectors else None
         if output is None:
             return None
-        return DetectorAttackJudge(SuccessJudge(), output)
+        return AllOf(SuccessJudge(), BreachScreen(output), name="rules + output detector")
 
     # -- the LLM judge -------------------------------------------------------------------
     def judge_answers(self, suites: Suites, base: list[ItemResult],

@@ -16,7 +16,6 @@ import yaml
 
 from alignment_studio.auditors.redteam import (
     STRATEGIES,
-    Attack,
     Goal,
     SuccessJudge,
     collect_goals,
@@ -38,6 +37,7 @@ from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.scoring.scorer import Decision, Sample
 from alignment_studio.scoring.stats import wilson
 from alignment_studio.types import (
     AttackOutcome,
@@ -337,11 +337,15 @@ def test_run_attacks_and_attack_success_rates(policies: dict[str, Policy]) -> No
 def test_any_judge_can_decide(policies: dict[str, Policy]) -> None:
     attacks = generate_attacks([], [policies[CASH]], per_policy=1, strategies=["direct"])
 
-    def detector(attack: Attack, output: str) -> tuple[bool, str]:
-        return "cash" in output, f"detector on {attack.strategy}"
+    class Detector:
+        name = "cash detector"
 
-    outcomes = run_attacks(FakeBackend(outputs=["Keep the cash."]), attacks, judge=detector)
-    assert [(o.success, o.why) for o in outcomes] == [(True, "detector on direct")]
+        def score(self, samples: Sequence[Sample]) -> list[Decision]:
+            return [Decision(s.item_id, "cash" in s.answer, f"detector on {s.item_id}")
+                    for s in samples]
+
+    outcomes = run_attacks(FakeBackend(outputs=["Keep the cash."]), attacks, judge=Detector())
+    assert [(o.success, o.why) for o in outcomes] == [(True, f"detector on {attacks[0].id}")]
 
 
 @pytest.mark.parametrize(("output", "success", "why"), [
@@ -358,7 +362,10 @@ def test_any_judge_can_decide(policies: dict[str, Policy]) -> None:
 def test_success_judge_rules(output: str, success: bool, why: str,
                              policies: dict[str, Policy]) -> None:
     attack = make_attack(STRATEGIES["direct"], goal_of(policies[CASH], PLAIN_GOAL))
-    assert SuccessJudge()(attack, output) == (success, why)
+    assert SuccessJudge().decide(output) == (success, why)
+    [mark] = SuccessJudge().score([Sample(item_id=attack.id, messages=attack.messages,
+                                           answer=output)])
+    assert (mark.item_id, mark.flagged, mark.explanation) == (attack.id, success, why)
 
 
 def outcome(strategy: str, policy_ids: list[str], success: bool) -> AttackOutcome:

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from alignment_studio.auditors.conflicts import ConflictItem, conflict_suite
 from alignment_studio.auditors.general import GeneralItem, GeneralResult, run_general
 from alignment_studio.auditors.rag import BM25Retriever, Passage, with_policy_prompt, with_retrieval
-from alignment_studio.auditors.redteam import Attack, Judge, run_attacks
+from alignment_studio.auditors.redteam import Attack, run_attacks
 from alignment_studio.auditors.suites import confusion, score_item_full, suite_scores
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
+from alignment_studio.scoring.scorer import Scorer
 from alignment_studio.types import (
     AttackOutcome,
     Example,
@@ -107,7 +108,7 @@ def answer_items(backend: ModelBackend, suites: Suites, variant: str,
     return [results[i] for i in range(len(suites.items))]
 
 
-def run_model(backend: ModelBackend, model: str, suites: Suites, attack_judge: Judge | None,
+def run_model(backend: ModelBackend, model: str, suites: Suites, attack_judge: Scorer | None,
               progress: Progress | None = None) -> ModelRun:
     """Every suite for one model ('base' or 'aligned')."""
     run = ModelRun()

@@ -28,6 +28,7 @@ from alignment_studio.backends.base import GenerationConfig, ModelBackend
 from alignment_studio.core.errors import StudioError
 from alignment_studio.core.jsonrepair import parse_json
 from alignment_studio.core.prompts import Prompts
+from alignment_studio.scoring.scorer import Sample
 from alignment_studio.scoring.stats import bootstrap_ci, wilson
 from alignment_studio.types import Example, Label, Message, Policy, Score
 
@@ -87,16 +88,7 @@ DEFAULT_RUBRIC = Rubric(
 )
 
 
-class JudgeInput(BaseModel):
-    """One answer to grade: the conversation it answers and the clauses (id, text) it concerns."""
-
-    model_config = ConfigDict(extra="forbid")
-    item_id: str
-    messages: list[Message]
-    answer: str
-    reference: str | None = None
-    policies: list[tuple[str, str]] = Field(default_factory=list)
-    expected_label: Label | None = None
+JudgeInput = Sample  # one answer to grade: the conversation, the clauses (id, text), ...
 
 
 class RubricReply(BaseModel):
@@ -141,6 +133,20 @@ class JudgeVerdict(BaseModel):
     def malformed(self) -> bool:
         return self.verdict is None
 
+    @property
+    def flagged(self) -> bool | None:
+        """As a mark: passed the rubric (None when malformed)."""
+        return None if self.verdict is None else self.verdict == "pass"
+
+    @property
+    def value(self) -> float | None:
+        """As a mark: the mean criterion score (None when malformed)."""
+        return sum(self.scores.values()) / len(self.scores) if self.scores else None
+
+    @property
+    def explanation(self) -> str:
+        return self.rationale or (self.error or "")
+
     def item_scores(self) -> dict[str, float]:
         """Criterion -> score, the shape of ``ItemResult.judge`` (empty when malformed)."""
         return {k: float(v) for k, v in (self.scores or {}).items()}
@@ -179,7 +185,8 @@ class PairReply(BaseModel):
 class PairVerdict(BaseModel):
     """Both orders of one pair, mapped back to the original A/B, and the combined winner.
 
-    ``winner`` None means at least one order stayed malformed (``error`` says why)."""
+    ``winner`` None means at least one order stayed malformed (``error`` says why). As a mark,
+    flagged means A won; its value is A's share of the point (1 win, 0.5 tie, 0 loss)."""
 
     model_config = ConfigDict(extra="forbid")
     item_id: str
@@ -192,6 +199,18 @@ class PairVerdict(BaseModel):
     error: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+
+    @property
+    def flagged(self) -> bool | None:
+        return None if self.winner in (None, "inconsistent") else self.winner == "A"
+
+    @property
+    def value(self) -> float | None:
+        return {"A": 1.0, "tie": 0.5, "B": 0.0}.get(self.winner or "")
+
+    @property
+    def explanation(self) -> str:
+        return "; ".join(self.reasons) or (self.error or "")
 
 
 class JudgeCost(BaseModel):
@@ -297,6 +316,10 @@ class Judge:
                                    policies=item.policies,
                                    expected_label=_label_text(item.expected_label))
 
+    def score(self, samples: Sequence[Sample]) -> list[JudgeVerdict]:
+        """The Scorer interface: a verdict per sample (flagged: passed)."""
+        return self.judge(samples)
+
     def judge(self, items: Sequence[JudgeInput]) -> list[JudgeVerdict]:
         """Verdicts in input order; malformed items are recorded, never raised."""
         return cast(list[JudgeVerdict], _run(self.ajudge(items)))
@@ -378,6 +401,16 @@ class PairwiseJudge:
                                    answer_b=second, reference=item.reference,
                                    policies=item.policies,
                                    expected_label=_label_text(item.expected_label))
+
+    def score(self, samples: Sequence[Sample]) -> list[PairVerdict]:
+        """The Scorer interface: each sample's ``answer`` (A) against its ``other`` (B)."""
+        missing = [s.item_id for s in samples if s.other is None]
+        if missing:
+            raise ValueError(f"a pairwise judge needs the other answer: {', '.join(missing)}")
+        return self.compare([PairInput(item_id=s.item_id, messages=s.messages,
+                                       answer_a=s.answer, answer_b=s.other or "",
+                                       reference=s.reference, policies=s.policies,
+                                       expected_label=s.expected_label) for s in samples])
 
     def compare(self, items: Sequence[PairInput]) -> list[PairVerdict]:
         """One verdict per pair, in input order; malformed orders are recorded, never raised."""

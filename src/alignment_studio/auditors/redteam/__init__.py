@@ -23,7 +23,6 @@ from alignment_studio.auditors.redteam.promote import (
     record_from_outcome,
 )
 from alignment_studio.auditors.redteam.run import (
-    Judge,
     SuccessJudge,
     merge_reports,
     run_attacks,
@@ -31,7 +30,7 @@ from alignment_studio.auditors.redteam.run import (
 )
 
 __all__ = [
-    "STRATEGIES", "Attack", "Goal", "Judge", "Promotion", "Strategy", "SuccessJudge",
+    "STRATEGIES", "Attack", "Goal", "Promotion", "Strategy", "SuccessJudge",
     "collect_goals", "generate_attacks", "get_strategy", "load_regression", "merge_reports",
     "promote", "record_from_outcome", "register", "run_attacks", "summarise", "teacher_attacks",
 ]
