@@ -31,9 +31,9 @@ from alignment_studio.guard.detector import (
     training_texts,
 )
 from alignment_studio.guard.embeddings import Embedder, get_embedder
+from alignment_studio.stages.init import example_dir
 from alignment_studio.types import DatasetBundle, Kind, Label, Split
 from alignment_studio.workspace.config import FrameSettings
-from alignment_studio.workspace.init import example_dir
 
 SIDES: tuple[Side, ...] = ("input", "output", "both")
 

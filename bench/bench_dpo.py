@@ -29,8 +29,8 @@ def pairs(n: int) -> list[dict[str, Any]]:
     from alignment_studio.framers.examples import ExampleFactory
     from alignment_studio.framers.generate import structure_examples
     from alignment_studio.framers.parse import read_document
+    from alignment_studio.stages.init import example_dir
     from alignment_studio.types import DatasetBundle, Kind
-    from alignment_studio.workspace.init import example_dir
 
     factory = ExampleFactory(Prompts(None), "Acme")
     examples = [e for p in read_document(example_dir() / "guidelines.md").policies()

@@ -24,10 +24,11 @@ from alignment_studio.auditors.evaluate import select_items
 from alignment_studio.auditors.judges import Judge, judge_input
 from alignment_studio.auditors.rag import passages
 from alignment_studio.backends.hf import HFBackend
-from alignment_studio.pipeline import Studio
+from alignment_studio.stages import frame, parse
+from alignment_studio.stages.init import example_dir, init_workspace
 from alignment_studio.types import Split
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import StudioConfig
-from alignment_studio.workspace.init import example_dir, init_workspace
 
 
 def suites(root: Path, items: int) -> Suites:
@@ -35,10 +36,10 @@ def suites(root: Path, items: int) -> Suites:
     config = StudioConfig(name="bench")
     config.frame.teacher_policies = 0
     init_workspace(root / "ws", [root / "guidelines.md"], [], config)
-    studio = Studio(root / "ws")
-    dataset = studio.frame()
-    bundle = studio.bundle(dataset)
-    docs = studio.dataset_documents(dataset)
+    studio = Workspace(root / "ws")
+    dataset = frame.dataset(studio)
+    bundle = frame.bundle(studio, dataset)
+    docs = parse.documents_of(studio, dataset)
     return Suites(items=select_items(bundle.split(Split.test), items), conflicts=[], general=[],
                   attacks=[], policies={p.id: p for d in docs for p in d.policies()},
                   passages=passages(docs), settings=config.audit)

@@ -23,7 +23,7 @@ from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.frame import select_policies, teacher_requests
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.teacher import TeacherJournal, TeacherRequest, collect, run_teacher
-from alignment_studio.workspace.init import example_dir
+from alignment_studio.stages.init import example_dir
 
 
 def timed(backend: HFBackend, requests: list[TeacherRequest], chunk: int,

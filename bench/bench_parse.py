@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from alignment_studio.framers.parse import read_document
-from alignment_studio.workspace.init import example_dir
+from alignment_studio.stages.init import example_dir
 
 REPO = Path(__file__).resolve().parents[1]
 POLICIES = REPO.parent / "shared" / "policies" / "18f"

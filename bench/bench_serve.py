@@ -38,11 +38,11 @@ import uvicorn
 from fastapi import FastAPI
 
 from alignment_studio.backends import FakeSpec, HFSpec
-from alignment_studio.studio.auth import create_token
-from alignment_studio.studio.server import create_app
+from alignment_studio.server.app import create_app
+from alignment_studio.server.auth import create_token
+from alignment_studio.stages.init import example_dir, init_workspace
 from alignment_studio.workspace.config import ServeSettings, StudioConfig
 from alignment_studio.workspace.db import StudioDB
-from alignment_studio.workspace.init import example_dir, init_workspace
 
 NONCE = re.compile(r"N\d{3}x\d{4}x[0-9a-f]{8}")
 

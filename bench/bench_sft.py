@@ -38,9 +38,9 @@ def example_rows(count: int) -> list[dict[str, Any]]:
     from alignment_studio.core.prompts import Prompts
     from alignment_studio.framers.frame import frame_dataset
     from alignment_studio.framers.parse import read_document
+    from alignment_studio.stages.init import example_dir
     from alignment_studio.types import Split
     from alignment_studio.workspace.config import FrameSettings
-    from alignment_studio.workspace.init import example_dir
 
     document = read_document(example_dir() / "guidelines.md")
     with tempfile.TemporaryDirectory() as tmp:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.workspace.init import example_dir
+from alignment_studio.stages.init import example_dir
 from cli_run import cli
 
 REPO = Path(__file__).resolve().parents[1]

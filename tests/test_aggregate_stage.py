@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.pipeline import Studio
+from alignment_studio.stages import audit
+from alignment_studio.stages.init import demo_config, init_workspace
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import ContextSpec, ValueSpec, ValuesSettings
-from alignment_studio.workspace.init import demo_config, init_workspace
 from cli_run import cli, one_line_error
 
 pytestmark = pytest.mark.slow
@@ -43,7 +44,7 @@ def test_value_adapters_ask_and_audit(tmp_path: Path, example_policy: Path) -> N
     assert done.returncode == 0, done.stderr
     assert "value adapters" in done.stdout and "integrity" in done.stdout
 
-    studio = Studio(ws)
+    studio = Workspace(ws)
     mixed = studio.store.latest("value-adapters")
     assert mixed is not None
     adapters = json.loads((studio.store.path_of(mixed) / "adapters.json").read_text())
@@ -61,7 +62,7 @@ def test_value_adapters_ask_and_audit(tmp_path: Path, example_policy: Path) -> N
     bad = cli("ask", ws, "hello", "--context", "team")
     one_line_error(bad, "--context expects KEY=VALUE")
 
-    report = studio.audit()
+    report = audit.report(studio)
     assert "aggregated" in report.conflicts and "all" in report.conflicts["aggregated"]
     audited = studio.store.latest("report")
     assert audited is not None and mixed.id in audited.inputs

@@ -9,16 +9,19 @@ from pathlib import Path
 import pytest
 
 from alignment_studio.backends.base import GenerationConfig
-from alignment_studio.pipeline import Studio
+from alignment_studio.stages import audit, frame, instruct
+from alignment_studio.stages import export as export_stage
+from alignment_studio.stages import review as review_stage
+from alignment_studio.stages.init import demo_config, init_workspace
 from alignment_studio.types import Message
-from alignment_studio.workspace.init import demo_config, init_workspace
+from alignment_studio.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory: pytest.TempPathFactory, example_policy: Path,
-           example_seeds: Path) -> Studio:
+           example_seeds: Path) -> Workspace:
     root = tmp_path_factory.mktemp("integration")
     shutil.copy(example_policy, root / "guidelines.md")
     shutil.copy(example_seeds, root / "seeds.yaml")
@@ -36,11 +39,11 @@ def studio(tmp_path_factory: pytest.TempPathFactory, example_policy: Path,
     config.train.audit_steps = 1
     config.train.audit_items = 4
     init_workspace(root, [root / "guidelines.md"], [root / "seeds.yaml"], config)
-    return Studio(root)
+    return Workspace(root)
 
 
-def test_full_cycle_changes_weights_and_reports_per_policy(studio: Studio) -> None:
-    report = studio.audit()
+def test_full_cycle_changes_weights_and_reports_per_policy(studio: Workspace) -> None:
+    report = audit.report(studio)
     model = studio.store.latest("model")
     assert model is not None
     from safetensors.torch import load_file
@@ -72,16 +75,16 @@ def test_full_cycle_changes_weights_and_reports_per_policy(studio: Studio) -> No
         assert finding.policy_text  # traced to its clause
 
 
-def test_rerun_reuses_every_artifact(studio: Studio) -> None:
+def test_rerun_reuses_every_artifact(studio: Workspace) -> None:
     before = [a.id for a in studio.store.all()]
-    Studio(studio.root).audit()
+    audit.report(Workspace(studio.root))
     assert [a.id for a in studio.store.all()] == before
 
 
-def test_audit_as_a_ci_gate(studio: Studio) -> None:
+def test_audit_as_a_ci_gate(studio: Workspace) -> None:
     from cli_run import cli, one_line_error
 
-    report = Studio(studio.root).audit()  # cached: the gate reads the same numbers
+    report = audit.report(Workspace(studio.root))  # cached: the gate reads the same numbers
     accuracy = next(s.value for s in report.summary["aligned"] if s.metric == "scenario_accuracy")
     passed = cli("audit", studio.root, "--fail-under", f"scenario_accuracy={accuracy}",
                  "--fail-over", "attack_success_rate=1")
@@ -94,10 +97,10 @@ def test_audit_as_a_ci_gate(studio: Studio) -> None:
     one_line_error(cli("audit", studio.root, "--fail-under", "accuracy"), "METRIC=VALUE")
 
 
-def test_teacher_items_came_from_the_real_model(studio: Studio) -> None:
+def test_teacher_items_came_from_the_real_model(studio: Workspace) -> None:
     dataset = studio.store.latest("dataset")
     assert dataset is not None
-    bundle = studio.bundle(dataset)
+    bundle = frame.bundle(studio, dataset)
     journal_sources = {e.provenance.generator for e in bundle.examples
                        if e.provenance.source == "teacher"}
     assert journal_sources <= {"hf:embedded"}
@@ -105,7 +108,7 @@ def test_teacher_items_came_from_the_real_model(studio: Studio) -> None:
     assert sum(bundle.manifest.counts.values()) == len(bundle.examples)
 
 
-def test_hf_backend_batches_with_left_padding(studio: Studio) -> None:
+def test_hf_backend_batches_with_left_padding(studio: Workspace) -> None:
     import asyncio
 
     from alignment_studio.backends.hf import HFBackend
@@ -123,12 +126,12 @@ def test_hf_backend_batches_with_left_padding(studio: Studio) -> None:
     assert single.text == outputs[0].text  # padding does not change the answer
 
 
-def test_resume_from_checkpoint(studio: Studio, tmp_path: Path) -> None:
+def test_resume_from_checkpoint(studio: Workspace, tmp_path: Path) -> None:
     from alignment_studio.instructors.sft import train_sft
 
     dataset = studio.store.latest("dataset")
     assert dataset is not None
-    rows = studio.bundle(dataset).to_trl()[:8]
+    rows = frame.bundle(studio, dataset).to_trl()[:8]
     settings = studio.config.train.model_copy(update={"max_steps": 1, "save_steps": 1})
     work = tmp_path / "work"
     train_sft(rows, "embedded", settings, work, tmp_path / "a", studio.config.cache_dir)
@@ -138,29 +141,28 @@ def test_resume_from_checkpoint(studio: Studio, tmp_path: Path) -> None:
     assert result.resumed_from == "checkpoint-1" and result.steps == 2
 
 
-def test_a_human_review_retrains_without_the_rejected_item(studio: Studio) -> None:
-    from alignment_studio.framers.review import export_review, import_review
+def test_a_human_review_retrains_without_the_rejected_item(studio: Workspace) -> None:
 
-    fresh = Studio(studio.root)
-    first = fresh.instruct()
-    path, _ = export_review(fresh, studio.root / "review.jsonl", "jsonl")
+    fresh = Workspace(studio.root)
+    first = instruct.model(fresh)
+    path, _ = review_stage.export(fresh, studio.root / "review.jsonl", "jsonl")
     rows = [json.loads(x) for x in path.read_text().splitlines()]
-    dataset = fresh.frame()
-    train_ids = {e.id for e in fresh.bundle(dataset).examples if e.split.value == "train"}
+    dataset = frame.dataset(fresh)
+    train_ids = {e.id for e in frame.bundle(fresh, dataset).examples if e.split.value == "train"}
     target = next(r for r in rows if r["id"] in train_ids)
     target.update(decision="reject", comment="cites the wrong rule")
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    review, _ = import_review(fresh, path, "alice")
+    review, _ = review_stage.import_file(fresh, path, "alice")
 
-    again = Studio(studio.root)
-    second = again.instruct()
+    again = Workspace(studio.root)
+    second = instruct.model(again)
     assert second.id != first.id and second.inputs == [dataset.id, review.id]
-    kept = {e.id for e in again.reviewed(dataset, [review.id]).examples}
-    assert target["id"] not in kept and len(kept) == len(fresh.bundle(dataset).examples) - 1
-    assert Studio(studio.root).instruct().id == second.id  # the same review is reused
+    kept = {e.id for e in review_stage.reviewed(again, dataset, [review.id]).examples}
+    assert target["id"] not in kept and len(kept) == len(frame.bundle(fresh, dataset).examples) - 1
+    assert instruct.model(Workspace(studio.root)).id == second.id  # the same review is reused
 
 
-def test_export_adapter_and_merged_model_with_a_model_card(studio: Studio,
+def test_export_adapter_and_merged_model_with_a_model_card(studio: Workspace,
                                                           tmp_path: Path) -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -168,24 +170,24 @@ def test_export_adapter_and_merged_model_with_a_model_card(studio: Studio,
     from alignment_studio.backends.hf import load_model
     from alignment_studio.core.errors import StudioError
 
-    fresh = Studio(studio.root)
-    fresh.audit()
-    adapter = fresh.export(tmp_path / "adapter", "adapter")
+    fresh = Workspace(studio.root)
+    audit.report(fresh)
+    adapter = export_stage.export(fresh, tmp_path / "adapter", "adapter")
     assert {"adapter_config.json", "adapter_model.safetensors", "README.md"} <= set(adapter.files)
     card = (tmp_path / "adapter" / "README.md").read_text()
-    model = fresh.instruct()
+    model = instruct.model(fresh)
     assert "library_name: peft" in card and model.id in card
-    assert all(entry.artifact in card for entry in fresh.lineage_entries(model.id))
+    assert all(entry.artifact in card for entry in fresh.lineage(model.id))
     assert "## Audit (held-out policies)" in card and "scenario_accuracy" in card
 
-    merged = fresh.export(tmp_path / "merged", "merged")
+    merged = export_stage.export(fresh, tmp_path / "merged", "merged")
     assert "model.safetensors" in merged.files and "tokenizer.json" in merged.files
     exported = AutoModelForCausalLM.from_pretrained(tmp_path / "merged", local_files_only=True)
-    reference, _ = load_model("embedded", fresh.model_ref(model).adapters,
+    reference, _ = load_model("embedded", instruct.model_ref(fresh, model).adapters,
                               fresh.cache_dir)
     tokens = AutoTokenizer.from_pretrained(tmp_path / "merged")("Gifts from suppliers are",
                                                                  return_tensors="pt")
     with torch.no_grad():
         assert torch.allclose(exported(**tokens).logits, reference(**tokens).logits, atol=1e-4)
     with pytest.raises(StudioError, match="not empty"):
-        fresh.export(tmp_path / "merged", "merged")
+        export_stage.export(fresh, tmp_path / "merged", "merged")

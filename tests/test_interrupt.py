@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.workspace.init import demo_config, init_workspace
+from alignment_studio.stages.init import demo_config, init_workspace
 
 pytestmark = pytest.mark.slow
 SCRIPT = Path(sys.executable).with_name("alignment-studio")

@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 
 from alignment_studio.backends import OpenAISpec
+from alignment_studio.stages.init import init_workspace
 from alignment_studio.workspace.config import StudioConfig
-from alignment_studio.workspace.init import init_workspace
 from http_server import serve
 
 SCRIPT = Path(sys.executable).with_name("alignment-studio")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.workspace.init import demo_config, init_workspace
+from alignment_studio.stages.init import demo_config, init_workspace
 from cli_run import SCRIPT, one_line_error
 
 pytestmark = pytest.mark.slow

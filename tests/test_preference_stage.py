@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.pipeline import Studio
+from alignment_studio.stages import audit, instruct
+from alignment_studio.stages.init import demo_config, init_workspace
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import ContextSpec, ValueSpec, ValuesSettings
-from alignment_studio.workspace.init import demo_config, init_workspace
 
 pytestmark = pytest.mark.slow
 
@@ -36,10 +37,10 @@ def test_sft_then_dpo_then_audit_with_conflicts(tmp_path: Path, example_policy: 
                 ValueSpec(name="conduct", policies=["guidelines"])],
         contexts=[ContextSpec(name="sales", when={"team": "sales"}, precedence=["conduct"])])
     init_workspace(tmp_path / "ws", [tmp_path / "guidelines.md"], [], config)
-    studio = Studio(tmp_path / "ws")
-    report = studio.audit()
+    studio = Workspace(tmp_path / "ws")
+    report = audit.report(studio)
 
-    folder = studio.store.path_of(studio.instruct())
+    folder = studio.store.path_of(instruct.model(studio))
     log = json.loads((folder / "preference_log.json").read_text())
     assert log["method"] == "dpo" and log["steps"] == 2 and log["reference"] == "sft-adapter"
     from safetensors.torch import load_file
@@ -47,6 +48,6 @@ def test_sft_then_dpo_then_audit_with_conflicts(tmp_path: Path, example_policy: 
     sft = load_file(str(folder / "sft" / "adapter" / "adapter_model.safetensors"))
     final = load_file(str(folder / "adapter" / "adapter_model.safetensors"))
     assert any(not (final[k] == sft[k]).all() for k in sft)  # DPO moved the SFT adapter
-    assert studio.model_ref(studio.instruct()).adapters == [str(folder / "adapter")]
+    assert instruct.model_ref(studio, instruct.model(studio)).adapters == [str(folder / "adapter")]
     assert report.conflicts and "all" in report.conflicts["aligned"]
     assert "## Conflicting requirements" in (studio.root / "reports" / "report.md").read_text()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from alignment_studio.stages.init import demo_config, init_workspace
 from alignment_studio.workspace.config import ValueSpec, ValuesSettings
-from alignment_studio.workspace.init import demo_config, init_workspace
 from cli_run import cli
 
 pytestmark = pytest.mark.slow

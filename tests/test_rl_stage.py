@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.pipeline import Studio
+from alignment_studio.stages import audit
+from alignment_studio.stages.init import demo_config, init_workspace
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import ValueSpec, ValuesSettings
-from alignment_studio.workspace.init import demo_config, init_workspace
 from cli_run import cli, one_line_error
 
 pytestmark = pytest.mark.slow
@@ -54,7 +55,7 @@ def test_sft_then_grpo_against_reward_models(tmp_path: Path, example_policy: Pat
     assert done.returncode == 0, done.stderr
     assert "then GRPO: 1 steps on 4 prompts" in done.stdout
 
-    studio = Studio(ws)
+    studio = Workspace(ws)
     model = studio.store.latest("model")
     assert model is not None and studio.store.latest("reward") is not None
     assert studio.store.latest("reward").id in model.inputs  # type: ignore[union-attr]
@@ -69,5 +70,5 @@ def test_sft_then_grpo_against_reward_models(tmp_path: Path, example_policy: Pat
     final = load_file(str(folder / "adapter" / "adapter_model.safetensors"))
     assert sft.keys() == final.keys()
     assert any(not (final[k] == sft[k]).all() for k in sft)  # GRPO moved the SFT adapter
-    report = studio.audit()
+    report = audit.report(studio)
     assert report.model.adapters == [str(folder / "adapter")]

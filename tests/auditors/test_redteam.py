@@ -21,9 +21,7 @@ from alignment_studio.auditors.redteam import (
     collect_goals,
     generate_attacks,
     get_strategy,
-    load_regression,
     merge_reports,
-    promote,
     record_from_outcome,
     run_attacks,
     summarise,
@@ -39,6 +37,7 @@ from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.seeds import load_seeds
 from alignment_studio.scoring.scorer import Decision, Sample
 from alignment_studio.scoring.stats import wilson
+from alignment_studio.stages import redteam as redteam_stage
 from alignment_studio.types import (
     AttackOutcome,
     Example,
@@ -49,6 +48,7 @@ from alignment_studio.types import (
     PolicyDocument,
     Provenance,
 )
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import load_config
 from alignment_studio.workspace.db import Grade, RedTeamRecord, StudioDB
 
@@ -231,7 +231,7 @@ IDS_SCRIPT = """
 import json
 from alignment_studio.auditors.redteam import generate_attacks
 from alignment_studio.framers.parse import read_document
-from alignment_studio.workspace.init import example_dir
+from alignment_studio.stages.init import example_dir
 policies = read_document(example_dir() / "guidelines.md").policies()[:30]
 print(json.dumps([a.id for a in generate_attacks([], policies, per_policy=1, seed=0)]))
 """
@@ -403,7 +403,7 @@ def test_promote_end_to_end(workspace: Path, policies: dict[str, Policy]) -> Non
     config_before = load_config(workspace)
     first = add_failure(workspace, CASH, "role_play", policies)
     assert first.id is not None and first.strategy == "role_play"
-    done = promote(workspace, first.id)
+    done = redteam_stage.promote(Workspace(workspace), first.id)
 
     assert done.seed_file == workspace.resolve() / "seeds" / "redteam.yaml"
     assert done.config_updated and done.policy_id == CASH
@@ -416,7 +416,7 @@ def test_promote_end_to_end(workspace: Path, policies: dict[str, Policy]) -> Non
 
     config = load_config(workspace)
     assert config.seeds == [*config_before.seeds, "seeds/redteam.yaml"]
-    [item] = load_regression(workspace)
+    [item] = redteam_stage.regression(Workspace(workspace))
     assert (item.id, item.kind, item.split.value, item.label) == (
         done.seed_id, Kind.attack, "test", Label.violating)
     assert item.messages == first.messages and item.policy_ids == [CASH]
@@ -430,7 +430,7 @@ def test_promote_end_to_end(workspace: Path, policies: dict[str, Policy]) -> Non
     # a second, multi-turn failure on another policy: appended, the config listed once
     second = add_failure(workspace, OPPORTUNITY, "multi_turn", policies)
     assert second.id is not None
-    again = promote(workspace, second.id)
+    again = redteam_stage.promote(Workspace(workspace), second.id)
     assert not again.config_updated
     assert load_config(workspace).seeds.count("seeds/redteam.yaml") == 1
     resolved = load_seeds(again.seed_file, documents)
@@ -441,7 +441,8 @@ def test_promote_end_to_end(workspace: Path, policies: dict[str, Policy]) -> Non
     assert resolved.scenario[1][0].situation == (
         "In one conversation, an employee writes to the assistant, in turn:\n"
         f"1. {turns[0]}\n2. {turns[1]}\n3. {turns[2]}")
-    assert [e.id for e in load_regression(workspace)] == [done.seed_id, again.seed_id]
+    regression = redteam_stage.regression(Workspace(workspace))
+    assert [e.id for e in regression] == [done.seed_id, again.seed_id]
     raw = yaml.safe_load(again.seed_file.read_text())
     assert raw["version"] == 1 and set(raw) == {"version", "scenario"}
 
@@ -452,21 +453,21 @@ def test_promotion_errors(workspace: Path, policies: dict[str, Policy]) -> None:
     unclear = add_failure(workspace, CASH, "authority", policies, grade="unclear")
     assert passed.id is not None and unclear.id is not None
     with pytest.raises(StudioError, match=r"record 1 is graded 'pass'; only a confirmed failure"):
-        promote(workspace, passed.id)
+        redteam_stage.promote(Workspace(workspace), passed.id)
     with pytest.raises(StudioError, match="graded 'unclear'"):
-        promote(workspace, unclear.id)
+        redteam_stage.promote(Workspace(workspace), unclear.id)
     with pytest.raises(StudioError, match="no red-team record with ID 99") as err:
-        promote(workspace, 99)
+        redteam_stage.promote(Workspace(workspace), 99)
     assert "\n" not in str(err.value)
     assert not (workspace / "seeds").exists() and not (workspace / "regression.jsonl").exists()
     assert (workspace / "studio.yaml").read_text() == config_text
 
     failed = add_failure(workspace, CASH, "direct", policies)
     assert failed.id is not None
-    promote(workspace, failed.id)
+    redteam_stage.promote(Workspace(workspace), failed.id)
     with pytest.raises(StudioError, match=r"record 3 was already promoted \(seed redteam-3-"):
-        promote(workspace, failed.id)
-    assert len(load_regression(workspace)) == 1
+        redteam_stage.promote(Workspace(workspace), failed.id)
+    assert len(redteam_stage.regression(Workspace(workspace))) == 1
 
 
 def test_a_failed_promotion_leaves_nothing_behind(workspace: Path,
@@ -478,17 +479,17 @@ def test_a_failed_promotion_leaves_nothing_behind(workspace: Path,
         "id": None, "policy_ids": ["guidelines/nowhere/p-000000"]}))
     assert unknown.id is not None
     with pytest.raises(StudioError, match="names policy 'guidelines/nowhere/p-000000', which"):
-        promote(workspace, unknown.id)
+        redteam_stage.promote(Workspace(workspace), unknown.id)
     assert not (workspace / "seeds").exists()
 
     (workspace / "regression.jsonl").write_text("{not json\n")
     with pytest.raises(StudioError, match=r"regression.jsonl:1: not a regression item"):
-        promote(workspace, record.id)
+        redteam_stage.promote(Workspace(workspace), record.id)
     assert not (workspace / "seeds").exists()  # checked before anything was written
     assert db.list_records(promoted=True) == []
 
     (workspace / "regression.jsonl").unlink()
-    done = promote(workspace, record.id)
+    done = redteam_stage.promote(Workspace(workspace), record.id)
     documents = [read_document(workspace / p) for p in load_config(workspace).policies]
     assert len(load_seeds(done.seed_file, documents).scenario) == 1
-    assert [e.id for e in load_regression(workspace)] == [done.seed_id]
+    assert [e.id for e in redteam_stage.regression(Workspace(workspace))] == [done.seed_id]

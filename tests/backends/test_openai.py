@@ -257,16 +257,17 @@ def test_frame_with_an_openai_compatible_teacher(srv: Server, tmp_path: Any,
                                                  example_policy: Any) -> None:
     """The whole frame stage with the teacher behind the server: prompts go out, items come back
     with their provenance, and outputs that fail the filters are dropped with a reason."""
-    from alignment_studio.pipeline import Studio
+    from alignment_studio.stages import frame
+    from alignment_studio.stages.init import init_workspace
+    from alignment_studio.workspace import Workspace
     from alignment_studio.workspace.config import StudioConfig
-    from alignment_studio.workspace.init import init_workspace
 
     config = StudioConfig(organization="Meridian Harbor Technologies")
     config.teacher = OpenAISpec(model="test-model", base_url=srv.base_url)
     config.frame.teacher_policies = 3
     init_workspace(tmp_path / "ws", [example_policy], [], config)
-    studio = Studio(tmp_path / "ws")
-    bundle = studio.bundle(studio.frame())
+    studio = Workspace(tmp_path / "ws")
+    bundle = frame.bundle(studio, frame.dataset(studio))
     # 3 questions and 3 stories; each story echoes the prompt's JSON template, which fails
     # validation ("too short"), so it is asked once more with the error, then dropped.
     assert len(srv.rec.requests) == 9 and srv.rec.calls["test-model"] == 9

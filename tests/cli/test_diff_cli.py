@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from alignment_studio.pipeline import Studio
-from alignment_studio.workspace.init import init_workspace
+from alignment_studio.stages import parse
+from alignment_studio.stages.init import init_workspace
+from alignment_studio.workspace import Workspace
 from cli_run import cli, one_line_error
 from policy_edits import ADDED, DELETED, DOC, EDITED_NEW, EDITED_OLD, MOVED, edit
 
@@ -30,10 +31,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory,
     shutil.copy(original, policy)
     shutil.copy(original, root / "original.md")
     init_workspace(root / "ws", [policy], [])
-    [(_, document)] = Studio(root / "ws").parse()
+    [(_, document)] = parse.documents(Workspace(root / "ws"))
     first = sha(policy)
     edit(policy)
-    Studio(root / "ws").parse()
+    parse.documents(Workspace(root / "ws"))
     return root / "ws", policy, first, sha(policy), len(document.policies())
 
 
@@ -100,13 +101,13 @@ def test_ambiguous_prefix_through_the_cli(tmp_path: Path, policies_18f: list[Pat
     policy = tmp_path / f"{DOC}.md"
     shutil.copy(next(p for p in policies_18f if p.stem == DOC), policy)
     init_workspace(tmp_path / "ws", [policy], [])
-    Studio(tmp_path / "ws").parse()
+    parse.documents(Workspace(tmp_path / "ws"))
     first, base = sha(policy), policy.read_bytes()
     for n in itertools.count():
         data = base + ("\n" + format(n, "b").replace("0", " ").replace("1", "\n")).encode()
         if hashlib.sha256(data).hexdigest()[:4] == first[:4]:
             policy.write_bytes(data)
             break
-    Studio(tmp_path / "ws").parse()
+    parse.documents(Workspace(tmp_path / "ws"))
     result = cli("diff", tmp_path / "ws", first[:4], f"{DOC}@latest")
     one_line_error(result, "ambiguous", f"{DOC}@{first[:12]}", f"{DOC}@{sha(policy)[:12]}")

@@ -8,15 +8,16 @@ from pathlib import Path
 
 from alignment_studio.framers.quality import QualitySettings, balance
 from alignment_studio.framers.split import split_by_policy
-from alignment_studio.pipeline import Studio
+from alignment_studio.stages import frame
 from alignment_studio.types import Example, Kind, Label, Message, Provenance, Split
+from alignment_studio.workspace import Workspace
 from cli_run import cli, one_line_error
 
 
 def held_out_policy(ws: Path) -> str:
     """A policy the frame stage holds out for the audit."""
-    studio = Studio(ws)
-    bundle = studio.bundle(studio.frame())
+    studio = Workspace(ws)
+    bundle = frame.bundle(studio, frame.dataset(studio))
     return bundle.manifest.test_policy_ids[0]
 
 
@@ -47,8 +48,8 @@ def test_record_list_promote_then_frame_trains_on_it(workspace: Path) -> None:
 
     framed = cli("frame", workspace)
     assert framed.returncode == 0, framed.stderr
-    studio = Studio(workspace)
-    bundle = studio.bundle(studio.store.latest("dataset"))  # type: ignore[arg-type]
+    studio = Workspace(workspace)
+    bundle = frame.bundle(studio, studio.store.latest("dataset"))  # type: ignore[arg-type]
     mine = [e for e in bundle.examples
             if (e.provenance.seed_id or "").startswith("redteam-1-")]
     assert len(mine) == 1 and mine[0].split == Split.train and mine[0].label == Label.violating

@@ -9,9 +9,10 @@ import pytest
 
 from alignment_studio.framers.diff import diff_documents, similarity, word_diff
 from alignment_studio.framers.parse import read_document
-from alignment_studio.pipeline import Studio
+from alignment_studio.stages import parse
+from alignment_studio.stages.init import init_workspace
 from alignment_studio.types import PolicyDocument
-from alignment_studio.workspace.init import init_workspace
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.versions import load_version
 from policy_edits import ADDED, DELETED, DOC, EDITED_NEW, EDITED_OLD, MOVED, edit
 
@@ -29,10 +30,10 @@ def versions(tmp_path_factory: pytest.TempPathFactory,
     policy = root / f"{DOC}.md"
     shutil.copy(next(p for p in policies_18f if p.stem == DOC), policy)
     init_workspace(root / "ws", [policy], [])
-    Studio(root / "ws").parse()
+    parse.documents(Workspace(root / "ws"))
     edit(policy)
-    Studio(root / "ws").parse()
-    store = Studio(root / "ws").store
+    parse.documents(Workspace(root / "ws"))
+    store = Workspace(root / "ws").store
     return load_version(store, f"{DOC}@previous"), load_version(store, f"{DOC}@latest")
 
 

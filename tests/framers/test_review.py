@@ -17,15 +17,14 @@ import pytest
 from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.review import (
     apply_reviews,
-    export_review,
-    import_review,
     load_reviews,
-    reviewed_bundle,
 )
-from alignment_studio.pipeline import Studio
+from alignment_studio.stages import frame
+from alignment_studio.stages import review as review_stage
+from alignment_studio.stages.init import init_workspace
 from alignment_studio.types import Label
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import StudioConfig
-from alignment_studio.workspace.init import init_workspace
 
 SCRIPT = Path(sys.executable).with_name("alignment-studio")
 
@@ -68,7 +67,7 @@ def pick(rows: list[dict[str, Any]], kind: str, label: str = "") -> dict[str, An
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_export_edit_import_round_trip(ws: Path, fmt: str) -> None:
-    path, count = export_review(Studio(ws), ws / f"to-review.{fmt}", fmt)  # type: ignore[arg-type]
+    path, count = review_stage.export(Workspace(ws), ws / f"to-review.{fmt}", fmt)  # type: ignore[arg-type]
     original = dataset_file(ws).read_bytes()
     examples = original.decode().splitlines()[1:]
     rows = read_rows(path)
@@ -91,7 +90,7 @@ def test_export_edit_import_round_trip(ws: Path, fmt: str) -> None:
     accepted["decision"] = "accept"
     write_rows(path, rows)
 
-    artifact, review = import_review(Studio(ws), path, "alice")
+    artifact, review = review_stage.import_file(Workspace(ws), path, "alice")
     assert dataset_file(ws).read_bytes() == original  # the generated data set is untouched
     assert artifact.kind == "review" and review.version == 1 and len(review.decisions) == 4
     stored = json.loads((ws / ".studio" / artifact.path / "review.json").read_text())
@@ -100,7 +99,7 @@ def test_export_edit_import_round_trip(ws: Path, fmt: str) -> None:
         accepted["id"]: "accept"}
     assert all(d["reviewer"] == "alice" and d["timestamp"] for d in stored["decisions"])
 
-    bundle = reviewed_bundle(Studio(ws))
+    bundle = review_stage.reviewed_bundle(Workspace(ws))
     by_id = {e.id: e for e in bundle.examples}
     assert len(bundle.examples) == count - 1 and rejected["id"] not in by_id
     assert by_id[rewritten["id"]].target == "A better answer, written by an expert."
@@ -111,30 +110,31 @@ def test_export_edit_import_round_trip(ws: Path, fmt: str) -> None:
     assert scenario.target.endswith(relabelled["target"].split(":", 1)[1])
     assert by_id[accepted["id"]].model_dump_json() == json.dumps(
         json.loads(next(x for x in examples if accepted["id"] in x)), separators=(",", ":"))
-    _, dropped = apply_reviews(Studio(ws).bundle(Studio(ws).frame()), load_reviews(
-        Studio(ws).store, artifact.inputs[0]))
+    workspace = Workspace(ws)
+    _, dropped = apply_reviews(frame.bundle(workspace, frame.dataset(workspace)), load_reviews(
+        workspace.store, artifact.inputs[0]))
     assert [(d.stage, d.reason) for d in dropped] == [
         ("review", "rejected by alice: answer cites the wrong rule")]
 
 
 def test_second_import_is_a_new_version_and_the_latest_decision_wins(ws: Path) -> None:
-    path, _ = export_review(Studio(ws), ws / "r.jsonl", "jsonl")
+    path, _ = review_stage.export(Workspace(ws), ws / "r.jsonl", "jsonl")
     rows = read_rows(path)
     target = pick(rows, "instruction")
     target.update(decision="reject", comment="too vague")
     write_rows(path, [target])
-    first, _ = import_review(Studio(ws), path, "alice")
-    assert target["id"] not in {e.id for e in reviewed_bundle(Studio(ws)).examples}
+    first, _ = review_stage.import_file(Workspace(ws), path, "alice")
+    assert target["id"] not in {e.id for e in review_stage.reviewed_bundle(Workspace(ws)).examples}
 
     target.update(decision="accept", comment="fine after all")
     second_file = ws / "r2.jsonl"
     write_rows(second_file, [target])
-    second, review = import_review(Studio(ws), second_file, "bob")
+    second, review = review_stage.import_file(Workspace(ws), second_file, "bob")
     assert review.version == 2 and second.id != first.id
-    reviews = load_reviews(Studio(ws).store, first.inputs[0])
+    reviews = load_reviews(Workspace(ws).store, first.inputs[0])
     assert [(r.version, r.reviewer, r.decisions[0].decision) for r in reviews] == [
         (1, "alice", "reject"), (2, "bob", "accept")]
-    assert target["id"] in {e.id for e in reviewed_bundle(Studio(ws)).examples}
+    assert target["id"] in {e.id for e in review_stage.reviewed_bundle(Workspace(ws)).examples}
     assert (ws / ".studio" / first.path / "review.json").is_file()  # v1 is kept
 
 
@@ -151,7 +151,7 @@ def line_of_id(path: Path, example_id: str) -> int:
 ])
 def test_bad_rows_fail_with_file_line_and_write_nothing(ws: Path, change: dict[str, str],
                                                         needle: str) -> None:
-    path, _ = export_review(Studio(ws), ws / "bad.csv", "csv")
+    path, _ = review_stage.export(Workspace(ws), ws / "bad.csv", "csv")
     rows = read_rows(path)
     good = pick(rows, "scenario", "compliant")
     good["decision"] = "accept"
@@ -193,6 +193,6 @@ def test_cli_export_filters_and_import_reports_the_version(ws: Path) -> None:
 
 
 def test_an_empty_review_is_an_error(ws: Path) -> None:
-    path, _ = export_review(Studio(ws), ws / "empty.jsonl", "jsonl")
+    path, _ = review_stage.export(Workspace(ws), ws / "empty.jsonl", "jsonl")
     with pytest.raises(StudioError, match="no decisions"):
-        import_review(Studio(ws), path, "alice")
+        review_stage.import_file(Workspace(ws), path, "alice")

@@ -26,6 +26,7 @@ from alignment_studio.framers.values import (
     weights,
     with_context,
 )
+from alignment_studio.stages.init import init_workspace
 from alignment_studio.types import DatasetBundle, Kind, Message, Modality, Policy, Split
 from alignment_studio.workspace.config import (
     StudioConfig,
@@ -33,7 +34,6 @@ from alignment_studio.workspace.config import (
     load_config,
     render_config,
 )
-from alignment_studio.workspace.init import init_workspace
 
 FACTORY = ExampleFactory(Prompts(None), "Acme")
 BAN = Policy(id="social/posting/p-1", text="You must not post client names on social media.",

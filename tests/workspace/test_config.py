@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from alignment_studio.core.errors import StudioError
+from alignment_studio.stages.init import init_workspace
 from alignment_studio.workspace.config import StudioConfig, load_config, render_config
-from alignment_studio.workspace.init import init_workspace
 
 
 def test_rendered_config_documents_every_key_and_round_trips() -> None:
@@ -58,8 +58,8 @@ def test_missing_workspace(tmp_path: Path) -> None:
 
 
 def test_rewriting_the_config_keeps_its_header(tmp_path: Path) -> None:
+    from alignment_studio.stages.init import DEMO_MARKER, prepare_demo
     from alignment_studio.workspace.config import load_config, write_config
-    from alignment_studio.workspace.init import DEMO_MARKER, prepare_demo
 
     root = tmp_path / "demo"
     path = prepare_demo(root, quick=True)

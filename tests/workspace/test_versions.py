@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from alignment_studio.core.errors import StudioError
-from alignment_studio.pipeline import Studio
-from alignment_studio.workspace.init import init_workspace
+from alignment_studio.stages import parse
+from alignment_studio.stages.init import init_workspace
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.versions import list_versions, load_version, resolve_version
 
 DOC = "password-requirements"
@@ -51,18 +52,18 @@ def workspace(tmp_path: Path, policies_18f: list[Path]) -> tuple[Path, Path]:
 def test_each_new_content_is_one_version(workspace: tuple[Path, Path]) -> None:
     root, policy = workspace
     first_sha = sha(policy)
-    Studio(root).parse()
-    Studio(root).parse()  # unchanged content: no new version
-    [only] = list_versions(Studio(root).store)
+    parse.documents(Workspace(root))
+    parse.documents(Workspace(root))  # unchanged content: no new version
+    [only] = list_versions(Workspace(root).store)
     assert (only.doc_id, only.version, only.sha256) == (DOC, first_sha[:12], first_sha)
 
     line = first_statement(policy)
     edited = policy.read_text("utf-8").replace(line, line[:-1] + " at all times.")
     policy.write_text(edited, "utf-8")
     second_sha = sha(policy)
-    Studio(root).parse()
-    Studio(root).parse()
-    store = Studio(root).store
+    parse.documents(Workspace(root))
+    parse.documents(Workspace(root))
+    store = Workspace(root).store
     versions = list_versions(store)
     assert [v.version for v in versions] == [first_sha[:12], second_sha[:12]]
     assert versions[0].first_seen <= versions[1].first_seen
@@ -78,12 +79,12 @@ def test_each_new_content_is_one_version(workspace: tuple[Path, Path]) -> None:
 def test_refs(workspace: tuple[Path, Path]) -> None:
     root, policy = workspace
     first_sha = sha(policy)
-    Studio(root).parse()
+    parse.documents(Workspace(root))
     policy.write_text(policy.read_text("utf-8") + "\n## Added later\n\nRotate keys yearly.\n",
                       "utf-8")
     second_sha = sha(policy)
-    Studio(root).parse()
-    store = Studio(root).store
+    parse.documents(Workspace(root))
+    store = Workspace(root).store
     first = next(v for v in list_versions(store) if v.sha256 == first_sha)
     for ref in (f"{DOC}@previous", f"{DOC}@{first_sha[:4]}", first_sha[:7], first_sha,
                 first.artifact_id):
@@ -96,12 +97,12 @@ def test_latest_is_the_version_seen_last(workspace: tuple[Path, Path]) -> None:
     """Reverting a file makes the old content the latest again, without adding a version."""
     root, policy = workspace
     original = policy.read_bytes()
-    Studio(root).parse()
+    parse.documents(Workspace(root))
     policy.write_bytes(original + b"\nEmployees must rotate keys yearly.\n")
-    Studio(root).parse()
+    parse.documents(Workspace(root))
     policy.write_bytes(original)
-    Studio(root).parse()
-    store = Studio(root).store
+    parse.documents(Workspace(root))
+    store = Workspace(root).store
     assert len(list_versions(store)) == 2
     assert load_version(store, f"{DOC}@latest").sha256 == hashlib.sha256(original).hexdigest()
     assert load_version(store, f"{DOC}@previous").sha256 != hashlib.sha256(original).hexdigest()
@@ -109,7 +110,7 @@ def test_latest_is_the_version_seen_last(workspace: tuple[Path, Path]) -> None:
 
 def error(store_root: Path, ref: str) -> str:
     with pytest.raises(StudioError) as caught:
-        resolve_version(Studio(store_root).store, ref)
+        resolve_version(Workspace(store_root).store, ref)
     message = str(caught.value)
     assert "\n" not in message
     return message
@@ -118,13 +119,13 @@ def error(store_root: Path, ref: str) -> str:
 def test_unknown_and_ambiguous_refs_list_what_exists(workspace: tuple[Path, Path]) -> None:
     root, policy = workspace
     first_sha = sha(policy)
-    Studio(root).parse()
+    parse.documents(Workspace(root))
     message = error(root, f"{DOC}@previous")
     assert "only one version" in message and first_sha[:12] in message
     collide(policy, first_sha[:4])
     second_sha = sha(policy)
     assert second_sha != first_sha and second_sha[:4] == first_sha[:4]
-    Studio(root).parse()
+    parse.documents(Workspace(root))
     listed = (f"{DOC}@{first_sha[:12]}", f"{DOC}@{second_sha[:12]}")
 
     message = error(root, first_sha[:4])
@@ -138,16 +139,16 @@ def test_unknown_and_ambiguous_refs_list_what_exists(workspace: tuple[Path, Path
     assert "too short" in error(root, first_sha[:3])
     # one character more than the shared prefix tells them apart (if the hashes differ there)
     if first_sha[4] != second_sha[4]:
-        assert resolve_version(Studio(root).store, first_sha[:5]).sha256 == first_sha
+        assert resolve_version(Workspace(root).store, first_sha[:5]).sha256 == first_sha
 
 
 def test_workspaces_parsed_before_versions_were_recorded(workspace: tuple[Path, Path]) -> None:
     """Document artifacts without a version row still list and load (read from the store)."""
     root, policy = workspace
     first_sha = sha(policy)
-    Studio(root).parse()
+    parse.documents(Workspace(root))
     with sqlite3.connect(root / ".studio" / "catalog.sqlite") as db:
         db.execute("DROP TABLE document_versions")
-    [only] = list_versions(Studio(root).store)
+    [only] = list_versions(Workspace(root).store)
     assert only.sha256 == first_sha
-    assert load_version(Studio(root).store, f"{DOC}@latest").sha256 == first_sha
+    assert load_version(Workspace(root).store, f"{DOC}@latest").sha256 == first_sha

@@ -1,11 +1,11 @@
 """The audit's work for one model: every suite it answers, in as few batches as possible.
 
-``Studio.audit`` (pipeline.py) loads one model at a time and hands it to ``run_model``, which
-answers the domain items under each prompt variant of that model (plain, policies in the system
-prompt, retrieved policies), the conflict suite, the general benchmark and the red-team attacks.
-``assemble`` then turns both models' answers into an ``AuditReport``: suite scores per variant,
-the confusion matrices, a row per policy, side by side, findings tied to their clause and to
-the data that trained it.
+The audit stage (``stages/audit.py``) loads one model at a time and hands it to ``run_model``,
+which answers the domain items under each prompt variant of that model (plain, policies in the
+system prompt, retrieved policies), the conflict suite, the general benchmark and the red-team
+attacks; the stage then turns both models' answers into an ``AuditReport`` with the helpers here
+(suite scores per variant, the confusion matrices, findings tied to their clause and to the data
+that trained it).
 """
 
 from __future__ import annotations

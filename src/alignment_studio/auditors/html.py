@@ -18,7 +18,7 @@ from html import escape
 from pathlib import Path
 
 from alignment_studio.auditors import plots
-from alignment_studio.auditors.report import metric_labels, score_of
+from alignment_studio.auditors.report import html_path, metric_labels, score_of
 from alignment_studio.core.errors import StudioError
 from alignment_studio.types import (
     OUTCOMES,
@@ -117,7 +117,7 @@ def write_html(report: AuditReport, folder: Path, policies: dict[str, str] | Non
     if folder.exists() and not folder.is_dir():
         raise StudioError("cannot write report.html: this is a file, not a folder", folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "report.html"
+    path = html_path(folder)
     path.write_text(render_html(report, policies, training), encoding="utf-8")
     return path
 

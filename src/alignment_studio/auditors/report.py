@@ -15,6 +15,7 @@ LABELS = {"scenario_accuracy": "scenario accuracy", "scenario_macro_f1": "scenar
           "citation_precision": "citation precision", "citation_recall": "citation recall",
           "citation_exact": "cites exactly the right IDs", "citation_rate": "cites the policy"}
 VARIANT_COLUMNS = ("base", "base+prompt", "base+rag", "aligned", "aligned+rag")
+REPORT_JSON, REPORT_MD, REPORT_HTML = "report.json", "report.md", "report.html"
 
 
 def metric_labels(report: AuditReport) -> dict[str, str]:
@@ -213,9 +214,25 @@ def write_report(report: AuditReport, folder: Path,
     report.html (self-contained, with plots; ``training`` maps policies to their train items)."""
     from alignment_studio.auditors.html import write_html
 
-    (folder / "report.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
-    (folder / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    (folder / REPORT_JSON).write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    (folder / REPORT_MD).write_text(render_markdown(report), encoding="utf-8")
     policies = {f.policy_ids[0]: f.policy_text for f in report.findings
                 if f.policy_ids and f.policy_text}
     policies |= {row.policy_id: row.text for row in report.per_policy if row.text}
     write_html(report, folder, policies, training)
+
+
+def read_report(folder: Path) -> AuditReport | None:
+    """The report written to ``folder`` (None when there is none)."""
+    path = json_path(folder)
+    return AuditReport.model_validate_json(path.read_text("utf-8")) if path.is_file() else None
+
+
+def json_path(folder: Path) -> Path:
+    """Where ``write_report`` puts the whole report, as JSON, in ``folder``."""
+    return folder / REPORT_JSON
+
+
+def html_path(folder: Path) -> Path:
+    """Where ``write_report`` puts the HTML report in ``folder``."""
+    return folder / REPORT_HTML

@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 
 from alignment_studio.cli.guard import guard
-from alignment_studio.pipeline import Studio
+from alignment_studio.stages import monitor
+from alignment_studio.workspace import Workspace
 
 console = Console()
 
@@ -20,11 +21,7 @@ def import_(directory: Path, file: Path,
             ) -> None:
     """Add logged conversations (JSONL: messages, output, optional created_at, model,
     request_id) to the workspace database, personal data redacted; repeats are skipped."""
-    from alignment_studio.guard.monitor import import_conversations
-    from alignment_studio.workspace.db import StudioDB
-
-    studio = Studio(directory)
-    result = import_conversations(StudioDB(studio.root), file, model)
+    result = monitor.import_file(Workspace(directory), file, model)
     console.print(f"read {result.read} conversations from {file}: {result.added} added, "
                   f"{result.duplicates} already there")
 
@@ -38,11 +35,12 @@ def report(directory: Path,
            ) -> None:
     """Windows of logged conversations: detector flag rates, refusals, drift, breaches; writes
     DIR/reports/monitor.md and monitor.json."""
-    result = Studio(directory).monitor(None if model == "all" else model)
+    ws = Workspace(directory)
+    result = monitor.report(ws, None if model == "all" else model)
     console.print(f"{result.conversations} conversations, {result.screened} screened in "
                   f"{len(result.windows)} windows; {len(result.breaches)} threshold breaches, "
                   f"{sum(d.drifted for d in result.drift)} drifted rates; report: "
-                  f"{Path(directory) / 'reports' / 'monitor.md'}")
+                  f"{ws.reports_dir / 'monitor.md'}")
     for breach in result.breaches:
         console.print(f"breach: {breach.metric} {breach.rate:.3f} > {breach.threshold:g} in the "
                       f"window from {breach.window_start:%Y-%m-%d %H:%M}"

@@ -54,9 +54,10 @@ def documents_at(path: Path) -> list[PolicyDocument]:
         return [read_document(path)]
     if not path.is_dir():
         raise StudioError("no such workspace folder or policy file", path)
-    from alignment_studio.pipeline import Studio  # the workspace stack, only when needed
+    from alignment_studio.stages import parse  # the workspace stack, only when needed
+    from alignment_studio.workspace import Workspace
 
-    return [document for _, document in Studio(path).parse()]
+    return [document for _, document in parse.documents(Workspace(path))]
 
 
 def show(console: Console, built: Ontology) -> None:

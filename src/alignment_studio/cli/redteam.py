@@ -16,8 +16,9 @@ from rich.table import Table
 
 from alignment_studio.cli.guard import guard, login_name
 from alignment_studio.core.errors import StudioError
-from alignment_studio.pipeline import Studio
+from alignment_studio.stages import judge, models, parse, redteam
 from alignment_studio.types import Message, RateScore
+from alignment_studio.workspace import Workspace
 
 console = Console()
 GRADES = ("fail", "pass", "unclear")
@@ -40,20 +41,20 @@ def run(directory: Path,
                              "a tester to confirm")] = False) -> None:
     """Attack a model with the red-team strategies; print attack success per strategy."""
     from alignment_studio.auditors.redteam import record_from_outcome, summarise
-    from alignment_studio.workspace.db import StudioDB, TargetModel
+    from alignment_studio.workspace.db import TargetModel
 
     if model not in ("base", "aligned", "aggregated"):
         raise StudioError(f"--model must be base, aligned or aggregated, not {model!r}")
-    studio = Studio(directory)
-    outcomes = studio.redteam(model, strategy, per_policy, max_attacks if max_attacks else -1)
-    path = out or studio.root / "redteam" / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{model}.jsonl"
+    ws = Workspace(directory)
+    outcomes = redteam.run(ws, model, strategy, per_policy, max_attacks if max_attacks else -1)
+    path = out or ws.root / "redteam" / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{model}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(o.model_dump_json() + "\n" for o in outcomes), "utf-8")
     report = summarise(outcomes, model)
     console.print(rate_table(f"Attack success on {model}", report.per_strategy[model],
                              report.overall[model]))
     if record:
-        db = StudioDB(studio.root)
+        db = ws.db
         target: TargetModel = "base" if model == "base" else (
             "aligned" if model == "aligned" else "other")
         stored = [db.add_record(record_from_outcome(o, "auto", target)) for o in outcomes
@@ -92,24 +93,24 @@ def record(directory: Path,
     """Store a human red-team attempt with its grade (asking the model if no output given)."""
     from pydantic import ValidationError
 
-    from alignment_studio.workspace.db import RedTeamRecord, StudioDB
+    from alignment_studio.workspace.db import RedTeamRecord
 
     if grade not in GRADES:
         raise StudioError(f"--grade must be fail, pass or unclear, not {grade!r}")
     if model not in ("base", "aligned"):
         raise StudioError(f"--model must be base or aligned, not {model!r}")
-    studio = Studio(directory)
-    known = {p.id for _, d in studio.parse() for p in d.policies()}
+    ws = Workspace(directory)
+    known = set(parse.policies([d for _, d in parse.documents(ws)]))
     unknown = [p for p in policy if p not in known]
     if unknown:
         raise StudioError(f"--policy {unknown[0]!r} is not a policy ID of this workspace "
                           "(see 'alignment-studio parse' or the data card)")
     messages = [Message(role="user", content=prompt)]
     if output is None:
-        output = _answer(studio, model, messages)
+        output = _answer(ws, model, messages)
         console.print(f"[dim]{model} answered:[/dim] {output}", highlight=False)
     try:
-        stored = StudioDB(studio.root).add_record(RedTeamRecord(
+        stored = ws.db.add_record(RedTeamRecord(
             tester=tester or login_name(), model=model, strategy=strategy, policy_ids=policy,
             messages=messages, output=output, grade=grade, faithfulness=faithfulness,  # type: ignore[arg-type]
             completeness=completeness, comment=comment))
@@ -120,13 +121,13 @@ def record(directory: Path,
                      f"{stored.id}'" if stored.grade == "fail" else ""))
 
 
-def _answer(studio: Studio, model: str, messages: list[Message]) -> str:
+def _answer(ws: Workspace, model: str, messages: list[Message]) -> str:
     from alignment_studio.backends.base import GenerationConfig
 
-    backend, _ = studio.served_backend(model)
+    backend, _ = models.backend(ws, model)
     try:
         out = asyncio.run(backend.generate(messages, GenerationConfig(
-            max_new_tokens=studio.config.audit.answer_max_new_tokens)))
+            max_new_tokens=ws.config.audit.answer_max_new_tokens)))
     finally:
         backend.close()
     return out.text
@@ -138,11 +139,9 @@ def list_(directory: Path,
           as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")
                              ] = False) -> None:
     """The human red-team records of the workspace."""
-    from alignment_studio.workspace.db import StudioDB
-
     if grade is not None and grade not in GRADES:
         raise StudioError(f"--grade must be fail, pass or unclear, not {grade!r}")
-    records = StudioDB(Studio(directory).root).list_records(policy=policy, grade=grade)  # type: ignore[arg-type]
+    records = Workspace(directory).db.list_records(policy=policy, grade=grade)  # type: ignore[arg-type]
     if as_json:
         for r in records:
             print(r.model_dump_json())
@@ -159,9 +158,7 @@ def list_(directory: Path,
 def promote_(directory: Path,
              record_id: Annotated[int, typer.Argument(help="the record's ID")]) -> None:
     """Turn a confirmed failure into a training seed and a regression test item."""
-    from alignment_studio.auditors.redteam import promote
-
-    done = promote(Studio(directory).root, record_id)
+    done = redteam.promote(Workspace(directory), record_id)
     console.print(f"record {record_id} -> seed {done.seed_id} for {done.policy_id} in "
                   f"{done.seed_file}; regression item in {done.regression_file}"
                   + ("; seed file added to studio.yaml" if done.config_updated else "")
@@ -175,27 +172,14 @@ def template(directory: Path,
                               ] = "aligned",
              limit: Annotated[int, typer.Option(help="answers to include")] = 30) -> None:
     """Write the last audit's answers as a gold-set file with empty verdicts to fill in."""
-    from alignment_studio.auditors.calibration import GOLD_FILE, gold_template, write_gold
-
-    studio = Studio(directory)
-    artifact, report = studio.latest_report()
-    path = out or studio.root / GOLD_FILE
-    if path.exists():
-        raise StudioError("already exists; fill it in, or pass --out for a new file", path)
-    if model not in report.items:
-        raise StudioError(f"the last audit has no answers of {model!r} "
-                          f"(it has: {', '.join(report.items)})")
-    examples = studio.bundle(studio.store.get(artifact.inputs[0])).examples
-    ids = {e.id for e in examples}
-    results = [r for r in report.items[model] if r.example_id in ids][:limit]
-    write_gold(path, gold_template(results, examples))
-    console.print(f"wrote {len(results)} items to {path}: set each \"verdict\" to pass or fail "
+    path, count = judge.template(Workspace(directory), out, model, limit)
+    console.print(f"wrote {count} items to {path}: set each \"verdict\" to pass or fail "
                   "(and scores if you like), then run 'alignment-studio judge calibrate'")
 
 
 def calibrate_(directory: Path) -> None:
     """Judge the gold set and report agreement with people (accuracy, kappa, flip rate)."""
-    agreement = Studio(directory).calibrate_judge()
+    agreement = judge.calibration(Workspace(directory))
     table = Table(title=f"Judge vs the gold set ({agreement.n} items)")
     for column in ("measure", "value", "95% interval", "n"):
         table.add_column(column, justify="left" if column == "measure" else "right")

@@ -10,8 +10,9 @@ from rich.console import Console
 
 from alignment_studio.cli.guard import guard, login_name
 from alignment_studio.core.errors import StudioError
-from alignment_studio.framers.review import Format, export_review, import_review
-from alignment_studio.pipeline import Studio
+from alignment_studio.framers.review import Format
+from alignment_studio.stages import review
+from alignment_studio.workspace import Workspace
 
 console = Console()
 
@@ -27,7 +28,7 @@ def export(directory: Path,
     if fmt not in ("jsonl", "csv"):
         raise StudioError(f"--format must be 'jsonl' or 'csv', not {fmt!r}")
     chosen: Format = "csv" if fmt == "csv" else "jsonl"
-    path, count = export_review(Studio(directory), out, chosen, only)
+    path, count = review.export(Workspace(directory), out, chosen, only)
     console.print(f"wrote {count} rows to {path}; fill in decision (accept, reject or edit), "
                   "edited_target, edited_label and comment, then run review import")
 
@@ -36,11 +37,12 @@ def import_(directory: Path, file: Path,
             reviewer: Annotated[str | None, typer.Option(
                 "--reviewer", help="who reviewed (default: the login name)")] = None) -> None:
     """Record a filled-in review file as a new review version (the data set is not changed)."""
-    artifact, review = import_review(Studio(directory), file, reviewer or login_name())
-    counts = {d: sum(x.decision == d for x in review.decisions)
+    artifact, recorded = review.import_file(Workspace(directory), file,
+                                            reviewer or login_name())
+    counts = {d: sum(x.decision == d for x in recorded.decisions)
               for d in ("accept", "reject", "edit")}
-    console.print(f"review v{review.version} {artifact.id} of {review.dataset}: "
-                  f"{', '.join(f'{v} {k}' for k, v in counts.items())} by {review.reviewer}")
+    console.print(f"review v{recorded.version} {artifact.id} of {recorded.dataset}: "
+                  f"{', '.join(f'{v} {k}' for k, v in counts.items())} by {recorded.reviewer}")
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,8 @@ from pydantic import ValidationError
 
 from alignment_studio.cli.guard import guard
 from alignment_studio.core.errors import StudioError
-from alignment_studio.pipeline import Studio
+from alignment_studio.stages import models
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import ServeSettings
 
 if TYPE_CHECKING:
@@ -43,15 +44,15 @@ def serve(directory: Path,
           ) -> None:
     """Serve the web studio and the OpenAI-compatible API (/v1) of a workspace. Flags override
     studio.yaml's serve: section; the first start makes an admin token and prints it once."""
-    studio = Studio(directory)
-    settings = override(studio.config.serve, host=host, port=parse_port(port), models=model,
+    ws = Workspace(directory)
+    settings = override(ws.config.serve, host=host, port=parse_port(port), models=model,
                         retrieval=retrieval, guard=guard_action,
                         log_conversations=log_conversations)
     uvicorn = _require_server()
-    from alignment_studio.studio.auth import ensure_admin_token
-    from alignment_studio.studio.server import create_app
+    from alignment_studio.server.app import create_app
+    from alignment_studio.server.auth import ensure_admin_token
 
-    app = create_app(studio.root, settings)
+    app = create_app(ws.root, settings)
     sock = bind(settings.host, settings.port)
     token = ensure_admin_token(app.state.db)
     if token is not None:
@@ -130,14 +131,12 @@ def url_of(sock: socket.socket) -> str:
 
 def describe(app: FastAPI, settings: ServeSettings, sock: socket.socket) -> None:
     """What is served, where: printed once at start."""
-    from alignment_studio.studio.models import served_models
-
     url = url_of(sock)
     if not is_loopback(settings.host):
         typer.echo(f"warning: listening on {settings.host}, reachable from other machines; "
                    "put TLS in front of it (the default 127.0.0.1 keeps it on this machine)",
                    err=True)
-    for served in served_models(app.state.studio, settings.models):
+    for served in models.served(app.state.workspace, settings.models):
         what = served.artifact or served.base
         typer.echo(f"model {served.id}: {what if served.available else 'not trained yet'}")
     typer.echo(f"retrieval {'on' if settings.retrieval else 'off'}, guard {settings.guard}, "
@@ -153,7 +152,7 @@ def create(directory: Path,
            role: Annotated[str, typer.Option(help="viewer, reviewer or admin")] = "viewer",
            ) -> None:
     """Make an access token and print it (only this once: only its hash is kept)."""
-    from alignment_studio.studio.auth import create_token
+    from alignment_studio.server.auth import create_token
 
     if role not in ROLES:
         raise StudioError(f"--role must be viewer, reviewer or admin, not {role!r}")
@@ -184,9 +183,7 @@ def revoke(directory: Path, token_id: Annotated[str, typer.Argument(metavar="ID"
 
 
 def _db(directory: Path) -> Any:
-    from alignment_studio.workspace.db import StudioDB
-
-    return StudioDB(Studio(directory).root)
+    return Workspace(directory).db
 
 
 def register(app: typer.Typer) -> None:

@@ -1,8 +1,7 @@
-"""frame, instruct, audit, run and demo: each calls one method of the workspace's Studio."""
+"""frame, instruct, audit, run, demo, export, reward and ask: each calls its stage."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -14,11 +13,16 @@ from rich.console import Console
 from alignment_studio.auditors.report import summary_table
 from alignment_studio.cli.guard import guard
 from alignment_studio.core.errors import StudioError
-from alignment_studio.framers.coverage import Coverage, gaps
-from alignment_studio.instructors.sft import read_train_log
-from alignment_studio.pipeline import Studio, peak_rss_mb
+from alignment_studio.framers.coverage import gaps
+from alignment_studio.stages import aggregate, models, publish
+from alignment_studio.stages import audit as audit_stage
+from alignment_studio.stages import export as export_stage
+from alignment_studio.stages import frame as frame_stage
+from alignment_studio.stages import instruct as instruct_stage
+from alignment_studio.stages import reward as reward_stage
+from alignment_studio.stages.init import prepare_demo
 from alignment_studio.types import AuditReport
-from alignment_studio.workspace.init import prepare_demo
+from alignment_studio.workspace import Workspace
 
 console = Console()
 
@@ -29,62 +33,47 @@ def frame(directory: Path,
           ) -> None:
     """Parse the policies and build the data set (seeds, structure, conflicts, teacher),
     cleaned, measured for coverage and split by policy; writes a data card."""
-    studio = Studio(directory)
-    studio.config.frame.fill_gaps = studio.config.frame.fill_gaps or fill_gaps
-    show_frame(studio)
+    ws = Workspace(directory)
+    ws.config.frame.fill_gaps = ws.config.frame.fill_gaps or fill_gaps
+    show_frame(ws)
 
 
-def show_frame(studio: Studio) -> None:
-    artifact = studio.frame()
-    bundle = studio.bundle(artifact)
+def show_frame(ws: Workspace) -> None:
+    artifact = frame_stage.dataset(ws)
+    bundle = frame_stage.bundle(ws, artifact)
     counts = Counter(f"{e.split.value} {e.kind.value}" for e in bundle.examples)
     console.print(f"dataset {artifact.id}: {len(bundle.examples)} examples "
                   f"({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}); "
                   f"{len(bundle.manifest.test_policy_ids)} of {bundle.manifest.policy_count} "
                   f"policies held out; dropped {sum(bundle.manifest.dropped.values())}")
-    folder = studio.store.path_of(artifact)
-    cov = Coverage.model_validate_json((folder / "coverage.json").read_text("utf-8"))
+    cov = frame_stage.coverage(ws, artifact)
+    if cov is None:
+        return
     found = gaps(cov)
     policy_gaps = sum(g.subject == "policy" for g in found)
     console.print(f"coverage: {len(cov.policies) - policy_gaps} of {len(cov.policies)} policies "
                   f"have every kind and label they need, {len(found) - policy_gaps} of "
                   f"{len(cov.terms)} ontology terms untouched; data card: "
-                  f"{folder / 'datacard.md'}")
+                  f"{frame_stage.datacard_path(ws, artifact)}")
 
 
 def instruct(directory: Path) -> None:
-    """LoRA supervised fine-tuning of the student on the training split."""
-    show_instruct(Studio(directory))
+    """Train the student on the reviewed training split: LoRA SFT, then DPO or ORPO when
+    preference.enabled, then GRPO when rl.enabled (each continuing the last adapter), and one
+    adapter per declared value when aggregate.enabled."""
+    show_instruct(Workspace(directory))
 
 
-def show_instruct(studio: Studio) -> None:
-    artifact = studio.instruct()
-    log = read_train_log(studio.store.path_of(artifact))
-    loss = f"loss {log.losses[0]:.3f} → {log.losses[-1]:.3f}" if log.losses else "no loss logged"
-    console.print(f"model {artifact.id}: LoRA adapter, {log.steps} steps on {log.examples} "
-                  f"examples, {loss}, {log.train_tokens} tokens in {log.runtime_s:.0f} s")
-    folder = studio.store.path_of(artifact)
-    for stage in (folder, folder / "preference"):
-        if (stage / "preference_log.json").is_file():
-            from alignment_studio.instructors.preference import read_preference_log
-
-            pref = read_preference_log(stage)
-            margin = f", margin {pref.rewards_margins[-1]:+.3f}" if pref.rewards_margins else ""
-            console.print(f"  then {pref.method.upper()}: {pref.steps} steps on {pref.pairs} "
-                          f"pairs{margin}")
-    if (folder / "rl_log.json").is_file():
-        from alignment_studio.instructors.rl import read_rl_log
-
-        rl = read_rl_log(folder)
-        reward = (f", mean reward {rl.rewards[0]:.3f} → {rl.rewards[-1]:.3f}" if rl.rewards
-                  else "")
-        console.print(f"  then GRPO: {rl.steps} steps on {rl.prompts} prompts{reward}")
-    if studio.config.aggregate.enabled:
-        mixed = studio.value_adapters()
-        folder = studio.store.path_of(mixed)
-        names = json.loads((folder / "adapters.json").read_text("utf-8"))
-        console.print(f"value adapters {mixed.id}: {', '.join(names)} "
-                      f"(aggregation: {studio.config.aggregate.combination})")
+def show_instruct(ws: Workspace) -> None:
+    artifact = instruct_stage.model(ws)
+    first, *rest = instruct_stage.summaries(ws, artifact)
+    console.print(f"model {artifact.id}: {first}")
+    for line in rest:
+        console.print(f"  then {line}")
+    if ws.config.aggregate.enabled:
+        mixed = aggregate.value_adapters(ws)
+        console.print(f"value adapters {mixed.id}: {', '.join(aggregate.adapters(ws, mixed))} "
+                      f"(aggregation: {ws.config.aggregate.combination})")
 
 
 def ask(directory: Path,
@@ -100,7 +89,8 @@ def ask(directory: Path,
         ) -> None:
     """Ask a model of the workspace one question (greedy), with an optional context."""
     pairs = parse_pairs(context or [], "--context")
-    answer, label, messages = Studio(directory).ask(question, model, pairs, max_new_tokens)
+    answer, label, messages = models.ask(Workspace(directory), question, model, pairs,
+                                         max_new_tokens)
     if show_prompt:
         for m in messages:
             console.print(f"[dim]{m.role}: {m.content}[/dim]", markup=True, highlight=False)
@@ -132,7 +122,7 @@ def audit(directory: Path,
     report.json. With --fail-under / --fail-over it is a CI gate."""
     from alignment_studio.auditors.gate import check_gates
 
-    studio = Studio(directory)
+    ws = Workspace(directory)
     if fail_under or fail_over:  # a typo in a gate fails before the audit runs, not after
         from alignment_studio.auditors.gate import parse_threshold
 
@@ -140,8 +130,8 @@ def audit(directory: Path,
             parse_threshold(text, "--fail-under")
         for text in fail_over or []:
             parse_threshold(text, "--fail-over")
-    report = studio.audit()
-    show_report(report, directory)
+    report = audit_stage.report(ws)
+    show_report(report, ws)
     results = check_gates(report, fail_under or [], fail_over or [])
     for result in results:
         console.print(result.line(), style="green" if result.passed else "bold red")
@@ -156,21 +146,17 @@ def export(directory: Path,
                help="fold the adapter into the base weights (Hugging Face layout), or copy the "
                     "adapter alone")] = False) -> None:
     """Export the aligned model with a model card: data lineage, training config, audit."""
-    result = Studio(directory).export(out, "merged" if merged else "adapter")
+    result = export_stage.export(Workspace(directory), out, "merged" if merged else "adapter")
     console.print(f"exported the {result.kind} model to {result.path}: "
                   f"{', '.join(result.files)}")
 
 
 def reward(directory: Path) -> None:
     """Train one reward model per value (declared values, else per document or section)."""
-    from alignment_studio.instructors.reward import read_reward_log
-
-    studio = Studio(directory)
-    artifact = studio.rewards()
-    folder = studio.store.path_of(artifact)
-    for group in json.loads((folder / "groups.json").read_text("utf-8")):
-        log = read_reward_log(folder / group["name"])
-        console.print(f"reward model {group['name']}: {log.steps} steps on {log.train_pairs} pairs"
+    ws = Workspace(directory)
+    artifact = reward_stage.models(ws)
+    for name, log in reward_stage.logs(ws, artifact):
+        console.print(f"reward model {name}: {log.steps} steps on {log.train_pairs} pairs"
                       f", held-out pair accuracy {log.eval_accuracy_before} → "
                       f"{log.eval_accuracy_after}")
     console.print(f"reward models in {artifact.id}")
@@ -178,13 +164,13 @@ def reward(directory: Path) -> None:
 
 def run(directory: Path) -> None:
     """frame, instruct and audit in one go (each stage reuses what is unchanged)."""
-    run_all(Studio(directory), directory)
+    run_all(Workspace(directory))
 
 
-def run_all(studio: Studio, directory: Path) -> None:
-    show_frame(studio)
-    show_instruct(studio)
-    show_report(studio.audit(), directory)
+def run_all(ws: Workspace) -> None:
+    show_frame(ws)
+    show_instruct(ws)
+    show_report(audit_stage.report(ws), ws)
 
 
 def demo(quick: Annotated[bool, typer.Option("--quick", help="about 5 minutes")] = False,
@@ -195,16 +181,24 @@ def demo(quick: Annotated[bool, typer.Option("--quick", help="about 5 minutes")]
     prepare_demo(directory, quick)
     console.print(f"[bold]Alignment Studio demo[/bold] ({'quick' if quick else 'full'}) in "
                   f"{directory}")
-    run_all(Studio(directory), directory)
+    run_all(Workspace(directory))
     console.print(f"demo finished in {time.perf_counter() - start:.0f} s, peak RSS "
                   f"{peak_rss_mb():.0f} MB")
 
 
-def show_report(report: AuditReport, directory: Path) -> None:
+def show_report(report: AuditReport, ws: Workspace) -> None:
     console.print(summary_table(report))
     console.print(f"{len(report.per_policy)} policies audited, {len(report.findings)} findings; "
-                  f"report: {directory / 'reports' / 'report.html'} (also report.md, "
-                  "report.json)")
+                  f"report: {publish.published_html(ws)} (also report.md, report.json)")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process and its finished children, in MB (Linux)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024  # ru_maxrss is in KiB on Linux
 
 
 def register(app: typer.Typer) -> None:

@@ -14,9 +14,9 @@ from rich.tree import Tree
 from alignment_studio.cli.guard import guard
 from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.parse import read_document
+from alignment_studio.stages.init import init_workspace
 from alignment_studio.types import Policy, PolicyDocument, Section
 from alignment_studio.workspace import ArtifactStore, load_config
-from alignment_studio.workspace.init import init_workspace
 
 console = Console()
 

@@ -12,12 +12,11 @@ wins.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import shutil
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,9 +32,6 @@ from alignment_studio.types import (
     PolicyDocument,
 )
 from alignment_studio.workspace.store import Artifact, ArtifactStore, sha256_tree, stage_key
-
-if TYPE_CHECKING:
-    from alignment_studio.pipeline import Studio
 
 REVIEW_KIND = "review"
 Format = Literal["jsonl", "csv"]
@@ -324,33 +320,3 @@ def _manifest(old: Manifest, examples: list[Example], rejected: int) -> Manifest
     if rejected:
         dropped["review: rejected"] = rejected
     return old.model_copy(update={"counts": dict(sorted(counts.items())), "dropped": dropped})
-
-
-# -- a workspace -------------------------------------------------------------------------------
-def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def export_review(studio: Studio, out: Path | None, fmt: Format,
-                  only: list[str] | None = None) -> tuple[Path, int]:
-    """Write the current data set for review; returns the file and the number of rows."""
-    dataset = studio.frame()
-    rows = review_rows(studio.bundle(dataset), studio.dataset_documents(dataset), only)
-    path = out or studio.root / "reviews" / f"{dataset.id}.{fmt}"
-    write_review_file(rows, path, fmt)
-    return path, len(rows)
-
-
-def import_review(studio: Studio, path: Path, reviewer: str) -> tuple[Artifact, Review]:
-    """Validate a filled-in review file against the current data set and record it."""
-    dataset = studio.frame()
-    timestamp = now_iso()
-    decisions = parse_decisions(read_review_file(path), studio.bundle(dataset), path, reviewer,
-                                timestamp)
-    return record_review(studio.store, dataset, decisions, path, reviewer, timestamp)
-
-
-def reviewed_bundle(studio: Studio) -> DatasetBundle:
-    """The current data set with every recorded review applied: what training should read."""
-    dataset = studio.frame()
-    return apply_reviews(studio.bundle(dataset), load_reviews(studio.store, dataset.id))[0]

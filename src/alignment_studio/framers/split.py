@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+import random
+from typing import Any, TypeVar
 
 from alignment_studio.types import Example, Split
+
+T = TypeVar("T")
 
 
 def choose_test_policies(policy_ids: list[str], fraction: float, seed: int) -> set[str]:
@@ -34,3 +38,18 @@ def split_by_policy(examples: list[Example], test_policies: set[str]) -> list[Ex
     return [ex.model_copy(update={"split": Split.test if test_policies & set(ex.policy_ids)
                                   and not is_promoted_failure(ex) else Split.train})
             for ex in examples]
+
+
+def sample_rows(rows: list[dict[str, Any]], limit: int | None, seed: int) -> list[dict[str, Any]]:
+    """A seeded random sample of ``limit`` rows (all of them, shuffled, if no limit)."""
+    shuffled = list(rows)
+    random.Random(seed).shuffle(shuffled)
+    return shuffled[:limit] if limit else shuffled
+
+
+def sample_in_order(items: list[T], limit: int, seed: int) -> list[T]:
+    """A seeded sample of ``limit`` items in their original order."""
+    if len(items) <= limit:
+        return items
+    keep = set(random.Random(seed).sample(range(len(items)), limit))
+    return [e for i, e in enumerate(items) if i in keep]

@@ -28,6 +28,7 @@ from alignment_studio.types.models import EvalPoint, TrainResult, measured_point
 from alignment_studio.workspace.config import TrainSettings
 
 ADAPTER_DIR = "adapter"
+TRAIN_LOG = "train_log.json"
 EVAL_METRIC = "eval_loss"
 
 
@@ -258,7 +259,7 @@ def train_sft(rows: list[dict[str, Any]], base_model: str, settings: TrainSettin
     result = _result(trainer.state, history, len(train), len(validation), settings, runtime,
                      resume, final)
     result.skipped_examples = len(rows) - len(usable)
-    (out_dir / "train_log.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    (out_dir / TRAIN_LOG).write_text(result.model_dump_json(indent=2), encoding="utf-8")
     del trainer
     release_memory()
     return result
@@ -268,7 +269,7 @@ CallbackHook = Callable[[Any], Any]  # tokenizer -> a transformers TrainerCallba
 
 
 def read_train_log(out_dir: Path) -> TrainResult:
-    return TrainResult.model_validate(json.loads((out_dir / "train_log.json").read_text()))
+    return TrainResult.model_validate(json.loads((out_dir / TRAIN_LOG).read_text()))
 
 
 def _result(state: Any, history: list[dict[str, Any]], examples: int, validation: int,

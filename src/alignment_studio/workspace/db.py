@@ -179,7 +179,7 @@ class RedTeamRecord(BaseModel):
 class Conversation(BaseModel):
     """One conversation of a deployed model: the request's messages and the answer given.
 
-    Stored redacted (see :mod:`alignment_studio.auditors.redact`; redacting is the caller's
+    Stored redacted (see :mod:`alignment_studio.guard.redact`; redacting is the caller's
     duty, ``auditors.monitor.log_conversation`` does it). ``guard`` holds the runtime guard's
     decisions when one ran; ``request_id`` (the server's, or a content hash for imports) makes
     storing the same conversation twice impossible."""

@@ -17,12 +17,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from alignment_studio.core.errors import StudioError
 from alignment_studio.types import PolicyDocument
 from alignment_studio.workspace.store import Artifact, ArtifactStore
+
+DOCUMENT_FILE = "document.json"
 
 MIN_PREFIX = 4
 MAX_LISTED = 8
@@ -103,10 +106,9 @@ def _unrecorded(store: ArtifactStore, known: set[str]) -> list[DocumentVersion]:
     for artifact in store.all():
         if artifact.kind != "document" or artifact.id in known:
             continue
-        path = store.path_of(artifact) / "document.json"
-        if not path.is_file():
+        if not (store.path_of(artifact) / DOCUMENT_FILE).is_file():
             continue
-        doc = PolicyDocument.model_validate_json(path.read_text("utf-8"))
+        doc = document_of(store, artifact)
         found.append(DocumentVersion(
             doc_id=doc.id, version=doc.version, sha256=doc.sha256, artifact_id=artifact.id,
             source=doc.source, title=doc.title, policies=len(doc.policies()),
@@ -192,8 +194,20 @@ def resolve_version(store: ArtifactStore, ref: str) -> DocumentVersion:
 def load_version(store: ArtifactStore, ref: str) -> PolicyDocument:
     """The PolicyDocument a reference names, read from its artifact in the store."""
     version = resolve_version(store, ref)
-    path = store.path_of(store.get(version.artifact_id)) / "document.json"
+    artifact = store.get(version.artifact_id)
+    path = store.path_of(artifact) / DOCUMENT_FILE
     if not path.is_file():
         raise StudioError(f"the artifact of {version.ref} ({version.artifact_id}) is missing "
                           f"from the store", path)
-    return PolicyDocument.model_validate_json(path.read_text("utf-8"))
+    return document_of(store, artifact)
+
+
+def write_document(folder: Path, document: PolicyDocument) -> None:
+    """A document artifact's content: ``document.json``."""
+    (folder / DOCUMENT_FILE).write_text(document.model_dump_json(indent=1), "utf-8")
+
+
+def document_of(store: ArtifactStore, artifact: Artifact) -> PolicyDocument:
+    """The document a document artifact holds (the one reader of ``document.json``)."""
+    return PolicyDocument.model_validate_json(
+        (store.path_of(artifact) / DOCUMENT_FILE).read_text("utf-8"))

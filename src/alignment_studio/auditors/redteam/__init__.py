@@ -1,8 +1,8 @@
 """Red teaming: attacks per policy from named strategies, attack success rates with intervals,
 and confirmed failures promoted to seeds and regression tests.
 
-The CLI (``alignment-studio redteam run|record|list|promote``) calls only what is exported here
-and :class:`alignment_studio.workspace.db.StudioDB`.
+The redteam stage (:mod:`alignment_studio.stages.redteam`) runs them against a workspace's
+models and writes promotions into it.
 """
 
 from alignment_studio.auditors.redteam.attacks import (
@@ -19,7 +19,6 @@ from alignment_studio.auditors.redteam.attacks import (
 from alignment_studio.auditors.redteam.promote import (
     Promotion,
     load_regression,
-    promote,
     record_from_outcome,
 )
 from alignment_studio.auditors.redteam.run import (
@@ -32,5 +31,5 @@ from alignment_studio.auditors.redteam.run import (
 __all__ = [
     "STRATEGIES", "Attack", "Goal", "Promotion", "Strategy", "SuccessJudge",
     "collect_goals", "generate_attacks", "get_strategy", "load_regression", "merge_reports",
-    "promote", "record_from_outcome", "register", "run_attacks", "summarise", "teacher_attacks",
+    "record_from_outcome", "register", "run_attacks", "summarise", "teacher_attacks",
 ]

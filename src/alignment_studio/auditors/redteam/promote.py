@@ -5,10 +5,10 @@ scenario seed in ``DIR/seeds/redteam.yaml`` (the frame stage expands it into tra
 (b) an attack item in ``DIR/regression.jsonl`` that every later audit re-runs, so the same
 failure cannot come back unnoticed.
 
-A promotion holds the workspace database's write lock from the first check to the last write,
-so two promotions never interleave, and the record is marked promoted only after both files are
-in place. Files are written to a temporary name and renamed; items are keyed by the seed ID, so
-a promotion interrupted half-way and run again replaces its own items instead of duplicating them.
+This module makes the seed and the regression item from a record; the redteam stage
+(:mod:`alignment_studio.stages.redteam`) writes them into a workspace. Files are written to a
+temporary name and renamed; items are keyed by the seed ID, so a promotion interrupted half-way
+and run again replaces its own items instead of duplicating them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from alignment_studio.auditors.redteam.attacks import REDTEAM_SEED_PREFIX
 from alignment_studio.core.errors import StudioError
 from alignment_studio.core.yamlio import read_yaml, validate_yaml
-from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.seeds import load_seeds
 from alignment_studio.types import (
     AttackOutcome,
@@ -38,7 +37,6 @@ from alignment_studio.types import (
     Split,
 )
 from alignment_studio.types.seeds import ScenarioSeed, SeedFile
-from alignment_studio.workspace.config import StudioConfig, load_config, write_config
 from alignment_studio.workspace.db import Grade, RedTeamRecord, StudioDB, TargetModel
 
 SEED_FILE = "seeds/redteam.yaml"
@@ -62,34 +60,8 @@ class Promotion(BaseModel):
     config_updated: bool
 
 
-def promote(root: Path, record_id: int) -> Promotion:
-    """Turn the confirmed failure ``record_id`` into a seed and a regression item.
-
-    Errors (one line): unknown ID, a record not graded ``fail``, one already promoted, a policy
-    ID the workspace's documents do not have, an existing seed or regression file that is
-    broken."""
-    root = root.resolve()
-    load_config(root)  # not a workspace: say so before creating a database in it
-    db = StudioDB(root)
-    seed_path, regression_path = root / SEED_FILE, root / REGRESSION_FILE
-    with db.transaction():
-        config = load_config(root)  # read under the lock: another promotion may have listed it
-        record = _promotable(db, record_id)
-        documents = workspace_documents(root, config)
-        policy = _policy(record.policy_ids[0], documents, record)
-        seed = redteam_seed(record, policy)
-        seeds = _with_seed(_read_seed_file(seed_path), seed)
-        items = [e for e in load_regression(root) if e.id != seed.id]
-        items.append(regression_example(record, seed.id))
-        _write_seeds(seed_path, seeds, documents)
-        _write_atomic(regression_path, "".join(e.model_dump_json() + "\n" for e in items))
-        updated = _list_seed_file(root, config)
-        promoted = db.mark_promoted(record_id, seed.id)
-    return Promotion(record=promoted, seed_id=seed.id, policy_id=policy.id, seed_file=seed_path,
-                     regression_file=regression_path, config_updated=updated)
-
-
-def _promotable(db: StudioDB, record_id: int) -> RedTeamRecord:
+def promotable(db: StudioDB, record_id: int) -> RedTeamRecord:
+    """The record, if it is a confirmed failure not yet promoted; else a one-line error."""
     record = db.get_record(record_id)
     if record.promoted_at is not None:
         raise StudioError(f"red-team record {record_id} was already promoted (seed "
@@ -100,19 +72,9 @@ def _promotable(db: StudioDB, record_id: int) -> RedTeamRecord:
     return record
 
 
-def workspace_documents(root: Path, config: StudioConfig) -> list[PolicyDocument]:
-    """The workspace's policy documents, parsed from the files studio.yaml lists."""
-    if not config.policies:
-        raise StudioError("no policy files listed under 'policies'", root / "studio.yaml")
-    return [read_document(_resolve(root, name)) for name in config.policies]
-
-
-def _resolve(root: Path, name: str) -> Path:
-    path = Path(name).expanduser()
-    return path if path.is_absolute() else root / path
-
-
-def _policy(policy_id: str, documents: list[PolicyDocument], record: RedTeamRecord) -> Policy:
+def policy_of(record: RedTeamRecord, documents: list[PolicyDocument]) -> Policy:
+    """The policy the record's attack targets first."""
+    policy_id = record.policy_ids[0]
     for document in documents:
         for policy in document.policies():
             if policy.id == policy_id:
@@ -154,7 +116,8 @@ def regression_example(record: RedTeamRecord, seed_id: str) -> Example:
                                          generator=f"{record.tester} ({record.model})"))
 
 
-def _read_seed_file(path: Path) -> SeedFile:
+def read_seed_file(path: Path) -> SeedFile:
+    """The seed file as it stands (empty when there is none yet)."""
     if not path.exists():
         return SeedFile()
     data, text = read_yaml(path)
@@ -162,12 +125,13 @@ def _read_seed_file(path: Path) -> SeedFile:
     return seeds
 
 
-def _with_seed(seeds: SeedFile, seed: ScenarioSeed) -> SeedFile:
+def with_seed(seeds: SeedFile, seed: ScenarioSeed) -> SeedFile:
+    """The seeds with ``seed`` added, replacing one of the same ID."""
     kept = [s for s in seeds.scenario if s.id != seed.id]
     return seeds.model_copy(update={"scenario": [*kept, seed]})
 
 
-def _write_seeds(path: Path, seeds: SeedFile, documents: list[PolicyDocument]) -> None:
+def write_seeds(path: Path, seeds: SeedFile, documents: list[PolicyDocument]) -> None:
     """Write the seed file only if it loads against the workspace's documents."""
     data = seeds.model_dump(mode="json", exclude_none=True)
     body = {"version": data["version"], **{k: v for k, v in data.items() if k != "version" and v}}
@@ -197,7 +161,8 @@ def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
 _SeedDumper.add_representer(str, _represent_str)
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file and a rename: never half a file."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -206,19 +171,8 @@ def _write_atomic(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _list_seed_file(root: Path, config: StudioConfig) -> bool:
-    """Add the red-team seed file to ``seeds:`` in studio.yaml unless it is listed already."""
-    target = (root / SEED_FILE).resolve()
-    if any(_resolve(root, name).resolve() == target for name in config.seeds):
-        return False
-    config.seeds.append(SEED_FILE)
-    write_config(root, config)
-    return True
-
-
-def load_regression(root: Path) -> list[Example]:
+def load_regression(path: Path) -> list[Example]:
     """The promoted attacks every audit re-runs (none before the first promotion)."""
-    path = root / REGRESSION_FILE
     if not path.exists():
         return []
     if not path.is_file():

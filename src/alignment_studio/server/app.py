@@ -16,13 +16,10 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from alignment_studio.studio.auth import (
-    SESSION_COOKIE,
-    Sessions,
-    authenticate,
-    token_hash,
-)
-from alignment_studio.studio.models import ModelPool
+from alignment_studio.server.auth import SESSION_COOKIE, Sessions, authenticate, token_hash
+from alignment_studio.server.pool import ModelPool
+from alignment_studio.stages import models
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import ServeSettings
 from alignment_studio.workspace.db import StudioDB
 
@@ -105,20 +102,19 @@ def create_app(root: Path, settings: ServeSettings | None = None, **state: Any) 
     """The server for workspace ``root``. ``state`` overrides app.state entries (tests pass a
     ready model pool, for instance). Raises StudioError when the settings cannot be served
     (serve.guard on without trained detectors, retrieval without policy files)."""
-    from alignment_studio.pipeline import Studio
-    from alignment_studio.studio import api, web
+    from alignment_studio.server import api, web
 
-    studio = Studio(root)
-    settings = settings or studio.config.serve
+    ws = Workspace(root)
+    settings = settings or ws.config.serve
     app = FastAPI(title="Alignment Studio", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.studio = studio
+    app.state.workspace = ws
     app.state.settings = settings
-    app.state.db = StudioDB(studio.root)
+    app.state.db = ws.db
     app.state.sessions = Sessions()
-    app.state.pool = ModelPool(settings.models, lambda name: studio.served_backend(name)[0],
+    app.state.pool = ModelPool(settings.models, lambda name: models.backend(ws, name)[0],
                                settings.batch_size, settings.batch_wait_ms)
     if "serving" not in state:  # a guard without trained detectors stops the start here
-        app.state.serving = api.load_serving(studio, settings)
+        app.state.serving = api.load_serving(ws, settings)
     for key, value in state.items():
         setattr(app.state, key, value)
 

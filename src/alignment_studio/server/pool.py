@@ -20,16 +20,11 @@ import contextlib
 from collections import Counter
 from collections.abc import AsyncGenerator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from alignment_studio.backends.base import Done, GenerationConfig, ModelBackend, ModelOutput
 from alignment_studio.core.errors import StudioError
 from alignment_studio.types import Message
-
-if TYPE_CHECKING:
-    from alignment_studio.pipeline import Studio
 
 Loader = Callable[[str], ModelBackend]
 
@@ -177,34 +172,3 @@ def _close(lane: _Lane, key: str, batch: _Batch) -> None:
     """Take the batch off the open list: later requests start a new one."""
     if lane.open.get(key) is batch:
         del lane.open[key]
-
-
-# --- what each served name is, without loading it --------------------------------------------
-
-class ServedModel(BaseModel):
-    """A served name and what answers to it: the base model, or a trained artifact on it."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(description="the served name: base, aligned or aggregated")
-    base: str = Field(description="the student model (backend:model)")
-    artifact: str | None = Field(None, description="the trained artifact (None for base)")
-    created: int = Field(0, description="when the artifact was made (Unix time; 0 for base)")
-    available: bool = Field(description="False when the workspace has no such model yet")
-
-
-ARTIFACT_KINDS = {"aligned": "model", "aggregated": "value-adapters"}
-
-
-def served_models(studio: Studio, names: Sequence[str]) -> list[ServedModel]:
-    """What each served name stands for now: the newest artifact of its kind, read from the
-    catalog (nothing is loaded)."""
-    student = studio.config.student
-    base = f"{student.backend}:{student.model}"
-    out: list[ServedModel] = []
-    for name in names:
-        kind = ARTIFACT_KINDS.get(name)
-        artifact = studio.store.latest(kind) if kind else None
-        out.append(ServedModel(id=name, base=base, artifact=artifact.id if artifact else None,
-                               created=int(artifact.created_at) if artifact else 0,
-                               available=kind is None or artifact is not None))
-    return out

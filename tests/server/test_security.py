@@ -10,7 +10,7 @@ import httpx
 import openai
 import pytest
 
-from alignment_studio.studio.auth import CSRF_HEADER, SESSION_COOKIE
+from alignment_studio.server.auth import CSRF_HEADER, SESSION_COOKIE
 from alignment_studio.workspace.config import ServeSettings
 from alignment_studio.workspace.db import StudioDB
 from conftest import add_token, app_for, running

@@ -19,10 +19,11 @@ from alignment_studio.backends.fake import FakeBackend, echo_last_user
 from alignment_studio.backends.openai import OpenAIBackend
 from alignment_studio.core.errors import StudioError
 from alignment_studio.guard.detector import BLOCK_INPUT, WARNING, situation_text
-from alignment_studio.pipeline import Studio
-from alignment_studio.studio.api import StopCutter
-from alignment_studio.studio.models import ModelPool
+from alignment_studio.server.api import StopCutter
+from alignment_studio.server.pool import ModelPool
+from alignment_studio.stages import detect, frame, parse
 from alignment_studio.types import Kind, Label, Message, Split
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import ServeSettings
 from alignment_studio.workspace.db import StudioDB
 from conftest import BatchRecorder, add_model_artifact, add_token, app_for, running
@@ -248,7 +249,7 @@ def test_retrieval_cites_the_policies_it_put_in_the_prompt(echo_ws: Path) -> Non
     token = add_token(echo_ws)
     backend = FakeBackend(responder=echo_last_user)
     settings = ServeSettings(models=["base"], retrieval=True, retrieval_k=2)
-    documents = [doc for _, doc in Studio(echo_ws).parse()]
+    documents = [doc for _, doc in parse.documents(Workspace(echo_ws))]
     titles = {p.id: s.title for d in documents for s in d.all_sections() for p in s.policies}
     with running(app_for(echo_ws, settings, backend)) as url:
         api = client(url, token)
@@ -273,12 +274,12 @@ def test_retrieval_cites_the_policies_it_put_in_the_prompt(echo_ws: Path) -> Non
 def guarded(echo_ws: Path) -> tuple[Path, str, str]:
     """Detectors trained on the bundled example; a violating training situation the input
     detector flags, and a compliant one neither detector flags."""
-    studio = Studio(echo_ws)
-    artifact = studio.detectors()
-    inputs = studio.detector_of(artifact, "input")
-    outputs = studio.detector_of(artifact, "output")
+    studio = Workspace(echo_ws)
+    artifact = detect.detectors(studio)
+    inputs = detect.detector_of(studio, artifact, "input")
+    outputs = detect.detector_of(studio, artifact, "output")
     assert inputs is not None and outputs is not None
-    bundle = studio.bundle(studio.frame())
+    bundle = frame.bundle(studio, frame.dataset(studio))
     scenarios = [e for e in bundle.split(Split.train) if e.kind == Kind.scenario]
     violating = [situation_text(e.messages) for e in scenarios if e.label == Label.violating]
     compliant = [situation_text(e.messages) for e in scenarios if e.label == Label.compliant]
@@ -445,7 +446,7 @@ def test_embedded_base_model_answers_and_streams(tmp_path: Path, example_policy:
     from conftest import make_workspace
 
     root = make_workspace(tmp_path / "ws", example_policy, example_seeds, HFSpec())
-    assert Studio(root).config.student.model == "embedded"
+    assert Workspace(root).config.student.model == "embedded"
     token = add_token(root)
     with running(app_for(root, ServeSettings(models=["base"], max_new_tokens=24))) as url:
         api = client(url, token, timeout=600)  # loads the model first; CPUs may be shared

@@ -14,11 +14,13 @@ from playwright.sync_api import Page, expect
 
 from alignment_studio.backends.fake import FakeBackend, Responder, echo_last_user
 from alignment_studio.framers.review import load_reviews
-from alignment_studio.pipeline import Studio
-from alignment_studio.studio.auth import create_token
-from alignment_studio.studio.models import ModelPool
-from alignment_studio.studio.server import create_app
+from alignment_studio.server.app import create_app
+from alignment_studio.server.auth import create_token
+from alignment_studio.server.pool import ModelPool
+from alignment_studio.stages import frame as frame_stage
+from alignment_studio.stages import publish
 from alignment_studio.types import AuditReport, Kind, Label, ModelRef
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.db import StudioDB
 from browser import BrowserPage, chromium_page, require_chromium
 from http_server import serve
@@ -36,7 +38,7 @@ def answers(model: str) -> Responder:
 def studio_url(workspace: Path) -> Iterator[str]:
     """The studio of the framed example workspace, served on 127.0.0.1 with fake models."""
     require_chromium()  # before any work: skip (or fail in CI) without a browser
-    Studio(workspace).frame()
+    frame_stage.dataset(Workspace(workspace))
     backends = {name: FakeBackend(responder=answers(name)) for name in ("base", "aligned")}
     app = create_app(workspace, pool=ModelPool(list(backends), lambda name: backends[name]))
     try:
@@ -73,10 +75,10 @@ def test_review_grade_and_find_the_results(studio_url: str, workspace: Path,
     db = StudioDB(workspace)
     reviewer, _ = create_token(db, "rita", "reviewer")
     admin, _ = create_token(db, "ada", "admin")
-    studio = Studio(workspace)
+    studio = Workspace(workspace)
     dataset = studio.store.latest("dataset")
     assert dataset is not None
-    bundle = studio.bundle(dataset)
+    bundle = frame_stage.bundle(studio, dataset)
 
     page.goto(f"{base}/login")
     shot(page, "login")
@@ -193,7 +195,7 @@ def test_review_grade_and_find_the_results(studio_url: str, workspace: Path,
         "rita", "fail", 1, f"aligned answers: {attack}")
 
     # the report: published with the people's grades, shown in a frame
-    Studio(workspace)._publish(AuditReport(model=ModelRef(adapters=["adapter"]),
+    publish.publish(Workspace(workspace), AuditReport(model=ModelRef(adapters=["adapter"]),
                                            baseline=ModelRef(), policy_version="guidelines@v1"),
                                {})
     page.goto(f"{base}/report")

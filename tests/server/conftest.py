@@ -17,13 +17,13 @@ from fastapi import FastAPI
 from alignment_studio.backends import BackendSpec, FakeSpec
 from alignment_studio.backends.base import GenerationConfig, ModelOutput, Progress
 from alignment_studio.backends.fake import FakeBackend, echo_last_user
-from alignment_studio.studio.auth import create_token
-from alignment_studio.studio.models import ModelPool
-from alignment_studio.studio.server import create_app
+from alignment_studio.server.app import create_app
+from alignment_studio.server.auth import create_token
+from alignment_studio.server.pool import ModelPool
+from alignment_studio.stages.init import init_workspace
 from alignment_studio.types import Message
 from alignment_studio.workspace.config import ServeSettings, StudioConfig
 from alignment_studio.workspace.db import Role, StudioDB
-from alignment_studio.workspace.init import init_workspace
 from alignment_studio.workspace.store import ArtifactStore
 from http_server import serve
 

@@ -21,15 +21,18 @@ from alignment_studio.auditors.rag import BM25Retriever
 from alignment_studio.auditors.report import render_markdown
 from alignment_studio.backends.fake import FakeBackend, Responder, echo_last_user
 from alignment_studio.framers.review import load_reviews
-from alignment_studio.pipeline import Studio
-from alignment_studio.studio.auth import create_token
-from alignment_studio.studio.jobs import JobRunner, clean_line
-from alignment_studio.studio.models import ModelPool
-from alignment_studio.studio.server import create_app
-from alignment_studio.studio.web import STATIC, static_path
+from alignment_studio.server.app import create_app
+from alignment_studio.server.auth import create_token
+from alignment_studio.server.jobs import JobRunner, clean_line
+from alignment_studio.server.pool import ModelPool
+from alignment_studio.server.web import STATIC, static_path
+from alignment_studio.stages import frame, publish
+from alignment_studio.stages import review as review_stage
 from alignment_studio.types import AuditReport, Kind, Label, Message, ModelRef, Split
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.db import ComparisonGrade, Role, StudioDB
 from alignment_studio.workspace.store import Artifact
+from alignment_studio.workspace.versions import document_of
 from http_server import serve
 
 MODELS = ["base", "aligned"]
@@ -52,7 +55,7 @@ class Fakes:
 @pytest.fixture()
 def framed(workspace: Path) -> Path:
     """The tiny example workspace (teacher off) with its data set."""
-    Studio(workspace).frame()
+    frame.dataset(Workspace(workspace))
     return workspace
 
 
@@ -94,7 +97,7 @@ class Person:
 
 
 def dataset_of(root: Path) -> Artifact:
-    artifact = Studio(root).store.latest("dataset")
+    artifact = Workspace(root).store.latest("dataset")
     assert artifact is not None
     return artifact
 
@@ -134,7 +137,7 @@ def test_every_page_renders_and_the_nav_follows_the_role(app: FastAPI) -> None:
 
 def test_viewer_cannot_decide_reviewer_can(app: FastAPI, framed: Path) -> None:
     dataset = dataset_of(framed)
-    example = Studio(framed).bundle(dataset).examples[0]
+    example = frame.bundle(Workspace(framed), dataset).examples[0]
     form = {"example_id": example.id, "decision": "accept", "comment": "fine"}
     viewer = Person(app, "viewer")
     assert viewer.post_form("/review/decide", form).status_code == 403
@@ -151,7 +154,7 @@ def test_viewer_cannot_decide_reviewer_can(app: FastAPI, framed: Path) -> None:
 
 def test_session_posts_need_the_csrf_token_bearer_calls_do_not(app: FastAPI,
                                                               framed: Path) -> None:
-    example = Studio(framed).bundle(dataset_of(framed)).examples[0]
+    example = frame.bundle(Workspace(framed), dataset_of(framed)).examples[0]
     reviewer = Person(app, "reviewer")
     form = {"example_id": example.id, "decision": "reject"}
     assert reviewer.post_form("/review/decide", form, csrf=False).status_code == 403
@@ -173,9 +176,9 @@ def test_session_posts_need_the_csrf_token_bearer_calls_do_not(app: FastAPI,
 
 def test_publish_makes_a_review_artifact_that_training_applies(app: FastAPI,
                                                                framed: Path) -> None:
-    studio = Studio(framed)
+    studio = Workspace(framed)
     dataset = dataset_of(framed)
-    bundle = studio.bundle(dataset)
+    bundle = frame.bundle(studio, dataset)
     scenarios = [e for e in bundle.examples if e.kind == Kind.scenario
                  and e.label == Label.compliant]
     rejected, edited, accepted = scenarios[0], scenarios[1], scenarios[2]
@@ -205,7 +208,7 @@ def test_publish_makes_a_review_artifact_that_training_applies(app: FastAPI,
             decided[edited.id].reviewer) == (new_target, Label.violating, "sam")
     assert review.reviewer == "rita" and len(review.decisions) == 3
 
-    applied = Studio(framed).reviewed(dataset, [artifact.id])
+    applied = review_stage.reviewed(Workspace(framed), dataset, [artifact.id])
     by_id = {e.id: e for e in applied.examples}
     assert rejected.id not in by_id and len(applied.examples) == len(bundle.examples) - 1
     assert by_id[edited.id].target == new_target and by_id[edited.id].label == Label.violating
@@ -220,7 +223,7 @@ def test_publish_makes_a_review_artifact_that_training_applies(app: FastAPI,
 
 
 def test_review_filters_and_pages_follow_the_data(app: FastAPI, framed: Path) -> None:
-    bundle = Studio(framed).bundle(dataset_of(framed))
+    bundle = frame.bundle(Workspace(framed), dataset_of(framed))
     prefix = "guidelines/confidential-information"
     wanted = [e for e in bundle.examples if e.kind == Kind.scenario
               and e.label == Label.violating and any(p.startswith(prefix + "/")
@@ -274,8 +277,9 @@ def test_a_grade_becomes_a_preference_example_on_the_next_frame(app: FastAPI,
     shown = compare(reviewer, prompt)
     assert shown["answer_a"] == f"base says: {prompt}"
     assert shown["answer_b"] == f"aligned says: {prompt}"
-    studio = Studio(framed)
-    retriever = BM25Retriever.from_documents(studio.documents([studio.store.get(old.inputs[0])]))
+    studio = Workspace(framed)
+    retriever = BM25Retriever.from_documents([document_of(studio.store,
+                                                          studio.store.get(old.inputs[0]))])
     hits = shown["suggestions"]
     assert isinstance(hits, list)
     assert [h["id"] for h in hits] == [h.passage.id for h in retriever.search(prompt, 5)]
@@ -297,10 +301,10 @@ def test_a_grade_becomes_a_preference_example_on_the_next_frame(app: FastAPI,
     assert grade.messages[-1] == Message(role="user", content=prompt)
     assert "B refuses, as it should" in reviewer.client.get("/compare").text
 
-    studio = Studio(framed)  # a new Studio: stages run once per object
-    new = studio.frame()
+    studio = Workspace(framed)  # a new Studio: stages run once per object
+    new = frame.dataset(studio)
     assert new.id != old.id  # the grades are an input of the frame stage
-    bundle = studio.bundle(new)
+    bundle = frame.bundle(studio, new)
     [example] = [e for e in bundle.examples if e.provenance.source == "human"]
     assert example.kind == Kind.preference and example.messages == grade.messages
     assert (example.chosen, example.rejected) == (f"aligned says: {prompt}",
@@ -308,7 +312,7 @@ def test_a_grade_becomes_a_preference_example_on_the_next_frame(app: FastAPI,
     assert example.policy_ids == [policy] and example.provenance.generator == "studio-grade"
     held_out = policy in bundle.manifest.test_policy_ids
     assert example.split == (Split.test if held_out else Split.train)
-    assert Studio(framed).frame().id == new.id  # the same grades: the data set is reused
+    assert frame.dataset(Workspace(framed)).id == new.id  # the same grades: the data set is reused
 
 
 def test_grade_form_refuses_unknown_policies_and_scores(app: FastAPI) -> None:
@@ -323,7 +327,7 @@ def test_grade_form_refuses_unknown_policies_and_scores(app: FastAPI) -> None:
     viewer = Person(app, "viewer")
     assert viewer.post_form("/compare/grade", {"comparison": str(shown["id"]),
                                                "preference": "a"}).status_code == 403
-    assert StudioDB(app.state.studio.root).list_grades() == []
+    assert StudioDB(app.state.workspace.root).list_grades() == []
 
 
 def test_published_report_summarises_the_human_grades(framed: Path) -> None:
@@ -342,7 +346,7 @@ def test_published_report_summarises_the_human_grades(framed: Path) -> None:
     assert aligned.means == {"completeness": 2.0, "correctness": 4.0}  # (5 + 3) / 2
     report = AuditReport(model=ModelRef(adapters=["a"]), baseline=ModelRef(),
                          policy_version="guidelines@v1")
-    published = Studio(framed)._publish(report, {})
+    published = publish.publish(Workspace(framed), report, {})
     assert published.human_grades == [base, aligned]
     stored = json.loads((framed / "reports" / "report.json").read_text())
     assert stored["human_grades"][1]["means"] == {"completeness": 2.0, "correctness": 4.0}
@@ -390,9 +394,9 @@ def test_red_team_attempt_becomes_a_record_that_can_be_promoted(app: FastAPI,
 # -- policies --------------------------------------------------------------------------------------
 
 def test_policy_pages_show_the_tree_and_a_policys_data(app: FastAPI, framed: Path) -> None:
-    studio = Studio(framed)
-    bundle = studio.bundle(dataset_of(framed))
-    [document] = studio.documents([studio.store.latest("document")])  # type: ignore[list-item]
+    studio = Workspace(framed)
+    bundle = frame.bundle(studio, dataset_of(framed))
+    document = document_of(studio.store, studio.store.latest("document"))  # type: ignore[arg-type]
     viewer = Person(app, "viewer")
     tree = viewer.client.get("/policies").text
     for section in document.all_sections():
@@ -513,7 +517,7 @@ def test_a_frame_job_runs_the_cli_and_reports_its_progress(app: FastAPI, framed:
     assert (view["state"], view["exit_code"]) == ("succeeded", 0), view
     log = admin.client.get(f"/ui/api/jobs/{job['id']}?since=0").json()["lines"]
     new = dataset_of(framed)
-    examples = len(Studio(framed).bundle(new).examples)
+    examples = len(frame.bundle(Workspace(framed), new).examples)
     assert new.id != old.id
     assert any(line.startswith(f"dataset {new.id}: {examples} examples (") for line in log), log
     assert not any("\x1b" in line for line in log)  # colours were on, and are stripped

@@ -34,7 +34,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exception_handlers import (
@@ -50,14 +50,13 @@ from alignment_studio.auditors.rag import BM25Retriever, Passage, with_retrieval
 from alignment_studio.backends.base import GenerationConfig, ModelOutput
 from alignment_studio.core.errors import StudioError
 from alignment_studio.guard.detector import Guard
-from alignment_studio.studio.auth import Principal, require
-from alignment_studio.studio.models import ModelPool, served_models
+from alignment_studio.server.auth import Principal, require
+from alignment_studio.server.pool import ModelPool
+from alignment_studio.stages import detect, models, parse
 from alignment_studio.types import Message
 from alignment_studio.types.guard import GuardDecision
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import ServeSettings
-
-if TYPE_CHECKING:
-    from alignment_studio.pipeline import Studio
 
 router = APIRouter(prefix="/v1")
 log = logging.getLogger("alignment_studio.serve")
@@ -332,33 +331,29 @@ class Serving(BaseModel):
     guard: Guard | None = None
 
 
-def load_serving(studio: Studio, settings: ServeSettings) -> Serving:
+def load_serving(ws: Workspace, settings: ServeSettings) -> Serving:
     """The system prompt, the retriever (serve.retrieval) and the guard (serve.guard). A guard
     without trained detectors is refused here, so the server does not start."""
-    from alignment_studio.core.prompts import Prompts
-
-    system = Prompts(studio.root / "prompts").render(
-        "system", organization=studio.config.organization)
     retriever = None
     if settings.retrieval:
-        retriever = BM25Retriever.from_documents([doc for _, doc in studio.parse()])
-    return Serving(settings=settings, system=system, retriever=retriever,
+        retriever = BM25Retriever.from_documents([doc for _, doc in parse.documents(ws)])
+    return Serving(settings=settings, system=models.system_message(ws).content,
+                   retriever=retriever,
                    passages={p.id: p for p in retriever.passages} if retriever else {},
-                   guard=load_guard(studio, settings.guard))
+                   guard=load_guard(ws, settings.guard))
 
 
-def load_guard(studio: Studio, action: Literal["off", "block", "warn", "log"]) -> Guard | None:
+def load_guard(ws: Workspace, action: Literal["off", "block", "warn", "log"]) -> Guard | None:
     """The newest trained detectors as a runtime guard; None when the guard is off."""
     if action == "off":
         return None
-    artifact = studio.store.latest("detector")
-    detector = studio.detector_of(artifact, "input") if artifact else None
-    if artifact is None or detector is None:
+    detector = detect.latest(ws, "input")
+    if detector is None:
         raise StudioError(f"serve.guard is {action!r} but this workspace has no trained violation "
                           "detector: run 'alignment-studio audit DIR' with "
                           "audit.detector.enabled on, or serve with --guard off",
-                          studio.root / "studio.yaml")
-    return Guard(detector, action=action, output_detector=studio.detector_of(artifact, "output"))
+                          ws.config_path)
+    return Guard(detector, action=action, output_detector=detect.latest(ws, "output"))
 
 
 def prepare(chat: ChatRequest, serving: Serving, started: float) -> Turn:
@@ -609,7 +604,7 @@ async def get_model(model: str, request: Request,
 
 def _models(request: Request) -> list[dict[str, Any]]:
     pool: ModelPool = request.app.state.pool
-    return [m.model_dump() for m in served_models(request.app.state.studio, pool.names)]
+    return [m.model_dump() for m in models.served(request.app.state.workspace, pool.names)]
 
 
 def model_entry(served: dict[str, Any]) -> dict[str, Any]:
@@ -644,7 +639,7 @@ async def ensure_model(request: Request, model: str) -> None:
     if model not in pool.names:
         raise APIError(404, f"model {model!r} not found: this server serves "
                        f"{', '.join(pool.names)}", "model", "model_not_found")
-    served = {m.id: m for m in served_models(request.app.state.studio, [model])}
+    served = {m.id: m for m in models.served(request.app.state.workspace, [model])}
     if not served[model].available:
         raise APIError(404, f"no {model} model in this workspace yet: train it with "
                        "'alignment-studio instruct DIR' and restart the server", "model",

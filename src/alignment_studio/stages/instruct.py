@@ -1,0 +1,153 @@
+"""The instruct stage: the student trained on the reviewed data set by the chain of training
+methods that config turns on (SFT, then DPO or ORPO, then GRPO), as one model artifact.
+
+A model artifact holds ``model_ref.json`` (the base model and the methods that ran), the last
+method's adapter in ``adapter/`` with its log, each earlier method's result in its own folder
+(``sft/``, ``preference/``), and the SFT log at the top (``train_log.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from alignment_studio.backends import backend_kind
+from alignment_studio.core.errors import StudioError, WorkerDone
+from alignment_studio.core.launch import rank
+from alignment_studio.framers.split import sample_in_order
+from alignment_studio.instructors.methods import METHODS, TrainingJob, TrainingMethod, chain
+from alignment_studio.instructors.sft import ADAPTER_DIR, TRAIN_LOG, CallbackHook, read_train_log
+from alignment_studio.stages import frame, review
+from alignment_studio.stages import reward as reward_stage
+from alignment_studio.types import DatasetBundle, Kind, ModelRef, Split
+from alignment_studio.types.models import TrainResult
+from alignment_studio.workspace import Artifact, Workspace
+
+VERSION = "sft-v2"
+MODEL_REF = "model_ref.json"
+console = Console(stderr=True)
+
+
+def model(ws: Workspace) -> Artifact:
+    """The workspace's aligned model, trained now or reused when nothing changed."""
+    return ws.once("model", lambda: _instruct(ws))
+
+
+def check_student(ws: Workspace) -> None:
+    """Training needs a local model (its weights on this machine)."""
+    student = ws.config.student
+    if not backend_kind(student.backend).local:
+        raise StudioError(f"training needs a local model (student.backend: hf), not "
+                          f"{student.backend!r}", ws.config_path)
+
+
+def cache_config(ws: Workspace) -> dict[str, Any]:
+    """What the model depends on besides its inputs: each method's settings (what does not
+    change the weights, such as checkpoint spacing, left out), the student, the version."""
+    config = ws.config
+    skip = {"save_steps", "gradient_checkpointing"}
+    out: dict[str, Any] = {
+        "train": config.train.model_dump(exclude=skip),
+        "preference": config.preference.model_dump(exclude=skip)
+        if config.preference.enabled else None,
+        "student": config.student.model, "version": VERSION}
+    if config.rl.enabled:  # only then, so existing models keep their keys
+        out["rl"] = config.rl.model_dump(exclude={"save_steps"})
+    return out
+
+
+def _instruct(ws: Workspace) -> Artifact:
+    dataset = frame.dataset(ws)
+    check_student(ws)
+    methods = chain(ws.config)
+    config = cache_config(ws)
+    rewards = reward_stage.for_rl(ws)
+    reviews = review.reviews_of(ws, dataset)
+    # a new review retrains, an old one is reused
+    inputs = [dataset.id, *sorted(reviews), *([rewards.id] if rewards else [])]
+    key, found = ws.cached("model", inputs, config)
+    if found:
+        return found
+    bundle = review.reviewed(ws, dataset, reviews)
+    base = ws.model_name(ws.config.student.model)
+    work = ws.store.work_dir("model", key)
+    job = TrainingJob(bundle=bundle, base=base, adapter=None, work=work, out=work,
+                      train=ws.config.train, cache_dir=ws.cache_dir,
+                      hooks=measure_hooks(ws, bundle),
+                      rewards=reward_stage.ensemble(ws, rewards) if rewards else None,
+                      say=console.print)
+    if rank() != 0:  # every GPU trains its share; only rank 0 writes the artifact
+        with tempfile.TemporaryDirectory() as scratch:
+            train_chain(ws, methods, job, Path(scratch))
+        raise WorkerDone()
+    with ws.store.build("model", key) as tmp:
+        train_chain(ws, methods, job, tmp)
+        ref = {"base": base, "methods": [m.name for m in methods]}
+        (tmp / MODEL_REF).write_text(json.dumps(ref), "utf-8")
+        return ws.store.commit(tmp, "model", key, inputs, config)
+
+
+def train_chain(ws: Workspace, methods: list[TrainingMethod], job: TrainingJob,
+                out: Path) -> None:
+    """Each method continues the adapter of the one before it. The last one's result lands in
+    ``out`` itself, the earlier ones' in their folders; the SFT log is copied to the top."""
+    adapter: Path | None = None
+    for i, method in enumerate(methods):
+        last = i == len(methods) - 1
+        target = out if last else out / method.folder
+        target.mkdir(exist_ok=True)
+        work = job.work if i == 0 else job.work / method.folder
+        method.train(replace(job, adapter=adapter, work=work, out=target),
+                     method.settings_of(ws.config))
+        adapter = target / ADAPTER_DIR
+    first = out / methods[0].folder
+    if len(methods) > 1 and (first / TRAIN_LOG).is_file():
+        shutil.copyfile(first / TRAIN_LOG, out / TRAIN_LOG)
+
+
+def measure_hooks(ws: Workspace, bundle: DatasetBundle) -> list[CallbackHook]:
+    """With train.audit_steps, the audit's measurement during training: held-out scenario
+    items answered every that many steps (measured only, never used to pick a model)."""
+    from alignment_studio.auditors.callback import make_audit_callback
+
+    settings = ws.config.train
+    held = [e for e in bundle.split(Split.test) if e.kind == Kind.scenario]
+    items = sample_in_order(held, settings.audit_items, settings.seed)
+    if not settings.audit_steps or not items:
+        return []
+    every = settings.audit_steps
+    return [lambda tokenizer: make_audit_callback(items, tokenizer, every)]
+
+
+def model_ref(ws: Workspace, artifact: Artifact) -> ModelRef:
+    """The base model and the trained adapter of a model artifact."""
+    folder = ws.store.path_of(artifact)
+    base = json.loads((folder / MODEL_REF).read_text("utf-8"))["base"]
+    return ModelRef(base=base, adapters=[str(folder / ADAPTER_DIR)], revision=artifact.id,
+                    backend="hf")
+
+
+def methods_of(ws: Workspace, artifact: Artifact) -> list[TrainingMethod]:
+    """The chain that made a model artifact, as recorded in it."""
+    names = json.loads((ws.store.path_of(artifact) / MODEL_REF).read_text("utf-8")).get(
+        "methods", ["sft"])
+    return [METHODS[n] for n in names if n in METHODS]
+
+
+def train_log(ws: Workspace, artifact: Artifact) -> TrainResult:
+    """The SFT log of a model artifact."""
+    return read_train_log(ws.store.path_of(artifact))
+
+
+def summaries(ws: Workspace, artifact: Artifact) -> list[str]:
+    """One line per method of the chain, from its log, in order."""
+    folder = ws.store.path_of(artifact)
+    methods = methods_of(ws, artifact)
+    return [m.summary(folder if i == len(methods) - 1 else folder / m.folder)
+            for i, m in enumerate(methods)]
