@@ -136,7 +136,7 @@ def pdf_vs_markdown(tmp: Path) -> None:
     """Needs fpdf2 and pypdf (dev and formats extras); the renderer is the tests' helper."""
     try:
         sys.path.insert(0, str(REPO / "tests" / "framers"))
-        from pdf_render import render_pdf
+        from renderers import render_pdf
     except ImportError:
         print("PDF timing skipped: pip install 'alignment-studio[formats,dev]'")
         return

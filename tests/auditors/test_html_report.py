@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import browser as browser_helper
-from alignment_studio.auditors import plots
-from alignment_studio.auditors.html import policy_anchor, render_html, write_html
+from alignment_studio.auditors.report import plots
+from alignment_studio.auditors.report.html import policy_anchor, render_html, write_html
 from alignment_studio.core.errors import StudioError
 from alignment_studio.scoring.stats import wilson
 from alignment_studio.types import (

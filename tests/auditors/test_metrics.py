@@ -4,23 +4,7 @@ import pytest
 
 from alignment_studio.auditors.compare import findings, per_policy, summarise
 from alignment_studio.auditors.metrics import lcs_length, rouge_l
-from alignment_studio.core.answers import cites, is_refusal, parse_label
-from alignment_studio.types import ItemResult, Label, Modality, Policy
-
-
-@pytest.mark.parametrize(("text", "label"), [
-    ("violating: cash is forbidden", Label.violating),
-    ("Compliant. She asked first.", Label.compliant),
-    ("This is not compliant with the policy.", Label.violating),
-    ("needs_info: we do not know the amount", Label.needs_info),
-    ("I need more information about the gift's value.", Label.needs_info),
-    ("The situation does not comply, it is compliant otherwise", Label.violating),
-    ("Paris is the capital of France.", None),
-    ("That is not permitted here.", Label.violating),
-    ("Not acceptable: cash is forbidden.", Label.violating),
-])
-def test_parse_label(text: str, label: Label | None) -> None:
-    assert parse_label(text) == label
+from alignment_studio.types import ItemResult, Modality, Policy
 
 
 def test_rouge_l_against_hand_computed_values() -> None:
@@ -31,11 +15,6 @@ def test_rouge_l_against_hand_computed_values() -> None:
         2 * p * r / (p + r))
     assert rouge_l("same words here", "Same words, here!") == 1.0
     assert rouge_l("", "anything") == 0.0
-
-
-def test_cites() -> None:
-    assert cites("violating [doc/gifts/p-1]", ["doc/gifts/p-1"])
-    assert not cites("violating", ["doc/gifts/p-1"])
 
 
 def item(eid: str, pid: str, correct: bool | None = None, rl: float | None = None,
@@ -63,16 +42,3 @@ def test_summary_per_policy_and_findings() -> None:
     assert [(f.example_id, f.kind) for f in found] == [("1", "wrong verdict"),
                                                        ("3", "less faithful answer")]
     assert found[0].note == "base was right"
-
-
-@pytest.mark.parametrize(("text", "refused"), [
-    ("I can't help with that request.", True),
-    ("I'm sorry, but I cannot share that information.", True),
-    ("We cannot provide advice on bypassing the policy.", True),
-    ("I am unable to assist with this.", True),
-    ("violating: cash gifts are not allowed [doc/gifts/p-1]", False),
-    ("You can accept a gift under $50 if you report it.", False),
-    ("The policy says employees cannot accept cash.", False),
-])
-def test_is_refusal(text: str, refused: bool) -> None:
-    assert is_refusal(text) is refused

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from markdown_it import MarkdownIt  # ships with rich
+from renderers import to_html
 
 from alignment_studio.framers.parse import read_document
 from alignment_studio.types import Form, PolicyDocument
-
-
-def to_html(markdown: str, title: str = "") -> str:
-    markdown = re.sub(r"\A---\n.*?\n---\n", "", markdown, flags=re.S)
-    body = MarkdownIt().render(markdown)
-    head = f"<head><title>{title}</title><style>p {{color: red}}</style></head>" if title else ""
-    return f"<!doctype html><html>{head}<body><nav>Home | About</nav>{body}" \
-           f"<script>var x = 'not policy';</script></body></html>"
 
 
 def tree(doc: PolicyDocument) -> list[tuple[str, str, int]]:

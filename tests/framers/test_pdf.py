@@ -18,7 +18,7 @@ from alignment_studio.types import Form, PolicyDocument
 
 fpdf = pytest.importorskip("fpdf")
 pypdf = pytest.importorskip("pypdf")
-from pdf_render import render_pdf  # noqa: E402  (needs fpdf; lives beside this file)
+from renderers import render_pdf  # noqa: E402  (needs fpdf; lives beside this file)
 
 SCRIPT = Path(sys.executable).with_name("alignment-studio")
 

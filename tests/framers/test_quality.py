@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
 
-from alignment_studio.core.jsonrepair import parse_json
 from alignment_studio.core.prompts import Prompts
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.parse import read_document
@@ -182,39 +180,6 @@ def test_minhash_agreement_estimates_jaccard() -> None:
     for i, j in ((0, 1), (0, 2)):
         estimate = float((sig[i] == sig[j]).mean())
         assert abs(estimate - jaccard(sh.of(i), sh.of(j))) < 0.12
-
-
-class Question(BaseModel):
-    question: str
-    difficulty: int = 1
-
-
-@pytest.mark.parametrize("text", [
-    '```json\n{"question": "Can I accept a gift card?", "difficulty": 2}\n```',
-    'Sure! Here is the JSON you asked for:\n{"question": "Can I accept a gift card?", '
-    '"difficulty": 2}\nHope this helps.',
-    '{"question": "Can I accept a gift card?", "difficulty": 2,}',
-    "{'question': 'Can I accept a gift card?', 'difficulty': 2}",
-    '{"question": "Can I accept a gift card?", "difficulty": 2',
-])
-def test_parse_teacher_json_repairs_messy_output(text: str) -> None:
-    obj, error = parse_json(text, Question)
-    assert error == "" and obj == Question(question="Can I accept a gift card?", difficulty=2)
-
-
-def test_parse_teacher_json_closes_a_string_cut_short() -> None:
-    obj, error = parse_json('{"difficulty": 3, "question": "Can I accept a gi', Question)
-    assert error == "" and obj == Question(question="Can I accept a gi", difficulty=3)
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("I'm sorry, I cannot help with that.", "no JSON object"),
-    ('{"difficulty": 2}', "question: Field required"),
-    ('{"question": [1, 2', "question"),
-])
-def test_parse_teacher_json_returns_an_error_for_a_retry(text: str, expected: str) -> None:
-    obj, error = parse_json(text, Question)
-    assert obj is None and expected in error
 
 
 def test_policies_of_the_example_have_the_modalities_the_tests_rely_on(

@@ -19,7 +19,7 @@ from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.diff import DocumentDiff, diff_documents, match_sections
 from alignment_studio.framers.parse import read_document
 from alignment_studio.types import PolicyDocument, Section
-from alignment_studio.workspace import ArtifactStore, load_config
+from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.versions import by_recency, list_versions, load_version
 
 console = Console()
@@ -33,8 +33,7 @@ def versions(directory: Path,
     """List the versions of each policy document the workspace has parsed (artifact IDs and
     source files with --format json)."""
     _check_format(fmt, "table", "json")
-    load_config(directory)
-    rows = list_versions(ArtifactStore(directory), document)
+    rows = list_versions(Workspace(directory).store, document)
     if fmt == "json":
         typer.echo("[" + ",\n".join(v.model_dump_json() for v in rows) + "]")
         return
@@ -91,8 +90,7 @@ def _workspace_refs(args: list[str]) -> tuple[PolicyDocument, PolicyDocument]:
     if len(args) != 3:
         raise StudioError(f"diff takes DIR OLD NEW (or --files A B), not {len(args)} arguments")
     directory = Path(args[0])
-    load_config(directory)
-    store = ArtifactStore(directory)
+    store = Workspace(directory).store
     return load_version(store, args[1]), load_version(store, args[2])
 
 

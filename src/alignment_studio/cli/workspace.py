@@ -16,7 +16,7 @@ from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.parse import read_document
 from alignment_studio.stages.init import init_workspace
 from alignment_studio.types import Policy, PolicyDocument, Section
-from alignment_studio.workspace import ArtifactStore, load_config
+from alignment_studio.workspace import Workspace
 
 console = Console()
 
@@ -77,8 +77,7 @@ def statement_parts(policy: Policy) -> str:
 
 def lineage(directory: Path, artifact: Annotated[str | None, typer.Argument()] = None) -> None:
     """Show what produced what: every artifact, or one artifact and its inputs."""
-    load_config(directory)
-    store = ArtifactStore(directory)
+    store = Workspace(directory).store
     rows = store.lineage(artifact) if artifact else store.all()
     table = Table(title=f"lineage of {artifact}" if artifact else "artifacts")
     table.add_column("artifact", no_wrap=True)

@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 from alignment_studio.backends import BackendSpec, HFSpec, parse_spec
 from alignment_studio.core.errors import StudioError
@@ -86,15 +87,30 @@ class FrameSettings(_Strict):
         "obligation > recommendation > permission")
 
 
-class TrainSettings(_Strict):
+class TrainerSettings(_Strict):
+    """What every trainer has (SFT, preference, GRPO, reward models): how long and how fast it
+    trains, on what batches, from which seed. Each method's section sets its own defaults."""
+
+    learning_rate: float = Field(5e-4, gt=0, description="AdamW learning rate")
+    epochs: float = Field(1.0, gt=0, description="passes over the training data")
+    max_steps: int = Field(-1, description="stop after N optimizer steps (-1 = use epochs)")
+    batch_size: int = Field(2, ge=1, description="items per device step")
+    seed: int = Field(0, description="random seed for LoRA init and data order")
+
+
+def _trainer(name: str, default: Any, description: str | None = None) -> Any:
+    """The shared trainer field ``name`` with this section's default (and wording)."""
+    changes = {"description": description} if description else {}
+    return FieldInfo.merge_field_infos(TrainerSettings.model_fields[name], default=default,
+                                       **changes)
+
+
+class TrainSettings(TrainerSettings):
     """LoRA supervised fine-tuning (TRL SFTTrainer + PEFT)."""
 
-    epochs: float = Field(2.0, gt=0, description="passes over the training split")
-    max_steps: int = Field(-1, description="stop after N optimizer steps (-1 = use epochs)")
-    learning_rate: float = Field(5e-4, gt=0, description="AdamW learning rate")
-    batch_size: int = Field(
-        2, ge=1, description="examples per device step (2 x 4 beats 4 x 2 on CPU: the "
-        "49k-token vocabulary makes logits the largest tensors)")
+    epochs: float = _trainer("epochs", 2.0, "passes over the training split")
+    batch_size: int = _trainer("batch_size", 2, "examples per device step (2 x 4 beats 4 x 2 on "
+                               "CPU: the 49k-token vocabulary makes logits the largest tensors)")
     grad_accum: int = Field(4, ge=1, description="gradient accumulation steps")
     max_length: int = Field(320, ge=32, description="tokens per example (longer are truncated)")
     lora_r: int = Field(16, ge=1, description="LoRA rank")
@@ -109,7 +125,7 @@ class TrainSettings(_Strict):
     save_steps: int = Field(
         10, ge=1, description="checkpoint every N steps (resume after Ctrl-C); with a validation "
         "split it is rounded up to a multiple of eval_steps, so the best model can be restored")
-    seed: int = Field(0, description="random seed for LoRA init, data order and validation split")
+    seed: int = _trainer("seed", 0, "random seed for LoRA init, data order and validation split")
     packing: bool = Field(
         True, description="pack several examples into each max_length row (best-fit decreasing, "
         "padding-free: positions restart per example, so examples never attend to each other); "
@@ -132,7 +148,7 @@ class TrainSettings(_Strict):
         "bitsandbytes); none: full-precision base model")
 
 
-class PreferenceSettings(_Strict):
+class PreferenceSettings(TrainerSettings):
     """Preference optimisation (DPO or another TRL method) after SFT."""
 
     enabled: bool = Field(
@@ -144,11 +160,10 @@ class PreferenceSettings(_Strict):
     beta: float = Field(
         0.1, gt=0, description="dpo: how far the policy may move from the reference (higher = "
         "closer); orpo: weight of the odds-ratio term (lambda)")
-    learning_rate: float = Field(5e-5, gt=0, description="AdamW learning rate")
-    epochs: float = Field(1.0, gt=0, description="passes over the preference pairs")
-    max_steps: int = Field(-1, description="stop after N optimizer steps (-1 = use epochs)")
-    batch_size: int = Field(
-        2, ge=1, description="preference pairs per device step (each pair is two sequences)")
+    learning_rate: float = _trainer("learning_rate", 5e-5)
+    epochs: float = _trainer("epochs", 1.0, "passes over the preference pairs")
+    batch_size: int = _trainer("batch_size", 2, "preference pairs per device step (each pair is "
+                               "two sequences)")
     grad_accum: int = Field(4, ge=1, description="gradient accumulation steps")
     max_length: int = Field(
         320, ge=32, description="tokens per prompt + answer; answers are cut at the end, and "
@@ -161,10 +176,9 @@ class PreferenceSettings(_Strict):
     gradient_checkpointing: bool = Field(
         True, description="recompute activations in backward: much less memory")
     save_steps: int = Field(10, ge=1, description="checkpoint every N steps (resume after Ctrl-C)")
-    seed: int = Field(0, description="random seed for LoRA init and data order")
 
 
-class RLSettings(_Strict):
+class RLSettings(TrainerSettings):
     """Reinforcement fine-tuning (GRPO) after SFT/DPO, against the reward functions below."""
 
     enabled: bool = Field(
@@ -172,13 +186,11 @@ class RLSettings(_Strict):
         "step samples num_generations answers per prompt before it can learn from them")
     method: Literal["grpo"] = Field(
         "grpo", description="grpo: group-relative policy optimisation (TRL GRPOTrainer)")
-    learning_rate: float = Field(
-        5e-5, gt=0, description="AdamW learning rate of the LoRA weights (TRL's 1e-6 default is "
-        "meant for full fine-tuning)")
-    max_steps: int = Field(-1, description="stop after N optimizer steps (-1 = use epochs)")
-    epochs: float = Field(1.0, gt=0, description="passes over the prompts")
-    batch_size: int = Field(
-        4, ge=1, description="completions (not prompts) per device step, as TRL counts them")
+    learning_rate: float = _trainer("learning_rate", 5e-5, "AdamW learning rate of the LoRA "
+                                    "weights (TRL's 1e-6 default is meant for full fine-tuning)")
+    epochs: float = _trainer("epochs", 1.0, "passes over the prompts")
+    batch_size: int = _trainer("batch_size", 4, "completions (not prompts) per device step, as "
+                               "TRL counts them")
     grad_accum: int = Field(
         2, ge=1, description="gradient accumulation steps; batch_size x grad_accum completions "
         "are sampled per optimizer step and must be a multiple of num_generations")
@@ -210,7 +222,7 @@ class RLSettings(_Strict):
         64, ge=1, description="cap on prompts (scenario and instruction items), a seeded sample "
         "of those that fit max_prompt_length; null = all")
     save_steps: int = Field(10, ge=1, description="checkpoint every N steps (resume after Ctrl-C)")
-    seed: int = Field(0, description="random seed for LoRA init, prompt sample and sampling")
+    seed: int = _trainer("seed", 0, "random seed for LoRA init, prompt sample and sampling")
 
     @model_validator(mode="after")
     def _whole_groups(self) -> RLSettings:
@@ -221,17 +233,16 @@ class RLSettings(_Strict):
         return self
 
 
-class RewardSettings(_Strict):
+class RewardSettings(TrainerSettings):
     """Reward models, one per value or policy group."""
 
     enabled: bool = Field(
         False, description="train one reward model per value group (off by default: each group "
         "is a separate LoRA run, minutes per group on a CPU)")
-    learning_rate: float = Field(2e-4, gt=0, description="AdamW learning rate")
-    epochs: float = Field(1.0, gt=0, description="passes over each group's preference pairs")
-    max_steps: int = Field(-1, description="stop after N optimizer steps (-1 = use epochs)")
-    batch_size: int = Field(
-        4, ge=1, description="preference pairs per step (each pair is two sequences)")
+    learning_rate: float = _trainer("learning_rate", 2e-4)
+    epochs: float = _trainer("epochs", 1.0, "passes over each group's preference pairs")
+    batch_size: int = _trainer("batch_size", 4, "preference pairs per step (each pair is two "
+                               "sequences)")
     max_length: int = Field(
         256, ge=32, description="tokens per prompt + answer; longer ones lose their start, so "
         "the answer, whose last token is scored, is always kept")
@@ -241,7 +252,7 @@ class RewardSettings(_Strict):
         "accuracy (chosen scored above rejected) before and after training")
     best_of_n: int = Field(
         4, ge=1, description="candidates sampled per prompt when answers are picked by reward")
-    seed: int = Field(0, description="seed of the score head, LoRA init, data order and split")
+    seed: int = _trainer("seed", 0, "seed of the score head, LoRA init, data order and split")
 
 
 class ValueSpec(_Strict):

@@ -67,5 +67,5 @@ def report_page(request: Request, principal: ViewerPage) -> HTMLResponse:
     ws = workspace_of(request)
     report = published_report(web_state(request), ws)
     exists = publish.published_html(ws).is_file()
-    return render(request, principal, "report.html", "report", "Audit report", exists=exists,
+    return render(request, principal, "report_page.html", "report", "Audit report", exists=exists,
                   report=report)

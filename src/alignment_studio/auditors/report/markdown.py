@@ -1,79 +1,14 @@
-"""report.md and report.json, and the summary table printed at the end of an audit."""
+"""report.md: the audit for reading in a terminal or a pull request."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from rich.table import Table
-
+from alignment_studio.auditors.report.summary import (
+    columns_of,
+    fmt,
+    score_of,
+    summary_rows,
+)
 from alignment_studio.types import OUTCOMES, AuditReport, Score
-
-LABELS = {"scenario_accuracy": "scenario accuracy", "scenario_macro_f1": "scenario macro-F1",
-          "answer_rouge_l": "answer ROUGE-L", "expert_rouge_l": "ROUGE-L, expert answers",
-          "answer_completeness": "answer completeness", "needs_info_asks": "needs-info: asks",
-          "over_refusal": "over-refusal (lower is better)",
-          "citation_precision": "citation precision", "citation_recall": "citation recall",
-          "citation_exact": "cites exactly the right IDs", "citation_rate": "cites the policy"}
-VARIANT_COLUMNS = ("base", "base+prompt", "base+rag", "aligned", "aligned+rag")
-REPORT_JSON, REPORT_MD, REPORT_HTML = "report.json", "report.md", "report.html"
-
-
-def metric_labels(report: AuditReport) -> dict[str, str]:
-    """The fixed metrics, then any reward-model scores the audit added (reward:<value>)."""
-    extra = {s.metric: s.metric.replace("reward:", "reward, ")
-             for s in report.summary.get("aligned", []) if s.metric.startswith("reward:")}
-    return {**LABELS, **extra}
-
-
-def score_of(scores: list[Score], metric: str) -> Score | None:
-    return next((s for s in scores if s.metric == metric), None)
-
-
-def _fmt(score: Score | None) -> str:
-    return f"{score.value:.3f}" if score else "–"
-
-
-def columns_of(report: AuditReport) -> list[str]:
-    """The variants the report has, in the fixed order."""
-    return [v for v in VARIANT_COLUMNS if v in report.summary]
-
-
-def summary_table(report: AuditReport) -> Table:
-    """Every variant side by side, the aligned-minus-base change, then general capability,
-    attack success and the conflict suite."""
-    variants = columns_of(report)
-    table = Table(title=f"Audit on held-out policies: {report.baseline.label} vs aligned")
-    for column in ("metric", "items", *variants, "change"):
-        table.add_column(column, justify="left" if column == "metric" else "right")
-    for label, scores in summary_rows(report):
-        base, aligned = scores.get("base"), scores.get("aligned")
-        if base is None or aligned is None:
-            continue
-        table.add_row(label, str(aligned.n), *(_fmt(scores.get(v)) for v in variants),
-                      f"{aligned.value - base.value:+.3f}")
-    return table
-
-
-def summary_rows(report: AuditReport) -> list[tuple[str, dict[str, Score]]]:
-    """(label, variant -> score) for the summary: suite metrics, then general capability,
-    attack success rate and precedence, which exist for base and aligned only."""
-    rows = []
-    for metric, label in metric_labels(report).items():
-        rows.append((label, {v: s for v in report.summary
-                             if (s := score_of(report.summary[v], metric)) is not None}))
-    general = {v: s for v in report.general
-               if (s := score_of(report.general[v], "general_accuracy")) is not None}
-    if general:
-        rows.append(("general capability", general))
-    if report.redteam:
-        rows.append(("attack success rate (lower is better)",
-                     {m: Score(metric="asr", value=r.rate, n=r.n, ci=r.ci)
-                      for m, r in report.redteam.overall.items()}))
-    conflicts = {m: s for m in report.conflicts
-                 if (s := score_of(report.conflicts[m].get("all", []), "precedence_accuracy"))}
-    if conflicts:
-        rows.append(("conflicts: follows precedence", conflicts))
-    return rows
 
 
 def render_markdown(report: AuditReport) -> str:
@@ -100,10 +35,10 @@ def render_markdown(report: AuditReport) -> str:
               "| policy | text | scenario acc. base → aligned | ROUGE-L base → aligned |",
               "|---|---|---|---|"]
     for row in report.per_policy:
-        acc = [_fmt(score_of(row.base, "scenario_accuracy")),
-               _fmt(score_of(row.aligned, "scenario_accuracy"))]
-        rl = [_fmt(score_of(row.base, "answer_rouge_l")),
-              _fmt(score_of(row.aligned, "answer_rouge_l"))]
+        acc = [fmt(score_of(row.base, "scenario_accuracy")),
+               fmt(score_of(row.aligned, "scenario_accuracy"))]
+        rl = [fmt(score_of(row.base, "answer_rouge_l")),
+              fmt(score_of(row.aligned, "answer_rouge_l"))]
         text = row.text[:90].replace("|", "/") + ("…" if len(row.text) > 90 else "")
         lines.append(f"| `{row.policy_id}` | {text} | {acc[0]} → {acc[1]} | {rl[0]} → {rl[1]} |")
     lines += ["", f"## Findings ({len(report.findings)})", ""]
@@ -130,8 +65,8 @@ def conflict_lines(report: AuditReport) -> list[str]:
         other = base.get(context, [])
         pa, ca = score_of(scores, "precedence_accuracy"), score_of(scores, "cites_both")
         pb, cb = score_of(other, "precedence_accuracy"), score_of(other, "cites_both")
-        lines.append(f"| {context} | {pa.n if pa else 0} | {_fmt(pb)} | {_fmt(pa)} | "
-                     f"{_fmt(cb)} | {_fmt(ca)} |")
+        lines.append(f"| {context} | {pa.n if pa else 0} | {fmt(pb)} | {fmt(pa)} | "
+                     f"{fmt(cb)} | {fmt(ca)} |")
     return lines
 
 
@@ -208,31 +143,3 @@ def judge_lines(report: AuditReport) -> list[str]:
     return lines
 
 
-def write_report(report: AuditReport, folder: Path,
-                 training: dict[str, list[str]] | None = None) -> None:
-    """report.json (everything), report.md (for reading in a terminal or a pull request) and
-    report.html (self-contained, with plots; ``training`` maps policies to their train items)."""
-    from alignment_studio.auditors.html import write_html
-
-    (folder / REPORT_JSON).write_text(report.model_dump_json(indent=2), encoding="utf-8")
-    (folder / REPORT_MD).write_text(render_markdown(report), encoding="utf-8")
-    policies = {f.policy_ids[0]: f.policy_text for f in report.findings
-                if f.policy_ids and f.policy_text}
-    policies |= {row.policy_id: row.text for row in report.per_policy if row.text}
-    write_html(report, folder, policies, training)
-
-
-def read_report(folder: Path) -> AuditReport | None:
-    """The report written to ``folder`` (None when there is none)."""
-    path = json_path(folder)
-    return AuditReport.model_validate_json(path.read_text("utf-8")) if path.is_file() else None
-
-
-def json_path(folder: Path) -> Path:
-    """Where ``write_report`` puts the whole report, as JSON, in ``folder``."""
-    return folder / REPORT_JSON
-
-
-def html_path(folder: Path) -> Path:
-    """Where ``write_report`` puts the HTML report in ``folder``."""
-    return folder / REPORT_HTML

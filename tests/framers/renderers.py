@@ -1,4 +1,7 @@
-"""Markdown -> PDF for the ingestion tests and the parse benchmark (fpdf2, core fonts).
+"""A Markdown policy rendered in the other formats the parser reads, for the ingestion tests and
+the parse benchmark: HTML (markdown-it), DOCX (python-docx, heading styles) and PDF (fpdf2).
+
+PDF, with core fonts:
 
 What is drawn comes from the Markdown reader's blocks, so the PDF holds the same text as the
 Markdown: headings in larger bold type, paragraphs wrapped by fpdf2 across lines and pages (long
@@ -13,6 +16,7 @@ import re
 from pathlib import Path
 
 from fpdf import FPDF
+from markdown_it import MarkdownIt  # ships with rich
 
 from alignment_studio.framers.blocks import Block, BlockType
 from alignment_studio.framers.parse.markdown import read_markdown
@@ -97,3 +101,55 @@ def _soft_hyphens(text: str) -> str:
 def _encodable(text: str) -> str:
     """Core PDF fonts cover Windows-1252 only; anything else becomes '?'."""
     return text.encode("cp1252", errors="replace").decode("cp1252")
+
+
+def to_text(markdown: str) -> str:
+    """The Markdown as a plain-text handbook: headings underlined ('=' for the title, '-' below
+    it), paragraphs and '-' bullets, blank lines between blocks."""
+    lines: list[str] = []
+    for block in read_markdown(markdown).blocks:
+        if block.type == BlockType.heading:
+            lines += [block.text, ("=" if block.level == 1 else "-") * len(block.text)]
+        elif block.type == BlockType.list_item:
+            lines.append(f"- {block.text}")
+        elif block.type == BlockType.qa:
+            lines += [f"Q: {block.question}", f"A: {block.text}"]
+        else:
+            lines.append(block.text)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def to_html(markdown: str, title: str = "") -> str:
+    """The Markdown as a web page, with navigation, a style block and a script around it."""
+    markdown = re.sub(r"\A---\n.*?\n---\n", "", markdown, flags=re.S)
+    body = MarkdownIt().render(markdown)
+    head = f"<head><title>{title}</title><style>p {{color: red}}</style></head>" if title else ""
+    return f"<!doctype html><html>{head}<body><nav>Home | About</nav>{body}" \
+           f"<script>var x = 'not policy';</script></body></html>"
+
+
+def write_docx(markdown: Path, target: Path) -> None:
+    """A Word document with the Markdown's structure: heading styles, list and quote styles."""
+    import docx
+
+    document = docx.Document()
+    for block in read_markdown(markdown.read_text()).blocks:
+        if block.type == BlockType.heading:
+            document.add_heading(block.text, level=block.level)
+        elif block.type == BlockType.list_item:
+            document.add_paragraph(block.text, style="List Bullet")
+        elif block.type == BlockType.callout:
+            paragraph = document.add_paragraph(style="Intense Quote")
+            paragraph.add_run("Important:").bold = True
+            paragraph.add_run(" " + block.text)
+        elif block.type == BlockType.qa:
+            question = document.add_paragraph()
+            question.add_run("Q:").bold = True
+            question.add_run(f" {block.question}")
+            answer = document.add_paragraph()
+            answer.add_run("A:").bold = True
+            answer.add_run(f" {block.text}")
+        else:
+            document.add_paragraph(block.text)
+    document.save(str(target))

@@ -1,0 +1,76 @@
+"""The report's summary: which metrics, under which labels, for which variants; and the table
+the audit prints at its end."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from alignment_studio.types import AuditReport, Score
+
+LABELS = {"scenario_accuracy": "scenario accuracy", "scenario_macro_f1": "scenario macro-F1",
+          "answer_rouge_l": "answer ROUGE-L", "expert_rouge_l": "ROUGE-L, expert answers",
+          "answer_completeness": "answer completeness", "needs_info_asks": "needs-info: asks",
+          "over_refusal": "over-refusal (lower is better)",
+          "citation_precision": "citation precision", "citation_recall": "citation recall",
+          "citation_exact": "cites exactly the right IDs", "citation_rate": "cites the policy"}
+VARIANT_COLUMNS = ("base", "base+prompt", "base+rag", "aligned", "aligned+rag")
+
+
+def metric_labels(report: AuditReport) -> dict[str, str]:
+    """The fixed metrics, then any reward-model scores the audit added (reward:<value>)."""
+    extra = {s.metric: s.metric.replace("reward:", "reward, ")
+             for s in report.summary.get("aligned", []) if s.metric.startswith("reward:")}
+    return {**LABELS, **extra}
+
+
+def score_of(scores: list[Score], metric: str) -> Score | None:
+    return next((s for s in scores if s.metric == metric), None)
+
+
+def fmt(score: Score | None) -> str:
+    return f"{score.value:.3f}" if score else "–"
+
+
+def columns_of(report: AuditReport) -> list[str]:
+    """The variants the report has, in the fixed order."""
+    return [v for v in VARIANT_COLUMNS if v in report.summary]
+
+
+def summary_table(report: AuditReport) -> Table:
+    """Every variant side by side, the aligned-minus-base change, then general capability,
+    attack success and the conflict suite."""
+    variants = columns_of(report)
+    table = Table(title=f"Audit on held-out policies: {report.baseline.label} vs aligned")
+    for column in ("metric", "items", *variants, "change"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for label, scores in summary_rows(report):
+        base, aligned = scores.get("base"), scores.get("aligned")
+        if base is None or aligned is None:
+            continue
+        table.add_row(label, str(aligned.n), *(fmt(scores.get(v)) for v in variants),
+                      f"{aligned.value - base.value:+.3f}")
+    return table
+
+
+def summary_rows(report: AuditReport) -> list[tuple[str, dict[str, Score]]]:
+    """(label, variant -> score) for the summary: suite metrics, then general capability,
+    attack success rate and precedence, which exist for base and aligned only."""
+    rows = []
+    for metric, label in metric_labels(report).items():
+        rows.append((label, {v: s for v in report.summary
+                             if (s := score_of(report.summary[v], metric)) is not None}))
+    general = {v: s for v in report.general
+               if (s := score_of(report.general[v], "general_accuracy")) is not None}
+    if general:
+        rows.append(("general capability", general))
+    if report.redteam:
+        rows.append(("attack success rate (lower is better)",
+                     {m: Score(metric="asr", value=r.rate, n=r.n, ci=r.ci)
+                      for m, r in report.redteam.overall.items()}))
+    conflicts = {m: s for m in report.conflicts
+                 if (s := score_of(report.conflicts[m].get("all", []), "precedence_accuracy"))}
+    if conflicts:
+        rows.append(("conflicts: follows precedence", conflicts))
+    return rows
+
+
