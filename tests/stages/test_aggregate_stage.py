@@ -5,37 +5,25 @@ Real embedded model, a tiny slice, through the console script as a user runs it.
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from alignment_studio.stages import audit
-from alignment_studio.stages.init import demo_config, init_workspace
 from alignment_studio.workspace import Workspace
-from alignment_studio.workspace.config import ContextSpec, ValueSpec, ValuesSettings
+from alignment_studio.workspace.config import StudioConfig
 from cli_run import cli, one_line_error
 
 pytestmark = pytest.mark.slow
+Trained = Callable[[Callable[[StudioConfig], None]], Path]  # the fixture in conftest.py
 
 
-def test_value_adapters_ask_and_audit(tmp_path: Path, example_policy: Path) -> None:
-    shutil.copy(example_policy, tmp_path / "guidelines.md")
-    config = demo_config(tmp_path, quick=True)
-    config.frame.teacher_policies = 0
-    config.frame.test_fraction = 0.5
-    config.train.max_train_examples = 4
-    config.train.max_steps = 1
-    config.train.max_length = 192
-    config.audit.max_items = 4
-    config.aggregate.enabled = True
-    config.values = ValuesSettings(
-        values=[ValueSpec(name="integrity", policies=["guidelines/conflicts-of-interest"]),
-                ValueSpec(name="conduct", policies=["guidelines"])],
-        contexts=[ContextSpec(name="sales", when={"team": "sales"}, precedence=["conduct"],
-                              multipliers={"integrity": 0.25})])
-    ws = tmp_path / "ws"
-    init_workspace(ws, [tmp_path / "guidelines.md"], [], config)
+def test_value_adapters_ask_and_audit(trained: Trained) -> None:
+    def configure(config: StudioConfig) -> None:
+        config.aggregate.enabled = True
+
+    ws = trained(configure)
 
     early = cli("ask", ws, "May I accept a gift?", "--model", "aggregated")
     one_line_error(early, "no aggregated model", "instruct")

@@ -5,45 +5,34 @@ model, a tiny slice, through the console script."""
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from alignment_studio.stages import audit
-from alignment_studio.stages.init import demo_config, init_workspace
 from alignment_studio.workspace import Workspace
-from alignment_studio.workspace.config import ValueSpec, ValuesSettings
+from alignment_studio.workspace.config import StudioConfig
 from cli_run import cli, one_line_error
 
 pytestmark = pytest.mark.slow
+Trained = Callable[[Callable[[StudioConfig], None]], Path]  # the fixture in conftest.py
 
 
-def test_sft_then_grpo_against_reward_models(tmp_path: Path, example_policy: Path) -> None:
-    shutil.copy(example_policy, tmp_path / "guidelines.md")
-    config = demo_config(tmp_path, quick=True)
-    config.frame.teacher_policies = 0
-    config.train.max_train_examples = 4
-    config.train.max_steps = 1
-    config.train.max_length = 192
-    config.values = ValuesSettings(values=[
-        ValueSpec(name="integrity", policies=["guidelines/conflicts-of-interest"])])
-    config.reward.max_steps = 1
-    config.reward.batch_size = 2
-    config.rl.enabled = True
-    config.rl.max_steps = 1
-    config.rl.num_generations = 2
-    config.rl.batch_size = 2
-    config.rl.grad_accum = 1
-    config.rl.max_completion_length = 8
-    config.rl.max_prompts = 4
-    config.audit.max_items = 2
-    config.audit.general.enabled = False
-    config.audit.redteam.enabled = False
-    config.audit.detector.enabled = False
-    ws = tmp_path / "ws"
-    init_workspace(ws, [tmp_path / "guidelines.md"], [], config)
+def test_sft_then_grpo_against_reward_models(trained: Trained) -> None:
+    def configure(config: StudioConfig) -> None:
+        config.reward.max_steps = 1
+        config.reward.batch_size = 2
+        config.rl.enabled = True
+        config.rl.max_steps = 1
+        config.rl.num_generations = 2
+        config.rl.batch_size = 2
+        config.rl.grad_accum = 1
+        config.rl.max_completion_length = 8
+        config.rl.max_prompts = 4
+        config.audit.max_items = 2
 
+    ws = trained(configure)
     one_line_error(cli("instruct", ws), "rl.reward_models > 0", "reward.enabled")
     text = (ws / "studio.yaml").read_text()
     assert "reward:\n  # train one reward model" in text
@@ -62,7 +51,7 @@ def test_sft_then_grpo_against_reward_models(tmp_path: Path, example_policy: Pat
     folder = studio.store.path_of(model)
     log = json.loads((folder / "rl_log.json").read_text())
     assert log["steps"] == 1 and log["start_adapter"].endswith("sft/adapter")
-    assert set(log["rewards_per_value"]) == {"integrity"}
+    assert set(log["rewards_per_value"]) == {"integrity", "conduct"}
     assert set(log["reward_weights"]) == {"ensemble_reward", "verdict_reward", "citation_reward"}
     from safetensors.torch import load_file
 

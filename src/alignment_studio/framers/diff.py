@@ -114,18 +114,20 @@ class DocumentDiff(BaseModel):
         return line + (f"; sections: {', '.join(sections)}" if sections else "")
 
 
-def words(text: str) -> list[str]:
+def chunks(text: str) -> list[str]:
+    """Whitespace-separated chunks with their punctuation, as git's word diff shows them (a
+    display unit, not the house tokenizer: a diff must rebuild the text it marks up)."""
     return text.split()
 
 
 def similarity(old: str, new: str) -> float:
     """difflib ratio over words (not characters, so 'race,' and 'age,' are not alike)."""
-    return difflib.SequenceMatcher(None, words(old), words(new), autojunk=False).ratio()
+    return difflib.SequenceMatcher(None, chunks(old), chunks(new), autojunk=False).ratio()
 
 
 def word_diff(old: str, new: str) -> str:
     """Inline word diff in git's ``--word-diff=plain`` notation."""
-    a, b = words(old), words(new)
+    a, b = chunks(old), chunks(new)
     out: list[str] = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -220,7 +222,7 @@ def _pair_edited(old: list[Policy], new: list[Policy],
     candidates: list[tuple[float, int, int]] = []
     for i, o in enumerate(old):
         for j in new_by_section.get(section_of.get(o.section_id, ""), []):
-            a, b = words(o.text), words(new[j].text)
+            a, b = chunks(o.text), chunks(new[j].text)
             matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
             if matcher.real_quick_ratio() < CHANGE_RATIO or matcher.quick_ratio() < CHANGE_RATIO:
                 continue

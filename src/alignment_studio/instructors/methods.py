@@ -39,10 +39,10 @@ class TrainingJob:
 
     bundle: DatasetBundle  # the reviewed data set
     base: str  # the base model: 'embedded' or a folder
+    train: TrainSettings  # the shared training settings: a fresh adapter's LoRA shape
     adapter: Path | None  # the adapter the previous link left; None for the first link
     work: Path  # checkpoints, so an interrupted run resumes
     out: Path  # where the adapter (out/adapter) and the method's log go
-    train: TrainSettings  # the shared training settings: a fresh adapter's LoRA shape
     cache_dir: str | None = None
     hooks: Sequence[CallbackHook] = ()  # extra trainer callbacks, made from the tokenizer
     rewards: EnsembleScorer | None = None  # reward models, for methods that sample answers

@@ -1,9 +1,12 @@
 """The instruct stage: the student trained on the reviewed data set by the chain of training
 methods that config turns on (SFT, then DPO or ORPO, then GRPO), as one model artifact.
 
-A model artifact holds ``model_ref.json`` (the base model and the methods that ran), the last
-method's adapter in ``adapter/`` with its log, each earlier method's result in its own folder
-(``sft/``, ``preference/``), and the SFT log at the top (``train_log.json``).
+Each link of the chain is cached on its own (an ``adapter`` artifact keyed by the data, its
+method's settings and the links before it), so turning on DPO after an SFT run trains DPO only,
+and an interrupted chain resumes at the link it was in. A model artifact holds ``model_ref.json``
+(the base model, the methods that ran and their links), the last method's adapter in
+``adapter/`` with its log, each earlier method's result in its own folder (``sft/``,
+``preference/``), and the SFT log at the top (``train_log.json``).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import replace
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,7 @@ from alignment_studio.workspace import Artifact, Workspace
 
 VERSION = "sft-v2"
 MODEL_REF = "model_ref.json"
+LINK_KIND = "adapter"  # one link of the training chain
 console = Console(stderr=True)
 
 
@@ -76,39 +81,62 @@ def _instruct(ws: Workspace) -> Artifact:
         return found
     bundle = review.reviewed(ws, dataset, reviews)
     base = ws.model_name(ws.config.student.model)
-    work = ws.store.work_dir("model", key)
-    job = TrainingJob(bundle=bundle, base=base, adapter=None, work=work, out=work,
-                      train=ws.config.train, cache_dir=ws.cache_dir,
-                      hooks=measure_hooks(ws, bundle),
-                      rewards=reward_stage.ensemble(ws, rewards) if rewards else None,
-                      say=console.print)
-    if rank() != 0:  # every GPU trains its share; only rank 0 writes the artifact
+    job = partial(TrainingJob, bundle=bundle, base=base, train=ws.config.train,
+                  cache_dir=ws.cache_dir, hooks=measure_hooks(ws, bundle),
+                  rewards=reward_stage.ensemble(ws, rewards) if rewards else None,
+                  say=console.print)
+    if rank() != 0:  # every GPU trains its share; only rank 0 writes artifacts
         with tempfile.TemporaryDirectory() as scratch:
-            train_chain(ws, methods, job, Path(scratch))
+            train_chain(ws, methods, job, Path(scratch), inputs)
         raise WorkerDone()
     with ws.store.build("model", key) as tmp:
-        train_chain(ws, methods, job, tmp)
-        ref = {"base": base, "methods": [m.name for m in methods]}
+        links = train_chain(ws, methods, job, tmp, inputs)
+        ref = {"base": base, "methods": [m.name for m in methods], "links": links}
         (tmp / MODEL_REF).write_text(json.dumps(ref), "utf-8")
         return ws.store.commit(tmp, "model", key, inputs, config)
 
 
-def train_chain(ws: Workspace, methods: list[TrainingMethod], job: TrainingJob,
-                out: Path) -> None:
-    """Each method continues the adapter of the one before it. The last one's result lands in
-    ``out`` itself, the earlier ones' in their folders; the SFT log is copied to the top."""
+def link_config(ws: Workspace, method: TrainingMethod, before: str | None) -> dict[str, Any]:
+    """What one link's adapter depends on besides the data: its method's settings (those that
+    change the weights), the shared training settings (a fresh adapter's shape), the student,
+    and the key of the link it continues."""
+    skip = {"save_steps", "gradient_checkpointing"}
+    return {"method": method.name, "after": before, "student": ws.config.student.model,
+            "settings": method.settings_of(ws.config).model_dump(exclude=skip),
+            "train": ws.config.train.model_dump(exclude=skip), "version": VERSION}
+
+
+def train_chain(ws: Workspace, methods: list[TrainingMethod], job: Callable[..., TrainingJob],
+                out: Path, inputs: list[str]) -> list[str]:
+    """Each method continues the adapter of the one before it; a link already trained with the
+    same data and settings is taken from its artifact instead. The last link's result lands in
+    ``out`` itself, the earlier ones' in their folders, and the SFT log is copied to the top.
+    Returns the links' artifact IDs (none under a multi-GPU worker, which writes nothing)."""
     adapter: Path | None = None
+    before: str | None = None
+    links: list[str] = []
     for i, method in enumerate(methods):
-        last = i == len(methods) - 1
-        target = out if last else out / method.folder
+        target = out if i == len(methods) - 1 else out / method.folder
         target.mkdir(exist_ok=True)
-        work = job.work if i == 0 else job.work / method.folder
-        method.train(replace(job, adapter=adapter, work=work, out=target),
-                     method.settings_of(ws.config))
+        config = link_config(ws, method, before)
+        before, found = ws.cached(LINK_KIND, inputs, config)
+        work = ws.store.work_dir(LINK_KIND, before)
+        if found is None and rank() != 0:
+            method.train(job(adapter=adapter, work=work, out=target),
+                         method.settings_of(ws.config))
+        else:
+            if found is None:
+                with ws.store.build(LINK_KIND, before) as tmp:
+                    method.train(job(adapter=adapter, work=work, out=tmp),
+                                 method.settings_of(ws.config))
+                    found = ws.store.commit(tmp, LINK_KIND, before, inputs, config)
+            shutil.copytree(ws.store.path_of(found), target, dirs_exist_ok=True)
+            links.append(found.id)
         adapter = target / ADAPTER_DIR
     first = out / methods[0].folder
     if len(methods) > 1 and (first / TRAIN_LOG).is_file():
         shutil.copyfile(first / TRAIN_LOG, out / TRAIN_LOG)
+    return links
 
 
 def measure_hooks(ws: Workspace, bundle: DatasetBundle) -> list[CallbackHook]:

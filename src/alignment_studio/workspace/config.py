@@ -610,7 +610,8 @@ def render_config(config: StudioConfig) -> str:
 def _render_model(model: BaseModel, indent: int) -> list[str]:
     pad = " " * indent
     lines: list[str] = []
-    for name, field in type(model).model_fields.items():
+    fields = type(model).model_fields.items()
+    for name, field in sorted(fields, key=lambda item: item[0] != "enabled"):  # the switch first
         value = getattr(model, name)
         doc = field.description or _first_line(type(value).__doc__)
         if isinstance(value, BaseModel):
