@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from serving import BatchRecorder, add_model_artifact, add_token, app_for, running
 
 from alignment_studio.backends.base import GenerationConfig, ModelOutput
 from alignment_studio.backends.fake import FakeBackend, echo_last_user
@@ -26,7 +27,6 @@ from alignment_studio.types import Kind, Label, Message, Split
 from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import ServeSettings
 from alignment_studio.workspace.db import StudioDB
-from conftest import BatchRecorder, add_model_artifact, add_token, app_for, running
 
 # the default system prompt the server adds: "You answer by {organization}'s policies and cite
 # the policy ID." with the default organization "the company"
@@ -442,8 +442,9 @@ async def test_a_stream_holds_the_model_until_it_ends() -> None:
 @pytest.mark.slow
 def test_embedded_base_model_answers_and_streams(tmp_path: Path, example_policy: Path,
                                                  example_seeds: Path) -> None:
+    from serving import make_workspace
+
     from alignment_studio.backends import HFSpec
-    from conftest import make_workspace
 
     root = make_workspace(tmp_path / "ws", example_policy, example_seeds, HFSpec())
     assert Workspace(root).config.student.model == "embedded"

@@ -9,11 +9,11 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
+from serving import add_token, app_for, running
 
 from alignment_studio.server.auth import CSRF_HEADER, SESSION_COOKIE
 from alignment_studio.workspace.config import ServeSettings
 from alignment_studio.workspace.db import StudioDB
-from conftest import add_token, app_for, running
 
 CHAT = {"model": "base", "messages": [{"role": "user", "content": "hello"}]}
 
