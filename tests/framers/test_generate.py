@@ -266,12 +266,13 @@ def test_declared_values_rank_conflicts_and_add_contextual_preferences(
 
     plain = run_frame(doc, tmp_path, FakeBackend(), teacher_policies=0, structure_items=False)
     conflicts = [e for e in plain.bundle.examples if e.kind == Kind.conflict]
+    section_of = {p.id: p.section_id for p in doc.policies()}
     across = [e for e in conflicts  # the two rules in different sections
-              if len({pid.rsplit("/", 1)[0] for pid in e.policy_ids}) == 2]
+              if len({section_of[pid] for pid in e.policy_ids}) == 2]
     assert conflicts and across
     conflicts.remove(across[0])
     conflicts.insert(0, across[0])
-    section = across[0].policy_ids[1].rsplit("/", 1)[0]  # the section of the non-prohibition
+    section = section_of[across[0].policy_ids[1]]  # the section of the non-prohibition
     values = ValuesSettings(values=[ValueSpec(name="duty", policies=[section]),
                                     ValueSpec(name="rest", policies=["guidelines"])],
                             contexts=[ContextSpec(name="audit", when={"channel": "audit"},

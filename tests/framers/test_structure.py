@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alignment_studio.framers.clauses import classify_modality, split_clauses
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.structure import classify_modality, split_clauses
 from alignment_studio.types import Modality, Policy, PolicyDocument
 
 

@@ -14,16 +14,20 @@ class BlockType(str, Enum):
     list_item = "list_item"
     qa = "qa"
     callout = "callout"
+    table_row = "table_row"
 
 
 class Block(BaseModel):
-    """One heading, paragraph, list item, Q&A pair or call-out, with its source lines."""
+    """One heading, paragraph, list item, Q&A pair, call-out or table row, with its source
+    lines."""
 
     model_config = ConfigDict(extra="forbid")
     type: BlockType
     text: str
     level: int = 0
     question: str | None = None
+    cells: list[str] = []  # a table row's cells, ``text`` joins them
+    headers: list[str] = []  # a table row's column headers
     start_line: int
     end_line: int
 
@@ -51,3 +55,12 @@ def clean_inline(text: str) -> str:
     text = _EMPHASIS.sub("", text)
     text = _UNDERSCORE_EMPHASIS.sub(r"\1", text)
     return " ".join(text.split())
+
+
+def table_row(cells: list[str], headers: list[str], start: int, end: int) -> Block | None:
+    """A table row block (cells joined by ' | '), or None for an empty row."""
+    cells = [clean_inline(c) for c in cells]
+    if not any(cells):
+        return None
+    return Block(type=BlockType.table_row, text=" | ".join(c for c in cells if c), cells=cells,
+                 headers=headers, start_line=start, end_line=end)

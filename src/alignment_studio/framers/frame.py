@@ -30,7 +30,7 @@ from alignment_studio.framers.teacher import (
     collect,
     run_teacher,
 )
-from alignment_studio.framers.values import conflict_preferences, effective_priorities
+from alignment_studio.framers.values import conflict_preferences, effective_priorities, scoped
 from alignment_studio.types import (
     CueVariant,
     DatasetBundle,
@@ -41,6 +41,7 @@ from alignment_studio.types import (
     Policy,
     PolicyDocument,
     Provenance,
+    expand_scopes,
 )
 from alignment_studio.types.seeds import (
     ContrastiveSeed,
@@ -249,6 +250,9 @@ def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
     by the quality filters, measured for coverage, and split by policy so that no held-out
     policy is seen in training."""
     factory = ExampleFactory(prompts, organization)
+    settings = settings.model_copy(update={
+        "priorities": expand_scopes(list(settings.priorities), documents)})
+    values = scoped(values, documents) if values is not None else None
     policies = select_policies(documents, settings.max_policies)
     known = {p.id: p for d in documents for p in d.policies()}
     titles = {s.id: s.title for d in documents for s in d.all_sections()}

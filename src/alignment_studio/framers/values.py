@@ -26,7 +26,16 @@ from alignment_studio.framers.conflicts import (
 )
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.generate import extract_action
-from alignment_studio.types import Example, Kind, Message, Policy, Provenance, Split
+from alignment_studio.types import (
+    Example,
+    Kind,
+    Message,
+    Policy,
+    PolicyDocument,
+    Provenance,
+    Split,
+    expand_scopes,
+)
 from alignment_studio.workspace.config import ContextSpec, ValueSpec, ValuesSettings
 
 Context = Mapping[str, str]
@@ -62,6 +71,14 @@ def weights(values: ValuesSettings, context: Context | None = None) -> dict[str,
         for name, factor in spec.multipliers.items():
             result[name] *= factor
     return result
+
+
+def scoped(values: ValuesSettings, documents: list[PolicyDocument]) -> ValuesSettings:
+    """The values with each document or section prefix followed by the IDs of the policies
+    under it (policy IDs do not contain their section)."""
+    specs = [v.model_copy(update={"policies": expand_scopes(v.policies, documents)})
+             for v in values.values]
+    return values.model_copy(update={"values": specs})
 
 
 def _covers(prefix: str, policy_id: str) -> bool:

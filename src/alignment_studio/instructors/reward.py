@@ -115,11 +115,11 @@ def default_groups(documents: Sequence[PolicyDocument]) -> list[ValueGroup]:
 
 
 def _section_group(section: Section) -> ValueGroup | None:
-    """Section IDs are flat (``doc/slug``), so a subsection needs its own prefix."""
-    subtree = list(section.walk())
-    if not any(s.policies for s in subtree):
+    """The policies of a section and its subsections (policy IDs do not contain sections)."""
+    ids = [p.id for s in section.walk() for p in s.policies]
+    if not ids:
         return None
-    return ValueGroup(name=section.id.split("/")[-1], policies=[s.id for s in subtree])
+    return ValueGroup(name=section.id.split("/")[-1], policies=ids)
 
 
 def reward_rows(bundle: DatasetBundle, group: ValueGroup, split: Split = Split.train) -> list[Row]:

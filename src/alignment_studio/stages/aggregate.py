@@ -12,6 +12,7 @@ from rich.console import Console
 from alignment_studio.backends import ModelBackend
 from alignment_studio.core.errors import StudioError
 from alignment_studio.core.launch import world_size
+from alignment_studio.framers.values import scoped
 from alignment_studio.instructors.aggregate import (
     AdapterMixer,
     AggregatedBackend,
@@ -50,6 +51,7 @@ def _train(ws: Workspace) -> Artifact:
     if found:
         return found
     bundle = review.reviewed(ws, dataset, reviews)
+    values = scoped(values, parse.documents_of(ws, dataset))
     console.print(f"instruct: one LoRA adapter per value ({len(values.values)} values)")
     with ws.store.build("value-adapters", key) as tmp:
         adapters = train_value_adapters(bundle, values, ws.model_name(ws.config.student.model),
@@ -73,7 +75,7 @@ def adapters(ws: Workspace, artifact: Artifact) -> dict[str, Path]:
 def backend(ws: Workspace, artifact: Artifact) -> ModelBackend:
     """The value adapters of ``artifact`` behind the contextual aggregator, as a backend."""
     docs = parse.documents_of(ws, ws.store.get(artifact.inputs[0]))
-    aggregator = ContextualAggregator(ws.config.values, parse.policies(docs),
+    aggregator = ContextualAggregator(scoped(ws.config.values, docs), parse.policies(docs),
                                       alpha=ws.config.aggregate.alpha)
     combination = ws.config.aggregate.combination
     scorer = None

@@ -18,7 +18,14 @@ from alignment_studio.instructors.reward import (
     train_reward_model,
 )
 from alignment_studio.stages import frame, parse
-from alignment_studio.types import Example, ItemResult, Kind, PolicyDocument, Score
+from alignment_studio.types import (
+    Example,
+    ItemResult,
+    Kind,
+    PolicyDocument,
+    Score,
+    expand_scopes,
+)
 from alignment_studio.workspace import Artifact, Workspace
 
 GROUPS_FILE = "groups.json"
@@ -46,7 +53,8 @@ def value_groups(ws: Workspace, documents: list[PolicyDocument]) -> list[ValueGr
     """The declared values as reward groups, else one group per document (or section)."""
     declared = ws.config.values.values
     if declared:
-        return [ValueGroup(name=v.name, policies=v.policies, weight=v.weight) for v in declared]
+        return [ValueGroup(name=v.name, policies=expand_scopes(v.policies, documents),
+                           weight=v.weight) for v in declared]
     return default_groups(documents)
 
 

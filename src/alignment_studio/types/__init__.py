@@ -39,14 +39,23 @@ from alignment_studio.types.ontology import (
     Relation,
     RelationType,
 )
-from alignment_studio.types.policy import Form, Modality, Policy, PolicyDocument, Section, Span
+from alignment_studio.types.policy import (
+    Action,
+    Form,
+    Modality,
+    Policy,
+    PolicyDocument,
+    Section,
+    Span,
+    expand_scopes,
+)
 
 __all__ = [
-    "OUTCOMES", "Agreement", "AttackOutcome", "Interval", "JudgeReport", "Outcome", "RateScore",
-    "RedTeamReport", "SideBySide", "SideBySideRow",
+    "OUTCOMES", "Action", "Agreement", "AttackOutcome", "Interval", "JudgeReport", "Outcome",
+    "RateScore", "RedTeamReport", "SideBySide", "SideBySideRow",
     "AuditReport", "DatasetBundle", "Dropped", "Example", "Finding", "Form", "ItemResult", "Kind",
     "Label",
     "LineageEntry", "Manifest", "Message", "Modality", "ModelRef", "Policy", "PolicyDocument",
-    "PolicyScores", "Provenance", "Score", "Section", "Span", "Split",
+    "PolicyScores", "Provenance", "Score", "Section", "Span", "Split", "expand_scopes",
     "Category", "Concept", "ConceptSource", "CueVariant", "Ontology", "Relation", "RelationType",
 ]

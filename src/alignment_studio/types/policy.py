@@ -26,6 +26,7 @@ class Form(str, Enum):
     list_item = "list_item"
     qa = "qa"
     callout = "callout"
+    table_row = "table_row"
 
 
 class Span(BaseModel):
@@ -34,6 +35,18 @@ class Span(BaseModel):
     model_config = ConfigDict(extra="forbid")
     start_line: int
     end_line: int
+
+
+class Action(BaseModel):
+    """What a statement is about doing: the verb's lemma and its object ("share", "password")."""
+
+    model_config = ConfigDict(extra="forbid")
+    verb: str
+    object: str | None = None
+
+    @property
+    def phrase(self) -> str:
+        return f"{self.verb} {self.object}" if self.object else self.verb
 
 
 class Policy(BaseModel):
@@ -49,7 +62,12 @@ class Policy(BaseModel):
     span: Span | None = None
     paragraph: int = Field(0, description="ordinal of the source block (paragraph, item) "
                            "within its section; statements split from one block share it")
-    actor: str | None = Field(None, description="who the statement addresses ('employees')")
+    actor: str | None = Field(None, description="who must, may or must not act ('employee')")
+    negated: bool = Field(False, description="the norm is said through a negation "
+                          "('must not', 'never', 'no one may', 'do not need to')")
+    action: Action | None = Field(None, description="the act the norm is about")
+    headers: list[str] = Field(default_factory=list,
+                               description="a table row's column headers, one per cell")
     conditions: list[str] = Field(default_factory=list,
                                   description="when it applies ('if you travel abroad')")
     exceptions: list[str] = Field(default_factory=list,
@@ -98,3 +116,23 @@ class PolicyDocument(BaseModel):
             if s.id == section_id:
                 return s
         raise KeyError(section_id)
+
+
+def expand_scopes(prefixes: list[str], documents: list[PolicyDocument]) -> list[str]:
+    """Each prefix followed by the ID of every policy under it, in order.
+
+    A prefix names a document, a section (with the sections nested under it) or a policy.
+    Policy IDs are content anchors (``doc/p-<hash>``) that do not contain their section, so a
+    section prefix is resolved through the documents' section trees here; matching by
+    ``id.startswith(prefix + "/")`` then covers them."""
+    under: dict[str, list[str]] = {}
+    for document in documents:
+        under[document.id] = [p.id for p in document.policies()]
+        for top in document.sections:
+            for section in top.walk():
+                under[section.id] = [p.id for s in section.walk() for p in s.policies]
+    out: list[str] = []
+    for prefix in prefixes:
+        out.append(prefix)
+        out.extend(pid for pid in under.get(prefix.rstrip("/"), []) if pid not in out)
+    return out

@@ -13,6 +13,7 @@ from alignment_studio.framers.parse.html import read_html
 from alignment_studio.framers.parse.markdown import read_markdown
 from alignment_studio.framers.parse.pdf import read_pdf
 from alignment_studio.framers.parse.text import read_text
+from alignment_studio.framers.statements import Settings
 from alignment_studio.framers.structure import build_document, slugify
 from alignment_studio.types import PolicyDocument
 from alignment_studio.workspace.store import sha256_bytes
@@ -83,7 +84,8 @@ def decode_policy_file(path: Path) -> tuple[str, bytes]:
                           path) from exc
 
 
-def read_document(path: Path, doc_id: str | None = None) -> PolicyDocument:
+def read_document(path: Path, doc_id: str | None = None,
+                  settings: Settings | None = None) -> PolicyDocument:
     """Parse a policy file (Markdown, HTML, text, DOCX or PDF) into sections and policies."""
     reader = READERS.get(path.suffix.lower())
     if reader is None and path.suffix.lower() not in BINARY_READERS:
@@ -97,7 +99,8 @@ def read_document(path: Path, doc_id: str | None = None) -> PolicyDocument:
         text, data = decode_policy_file(path)
         raw = reader(text.replace("\r\n", "\n").replace("\r", "\n"))
     document = build_document(raw, doc_id or slugify(path.stem), str(path), sha256_bytes(data),
-                              fallback_title=path.stem.replace("-", " ").title())
+                              fallback_title=path.stem.replace("-", " ").title(),
+                              settings=settings)
     if not document.policies():
         raise StudioError("no policy text found (only headings or markup)", path)
     return document

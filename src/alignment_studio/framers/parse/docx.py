@@ -1,22 +1,31 @@
-"""DOCX reader (python-docx, imported lazily): heading styles become sections, list styles list
-items, quote styles call-outs; 'Q:'/'A:' paragraphs pair as in Markdown."""
+"""DOCX reader (python-docx, imported lazily).
+
+Heading styles become sections; in a file without them, a short paragraph set in bold or in a
+larger font than the body text is a heading too (as in the PDF reader), its level ranked by
+size. List styles, Word numbering and '•'/'-' bullets make list items, quote styles call-outs;
+tables are read row by row in document order, the first row giving the column headers; 'Q:'/'A:'
+paragraphs pair as in Markdown.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from alignment_studio.core.errors import StudioError
-from alignment_studio.framers.blocks import Block, BlockType, RawDocument, clean_inline
+from alignment_studio.framers.blocks import Block, BlockType, RawDocument, clean_inline, table_row
 from alignment_studio.framers.parse.markdown import pair_questions
 
 _HEADING_STYLE = re.compile(r"^heading (\d)$", re.I)
 _LABEL = re.compile(r"^[A-Z][\w ]{0,29}:\s+")
+_BULLET = re.compile(r"^\s*(?:[•◦▪·‣–-]|\d{1,3}[.)]|\([a-z0-9]{1,4}\))\s+")
+MAX_HEADING_WORDS = 14
 
 
 def read_docx(path: Path) -> RawDocument:
-    """Blocks of a .docx file; 'line' numbers are paragraph numbers (1-based)."""
+    """Blocks of a .docx file; 'line' numbers count paragraphs and table rows (1-based)."""
     try:
         import docx
     except ImportError as exc:
@@ -27,11 +36,84 @@ def read_docx(path: Path) -> RawDocument:
     except Exception as exc:  # python-docx raises several types for a broken package
         raise StudioError(f"not a readable .docx file ({type(exc).__name__})", path) from exc
     title = document.core_properties.title or None
-    blocks = [b for i, p in enumerate(document.paragraphs, start=1) if (b := _block(p, i))]
+    items = list(document.iter_inner_content())
+    paragraphs = [p for p in items if hasattr(p, "runs")]
+    sizes = _heading_sizes(paragraphs)
+    blocks: list[Block] = []
+    number = 0
+    for item in items:
+        if hasattr(item, "runs"):
+            number += 1
+            block = _block(item, number, sizes)
+            if block is not None:
+                blocks.append(block)
+        else:
+            rows = _table(item, number + 1)
+            number += len(item.rows)
+            blocks.extend(rows)
     return RawDocument(title=title, blocks=pair_questions(blocks))
 
 
-def _block(paragraph: Any, number: int) -> Block | None:
+def _table(table: Any, number: int) -> list[Block]:
+    rows = [[clean_inline(c.text) for c in row.cells] for row in table.rows]
+    if not rows:
+        return []
+    headers, body = (rows[0], rows[1:]) if len(rows) > 1 else ([], rows)
+    blocks = [table_row(_dedupe(cells), _dedupe(headers), number + i + 1, number + i + 1)
+              for i, cells in enumerate(body)]
+    return [b for b in blocks if b is not None]
+
+
+def _dedupe(cells: list[str]) -> list[str]:
+    """Merged cells repeat in python-docx; keep one of each run of equal neighbours."""
+    return [c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1]]
+
+
+def _size(paragraph: Any) -> float | None:
+    """The largest explicit font size of the paragraph's runs (points), else its style's."""
+    sizes = [r.font.size.pt for r in paragraph.runs if r.text.strip() and r.font.size]
+    if sizes:
+        return max(sizes)
+    style = paragraph.style
+    while style is not None:
+        if style.font is not None and style.font.size is not None:
+            return float(style.font.size.pt)
+        style = style.base_style
+    return None
+
+
+def _bold(paragraph: Any) -> bool:
+    runs = [r for r in paragraph.runs if r.text.strip()]
+    style_bold = paragraph.style is not None and paragraph.style.font is not None and bool(
+        paragraph.style.font.bold)
+    return bool(runs) and all(r.bold or (r.bold is None and style_bold) for r in runs)
+
+
+def _heading_sizes(paragraphs: list[Any]) -> list[float]:
+    """Font sizes above the body size (the size of most characters), largest first."""
+    weights: Counter[float] = Counter()
+    for paragraph in paragraphs:
+        size = _size(paragraph)
+        if size is not None:
+            weights[size] += len(paragraph.text)
+    if not weights:
+        return []
+    body = weights.most_common(1)[0][0]
+    return sorted((s for s in weights if s > body), reverse=True)
+
+
+def _formatted_heading(paragraph: Any, text: str, sizes: list[float]) -> int:
+    """The level of a paragraph that looks like a heading by its formatting, else 0."""
+    if len(text.split()) > MAX_HEADING_WORDS or text.endswith((".", ",", ";")) or \
+            _BULLET.match(text):
+        return 0
+    size = _size(paragraph)
+    if size is not None and size in sizes:
+        return sizes.index(size) + 1
+    return len(sizes) + 1 if _bold(paragraph) else 0
+
+
+def _block(paragraph: Any, number: int, sizes: list[float]) -> Block | None:
     text = clean_inline(paragraph.text)
     if not text:
         return None
@@ -43,14 +125,29 @@ def _block(paragraph: Any, number: int) -> Block | None:
     if heading:
         return Block(type=BlockType.heading, text=text, level=int(heading.group(1)),
                      start_line=number, end_line=number)
-    kind = BlockType.paragraph
-    if style.lower().startswith("list"):
-        kind = BlockType.list_item
+    level = _formatted_heading(paragraph, text, sizes)
+    if level:
+        return Block(type=BlockType.heading, text=text, level=level, start_line=number,
+                     end_line=number)
+    kind, depth = BlockType.paragraph, 0
+    numbering = _numbering_level(paragraph)
+    if style.lower().startswith("list") or numbering is not None or _BULLET.match(text):
+        kind, depth = BlockType.list_item, numbering or 0
+        text = _BULLET.sub("", text, count=1)
     elif "quote" in style.lower():
         kind = BlockType.callout
         if _starts_bold(paragraph):
             text = _LABEL.sub("", text, count=1)
-    return Block(type=kind, text=text, start_line=number, end_line=number)
+    return Block(type=kind, text=text, level=depth, start_line=number, end_line=number)
+
+
+def _numbering_level(paragraph: Any) -> int | None:
+    """The Word list level (0-based) of a numbered or bulleted paragraph, else None."""
+    ppr = paragraph._p.pPr
+    if ppr is None or ppr.numPr is None:
+        return None
+    ilvl = ppr.numPr.ilvl
+    return int(ilvl.val) if ilvl is not None and ilvl.val is not None else 0
 
 
 def _starts_bold(paragraph: Any) -> bool:

@@ -1,16 +1,24 @@
-"""HTML reader (standard library ``html.parser``): headings, paragraphs, list items, Q&A,
-block quotes as call-outs. Scripts, styles, navigation and code blocks are skipped."""
+"""HTML reader (standard library ``html.parser``): headings, paragraphs, list items (with their
+nesting depth), Q&A, block quotes as call-outs, tables row by row (``<th>`` cells are headers).
+Scripts, styles, navigation and code blocks are skipped."""
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from alignment_studio.framers.blocks import Block, BlockType, RawDocument, clean_inline
+from alignment_studio.framers.blocks import (
+    Block,
+    BlockType,
+    RawDocument,
+    clean_inline,
+    table_row,
+)
 from alignment_studio.framers.parse.markdown import pair_questions
 
 _SKIP = {"script", "style", "pre", "nav", "head", "template", "noscript"}
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
-_BLOCKS = {"p", "li", "blockquote", "div", "td", "th", "dd", "dt"}
+_BLOCKS = {"p", "li", "blockquote", "div", "dd", "dt"}
+_CELLS = {"td", "th"}
 
 
 class _Reader(HTMLParser):
@@ -27,10 +35,20 @@ class _Reader(HTMLParser):
         self.start = 1
         self.in_title = False
         self.label = False  # a <strong> opened a call-out: its text is the label
+        self.lists = 0  # open <ul>/<ol>: a list item's depth
+        self.tables: list[list[str]] = []  # the header cells of each open table
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+        self.header_row = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
             self.skip += 1
+        elif self._table_start(tag):
+            return
+        elif tag in ("ul", "ol"):
+            self._flush()
+            self.lists += 1
         elif tag == "title":
             self.in_title = True
         elif tag in _HEADINGS or tag in _BLOCKS:
@@ -46,6 +64,10 @@ class _Reader(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
             self.skip = max(0, self.skip - 1)
+        elif self._table_end(tag):
+            return
+        elif tag in ("ul", "ol"):
+            self.lists = max(0, self.lists - 1)
         elif tag == "title":
             self.in_title = False
         elif tag in ("strong", "b") and self.label:
@@ -60,7 +82,46 @@ class _Reader(HTMLParser):
                     pass
             self.quote_depth -= tag == "blockquote"
 
+    def _table_start(self, tag: str) -> bool:
+        """Tables are read row by row: True when the tag belonged to a table."""
+        if tag == "table":
+            self._flush()
+            self.tables.append([])
+        elif not self.tables:
+            return False
+        elif tag == "tr":
+            self.row, self.header_row = [], True
+        elif tag in _CELLS:
+            self.cell = []
+            self.header_row = self.header_row and tag == "th"
+        elif tag == "br" and self.cell is not None:
+            self.cell.append(" ")
+        return True
+
+    def _table_end(self, tag: str) -> bool:
+        if not self.tables:
+            return False
+        if tag in _CELLS and self.cell is not None and self.row is not None:
+            self.row.append(clean_inline("".join(self.cell)))
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            if self.header_row and not self.tables[-1]:
+                self.tables[-1] = self.row
+            else:
+                line = self.getpos()[0]
+                row = table_row(self.row, self.tables[-1], line, line)
+                if row is not None:
+                    self.blocks.append(row)
+            self.row = None
+        elif tag == "table":
+            self.tables.pop()
+        return True
+
     def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            if not self.skip:
+                self.cell.append(data)
+            return
         if self.in_title:
             self.title = (self.title or "") + data
         elif not self.skip:
@@ -79,7 +140,7 @@ class _Reader(HTMLParser):
         elif self.quote_depth:
             kind = BlockType.callout
         elif tag == "li" or "li" in self.stack:
-            kind = BlockType.list_item
+            kind, level = BlockType.list_item, max(self.lists - 1, 0)
         self.blocks.append(Block(type=kind, text=text, level=level, start_line=self.start,
                                  end_line=self.getpos()[0]))
 

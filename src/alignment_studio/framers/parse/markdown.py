@@ -1,4 +1,5 @@
-"""Markdown reader: front matter, Liquid/Jinja tags, headings, lists, Q&A, call-outs."""
+"""Markdown reader: front matter, Liquid/Jinja tags, headings, lists (with their nesting depth),
+Q&A, call-outs, tables (one block per row, with the header cells), ``**Term:** gloss`` lines."""
 
 from __future__ import annotations
 
@@ -6,7 +7,14 @@ import re
 
 import yaml
 
-from alignment_studio.framers.blocks import Block, BlockType, RawDocument, clean_inline
+from alignment_studio.framers.blocks import (
+    Block,
+    BlockType,
+    RawDocument,
+    clean_inline,
+    table_row,
+)
+from alignment_studio.framers.statements import key_value
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
@@ -23,6 +31,7 @@ _THEMATIC = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+_RULE_ROW = re.compile(r"^[\s|:-]+$")
 
 
 def read_markdown(text: str) -> RawDocument:
@@ -49,15 +58,17 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
     blocks: list[Block] = []
     buf: list[str] = []
     buf_type = BlockType.paragraph
-    start = 0
+    start = depth = 0
     in_fence = in_alert = False
+    table: list[str] | None = None  # the header cells while inside a table
 
     def flush(end: int) -> None:
-        nonlocal buf, buf_type
+        nonlocal buf, buf_type, depth
         text = clean_inline(" ".join(buf))
         if text:
-            blocks.append(_make_block(buf_type, text, buf, start + offset + 1, end + offset))
-        buf, buf_type = [], BlockType.paragraph
+            block = _make_block(buf_type, text, buf, start + offset + 1, end + offset)
+            blocks.append(block.model_copy(update={"level": depth}) if depth else block)
+        buf, buf_type, depth = [], BlockType.paragraph, 0
 
     for i, line in enumerate(lines):
         if _FENCE.match(line):
@@ -79,6 +90,18 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
         heading = _HEADING.match(line)
         item = _ITEM.match(line)
         stripped = line.strip()
+        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        header = "|" in stripped and "|" in nxt and _TABLE_RULE.match(nxt) is not None
+        if table is not None and "|" in stripped or header:
+            flush(i)
+            if header:
+                table = _cells(stripped)
+            elif not _RULE_ROW.match(stripped):
+                row = table_row(_cells(stripped), table or [], i + offset + 1, i + offset + 1)
+                if row is not None:
+                    blocks.append(row)
+            continue
+        table = None
         if _SETEXT.match(line) and len(buf) == 1 and buf_type == BlockType.paragraph:
             text, level = clean_inline(buf[0]), 1 if stripped.startswith("=") else 2
             buf = []
@@ -100,12 +123,15 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
         elif item:
             flush(i)
             buf, buf_type, start = [item.group(2)], BlockType.list_item, i
+            depth = len(item.group(1).expandtabs(4)) // 2
         elif stripped.startswith(">"):
             if buf_type != BlockType.callout:
                 flush(i)
                 buf_type, start = BlockType.callout, i
             buf.append(stripped.lstrip("> ").strip())
         else:
+            if buf and buf_type == BlockType.paragraph and key_value(clean_inline(stripped)):
+                flush(i)  # "**Term:** gloss" lines are entries of their own
             if not buf:
                 start = i
                 if in_alert:
@@ -113,6 +139,14 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
             buf.append(stripped)
     flush(len(lines))
     return blocks
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of a Markdown table row ("| a | b |")."""
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return [clean_inline(c.replace("\\|", "|")) for c in re.split(r"(?<!\\)\|", inner)]
 
 
 def _make_block(kind: BlockType, text: str, raw: list[str], start: int, end: int) -> Block:

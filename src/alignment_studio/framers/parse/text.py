@@ -1,14 +1,29 @@
-"""Plain-text reader: headings are numbered, ALL-CAPS or underlined lines; '-', '*', '•' bullets."""
+"""Plain-text reader.
+
+Headings: underlined lines; ALL-CAPS lines; numbered lines ("2.1 Scope"); "§ 2635.302 Title.",
+"Section 4", "Article 2 - Scope"; and short title-case lines set off by blank lines ("Overtime
+Pay"). List items: '-', '*', '•', "1.", "1)", "(a)", "(1)", "(iv)"; their depth follows the
+order in which marker kinds first appear ("(a)" then "(1)" then "(i)", as in regulations) and
+indentation. ``Key: value`` lines are entries of their own, read like list items.
+"""
 
 from __future__ import annotations
 
 import re
 
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
+from alignment_studio.framers.statements import key_value
 
 _NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+([A-Z][^.!?]{1,80})$")
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,3}[.)])\s+(.*)$")
+_SECTION = re.compile(r"^(?:§+\s*[\d.]+[a-z]?|(?:section|article|part|chapter|rule)\s+"
+                      r"[\dIVXLC]+(?:\.\d+)*)(?:\s*[.:—–-]\s*|\s+)?(?P<title>.*)$", re.I)
+_BULLET = re.compile(r"^(?P<indent>\s*)(?P<marker>[-*•◦▪]|\d{1,3}[.)]|[a-z][.)]|"
+                     r"\((?:\d{1,3}|[a-z]{1,4})\))\s+(?P<text>.*)$")
 _UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
+_ROMAN = re.compile(r"^\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii)\)$")
+_SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with",
+                "at", "from", "as", "vs", "nor", "but", "per"}
+MAX_HEADING_WORDS = 10
 
 
 def read_text(text: str) -> RawDocument:
@@ -17,54 +32,124 @@ def read_text(text: str) -> RawDocument:
     buf: list[str] = []
     start = 0
     kind = BlockType.paragraph
+    depth = 0
+    depth_of = _Depth()
 
     def flush(end: int) -> None:
-        nonlocal buf, kind
+        nonlocal buf, kind, depth
         joined = " ".join(" ".join(buf).split())
         if joined:
-            blocks.append(Block(type=kind, text=joined, start_line=start + 1, end_line=end))
-        buf, kind = [], BlockType.paragraph
+            blocks.append(Block(type=kind, text=joined, level=depth, start_line=start + 1,
+                                end_line=end))
+        buf, kind, depth = [], BlockType.paragraph, 0
 
     for i, line in enumerate(lines):
         stripped = line.strip()
         heading = _heading_level(lines, i)
+        if heading and not blocks and not buf:
+            heading = 1  # the first line: the document's title
+        bullet = _BULLET.match(line)
         if heading:
             flush(i)
             blocks.append(Block(type=BlockType.heading, text=_heading_text(stripped),
                                 level=heading, start_line=i + 1, end_line=i + 1))
         elif not stripped or _UNDERLINE.match(stripped):
             flush(i)
-        elif _BULLET.match(line):
+        elif bullet:
             flush(i)
-            buf, kind, start = [_BULLET.match(line).group(1)], BlockType.list_item, i  # type: ignore[union-attr]
+            buf, kind, start = [bullet.group("text")], BlockType.list_item, i
+            depth = depth_of(bullet.group("marker"), bullet.group("indent"))
+        elif key_value(stripped) is not None and (buf or kind == BlockType.list_item):
+            flush(i)  # consecutive "Key: value" lines are one entry each
+            buf, kind, start = [stripped], BlockType.list_item, i
         else:
             if not buf:
                 start = i
+                if key_value(stripped) is not None:
+                    kind = BlockType.list_item
             buf.append(stripped)
     flush(len(lines))
     title = blocks[0].text if blocks and blocks[0].type == BlockType.heading else None
     return RawDocument(title=title, blocks=blocks)
 
 
+class _Depth:
+    """Nesting depth of list items: the rank of the marker's kind by first appearance, plus
+    indentation. "(i)" is a roman numeral unless it follows "(h)"."""
+
+    def __init__(self) -> None:
+        self.kinds: list[str] = []
+        self.last_letter = ""
+
+    def __call__(self, marker: str, indent: str) -> int:
+        kind = self._kind(marker)
+        if kind not in self.kinds:
+            self.kinds.append(kind)
+        return self.kinds.index(kind) + len(indent.expandtabs(4)) // 2
+
+    def _kind(self, marker: str) -> str:
+        if marker.startswith("("):
+            inner = marker[1:-1]
+            if inner.isdigit():
+                return "(1)"
+            if _ROMAN.match(marker) and "(a)" in self.kinds and not (
+                    inner == "i" and self.last_letter == "h"):
+                return "(i)"
+            self.last_letter = inner
+            return "(a)"
+        if marker[0].isdigit():
+            return "1."
+        return "a." if marker[0].isalpha() else "-"
+
+
 def _heading_level(lines: list[str], i: int) -> int:
-    """0 if line i is no heading; else 1 (underlined '='), 2 (ALL CAPS, '-') or depth+1."""
+    """0 if line i is no heading; else 1 (underlined '='),
+    2 (ALL CAPS, '-', §/Section, title case) or numbering depth + 1."""
     line = lines[i].strip()
     prev_blank = i == 0 or not lines[i - 1].strip()
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-    if not line or not prev_blank or len(line) > 90:
+    if not line or not prev_blank or len(line) > 100:
         return 0
     if _UNDERLINE.match(nxt):
         return 1 if nxt.startswith("=") else 2
+    if _BULLET.match(lines[i]) and not _NUMBERED.match(line):
+        return 0
+    section = _SECTION.match(line)
+    title = section.group("title").strip() if section else ""
+    if section and (not title or title[0].isupper() and (not nxt or _title_like(title))):
+        return 2
     numbered = _NUMBERED.match(line)
     if numbered and not _BULLET.match(nxt) and not line.endswith((".", ":")):
         return numbered.group(1).count(".") + 2
     letters = [c for c in line if c.isalpha()]
     if len(letters) >= 3 and line.upper() == line and not line.endswith((".", ":")):
         return 2
+    if not nxt and _title_like(line) and key_value(line) is None:
+        return 2
     return 0
 
 
+def _title_like(text: str) -> bool:
+    """A short line in title case without closing punctuation ("Gifts Between Employees",
+    "Overtime pay and comp time" is not; "Overview." is, as a regulation's section title)."""
+    text = text.strip()
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    if not words or len(text.split()) > MAX_HEADING_WORDS or text.endswith((",", ";", "?")):
+        return False
+    if text.endswith(".") and (len(words) > 6 or text.count(".") > 1):
+        return False
+    long_words = [w for w in words if w.lower() not in _SMALL_WORDS]
+    capitalised = sum(w[0].isupper() for w in long_words)
+    return words[0][0].isupper() and capitalised * 4 >= len(long_words) * 3
+
+
 def _heading_text(line: str) -> str:
+    """The heading's title without its number, "§ 2635.302" or "Section 4" label, or a closing
+    period; ALL-CAPS titles in title case."""
     numbered = _NUMBERED.match(line)
+    section = _SECTION.match(line)
     text = numbered.group(2) if numbered else line
+    if section and section.group("title").strip():
+        text = section.group("title")
+    text = text.strip().rstrip(".").strip() or line
     return text.title() if text.isupper() else text

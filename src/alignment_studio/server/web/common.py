@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -217,10 +217,12 @@ def published_report(state: WebState, ws: Workspace) -> AuditReport | None:
     return state.reports[key]
 
 
-def matches(policy_ids: Iterable[str], prefix: str) -> bool:
-    """A policy ID equal to ``prefix`` or under it (a document or section ID)."""
+def matches(policy_ids: Iterable[str], prefix: str, scope: Collection[str] = ()) -> bool:
+    """A policy ID equal to ``prefix``, under it, or in ``scope`` (the policies of the
+    document or section ``prefix`` names, from ``expand_scopes``)."""
     stem = prefix.strip().rstrip("/")
-    return not stem or any(p == stem or p.startswith(stem + "/") for p in policy_ids)
+    return not stem or any(p == stem or p.startswith(stem + "/") or p in scope
+                           for p in policy_ids)
 
 
 def last_user(messages: Iterable[Message]) -> str:

@@ -5,7 +5,7 @@ records a file."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -39,8 +39,8 @@ from alignment_studio.server.web.common import (
     web_state,
     workspace_of,
 )
-from alignment_studio.stages import review
-from alignment_studio.types import DatasetBundle, Example, Kind, Label, Split
+from alignment_studio.stages import parse, review
+from alignment_studio.types import DatasetBundle, Example, Kind, Label, Split, expand_scopes
 from alignment_studio.workspace import Artifact, Workspace
 from alignment_studio.workspace.db import ReviewDecision, StudioDB
 
@@ -144,10 +144,11 @@ def review_state(db: StudioDB, ws: Workspace, dataset: Artifact
 
 def review_items(bundle: DatasetBundle, filters: ReviewFilters,
                  pending: Mapping[str, ReviewDecision],
-                 published: Mapping[str, tuple[int, PublishedDecision]]) -> list[ItemView]:
+                 published: Mapping[str, tuple[int, PublishedDecision]],
+                 scope: Collection[str] = ()) -> list[ItemView]:
     items = []
     for example in bundle.examples:
-        if not matches(example.policy_ids, filters.policy) or (
+        if not matches(example.policy_ids, filters.policy, scope) or (
                 filters.label and example.label != filters.label) or (
                 filters.kind and example.kind != filters.kind) or (
                 filters.split and example.split != filters.split):
@@ -174,7 +175,9 @@ def review_page(request: Request, principal: ViewerPage) -> HTMLResponse:
                       filters=filters)
     bundle = bundle_of(web_state(request), ws, dataset)
     pending, published, reviews = review_state(db_of(request), ws, dataset)
-    items = review_items(bundle, filters, pending, published)
+    scope = set(expand_scopes([filters.policy], parse.documents_of(ws, dataset))
+                ) if filters.policy else set()
+    items = review_items(bundle, filters, pending, published, scope)
     pages = max(1, -(-len(items) // PAGE_SIZE))
     page = min(filters.page, pages)
     shown = items[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]

@@ -1,0 +1,623 @@
+"""What one sentence says, read from its dependency parse (spaCy, see framers/nlp.py).
+
+A sentence is cut into clauses where a second norm with its own subject, modal or imperative
+starts ("Employees must X; contractors must Y", "..., and you must not Z"); verbs sharing one
+modal stay together. Each clause gets:
+
+- its **modality** from the modal or frame word of the main verb together with negation:
+  "must" / "shall" / "need to" / "required to" -> obligation, and with a negation attached to the
+  modal ("must not", "shall never", "No employee may") -> prohibition; a negated duty ("do not
+  need to", "is not required") -> permission; "may" / "can" / "allowed to" / "it's OK to" ->
+  permission, negated ("may not", "can't", "not allowed") -> prohibition; "should" / "encouraged"
+  -> recommendation (negated too); "prohibited" / "forbidden" -> prohibition;
+- **imperatives** ("Report X", "Don't post Y", "Never share Z", "Avoid W", "Try V");
+- the **actor**: the subject; in the passive the by-agent, else whom the document addresses
+  ("Repositories should be transferred" -> "you" in a document that speaks to "you");
+- **conditions** (if, when, before ...) and **exceptions** (unless, except ...) as verbatim
+  clauses, and the **action**: the verb's lemma and its object ("share" + "your password").
+
+``explicit`` tells a modality said in words (a modal, frame word or negation) from one that is
+only implied (an imperative, or nothing): under a lead-in or a heading that gives the force
+("You must never:", "Not OK"), an item's explicit words win and an implied one takes the
+lead-in's force.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, NamedTuple
+
+from alignment_studio.framers.nlp import parse
+from alignment_studio.types import Action, Modality
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+_OBLIGE, _PERMIT, _ADVISE = Modality.obligation, Modality.permission, Modality.recommendation
+_FORBID = Modality.prohibition
+# Modal auxiliaries; a negation attached to them negates the act ("must not X" forbids X).
+_MODALS = {"must": _OBLIGE, "shall": _OBLIGE, "should": _ADVISE, "ought": _ADVISE,
+           "may": _PERMIT, "might": _PERMIT, "can": _PERMIT, "could": _PERMIT}
+# Frame words whose negation negates the duty itself ("you do not need to X": you may skip X).
+_DUTY_FRAMES = {"need", "have", "require", "expect", "oblige", "obligate", "mandate",
+                "necessary", "required", "mandatory", "compulsory", "obligatory"}
+_FRAMES: dict[str, Modality] = {
+    "need": _OBLIGE, "have": _OBLIGE, "require": _OBLIGE, "expect": _OBLIGE, "oblige": _OBLIGE,
+    "obligate": _OBLIGE, "mandate": _OBLIGE, "responsible": _OBLIGE, "important": _OBLIGE,
+    "critical": _OBLIGE, "essential": _OBLIGE, "vital": _OBLIGE, "mandatory": _OBLIGE,
+    "necessary": _OBLIGE, "required": _OBLIGE, "imperative": _OBLIGE, "compulsory": _OBLIGE,
+    "obligatory": _OBLIGE, "crucial": _OBLIGE, "allow": _PERMIT, "permit": _PERMIT,
+    "entitle": _PERMIT,
+    "authorize": _PERMIT, "authorise": _PERMIT, "ok": _PERMIT, "okay": _PERMIT, "fine": _PERMIT,
+    "acceptable": _PERMIT, "permissible": _PERMIT, "free": _PERMIT, "welcome": _PERMIT,
+    "eligible": _PERMIT, "encourage": _ADVISE, "recommend": _ADVISE, "advise": _ADVISE,
+    "suggest": _ADVISE, "prefer": _ADVISE, "advisable": _ADVISE, "best": _ADVISE,
+    "wise": _ADVISE, "prohibit": _FORBID,
+    "forbid": _FORBID, "ban": _FORBID, "bar": _FORBID, "disallow": _FORBID,
+    "unacceptable": _FORBID, "prohibited": _FORBID, "forbidden": _FORBID,
+}
+# Verbs whose object is what must not happen ("Avoid X", "must refrain from X").
+_AVOID = {"avoid", "refrain"}
+_TRY = {"try", "consider"}
+# Adjectives that judge the act, not the person: "X is fine", "It is critical that you X".
+_ACT_ADJECTIVES = {"ok", "okay", "fine", "acceptable", "permissible", "important", "critical",
+                   "essential", "vital", "mandatory", "necessary", "required", "imperative",
+                   "compulsory", "obligatory", "crucial", "advisable", "unacceptable",
+                   "prohibited", "forbidden", "best", "wise"}
+# Verbs that pass a duty on to a "that" clause ("we ask that you X", "ensure that staff Y").
+_ASKING = {"ask", "insist", "request", "demand", "direct", "instruct", "remember", "note",
+           "ensure", "sure"}
+# Verbs of happening: "may"/"can" with them says what is possible, not what is allowed.
+_HAPPENING = {"lose", "happen", "occur", "vary", "result", "cause", "indicate", "seem",
+              "appear", "affect", "become", "contain", "mean", "differ", "change", "exist",
+              "arise", "apply", "depend", "lead", "take", "feel"}
+_POINTING = {"see", "refer", "read", "visit", "learn", "head"}
+_DETAILS = {"information", "detail", "details", "guidance", "help", "instructions"}
+_EXAMPLE = re.compile(r"^(for (example|instance)|e\.g\.|example( \d+)?\s*:)", re.I)
+_CONTACTING = {"contact", "ask", "email", "call", "reach", "message", "ping", "see", "visit"}
+_OPPORTUNITY = {"opportunity", "right", "option", "chance", "ability", "freedom", "choice"}
+_NEGATIVE_SUBJECTS = {"no one", "nobody", "none", "nothing", "neither", "no-one"}
+_VAGUE_ACTORS = {"it", "this", "that", "there", "which", "who", "these", "those", "what"}
+_CONDITION_MARKS = {"if", "when", "whenever", "before", "after", "while", "once", "until",
+                    "where", "wherever", "as", "upon", "during"}
+_EXCEPTION_MARKS = {"unless", "except", "excluding", "other"}
+_DEFINITION = re.compile(
+    r"^(the )?[\"“']?[\w'-]+(\s+[\w'-]+){0,4}[\"”']?\s+(means(?! of)|refers to|is defined as|"
+    r"are defined as|is when|are when)\b|[\"“][^\"”]{2,60}[\"”]\s+(means|refers to|"
+    r"is defined as|includes)\b|^(an? |the )?[\"“][^\"”]{2,60}[\"”]( or [\"“][^\"”]{2,60}[\"”])?"
+    r"\s+(is|are)\b|^means\b|^[\w' -]{2,60}\b(is|are) (considered|deemed)\b|"
+    r"\b(will be|shall be|is|are) deemed\b|^the term\b", re.I)
+_SUBJECTS = ("nsubj", "nsubjpass", "expl", "csubj", "csubjpass")
+
+
+class Clause(NamedTuple):
+    """The analysis of one clause; ``text`` is a verbatim piece of the sentence."""
+
+    text: str
+    modality: Modality
+    explicit: bool
+    negated: bool
+    actor: str | None
+    passive: bool
+    imperative: bool
+    conditions: list[str]
+    exceptions: list[str]
+    action: Action | None
+
+
+def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Clause]]:
+    """The clauses of each sentence (batched through the parser, cached per sentence)."""
+    return [clauses_of(doc, text, addressee) for doc, text in zip(parse(sentences), sentences,
+                                                                     strict=True)]
+
+
+def classify_modality(text: str) -> Modality:
+    """The modality of a one-clause text (convenience for tests and callers with one line)."""
+    return analyse([text])[0][0].modality
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """The verbatim clauses of one sentence."""
+    return [c.text for c in analyse([sentence])[0]]
+
+
+def clauses_of(doc: Doc, text: str, addressee: str | None) -> list[Clause]:
+    """Split a parsed sentence into norm clauses and analyse each; a sentence cut short for
+    the parser (over nlp.MAX_WORDS words) is analysed as one clause."""
+    if not len(doc):
+        return [Clause(text, Modality.informational, False, False, None, False, False, [], [],
+                       None)]
+    if len(doc.text) < len(text):
+        return [_analyse(doc[:], text, addressee)]
+    spans = _clause_spans(doc)
+    out = [_analyse(span, span.text.strip(), addressee) for span in spans]
+    norms = [i for i, c in enumerate(out) if c.modality != Modality.informational]
+    if len(out) == 1 or not norms:
+        return [_analyse(doc[:], text, addressee)]
+    # a clause without a norm of its own joins the norm before it (or the first one after)
+    groups: list[list[int]] = []
+    for i in range(len(out)):
+        if i in norms and (groups and any(j in norms for j in groups[-1])) or not groups:
+            groups.append([i])
+        else:
+            groups[-1].append(i)
+    if len(groups) == 1:
+        return [out[norms[0]]._replace(text=text)]
+    merged = []
+    for group in groups:
+        norm = next(i for i in group if i in norms)
+        piece = doc.text[spans[group[0]].start_char:spans[group[-1]].end_char].strip()
+        merged.append(out[norm]._replace(text=piece))
+    shared = _leading_conditions(spans[groups[0][0]], merged[0])
+    return [merged[0], *(c._replace(conditions=shared + c.conditions) for c in merged[1:])]
+
+
+def _clause_spans(doc: Doc) -> list[Span]:
+    """Cut at each coordinated or ';'-joined predicate that has its own subject, modal or
+    negation; leading and trailing separators (',', ';', 'and', 'but', 'so') are dropped."""
+    roots = [t for t in doc if t.dep_ == "ROOT"]
+    if len(roots) != 1:
+        return [doc[:]]
+    root = roots[0]
+    cuts: set[int] = set()
+    for head in _predicates(root):
+        if head.i > root.i:
+            cuts.add(head.left_edge.i)
+        else:
+            cuts.add(head.right_edge.i + 1)
+    words = [i for i, t in enumerate(doc) if not t.is_punct]
+    # a label before a colon ("Remember: ...", "Optional: ...") is no clause of its own
+    cuts = {c for c in cuts if sum(1 for i in words if i < c) >= 3}
+    bounds = [0, *sorted(cuts), len(doc)]
+    spans = [_trim(doc, a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [s for s in spans if s is not None] or [doc[:]]
+
+
+def _predicates(root: Token) -> list[Token]:
+    """Clause heads coordinated with the root (or with one another) that carry a norm of their
+    own: a conjunct with its own subject, modal or negation, or an imperative after ', and';
+    any clause joined by ';' or ':'."""
+    out: list[Token] = []
+    todo = [root]
+    while todo:
+        head = todo.pop()
+        for child in head.children:
+            if child.dep_ not in ("conj", "ccomp", "parataxis", "advcl") or \
+                    child.pos_ not in ("VERB", "AUX"):
+                continue
+            own = {c.dep_ for c in child.children}
+            has_modal = any(c.tag_ == "MD" or c.dep_ == "neg" for c in child.children)
+            between = child.doc[min(child.i, head.i):max(child.i, head.i)]
+            semicolon = any(t.text in (";", ":") and t.head in (head, child) for t in between)
+            coordinated = own & set(_SUBJECTS) or has_modal or _comma_and(child)
+            if child.dep_ == "conj" and coordinated or child.dep_ != "conj" and semicolon:
+                out.append(child)
+                todo.append(child)
+    return out
+
+
+def _comma_and(verb: Token) -> bool:
+    """An imperative joined by ', and' / ', but' / ', so' (a series without commas stays)."""
+    before = verb.doc[max(verb.left_edge.i - 2, 0):verb.left_edge.i]
+    words = [t.lower_ for t in before]
+    return verb.tag_ == "VB" and words[-2:] in ([",", "and"], [",", "but"], [",", "so"]) and \
+        not any(t.lower_ == "," and t.head == verb.head for t in verb.doc[:before.start])
+
+
+def _trim(doc: Doc, start: int, end: int) -> Span | None:
+    while start < end and (doc[start].is_punct or doc[start].dep_ == "cc"):
+        start += 1
+    while end > start and doc[end - 1].text in (",", ";", ":") or (
+            end > start and doc[end - 1].dep_ == "cc"):
+        end -= 1
+    return doc[start:end] if end > start else None
+
+
+def _leading_conditions(span: Span, clause: Clause) -> list[str]:
+    """Conditions written before the first clause's verb, which later clauses share."""
+    head = span.root
+    return [c for c in clause.conditions if span.text.find(c) < head.idx - span.start_char]
+
+
+def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
+    head, lead = _main_head(span)
+    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in head.children)
+    if text.rstrip().endswith("?"):
+        return Clause(text, Modality.informational, False, False, None, passive, False, [], [],
+                      None)
+    force, explicit, negated, frame, imperative = _force(span, head)
+    content = _content_verb(head, frame)
+    if force is not None and (_EXAMPLE.match(text) or _aside(span, content, frame)):
+        force = None  # an example, a pointer, a help line or an offer of help
+    definition = force is None and _DEFINITION.search(text) is not None
+    if definition:
+        force, explicit = Modality.definition, True
+    modality = force or Modality.informational
+    actor = None
+    if modality not in (Modality.informational, Modality.definition):
+        actor = "you" if imperative else _actor(head, frame, passive, addressee)
+    conditions, exceptions = _circumstances(span, head, modality)
+    if lead is not None and lead not in conditions:
+        conditions.insert(0, lead)
+    action = _action(content, passive) if modality != Modality.informational else None
+    return Clause(text, modality, explicit, negated, actor, passive, imperative, conditions,
+                  exceptions, action)
+
+
+def _main_head(span: Span) -> tuple[Token, str | None]:
+    """The head of the main clause, and a leading condition the parser took for the main
+    clause ("In the event that X is pushed, revoke the credentials": the parse roots at
+    "pushed", the order is "revoke")."""
+    root = span.root
+    first = span[0].lower_ if len(span) else ""
+    leads = first in _CONDITION_MARKS or first in ("in", "unless") and len(span) > 2 and \
+        span[2].lower_ in ("event", "case")
+    comma = next((t for t in span if t.text == "," and t.i > root.i), None)
+    if not leads or comma is None:
+        return root, None
+    after = next((t for t in span[comma.i - span.start + 1:] if t.head == root
+                  and t.pos_ in ("VERB", "AUX") and t.dep_ in ("dep", "conj", "parataxis")), None)
+    if after is None or after.tag_ not in ("VB", "MD"):
+        return root, None
+    return after, span.doc[span.start:comma.i].text
+
+
+def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token | None, bool]:
+    """(modality, said explicitly, negated, frame word, imperative) of the clause's head."""
+    chain = _chain(head, span.end)
+    negated = _negated(chain) or _negative_subject(head)
+    modal = next((t for t in (c for h in chain for c in h.children)
+                  if t.tag_ == "MD" and t.lower_ in _MODALS or t.lower_ == "ca"), None)
+    if modal is None and head.tag_ == "MD" and head.lower_ in _MODALS:  # "You must never:"
+        modal = head
+        negated = negated or any(c.dep_ == "neg" or c.lower_ in ("never", "not")
+                                 for c in head.children)
+    frame = next((h for h in chain if h.lemma_.lower() in _FRAMES and _is_frame(h)), None)
+    if frame is head and frame.pos_ == "VERB" and _is_imperative(span, head):
+        frame = None  # "Encourage others to X", "Require MFA": an order to you
+    avoid = any(h.lemma_.lower() in _AVOID for h in chain)
+    if frame is not None and (modal is None or modal.lower_ in ("will", "would")
+                              or frame.lemma_.lower() in _DUTY_FRAMES
+                              and _MODALS.get(modal.lower_) == _OBLIGE):
+        base = _PERMIT if _opportunity(frame) is not None else _FRAMES[frame.lemma_.lower()]
+        if negated and frame.lemma_.lower() in _DUTY_FRAMES and base == _OBLIGE:
+            return _PERMIT, True, True, frame, False
+        return _flip(base, negated, avoid), True, negated, frame, False
+    if modal is not None:
+        base = _MODALS.get(modal.lower_, _PERMIT)
+        if base == _PERMIT and _epistemic(modal, head):
+            return None, False, negated, None, False
+        if negated and base == _OBLIGE and modal.lower_ == "need":
+            return _PERMIT, True, True, None, False
+        return _flip(base, negated, avoid), True, negated, frame, False
+    if _is_imperative(span, head):
+        lemma = head.lemma_.lower()
+        if _pointer(span, head):
+            return None, False, negated, None, True
+        if negated or lemma in _AVOID:
+            return _FORBID, negated or lemma in _AVOID, negated, None, True
+        return (_ADVISE if lemma in _TRY else _OBLIGE), False, False, None, True
+    if any(c.lower_ == "always" for c in head.children) and _has_subject(head):
+        return _OBLIGE, True, negated, None, False
+    return None, False, negated, None, False
+
+
+def _epistemic(modal: Token, head: Token) -> bool:
+    """'may'/'can'/'could' that say what is possible, not what is allowed: "might"; "could"
+    without "you"; a pronoun subject ("these can indicate", "it may be phishing"); a verb of
+    happening ("evidence may be lost", "rates can vary")."""
+    word = modal.lower_
+    if word == "might":
+        return True
+    subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if word == "could" and (subject is None or subject.lower_ != "you"):
+        return True
+    if subject is not None and subject.lower_ in _VAGUE_ACTORS:
+        return True
+    return head.lemma_.lower() in _HAPPENING
+
+
+def _pointer(span: Span, head: Token) -> bool:
+    """An imperative that only points elsewhere ("See the X policy", "Refer to Y for more
+    detail", "Check out Z") or offers help ("Contact HR if you have questions")."""
+    lemma = head.lemma_.lower()
+    particle = {c.lower_ for c in head.children if c.dep_ == "prt"}
+    if lemma in _POINTING or lemma == "check" and "out" in particle:
+        return True
+    words = [t.lower_ for t in span]
+    asking = "question" in {t.lemma_.lower() for t in span} or any(
+        a in ("more", "further", "additional") and b in ("information", "detail", "details",
+                                                      "guidance", "help")
+        for a, b in zip(words, words[1:], strict=False))
+    return lemma in _CONTACTING and asking
+
+
+def _aside(span: Span, verb: Token, frame: Token | None) -> bool:
+    """What reads like a norm but is none: "you can refer to / find / see X" (a pointer),
+    "feel free to ask if you have questions" (a help line), "HR can help" (an offer),
+    "you can do this by clicking" (a method), "This is necessary" (about another sentence)."""
+    lemma = verb.lemma_.lower()
+    words = [t.lower_ for t in span]
+    helpline = any(t.lemma_.lower() == "question" and t.head != verb for t in span) or any(
+        a in ("more", "further", "additional", "detailed") and b in _DETAILS
+        for a, b in zip(words, words[1:], strict=False))
+    if lemma in _CONTACTING | _POINTING and helpline or lemma in ("help", "assist"):
+        return True
+    modal = any(c.tag_ == "MD" and c.lower_ in ("can", "may") for c in verb.children)
+    if modal and (lemma in _POINTING or lemma == "find"):
+        return True
+    if lemma == "do" and any(c.dep_ == "dobj" and c.lower_ in _VAGUE_ACTORS
+                             for c in verb.children):
+        return True
+    if lemma == "follow" and any(t.lower_ == "below" or t.lower_ == "following" and
+                                 t.dep_ == "amod" for t in span):
+        return True  # "Follow the steps below": announces a list
+    return frame is not None and frame.pos_ == "ADJ" and not any(
+        c.dep_ in ("xcomp", "ccomp") for h in (frame, frame.head) for c in h.children) and any(
+        c.dep_ == "nsubj" and c.lower_ in ("this", "that", "these", "those")
+        for c in frame.head.children)
+
+
+def _flip(base: Modality, negated: bool, avoid: bool) -> Modality:
+    """A negation (or "avoid"/"refrain") turns a duty or a permission into a prohibition; a
+    negated recommendation stays one ("should not"), a negated prohibition permits."""
+    if base == _FORBID:
+        return _PERMIT if negated else _FORBID
+    if (negated or avoid) and base in (_OBLIGE, _PERMIT):
+        return _FORBID
+    return base
+
+
+def _chain(head: Token, end: int | None = None) -> list[Token]:
+    """The head and the verbs it hands its force down to ("need to X", "are required to X",
+    "it is OK to X", "we ask that you X", "be sure to X"); a "that" clause only after a frame
+    word ("It is critical that ...", "we require that ..."); never past token ``end``."""
+    out = [head]
+    node = head
+    for _ in range(4):
+        frame = node.lemma_.lower() in _FRAMES or node.lemma_.lower() in _ASKING
+        nxt = next((c for c in node.children if (c.dep_ in ("xcomp", "acomp")
+                    or c.dep_ == "ccomp" and frame) and node.i < c.i < (end or len(c.doc))),
+                   None)
+        if nxt is None:
+            break
+        out.append(nxt)
+        node = nxt
+    return out
+
+
+def _is_frame(token: Token) -> bool:
+    """A frame word used as such: "need"/"have" with "to"+verb, adjectives and passives."""
+    lemma = token.lemma_.lower()
+    if lemma in ("need", "have"):
+        return any(c.dep_ in ("xcomp", "dobj") for c in token.children) and (
+            lemma == "need" or any(c.dep_ == "xcomp" for c in token.children)
+            or _opportunity(token) is not None)
+    if lemma in ("prefer", "suggest", "recommend", "advise", "encourage", "require", "expect",
+                 "ban", "bar"):
+        return token.pos_ == "VERB"
+    return True
+
+
+def _opportunity(token: Token) -> Token | None:
+    """The object of "have the opportunity / right / option to X" (a permission)."""
+    return next((c for c in token.children if c.dep_ == "dobj"
+                 and c.lemma_.lower() in _OPPORTUNITY), None)
+
+
+def _negated(chain: list[Token]) -> bool:
+    """A negation written before the verb it negates ("must not X", "never X", "not allowed
+    to X"); a "not" after it negates an object or an alternative ("use X, not Y")."""
+    for token in chain:
+        for child in token.children:
+            if child.i < token.i and (child.dep_ == "neg" or child.lower_ in ("never", "not")):
+                return True
+    return False
+
+
+def _negative_subject(head: Token) -> bool:
+    """'No employee may ...', 'No one should ...', 'Nobody can ...'."""
+    for child in head.children:
+        if child.dep_ not in ("nsubj", "nsubjpass"):
+            continue
+        words = " ".join(t.lower_ for t in child.subtree)
+        if any(words.startswith(n) for n in _NEGATIVE_SUBJECTS):
+            return True
+        if any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in child.children):
+            return True
+    return False
+
+
+def _has_subject(token: Token) -> bool:
+    return any(c.dep_ in _SUBJECTS for c in token.children)
+
+
+def _is_imperative(span: Span, head: Token) -> bool:
+    """A base-form verb without subject or modal that starts its clause (after connectors,
+    'please', adverbs, a leading condition or 'Don't')."""
+    if _has_subject(head) or head.tag_ not in ("VB", "VBP", "NN", "NNP"):
+        return False
+    if len([t for t in span if not t.is_punct]) < 2:
+        return False
+    if head.tag_ in ("NN", "NNP") and (head.i != span.start or not any(
+            c.dep_ in ("dobj", "dative") for c in head.children)):
+        return False  # a verb the tagger took for a noun: "Report suspicious emails"
+    if any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children):
+        return False
+    if head.dep_ == "conj" and _has_subject(head.head):  # "IT will triage and let you know"
+        return False
+    if any(c.tag_ == "MD" and c.dep_ in ("aux", "auxpass") for c in head.children):
+        return False
+    before = span[:head.i - span.start]
+    commas = [t.i for t in before if t.text == ","]
+    for token in before:
+        if token.head == head and token.dep_ in _SUBJECTS:
+            return False
+        if token.dep_ == "ROOT" and token != head and not (commas and token.i < commas[-1]):
+            return False
+    return head.dep_ in ("ROOT", "conj", "ccomp", "parataxis", "dep") or head == span.root
+
+
+def _actor(head: Token, frame: Token | None, passive: bool,
+           addressee: str | None) -> str | None:
+    """Who must, may or must not act; None when the text does not say and nobody is
+    addressed.
+
+    The subject, except where it is not the one who acts: in the passive the by-agent (else the
+    addressee); with an active frame verb ("We encourage teams to X", "GSA allows X", "The
+    policy forbids X") the one told (its object or the subject of its complement), else the
+    addressee; with an adjective about the act ("X is fine", "It is critical that you X") the
+    subject of the complement, else the addressee."""
+    lemma = frame.lemma_.lower() if frame is not None else ""
+    if frame is None and passive:
+        agent = next((c for c in head.children if c.dep_ == "agent"), None)
+        obj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
+        if obj is not None:
+            return _noun_phrase(obj)
+    if frame is not None and (frame.pos_ == "VERB" and lemma not in ("need", "have")
+                              and not passive or lemma in _ACT_ADJECTIVES):
+        return _told(frame) or addressee
+    complement = frame is not None and any(
+        c.dep_ in ("xcomp", "ccomp") or c.dep_ == "prep" and any(
+            g.dep_ == "pcomp" for g in c.children) for c in frame.children)
+    if lemma in ("need", "have") and any(c.dep_ == "xcomp" and any(
+            g.dep_ == "auxpass" for g in c.children) for c in frame.children):
+        return addressee  # "incidents need to be reported": the subject is what is acted on
+    subject = next((c for c in head.children if c.dep_ in ("nsubj", "csubj")
+                    or c.dep_ == "nsubjpass" and (complement or not passive)), None)
+    if subject is None and head.dep_ == "conj":  # "... and must not X" shares the subject
+        return _actor(head.head, frame, passive, addressee)
+    if subject is None or subject.lower_ in _VAGUE_ACTORS:
+        inner = next((c for c in _chain(head)[1:] for c in c.children
+                      if c.dep_ == "nsubj"), None)  # "we ask that you X"
+        subject = inner if inner is not None and inner.lower_ not in _VAGUE_ACTORS else None
+    if subject is None:
+        return addressee if passive or _expletive(head) or frame is not None else None
+    words = " ".join(t.lower_ for t in subject.subtree)
+    if any(words.startswith(n) for n in ("no one", "nobody", "no-one", "nothing", "none")):
+        return None
+    return _noun_phrase(subject)
+
+
+def _told(frame: Token) -> str | None:
+    """Whom a frame word puts under the norm: "We encourage *teams* to X", "we expect
+    *everyone* to X", "It is OK *for contractors* to X", "we ask that *you* X"."""
+    for child in frame.children:
+        if child.dep_ in ("dobj", "dative") and any(c.dep_ in ("xcomp", "ccomp")
+                                                    for c in frame.children):
+            return _noun_phrase(child)
+        if child.dep_ in ("xcomp", "ccomp"):
+            inner = next((c for c in child.children if c.dep_ in ("nsubj", "nsubjpass")
+                          and c.lower_ not in _VAGUE_ACTORS), None)
+            if inner is not None:
+                return _noun_phrase(inner)
+        if child.dep_ == "prep" and child.lower_ == "for":
+            obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if obj is not None and obj.lower_ not in _VAGUE_ACTORS:
+                return _noun_phrase(obj)
+    return None
+
+
+def _expletive(head: Token) -> bool:
+    return any(c.dep_ == "expl" or c.lower_ in ("it", "there") and c.dep_ == "nsubj"
+               for c in head.children)
+
+
+def _noun_phrase(token: Token) -> str:
+    """The head noun with its compounds and adjectives, lower case, without articles or
+    possessives ("each new employee" -> "new employee"); coordinated nouns are kept."""
+    keep = [t for c in token.lefts if c.dep_ not in ("det", "poss", "predet", "punct", "cc",
+                                                      "advmod", "case", "preconj", "neg")
+            for t in c.subtree if not t.is_punct and t.dep_ not in ("det", "poss")]
+    words = [*keep, token]
+    phrase = " ".join(t.lower_ for t in words)
+    conj = next((c for c in token.children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN")),
+                None)
+    if conj is not None:
+        phrase = f"{phrase} and {_noun_phrase(conj)}"
+    return phrase.replace("’", "'")
+
+
+def _content_verb(head: Token, frame: Token | None) -> Token:
+    """The verb that names the act: the complement of a frame ("required to *submit*")."""
+    if frame is None:
+        for token in _chain(head)[1:]:
+            if token.pos_ in ("VERB", "AUX"):
+                return token
+        return head
+    nxt = next((c for c in frame.children if c.dep_ in ("xcomp", "ccomp") and c.pos_ == "VERB"),
+               None)
+    for child in frame.children:  # "responsible for approving", "need approval to work"
+        inner = next((c for c in child.children if c.dep_ in ("pcomp", "acl")
+                      and c.pos_ == "VERB"), None)
+        if nxt is None and child.dep_ in ("prep", "dobj") and inner is not None:
+            nxt = inner
+    if nxt is None and frame != head:
+        nxt = next((c for c in head.children if c.dep_ in ("xcomp", "ccomp")
+                    and c.pos_ == "VERB"), None)
+    return nxt if nxt is not None else head
+
+
+def _action(verb: Token, passive: bool) -> Action | None:
+    """The act as a lemma and its object ("share" + "your password")."""
+    if verb.pos_ not in ("VERB", "AUX") and verb.tag_ not in ("VB", "VBP"):
+        return None
+    particle = next((c for c in verb.children if c.dep_ == "prt"), None)
+    lemma = verb.lemma_.lower() + (f" {particle.lower_}" if particle is not None else "")
+    obj = next((c for c in verb.children if c.dep_ in ("dobj", "attr", "oprd")), None)
+    if obj is None and passive:
+        obj = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+    text = None
+    if obj is not None and obj.lower_ not in _VAGUE_ACTORS:
+        tokens = [t for t in obj.subtree if not (t.dep_ == "relcl" or t.is_punct)]
+        text = " ".join(t.text for t in tokens[:8])
+    return Action(verb=lemma, object=text)
+
+
+def _circumstances(span: Span, head: Token, modality: Modality) -> tuple[list[str], list[str]]:
+    """Conditions ('if ...', 'when ...', 'before ...') and exceptions ('unless ...', 'except
+    ...', and 'without ...' for prohibitions) attached to the clause's verbs."""
+    conditions: list[str] = []
+    exceptions: list[str] = []
+    covered: set[int] = set()
+    chain = _chain(head, span.end)
+    for token in span:
+        if token.i in covered:
+            continue
+        word = token.lower_
+        phrase: Span | None = None
+        target = conditions
+        if token.dep_ in ("mark", "advmod") and token.head.dep_ == "advcl" and \
+                token.head.head in chain:
+            phrase = _subtree(token.head, span)
+            if word in _EXCEPTION_MARKS:
+                target = exceptions
+            elif word not in _CONDITION_MARKS:
+                phrase = None
+        elif token.dep_ == "prep" and token.head in chain:
+            excepting = word in ("except", "excluding") or _multiword(token, ("other", "than"))
+            if excepting or word == "without" and modality == _FORBID:
+                phrase, target = _subtree(token, span), exceptions
+            elif word in ("before", "after", "during", "upon") or _in_case(token):
+                phrase = _subtree(token, span)
+        if phrase is not None:
+            covered.update(range(phrase.start, phrase.end))
+            target.append(phrase.text.strip(" ,;"))
+    return conditions, exceptions
+
+
+def _subtree(token: Token, span: Span) -> Span:
+    start = max(token.left_edge.i, span.start)
+    end = min(token.right_edge.i + 1, span.end)
+    return token.doc[start:end]
+
+
+def _multiword(token: Token, words: tuple[str, str]) -> bool:
+    nxt = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    return token.lower_ == words[0] and nxt is not None and nxt.lower_ == words[1]
+
+
+def _in_case(token: Token) -> bool:
+    """'in case of X', 'in the event of X'."""
+    obj = next((c for c in token.children if c.dep_ == "pobj"), None)
+    return token.lower_ == "in" and obj is not None and obj.lower_ in ("case", "event")

