@@ -28,7 +28,10 @@ def tree(doc: PolicyDocument) -> list[tuple[str, str, int]]:
 
 
 def policies(doc: PolicyDocument) -> list[tuple[str, str, Form, str | None]]:
-    return [(p.id, p.text, p.form, p.question) for p in doc.policies()]
+    """IDs, texts, forms, questions; a table row counts as prose (the PDF reader reads a table
+    as lines of text: the renderer's rows keep their cells and IDs, not their header)."""
+    return [(p.id, p.text, Form.prose if p.form == Form.table_row else p.form, p.question)
+            for p in doc.policies()]
 
 
 def text_lines(path: Path) -> list[str]:
@@ -54,7 +57,7 @@ def test_example_as_pdf_gives_the_same_tree_ids_and_texts(example_policy: Path,
     assert policies(pdf_doc) == policies(md_doc)
     assert [p.modality for p in pdf_doc.policies()] == [p.modality for p in md_doc.policies()]
     assert pdf_doc.title == md_doc.title
-    assert {p.form for p in pdf_doc.policies()} == set(Form)
+    assert {p.form for p in pdf_doc.policies()} == set(Form) - {Form.table_row}
 
 
 def test_18f_documents_as_pdf_keep_trees_and_ids(policies_18f: list[Path],

@@ -22,6 +22,7 @@ from alignment_studio.framers.values import (
     declared_contexts,
     effective_priorities,
     precedence,
+    scoped,
     value_of,
     weights,
     with_context,
@@ -112,9 +113,10 @@ def test_a_context_that_reorders_values_flips_the_preferred_answer() -> None:
 
 def test_preferences_from_real_conflict_examples_keep_their_split(policies_18f: list[Path]
                                                                   ) -> None:
-    doc = read_document(next(p for p in policies_18f if p.name == "work-schedules.md"))
+    doc = read_document(next(p for p in policies_18f if p.name == "overtime.md"))
     policies = {p.id: p for p in doc.policies()}
-    pairs = find_conflicts(list(policies.values()), limit=3)
+    pairs = [p for p in find_conflicts(list(policies.values()), limit=6)
+             if p.first.section_id != p.second.section_id]  # two values, one per section
     assert pairs
     examples = [conflict_example(p, FACTORY, []).model_copy(update={"split": Split.test})
                 for p in pairs]
@@ -123,6 +125,7 @@ def test_preferences_from_real_conflict_examples_keep_their_split(policies_18f: 
         "values": [{"name": "a", "policies": [first.section_id]},
                    {"name": "b", "policies": [second.section_id]}],
         "contexts": [{"name": "flip", "when": {"role": "manager"}, "precedence": ["b"]}]})
+    values = scoped(values, [doc])  # section prefixes name the policies under them
     items = conflict_preferences(examples[:1], values, [{}, {"role": "manager"}], FACTORY,
                                  policies=policies)
     assert [e.split for e in items] == [Split.test, Split.test]

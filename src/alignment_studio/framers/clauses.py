@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from alignment_studio.framers.nlp import parse
+from alignment_studio.framers.nlp import parse, pipeline
 from alignment_studio.types import Action, Modality
 
 if TYPE_CHECKING:
@@ -52,7 +52,9 @@ _FRAMES: dict[str, Modality] = {
     "acceptable": _PERMIT, "permissible": _PERMIT, "free": _PERMIT, "welcome": _PERMIT,
     "eligible": _PERMIT, "encourage": _ADVISE, "recommend": _ADVISE, "advise": _ADVISE,
     "suggest": _ADVISE, "prefer": _ADVISE, "advisable": _ADVISE, "best": _ADVISE,
-    "wise": _ADVISE, "prohibit": _FORBID,
+    "wise": _ADVISE, "better": _ADVISE, "want": _ADVISE, "ask": _OBLIGE, "request": _OBLIGE,
+    "urge": _ADVISE, "insist": _OBLIGE, "reimbursable": _PERMIT, "allowable": _PERMIT,
+    "get": _PERMIT, "prohibit": _FORBID,
     "forbid": _FORBID, "ban": _FORBID, "bar": _FORBID, "disallow": _FORBID,
     "unacceptable": _FORBID, "prohibited": _FORBID, "forbidden": _FORBID,
 }
@@ -63,7 +65,8 @@ _TRY = {"try", "consider"}
 _ACT_ADJECTIVES = {"ok", "okay", "fine", "acceptable", "permissible", "important", "critical",
                    "essential", "vital", "mandatory", "necessary", "required", "imperative",
                    "compulsory", "obligatory", "crucial", "advisable", "unacceptable",
-                   "prohibited", "forbidden", "best", "wise"}
+                   "prohibited", "forbidden", "best", "wise", "better", "reimbursable",
+                   "allowable"}
 # Verbs that pass a duty on to a "that" clause ("we ask that you X", "ensure that staff Y").
 _ASKING = {"ask", "insist", "request", "demand", "direct", "instruct", "remember", "note",
            "ensure", "sure"}
@@ -75,6 +78,12 @@ _POINTING = {"see", "refer", "read", "visit", "learn", "head"}
 _DETAILS = {"information", "detail", "details", "guidance", "help", "instructions"}
 _EXAMPLE = re.compile(r"^(for (example|instance)|e\.g\.|example( \d+)?\s*:)", re.I)
 _CONTACTING = {"contact", "ask", "email", "call", "reach", "message", "ping", "see", "visit"}
+_STRENGTH = {_FORBID: 0, _OBLIGE: 1, _ADVISE: 2, _PERMIT: 3}
+_ONLY_APPROVED = re.compile(r"\bthe only (approved|permitted|allowed|authori[sz]ed|acceptable)\b",
+                            re.I)
+_GO_FOR_IT = re.compile(r"\b(go for it|feel free)\b", re.I)
+_RULES = {"prohibition", "restriction", "requirement", "rule", "limit", "limitation", "policy",
+          "ban", "provision", "section", "obligation"}
 _OPPORTUNITY = {"opportunity", "right", "option", "chance", "ability", "freedom", "choice"}
 _NEGATIVE_SUBJECTS = {"no one", "nobody", "none", "nothing", "neither", "no-one"}
 _VAGUE_ACTORS = {"it", "this", "that", "there", "which", "who", "these", "those", "what"}
@@ -85,9 +94,11 @@ _DEFINITION = re.compile(
     r"^(the )?[\"“']?[\w'-]+(\s+[\w'-]+){0,4}[\"”']?\s+(means(?! of)|refers to|is defined as|"
     r"are defined as|is when|are when)\b|[\"“][^\"”]{2,60}[\"”]\s+(means|refers to|"
     r"is defined as|includes)\b|^(an? |the )?[\"“][^\"”]{2,60}[\"”]( or [\"“][^\"”]{2,60}[\"”])?"
-    r"\s+(is|are)\b|^means\b|^[\w' -]{2,60}\b(is|are) (considered|deemed)\b|"
-    r"\b(will be|shall be|is|are) deemed\b|^the term\b", re.I)
+    r"\s+(is|are)\b|^means\b|\b(is|are) (considered|deemed)( to be)?\b|"
+    r"\b(will be|shall be|is|are) deemed\b|^the term\b|\bhas the (same )?meaning\b", re.I)
 _SUBJECTS = ("nsubj", "nsubjpass", "expl", "csubj", "csubjpass")
+_LEXICON: dict[str, set[str]] = {}
+_REFERENCE = re.compile(r"(?<=[\w.])\(([A-Za-z0-9]{1,4})\)")
 
 
 class Clause(NamedTuple):
@@ -106,9 +117,85 @@ class Clause(NamedTuple):
 
 
 def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Clause]]:
-    """The clauses of each sentence (batched through the parser, cached per sentence)."""
-    return [clauses_of(doc, text, addressee) for doc, text in zip(parse(sentences), sentences,
-                                                                     strict=True)]
+    """The clauses of each sentence (batched through the parser, cached per sentence).
+
+    The parser reads curly apostrophes as straight ones (it tags "can’t" wrongly otherwise);
+    the statements keep the source's characters."""
+    plain = [_straight(s) for s in sentences]
+    out = [clauses_of(doc, text, addressee) for doc, text in zip(parse(plain), plain,
+                                                                 strict=True)]
+    retry = [i for i, (doc, found) in enumerate(zip(parse(plain), out, strict=True))
+             if _verb_taken_for_noun(doc, found)]
+    lowered = [plain[i][:1].lower() + plain[i][1:] for i in retry]
+    for i, doc, text in zip(retry, parse(lowered), lowered, strict=True):
+        again = clauses_of(doc, text, addressee)
+        if not again[0].imperative and _known_verb(doc):
+            again = [_imperative(doc, text)]
+        if again[0].imperative:
+            out[i] = [c._replace(text=plain[i][:1] + c.text[1:]) if c.text[:1] == text[:1]
+                      else c for c in again]
+    return [[_restore(c, text, source) for c in found]
+            for found, text, source in zip(out, plain, sentences, strict=True)]
+
+
+def _known_verb(doc: Doc) -> bool:
+    """The first word is a verb in the pipeline's lexicon and reads as one: not a noun too,
+    or followed by what follows a verb ("Abide by", "Default to", "Document and make")."""
+    verbs, nouns = _lexicon("verb"), _lexicon("noun")
+    first = doc[0].lower_
+    return first in verbs and doc.text.rstrip().endswith((".", "!")) and len(doc) >= 3 and (
+        first not in nouns or doc[1].tag_ in ("DT", "IN", "PRP$", "PRP", "RP", "CC", "TO",
+                                              "JJ", "RB"))
+
+
+def _lexicon(pos: str) -> set[str]:
+    """Base forms the pipeline's lemmatizer knows for a part of speech (WordNet's lists)."""
+    if pos not in _LEXICON:
+        table = pipeline().get_pipe("lemmatizer").lookups.get_table("lemma_index")
+        _LEXICON[pos] = set(table[pos]) if pos in table else set()
+    return _LEXICON[pos]
+
+
+def _imperative(doc: Doc, text: str) -> Clause:
+    """The clause read as an order to the reader, its first word the verb."""
+    verb = doc[0]
+    lemma = verb.lower_
+    modality = _ADVISE if lemma in _TRY else _FORBID if lemma in _AVOID else _OBLIGE
+    obj = next((t for t in doc[1:] if t.dep_ in ("dobj", "pobj", "ROOT") and t.pos_ in (
+        "NOUN", "PROPN")), None)
+    action = Action(verb=lemma, object=obj.text if obj is not None else None)
+    return Clause(text, modality, lemma in _AVOID, False, "you", False, True, [], [], action)
+
+
+def _verb_taken_for_noun(doc: Doc, found: list[Clause]) -> bool:
+    """A capitalised imperative the tagger read as a noun or adjective ("Install Caulking.",
+    "Abide by the code."): worth a second reading in lower case."""
+    return len(doc) > 1 and all(c.modality == Modality.informational for c in found) and \
+        doc[0].tag_ in ("NN", "NNP", "NNPS", "JJ", "VBD", "VBN") and doc[0].text[:1].isupper() and \
+        doc[0].dep_ not in ("nsubj", "nsubjpass") and not any(t.tag_ == "MD" for t in doc)
+
+
+def _straight(text: str) -> str:
+    """What the parser reads: straight apostrophes, and paragraph references such as
+    "§ 2635.302(a)" as one word ("2635.302_a_"); the length stays the same."""
+    text = text.replace("’", "'").replace("‘", "'")
+    return _REFERENCE.sub(lambda m: f"_{m.group(1)}_", text)
+
+
+def _restore(clause: Clause, plain: str, source: str) -> Clause:
+    """The clause with its texts cut from the source (same length as the plain text)."""
+    if plain == source:
+        return clause
+
+    def back(piece: str) -> str:
+        at = plain.find(piece)
+        return source[at:at + len(piece)] if at >= 0 else piece
+
+    action = clause.action
+    if action is not None and action.object:
+        action = action.model_copy(update={"object": back(action.object)})
+    return clause._replace(text=back(clause.text), conditions=[back(c) for c in clause.conditions],
+                           exceptions=[back(e) for e in clause.exceptions], action=action)
 
 
 def classify_modality(text: str) -> Modality:
@@ -250,7 +337,8 @@ def _main_head(span: Span) -> tuple[Token, str | None]:
     "pushed", the order is "revoke")."""
     root = span.root
     first = span[0].lower_ if len(span) else ""
-    leads = first in _CONDITION_MARKS or first in ("in", "unless") and len(span) > 2 and \
+    leads = first in _CONDITION_MARKS - {"as", "where"} or first in ("in", "unless") and \
+        len(span) > 2 and \
         span[2].lower_ in ("event", "case")
     comma = next((t for t in span if t.text == "," and t.i > root.i), None)
     if not leads or comma is None:
@@ -272,7 +360,12 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         modal = head
         negated = negated or any(c.dep_ == "neg" or c.lower_ in ("never", "not")
                                  for c in head.children)
+    if _GO_FOR_IT.search(span.text):  # "go for it", "feel free to"
+        return _PERMIT, True, False, None, False
     frame = next((h for h in chain if h.lemma_.lower() in _FRAMES and _is_frame(h)), None)
+    if frame is not None:  # "allowed and encouraged": the stronger word of the two
+        frame = min([frame, *(c for c in frame.conjuncts if c.lemma_.lower() in _FRAMES)],
+                    key=lambda t: _STRENGTH[_FRAMES[t.lemma_.lower()]])
     if frame is head and frame.pos_ == "VERB" and _is_imperative(span, head):
         frame = None  # "Encourage others to X", "Require MFA": an order to you
     avoid = any(h.lemma_.lower() in _AVOID for h in chain)
@@ -297,8 +390,15 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         if negated or lemma in _AVOID:
             return _FORBID, negated or lemma in _AVOID, negated, None, True
         return (_ADVISE if lemma in _TRY else _OBLIGE), False, False, None, True
+    if negated and head.lemma_.lower() == "apply" and any(
+            c.dep_ == "nsubj" and c.lemma_.lower() in _RULES for c in head.children):
+        return _PERMIT, True, True, None, False  # "The prohibitions do not apply to X"
     if any(c.lower_ == "always" for c in head.children) and _has_subject(head):
         return _OBLIGE, True, negated, None, False
+    if _ONLY_APPROVED.search(span.text):  # "X is the only approved method of Y"
+        return _OBLIGE, True, negated, None, False
+    if any(c.lower_ in ("ideally", "preferably") for c in head.children):
+        return _ADVISE, True, negated, None, False
     return None, False, negated, None, False
 
 
@@ -347,7 +447,8 @@ def _aside(span: Span, verb: Token, frame: Token | None) -> bool:
     if modal and (lemma in _POINTING or lemma == "find"):
         return True
     if lemma == "do" and any(c.dep_ == "dobj" and c.lower_ in _VAGUE_ACTORS
-                             for c in verb.children):
+                             for c in verb.children) and any(
+            c.dep_ == "prep" and c.lower_ == "by" for c in verb.children):
         return True
     if lemma == "follow" and any(t.lower_ == "below" or t.lower_ == "following" and
                                  t.dep_ == "amod" for t in span):
@@ -389,6 +490,8 @@ def _chain(head: Token, end: int | None = None) -> list[Token]:
 def _is_frame(token: Token) -> bool:
     """A frame word used as such: "need"/"have" with "to"+verb, adjectives and passives."""
     lemma = token.lemma_.lower()
+    if lemma == "need" and any(c.dep_ == "auxpass" for c in token.children):
+        return True  # "No approval is needed to X"
     if lemma in ("need", "have"):
         return any(c.dep_ in ("xcomp", "dobj") for c in token.children) and (
             lemma == "need" or any(c.dep_ == "xcomp" for c in token.children)
@@ -396,6 +499,13 @@ def _is_frame(token: Token) -> bool:
     if lemma in ("prefer", "suggest", "recommend", "advise", "encourage", "require", "expect",
                  "ban", "bar"):
         return token.pos_ == "VERB"
+    if lemma in ("want", "get"):  # "you will want to X", "you get to keep X"
+        return any(c.dep_ == "xcomp" for c in token.children) and not any(
+            c.dep_ in ("dobj", "nsubj") and c.i > token.i for c in token.children) and not any(
+            g.dep_ == "nsubj" for c in token.children if c.dep_ == "xcomp" for g in c.children)
+    if lemma in ("ask", "request", "urge", "insist"):
+        # "we ask that you X", "we urge everyone to X" - not "ask questions"
+        return any(c.dep_ in ("xcomp", "ccomp") for c in token.children)
     return True
 
 
@@ -407,10 +517,14 @@ def _opportunity(token: Token) -> Token | None:
 
 def _negated(chain: list[Token]) -> bool:
     """A negation written before the verb it negates ("must not X", "never X", "not allowed
-    to X"); a "not" after it negates an object or an alternative ("use X, not Y")."""
+    to X"); a "not" after it negates an object or an alternative ("use X, not Y"). A "not"
+    right after the modal counts wherever the parser hung it ("may not, directly, accept")."""
     for token in chain:
         for child in token.children:
             if child.i < token.i and (child.dep_ == "neg" or child.lower_ in ("never", "not")):
+                return True
+            if child.tag_ == "MD" and child.i + 1 < len(child.doc) and \
+                    child.doc[child.i + 1].lower_ in ("not", "n't", "never"):
                 return True
     return False
 
@@ -493,6 +607,8 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         subject = inner if inner is not None and inner.lower_ not in _VAGUE_ACTORS else None
     if subject is None:
         return addressee if passive or _expletive(head) or frame is not None else None
+    if subject.lemma_.lower() in _RULES:  # "The prohibitions do not apply to X"
+        return addressee
     words = " ".join(t.lower_ for t in subject.subtree)
     if any(words.startswith(n) for n in ("no one", "nobody", "no-one", "nothing", "none")):
         return None
@@ -511,7 +627,8 @@ def _told(frame: Token) -> str | None:
                           and c.lower_ not in _VAGUE_ACTORS), None)
             if inner is not None:
                 return _noun_phrase(inner)
-        if child.dep_ == "prep" and child.lower_ == "for":
+        if child.dep_ == "prep" and child.lower_ == "for" and any(
+                c.dep_ in ("xcomp", "ccomp") for h in (frame, frame.head) for c in h.children):
             obj = next((c for c in child.children if c.dep_ == "pobj"), None)
             if obj is not None and obj.lower_ not in _VAGUE_ACTORS:
                 return _noun_phrase(obj)

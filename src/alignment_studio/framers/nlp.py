@@ -10,11 +10,11 @@ text hash for the life of the process: a handbook that repeats a sentence parses
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from alignment_studio.core.errors import StudioError
-from alignment_studio.core.text import text_hash
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -47,7 +47,7 @@ def pipeline() -> Language:
 def parse(texts: Iterable[str], batch_size: int = 256) -> list[Doc]:
     """One parsed Doc per text, in order; texts already parsed come from the cache."""
     items = list(texts)
-    keys = [text_hash(t, 16) for t in items]
+    keys = [hashlib.sha256(t.encode()).hexdigest()[:20] for t in items]  # case matters here
     todo = {k: t for k, t in zip(keys, items, strict=True) if k not in _cache}
     if todo:
         nlp = pipeline()

@@ -55,6 +55,8 @@ _OPTIONS_LEAD_IN = re.compile(r"\b(options?|choices?|alternatives?)\b[^:]*:$|"
                               r"\b(may|can) (choose|select|pick)\b[^:]*:$", re.I)
 _EXAMPLE_LEAD_IN = re.compile(r"\b(for example|for instance|e\.g\.|examples?|such as|"
                               r"like these|like this)\s*:$", re.I)
+_LEAD_IN_SUBJECT = re.compile(r"\b(?P<who>you|we|they|employees|staff|supervisors|managers|"
+                              r"contractors|members)\s*:$", re.I)
 _ANSWER = re.compile(r"^(?P<answer>yes|no)\b[\s,.;:–—-]*", re.I)
 _DEFINED_TERM = re.compile(r"[\"“]([^\"”]{2,60})[\"”]\s+(?:means|refers to|is defined as)")
 _QUOTED_TERMS = re.compile(r"^(?:an?\s+|the\s+)?[\"“]([^\"”]{2,60})[\"”]"
@@ -187,10 +189,15 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     """A lead-in's force, or None when it gives none ("For example:"). A lead-in that lists
     what a term covers ("These spaces include:") makes its items definitions; one that offers
     options ("You have a few options:") makes them permissions."""
-    if _DEFINING_LEAD_IN.search(text) and not clause.explicit:
+    if _DEFINING_LEAD_IN.search(text) and not clause.explicit and not clause.imperative:
         return Force(Modality.definition, False, None, [])
     if _OPTIONS_LEAD_IN.search(text) and not clause.explicit:
         return Force(Modality.permission, False, clause.actor, list(clause.conditions))
+    subject = _LEAD_IN_SUBJECT.search(text)
+    if clause.modality == Modality.informational and subject is not None:
+        # "If you work a flexible schedule you:": the items' subject and condition
+        return Force(Modality.informational, False, subject.group("who").lower(),
+                     list(clause.conditions))
     if clause.modality in (Modality.informational, Modality.definition) and \
             clause.actor is None and not _CONDITION_LEAD_IN.search(text):
         return None
@@ -206,8 +213,11 @@ def inherit(clause: Clause, force: Force | None, entry: bool) -> Clause:
     """The clause with the force of its lead-in or heading where its own words say none; an
     ``entry`` (a ``Key: value`` line) with no force at all is a definition."""
     if clause.explicit and clause.modality != Modality.definition:
-        if force is None:
+        if force is None or force.examples:
             return clause
+        return clause._replace(actor=clause.actor or force.actor,
+                               conditions=force.conditions + clause.conditions)
+    if force is not None and force.modality == Modality.informational:
         return clause._replace(actor=clause.actor or force.actor,
                                conditions=force.conditions + clause.conditions)
     if force is not None and force.modality != Modality.informational:

@@ -41,6 +41,8 @@ from alignment_studio.types import Form, Modality, Policy, PolicyDocument, Secti
 
 PREAMBLE = "Preamble"
 _WHAT_IS = re.compile(r"^what (?:is|are) (?:an? |the )?(.{2,60}?)\?$", re.I)
+_EXAMPLE_BLOCK = re.compile(r"^(example( \d+)?( to [^:]{1,40})?\s*:|for (example|instance)\b)",
+                            re.I)
 _GLOSSARY = re.compile(r"\b(glossary|definitions?|terms|terminology)\b", re.I)
 _FORMS = {BlockType.paragraph: Form.prose, BlockType.list_item: Form.list_item,
           BlockType.qa: Form.qa, BlockType.callout: Form.callout,
@@ -160,6 +162,8 @@ class _TreeBuilder:
         entry = self.settings.entry_definitions and (
             block.type in _ENTRY_TYPES or key_value(block.text) is not None)
         force = self._force(block)
+        if _EXAMPLE_BLOCK.match(block.text):  # "Example 2: An employee ..." illustrates
+            force = Force(Modality.informational, False, None, [], examples=True)
         out: list[Policy] = []
         for n, unit in enumerate(units):
             for clause in self._clauses(unit, first=n == 0):
