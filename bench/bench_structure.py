@@ -7,9 +7,9 @@ developed on); round 2 (tests/fixtures/held-out: four more, labelled after the r
 and never used to choose one). Sources and licences are in each folder's SOURCES.md.
 
 A label matches an extracted statement of the same section (titles compared without numbering,
-"§" labels, case and punctuation; "Preamble" and the document's title heading are one) when the label's quote is contained in the statement (or the
-statement in the quote), or their token Jaccard is >= 0.6. Each statement matches at most one
-label. Figures per document and in total:
+"§" labels, case and punctuation; "Preamble" and the document's title heading are one) when
+the label's quote is contained in the statement (or the statement in the quote), or their token
+Jaccard is >= 0.6. Each statement matches at most one label. Figures per document and in total:
 
 - precision and recall of norms (a norm is a statement whose modality is not informational);
 - modality accuracy on matched labels;

@@ -196,3 +196,37 @@ def test_an_empty_review_is_an_error(ws: Path) -> None:
     path, _ = review_stage.export(Workspace(ws), ws / "empty.jsonl", "jsonl")
     with pytest.raises(StudioError, match="no decisions"):
         review_stage.import_file(Workspace(ws), path, "alice")
+
+
+def test_a_stored_review_still_applies_after_a_heading_is_renamed(
+        tmp_path: Path, example_policy: Path, example_seeds: Path) -> None:
+    """Policy IDs are content anchors: renaming a heading re-frames the data set (the document
+    changed) but keeps every policy's and example's ID, so the recorded decision follows (and
+    seeds that name the old section still find their quote)."""
+    own = tmp_path / "guidelines.md"
+    own.write_text(example_policy.read_text(encoding="utf-8"), encoding="utf-8")
+    config = StudioConfig(name="rename-test", organization="Meridian Harbor Technologies")
+    config.frame.teacher_policies = 0
+    ws = tmp_path / "ws"
+    init_workspace(ws, [own], [example_seeds], config)
+    workspace = Workspace(ws)
+    path, _ = review_stage.export(workspace, ws / "r.jsonl", "jsonl")
+    target = pick(read_rows(path), "instruction")
+    target.update(decision="reject", comment="off topic")
+    write_rows(path, [target])
+    recorded, _ = review_stage.import_file(workspace, path, "alice")
+    before = frame.dataset(workspace)
+    policy = workspace.path(workspace.config.policies[0])
+    assert policy.resolve() == own.resolve()
+    text = policy.read_text(encoding="utf-8")
+    assert "## Gifts and Entertainment" in text
+    policy.write_text(text.replace("## Gifts and Entertainment", "## Gifts, Meals and Hospitality"),
+                      encoding="utf-8")
+
+    after = frame.dataset(Workspace(ws))
+    assert after.id != before.id  # a new data set from the new document version
+    fresh = frame.bundle(Workspace(ws), after)
+    assert target["id"] in {e.id for e in fresh.examples}  # same example, same ID
+    assert recorded.id in review_stage.reviews_of(Workspace(ws), after)
+    kept = {e.id for e in review_stage.reviewed_bundle(Workspace(ws)).examples}
+    assert target["id"] not in kept and len(kept) == len(fresh.examples) - 1

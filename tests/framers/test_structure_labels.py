@@ -1,6 +1,6 @@
-"""Extraction accuracy on the hand-labelled documents (the nine 18F pages and five documents of
-other styles) stays above floors a bit under what bench/bench_structure.py measured (in total
-precision 0.82, recall 0.84, modality 0.83, negated rules 0.80, actor 0.82)."""
+"""Extraction accuracy on the hand-labelled documents (nine 18F pages, five documents of other
+styles, four held-out ones) stays above floors a bit under what bench/bench_structure.py
+measured (in total precision 0.80, recall 0.80, modality 0.79, negated rules 0.72, actor 0.75)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def bench() -> ModuleType:
 
 
 def test_every_label_names_a_real_section_and_quote(bench: ModuleType) -> None:
-    for path in sorted(bench.LABELS.glob("*.yaml")):
+    for path in bench.label_files():
         name, labels = bench.load_labels(path)
         doc = read_document(bench.document_path(name))
         titles = {bench.title_key(s.title) for s in doc.all_sections()}
@@ -36,21 +36,22 @@ def test_every_label_names_a_real_section_and_quote(bench: ModuleType) -> None:
         for label in labels:
             key = bench.title_key(label.section)
             assert key in titles or key == bench.title_key(doc.title), (name, label.section)
-    assert len(list(bench.LABELS.glob("*.yaml"))) >= 14
+    assert len(bench.label_files()) >= 18
 
 
 def test_extraction_figures_stay_above_their_floors(bench: ModuleType) -> None:
     per_doc = bench.score_all()
     total = sum(per_doc.values(), bench.Scores())
-    assert total.labels >= 450
+    assert total.labels >= 650
     assert total.found / total.labels >= 0.95  # segmentation: a statement for every label
-    assert total.recall >= 0.8
-    assert total.precision >= 0.78
-    assert total.modality_accuracy >= 0.78
-    assert total.negated_accuracy >= 0.7
-    assert total.actor_accuracy >= 0.78
-    for name, scores in per_doc.items():
-        assert scores.recall >= 0.55 and scores.modality_accuracy >= 0.5, name
+    assert total.recall >= 0.76
+    assert total.precision >= 0.76
+    assert total.modality_accuracy >= 0.74
+    assert total.negated_accuracy >= 0.65
+    assert total.actor_accuracy >= 0.7
+    for name, scores in per_doc.items():  # the documents the rules were developed on
+        if bench.group_of(name) != bench.ROUND_2:
+            assert scores.recall >= 0.55 and scores.modality_accuracy >= 0.5, name
 
 
 def test_scorer_counts_misses_wrong_modalities_and_extras(bench: ModuleType) -> None:

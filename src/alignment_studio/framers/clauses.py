@@ -25,7 +25,7 @@ lead-in's force.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from alignment_studio.framers.nlp import parse, pipeline
 from alignment_studio.types import Action, Modality
@@ -69,12 +69,15 @@ _ACT_ADJECTIVES = {"ok", "okay", "fine", "acceptable", "permissible", "important
                    "allowable"}
 # Verbs that pass a duty on to a "that" clause ("we ask that you X", "ensure that staff Y").
 _ASKING = {"ask", "insist", "request", "demand", "direct", "instruct", "remember", "note",
-           "ensure", "sure"}
+           "ensure", "sure", "understand", "acknowledge", "agree", "certify", "affirm"}
 # Verbs of happening: "may"/"can" with them says what is possible, not what is allowed.
 _HAPPENING = {"lose", "happen", "occur", "vary", "result", "cause", "indicate", "seem",
               "appear", "affect", "become", "contain", "mean", "differ", "change", "exist",
               "arise", "apply", "depend", "lead", "take", "feel"}
 _POINTING = {"see", "refer", "read", "visit", "learn", "head"}
+_DOCUMENT_WORDS = {"page", "guide", "policy", "site", "website", "link", "chart", "document",
+                   "handbook", "calendar", "list", "sheet", "article", "faq", "wiki", "resource",
+                   "directory", "regulation", "instruction"}
 _DETAILS = {"information", "detail", "details", "guidance", "help", "instructions"}
 _EXAMPLE = re.compile(r"^(for (example|instance)|e\.g\.|example( \d+)?\s*:)", re.I)
 _CONTACTING = {"contact", "ask", "email", "call", "reach", "message", "ping", "see", "visit"}
@@ -84,7 +87,9 @@ _ONLY_APPROVED = re.compile(r"\bthe only (approved|permitted|allowed|authori[sz]
 _GO_FOR_IT = re.compile(r"\b(go for it|feel free)\b", re.I)
 _RULES = {"prohibition", "restriction", "requirement", "rule", "limit", "limitation", "policy",
           "ban", "provision", "section", "obligation"}
-_OPPORTUNITY = {"opportunity", "right", "option", "chance", "ability", "freedom", "choice"}
+_DUTIES = {"responsibility", "duty", "obligation"}
+_OPPORTUNITY = {"opportunity", "right", "option", "chance", "ability", "freedom", "choice",
+                *_DUTIES}
 _NEGATIVE_SUBJECTS = {"no one", "nobody", "none", "nothing", "neither", "no-one"}
 _VAGUE_ACTORS = {"it", "this", "that", "there", "which", "who", "these", "those", "what"}
 _CONDITION_MARKS = {"if", "when", "whenever", "before", "after", "while", "once", "until",
@@ -95,7 +100,11 @@ _DEFINITION = re.compile(
     r"are defined as|is when|are when)\b|[\"“][^\"”]{2,60}[\"”]\s+(means|refers to|"
     r"is defined as|includes)\b|^(an? |the )?[\"“][^\"”]{2,60}[\"”]( or [\"“][^\"”]{2,60}[\"”])?"
     r"\s+(is|are)\b|^means\b|\b(is|are) (considered|deemed)( to be)?\b|"
-    r"\b(will be|shall be|is|are) deemed\b|^the term\b|\bhas the (same )?meaning\b", re.I)
+    r"\b(will be|shall be|is|are) deemed\b|^the term\b|\bhas the (same )?meaning\b|"
+    r"^[^=]{2,40}\s=\s|^for (the )?purposes? of this (section|part|subpart|policy|chapter)\b[^,]*,"
+    r"[^,]{2,60}\b(is|are|means)\b|^(?!this\b|it\b|that\b)[A-Z][\w -]{2,40} (includes|include)\b|"
+    r"^[A-Z][\w -]{2,40} (is|are) (those|any) \w+( \w+)? (that|which|who|for which|in which)\b",
+    re.I)
 _SUBJECTS = ("nsubj", "nsubjpass", "expl", "csubj", "csubjpass")
 _LEXICON: dict[str, set[str]] = {}
 _REFERENCE = re.compile(r"(?<=[\w.])\(([A-Za-z0-9]{1,4})\)")
@@ -151,7 +160,8 @@ def _known_verb(doc: Doc) -> bool:
 def _lexicon(pos: str) -> set[str]:
     """Base forms the pipeline's lemmatizer knows for a part of speech (WordNet's lists)."""
     if pos not in _LEXICON:
-        table = pipeline().get_pipe("lemmatizer").lookups.get_table("lemma_index")
+        lemmatizer: Any = pipeline().get_pipe("lemmatizer")
+        table = lemmatizer.lookups.get_table("lemma_index")
         _LEXICON[pos] = set(table[pos]) if pos in table else set()
     return _LEXICON[pos]
 
@@ -372,7 +382,10 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     if frame is not None and (modal is None or modal.lower_ in ("will", "would")
                               or frame.lemma_.lower() in _DUTY_FRAMES
                               and _MODALS.get(modal.lower_) == _OBLIGE):
-        base = _PERMIT if _opportunity(frame) is not None else _FRAMES[frame.lemma_.lower()]
+        base = _FRAMES[frame.lemma_.lower()]
+        chance = _opportunity(frame)
+        if chance is not None:  # "have the right to X" permits; "have a duty to X" obliges
+            base = _OBLIGE if chance.lemma_.lower() in _DUTIES else _PERMIT
         if negated and frame.lemma_.lower() in _DUTY_FRAMES and base == _OBLIGE:
             return _PERMIT, True, True, frame, False
         return _flip(base, negated, avoid), True, negated, frame, False
@@ -382,7 +395,7 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
             return None, False, negated, None, False
         if negated and base == _OBLIGE and modal.lower_ == "need":
             return _PERMIT, True, True, None, False
-        return _flip(base, negated, avoid), True, negated, frame, False
+        return _flip(base, negated, avoid), True, negated, None, False
     if _is_imperative(span, head):
         lemma = head.lemma_.lower()
         if _pointer(span, head):
@@ -395,6 +408,10 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         return _PERMIT, True, True, None, False  # "The prohibitions do not apply to X"
     if any(c.lower_ == "always" for c in head.children) and _has_subject(head):
         return _OBLIGE, True, negated, None, False
+    pledge = next((c for h in chain for c in h.children if c.dep_ == "aux"
+                   and c.lower_ in ("will", "'ll")), None)
+    if pledge is not None and any(c.dep_ == "nsubj" and c.lower_ == "i" for c in head.children):
+        return (_FORBID if negated else _OBLIGE), True, negated, None, False  # "I will not X"
     if _ONLY_APPROVED.search(span.text):  # "X is the only approved method of Y"
         return _OBLIGE, True, negated, None, False
     if any(c.lower_ in ("ideally", "preferably") for c in head.children):
@@ -444,7 +461,8 @@ def _aside(span: Span, verb: Token, frame: Token | None) -> bool:
     if lemma in _CONTACTING | _POINTING and helpline or lemma in ("help", "assist"):
         return True
     modal = any(c.tag_ == "MD" and c.lower_ in ("can", "may") for c in verb.children)
-    if modal and (lemma in _POINTING or lemma == "find"):
+    documents = any(t.lemma_.lower() in _DOCUMENT_WORDS for t in verb.subtree)
+    if modal and (lemma in ("see", "find", "read", "visit") or lemma in _POINTING and documents):
         return True
     if lemma == "do" and any(c.dep_ == "dobj" and c.lower_ in _VAGUE_ACTORS
                              for c in verb.children) and any(
@@ -558,7 +576,9 @@ def _is_imperative(span: Span, head: Token) -> bool:
         return False  # a verb the tagger took for a noun: "Report suspicious emails"
     if any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children):
         return False
-    if head.dep_ == "conj" and _has_subject(head.head):  # "IT will triage and let you know"
+    between = head.doc[min(head.i, head.head.i):max(head.i, head.head.i)]
+    if head.dep_ == "conj" and _has_subject(head.head) and not any(
+            t.text == "," for t in between):  # "IT will triage and let you know"
         return False
     if any(c.tag_ == "MD" and c.dep_ in ("aux", "auxpass") for c in head.children):
         return False
@@ -594,7 +614,7 @@ def _actor(head: Token, frame: Token | None, passive: bool,
     complement = frame is not None and any(
         c.dep_ in ("xcomp", "ccomp") or c.dep_ == "prep" and any(
             g.dep_ == "pcomp" for g in c.children) for c in frame.children)
-    if lemma in ("need", "have") and any(c.dep_ == "xcomp" and any(
+    if frame is not None and lemma in ("need", "have") and any(c.dep_ == "xcomp" and any(
             g.dep_ == "auxpass" for g in c.children) for c in frame.children):
         return addressee  # "incidents need to be reported": the subject is what is acted on
     subject = next((c for c in head.children if c.dep_ in ("nsubj", "csubj")

@@ -1,8 +1,10 @@
 """What changed between two versions of a policy document, statement by statement.
 
-Policy IDs hash the statement text under its section's ID, so an ID alone cannot tell an edited
-statement from a new one, and renaming a heading re-identifies every statement under it. The
-diff therefore matches on text, in four passes:
+Policy IDs are content anchors (the hash of the statement's text within its document), so a
+statement keeps its ID when its heading is renamed or its section moves, and gets a new one only
+when its own text is edited; an ID alone cannot tell an edited statement from a new one. The
+diff therefore matches on text, in four passes, and reports renamed sections and moved
+statements as such:
 
 1. sections: same section ID, else a rename (same level, mostly the same statements, or a close
    title), paired greedily best-first;

@@ -234,6 +234,22 @@ def review_artifacts(store: ArtifactStore, dataset_id: str) -> list[Artifact]:
             and store.path_of(a).exists()]
 
 
+def carried_review_artifacts(store: ArtifactStore, dataset_id: str,
+                             example_ids: set[str]) -> list[Artifact]:
+    """The reviews of a dataset artifact, then those recorded on earlier data sets of the
+    workspace that decide on examples this one still has (by example ID).
+
+    A data set is re-framed whenever a policy file changes (a heading renamed, a paragraph
+    edited elsewhere); its examples keep their IDs when their policy keeps its content-anchored
+    ID and the example its text, so the decisions people made on them follow."""
+    own = review_artifacts(store, dataset_id)
+    others = [a for a in store.all() if a.kind == REVIEW_KIND and a.inputs[:1] != [dataset_id]
+              and store.path_of(a).exists()]
+    carried = [a for a in others
+               if any(d.example_id in example_ids for d in read_review(store, a).decisions)]
+    return [*carried, *own]
+
+
 def read_review(store: ArtifactStore, artifact: Artifact) -> Review:
     return Review.model_validate_json((store.path_of(artifact) / "review.json").read_text("utf-8"))
 
@@ -265,7 +281,7 @@ def apply_reviews(bundle: DatasetBundle,
                   reviews: list[Review]) -> tuple[DatasetBundle, list[Dropped]]:
     """The bundle with rejected examples removed (returned as Dropped) and edits applied."""
     latest: dict[str, tuple[Review, ReviewDecision]] = {}
-    for review in sorted(reviews, key=lambda r: r.version):
+    for review in sorted(reviews, key=lambda r: (r.created_at, r.version)):
         for decision in review.decisions:
             latest[decision.example_id] = (review, decision)
     kept: list[Example] = []

@@ -74,19 +74,25 @@ def _check_unique_ids(seeds: SeedFile, path: Path, text: str) -> None:
 
 
 def resolve_policy(seed: _SeedBase, documents: list[PolicyDocument]) -> Policy:
-    """The one policy a seed names; none or several is an error (the caller adds file:line)."""
+    """The one policy a seed names; none or several is an error (the caller adds file:line).
+
+    A seed names a policy by ID, or by a quote within a section; when the section is gone (its
+    heading renamed or moved) a quote that matches one policy of the documents still does."""
     policies = [p for d in documents for p in d.policies()]
     if seed.policy:
         match = [p for p in policies if p.id == seed.policy]
         if not match:
             raise StudioError(f"seed {seed.id!r}: no policy with ID {seed.policy!r}")
         return match[0]
+    quote = normalise(seed.quote or "")
     if seed.section:
         sections = _find_sections(seed.section, documents)
+        anywhere = [p for p in policies if quote and quote in normalise(p.text)]
+        if not sections and len(anywhere) == 1:
+            return anywhere[0]  # the heading was renamed or moved: the quote still anchors it
         if not sections:
             raise StudioError(f"seed {seed.id!r}: no section {seed.section!r}")
         policies = [p for s in sections for sub in s.walk() for p in sub.policies]
-    quote = normalise(seed.quote or "")
     match = [p for p in policies if quote in normalise(p.text)]
     if len(match) != 1:
         problem = "matches no policy" if not match else f"matches {len(match)} policies"

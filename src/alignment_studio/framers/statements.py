@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from alignment_studio.core.text import STOP_WORDS
 from alignment_studio.framers.clauses import Clause
 from alignment_studio.types import Modality
 
@@ -57,6 +56,10 @@ _EXAMPLE_LEAD_IN = re.compile(r"\b(for example|for instance|e\.g\.|examples?|suc
                               r"like these|like this)\s*:$", re.I)
 _LEAD_IN_SUBJECT = re.compile(r"\b(?P<who>you|we|they|employees|staff|supervisors|managers|"
                               r"contractors|members)\s*:$", re.I)
+_CLAUSE_STARTS = {"if", "when", "whenever", "for", "to", "the", "a", "an", "this", "that", "these",
+                  "those", "it", "you", "we", "they", "in", "on", "at", "as", "by", "with",
+                  "from", "of", "and", "or", "but", "once", "after", "before", "while", "unless",
+                  "because", "since", "please", "there", "here", "i", "our", "your", "their"}
 _ANSWER = re.compile(r"^(?P<answer>yes|no)\b[\s,.;:–—-]*", re.I)
 _DEFINED_TERM = re.compile(r"[\"“]([^\"”]{2,60})[\"”]\s+(?:means|refers to|is defined as)")
 _QUOTED_TERMS = re.compile(r"^(?:an?\s+|the\s+)?[\"“]([^\"”]{2,60})[\"”]"
@@ -142,7 +145,7 @@ def key_value(text: str) -> tuple[str, str] | None:
     clauses before a colon ("If it says Unit: ...")."""
     match = _KEY_VALUE.match(text)
     if match is None or _NOT_A_TERM.match(match.group("key")) or \
-            match.group("key").split()[0].lower() in STOP_WORDS:
+            match.group("key").split()[0].lower() in _CLAUSE_STARTS:
         return None
     return match.group("key"), match.group("value")
 
@@ -171,6 +174,11 @@ def answer_force(header: str, cell: str) -> Force | None:
     flipped = {Modality.permission: Modality.prohibition, Modality.obligation: Modality.permission,
                Modality.prohibition: Modality.permission}.get(column.modality)
     return Force(flipped, True, None, []) if flipped is not None else None
+
+
+def refers_back(text: str) -> bool:
+    """A lead-in whose subject points at the sentence before ("This includes:")."""
+    return re.match(r"(this|these|that|it|they)\b", text.strip(), re.I) is not None
 
 
 def is_example_lead_in(text: str) -> bool:

@@ -33,6 +33,7 @@ from alignment_studio.framers.statements import (
     is_fragment,
     key_value,
     lead_in_force,
+    refers_back,
     refs_of,
     split_sentences,
     terms_of,
@@ -149,7 +150,7 @@ class _TreeBuilder:
         announces = following is not None and following.type in _ENTRY_TYPES and \
             following.level > depth
         if policies and announces and policies[-1].text.rstrip().endswith(":"):
-            self._start_lead_in(policies[-1], following)
+            self._start_lead_in(policies[-1], following, policies[:-1])
             self.lead_in_depth = depth
         elif block.type not in _ENTRY_TYPES:
             self.lead_in = self.lead_in_policy = None
@@ -171,6 +172,11 @@ class _TreeBuilder:
                 # themselves
                 if force is not None and force.examples:
                     clause = clause._replace(modality=Modality.informational, explicit=False)
+                elif force is not None and force.modality == Modality.definition and \
+                        n == 0 and not out and block.type in _ENTRY_TYPES:
+                    # the items of "X includes:" define X, whatever their own words say
+                    clause = clause._replace(modality=Modality.definition, actor=None,
+                                             negated=False, action=None)
                 elif force is not None and force.as_conditions and n == 0 and not out:
                     self._attach_condition(clause.text)
                     clause = clause._replace(modality=Modality.informational, explicit=False)
@@ -208,11 +214,17 @@ class _TreeBuilder:
             return next((f for f in reversed(self.headings) if f is not None), None)
         return None
 
-    def _start_lead_in(self, policy: Policy, following: Block | None) -> None:
+    def _start_lead_in(self, policy: Policy, following: Block | None,
+                       before: list[Policy]) -> None:
         """What the statement ending in ':' hands to the items after it: examples stay
-        informational; fragments ("race,", "or age.") complete the lead-in's own norm."""
+        informational; fragments ("race,", "or age.") complete the lead-in's own norm; "This
+        includes:" after a norm hands on that norm ("You must bill X. This includes:")."""
         clause = self.clauses.get(policy.text)
         force = lead_in_force(clause[0], policy.text) if clause and len(clause) == 1 else None
+        norm = next((p for p in reversed(before) if p.modality != Modality.informational), None)
+        if force is not None and force.modality == Modality.definition and norm is not None \
+                and refers_back(policy.text) and norm.modality != Modality.definition:
+            force = Force(norm.modality, norm.negated, norm.actor, list(norm.conditions))
         if force is None:
             force = Force(policy.modality, policy.negated, policy.actor, list(policy.conditions))
             if policy.modality == Modality.informational:

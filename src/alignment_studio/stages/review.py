@@ -18,12 +18,11 @@ from alignment_studio.framers.review import (
     Format,
     Review,
     apply_reviews,
-    load_reviews,
+    carried_review_artifacts,
     parse_decisions,
     read_review,
     read_review_file,
     record_review,
-    review_artifacts,
     review_rows,
     write_review_file,
 )
@@ -37,20 +36,22 @@ def now_iso() -> str:
 
 
 def reviews_of(ws: Workspace, dataset: Artifact) -> list[str]:
-    """The IDs of the review artifacts recorded for a data set."""
-    return [a.id for a in review_artifacts(ws.store, dataset.id)]
+    """The IDs of the review artifacts that apply to a data set: its own, and those recorded
+    on earlier data sets whose decisions name examples it still has."""
+    ids = {e.id for e in frame.bundle(ws, dataset).examples}
+    return [a.id for a in carried_review_artifacts(ws.store, dataset.id, ids)]
 
 
 def reviewed(ws: Workspace, dataset: Artifact, review_ids: list[str]) -> DatasetBundle:
     """The data set with the named reviews applied (rejections out, edits in)."""
     reviews = [read_review(ws.store, ws.store.get(i)) for i in review_ids]
-    return apply_reviews(frame.bundle(ws, dataset), sorted(reviews, key=lambda r: r.version))[0]
+    return apply_reviews(frame.bundle(ws, dataset), reviews)[0]
 
 
 def reviewed_bundle(ws: Workspace) -> DatasetBundle:
     """The current data set with every recorded review applied: what training reads."""
     dataset = frame.dataset(ws)
-    return apply_reviews(frame.bundle(ws, dataset), load_reviews(ws.store, dataset.id))[0]
+    return reviewed(ws, dataset, reviews_of(ws, dataset))
 
 
 def export(ws: Workspace, out: Path | None, fmt: Format,

@@ -22,6 +22,7 @@ _HEADING_STYLE = re.compile(r"^heading (\d)$", re.I)
 _LABEL = re.compile(r"^[A-Z][\w ]{0,29}:\s+")
 _BULLET = re.compile(r"^\s*(?:[•◦▪·‣–-]|\d{1,3}[.)]|\([a-z0-9]{1,4}\))\s+")
 MAX_HEADING_WORDS = 14
+WORD_DEFAULT_PT = 11.0  # the Normal style's size when the document does not set one
 
 
 def read_docx(path: Path) -> RawDocument:
@@ -89,13 +90,12 @@ def _bold(paragraph: Any) -> bool:
     return bool(runs) and all(r.bold or (r.bold is None and style_bold) for r in runs)
 
 
-def _heading_sizes(paragraphs: list[Any]) -> list[float]:
-    """Font sizes above the body size (the size of most characters), largest first."""
+def _heading_sizes(paragraphs: list[Any], default: float = WORD_DEFAULT_PT) -> list[float]:
+    """Font sizes above the body size (the size of most characters; text without a size of
+    its own has Word's default), largest first."""
     weights: Counter[float] = Counter()
     for paragraph in paragraphs:
-        size = _size(paragraph)
-        if size is not None:
-            weights[size] += len(paragraph.text)
+        weights[_size(paragraph) or default] += len(paragraph.text)
     if not weights:
         return []
     body = weights.most_common(1)[0][0]

@@ -17,7 +17,8 @@ from alignment_studio.framers.blocks import (
 from alignment_studio.framers.statements import key_value
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
+# "## Title ##", and kramdown's attribute lists ("## Title {#anchor}", "{: .class}") dropped
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?(?:\s*\{[#:][^}]*\})?\s*$")
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
 _QUESTION = re.compile(r"^\*{0,2}Q[:.]\*{0,2}\s*(.*)$")
 _ANSWER = re.compile(r"^\*{0,2}A[:.]\*{0,2}\s*(.*)$")

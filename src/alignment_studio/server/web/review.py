@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import FormData
 
 from alignment_studio.core.errors import StudioError
-from alignment_studio.framers.review import Review, load_reviews, parse_decisions
+from alignment_studio.framers.review import Review, parse_decisions, read_review
 from alignment_studio.framers.review import ReviewDecision as PublishedDecision
 from alignment_studio.server.web.common import (
     PAGE_SIZE,
@@ -135,9 +135,11 @@ def review_state(db: StudioDB, ws: Workspace, dataset: Artifact
                  ) -> tuple[dict[str, ReviewDecision], dict[str, tuple[int, PublishedDecision]],
                             list[Review]]:
     """Pending decisions (the newest per item), published ones (the newest review wins, as
-    when training applies them) and the review artifacts of ``dataset``."""
+    when training applies them) and the reviews that apply to ``dataset`` (its own, and those
+    of earlier data sets whose items it still has)."""
     pending = {d.example_id: d for d in db.list_decisions(dataset.id, pending=True)}
-    reviews = load_reviews(ws.store, dataset.id)
+    applying = (read_review(ws.store, ws.store.get(i)) for i in review.reviews_of(ws, dataset))
+    reviews = sorted(applying, key=lambda r: (r.created_at, r.version))
     published = {d.example_id: (r.version, d) for r in reviews for d in r.decisions}
     return pending, published, reviews
 

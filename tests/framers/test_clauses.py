@@ -1,0 +1,300 @@
+"""Clause understanding from the dependency parse: negation forms, imperatives, passive actors,
+conditions and exceptions, the action; force from lead-ins, headings, entries and table cells;
+tables in Markdown, HTML and Word; text headings; Word headings by formatting; content-anchored
+IDs; a hostile sentence in bounded time."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from alignment_studio.framers.clauses import analyse
+from alignment_studio.framers.parse import read_document
+from alignment_studio.framers.statements import split_sentences
+from alignment_studio.types import Form, Modality, Policy, PolicyDocument
+
+P, OB, F, R, D, INFO = (Modality.permission, Modality.obligation, Modality.prohibition,
+                       Modality.recommendation, Modality.definition, Modality.informational)
+
+
+def first(text: str, addressee: str | None = "you") -> tuple[Modality, bool, str | None]:
+    clause = analyse([text], addressee)[0][0]
+    return clause.modality, clause.negated, clause.actor
+
+
+def parse(tmp_path: Path, text: str, name: str = "policy.md") -> PolicyDocument:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return read_document(path)
+
+
+def by_text(doc: PolicyDocument, start: str) -> Policy:
+    return next(p for p in doc.policies() if p.text.startswith(start))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("You can't work full time for another company.", (F, True, "you")),
+    ("You can’t work full time for another company.", (F, True, "you")),  # curly apostrophe
+    ("You cannot work full time for another company.", (F, True, "you")),
+    ("No employee may override these controls.", (F, True, "employee")),
+    ("Never share your password.", (F, True, "you")),
+    ("Don't post secrets in Slack.", (F, True, "you")),
+    ("Do not click links in unexpected email.", (F, True, "you")),
+    ("You are not allowed to share credentials.", (F, True, "you")),
+    ("Contractors are not permitted to use personal devices.", (F, True, "contractors")),
+    ("Employees must never accept cash.", (F, True, "employees")),
+    ("Staff shall not disclose client data.", (F, True, "staff")),
+    ("Except as provided in this subpart, an employee may not, directly or indirectly, accept "
+     "a gift.", (F, True, "employee")),
+    ("You do not need approval to work overtime on weekends.", (P, True, "you")),
+    ("You are not required to stay late.", (P, True, "you")),
+    ("You don't have to answer the survey.", (P, True, "you")),
+    ("Nobody should share a login.", (R, True, None)),
+    ("You should not leave laptops in cars.", (R, True, "you")),
+    ("Overtime is prohibited without prior approval.", (F, False, "you")),
+    ("The prohibitions in this section do not apply to gifts under $10.", (P, True, "you")),
+])
+def test_negation_forms(text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Report suspicious emails to security.", (OB, False, "you")),
+    ("Please include the ticket number in the subject line.", (OB, False, "you")),
+    ("If email is unavailable, contact them another way.", (OB, False, "you")),
+    ("Install Caulking.", (OB, False, "you")),  # a capitalised verb the tagger takes for a noun
+    ("Abide by the Code of Conduct.", (OB, False, "you")),
+    ("Avoid using personal email for work.", (F, False, "you")),
+    ("Try thinking of a line from a song.", (R, False, "you")),
+    ("Consider a password manager.", (R, False, "you")),
+])
+def test_imperatives(text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+@pytest.mark.parametrize(("text", "addressee", "actor"), [
+    ("The report must be submitted by the manager within 24 hours.", "you", "manager"),
+    ("Repositories should be transferred to the archive organization.", "you", "you"),
+    ("Repositories should be transferred to the archive organization.", None, None),
+    ("Incidents need to be reported within one hour.", "you", "you"),
+    ("We encourage teams to document their workflow.", "you", "teams"),
+    ("We expect everyone on the team to exhibit these behaviors.", "you", "everyone"),
+    ("GSA allows flexible schedules.", "you", "you"),  # the one allowed, not the one allowing
+    ("Tweets from an official account are fine.", "you", "you"),
+    ("Managers are responsible for approving timesheets.", "you", "managers"),
+    ("Each employee has a responsibility to place loyalty above private gain.", None,
+     "employee"),
+])
+def test_actors_of_passives_and_frames(text: str, addressee: str | None,
+                                       actor: str | None) -> None:
+    assert first(text, addressee)[2] == actor
+
+
+def test_conditions_exceptions_and_the_action() -> None:
+    clause = analyse(["If you lose your laptop, you must report it to IT immediately unless "
+                      "it was encrypted."])[0][0]
+    assert clause.modality == OB and clause.conditions == ["If you lose your laptop"]
+    assert clause.exceptions == ["unless it was encrypted"]
+    assert clause.action is not None and clause.action.verb == "report"
+    share = analyse(["Never share your password."])[0][0]
+    assert share.action is not None and share.action.phrase == "share your password"
+    passive = analyse(["The report must be submitted by Friday."])[0][0]
+    assert passive.action is not None and (passive.action.verb, passive.action.object) == (
+        "submit", "The report")
+    fire = analyse(["In the event that data is pushed to a public repository, revoke the "
+                    "credentials."])[0][0]
+    assert fire.modality == OB and fire.conditions[0].startswith("In the event that data")
+
+
+def test_pointers_help_lines_and_possibilities_are_not_norms() -> None:
+    for text in ["Refer to OPM's Overtime Fact Sheet for more detail.",
+                 "Please contact HR if you have questions.",
+                 "Pay period dates can be found on the payroll calendar page.",
+                 "Valuable evidence may be lost.", "These can indicate deeper incidents.",
+                 "You'll never get in trouble for pinging them.",
+                 "How quickly can the secrets be rotated?",
+                 "For example, you may work from a library."]:
+        assert first(text)[0] == INFO, text
+
+
+def test_two_norms_in_one_sentence_split_verbatim() -> None:
+    sentence = "Employees must lock their screens; contractors must sign the NDA."
+    texts = [c.text for c in analyse([sentence])[0]]
+    assert texts == ["Employees must lock their screens", "contractors must sign the NDA."]
+    shared = analyse(["When you leave, you must return your badge, and you may not keep your "
+                      "laptop."])[0]
+    assert [c.modality for c in shared] == [OB, F]
+    assert shared[1].conditions == ["When you leave"]  # the leading condition is shared
+    one = analyse(["You must notify IT and provide all information."])[0]
+    assert len(one) == 1  # one modal over two verbs
+    rationale = analyse(["This is important, so you must lock your screen."])[0]
+    assert [c.modality for c in rationale] == [OB]  # the clause without a norm stays attached
+
+
+def test_sentences_run_together_are_split() -> None:
+    assert split_sentences("Keep each item short.Size Limit: 10 MB per file. See e.g. the "
+                           "guide.") == ["Keep each item short.", "Size Limit: 10 MB per file.",
+                                         "See e.g. the guide."]
+
+
+def test_lead_ins_and_force_headings_pass_their_force(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# P\n\n## Devices\n\nEmployees must do the following:\n\n"
+                          "- Lock the screen when away.\n- Keep the software updated.\n\n"
+                          "## Not OK\n\n- Sharing passwords with colleagues.\n"
+                          "- You may ask a colleague to watch your laptop.\n\n"
+                          "## Allowed\n\n- Personal calls during breaks.\n\n"
+                          "## Don't\n\n- Post client names in public channels.\n\n"
+                          "## Requirements\n\n- A badge visible at all times.\n")
+    lock = by_text(doc, "Lock the screen")
+    assert (lock.modality, lock.actor) == (OB, "employees")  # ends with a period: still inherits
+    assert by_text(doc, "Employees must do").modality == INFO  # its norm moved to the items
+    sharing = by_text(doc, "Sharing passwords")
+    assert (sharing.modality, sharing.negated) == (F, True)
+    assert by_text(doc, "You may ask").modality == P  # the item's own words win
+    assert by_text(doc, "Personal calls").modality == P
+    assert by_text(doc, "Post client names").modality == F
+    assert by_text(doc, "A badge visible").modality == OB
+
+
+def test_lead_in_that_ends_in_unless_keeps_its_norm(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "§ 1 Gifts.\n\n(a) An employee may not accept a gift unless:\n\n"
+                          "(1) The gift is worth less than $10; and\n\n"
+                          "(2) The giver is a personal friend.\n", name="rule.txt")
+    rule = by_text(doc, "An employee may not accept")
+    assert (rule.modality, rule.negated, rule.actor) == (F, True, "employee")
+    assert rule.exceptions == ["The gift is worth less than $10; and",
+                               "The giver is a personal friend"]
+    assert by_text(doc, "The gift is worth").modality == INFO
+
+
+def test_key_value_lines_glossary_and_answer_cells(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "Travel Policy\n\nGlossary\n\nPer diem: A daily allowance for meals "
+                          "and incidental expenses.\nLodging: The hotel or other place you stay "
+                          "in.\n\nAllowance\n\nSize Limit: One carry-on bag per trip.\n"
+                          "Optional: Book travel insurance through the agency.\n\n"
+                          "Benefits\n\nCredit hours: No - not available with this schedule.\n"
+                          "Overtime: Yes - can be approved for more than 8 hours a day.\n",
+                name="travel.txt")
+    titles = [s.title for s in doc.all_sections()]
+    assert titles == ["Glossary", "Allowance", "Benefits"]
+    per_diem = by_text(doc, "Per diem:")
+    assert (per_diem.modality, per_diem.terms) == (D, ["Per diem"])
+    assert by_text(doc, "Lodging:").modality == D  # one entry per line, not one paragraph
+    assert by_text(doc, "Size Limit:").modality == P  # the "Allowance" heading's force
+    assert by_text(doc, "Optional:").modality == P
+    credit = by_text(doc, "Credit hours:")
+    assert (credit.modality, credit.negated) == (F, True)
+    assert by_text(doc, "Overtime:").modality == P
+
+
+def test_text_headings_title_case_section_and_paragraph_sign(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "Acme Conduct Rules\n\nThese rules apply to all staff.\n\n"
+                          "Working Hours and Overtime\n\nYou must record your hours daily.\n\n"
+                          "Section 4\n\nYou may work remotely on Fridays.\n\n"
+                          "§ 2635.302 General standards.\n\nAn employee may not solicit a "
+                          "contribution.\n\n2.1 Scope of Review\n\nManagers must review "
+                          "timesheets.\n\nshort lower-case line\n\nThis stays a paragraph.\n",
+                name="rules.txt")
+    assert doc.title == "Acme Conduct Rules"
+    assert [s.title for s in doc.all_sections()] == [
+        "Preamble", "Working Hours and Overtime", "Section 4", "General standards",
+        "Scope of Review"]
+    assert by_text(doc, "You must record").section_id == "rules/working-hours-and-overtime"
+    assert by_text(doc, "An employee may not").section_id == "rules/general-standards"
+
+
+def test_markdown_table_rows_are_statements_with_their_headers(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Use of equipment\n\n| Activity | Allowed? | Notes |\n"
+                          "|---|---|---|\n| Personal email on work laptops | No | Use your "
+                          "phone |\n| Short personal calls | Yes | During breaks |\n"
+                          "| Installing software | Only with IT approval | You must open a "
+                          "ticket first |\n")
+    rows = [p for p in doc.policies() if p.form == Form.table_row]
+    assert [p.text for p in rows] == [
+        "Personal email on work laptops | No | Use your phone",
+        "Short personal calls | Yes | During breaks",
+        "Installing software | Only with IT approval | You must open a ticket first"]
+    assert all(p.headers == ["Activity", "Allowed?", "Notes"] for p in rows)
+    assert [(p.modality, p.negated) for p in rows] == [(F, True), (P, False), (OB, False)]
+
+
+def test_html_and_word_tables(tmp_path: Path) -> None:
+    html = parse(tmp_path, "<html><body><h1>Rules</h1><table><tr><th>Item</th>"
+                           "<th>Status</th></tr><tr><td>Cash gifts</td><td>Prohibited</td></tr>"
+                           "<tr><td><p>Meals under $20</p></td><td>Allowed</td></tr></table>"
+                           "</body></html>", name="rules.html")
+    rows = [(p.text, p.modality, p.headers) for p in html.policies() if p.form == Form.table_row]
+    assert rows == [("Cash gifts | Prohibited", F, ["Item", "Status"]),
+                    ("Meals under $20 | Allowed", P, ["Item", "Status"])]
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_paragraph("Gifts and meals")
+    table = document.add_table(rows=3, cols=2)
+    for r, cells in enumerate([("Item", "Status"), ("Cash gifts", "Not allowed"),
+                               ("Meals under $20", "Allowed")]):
+        for c, text in enumerate(cells):
+            table.cell(r, c).text = text
+    document.add_paragraph("You must report every gift.")
+    path = tmp_path / "rules.docx"
+    document.save(str(path))
+    word = read_document(path)
+    found = [(p.text, p.modality, p.headers) for p in word.policies()
+             if p.modality != Modality.informational]
+    assert found == [("Cash gifts | Not allowed", F, ["Item", "Status"]),
+                     ("Meals under $20 | Allowed", P, ["Item", "Status"]),
+                     ("You must report every gift.", OB, [])]  # in document order
+
+
+def test_word_headings_without_heading_styles(tmp_path: Path) -> None:
+    docx = pytest.importorskip("docx")
+    from docx.shared import Pt
+
+    document = docx.Document()
+    title = document.add_paragraph().add_run("Conduct and Norms")
+    title.bold, title.font.size = True, Pt(16)
+    document.add_paragraph("We follow these practices.")
+    for name, rule in [("Meetings", "Turn your camera on when you can."),
+                       ("Feedback", "Give feedback privately.")]:
+        run = document.add_paragraph().add_run(name)
+        run.bold = True
+        document.add_paragraph(rule)
+        document.add_paragraph("• Keep notes in the shared folder.")
+    path = tmp_path / "norms.docx"
+    document.save(str(path))
+    doc = read_document(path)
+    assert doc.title == "Conduct and Norms"
+    assert [s.title for s in doc.all_sections()] == ["Preamble", "Meetings", "Feedback"]
+    notes = [p for p in doc.policies() if p.text == "Keep notes in the shared folder."]
+    assert len(notes) == 2 and all(p.form == Form.list_item for p in notes)
+
+
+def test_ids_survive_a_heading_rename_a_move_and_edits_elsewhere(tmp_path: Path) -> None:
+    text = ("# Code\n\n## Gifts\n\nYou must report gifts. You may accept snacks.\n\n"
+            "## Assets\n\nDo not share passwords.\n\n## Travel\n\nBook through the portal.\n")
+    original = parse(tmp_path, text, "code.md")
+    edited = (text.replace("## Gifts", "## Gifts and Hospitality")  # a rename
+              .replace("## Travel\n\nBook through the portal.\n", "")  # a section moved up
+              .replace("## Assets", "## Travel\n\nBook through the portal.\n\n## Assets")
+              .replace("Do not share passwords.", "Do not share passwords or tokens."))
+    changed = parse(tmp_path, edited, "code.md")
+    before = {p.text: p.id for p in original.policies()}
+    after = {p.text: p.id for p in changed.policies()}
+    for sentence in ["You must report gifts.", "You may accept snacks.",
+                     "Book through the portal."]:
+        assert before[sentence] == after[sentence], sentence
+    assert before["Do not share passwords."] not in after.values()  # its own text changed
+    assert all(pid.startswith("code/p-") for pid in after.values())
+    twice = parse(tmp_path, "# C\n\n## A\n\nReport gifts.\n\n## B\n\nReport gifts.\n", "c.md")
+    assert [p.id.count("-") for p in twice.policies()] == [1, 2]  # ...p-<hash>, ...p-<hash>-2
+
+
+def test_a_hostile_sentence_parses_in_bounded_time(tmp_path: Path) -> None:
+    words = " ".join(f"word{i % 97} must check item{i % 13}" for i in range(2500))  # 10,000
+    path = tmp_path / "hostile.txt"
+    path.write_text(words + "\n", encoding="utf-8")
+    start = time.perf_counter()
+    doc = read_document(path)
+    assert time.perf_counter() - start < 20  # the parser reads a bounded prefix
+    assert doc.policies()[0].text == words  # the statement itself is kept whole
