@@ -157,6 +157,13 @@ def _known_verb(doc: Doc) -> bool:
                                               "JJ", "RB"))
 
 
+def _only_a_verb(token: Token) -> bool:
+    """A word the lexicon knows only as a verb ("navigate"), whatever the tagger said."""
+    word = token.lower_
+    return word in _lexicon("verb") and word not in _lexicon("noun") and \
+        word not in _lexicon("adj")
+
+
 def _lexicon(pos: str) -> set[str]:
     """Base forms the pipeline's lemmatizer knows for a part of speech (WordNet's lists)."""
     if pos not in _LEXICON:
@@ -412,6 +419,9 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                    and c.lower_ in ("will", "'ll")), None)
     if pledge is not None and any(c.dep_ == "nsubj" and c.lower_ == "i" for c in head.children):
         return (_FORBID if negated else _OBLIGE), True, negated, None, False  # "I will not X"
+    if head.lemma_.lower() in ("violate", "breach", "contravene") and not negated and any(
+            c.dep_ in ("csubj", "nsubj") and c.tag_ == "VBG" for c in head.children):
+        return _FORBID, True, False, None, False  # "Working overtime without approval violates X"
     if _ONLY_APPROVED.search(span.text):  # "X is the only approved method of Y"
         return _OBLIGE, True, negated, None, False
     if any(c.lower_ in ("ideally", "preferably") for c in head.children):
@@ -567,12 +577,14 @@ def _has_subject(token: Token) -> bool:
 def _is_imperative(span: Span, head: Token) -> bool:
     """A base-form verb without subject or modal that starts its clause (after connectors,
     'please', adverbs, a leading condition or 'Don't')."""
-    if _has_subject(head) or head.tag_ not in ("VB", "VBP", "NN", "NNP"):
+    if _has_subject(head):
+        return False
+    if head.tag_ not in ("VB", "VBP", "NN", "NNP") and not _only_a_verb(head):
         return False
     if len([t for t in span if not t.is_punct]) < 2:
         return False
-    if head.tag_ in ("NN", "NNP") and (head.i != span.start or not any(
-            c.dep_ in ("dobj", "dative") for c in head.children)):
+    if head.tag_ in ("NN", "NNP") and not _only_a_verb(head) and (
+            head.i != span.start or not any(c.dep_ in ("dobj", "dative") for c in head.children)):
         return False  # a verb the tagger took for a noun: "Report suspicious emails"
     if any(c.dep_ == "aux" and c.lower_ == "to" for c in head.children):
         return False
@@ -627,8 +639,8 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         subject = inner if inner is not None and inner.lower_ not in _VAGUE_ACTORS else None
     if subject is None:
         return addressee if passive or _expletive(head) or frame is not None else None
-    if subject.lemma_.lower() in _RULES:  # "The prohibitions do not apply to X"
-        return addressee
+    if subject.lemma_.lower() in _RULES or subject.dep_ == "csubj" or subject.tag_ == "VBG":
+        return addressee  # "The prohibitions do not apply", "Working overtime violates X"
     words = " ".join(t.lower_ for t in subject.subtree)
     if any(words.startswith(n) for n in ("no one", "nobody", "no-one", "nothing", "none")):
         return None

@@ -23,7 +23,8 @@ from alignment_studio.types import Modality
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"“'(]?[A-Z0-9])")
 # "...each item.Size Limit: ..." - a sentence run on without a space (not "e.g.It", "U.S.")
 _RUN_TOGETHER = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
-_ABBREVIATION = re.compile(r"\b(ex|e\.g|i\.e|cf|vs|no|approx|incl|sec|para|art)\.$", re.I)
+_ABBREVIATION = re.compile(r"\b(ex|e\.g|i\.e|cf|vs|approx|incl|sec|para|art)\.$", re.I)
+_NUMBER_SIGN = re.compile(r"\bno\.$", re.I)  # "No. 5" (but "No. Please don't ...")
 _KEY_VALUE = re.compile(r"^(?P<key>[A-Z][\w’'/&()-]*(?:\s+[\w’'/&()-]+){0,4})\s*:\s+"
                         r"(?P<value>\S.*)$")
 _NOT_A_TERM = re.compile(r"^(note|notes|example|examples|tip|tips|warning|important|caution|"
@@ -49,7 +50,7 @@ _CONDITION_LEAD_IN = re.compile(r"\b(unless|except|if|when|where|provided that|o
                                 re.I)
 _EXCEPTION_LEAD_IN = re.compile(r"\b(unless|except)\s*:$", re.I)
 _DEFINING_LEAD_IN = re.compile(r"\b(includes?|including|means|covers?|comprises?|consists? of)"
-                               r"(\s+the following)?\s*:$", re.I)
+                               r"\b[^:]{0,120}:$", re.I)
 _OPTIONS_LEAD_IN = re.compile(r"\b(options?|choices?|alternatives?)\b[^:]*:$|"
                               r"\b(may|can) (choose|select|pick)\b[^:]*:$", re.I)
 _EXAMPLE_LEAD_IN = re.compile(r"\b(for example|for instance|e\.g\.|examples?|such as|"
@@ -105,7 +106,8 @@ def split_sentences(text: str) -> list[str]:
         for piece in (s.strip() for s in _SENTENCE_END.split(chunk)):
             if not piece:
                 continue
-            if out and (_ABBREVIATION.search(out[-1]) or out[-1].count("(") > out[-1].count(")")):
+            if out and (_ABBREVIATION.search(out[-1]) or out[-1].count("(") > out[-1].count(")")
+                        or _NUMBER_SIGN.search(out[-1]) and piece[:1].isdigit()):
                 out[-1] = f"{out[-1]} {piece}"
             else:
                 out.append(piece)
