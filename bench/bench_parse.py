@@ -1,7 +1,9 @@
 """Parse speed and growth: a ~500-page Markdown policy built from the real 18F documents and the
-bundled example, parsed whole and at 1/8, 1/4 and 1/2 of its size (the time per MB should stay
-flat: parsing is meant to be linear); a document whose headings all have the same title (IDs get
--2, -3... suffixes); then one 18F document as PDF against its Markdown.
+bundled example, parsed whole (its copies repeat their sentences, which the per-sentence parse
+cache parses once), then again with every sentence made unique (a cold parse of all of them, the
+figure a real 500-page handbook gets), and at 1/8, 1/4 and 1/2 of its size (the time per MB
+should stay flat: parsing is meant to be linear); a document whose headings all have the same
+title; then one 18F document as PDF against its Markdown.
 Prints the figures; asserts nothing.
 
     .venv/bin/python bench/bench_parse.py [--pages 500]
@@ -17,6 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from alignment_studio.framers import nlp
 from alignment_studio.framers.parse import read_document
 from alignment_studio.stages.init import example_dir
 
@@ -26,6 +29,7 @@ WORDS_PER_PAGE = 500
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _TITLE = re.compile(r"^title:\s*(.+)$", re.M)
 _H1 = re.compile(r"\A\s*#\s+(.+)\n")
+_SENTENCE_END = re.compile(r"(?<=[a-z])\.(?=\s|$)", re.M)
 
 
 def sources() -> list[tuple[str, str]]:
@@ -47,11 +51,16 @@ def sources() -> list[tuple[str, str]]:
     return out
 
 
-def build(copies: int) -> str:
-    """The sources repeated `copies` times, each under a renamed top heading."""
-    parts = [f"# {title} (volume {n})\n\n{body}\n" for n in range(1, copies + 1)
-             for title, body in sources()]
+def build(copies: int, unique: bool = False) -> str:
+    """The sources repeated `copies` times, each under a renamed top heading; with ``unique``
+    every sentence of copy n ends in "(vn)", so no two copies share a sentence."""
+    parts = [f"# {title} (volume {n})\n\n{_mark(body, n) if unique else body}\n"
+             for n in range(1, copies + 1) for title, body in sources()]
     return "# Combined policy handbook\n\n" + "\n".join(parts)
+
+
+def _mark(body: str, n: int) -> str:
+    return _SENTENCE_END.sub(f" (v{n}).", body)
 
 
 def best_of(runs: int, fn: Callable[[], object]) -> float:
@@ -77,13 +86,15 @@ def main() -> None:
     copies = max(1, round(pages * WORDS_PER_PAGE / per_copy))
     with tempfile.TemporaryDirectory() as tmp:
         text = build(copies)
-        whole(Path(tmp), text, copies)
+        whole(Path(tmp), text, copies, "repeated sentences")
+        nlp._cache.clear()
+        whole(Path(tmp), build(copies, unique=True), copies, "every sentence unique, cold cache")
         growth(Path(tmp), text)
         repeated_titles(Path(tmp))
         pdf_vs_markdown(Path(tmp))
 
 
-def whole(tmp: Path, text: str, copies: int) -> None:
+def whole(tmp: Path, text: str, copies: int, kind: str) -> None:
     path = tmp / "handbook.md"
     path.write_text(text, encoding="utf-8")
     start = time.perf_counter()
@@ -91,9 +102,11 @@ def whole(tmp: Path, text: str, copies: int) -> None:
     seconds = time.perf_counter() - start
     words = len(path.read_text(encoding="utf-8").split())
     mb = path.stat().st_size / 1e6
-    print(f"whole document: {copies} copies of {len(sources())} policies, "
+    unique = len({p.text for p in document.policies()})
+    print(f"whole document ({kind}): {copies} copies of {len(sources())} policies, "
           f"{words / WORDS_PER_PAGE:.0f} pages ({words} words, {mb:.1f} MB), "
-          f"{len(document.policies())} statements, {len(document.all_sections())} sections, "
+          f"{len(document.policies())} statements ({unique} distinct), "
+          f"{len(document.all_sections())} sections, "
           f"{seconds:.2f} s, {mb / seconds:.2f} MB/s")
 
 

@@ -28,7 +28,7 @@ FACTORY = ExampleFactory(Prompts(None), "18F")
 
 @pytest.fixture(scope="module")
 def items(policies_18f: list[Path]) -> tuple[list[Example], dict[str, Policy]]:
-    doc = read_document(next(p for p in policies_18f if p.name == "work-schedules.md"))
+    doc = read_document(next(p for p in policies_18f if p.name == "sensitive-information.md"))
     policies = {p.id: p for p in doc.policies()}
     pair = find_conflicts(list(policies.values()), limit=1)[0]
     conflict = conflict_example(pair, FACTORY, []).model_copy(update={"split": Split.test})

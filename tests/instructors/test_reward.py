@@ -37,6 +37,7 @@ from alignment_studio.types import (
     Policy,
     PolicyDocument,
     Split,
+    expand_scopes,
 )
 from alignment_studio.workspace.config import FrameSettings, RewardSettings
 
@@ -80,7 +81,7 @@ def test_prefixes_match_whole_path_segments() -> None:
 def test_reward_rows_take_only_the_groups_policies(doc: PolicyDocument,
                                                    bundle: DatasetBundle) -> None:
     section = next(s for s in doc.sections if s.id.endswith("gifts-and-entertainment"))
-    group = ValueGroup(name="gifts", policies=[section.id])
+    group = ValueGroup(name="gifts", policies=expand_scopes([section.id], [doc]))
     own = {p.id for p in section.policies}
     train = bundle.split(Split.train)
     mine = [e for e in train if set(e.policy_ids) <= own]

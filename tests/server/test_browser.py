@@ -18,8 +18,8 @@ from alignment_studio.server.app import create_app
 from alignment_studio.server.auth import create_token
 from alignment_studio.server.pool import ModelPool
 from alignment_studio.stages import frame as frame_stage
-from alignment_studio.stages import publish
-from alignment_studio.types import AuditReport, Kind, Label, ModelRef
+from alignment_studio.stages import parse, publish
+from alignment_studio.types import AuditReport, Kind, Label, ModelRef, expand_scopes
 from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.db import StudioDB
 from browser import BrowserPage, chromium_page, require_chromium
@@ -93,8 +93,9 @@ def test_review_grade_and_find_the_results(studio_url: str, workspace: Path,
     shot(page, "policy")
 
     # review: reject one item with a comment, edit another, publish
+    section = set(expand_scopes([SECTION], parse.documents_of(studio, dataset)))
     wanted = [e for e in bundle.examples if e.kind == Kind.scenario and e.label == Label.compliant
-              and e.policy_ids[0].startswith(SECTION + "/")]
+              and e.policy_ids[0] in section]
     page.goto(f"{base}/review?policy={SECTION}&kind=scenario&label=compliant")
     expect(page.locator("#result-count")).to_have_text(re.compile(rf"^{len(wanted)} items\b"))
     item = page.locator(f"#item-{wanted[0].id}")

@@ -66,15 +66,16 @@ def cites(text: str, policy_ids: list[str]) -> bool:
 
 
 _ID_RUN = re.compile(r"[\w./-]+")
-# A made-up but ID-shaped citation ("[doc/sec/p-999]", three or more segments like real IDs).
-_BRACKETED = re.compile(r"\[\s*([A-Za-z0-9][\w.-]*(?:/[\w.-]+){2,}?)\s*\]")
+# A made-up but ID-shaped citation ("[doc/p-999]": path segments ending in "p-…" as the
+# parser's IDs do; "[and/or]" is none).
+_BRACKETED = re.compile(r"\[\s*([A-Za-z0-9][\w.-]*(?:/[\w.-]+)*/p-[\w-]+)\s*\]")
 
 
 def cited_policy_ids(text: str, known_ids: Iterable[str]) -> list[str]:
     """Policy IDs the answer names, in order of first mention, each once.
 
-    A known ID counts wherever it stands, bare or in brackets ("[doc/sec/p-1]", "(doc/sec/p-1)"),
-    but only as a whole ID ("doc/sec/p-12" does not name "doc/sec/p-1"; a sentence's final
+    A known ID counts wherever it stands, bare or in brackets ("[doc/p-1]", "(doc/p-1)"),
+    but only as a whole ID ("doc/p-12" does not name "doc/p-1"; a sentence's final
     period is not part of it). An unknown ID-shaped string in square brackets counts too:
     citing a policy that does not exist is a wrong citation, and precision must see it.
     IDs are runs of letters, digits, "_", "-", "/" and ".", as the parser makes them."""
@@ -89,7 +90,7 @@ def cited_policy_ids(text: str, known_ids: Iterable[str]) -> list[str]:
     return sorted(found, key=lambda pid: found[pid])
 
 
-# A bracketed token ("[doc/section/p-1a2b3c]", "[needs_info]"), as answers cite clauses.
+# A bracketed token ("[doc/p-1a2b3c]", "[needs_info]"), as answers cite clauses.
 _BRACKETS = re.compile(r"\[\s*([^\[\]\s]+)\s*\]")
 # A bracketed policy ID: the token has a "/" as the parser's IDs do.
 _BRACKETED_ID = re.compile(r"\s*\[\s*[^\[\]\s]*/[^\[\]\s]*\s*\]")

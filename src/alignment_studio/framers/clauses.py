@@ -353,6 +353,8 @@ def _main_head(span: Span) -> tuple[Token, str | None]:
     clause ("In the event that X is pushed, revoke the credentials": the parse roots at
     "pushed", the order is "revoke")."""
     root = span.root
+    if root.pos_ in ("NOUN", "PROPN") and (ruled := _ruled_verb(span)) is not None:
+        return ruled, None
     first = span[0].lower_ if len(span) else ""
     leads = first in _CONDITION_MARKS - {"as", "where"} or first in ("in", "unless") and \
         len(span) > 2 and \
@@ -365,6 +367,14 @@ def _main_head(span: Span) -> tuple[Token, str | None]:
     if after is None or after.tag_ not in ("VB", "MD"):
         return root, None
     return after, span.doc[span.start:comma.i].text
+
+
+def _ruled_verb(span: Span) -> Token | None:
+    """A modal verb's head inside a sentence the parser rooted at its subject ("Directors,
+    officers and employees designated as insiders must not trade ...": parsed as a noun with
+    "insiders must not trade" as a clause hung under "designated")."""
+    return next((t for t in span if t.pos_ in ("VERB", "AUX") and t.tag_ != "MD" and any(
+        c.tag_ == "MD" and c.lower_ in _MODALS for c in t.children)), None)
 
 
 def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token | None, bool]:

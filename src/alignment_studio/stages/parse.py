@@ -11,7 +11,7 @@ from alignment_studio.types import Policy, PolicyDocument
 from alignment_studio.workspace import Artifact, Workspace
 from alignment_studio.workspace.versions import document_of, record_versions, write_document
 
-VERSION = "structure-v2"  # bump when parsing or structure changes
+VERSION = "structure-v3"  # bump when parsing or structure changes
 
 
 def documents(ws: Workspace) -> list[tuple[Artifact, PolicyDocument]]:

@@ -131,8 +131,5 @@ def expand_scopes(prefixes: list[str], documents: list[PolicyDocument]) -> list[
         for top in document.sections:
             for section in top.walk():
                 under[section.id] = [p.id for s in section.walk() for p in s.policies]
-    out: list[str] = []
-    for prefix in prefixes:
-        out.append(prefix)
-        out.extend(pid for pid in under.get(prefix.rstrip("/"), []) if pid not in out)
-    return out
+    return list(dict.fromkeys(
+        pid for prefix in prefixes for pid in [prefix, *under.get(prefix.rstrip("/"), [])]))

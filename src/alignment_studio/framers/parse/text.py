@@ -15,8 +15,8 @@ from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.framers.statements import key_value
 
 _NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+([A-Z][^.!?]{1,80})$")
-_SECTION = re.compile(r"^(?:§+\s*[\d.]+[a-z]?|(?:section|article|part|chapter|rule)\s+"
-                      r"[\dIVXLC]+(?:\.\d+)*)(?:\s*[.:—–-]\s*|\s+)?(?P<title>.*)$", re.I)
+_SECTION = re.compile(r"^(?:§+\s*\d+(?:[.-]\d+)*[a-z]?|(?:section|article|part|chapter|rule)\s+"
+                      r"[\dIVXLC]+(?:[.-]\d+)*)(?:\s*[.:—–-]\s*|\s+)?(?P<title>.*)$", re.I)
 _BULLET = re.compile(r"^(?P<indent>\s*)(?P<marker>[-*•◦▪]|\d{1,3}[.)]|[a-z][.)]|"
                      r"\((?:\d{1,3}|[a-z]{1,4})\))\s+(?P<text>.*)$")
 _UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
@@ -46,7 +46,7 @@ def read_text(text: str) -> RawDocument:
     for i, line in enumerate(lines):
         stripped = line.strip()
         heading = _heading_level(lines, i)
-        if heading and not blocks and not buf:
+        if not blocks and not buf and (heading or _title_line(lines, i)):
             heading = 1  # the first line: the document's title
         bullet = _BULLET.match(line)
         if heading:
@@ -118,7 +118,7 @@ def _heading_level(lines: list[str], i: int) -> int:
     title = section.group("title").strip() if section else ""
     if section and (not title or title[0].isupper() and (not nxt or _title_like(title))):
         return 2
-    numbered = _NUMBERED.match(line)
+    numbered = _numbered(line)
     if numbered and not _BULLET.match(nxt) and not line.endswith((".", ":")):
         return numbered.group(1).count(".") + 2
     letters = [c for c in line if c.isalpha()]
@@ -127,6 +127,28 @@ def _heading_level(lines: list[str], i: int) -> int:
     if not nxt and _title_like(line) and key_value(line) is None:
         return 2
     return 0
+
+
+def _title_line(lines: list[str], i: int) -> bool:
+    """The document's first line standing alone, short and without closing punctuation: its
+    title, however long or numbered ("41 CFR Part 102-74, Subpart C - Conduct on Federal
+    Property")."""
+    line = lines[i].strip()
+    nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    return bool(line) and not nxt and len(line) <= 100 and not _BULLET.match(lines[i]) \
+        and not line.endswith((".", ":", ";", ",")) and key_value(line) is None
+
+
+def _numbered(line: str) -> re.Match[str] | None:
+    """A numbered heading ("2.1 Scope"), not a citation that starts with a number ("41 CFR
+    Part 102-74", "5 U.S.C. 7301": an abbreviation after a bare number, in a mixed-case line)."""
+    numbered = _NUMBERED.match(line)
+    if numbered is None or "." in numbered.group(1):
+        return numbered
+    rest = numbered.group(2)
+    first = re.sub(r"[^A-Za-z]", "", rest.split()[0])
+    citation = len(first) >= 2 and first.isupper() and not rest.isupper()
+    return None if citation else numbered
 
 
 def _title_like(text: str) -> bool:
@@ -146,7 +168,7 @@ def _title_like(text: str) -> bool:
 def _heading_text(line: str) -> str:
     """The heading's title without its number, "§ 2635.302" or "Section 4" label, or a closing
     period; ALL-CAPS titles in title case."""
-    numbered = _NUMBERED.match(line)
+    numbered = _numbered(line)
     section = _SECTION.match(line)
     text = numbered.group(2) if numbered else line
     if section and section.group("title").strip():
