@@ -60,6 +60,10 @@ def test_the_bundled_benchmark_is_well_formed() -> None:
     ("contains", {"answers": ["carbon dioxide"]}, "carbon and oxygen dioxide", False),
     ("contains", {"answers": ["5"]}, "2 + 3 = 15", False),  # whole words only
     ("contains", {"answers": ["1,000"]}, "There are 1,000 grams.", True),
+    ("contains", {"answers": ["1,000"]}, "There are 1 or 1,000 grams.", False),  # the first
+    ("contains", {"answers": ["5", "five"]}, "2 + 3 = 5", False),  # number said is 2
+    ("contains", {"answers": ["42", "forty-two"]}, "Forty-two.", True),
+    ("contains", {"answers": ["Paris"]}, "Lyon.\nParis is the capital.", False),  # first line
     ("contains", {"answers": ["blue"], "reject": ["red"]}, "The kite is blue.", True),
     ("contains", {"answers": ["blue"], "reject": ["red"]}, "A red ball and a blue kite.", False),
     ("regex", {"pattern": r"1\s*,\s*2\s*,\s*3"}, "1, 2, 3", True),
@@ -96,7 +100,7 @@ class CountingBackend(FakeBackend):
 
 def test_run_answers_every_item_in_one_batch_and_checks_it() -> None:
     items = [i for i in load_general() if i.id in ("arith-01", "fact-01", "read-01", "instr-04")]
-    answers = {"What is 2 + 3?": "2 + 3 = 5", "What is the capital of France?": "Lyon",
+    answers = {"What is 2 + 3?": "5, since 2 + 3 = 5", "What is the capital of France?": "Lyon",
                "Tom has a red ball and a blue kite. What color is the kite?": "Blue.",
                "Write the word hello in capital letters.": "hello"}
     backend = CountingBackend(lambda messages: answers[messages[-1].content])

@@ -11,7 +11,10 @@ A workspace adds items, or replaces bundled ones with the same ``id``, in ``DIR/
 
 - ``exact``: the answer, normalised (lower case, alphanumeric words, a leading article
   dropped), equals one of ``answers``;
-- ``contains``: one of ``answers`` appears in the answer as whole words;
+- ``contains``: scored strictly, on what the answer says first: when the accepted answers are
+  numbers, the answer's first number (digits or words, "forty-two") must be one of them; else
+  the answer's first line must hold one of ``answers`` as whole words. "What is 2 + 3?" answered
+  "2 + 3 = 5" fails: its first number is 2;
 - ``regex``: ``pattern`` is found (case-sensitive; write ``(?i)`` to ignore case);
 - ``one_word``: the answer is one word (and one of ``answers`` if given);
 - ``max_words``: at most ``n`` words (and contains one of ``answers`` if given);
@@ -146,8 +149,39 @@ def _check_exact(item: GeneralItem, output: str) -> bool:
     return _normalised(output) in [_normalised(a) for a in item.answers]
 
 
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen"]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_NUMBER = re.compile(
+    r"\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\b"
+    r"|\b(?:(?P<tens>" + "|".join(_TENS) + r")(?:[- ](?P<unit>" + "|".join(_UNITS[1:10]) + r"))?"
+    r"|(?P<small>" + "|".join(_UNITS) + r"))(?:\s+(?P<hundred>hundred))?\b", re.I)
+
+
+def _number(match: re.Match[str]) -> float:
+    """The value of one number match: digits, or words up to "ninety-nine hundred"."""
+    text = match.group(0)
+    if text[0].isdigit():
+        return float(text.replace(",", ""))
+    value = float(_UNITS.index(match.group("small").lower())) if match.group("small") else (
+        20 + 10 * _TENS.index(match.group("tens").lower())
+        + (_UNITS.index(match.group("unit").lower()) if match.group("unit") else 0))
+    return value * 100 if match.group("hundred") else value
+
+
+def first_number(text: str) -> float | None:
+    """The first number the text says, in digits or in words."""
+    match = _NUMBER.search(text)
+    return _number(match) if match else None
+
+
 def _check_contains(item: GeneralItem, output: str) -> bool:
-    return _contains_any(output, item.answers)
+    numbers = [first_number(a) for a in item.answers]
+    if numbers and all(n is not None for n in numbers):
+        return first_number(output) in numbers
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    return bool(lines) and _contains_any(lines[0], item.answers)
 
 
 def _check_regex(item: GeneralItem, output: str) -> bool:
