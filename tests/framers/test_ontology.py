@@ -50,11 +50,13 @@ def is_a(ontology: Ontology, child: str, parent: str) -> bool:
 
 
 def loosely_in(form: str, text: str) -> bool:
-    """Each word of ``form`` in ``text`` in order, allowing an inflected ending."""
+    """Each word of ``form`` in ``text`` in order, allowing an inflected ending and an
+    abbreviation in parentheses between them ('payment card industry (PCI) information')."""
     words = form.split()
     stems = [re.escape(w) if w.isupper() and len(w) > 1 else  # an acronym, as written
              "(?i:" + re.escape(w if len(w) <= 4 else w[:-2]) + ")" for w in words]
-    return re.search(r"(?<![A-Za-z0-9])" + r"\S*[\s-]+".join(stems), text) is not None
+    gap = r"\S*(?:[\s-]+\([A-Za-z][\w/-]*\))?[\s-]+"
+    return re.search(r"(?<![A-Za-z0-9])" + gap.join(stems), text) is not None
 
 
 # -- definitions ---------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ class Builder:
             cid = slugify(label) or "concept"
             while cid in self.drafts:
                 cid += "-2"
-            self.drafts[cid] = Draft(label=label, category=category or self._guess(label),
+            self.drafts[cid] = Draft(label=label, category=category or self.guess(label),
                                      source=source)
             self.forms[folded_key(label)] = cid
             known = cid
@@ -89,7 +89,7 @@ class Builder:
             draft.synonyms.append(word)
         self.forms.setdefault(folded_key(word), cid)
 
-    def _guess(self, label: str) -> Category:
+    def guess(self, label: str) -> Category:
         """Category of a new label: the lexicon's category of its head noun, if any."""
         head = head_words(label)
         for k in range(len(head), 0, -1):
@@ -114,6 +114,8 @@ class Builder:
 def _singular_label(label: str) -> str:
     """'IP addresses' -> 'IP address', 'account IDs' -> 'account ID'; names stay as written."""
     words = label.split(" ")
+    if len(words) == len(head_words(label)) and exact_form(words[-1]) != words[-1]:
+        return " ".join([*words[:-1], exact_form(words[-1])])  # 'URLs', 'AWS account IDs'
     if len(words) != len(head_words(label)) or words[0][:1].isupper() and not words[0].isupper():
         return label
     last = words[-1]

@@ -1,5 +1,5 @@
 """Definitions in policy text: quoted and plain definition passages, glossary entries, 'What
-is X?' headings, the genus or members a definition names, and abbreviations."""
+is X?' headings, and the genus or members a definition names (abbreviations: ``abbreviations``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections import Counter
 
 from alignment_studio.core.text import tokens
 from alignment_studio.framers.ontology.builder import Context
-from alignment_studio.framers.ontology.phrases import clean_np, enumerated
-from alignment_studio.framers.ontology.words import STOP, natural_case
+from alignment_studio.framers.ontology.syntax import NOUNS, listed, parsed, term
+from alignment_studio.framers.ontology.words import STOP
 from alignment_studio.types import Policy, Section
 
 _DEFINES = r"(?:means(?! of)|refers to|is defined as|are defined as)"
@@ -24,6 +24,8 @@ _GLOSSARY_ITEM = re.compile(r"^([A-Z][\w'’/-]*(?:\s+[\w'’/-]+){0,4}):\s+(.+)
 _WHAT_IS = re.compile(
     r"^what\s+(?:is|are)\s+(?:considered\s+)?(?:an?\s+|the\s+)?([\w' -]{2,50})\?$", re.I)
 _GLOSSARY_TITLE = re.compile(r"\b(definitions?|glossary|terms|terminology|key concepts)\b", re.I)
+_BEFORE_GENUS = {"DET", "ADV", "ADJ", "PUNCT", "NUM"}
+_NOT_IN_A_NAME = {"ADP", "VERB", "AUX", "SCONJ"}
 _NOT_A_TERM = {"this", "that", "it", "which", "what", "there", "here", "these", "those", "he",
                "she", "they", "we", "you"}
 
@@ -74,53 +76,20 @@ def _complete(term: str, section: Section) -> str:
 
 
 def genus_of(body: str) -> tuple[str | None, list[str]]:
-    """What a definition body says its term is: a genus ('any adverse action ...' -> 'adverse
-    action') or, for an enumeration ('gift cards, vouchers, ...'), its members."""
+    """What a definition body says its term is, read from its parse: a genus (the head of its
+    first noun phrase: 'any adverse action taken against ...' -> 'adverse action') or, for an
+    enumeration ('gift cards, vouchers, prepaid cards ...'), its members. 'Any officer or
+    employee of a government, ...' is a genus: its first part is no plain noun phrase."""
     if body.startswith("- "):
         return None, []  # a glossary entry's free prose names no genus
-    clause = re.split(r"\b(?:that|which|who|whose|where)\b|[.;:]", body, maxsplit=1)[0]
-    chunks = [c for c in re.split(r",\s*", clause) if c.strip()]
-    if len(chunks) >= 3 and all(len(tokens(c)) <= 5 for c in chunks[:2]):
-        members = enumerated(clause)
-        if len(members) >= 2:
-            return None, members
-    words = [w for w in tokens(clause.replace(",", " "))]
-    return clean_np(words), []
-
-
-_ABBREVIATION = re.compile(r"((?:[A-Za-z][\w'’-]*\s+){1,8})\(([A-Za-z][A-Za-z0-9]{1,9})"
-                           r"(?:/[A-Za-z0-9]+)?\)")
-
-
-def abbreviations(text: str) -> list[tuple[str, str]]:
-    """(long form, abbreviation) pairs written as 'Long Form Name (LFN)'.
-
-    The long form is the shortest run of words before the parenthesis whose letters contain
-    the abbreviation's letters in order, the first at the start of a word (Schwartz & Hearst,
-    2003): 'GSA Online University (OLU)' -> 'Online University'."""
-    found: list[tuple[str, str]] = []
-    for m in _ABBREVIATION.finditer(text):
-        abbr = m.group(2)
-        letters = [c.lower() for c in abbr if c.isupper() or c.isdigit()]
-        if len(letters) < 2 or not abbr[-1].isupper():
-            continue
-        words = m.group(1).split()
-        for n in range(1, min(len(letters) + 5, 2 * len(letters), len(words)) + 1):
-            tail = words[-n:]
-            if tail[0][0].lower() == letters[0] and _spells(" ".join(tail).lower(), letters):
-                found.append((natural_case(" ".join(tail)), abbr))
-                break
-    return found
-
-
-def _spells(long: str, letters: list[str]) -> bool:
-    """Whether ``long`` holds ``letters`` in order, matched from the end, the first letter at
-    the start of a word."""
-    i = len(long) - 1
-    for k in range(len(letters) - 1, -1, -1):
-        while i >= 0 and (long[i] != letters[k] or (k == 0 and i > 0 and long[i - 1].isalnum())):
-            i -= 1
-        if i < 0:
-            return False
-        i -= 1
-    return True
+    doc = parsed(re.split(r"[.;:]\s", body, maxsplit=1)[0])
+    comma = next((t.i for t in doc if t.text == ","), None)
+    if comma is not None and not any(t.pos_ in _NOT_IN_A_NAME for t in doc[:comma]):
+        found = listed(doc, 0)
+        if len(found) >= 3:
+            return None, found
+    chunk = next(iter(doc.noun_chunks), None)
+    if chunk is None or chunk.root.pos_ not in NOUNS or any(
+            t.pos_ not in _BEFORE_GENUS for t in doc[:chunk.start]):
+        return None, []  # 'used to describe the process ...' names no genus
+    return term(chunk.root, with_phrase=False), []

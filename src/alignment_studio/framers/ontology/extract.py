@@ -1,9 +1,11 @@
 """Extraction: the ontology of parsed policy documents, built without a model.
 
 Deterministic and offline: the same documents always give the same ontology. Concepts come from
-definition passages, abbreviations, enumerations ("X such as A, B"), capitalised names and the
-bundled general lexicon; is-a edges from definitions, enumerations, compound heads and the
-lexicon; statement relations (performs, handles, protects, reports to) from normative policies.
+definition passages, abbreviations (defined, or acronyms that spell one of the document's
+terms), is-a patterns read from the dependency parse ("X such as A, B", "A is a X": see
+``patterns``), capitalised names and the bundled general lexicon; is-a edges from definitions,
+those patterns, compound heads and the lexicon; statement relations (performs, handles,
+protects, reports to) from normative policies.
 """
 
 from __future__ import annotations
@@ -12,16 +14,22 @@ import re
 from collections.abc import Iterator
 
 from alignment_studio.core.text import tokens
+from alignment_studio.framers.ontology.abbreviations import (
+    abbreviations,
+    acronym_expansions,
+    acronyms,
+)
 from alignment_studio.framers.ontology.builder import Builder, Context, policy_contexts
 from alignment_studio.framers.ontology.definitions import (
-    abbreviations,
     definitions,
     genus_of,
     heading_definitions,
 )
 from alignment_studio.framers.ontology.lexicon import Lexicon
 from alignment_studio.framers.ontology.mentions import Matcher, surface_forms
-from alignment_studio.framers.ontology.phrases import enumerated, hearst, list_hyponyms, names
+from alignment_studio.framers.ontology.patterns import Hyponymy, hyponymies
+from alignment_studio.framers.ontology.phrases import list_hyponyms, names
+from alignment_studio.framers.ontology.syntax import ABBREVIATION_PARENS, item_terms, word_runs
 from alignment_studio.framers.ontology.words import (
     DETERMINERS,
     STOP,
@@ -67,8 +75,11 @@ def build_ontology(documents: list[PolicyDocument], lexicon: Lexicon | None = No
             modifiers[cid] = named
     matcher = Matcher({cid: surface_forms(d) for cid, d in builder.drafts.items()})
     found = {c.policy.id: matcher.find(c.policy.text) for c in contexts}
-    for pid, hits in found.items():
-        for _, cid, _ in hits:  # 'laptop password' mentions the laptop too
+    for ctx in contexts:
+        pid = ctx.policy.id
+        bare = ABBREVIATION_PARENS.sub("", ctx.policy.text)  # 'payment card industry (PCI) ...'
+        also = [h for h in matcher.find(bare) if bare != ctx.policy.text]
+        for _, cid, _ in found[pid] + also:  # 'laptop password' mentions the laptop too
             for mentioned in (cid, modifiers.get(cid)):
                 if mentioned and pid not in builder.drafts[mentioned].policy_ids:
                     builder.drafts[mentioned].policy_ids.append(pid)
@@ -109,6 +120,7 @@ def _compounds(builder: Builder, contexts: list[Context]) -> list[str]:
 def _extract_terms(builder: Builder, documents: list[PolicyDocument],
                    contexts: list[Context]) -> None:
     common = {w.lower() for c in contexts for w in tokens(c.policy.text) if w[:1].islower()}
+    found: list[tuple[str, Hyponymy]] = []
     for ctx in contexts:
         pid, text = ctx.policy.id, ctx.policy.text
         defined = definitions(ctx)
@@ -116,23 +128,68 @@ def _extract_terms(builder: Builder, documents: list[PolicyDocument],
             _add_definition(builder, natural_case(term.strip()), body, text, pid)
         for long, abbr in abbreviations(text):
             builder.add(long, synonyms=[abbr])
-        listed = list_hyponyms(ctx)
-        for general, members, loose in hearst(text, bool(defined)) + (
-                [(*listed, False)] if listed else []):
-            parent = builder.add(general)
-            for member in members:
-                child = builder.add(member, builder.drafts[parent].category)
-                kinds = {builder.drafts[c].category for c in (child, parent)} - {Category.other}
-                if not (loose and len(kinds) > 1):
-                    builder.relate(child, RelationType.is_a, parent, [pid])
+        found += [(pid, h) for h in hyponymies(text, bool(defined),
+                                                fragment=ctx.policy.form.value == "list_item")]
+        if listed := list_hyponyms(ctx):
+            found.append((pid, Hyponymy(listed[0], tuple(listed[1]))))
         for name in names(text, common, lambda s: builder.lexicon.entry(s) is not None):
             builder.add(name)
+    _add_acronyms(builder, contexts)
+    for pid, h in found:
+        _add_hyponymy(builder, h, pid)
     for document in documents:
         for top in document.sections:
             for section, above in _with_parents(top, None):
                 for term, policy in heading_definitions(section, above):
                     cid = builder.add(natural_case(term))
                     builder.define(cid, policy.text, policy.id)
+
+
+def _add_hyponymy(builder: Builder, h: Hyponymy, pid: str) -> None:
+    """Is-a edges from children to parent; a new child takes its parent's category. 'Other X,
+    like A' hangs A under the category 'other X' where the document named one ('... as
+    secrets, privacy, and other X')."""
+    other = f"other {h.parent}"
+    parent = builder.add(other if h.other and builder.find(other) else h.parent)
+    kind = builder.drafts[parent].category
+    for member in h.children:
+        known = builder.find(member)
+        category = builder.drafts[known].category if known else builder.guess(member)
+        if known is None and category == Category.action:
+            category = Category.other  # 'press release' names no action, whatever 'release' is
+        if _fits(category, kind, h.loose):
+            child = builder.add(member, kind)
+            builder.relate(child, RelationType.is_a, parent, [pid])
+
+
+_GROUPS = {Category.asset: "thing", Category.information_type: "thing", Category.role: "person",
+           Category.person: "person", Category.organisation: "organisation",
+           Category.action: "act", Category.event: "act", Category.place: "place"}
+
+
+def _fits(child: Category, parent: Category, loose: bool) -> bool:
+    """Whether a child of this category can be a kind of the parent: an action is no kind of
+    a thing ('pay (including overtime)'); after 'like'/'including', which may hang on another
+    noun than the parser says, a person is no kind of a thing nor of an organisation ('...
+    with family members or anyone else, including a relative's startup')."""
+    if child == Category.action != parent:
+        return False
+    known = {child, parent} - {Category.other}
+    return not (loose and len({_GROUPS[k] for k in known}) > 1)
+
+
+def _add_acronyms(builder: Builder, contexts: list[Context]) -> None:
+    """Acronyms the document uses but never defines, when they spell one of its terms."""
+    texts = [c.policy.text for c in contexts]
+    unknown = [a for a in acronyms(texts)
+               if builder.find(a) is None and builder.lexicon.entry(a) is None]
+    if not unknown:
+        return
+    lengths = {n for a in unknown for n in range(len(a), 2 * len(a))}
+    terms = [d.label for d in builder.drafts.values()]
+    terms += [run for x in texts for n in sorted(lengths) for run in word_runs(x, n)]
+    for long, abbr in acronym_expansions(unknown, terms):
+        builder.add(long, synonyms=[abbr])
 
 
 def _with_parents(section: Section, parent: Section | None) -> Iterator[tuple[Section,
@@ -151,7 +208,7 @@ def _add_definition(builder: Builder, term: str, body: str, text: str, pid: str)
         target = _known_suffix(builder, genus) or builder.add(genus)
         builder.relate(cid, RelationType.is_a, target, [pid])
     including = re.split(r",?\s+including\s+", body, maxsplit=1)
-    for member in members + (enumerated(including[1]) if len(including) == 2 else []):
+    for member in members + (item_terms(including[1]) if len(including) == 2 else []):
         builder.relate(builder.add(member, builder.drafts[cid].category), RelationType.is_a,
                        cid, [pid])
 

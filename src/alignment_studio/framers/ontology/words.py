@@ -28,6 +28,7 @@ VAGUE = {"anything", "something", "anyone", "everyone", "someone", "everything",
          "anybody", "everybody", "somebody", "thing", "things"}
 
 
+_QUALIFIERS = {"of", "about", "for"}  # a phrase after the head: 'Compensation for Travel'
 IRREGULAR = {"children": "child", "people": "person", "men": "man", "women": "woman",
              "spokespeople": "spokesperson", "media": "media", "data": "data"}
 
@@ -92,9 +93,8 @@ def inflections(verb: str) -> list[str]:
 
 
 def head_words(label: str) -> list[str]:
-    """The words that carry a label's meaning: 'board of directors' -> ['board']."""
+    """The words that carry a label's meaning: 'board of directors' -> ['board'],
+    'information about the public' -> ['information']."""
     words = tokens(label)
-    lowered = [w.lower() for w in words]
-    if "of" in lowered[1:]:
-        words = words[:lowered.index("of")]
-    return words
+    cut = next((i for i, w in enumerate(words) if i and w.lower() in _QUALIFIERS), len(words))
+    return words[:cut]
