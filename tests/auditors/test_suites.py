@@ -7,6 +7,7 @@ import pytest
 from alignment_studio.auditors.evaluate import score_item
 from alignment_studio.auditors.metrics import asks_for_info, completeness
 from alignment_studio.auditors.suites import (
+    SCENARIO,
     confusion,
     macro_f1,
     per_policy_suites,
@@ -103,6 +104,7 @@ def test_macro_f1_by_hand() -> None:
 def test_suite_scores_by_hand(results: list[ItemResult]) -> None:
     scores = by_metric(suite_scores(results, n_boot=200))
     expected = {
+        "guardian_accuracy": (3 / 7, 7),  # every scenario here has its clause in the prompt
         "scenario_accuracy": (3 / 7, 7),
         "scenario_macro_f1": ((2 / 3 + 2 / 5 + 2 / 4) / 3, 7),
         "answer_rouge_l": ((ROUGE_8 + 0.0 + ROUGE_10) / 3, 3),
@@ -178,3 +180,16 @@ def test_completeness_is_recall_of_content_words() -> None:
     assert completeness("employees report incident one hour", reference) == 1.0
     assert completeness("doc a p 1", reference) == 0.0
     assert completeness("anything", "the [doc/a/p-1]") == 1.0
+
+
+def test_closed_book_items_are_scored_apart_with_the_majority_floor(
+        results: list[ItemResult]) -> None:
+    closed = [r.model_copy(update={"book": "closed"}) for r in results if r.kind == SCENARIO]
+    scores = by_metric(suite_scores([*closed, *results], n_boot=50))
+    # the 7 scenarios again, closed book: 3 right; labels 2 compliant, 2 violating, 3 needs_info
+    assert scores["closed_book_accuracy"].value == pytest.approx(3 / 7)
+    assert scores["closed_book_accuracy"].n == 7
+    assert scores["closed_book_majority"].value == pytest.approx(3 / 7)
+    assert scores["closed_book_macro_f1"].value == pytest.approx((2 / 3 + 2 / 5 + 2 / 4) / 3)
+    assert scores["guardian_accuracy"].n == 7 and scores["scenario_accuracy"].n == 14
+    assert "closed_book_accuracy" not in by_metric(suite_scores(results, n_boot=50))

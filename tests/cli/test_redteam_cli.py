@@ -50,8 +50,8 @@ def test_record_list_promote_then_frame_trains_on_it(workspace: Path) -> None:
     assert framed.returncode == 0, framed.stderr
     studio = Workspace(workspace)
     bundle = frame.bundle(studio, studio.store.latest("dataset"))  # type: ignore[arg-type]
-    mine = [e for e in bundle.examples
-            if (e.provenance.seed_id or "").startswith("redteam-1-")]
+    mine = [e for e in bundle.examples if e.book == "guardian"
+            and (e.provenance.seed_id or "").startswith("redteam-1-")]
     assert len(mine) == 1 and mine[0].split == Split.train and mine[0].label == Label.violating
     assert prompt in mine[0].messages[-1].content and mine[0].policy_ids == [pid]
     assert pid in bundle.manifest.test_policy_ids  # the policy itself stays held out

@@ -48,15 +48,37 @@ def test_split_is_by_policy_and_nothing_leaks(doc: PolicyDocument, example_seeds
     assert {e.label for e in bundle.examples if e.kind == Kind.scenario} == set(Label)
 
 
-def test_every_example_cites_a_policy_and_shows_it_in_the_prompt(
+def test_every_example_cites_a_policy_and_shows_it_in_the_prompt_unless_closed_book(
         doc: PolicyDocument, example_seeds: Path, tmp_path: Path) -> None:
     bundle = frame(doc, example_seeds, tmp_path, None, teacher_policies=0)
     policies = {p.id: p for p in doc.policies()}
     for example in bundle.examples:
         for pid in example.policy_ids:  # conflicts cite two policies, the others one
-            assert policies[pid].text in example.messages[-1].content
+            shown = policies[pid].text in example.messages[-1].content
+            assert shown == (example.book == "guardian"), example.id
+            assert not any(policies[pid].text in m.content for m in example.messages
+                           if example.book == "closed")
             reference = example.target or example.chosen
             assert reference and f"[{pid}]" in reference
+            if example.kind == Kind.preference:  # both sides in the same form
+                assert example.rejected and f"[{pid}]" in example.rejected
+    closed = [e for e in bundle.examples if e.book == "closed"]
+    twins = {e.asked for e in bundle.examples if e.book == "guardian" and e.asked
+             and e.split == Split.train}
+    assert closed and all(e.split == Split.train for e in closed)
+    assert {e.asked for e in closed} == twins
+    for example in closed:  # the reference names the rule, so the model learns it
+        if example.kind == Kind.scenario:
+            assert example.target and example.label
+            assert example.target.startswith(example.label.value)
+            assert policies[example.policy_ids[0]].text in example.target
+
+
+def test_test_fraction_zero_trains_every_policy(doc: PolicyDocument, example_seeds: Path,
+                                                tmp_path: Path) -> None:
+    bundle = frame(doc, example_seeds, tmp_path, None, teacher_policies=0, test_fraction=0.0)
+    assert bundle.examples and not bundle.split(Split.test)
+    assert bundle.manifest.test_policy_ids == []
 
 
 def test_teacher_journal_resumes_without_redoing_calls(doc: PolicyDocument,
@@ -81,7 +103,8 @@ def test_teacher_journal_resumes_without_redoing_calls(doc: PolicyDocument,
                            Prompts(None), tmp_path / "teacher.jsonl", "fake")
     assert len(second.history) == 16 - 8
     assert len((tmp_path / "teacher.jsonl").read_text().splitlines()) == 16
-    kept = [e for e in result.bundle.examples if e.provenance.source == "teacher"]
+    kept = [e for e in result.bundle.examples if e.provenance.source == "teacher"
+            and e.book == "guardian"]
     filtered = [d for d in result.dropped
                 if d.example and d.example.provenance.source == "teacher"]
     assert kept and len(kept) + len(filtered) == 16  # every reply is an item or a named drop
@@ -107,8 +130,15 @@ def test_structure_scenarios_from_the_rule_wording() -> None:
                     modality=Modality.prohibition, section_id="d/gifts")
     assert extract_action(policy) == "accept cash from suppliers"
     triples = structure_scenarios(policy)
-    assert [t[0] for t in triples] == [Label.violating, Label.compliant, Label.needs_info]
-    assert all("accept cash from suppliers" in t[1] for t in triples)
+    assert [t[0] for t in triples] == [Label.violating, Label.compliant]
+    assert "accepted cash from suppliers" in triples[0][1]  # told in the past, as a story
+    assert "not accept cash from suppliers" in triples[1][1].replace("not to", "not")
+    qualified = policy.model_copy(update={
+        "text": "You must not accept cash from suppliers without written approval."})
+    done, _, unknown = structure_scenarios(qualified)
+    assert "without written approval" in done[1] and unknown[0] == Label.needs_info
+    assert "accepted cash from suppliers" in unknown[1] and "approval" not in unknown[1]
+    assert "without written approval" in unknown[2]  # the rationale names what is missing
     info = Policy(id="d/x/p-2", text="The code was adopted in 2020.",
                   modality=Modality.informational, section_id="d/x")
     assert structure_scenarios(info) == []

@@ -67,8 +67,7 @@ def test_contrastive_pair_turns_on_the_exception_when_there_is_one() -> None:
     assert {label_a, label_b} == {Label.compliant, Label.violating}
     assert "the exception held" in sit_a and "nothing like the exception" in sit_b
     plain = rule("You must lock your screen when you leave your desk.", Modality.obligation)
-    labels = [t[0] for t in contrastive_pair(plain)]
-    assert labels == [Label.compliant, Label.violating]
+    assert contrastive_pair(plain) == []  # its stories, done and not done, are the pair
     assert contrastive_pair(rule("You may work from home.", Modality.permission)) == []
 
 
@@ -161,7 +160,8 @@ def test_teacher_json_replies_become_items_of_every_task(doc: PolicyDocument,
     result = run_frame(doc, tmp_path, teacher, teacher_policies=2, structure_items=False,
                        conflict_pairs=0,
                        teacher_tasks=["question", "advice", "violating", "needs_info"])
-    items = [e for e in result.bundle.examples if e.provenance.source == "teacher"]
+    items = [e for e in result.bundle.examples if e.provenance.source == "teacher"
+             and e.book == "guardian"]  # the closed-book twins are checked in test_frame
     assert sorted(e.provenance.task for e in items) == sorted(
         ["question", "advice", "violating", "needs_info"] * 2)
     assert len(teacher.history) == 8 and not result.dropped
@@ -226,11 +226,12 @@ def test_ontology_cues_retell_situations_with_a_swapped_term(doc: PolicyDocument
                                                              tmp_path: Path) -> None:
     result = frame_dataset([doc], [], None, FrameSettings(cue_variants=1, conflict_pairs=0),
                            "Acme", Prompts(None), tmp_path / "t.jsonl", "fake")
-    cued = [e for e in result.bundle.examples if e.terms]
+    cued = [e for e in result.bundle.examples if e.terms and e.book == "guardian"]
     assert len(cued) >= 20
     everything = result.bundle.examples + [d.example for d in result.dropped if d.example]
     originals = {(e.policy_ids[0], e.label): e for e in everything
-                 if e.kind == Kind.scenario and e.provenance.task in ("compliant", "violating")}
+                 if e.kind == Kind.scenario
+                 and e.provenance.task in ("compliant", "violating", "needs_info")}
     for example in cued:
         term, substitute = example.terms
         user = example.messages[-1].content

@@ -25,6 +25,7 @@ from alignment_studio.guard.detector import (
     DetectorReward,
     Guard,
     ViolationDetector,
+    answer_text,
     auroc,
     binary_metrics,
     detector_reward,
@@ -154,28 +155,31 @@ def test_binary_metrics_by_hand() -> None:
 
 def test_training_texts_read_situations_and_answers(bundle: DatasetBundle) -> None:
     texts, labels = training_texts(bundle, Split.train, "input")
-    scenarios = [e for e in bundle.split(Split.train) if e.kind == Kind.scenario]
+    scenarios = [e for e in bundle.split(Split.train) if e.kind == Kind.scenario
+                 and e.book == "guardian"]  # closed-book twins repeat the same words
     assert len(texts) == len(set(texts)) and len(texts) > 0.9 * len(scenarios)
     assert not any("Policy [" in t or "Does the situation comply" in t for t in texts)
-    violating = {e.messages[-1].content.split("Situation: ")[1].split("\n\n")[0]
-                 for e in scenarios if e.label == Label.violating}
+    violating = {e.asked for e in scenarios if e.label == Label.violating}
     assert {t for t, y in zip(texts, labels, strict=True) if y == 1} == violating
     answers, verdicts = training_texts(bundle, Split.train, "output")
     assert not any("[guidelines/" in a or "I'm sorry" in a for a in answers)
-    rejected = {e.rejected for e in bundle.split(Split.train)
+    rejected = {answer_text(e.rejected) for e in bundle.split(Split.train)
                 if e.kind == Kind.preference and e.rejected and "sorry" not in e.rejected}
     assert {a for a, y in zip(answers, verdicts, strict=True) if y == 1} == rejected
     both, _ = training_texts(bundle, Split.train, "both")
     assert len(both) == len(texts) + len(answers)
 
 
-def test_held_out_policies_are_detected_well_above_the_majority_rate(
+def test_held_out_policies_are_not_detected_from_wording_alone(
         bundle: DatasetBundle, input_detector: ViolationDetector) -> None:
     texts, labels = training_texts(bundle, Split.test, "input")
     majority = max(sum(labels), len(labels) - sum(labels)) / len(labels)
     figures = evaluate_detector(input_detector, texts, labels)
-    assert figures["accuracy"] >= majority + 0.15, (figures, majority)
-    assert figures["auroc"] >= 0.85 and figures["n"] == len(labels)
+    # Measured at the majority rate (0.55, AUROC 0.47): since the situations stopped giving
+    # their label away in their wording, a bag of words cannot tell a violation of a rule it
+    # never saw. (It scored 0.95 while the templates leaked.) The floor keeps it from getting
+    # worse than chance; the README says what the input detector is worth.
+    assert figures["n"] == len(labels) and majority - 0.1 <= figures["accuracy"] <= 0.8
     answers, verdicts = training_texts(bundle, Split.test, "output")
     output = ViolationDetector().fit(*training_texts(bundle, Split.train, "output"))
     assert evaluate_detector(output, answers, verdicts)["accuracy"] >= 0.8  # majority 0.5
@@ -236,16 +240,15 @@ def test_judge_of_reference_answers_agrees_as_often_as_the_detector_is_right(
 
 def test_judge_fails_an_answer_that_contradicts_the_detector(
         bundle: DatasetBundle, input_detector: ViolationDetector) -> None:
-    item = next(e for e in bundle.split(Split.test)
-                if e.kind == Kind.scenario and e.label == Label.violating
-                and input_detector.predict_proba([e.messages[-1].content.split(
-                    "Situation: ")[1].split("\n\n")[0]])[0] > 0.9)
+    item = next(e for e in bundle.split(Split.train)  # one it learned
+                if e.kind == Kind.scenario and e.label == Label.violating and e.asked
+                and input_detector.predict_proba([e.asked])[0] > 0.6)
     judge = DetectorJudge(input_detector)
     good = judge.judge(item.messages, "violating: this breaks the rule.")
     bad = judge.judge(item.messages, "compliant: nothing wrong here.")
     assert good.passed and good.expected == Label.violating
     assert not bad.passed and bad.answered == Label.compliant
-    assert good.probability == bad.probability > 0.9
+    assert good.probability == bad.probability > 0.6
 
 
 @pytest.fixture(scope="module")

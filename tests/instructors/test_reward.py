@@ -56,7 +56,8 @@ def doc(example_policy: Path) -> PolicyDocument:
 @pytest.fixture(scope="module")
 def bundle(doc: PolicyDocument, tmp_path_factory: pytest.TempPathFactory) -> DatasetBundle:
     journal = tmp_path_factory.mktemp("frame") / "teacher.jsonl"
-    return frame_dataset([doc], [], None, FrameSettings(teacher_policies=0), "Acme",
+    return frame_dataset([doc], [], None, FrameSettings(teacher_policies=0, closed_book=False),
+                         "Acme",
                          Prompts(None), journal, "fake").bundle
 
 

@@ -81,8 +81,9 @@ def variant_messages(example: Example, variant: str, suites: Suites) -> list[Mes
     """The item's prompt as a variant asks it: as is, with the policies in the system prompt,
     or with the retrieved policies."""
     if variant.endswith("+prompt"):
+        cited = example.policy_ids if example.book != "closed" else []  # no gold hint
         return with_policy_prompt(example.messages, suites.passages,
-                                  suites.settings.policy_prompt_words, example.policy_ids).messages
+                                  suites.settings.policy_prompt_words, cited).messages
     if variant.endswith("+rag"):
         return with_retrieval(example.messages, suites.retriever, suites.settings.rag_k).messages
     return list(example.messages)

@@ -43,6 +43,7 @@ def _alternate_kinds(queue: list[Example], answers_first: bool = False) -> list[
 def score_item(example: Example, output: str) -> ItemResult:
     result = ItemResult(example_id=example.id, policy_ids=example.policy_ids,
                         kind=example.kind.value, source=example.provenance.source,
+                        book=example.book,
                         output=output,
                         expected=example.label.value if example.label else example.target or "",
                         cited=cites(output, example.policy_ids))

@@ -3,6 +3,10 @@
 Every function here is pure: it reads ItemResults that ``score_item_full`` filled in and returns
 numbers, so the suites can be recomputed from a stored report. The suites:
 
+- closed book (the situation alone, no policy text: does the model know the rule?):
+  ``closed_book_accuracy``, ``closed_book_macro_f1`` and ``closed_book_majority`` (the rate of
+  always answering the items' most common label, the floor to beat); ``guardian_accuracy`` on
+  scenarios asked with their clause (held-out policies: can it apply a rule it never saw?);
 - scenario classification: ``scenario_accuracy`` and ``scenario_macro_f1`` over the three
   labels, and the ``confusion`` matrix expected -> predicted. An answer without a readable
   verdict is predicted ``"none"``: a wrong prediction that lowers the recall of its true label
@@ -24,6 +28,7 @@ percentile bootstrap interval. A metric with no items to stand on is left out.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
@@ -124,7 +129,15 @@ def suite_scores(results: Iterable[ItemResult], n_boot: int = 1000) -> list[Scor
     expert = [r for r in qa if r.source == "seed"]
     needs_info = [r for r in scen if r.expected == Label.needs_info.value]
     citing = [r for r in rows if r.cited_ids]
+    closed = [r for r in scen if r.book == "closed"]
+    majority = Counter(r.expected for r in closed).most_common(1)
     scores = [
+        _rate("closed_book_accuracy", [bool(r.correct) for r in closed]),
+        _statistic("closed_book_macro_f1", _verdicts(closed), lambda v: macro_f1(_matrix(v)),
+                   n_boot),
+        _rate("closed_book_majority", [r.expected == majority[0][0] for r in closed]
+              if majority else []),
+        _rate("guardian_accuracy", [bool(r.correct) for r in scen if r.book != "closed"]),
         _rate("scenario_accuracy", [bool(r.correct) for r in scen]),
         _statistic("scenario_macro_f1", _verdicts(scen), lambda v: macro_f1(_matrix(v)),
                    n_boot),

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from alignment_studio.auditors.report import summary_table
+from alignment_studio.auditors.report import closed_book_line, summary_table
 from alignment_studio.cli.guard import guard
 from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.coverage import gaps
@@ -188,6 +188,9 @@ def demo(quick: Annotated[bool, typer.Option("--quick", help="about 5 minutes")]
 
 def show_report(report: AuditReport, ws: Workspace) -> None:
     console.print(summary_table(report))
+    line = closed_book_line(report)
+    if line:
+        console.print(line)
     console.print(f"{len(report.per_policy)} policies audited, {len(report.findings)} findings; "
                   f"report: {publish.published_html(ws)} (also report.md, report.json)")
 

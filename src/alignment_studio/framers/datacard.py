@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alignment_studio.framers.coverage import Coverage, Gap, gaps, required_labels
 from alignment_studio.framers.quality import distinctive_text, reason_category
-from alignment_studio.types import DatasetBundle, Dropped, Example, Label
+from alignment_studio.types import DatasetBundle, Dropped, Example, Label, LeakCheck
 
 
 class DropGroup(BaseModel):
@@ -53,6 +53,7 @@ class DataCard(BaseModel):
     terms_covered: int
     terms_total: int
     gaps: list[Gap]
+    leak: LeakCheck | None = Field(None, description="can labels be read off the wording?")
 
 
 def _counter(values: Sequence[str]) -> dict[str, int]:
@@ -118,7 +119,7 @@ def build_datacard(bundle: DatasetBundle, cov: Coverage, dropped: Sequence[Dropp
         label_share=share, unbalanced=policy_balance(cov),
         policies_covered=len(cov.policies) - len(uncovered), policies_total=len(cov.policies),
         terms_covered=len(cov.terms) - len(bare_terms), terms_total=len(cov.terms),
-        gaps=gap_list)
+        gaps=gap_list, leak=bundle.manifest.leak)
 
 
 def _only_counted(bundle: DatasetBundle, dropped: Sequence[Dropped]) -> dict[str, int]:
@@ -146,12 +147,24 @@ def render_markdown(card: DataCard) -> str:
             "| policy | labels | largest / smallest |", "|---|---|---|"]
     out += [f"| {b.policy_id} | {', '.join(f'{k} {v}' for k, v in b.labels.items())} | "
             f"{'missing label' if b.ratio is None else f'{b.ratio:g}'} |" for b in card.unbalanced]
+    out += ["", "## Leak check", "", _leak_line(card.leak)]
     out += ["", "## Coverage", "",
             f"- policies covered: {card.policies_covered} of {card.policies_total}",
             f"- terms covered: {card.terms_covered} of {card.terms_total}", "", "### Gaps", ""]
     out += [f"- {g.subject} {g.id}: missing {', '.join(g.missing)}" for g in card.gaps] or \
         ["none"]
     return "\n".join(out) + "\n"
+
+
+def _leak_line(leak: LeakCheck | None) -> str:
+    if leak is None:
+        return "Too few scenarios or policies for the leak check."
+    verdict = ("**labels leak**: the wording gives the label away; vary how situations are "
+               "told" if leak.leaks else "no leak")
+    return (f"A bag-of-words classifier on the situations alone (no policy), tested on "
+            f"policies it was not fitted on: accuracy {leak.accuracy:.2f} against "
+            f"{leak.majority:.2f} for always the most common label, over {leak.items} "
+            f"scenarios of {leak.policies} policies; {verdict} (margin {leak.margin:.2f}).")
 
 
 def render_datacard(bundle: DatasetBundle, cov: Coverage, dropped: Sequence[Dropped]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from alignment_studio.core.prompts import Prompts
 from alignment_studio.core.text import text_hash
 from alignment_studio.types import Example, Kind, Label, Message, Policy, Provenance
@@ -14,10 +16,13 @@ class ExampleFactory:
         self.prompts = prompts
         self.organization = organization
 
+    def _system(self) -> Message:
+        return Message(role="system",
+                       content=self.prompts.render("system", organization=self.organization))
+
     def _messages(self, template: str, **values: object) -> list[Message]:
-        system = self.prompts.render("system", organization=self.organization)
         user = self.prompts.render(template, organization=self.organization, **values)
-        return [Message(role="system", content=system), Message(role="user", content=user)]
+        return [self._system(), Message(role="user", content=user)]
 
     def scenario(self, policy: Policy, situation: str, label: Label, rationale: str,
                  provenance: Provenance, pair_id: str | None = None) -> Example:
@@ -26,14 +31,47 @@ class ExampleFactory:
                                      rationale=rationale)
         return Example(id=_example_id("scn", policy, situation + label.value), kind=Kind.scenario,
                        messages=messages, target=target, label=label, policy_ids=[policy.id],
-                       provenance=provenance, pair_id=pair_id)
+                       provenance=provenance, pair_id=pair_id, asked=situation)
 
     def qa(self, policy: Policy, question: str, answer: str, provenance: Provenance) -> Example:
         messages = self._messages("qa_user", policy=policy, question=question)
         target = self.prompts.render("qa_target", policy=policy, answer=answer)
         return Example(id=_example_id("qa", policy, question), kind=Kind.instruction,
                        messages=messages, target=target, policy_ids=[policy.id],
-                       provenance=provenance)
+                       provenance=provenance, asked=question)
+
+    def closed_scenario(self, policy: Policy, situation: str, label: Label, rationale: str,
+                        provenance: Provenance) -> Example:
+        """The situation alone, as an employee asks it (no policy text): the model must know
+        the rule; the reference gives the verdict, the reason, the rule and its ID."""
+        messages = self._messages("closed_scenario_user", situation=situation)
+        target = self.prompts.render("closed_scenario_target", policy=policy, label=label.value,
+                                     rationale=rationale)
+        return Example(id=_example_id("cbs", policy, situation + label.value),
+                       kind=Kind.scenario, messages=messages, target=target, label=label,
+                       policy_ids=[policy.id], provenance=provenance, book="closed",
+                       asked=situation)
+
+    def closed_twin(self, example: Example, policy: Policy) -> Example | None:
+        """The closed-book form of a guardian item (same words, same label, no clause in the
+        prompt), or None for shapes that have none (summaries, conflicts, preferences)."""
+        if example.asked is None or example.book == "closed":
+            return None
+        if example.kind == Kind.scenario and example.label is not None:
+            rationale = _reason_of(example.target or "", example.label)
+            twin = self.closed_scenario(policy, example.asked, example.label, rationale,
+                                        example.provenance)
+        elif example.kind == Kind.instruction:
+            answer = _reason_of(example.target or "", None)
+            messages = [self._system(), Message(role="user", content=example.asked)]
+            twin = Example(id=_example_id("cbq", policy, example.asked), kind=Kind.instruction,
+                           messages=messages, policy_ids=[policy.id],
+                           target=self.prompts.render("closed_qa_target", policy=policy,
+                                                      answer=answer),
+                           provenance=example.provenance, book="closed", asked=example.asked)
+        else:
+            return None
+        return twin.model_copy(update={"split": example.split, "terms": example.terms})
 
     def summary(self, policy: Policy, summary: str, provenance: Provenance) -> Example:
         messages = self._messages("summarize_user", policy=policy)
@@ -48,16 +86,19 @@ class ExampleFactory:
         target = self.prompts.render("qa_target", policy=policy, answer=advice)
         return Example(id=_example_id("adv", policy, request), kind=Kind.instruction,
                        messages=messages, target=target, policy_ids=[policy.id],
-                       provenance=provenance)
+                       provenance=provenance, asked=request)
 
     def preference(self, policy: Policy, question: str, chosen: str, rejected: str,
                    provenance: Provenance) -> Example:
-        """A question with a policy-faithful answer (chosen) and a worse one (rejected)."""
+        """A question with a policy-faithful answer (chosen) and a worse one (rejected), both
+        in the same form: each cites the policy, so only the substance tells them apart."""
         messages = self._messages("qa_user", policy=policy, question=question)
         return Example(id=_example_id("pref", policy, question + rejected), kind=Kind.preference,
                        messages=messages,
                        chosen=self.prompts.render("qa_target", policy=policy, answer=chosen),
-                       rejected=rejected, policy_ids=[policy.id], provenance=provenance)
+                       rejected=self.prompts.render("qa_target", policy=policy,
+                                                    answer=rejected),
+                       policy_ids=[policy.id], provenance=provenance)
 
     def conflict(self, policies: list[Policy], situation: str, resolution: str,
                  provenance: Provenance) -> Example:
@@ -67,6 +108,14 @@ class ExampleFactory:
         return Example(id=_example_id("cfl", policies[0], policies[1].id + situation),
                        kind=Kind.conflict, messages=messages, target=target,
                        policy_ids=[p.id for p in policies], provenance=provenance)
+
+
+def _reason_of(target: str, label: Label | None) -> str:
+    """A guardian reference without its leading verdict and trailing citation."""
+    text = re.sub(r"\s*\[[^\[\]]+\]\s*$", "", target.strip())
+    if label is not None and text.lower().startswith(label.value):
+        text = text[len(label.value):].lstrip(" :.-")
+    return text
 
 
 def _example_id(prefix: str, policy: Policy, content: str) -> str:

@@ -18,6 +18,7 @@ from alignment_studio.framers.conflicts import conflict_example, find_conflicts
 from alignment_studio.framers.coverage import Coverage, Gap, coverage, gaps
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.generate import is_enforceable, person, structure_examples
+from alignment_studio.framers.leak import leak_check
 from alignment_studio.framers.ontology import Lexicon, build_ontology, cue_variants
 from alignment_studio.framers.quality import QualitySettings, reason_category, run_quality
 from alignment_studio.framers.split import choose_test_policies, split_by_policy
@@ -41,6 +42,7 @@ from alignment_studio.types import (
     Policy,
     PolicyDocument,
     Provenance,
+    Split,
     expand_scopes,
 )
 from alignment_studio.types.seeds import (
@@ -281,11 +283,24 @@ def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
     cited = sorted({pid for ex in report.kept for pid in ex.policy_ids})
     test_ids = choose_test_policies(cited, settings.test_fraction, settings.split_seed)
     examples = split_by_policy(report.kept, test_ids)
+    if settings.closed_book:
+        examples += closed_twins(examples, known, factory)
+    manifest = _manifest(documents, examples, test_ids, dropped, len(policies))
+    manifest.leak = leak_check([e for e in examples if e.book == "guardian"])
     bundle = DatasetBundle(name="dataset", version=text_hash("".join(e.id for e in examples), 12),
-                           examples=examples, manifest=_manifest(documents, examples, test_ids,
-                                                                 dropped, len(policies)))
+                           examples=examples, manifest=manifest)
     return FrameResult(bundle=bundle, dropped=dropped, ontology=ontology,
                        coverage=coverage(examples, policies, terms))
+
+
+def closed_twins(examples: list[Example], known: dict[str, Policy],
+                 factory: ExampleFactory) -> list[Example]:
+    """The closed-book form of every train-split question and scenario: a model that is
+    deployed sees the user's words alone, so it must learn to answer without the clause. Test
+    items stay guardian only (a held-out policy cannot be known)."""
+    twins = (factory.closed_twin(e, known[e.policy_ids[0]]) for e in examples
+             if e.split == Split.train and len(e.policy_ids) == 1 and e.policy_ids[0] in known)
+    return [t for t in twins if t is not None]
 
 
 def _manifest(documents: list[PolicyDocument], examples: list[Example], test_ids: set[str],

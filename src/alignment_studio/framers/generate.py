@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 from alignment_studio.core.text import text_hash
 from alignment_studio.framers.examples import ExampleFactory
+from alignment_studio.framers.narratives import narratives
+from alignment_studio.framers.wording import first_person, third_person
 from alignment_studio.types import CueVariant, Example, Label, Modality, Policy, Provenance
 
 ENFORCEABLE = {Modality.obligation, Modality.prohibition, Modality.permission,
@@ -31,16 +33,6 @@ _OBLIGATION = re.compile(
     r"have to|has to|should always|should)\s+(?P<action>.+)$", re.I)
 _PERMISSION = re.compile(r"\b(?:may|can|are permitted to|is permitted to|are allowed to)\s+"
                          r"(?P<action>.+)$", re.I)
-_SUBJECT_BEFORE = (r"(^|\b(?:that|if|when|whom|which|who|and|or|where|whether|because|unless|"
-                   r"until|while|before|after|so|than|as)\s|[,;:]\s)")
-_COMPANY = [(r"\bwe\b", "the company"), (r"\bour\b", "the company's"),
-            (r"\bus\b", "the company")]  # lower case only: 'US dollars' stays
-_THIRD = [(r"(?i:\byourself\b)", "themselves"), (r"(?i:\byour\b)", "their"),
-          (_SUBJECT_BEFORE + r"(?i:you\b)", r"\1they"), (r"(?i:\byou\b)", "them"), *_COMPANY]
-_FIRST = [(r"(?i:\byourself\b)", "myself"), (r"(?i:\byour\b)", "my"),
-          (_SUBJECT_BEFORE + r"(?i:you are\b)", r"\1I am"),
-          (_SUBJECT_BEFORE + r"(?i:you were\b)", r"\1I was"),
-          (_SUBJECT_BEFORE + r"(?i:you\b)", r"\1I"), (r"(?i:\byou\b)", "me"), *_COMPANY]
 _NOT_BEFORE = re.compile(r"\b(not|no)\s*$", re.I)
 _NOT_AN_ACTION = re.compile(r"(be|been|result in|a|an|the|any|only|also)\b", re.I)
 MODAL_PHRASE = {Modality.obligation: "must", Modality.prohibition: "must not",
@@ -49,22 +41,6 @@ MODAL_PHRASE = {Modality.obligation: "must", Modality.prohibition: "must not",
 
 def is_enforceable(policy: Policy) -> bool:
     return policy.modality in ENFORCEABLE
-
-
-def _swap(text: str, table: list[tuple[str, str]]) -> str:
-    for pattern, repl in table:
-        text = re.sub(pattern, repl, text)
-    return text
-
-
-def third_person(text: str) -> str:
-    """'protect your password' -> 'protect their password' (for stories about someone)."""
-    return _swap(text, _THIRD)
-
-
-def first_person(text: str) -> str:
-    """'protect your password' -> 'protect my password' (for a user asking about themself)."""
-    return _swap(text, _FIRST)
 
 
 def rule_action(policy: Policy) -> str | None:
@@ -95,27 +71,10 @@ def person(policy: Policy) -> str:
 
 
 def structure_scenarios(policy: Policy) -> list[tuple[Label, str, str]]:
-    """(label, situation, rationale) triples derived from the rule's wording."""
+    """(label, situation, rationale) stories derived from the rule's action
+    (``narratives.narratives``: done, not done, not known)."""
     action = extract_action(policy)
-    if action is None:
-        return []
-    who = person(policy)
-    name = who.split(",")[0]
-    undecided = (Label.needs_info, f"{who} asked for advice on a plan but did not say whether "
-                 f"they would {action}.",
-                 f"The decisive fact is missing: whether {name} would {action}.")
-    if policy.modality == Modality.prohibition:
-        return [(Label.violating, f"{who} decided to {action}.",
-                 f"The policy forbids this: {name} chose to {action}."),
-                (Label.compliant, f"{who} was asked to {action} and refused.",
-                 f"{name} did not {action}, as the policy requires."), undecided]
-    if policy.modality in (Modality.obligation, Modality.recommendation):
-        return [(Label.compliant, f"{who} made sure to {action}.",
-                 f"{name} did what the policy asks: {action}."),
-                (Label.violating, f"{who} knew the rule but chose not to {action}.",
-                 f"The policy requires this and {name} did not {action}."), undecided]
-    return [(Label.compliant, f"{who} chose to {action}.",
-             f"The policy permits this: {name} may {action}.")]
+    return narratives(policy, action) if action else []
 
 
 def structure_question(policy: Policy, topic: str) -> str:
@@ -173,8 +132,8 @@ def structure_advice(policy: Policy) -> tuple[str, str] | None:
 def contrastive_pair(policy: Policy) -> list[tuple[Label, str, str]]:
     """Two situations that differ in one decisive fact, with opposite labels.
 
-    The fact is the rule's exception when it has one ('unless approved' given or not), else
-    its condition (the rule applies or not), else whether the action was taken.
+    The fact is the rule's exception ('unless approved' given or not); rules without one get
+    their pair from ``structure_scenarios`` (the action done and not done, told alike).
     """
     action = extract_action(policy)
     if action is None or policy.modality not in (Modality.prohibition, Modality.obligation):
@@ -190,15 +149,7 @@ def contrastive_pair(policy: Policy) -> list[tuple[Label, str, str]]:
         bound = (Label.violating, f"{base}; nothing like the exception ({fact}) applied.",
                  f"No exception applies, so the rule binds {name}.")
         return [exempt, bound]
-    if forbidden:
-        return [(Label.violating, f"{who} was asked to {action} and did it.",
-                 f"{name} did what the policy forbids."),
-                (Label.compliant, f"{who} was asked to {action} and declined.",
-                 f"{name} declined, as the policy requires.")]
-    return [(Label.compliant, f"{who} was expected to {action} and did so in time.",
-             f"{name} did what the policy requires."),
-            (Label.violating, f"{who} was expected to {action} and did not.",
-             f"{name} failed to do what the policy requires.")]
+    return []  # without an exception, the stories of the action done and not done are the pair
 
 
 def structure_preferences(policy: Policy) -> list[tuple[str, str, str, str]]:
@@ -217,18 +168,19 @@ def structure_preferences(policy: Policy) -> list[tuple[str, str, str, str]]:
         Modality.recommendation: (f"Yes, and it is recommended that you {action}.",
                                   f"There is no need to {action}; it makes no difference."),
     }[policy.modality]
-    chosen = f"{chosen} The policy says: {policy.text}"
+    # Same form on both sides (the factory cites the policy on both; similar length): the pair
+    # differs in substance only, so the label cannot be read off a citation or a quote.
     return [(question, chosen, wrong, "violating"), (question, chosen, REFUSAL, "refusal")]
 
 
 def cue_scenarios(policy: Policy, variants: Sequence[CueVariant], factory: ExampleFactory,
                   prov: Provenance) -> list[Example]:
-    """The compliant and violating situations again, with an ontology term swapped for a
+    """The situations again (every label), with an ontology term swapped for a
     synonym or a kind of it (a rule about 'devices' covers a 'laptop'): the label holds, the
     surface cue changes, so a model cannot learn the label from one word."""
     examples: list[Example] = []
     for variant in variants:
-        for label, situation, rationale in structure_scenarios(policy)[:2]:
+        for label, situation, rationale in structure_scenarios(policy):
             varied = variant.apply(situation)
             if varied == situation:
                 continue
@@ -255,11 +207,15 @@ def structure_examples(policy: Policy, topic: str, factory: ExampleFactory,
     advice = structure_advice(policy)
     if advice:
         examples.append(factory.advice(policy, *advice, tagged("advice")))
-    for label, situation, rationale in structure_scenarios(policy):
-        examples.append(factory.scenario(policy, situation, label, rationale,
-                                         tagged(label.value)))
     pair_id = f"pair-{text_hash(policy.id + '|pair', 10)}"
-    for label, situation, rationale in contrastive_pair(policy):
+    contrastive = contrastive_pair(policy)
+    for i, (label, situation, rationale) in enumerate(structure_scenarios(policy)):
+        # without an exception, the first two stories (done, not done) are the pair
+        paired = pair_id if not contrastive and i < 2 and label != Label.needs_info and \
+            policy.modality in (Modality.prohibition, Modality.obligation) else None
+        examples.append(factory.scenario(policy, situation, label, rationale,
+                                         tagged(label.value), paired))
+    for label, situation, rationale in contrastive:
         examples.append(factory.scenario(policy, situation, label, rationale,
                                          tagged(f"contrastive-{label.value}"), pair_id))
     for question, chosen, rejected, why in structure_preferences(policy):

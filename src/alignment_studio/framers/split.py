@@ -13,8 +13,9 @@ T = TypeVar("T")
 
 
 def choose_test_policies(policy_ids: list[str], fraction: float, seed: int) -> set[str]:
-    """A deterministic, seed-dependent sample of ``fraction`` of the policies (at least one)."""
-    if not policy_ids:
+    """A deterministic, seed-dependent sample of ``fraction`` of the policies (at least one
+    when the fraction is above 0; none at 0)."""
+    if not policy_ids or fraction <= 0:
         return set()
     ranked = sorted(policy_ids, key=lambda pid: hashlib.sha256(f"{seed}|{pid}".encode()).digest())
     count = min(len(ranked) - 1, max(1, math.ceil(fraction * len(ranked)))) or 1

@@ -77,7 +77,8 @@ def answer_text(answer: str) -> str:
 
 
 def _input_pairs(bundle: DatasetBundle, split: Split) -> list[tuple[str, int]]:
-    return [(situation_text(e.messages), int(e.label == Label.violating))
+    """The user's own words (a closed-book twin repeats its guardian item's: kept once)."""
+    return [(e.asked or situation_text(e.messages), int(e.label == Label.violating))
             for e in bundle.split(split) if e.kind == Kind.scenario and e.label is not None]
 
 

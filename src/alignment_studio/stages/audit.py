@@ -24,19 +24,22 @@ from alignment_studio.auditors.compare import findings, per_policy
 from alignment_studio.auditors.conflicts import conflict_scores, conflict_suite, select_conflicts
 from alignment_studio.auditors.evaluate import select_items
 from alignment_studio.auditors.general import general_scores, load_general
+from alignment_studio.auditors.people import people_items
 from alignment_studio.auditors.rag import VARIANTS, passages
 from alignment_studio.auditors.redteam import merge_reports, summarise
 from alignment_studio.auditors.report import write_report
 from alignment_studio.auditors.sidebyside import side_by_side
 from alignment_studio.backends import get_backend
+from alignment_studio.framers.examples import ExampleFactory
+from alignment_studio.framers.seeds import load_seeds
 from alignment_studio.scoring.scorer import Scorer
 from alignment_studio.stages import aggregate, detect, instruct, judge, parse, publish, redteam
 from alignment_studio.stages import review as review_stage
 from alignment_studio.stages import reward as reward_stage
-from alignment_studio.types import AuditReport, DatasetBundle, PolicyDocument, Split
+from alignment_studio.types import AuditReport, DatasetBundle, Example, PolicyDocument, Split
 from alignment_studio.workspace import Artifact, Workspace
 
-VERSION = "audit-v7"  # bump when metrics change, so reports are recomputed
+VERSION = "audit-v8"  # bump when metrics change, so reports are recomputed
 console = Console(stderr=True)
 
 
@@ -72,7 +75,7 @@ def audit_files(ws: Workspace) -> list[str]:
     """Workspace files the audit reads besides the artifacts (regression items, extra general
     items, the gold set): a change re-audits. Human red-team records do not: they are read
     fresh into every published report."""
-    names = ["regression.jsonl", "general.yaml"]
+    names = ["regression.jsonl", "general.yaml", *ws.config.audit.scenarios]
     if ws.config.audit.judge.enabled:
         names.append(judge.gold_path(ws).name)
     return [ws.file_input(ws.root / n, n) for n in names if (ws.root / n).is_file()]
@@ -85,10 +88,19 @@ def suites(ws: Workspace, bundle: DatasetBundle, docs: list[PolicyDocument]) -> 
     general = (load_general(ws.root)[:settings.general.max_items]
                if settings.general.enabled else [])
     attacks = redteam.attacks(ws, bundle, docs) if settings.redteam.enabled else []
-    return Suites(items=select_items(test, settings.max_items),
+    return Suites(items=select_items(test, settings.max_items) + people(ws, bundle, docs),
                   conflicts=select_conflicts(test, settings.max_items), general=general,
                   attacks=attacks, policies=parse.policies(docs), passages=passages(docs),
                   settings=settings)
+
+
+def people(ws: Workspace, bundle: DatasetBundle, docs: list[PolicyDocument]) -> list[Example]:
+    """The scenarios people wrote (``audit.scenarios``): closed book on trained policies."""
+    factory = ExampleFactory(ws.prompts, ws.config.organization)
+    held_out = set(bundle.manifest.test_policy_ids)
+    return [item for name in ws.config.audit.scenarios
+            for item in people_items(load_seeds(ws.path(name), docs).scenario, held_out,
+                                     factory)]
 
 
 def _answer_all(ws: Workspace, model: Artifact, asked: Suites,

@@ -92,8 +92,11 @@ def prepare_demo(root: Path, quick: bool) -> Path:
         config_path.unlink()
     target = root / "policies"
     target.mkdir(parents=True, exist_ok=True)
-    for name in ("guidelines.md", "seeds.yaml"):
+    for name in ("guidelines.md", "seeds.yaml", "scenarios.yaml"):
         shutil.copyfile(example_dir() / name, target / name)
     mode = "quick" if quick else "full"
-    return init_workspace(root, [target / "guidelines.md"], [target / "seeds.yaml"],
-                          demo_config(root, quick), header=f"{DEMO_MARKER} ({mode})")
+    config = demo_config(root, quick)
+    # scenarios people wrote, never trained on: the audit's closed-book test
+    config.audit.scenarios = ["policies/scenarios.yaml"]
+    return init_workspace(root, [target / "guidelines.md"], [target / "seeds.yaml"], config,
+                          header=f"{DEMO_MARKER} ({mode})")

@@ -24,6 +24,7 @@ from alignment_studio.types.data import (
     Example,
     Kind,
     Label,
+    LeakCheck,
     Manifest,
     Message,
     Provenance,
@@ -54,8 +55,8 @@ __all__ = [
     "OUTCOMES", "Action", "Agreement", "AttackOutcome", "Interval", "JudgeReport", "Outcome",
     "RateScore", "RedTeamReport", "SideBySide", "SideBySideRow",
     "AuditReport", "DatasetBundle", "Dropped", "Example", "Finding", "Form", "ItemResult", "Kind",
-    "Label",
-    "LineageEntry", "Manifest", "Message", "Modality", "ModelRef", "Policy", "PolicyDocument",
+    "Label", "LeakCheck", "LineageEntry", "Manifest", "Message", "Modality", "ModelRef", "Policy",
+    "PolicyDocument",
     "PolicyScores", "Provenance", "Score", "Section", "Span", "Split", "expand_scopes",
     "Category", "Concept", "ConceptSource", "CueVariant", "Ontology", "Relation", "RelationType",
 ]

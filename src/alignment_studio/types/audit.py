@@ -68,7 +68,8 @@ class ItemResult(BaseModel):
     example_id: str
     policy_ids: list[str]
     kind: str
-    source: str = ""  # seed (expert-written reference) | structure | teacher
+    source: str = ""  # seed (expert-written reference) | structure | teacher | person
+    book: str = "guardian"  # guardian (the clause given) | closed (the user's words alone)
     expected: str
     output: str
     correct: bool | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,6 +65,11 @@ class Example(BaseModel):
                                 "pair (same situation, one fact changed, opposite labels)")
     terms: list[str] = Field(default_factory=list,
                              description="ontology terms the item's wording uses as cues")
+    book: Literal["guardian", "closed"] = Field(
+        "guardian", description="guardian: the clause is in the prompt and the model answers by "
+        "it; closed: the user's words alone (closed book), the model must know the rule")
+    asked: str | None = Field(None, description="the user's own words (the situation or the "
+                              "question) without any policy text, for closed-book twins")
 
 
 class Dropped(BaseModel):
@@ -78,6 +83,19 @@ class Dropped(BaseModel):
     text: str | None = None  # raw teacher output when no example could be built
 
 
+class LeakCheck(BaseModel):
+    """Whether scenario labels can be read off the situations' wording: a bag-of-words
+    classifier's accuracy on policies it was not fitted on, against the majority rate."""
+
+    model_config = ConfigDict(extra="forbid")
+    items: int
+    policies: int
+    accuracy: float
+    majority: float
+    margin: float
+    leaks: bool = Field(description="accuracy beats the majority rate by more than margin")
+
+
 class Manifest(BaseModel):
     """What produced the bundle and what is in it."""
 
@@ -87,6 +105,7 @@ class Manifest(BaseModel):
     counts: dict[str, int] = Field(default_factory=dict)
     test_policy_ids: list[str] = Field(default_factory=list)
     dropped: dict[str, int] = Field(default_factory=dict)
+    leak: LeakCheck | None = Field(None, description="the frame stage's leak check")
 
 
 class DatasetBundle(BaseModel):

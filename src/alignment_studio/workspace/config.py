@@ -43,8 +43,13 @@ class FrameSettings(_Strict):
     """How documents become data."""
 
     test_fraction: float = Field(
-        0.25, gt=0, lt=1, description="share of policies held out for the audit; "
-        "all data of a held-out policy goes to test, so nothing leaks into training")
+        0.25, ge=0, lt=1, description="share of policies held out for the audit; "
+        "all data of a held-out policy goes to test, so nothing leaks into training; 0 trains "
+        "every policy (the audit then has only the people's scenarios of audit.scenarios)")
+    closed_book: bool = Field(
+        True, description="also train each question and scenario closed book: the user's "
+        "words alone, no policy text in the prompt, the reference naming the rule and its ID "
+        "(what a deployed model sees); held-out policies keep only the guardian form")
     split_seed: int = Field(0, description="seed of the policy-level train/test split")
     structure_items: bool = Field(
         True, description="generate deterministic items from the parsed structure")
@@ -431,6 +436,10 @@ class AuditSettings(_Strict):
         400, ge=10, description="base+prompt: word budget of the policy list in the system "
         "prompt (the cited document's statements first when it does not all fit)")
     rag_k: int = Field(3, ge=1, description="+rag: policies retrieved (BM25) per question")
+    scenarios: list[str] = Field(
+        default_factory=list, description="files of scenarios people wrote (the seed file's "
+        "scenario: format), asked closed book: the situation alone. Never used for training; "
+        "a scenario on a held-out policy is asked with its clause (guardian)")
     general: GeneralSettings = Field(default_factory=GeneralSettings)
     redteam: RedTeamSettings = Field(default_factory=RedTeamSettings)
     detector: DetectorSettings = Field(default_factory=DetectorSettings)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alignment_studio.auditors.report.html import HTML_FILE, write_html
 from alignment_studio.auditors.report.markdown import render_markdown
-from alignment_studio.auditors.report.summary import summary_table
+from alignment_studio.auditors.report.summary import closed_book_line, summary_table
 from alignment_studio.types import AuditReport
 
 REPORT_JSON, REPORT_MD = "report.json", "report.md"
@@ -42,5 +42,5 @@ def html_path(folder: Path) -> Path:
     return folder / HTML_FILE
 
 
-__all__ = ["html_path", "json_path", "read_report", "render_markdown", "summary_table",
-           "write_report"]
+__all__ = ["closed_book_line", "html_path", "json_path", "read_report", "render_markdown",
+           "summary_table", "write_report"]

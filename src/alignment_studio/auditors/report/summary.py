@@ -7,7 +7,11 @@ from rich.table import Table
 
 from alignment_studio.types import AuditReport, Score
 
-LABELS = {"scenario_accuracy": "scenario accuracy", "scenario_macro_f1": "scenario macro-F1",
+LABELS = {"closed_book_accuracy": "closed book: scenario accuracy",
+          "closed_book_macro_f1": "closed book: macro-F1",
+          "closed_book_majority": "closed book: always the majority label",
+          "guardian_accuracy": "guardian (clause given): accuracy",
+          "scenario_accuracy": "scenario accuracy", "scenario_macro_f1": "scenario macro-F1",
           "answer_rouge_l": "answer ROUGE-L", "expert_rouge_l": "ROUGE-L, expert answers",
           "answer_completeness": "answer completeness", "needs_info_asks": "needs-info: asks",
           "over_refusal": "over-refusal (lower is better)",
@@ -74,3 +78,19 @@ def summary_rows(report: AuditReport) -> list[tuple[str, dict[str, Score]]]:
     return rows
 
 
+
+
+def closed_book_line(report: AuditReport) -> str | None:
+    """One line: closed-book scenario accuracy of every variant with its 95 % interval, and
+    the majority-label rate it must beat; None when no closed-book items were asked."""
+    cells = []
+    for variant in columns_of(report):
+        score = score_of(report.summary[variant], "closed_book_accuracy")
+        if score is not None:
+            ci = f" [{score.ci.low:.2f}, {score.ci.high:.2f}]" if score.ci else ""
+            cells.append(f"{variant} {score.value:.2f}{ci}")
+    majority = score_of(report.summary.get("aligned", []), "closed_book_majority")
+    if not cells or majority is None:
+        return None
+    return (f"closed book ({majority.n} scenarios people wrote, no policy text in the prompt): "
+            + ", ".join(cells) + f"; always the majority label {majority.value:.2f}")

@@ -1,0 +1,66 @@
+"""Scenarios people wrote become closed-book audit items on trained policies and guardian items
+on held-out ones, and are scored apart from the generated items."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alignment_studio.auditors.people import SOURCE, people_items
+from alignment_studio.auditors.rag import BM25Retriever, passages, with_retrieval
+from alignment_studio.core.errors import StudioError
+from alignment_studio.core.prompts import Prompts
+from alignment_studio.framers.examples import ExampleFactory
+from alignment_studio.framers.parse import read_document
+from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.types import Label, PolicyDocument, Split
+
+SCENARIOS = """version: 1
+scenario:
+  - id: "p-1"
+    label: "violating"
+    section: "Gifts and Entertainment"
+    quote: "give or accept cash or cash equivalents"
+    situation: "A courier left me a 20 dollar store voucher as thanks for signing fast. I kept it."
+    rationale: "A voucher is a cash equivalent, which may never be accepted."
+  - id: "p-2"
+    label: "compliant"
+    section: "Insider Trading"
+    quote: "must not trade Meridian Harbor securities"
+    situation: "Olu, a director, waited until the trading window opened before selling shares."
+    rationale: "He traded outside the blackout period."
+"""
+
+
+@pytest.fixture(scope="module")
+def doc(example_policy: Path) -> PolicyDocument:
+    return read_document(example_policy)
+
+
+def test_trained_policies_are_asked_closed_book_held_out_ones_with_their_clause(
+        doc: PolicyDocument, tmp_path: Path) -> None:
+    path = tmp_path / "scenarios.yaml"
+    path.write_text(SCENARIOS)
+    resolved = load_seeds(path, [doc]).scenario
+    cash, insider = (policy for _, policy in resolved)
+    items = people_items(resolved, {insider.id}, ExampleFactory(Prompts(None), "Acme"))
+    closed, guardian = items
+    assert [i.book for i in items] == ["closed", "guardian"]
+    assert all(i.split == Split.test and i.provenance.source == SOURCE for i in items)
+    assert closed.label == Label.violating and closed.policy_ids == [cash.id]
+    asked = "\n".join(m.content for m in closed.messages)
+    assert cash.text not in asked and cash.id not in asked  # nothing of the rule is given
+    assert "20 dollar store voucher" in asked and "Acme" in asked
+    assert insider.text in guardian.messages[-1].content
+    # retrieval searches the user's words only: it finds the rule or not on its own
+    retrieved = with_retrieval(closed.messages, BM25Retriever(passages([doc])), 3)
+    assert "20 dollar store voucher" in retrieved.messages[-1].content
+
+
+def test_a_scenario_naming_no_policy_is_one_line_with_the_file(doc: PolicyDocument,
+                                                               tmp_path: Path) -> None:
+    path = tmp_path / "scenarios.yaml"
+    path.write_text(SCENARIOS.replace("give or accept cash", "give or take biscuits"))
+    with pytest.raises(StudioError, match="scenarios.yaml"):
+        load_seeds(path, [doc])
