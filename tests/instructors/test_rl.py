@@ -251,11 +251,13 @@ def prompt_tokens(tokenizer: Any, prompt: list[dict[str, str]]) -> int:
 @pytest.fixture(scope="module")
 def scenario_bundle(example_policy: Path, tmp_path_factory: pytest.TempPathFactory
                     ) -> DatasetBundle:
-    """The bundled example framed without a teacher, its train split's scenarios only."""
+    """The bundled example framed without a teacher, its train split's guardian scenarios
+    only (the clause in the prompt: the short SFT below learns their verdict form)."""
     journal = tmp_path_factory.mktemp("frame") / "teacher.jsonl"
     framed = frame_dataset([read_document(example_policy)], [], None, FrameSettings(),
                            "Meridian Harbor", Prompts(), journal, "none")
-    scenarios = [e for e in framed.bundle.split(Split.train) if e.kind == Kind.scenario]
+    scenarios = [e for e in framed.bundle.split(Split.train) if e.kind == Kind.scenario
+                 and e.book == "guardian"]
     return DatasetBundle(name="scenarios", version="1", examples=scenarios)
 
 
