@@ -64,3 +64,24 @@ def test_a_scenario_naming_no_policy_is_one_line_with_the_file(doc: PolicyDocume
     path.write_text(SCENARIOS.replace("give or accept cash", "give or take biscuits"))
     with pytest.raises(StudioError, match="scenarios.yaml"):
         load_seeds(path, [doc])
+
+
+def test_the_closed_book_line_names_every_variant_and_the_floor() -> None:
+    from alignment_studio.auditors.report import closed_book_line
+    from alignment_studio.scoring.stats import wilson
+    from alignment_studio.types import AuditReport, ModelRef, Score
+
+    def closed(hits: int, majority: int = 20, n: int = 45) -> list[Score]:
+        return [Score(metric="closed_book_accuracy", value=hits / n, n=n, ci=wilson(hits, n)),
+                Score(metric="closed_book_majority", value=majority / n, n=n)]
+
+    report = AuditReport(model=ModelRef(adapters=["a"]), baseline=ModelRef(),
+                         policy_version="guidelines@v1",
+                         summary={"base": closed(11), "base+rag": closed(15),
+                                  "aligned": closed(30)})
+    line = closed_book_line(report)
+    assert line is not None and line.startswith("closed book (45 scenarios people wrote")
+    assert "base 0.24 [" in line and "base+rag 0.33 [" in line and "aligned 0.67 [" in line
+    assert line.endswith("always the majority label 0.44")
+    bare = report.model_copy(update={"summary": {"base": [], "aligned": []}})
+    assert closed_book_line(bare) is None
