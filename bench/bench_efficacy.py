@@ -123,7 +123,9 @@ def main() -> None:
         if only and not any(o in name for o in only):
             continue
         if time.perf_counter() - start > budget:
-            print(f"| {name} | (not run: over the {budget / 60:.0f}-minute budget) |")
+            lines.append(f"| {name} | (not run: over the {budget / 60:.0f}-minute budget) |")
+            print(lines[-1])
+            RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
             continue
         began = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
