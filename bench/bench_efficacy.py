@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from alignment_studio.auditors.report.summary import score_of, with_ci
 from alignment_studio.stages import audit as audit_stage
 from alignment_studio.stages import instruct as instruct_stage
 from alignment_studio.stages.init import demo_config, example_dir, init_workspace
@@ -81,18 +82,13 @@ def workspace(root: Path, recipe: Recipe) -> Workspace:
 
 
 def score(report: AuditReport, variant: str, metric: str) -> Score | None:
-    for group in (report.summary, report.general):
-        found = next((s for s in group.get(variant, []) if s.metric == metric), None)
-        if found:
-            return found
-    return None
+    """A suite metric, or general capability, of one variant."""
+    return (score_of(report.summary.get(variant, []), metric)
+            or score_of(report.general.get(variant, []), metric))
 
 
 def cell(found: Score | None) -> str:
-    if found is None:
-        return "–"
-    ci = f" [{found.ci.low:.2f}, {found.ci.high:.2f}]" if found.ci else ""
-    return f"{found.value:.2f}{ci}"
+    return with_ci(found, 2)
 
 
 HEADER = ("| recipe | closed book: base | aligned | majority | aligned macro-F1 | "

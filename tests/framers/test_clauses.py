@@ -9,11 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
+from parsed import by_text, parse
 
 from alignment_studio.framers.clauses import analyse
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.statements import split_sentences
-from alignment_studio.types import Form, Modality, Policy, PolicyDocument
+from alignment_studio.types import Form, Modality
 
 P, OB, F, R, D, INFO = (Modality.permission, Modality.obligation, Modality.prohibition,
                        Modality.recommendation, Modality.definition, Modality.informational)
@@ -22,16 +23,6 @@ P, OB, F, R, D, INFO = (Modality.permission, Modality.obligation, Modality.prohi
 def first(text: str, addressee: str | None = "you") -> tuple[Modality, bool, str | None]:
     clause = analyse([text], addressee)[0][0]
     return clause.modality, clause.negated, clause.actor
-
-
-def parse(tmp_path: Path, text: str, name: str = "policy.md") -> PolicyDocument:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return read_document(path)
-
-
-def by_text(doc: PolicyDocument, start: str) -> Policy:
-    return next(p for p in doc.policies() if p.text.startswith(start))
 
 
 @pytest.mark.parametrize(("text", "expected"), [

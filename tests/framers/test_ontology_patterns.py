@@ -3,19 +3,16 @@ is-a edges on the two hand-labelled 18F pages (bench/bench_ontology.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from parsed import load_bench
 
 from alignment_studio.framers.ontology import build_ontology
 from alignment_studio.framers.parse import read_document
 from alignment_studio.types import Concept, Ontology
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_ontology.py"
 
 
 def built(tmp_path: Path, *paragraphs: str) -> Ontology:
@@ -122,12 +119,7 @@ def test_abbreviations_become_concepts_with_their_expansion(tmp_path: Path) -> N
 # -- precision on the labelled pages ------------------------------------------------------------
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_ontology", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("bench_ontology")
 
 
 # Floors a little under what bench/bench_ontology.py measured (bench/results/ontology-after.txt):

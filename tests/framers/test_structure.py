@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from parsed import by_text, parse
+
 from alignment_studio.framers.clauses import classify_modality, split_clauses
 from alignment_studio.framers.parse import read_document
-from alignment_studio.types import Modality, Policy, PolicyDocument
-
-
-def parse(tmp_path: Path, text: str, name: str = "policy.md") -> PolicyDocument:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return read_document(path)
-
-
-def by_text(doc: PolicyDocument, start: str) -> Policy:
-    return next(p for p in doc.policies() if p.text.startswith(start))
+from alignment_studio.types import Modality
 
 
 def test_compound_sentences_become_separate_statements() -> None:

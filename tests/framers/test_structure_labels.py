@@ -4,27 +4,18 @@ measured (in total precision 0.81, recall 0.80, modality 0.77, negated rules 0.7
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
+from parsed import load_bench
 
 from alignment_studio.framers.parse import read_document
 from alignment_studio.types import Modality, Policy, PolicyDocument, Section
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_structure.py"
-
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_structure", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("bench_structure")
 
 
 def test_every_label_names_a_real_section_and_quote(bench: ModuleType) -> None:

@@ -53,12 +53,11 @@ def narratives(policy: Policy, action: str) -> list[tuple[Label, str, str]]:
     forms = verb_forms(action)
     if forms is None or (policy.actor or "you").lower() not in ADDRESSEES - {None}:
         return []
-    past, participle = forms
+    past = forms[0]
     key = int(text_hash(policy.id, 8), 16)
     name = NAMES[key % len(NAMES)]
     who = f"{name}, {ROLES[(key // 7) % len(ROLES)]} {PLACES[(key // 11) % len(PLACES)]},"
-    values = {"who": who, "past": past, "base": action, "participle": participle,
-              "they": "they"}
+    values = {"who": who, "past": past, "base": action}
     lead = leading_condition(policy)
     unknown: str | None = None
     missing = ""  # what the needs_info story leaves out
@@ -118,18 +117,22 @@ def core_action(action: str) -> tuple[str, str] | None:
     return kept, doc[start:cut.right_edge.i + 1].text
 
 
+def _opening(policy: Policy) -> str | None:
+    """The condition the rule's text starts with ("If you learn of X"), if any."""
+    return next((c for c in policy.conditions if policy.text.lower().startswith(c.lower())),
+                None)
+
+
 def condition_text(policy: Policy) -> str | None:
     """The rule's opening condition, in the third person ("if they learn of X")."""
-    first = next((c for c in policy.conditions
-                  if policy.text.lower().startswith(c.lower())), None)
+    first = _opening(policy)
     return third_person(first[0].lower() + first[1:]) if first else None
 
 
 def leading_condition(policy: Policy) -> str | None:
     """The rule's opening condition told in the past of its reader ("If you learn of X" ->
     "learned of X"), or None."""
-    first = next((c for c in policy.conditions
-                  if policy.text.lower().startswith(c.lower())), None)
+    first = _opening(policy)
     if first is None:
         return None
     marker, _, rest = first.partition(" ")

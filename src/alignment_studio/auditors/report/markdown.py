@@ -7,8 +7,9 @@ from alignment_studio.auditors.report.summary import (
     fmt,
     score_of,
     summary_rows,
+    with_ci,
 )
-from alignment_studio.types import OUTCOMES, AuditReport, Score
+from alignment_studio.types import OUTCOMES, AuditReport
 
 
 def render_markdown(report: AuditReport) -> str:
@@ -22,7 +23,7 @@ def render_markdown(report: AuditReport) -> str:
     for label, scores in summary_rows(report):
         b, a = scores.get("base"), scores.get("aligned")
         if b and a:
-            cells = " | ".join(_with_ci(scores.get(v)) for v in variants)
+            cells = " | ".join(with_ci(scores.get(v)) for v in variants)
             lines.append(f"| {label} | {a.n} | {cells} | {a.value - b.value:+.3f} |")
     lines += ["", "Variants: " + "; ".join(f"**{k}**: {v}" for k, v in report.variants.items())]
     lines += side_by_side_lines(report) + human_grade_lines(report) + redteam_lines(report)
@@ -68,13 +69,6 @@ def conflict_lines(report: AuditReport) -> list[str]:
         lines.append(f"| {context} | {pa.n if pa else 0} | {fmt(pb)} | {fmt(pa)} | "
                      f"{fmt(cb)} | {fmt(ca)} |")
     return lines
-
-
-def _with_ci(score: Score | None) -> str:
-    if score is None:
-        return "–"
-    ci = f" [{score.ci.low:.2f}, {score.ci.high:.2f}]" if score.ci else ""
-    return f"{score.value:.3f}{ci}"
 
 
 def side_by_side_lines(report: AuditReport) -> list[str]:
@@ -135,9 +129,9 @@ def judge_lines(report: AuditReport) -> list[str]:
         lines.append("- pairwise: " + ", ".join(f"{k} {v}" for k, v in judge.pairwise.items()))
     if judge.calibration:
         c = judge.calibration
-        lines.append(f"- agreement with the gold set (n={c.n}): accuracy {_with_ci(c.accuracy)}, "
-                     f"kappa {_with_ci(c.kappa)}"
-                     + (f", flip rate {_with_ci(c.flip_rate)}" if c.flip_rate else ""))
+        lines.append(f"- agreement with the gold set (n={c.n}): accuracy {with_ci(c.accuracy)}, "
+                     f"kappa {with_ci(c.kappa)}"
+                     + (f", flip rate {with_ci(c.flip_rate)}" if c.flip_rate else ""))
     if judge.cost:
         lines.append("- cost: " + ", ".join(f"{k} {v:g}" for k, v in judge.cost.items()))
     return lines

@@ -35,6 +35,15 @@ def fmt(score: Score | None) -> str:
     return f"{score.value:.3f}" if score else "–"
 
 
+def with_ci(score: Score | None, digits: int = 3) -> str:
+    """The value and, when known, its interval to two places: "0.360 [0.23, 0.50]"; "–" for
+    no score."""
+    if score is None:
+        return "–"
+    ci = f" [{score.ci.low:.2f}, {score.ci.high:.2f}]" if score.ci else ""
+    return f"{score.value:.{digits}f}{ci}"
+
+
 def columns_of(report: AuditReport) -> list[str]:
     """The variants the report has, in the fixed order."""
     return [v for v in VARIANT_COLUMNS if v in report.summary]
@@ -83,12 +92,8 @@ def summary_rows(report: AuditReport) -> list[tuple[str, dict[str, Score]]]:
 def closed_book_line(report: AuditReport) -> str | None:
     """One line: closed-book scenario accuracy of every variant with its 95 % interval, and
     the majority-label rate it must beat; None when no closed-book items were asked."""
-    cells = []
-    for variant in columns_of(report):
-        score = score_of(report.summary[variant], "closed_book_accuracy")
-        if score is not None:
-            ci = f" [{score.ci.low:.2f}, {score.ci.high:.2f}]" if score.ci else ""
-            cells.append(f"{variant} {score.value:.2f}{ci}")
+    cells = [f"{variant} {with_ci(score, 2)}" for variant in columns_of(report)
+             if (score := score_of(report.summary[variant], "closed_book_accuracy"))]
     majority = score_of(report.summary.get("aligned", []), "closed_book_majority")
     if not cells or majority is None:
         return None
