@@ -83,5 +83,42 @@ def test_the_closed_book_line_names_every_variant_and_the_floor() -> None:
     assert line is not None and line.startswith("closed book (45 scenarios people wrote")
     assert "base 0.24 [" in line and "base+rag 0.33 [" in line and "aligned 0.67 [" in line
     assert line.endswith("always the majority label 0.44")
+    assert "by likelihood" not in line
+    choice = Score(metric="closed_book_choice_accuracy", value=0.6, n=45, ci=wilson(27, 45))
+    report.summary["aligned"].append(choice)
+    assert "; by likelihood: aligned 0.60 [" in (closed_book_line(report) or "")
     bare = report.model_copy(update={"summary": {"base": [], "aligned": []}})
     assert closed_book_line(bare) is None
+
+
+def test_every_variant_reads_verdicts_greedily_and_by_likelihood(doc: PolicyDocument,
+                                                                 tmp_path: Path) -> None:
+    from alignment_studio.auditors.audit import Suites, answer_items
+    from alignment_studio.auditors.suites import suite_scores
+    from alignment_studio.backends import FakeBackend
+    from alignment_studio.workspace.config import AuditSettings
+
+    path = tmp_path / "scenarios.yaml"
+    path.write_text(SCENARIOS)
+    resolved = load_seeds(path, [doc]).scenario
+    items = people_items(resolved, set(), ExampleFactory(Prompts(None), "Acme"))
+    suites = Suites(items=items, conflicts=[], general=[], attacks=[],
+                    policies={p.id: p for _, p in resolved}, passages=passages([doc]),
+                    settings=AuditSettings())
+    # greedy text says nothing readable; the likelihoods pick voucher -> violating, else compliant
+    fake = FakeBackend(default="Hmm.", chooser=lambda m: "Violating" if "voucher" in
+                       m[-1].content else "compliant")
+    results = answer_items(fake, suites, "base+rag")
+    assert [r.predicted for r in results] == [None, None]
+    assert [r.choice for r in results] == ["violating", "compliant"]
+    scores = {s.metric: s.value for s in suite_scores(results, n_boot=20)}
+    assert scores["closed_book_accuracy"] == 0.0 and scores["closed_book_choice_accuracy"] == 1.0
+    # a backend that cannot score text leaves the choice out, and so its metrics
+    plain = answer_items(FakeBackend(default="Hmm."), suites, "base")
+
+    class NoScores(FakeBackend):
+        async def score_choices(self, batch, options):  # type: ignore[no-untyped-def]
+            return None
+
+    assert all(r.choice is None for r in answer_items(NoScores(), suites, "base"))
+    assert [r.choice for r in plain] == ["compliant", "compliant"]  # "Hmm." starts no label

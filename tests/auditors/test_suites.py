@@ -193,3 +193,19 @@ def test_closed_book_items_are_scored_apart_with_the_majority_floor(
     assert scores["closed_book_macro_f1"].value == pytest.approx((2 / 3 + 2 / 5 + 2 / 4) / 3)
     assert scores["guardian_accuracy"].n == 7 and scores["scenario_accuracy"].n == 14
     assert "closed_book_accuracy" not in by_metric(suite_scores(results, n_boot=50))
+
+
+def test_choice_verdicts_are_scored_beside_the_greedy_ones(results: list[ItemResult]) -> None:
+    # the 7 scenarios closed book, each with a likelihood choice: all right but the last
+    chosen = ["compliant", "compliant", "violating", "violating", "needs_info", "needs_info",
+              "compliant"]
+    closed = [r.model_copy(update={"book": "closed", "choice": c})
+              for r, c in zip([r for r in results if r.kind == SCENARIO], chosen, strict=True)]
+    scores = by_metric(suite_scores([*closed, *results], n_boot=50))
+    assert scores["closed_book_choice_accuracy"].value == pytest.approx(6 / 7)
+    assert scores["closed_book_accuracy"].value == pytest.approx(3 / 7)  # greedy unchanged
+    # compliant TP2 FP1 FN0, violating TP2, needs_info TP2 FN1
+    assert scores["closed_book_choice_macro_f1"].value == pytest.approx((4 / 5 + 1 + 4 / 5) / 3)
+    assert scores["scenario_choice_accuracy"].n == 7  # the guardian copies have no choice
+    assert "guardian_choice_accuracy" not in scores
+    assert "closed_book_choice_accuracy" not in by_metric(suite_scores(results, n_boot=50))

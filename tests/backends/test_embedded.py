@@ -39,3 +39,24 @@ def test_hub_names_are_refused(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(StudioError, match="no config.json"):
         embedded.resolve_model_path(str(tmp_path / "empty"))
+
+
+@pytest.mark.slow
+async def test_hf_scores_choices_the_same_in_a_padded_batch_as_one_by_one() -> None:
+    """Constrained choice: each option's summed token log-probability after the generation
+    prompt, unchanged by the left padding of a batch; the model prefers a plausible answer."""
+    from alignment_studio.backends.hf import HFBackend
+    from alignment_studio.types import Message
+
+    backend = HFBackend("embedded", batch_size=4)
+    convs = [[Message(role="user", content="What is the capital of France? One word.")],
+             [Message(role="user", content="A long question about gifts of cash to public "
+                      "officials during a tender. Start with one label: compliant, violating "
+                      "or needs_info.")]]
+    options = ["Paris", "banana", "violating"]
+    together = await backend.score_choices(convs, options)
+    alone = [(await backend.score_choices([c], options))[0] for c in convs]
+    for row, single in zip(together, alone, strict=True):
+        assert row == pytest.approx(single, abs=1e-3)
+    assert together[0][0] > together[0][1]  # Paris over banana
+    assert all(s < 0 for row in together for s in row)

@@ -76,3 +76,13 @@ async def test_generate_batch_keeps_order_and_reports_progress() -> None:
 def test_generation_config_rejects_unknown_options() -> None:
     with pytest.raises(ValidationError):
         GenerationConfig(max_new_tokens=8, beam_width=4)  # type: ignore[call-arg]
+
+
+async def test_score_choices_favours_what_the_scripted_answer_starts_with() -> None:
+    fake = FakeBackend(default="Violating: cash gifts are never allowed",
+                       chooser=lambda m: "needs_info" if "vendor" in m[-1].content else "x")
+    plain = FakeBackend(default="Violating: cash gifts are never allowed")
+    options = ["compliant", "violating", "needs_info"]
+    assert await plain.score_choices([user("a")], options) == [[-10.0, 0.0, -10.0]]
+    assert await fake.score_choices([user("which vendor?"), user("a")], options) == [
+        [-10.0, -10.0, 0.0], [-10.0, -10.0, -10.0]]

@@ -82,14 +82,22 @@ def make_app(rec: Recorder) -> FastAPI:
             content = f"echo: {prompt}"
             if '{"question"' in prompt:  # a teacher prompt asking for a question as JSON
                 content = json.dumps({"question": f"echo: {' '.join(prompt.split()[:8])}?"})
+            choice: dict[str, Any] = {"index": 0,
+                                      "message": {"role": "assistant", "content": content},
+                                      "finish_reason": "length" if prompt == "cut" else "stop"}
+            if body.get("logprobs") and model == "test-model":  # "plain" ignores the option
+                top = [{"token": "viol", "logprob": -0.2, "bytes": None},
+                       {"token": " Compl", "logprob": -1.5, "bytes": None},
+                       {"token": "The", "logprob": -2.0, "bytes": None}]
+                choice["logprobs"] = {"content": [{"token": "viol", "logprob": -0.2,
+                                                   "bytes": None, "top_logprobs": top}]}
+                rec.requests[-1]["top_logprobs"] = body.get("top_logprobs")
             return JSONResponse({
                 "id": f"chatcmpl-{rec.calls[model]}",
                 "object": "chat.completion",
                 "created": int(time.time()),
                 "model": model,
-                "choices": [{"index": 0,
-                             "message": {"role": "assistant", "content": content},
-                             "finish_reason": "length" if prompt == "cut" else "stop"}],
+                "choices": [choice],
                 "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
             })
         finally:
@@ -159,6 +167,21 @@ async def test_generate_passes_finish_reason_through(make_backend: Any) -> None:
     backend: OpenAIBackend = make_backend()
     out = await backend.generate(msgs("cut"), GenerationConfig())
     assert out.finish_reason == "length"
+
+
+async def test_score_choices_reads_the_first_tokens_log_probabilities(
+        srv: Server, make_backend: Any) -> None:
+    backend = make_backend()
+    scores = await backend.score_choices([msgs("a"), msgs("b")],
+                                         ["violating", "compliant", "needs_info"])
+    assert scores == [[-0.2, -1.5, float("-inf")]] * 2
+    assert [r["max_tokens"] for r in srv.rec.requests] == [1, 1]
+    assert {r["top_logprobs"] for r in srv.rec.requests} == {20}
+
+
+async def test_score_choices_is_none_when_the_server_sends_no_log_probabilities(
+        make_backend: Any) -> None:
+    assert await make_backend("plain").score_choices([msgs("a")], ["violating"]) is None
 
 
 async def test_api_key_from_named_env_var_is_sent_as_bearer(

@@ -60,3 +60,13 @@ def test_citations_in_brackets() -> None:
     text = "violating: gift cards are cash [doc/gifts/p-1a] [needs_info] [ doc/x/p-2 ]."
     assert bracketed(text) == ["doc/gifts/p-1a", "needs_info", "doc/x/p-2"]
     assert strip_citations(text) == "violating: gift cards are cash  [needs_info] ."
+
+
+def test_constrained_choice_sums_each_labels_forms() -> None:
+    from alignment_studio.core.answers import choice_options, chosen_label
+
+    options = choice_options()
+    assert options[:2] == ["compliant", "Compliant"] and len(options) == 6
+    # violating's two forms together (-1.0 and -1.0) beat compliant's one likelier form (-0.9)
+    assert chosen_label([-0.9, -9.0, -1.0, -1.0, -5.0, -5.0]) == Label.violating
+    assert chosen_label([float("-inf")] * 4 + [-3.0, float("-inf")]) == Label.needs_info

@@ -21,6 +21,7 @@ from alignment_studio.auditors.rag import BM25Retriever, Passage, with_policy_pr
 from alignment_studio.auditors.redteam import Attack, run_attacks
 from alignment_studio.auditors.suites import confusion, score_item_full, suite_scores
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
+from alignment_studio.core.answers import choice_options, chosen_label
 from alignment_studio.scoring.scorer import Scorer
 from alignment_studio.types import (
     AttackOutcome,
@@ -106,7 +107,17 @@ def answer_items(backend: ModelBackend, suites: Suites, variant: str,
             prompts, GenerationConfig(max_new_tokens=budget), progress))
         for i, output in zip(group, outputs, strict=True):
             results[i] = score_item_full(suites.items[i], output.text, known)
+        if kind == Kind.scenario:
+            _add_choices(backend, prompts, [results[i] for i in group])
     return [results[i] for i in range(len(suites.items))]
+
+
+def _add_choices(backend: ModelBackend, prompts: Sequence[Sequence[Message]],
+                 results: Sequence[ItemResult]) -> None:
+    """Each scenario's verdict by constrained choice, when the backend can score text."""
+    scores = asyncio.run(backend.score_choices(prompts, choice_options()))
+    for result, row in zip(results, scores or [], strict=False):
+        result.choice = chosen_label(row).value
 
 
 def run_model(backend: ModelBackend, model: str, suites: Suites, attack_judge: Scorer | None,

@@ -7,6 +7,10 @@ numbers, so the suites can be recomputed from a stored report. The suites:
   ``closed_book_accuracy``, ``closed_book_macro_f1`` and ``closed_book_majority`` (the rate of
   always answering the items' most common label, the floor to beat); ``guardian_accuracy`` on
   scenarios asked with their clause (held-out policies: can it apply a rule it never saw?);
+- constrained choice: the same verdicts read by likelihood instead of from the greedy text
+  (``ItemResult.choice``, the label the model finds most likely at the answer's start):
+  ``closed_book_choice_accuracy``, ``closed_book_choice_macro_f1``, ``guardian_choice_accuracy``
+  and ``scenario_choice_accuracy``; left out when the backend cannot score text;
 - scenario classification: ``scenario_accuracy`` and ``scenario_macro_f1`` over the three
   labels, and the ``confusion`` matrix expected -> predicted. An answer without a readable
   verdict is predicted ``"none"``: a wrong prediction that lowers the recall of its true label
@@ -81,6 +85,11 @@ def _verdicts(results: Iterable[ItemResult]) -> list[tuple[str, str]]:
     return [(r.expected, r.predicted if r.predicted in LABELS else NONE) for r in results]
 
 
+def _choices(results: Iterable[ItemResult]) -> list[tuple[str, str]]:
+    """(expected, chosen) per item that has a constrained choice."""
+    return [(r.expected, r.choice) for r in results if r.choice is not None]
+
+
 def _matrix(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
     matrix = {row: dict.fromkeys((*LABELS, NONE), 0) for row in LABELS}
     for expected, predicted in pairs:
@@ -138,6 +147,12 @@ def suite_scores(results: Iterable[ItemResult], n_boot: int = 1000) -> list[Scor
         _rate("closed_book_majority", [r.expected == majority[0][0] for r in closed]
               if majority else []),
         _rate("guardian_accuracy", [bool(r.correct) for r in scen if r.book != "closed"]),
+        _rate("closed_book_choice_accuracy", [e == c for e, c in _choices(closed)]),
+        _statistic("closed_book_choice_macro_f1", _choices(closed),
+                   lambda v: macro_f1(_matrix(v)), n_boot),
+        _rate("guardian_choice_accuracy",
+              [e == c for e, c in _choices(r for r in scen if r.book != "closed")]),
+        _rate("scenario_choice_accuracy", [e == c for e, c in _choices(scen)]),
         _rate("scenario_accuracy", [bool(r.correct) for r in scen]),
         _statistic("scenario_macro_f1", _verdicts(scen), lambda v: macro_f1(_matrix(v)),
                    n_boot),

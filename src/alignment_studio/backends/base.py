@@ -75,6 +75,14 @@ class ModelBackend(ABC):
             if done is not None:
                 done(output)
 
+    async def score_choices(self, batch: Sequence[Sequence[Message]], options: Sequence[str]
+                            ) -> list[list[float]] | None:
+        """The log-likelihood of each option as the start of the answer to each conversation
+        (constrained choice: which of a closed set of answers the model finds most likely),
+        one list per conversation in ``options`` order; None when the backend cannot score
+        text, and the caller then keeps to greedy answers. The default cannot."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release resources (models, connections)."""
 

@@ -27,10 +27,11 @@ class FakeBackend(ModelBackend):
     name = "fake"
 
     def __init__(self, outputs: Iterable[str] = (), responder: Responder | None = None,
-                 default: str = "compliant"):
+                 default: str = "compliant", chooser: Responder | None = None):
         self.queue: deque[str] = deque(outputs)
         self.responder = responder
         self.default = default
+        self.chooser = chooser
         self.history: list[list[Message]] = []
 
     def enqueue(self, *outputs: str) -> None:
@@ -51,6 +52,18 @@ class FakeBackend(ModelBackend):
             text = " ".join(words)
         return ModelOutput(text=text, prompt_tokens=sum(len(m.content.split()) for m in messages),
                            completion_tokens=len(words), finish_reason=finish)
+
+    async def score_choices(self, batch: Sequence[Sequence[Message]], options: Sequence[str]
+                            ) -> list[list[float]]:
+        """0.0 for every option the scripted answer starts with (case aside), -10.0 for the
+        rest. The answer is ``chooser``'s, else the responder's or the default (the queue is
+        left alone: it scripts ``generate``)."""
+        pick = self.chooser or self.responder or (lambda _: self.default)
+        scores = []
+        for messages in batch:
+            text = pick(messages).lower()
+            scores.append([0.0 if text.startswith(o.lower()) else -10.0 for o in options])
+        return scores
 
     async def stream(self, messages: Sequence[Message], config: GenerationConfig,
                      done: Done | None = None) -> AsyncIterator[str]:

@@ -102,10 +102,49 @@ class HFBackend(ModelBackend):
                 progress(len(chunk))
         return outputs
 
+    async def score_choices(self, batch: Sequence[Sequence[Message]], options: Sequence[str]
+                            ) -> list[list[float]]:
+        """Summed token log-probabilities of each option right after the generation prompt;
+        one forward pass per (conversation, option), ``batch_size`` conversations at a time."""
+        scores: list[list[float]] = []
+        for start in range(0, len(batch), self.batch_size):
+            chunk = batch[start:start + self.batch_size]
+            scores.extend(await asyncio.to_thread(self._score_chunk, chunk, options))
+        return scores
+
+    def _score_chunk(self, chunk: Sequence[Sequence[Message]], options: Sequence[str]
+                     ) -> list[list[float]]:
+        import torch
+
+        prompts = [self.tokenizer(text, add_special_tokens=False)["input_ids"]
+                   for text in self._chat_texts(chunk)]
+        tails = [self.tokenizer(o, add_special_tokens=False)["input_ids"] for o in options]
+        rows = [p + t for p in prompts for t in tails]
+        width, keep = max(map(len, rows)), max(map(len, tails)) + 1
+        pad = self.tokenizer.pad_token_id
+        ids = torch.tensor([[pad] * (width - len(r)) + r for r in rows])
+        mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        with torch.inference_mode():
+            logits = self.net(input_ids=ids, attention_mask=mask, position_ids=positions,
+                              logits_to_keep=keep).logits  # (rows, keep, vocab)
+        logp = torch.log_softmax(logits.float(), dim=-1)
+        flat = []
+        for row in range(len(rows)):
+            tail = tails[row % len(tails)]
+            # logits[:, j] predicts token width - keep + j + 1; the tail is the last len(tail)
+            first = keep - 1 - len(tail)
+            flat.append(sum(float(logp[row, first + k, tok]) for k, tok in enumerate(tail)))
+        n = len(tails)
+        return [flat[i:i + n] for i in range(0, len(flat), n)]
+
+    def _chat_texts(self, chunk: Sequence[Sequence[Message]]) -> list[str]:
+        return [self.tokenizer.apply_chat_template([m.model_dump() for m in msgs],
+                                                   tokenize=False, add_generation_prompt=True)
+                for msgs in chunk]
+
     def _encode(self, chunk: Sequence[Sequence[Message]]) -> Any:
-        texts = [self.tokenizer.apply_chat_template([m.model_dump() for m in msgs],
-                                                    tokenize=False, add_generation_prompt=True)
-                 for msgs in chunk]
+        texts = self._chat_texts(chunk)
         return self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
 
     def _generate_ids(self, enc: Any, config: GenerationConfig, **extra: Any) -> Any:

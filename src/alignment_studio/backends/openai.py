@@ -104,6 +104,32 @@ class OpenAIBackend(ModelBackend):
                            completion_tokens=usage.completion_tokens if usage else 0,
                            finish_reason=choice.finish_reason or "stop")
 
+    async def score_choices(self, batch: Sequence[Sequence[Message]], options: Sequence[str]
+                            ) -> list[list[float]] | None:
+        """Each option's score from the server's first answer token: one request per
+        conversation with ``max_tokens=1`` and ``top_logprobs=20``; an option scores the best
+        log-probability among the listed tokens that begin it (a first-token approximation,
+        since chat servers do not score given text), -inf when none is listed. None when the
+        server returns no log-probabilities (not every server supports them)."""
+        scored = await asyncio.gather(*(self._first_token(m, options) for m in batch))
+        return None if any(s is None for s in scored) else [s for s in scored if s is not None]
+
+    async def _first_token(self, messages: Sequence[Message], options: Sequence[str]
+                           ) -> list[float] | None:
+        kwargs = self._request(messages, GenerationConfig(max_new_tokens=1)) | {
+            "logprobs": True, "top_logprobs": 20}
+        async with self._limit():
+            try:
+                response = await self.client.chat.completions.create(**kwargs)
+            except self._errors:
+                return None  # the server refuses logprobs: greedy verdicts only
+        logprobs = response.choices[0].logprobs if response.choices else None
+        if logprobs is None or not logprobs.content:
+            return None
+        top = [(t.token.strip().lower(), t.logprob) for t in logprobs.content[0].top_logprobs]
+        return [max((lp for token, lp in top if token and option.lower().startswith(token)),
+                    default=float("-inf")) for option in options]
+
     async def stream(self, messages: Sequence[Message], config: GenerationConfig,
                      done: Done | None = None) -> AsyncIterator[str]:
         """The server's own stream (``stream=True``), content deltas passed through as they

@@ -6,8 +6,9 @@ training data, the data filters and the GRPO verdict reward all read an answer's
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from alignment_studio.types import Label
 
@@ -44,6 +45,26 @@ def parse_label(text: str) -> Label | None:
 
 
 # A refusal declines the request itself (not the situation's verdict): "I can't help with that".
+def choice_options() -> list[str]:
+    """The texts whose likelihood decides a constrained-choice verdict: each label as the
+    answers are trained to start ("violating") and capitalised ("Violating")."""
+    return [form for label in Label for form in (label.value, label.value.capitalize())]
+
+
+def chosen_label(scores: Sequence[float]) -> Label:
+    """The label whose forms (``choice_options`` order) are together the most likely."""
+    forms = len(scores) // len(Label)
+    totals = [_logsumexp(scores[i * forms:(i + 1) * forms]) for i in range(len(Label))]
+    return list(Label)[max(range(len(Label)), key=totals.__getitem__)]
+
+
+def _logsumexp(values: Sequence[float]) -> float:
+    top = max(values)
+    if top == -math.inf:
+        return top
+    return top + math.log(sum(math.exp(v - top) for v in values))
+
+
 _REFUSAL = re.compile(
     r"\b(i|we)\s*(?:can ?not|can't|cannot|won't|will not|am not able to|'m not able to|"
     r"am unable to|'m unable to|must decline|decline to|refuse to)\s+(?:help|assist|provide|"

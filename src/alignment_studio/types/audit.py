@@ -77,6 +77,9 @@ class ItemResult(BaseModel):
     cited: bool = False
     predicted: str | None = Field(None, description="scenario items: the verdict parsed from "
                                   "the answer (compliant, violating, needs_info) or None")
+    choice: str | None = Field(None, description="scenario items: the verdict the model finds "
+                               "most likely at the answer's start (constrained choice), None "
+                               "when the backend cannot score text")
     cited_ids: list[str] = Field(default_factory=list, description="policy IDs the answer names")
     refused: bool = False
     asks_for_info: bool = False

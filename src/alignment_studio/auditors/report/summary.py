@@ -11,6 +11,10 @@ LABELS = {"closed_book_accuracy": "closed book: scenario accuracy",
           "closed_book_macro_f1": "closed book: macro-F1",
           "closed_book_majority": "closed book: always the majority label",
           "guardian_accuracy": "guardian (clause given): accuracy",
+          "closed_book_choice_accuracy": "closed book, by likelihood: accuracy",
+          "closed_book_choice_macro_f1": "closed book, by likelihood: macro-F1",
+          "guardian_choice_accuracy": "guardian, by likelihood: accuracy",
+          "scenario_choice_accuracy": "scenario accuracy, by likelihood",
           "scenario_accuracy": "scenario accuracy", "scenario_macro_f1": "scenario macro-F1",
           "answer_rouge_l": "answer ROUGE-L", "expert_rouge_l": "ROUGE-L, expert answers",
           "answer_completeness": "answer completeness", "needs_info_asks": "needs-info: asks",
@@ -90,12 +94,21 @@ def summary_rows(report: AuditReport) -> list[tuple[str, dict[str, Score]]]:
 
 
 def closed_book_line(report: AuditReport) -> str | None:
-    """One line: closed-book scenario accuracy of every variant with its 95 % interval, and
-    the majority-label rate it must beat; None when no closed-book items were asked."""
-    cells = [f"{variant} {with_ci(score, 2)}" for variant in columns_of(report)
-             if (score := score_of(report.summary[variant], "closed_book_accuracy"))]
+    """One line: closed-book scenario accuracy of every variant with its 95 % interval, read
+    from the greedy answer and, when the backend scores text, by likelihood (constrained
+    choice); and the majority-label rate it must beat. None when no closed-book items were
+    asked."""
+    cells = _cells(report, "closed_book_accuracy")
     majority = score_of(report.summary.get("aligned", []), "closed_book_majority")
     if not cells or majority is None:
         return None
+    choice = _cells(report, "closed_book_choice_accuracy")
+    by_likelihood = f"; by likelihood: {', '.join(choice)}" if choice else ""
     return (f"closed book ({majority.n} scenarios people wrote, no policy text in the prompt): "
-            + ", ".join(cells) + f"; always the majority label {majority.value:.2f}")
+            + ", ".join(cells) + by_likelihood
+            + f"; always the majority label {majority.value:.2f}")
+
+
+def _cells(report: AuditReport, metric: str) -> list[str]:
+    return [f"{variant} {with_ci(score, 2)}" for variant in columns_of(report)
+            if (score := score_of(report.summary[variant], metric))]
