@@ -1,19 +1,26 @@
-"""Which recipe makes the embedded model know the bundled example's policies, closed book?
+"""Which recipe makes the embedded model know a policy corpus closed book?
 
-Each recipe frames the bundled example (seeds and structure, no teacher), trains the embedded
-model with LoRA and audits it on the 48 scenarios a person wrote for the example
-(``resources/examples/business-conduct/scenarios.yaml``: closed book on trained policies, with
-the clause on held-out ones), the held-out generated items and 20 general items. One row per
-recipe, printed as it finishes; the whole table is also written to
-``bench/results/efficacy.txt``. About 6 minutes a recipe on 2 cores.
+Each recipe frames a corpus (seeds and structure, no teacher), trains the embedded model with
+LoRA and audits it on scenarios a person wrote (closed book on trained policies, with the
+clause on held-out ones), the held-out generated items and 20 general items. Verdicts are read
+two ways: from the greedy answer and by likelihood (constrained choice). Corpora:
 
-    .venv/bin/python bench/bench_efficacy.py [--only NAME ...] [--budget-min 45]
+- ``example``: the bundled example and its 48 scenarios
+  (``resources/examples/business-conduct/scenarios.yaml``);
+- ``18f``: eight 18F handbook pages (``../shared/policies/18f``) and the 90 scenarios written
+  for them by hand (``tests/fixtures/scenarios/18f``), never seen by the generator.
+
+One row per recipe, printed as it finishes; the table is also written to
+``bench/results/efficacy-<corpus>.txt``. About 15 minutes a recipe on 2 cores.
+
+    .venv/bin/python bench/bench_efficacy.py [--corpus example|18f] [--only NAME ...]
+        [--budget-min 45]
 """
 
 from __future__ import annotations
 
+import argparse
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,7 +34,10 @@ from alignment_studio.types import AuditReport, Score
 from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import StudioConfig
 
-RESULTS = Path(__file__).resolve().parent / "results" / "efficacy.txt"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+HANDBOOK = ROOT.parent / "shared" / "policies" / "18f"
+PEOPLE_18F = ROOT / "tests" / "fixtures" / "scenarios" / "18f"
 Recipe = Callable[[StudioConfig], None]
 
 
@@ -55,8 +65,24 @@ def _more_data(config: StudioConfig) -> None:
     config.train.max_train_examples = 480
 
 
+def _no_restatements(config: StudioConfig) -> None:
+    config.frame.restatements = 0
+
+
+def _verdict_mix(config: StudioConfig) -> None:
+    config.train.scenario_share, config.train.closed_share = 0.6, 0.7
+
+
+def _verdict_mix_3_epochs(config: StudioConfig) -> None:
+    _verdict_mix(config)
+    config.train.epochs = 3
+
+
 RECIPES: dict[str, Recipe] = {
-    "default (closed-book twins, 1 epoch, lr 5e-4, r 16, 240 examples)": _default,
+    "default (twins, 3 restatements, 1 epoch, lr 5e-4, r 16, 240 examples)": _default,
+    "no restatements": _no_restatements,
+    "verdict mix (60 % scenarios, 70 % closed book)": _verdict_mix,
+    "verdict mix, 3 epochs": _verdict_mix_3_epochs,
     "guardian only (no closed-book twins)": _guardian_only,
     "3 epochs": _three_epochs,
     "learning rate 1e-3": _high_lr,
@@ -65,19 +91,32 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
-def workspace(root: Path, recipe: Recipe) -> Workspace:
+def workspace(root: Path, recipe: Recipe, corpus: str) -> Workspace:
+    """A fresh workspace on the corpus, with the demo's (full) settings and the recipe."""
     target = root / "policies"
     target.mkdir(parents=True)
-    for name in ("guidelines.md", "seeds.yaml", "scenarios.yaml"):
-        shutil.copyfile(example_dir() / name, target / name)
     config = demo_config(root, quick=False)
     config.frame.teacher_policies = 0  # the embedded teacher writes noise (see README)
     config.audit.variants = ["base", "aligned"]
     config.audit.redteam.enabled = False
     config.audit.general.max_items = 20
-    config.audit.scenarios = ["policies/scenarios.yaml"]
+    if corpus == "18f":
+        config.name, config.organization = "18f-bench", "18F"
+        docs = []
+        for people in sorted(PEOPLE_18F.glob("*.yaml")):
+            docs.append(target / f"{people.stem}.md")
+            shutil.copyfile(HANDBOOK / docs[-1].name, docs[-1])
+            shutil.copyfile(people, target / f"{people.stem}.scenarios.yaml")
+        config.audit.scenarios = [f"policies/{p.stem}.scenarios.yaml"
+                                  for p in sorted(PEOPLE_18F.glob("*.yaml"))]
+        seeds: list[Path] = []
+    else:
+        for name in ("guidelines.md", "seeds.yaml", "scenarios.yaml"):
+            shutil.copyfile(example_dir() / name, target / name)
+        config.audit.scenarios = ["policies/scenarios.yaml"]
+        docs, seeds = [target / "guidelines.md"], [target / "seeds.yaml"]
     recipe(config)
-    init_workspace(root, [target / "guidelines.md"], [target / "seeds.yaml"], config)
+    init_workspace(root, docs, seeds, config)
     return Workspace(root)
 
 
@@ -92,8 +131,9 @@ def cell(found: Score | None) -> str:
 
 
 HEADER = ("| recipe | closed book: base | aligned | majority | aligned macro-F1 | "
-          "guardian: base / aligned | general: base / aligned | minutes |\n"
-          "|---|---|---|---|---|---|---|---|")
+          "by likelihood: base / aligned | guardian: base / aligned | "
+          "general: base / aligned | minutes |\n"
+          "|---|---|---|---|---|---|---|---|---|")
 
 
 def row(name: str, report: AuditReport, minutes: float) -> str:
@@ -105,13 +145,18 @@ def row(name: str, report: AuditReport, minutes: float) -> str:
             f"{cell(score(report, 'aligned', 'closed_book_accuracy'))} | "
             f"{cell(score(report, 'aligned', 'closed_book_majority'))} | "
             f"{cell(score(report, 'aligned', 'closed_book_macro_f1'))} | "
-            f"{pair('guardian_accuracy')} | {pair('general_accuracy')} | {minutes:.1f} |")
+            f"{pair('closed_book_choice_accuracy')} | {pair('guardian_accuracy')} | "
+            f"{pair('general_accuracy')} | {minutes:.1f} |")
 
 
 def main() -> None:
-    only = sys.argv[sys.argv.index("--only") + 1:] if "--only" in sys.argv else []
-    budget = float(sys.argv[sys.argv.index("--budget-min") + 1]) * 60 \
-        if "--budget-min" in sys.argv else 45 * 60
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=("example", "18f"), default="example")
+    parser.add_argument("--only", nargs="*", default=[], help="recipes whose name has this text")
+    parser.add_argument("--budget-min", type=float, default=45.0)
+    args = parser.parse_args()
+    only, budget, corpus = args.only, args.budget_min * 60, args.corpus
+    out = RESULTS / f"efficacy-{corpus}.txt"
     start = time.perf_counter()
     lines = [HEADER]
     print(HEADER, flush=True)
@@ -121,16 +166,16 @@ def main() -> None:
         if time.perf_counter() - start > budget:
             lines.append(f"| {name} | (not run: over the {budget / 60:.0f}-minute budget) |")
             print(lines[-1])
-            RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            out.write_text("\n".join(lines) + "\n", encoding="utf-8")
             continue
         began = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
-            ws = workspace(Path(tmp) / "ws", recipe)
+            ws = workspace(Path(tmp) / "ws", recipe, corpus)
             instruct_stage.model(ws)
             report = audit_stage.report(ws)
         lines.append(row(name, report, (time.perf_counter() - began) / 60))
         print(lines[-1], flush=True)
-        RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from alignment_studio.framers.generate import is_enforceable, person, structure_
 from alignment_studio.framers.leak import leak_check
 from alignment_studio.framers.ontology import Lexicon, build_ontology, cue_variants
 from alignment_studio.framers.quality import QualitySettings, reason_category, run_quality
+from alignment_studio.framers.restate import restatements
 from alignment_studio.framers.split import choose_test_policies, split_by_policy
 from alignment_studio.framers.teacher import (
     TeacherJournal,
@@ -204,8 +205,9 @@ def model_free_items(policies: list[Policy], titles: dict[str, str], factory: Ex
     examples: list[Example] = []
     if settings.structure_items:
         for policy in policies:
-            examples.extend(structure_examples(policy, titles[policy.section_id], factory,
-                                               variants[policy.id]))
+            topic = titles[policy.section_id]
+            examples.extend(structure_examples(policy, topic, factory, variants[policy.id]))
+            examples.extend(restated(policy, topic.lower(), factory, settings.restatements))
     declared = values is not None and bool(values.values)
     priorities = (effective_priorities(values, settings.priorities) if values and declared
                   else list(settings.priorities))
@@ -291,6 +293,13 @@ def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
                            examples=examples, manifest=manifest)
     return FrameResult(bundle=bundle, dropped=dropped, ontology=ontology,
                        coverage=coverage(examples, policies, terms))
+
+
+def restated(policy: Policy, topic: str, factory: ExampleFactory, count: int) -> list[Example]:
+    """The rule asked and answered in other words (``restate.restatements``)."""
+    prov = Provenance(source="structure", generator="rules-v2", task="restate")
+    return [factory.qa(policy, question, answer, prov)
+            for question, answer in restatements(policy, topic, count)]
 
 
 def closed_twins(examples: list[Example], known: dict[str, Policy],

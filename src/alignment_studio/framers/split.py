@@ -7,7 +7,7 @@ import math
 import random
 from typing import Any, TypeVar
 
-from alignment_studio.types import Example, Split
+from alignment_studio.types import Example, Kind, Split
 
 T = TypeVar("T")
 
@@ -54,3 +54,32 @@ def sample_in_order(items: list[T], limit: int, seed: int) -> list[T]:
         return items
     keep = set(random.Random(seed).sample(range(len(items)), limit))
     return [e for i, e in enumerate(items) if i in keep]
+
+
+def sample_mix(examples: list[Example], limit: int, seed: int, scenario_share: float | None,
+               closed_share: float | None) -> list[Example]:
+    """A seeded sample of ``limit`` examples with the given shares of scenarios and of
+    closed-book items (None: as the data has them). Each (scenario?, closed?) group gets its
+    quota; a group short of items leaves its rest to a random fill from the others."""
+    if len(examples) <= limit:
+        return list(examples)
+    rng = random.Random(seed)
+    groups: dict[tuple[bool, bool], list[Example]] = {}
+    for ex in examples:
+        groups.setdefault((ex.kind == Kind.scenario, ex.book == "closed"), []).append(ex)
+    natural = {key: len(items) / len(examples) for key, items in groups.items()}
+    scen = scenario_share if scenario_share is not None else sum(
+        v for (s, _), v in natural.items() if s)
+    closed = closed_share if closed_share is not None else sum(
+        v for (_, c), v in natural.items() if c)
+    picked: list[Example] = []
+    rest: list[Example] = []
+    for (is_scen, is_closed), items in groups.items():
+        share = (scen if is_scen else 1 - scen) * (closed if is_closed else 1 - closed)
+        shuffled = rng.sample(items, len(items))
+        quota = round(limit * share)
+        picked += shuffled[:quota]
+        rest += shuffled[quota:]
+    picked += rng.sample(rest, max(0, min(len(rest), limit - len(picked))))
+    rng.shuffle(picked)
+    return picked[:limit]

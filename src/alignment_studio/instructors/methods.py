@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from alignment_studio.framers.split import sample_rows
+from alignment_studio.framers.split import sample_mix, sample_rows
 from alignment_studio.instructors.preference import (
     PREFERENCE_LOG,
     read_preference_log,
@@ -92,9 +92,21 @@ def chain(config: StudioConfig) -> list[TrainingMethod]:
 # -- the built-in methods ----------------------------------------------------------------------
 
 def _train_sft(job: TrainingJob, settings: TrainSettings) -> None:
-    rows = sample_rows(job.bundle.to_trl(Split.train), settings.max_train_examples, settings.seed)
+    rows = sft_rows(job.bundle, settings)
     job.say(f"instruct: LoRA SFT of {job.base} on {len(rows)} examples")
     train_sft(rows, job.base, settings, job.work, job.out, job.cache_dir, hooks=job.hooks)
+
+
+def sft_rows(bundle: DatasetBundle, settings: TrainSettings) -> list[dict[str, Any]]:
+    """The training split as TRL rows, capped at ``max_train_examples``: a plain seeded sample,
+    or one with the configured shares of scenarios and closed-book items."""
+    limit = settings.max_train_examples
+    if limit is None or (settings.scenario_share is None and settings.closed_share is None):
+        return sample_rows(bundle.to_trl(Split.train), limit, settings.seed)
+    usable = [e for e in bundle.split(Split.train) if e.target is not None]
+    mixed = sample_mix(usable, limit, settings.seed, settings.scenario_share,
+                       settings.closed_share)
+    return bundle.model_copy(update={"examples": mixed}).to_trl(Split.train)
 
 
 def _sft_summary(folder: Path) -> str:

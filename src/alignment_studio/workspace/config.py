@@ -65,6 +65,10 @@ class FrameSettings(_Strict):
     teacher_temperature: float = Field(0.0, ge=0, description="0 = greedy (reproducible)")
     max_policies: int | None = Field(
         None, ge=1, description="use only the first N policies (quick runs); null = all")
+    restatements: int = Field(
+        3, ge=0, le=6, description="per rule: questions asked both ways ('May I …?', 'Do I "
+        "have to …?', 'What does the policy say about …?') answered in other words, so the "
+        "model meets each rule phrased several ways (0 = none)")
     cue_variants: int = Field(
         1, ge=0, description="per policy: compliant and violating situations retold with an "
         "ontology term swapped for a synonym or a kind of it (0 = none)")
@@ -125,6 +129,12 @@ class TrainSettings(TrainerSettings):
         "all-linear", description="PEFT target modules ('all-linear' or comma-separated names)")
     max_train_examples: int | None = Field(
         None, ge=1, description="cap on training examples (quick runs); null = all")
+    scenario_share: float | None = Field(
+        None, ge=0, le=1, description="with a cap: share of the sample that is scenarios "
+        "(verdict items); null = as they come in the data")
+    closed_share: float | None = Field(
+        None, ge=0, le=1, description="with a cap: share of the sample asked closed book (no "
+        "policy text in the prompt); null = as they come in the data")
     gradient_checkpointing: bool = Field(
         True, description="recompute activations in backward: much less memory")
     save_steps: int = Field(
@@ -532,6 +542,9 @@ class ServeSettings(_Strict):
         False, description="store every API conversation (personal data redacted) in the "
         "workspace database for 'monitor report'")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="largest request body accepted")
+    header_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="seconds a client has to send a request's headers; a "
+        "slower connection is closed (so slow clients cannot hold connections open)")
     max_new_tokens: int = Field(512, ge=1, description="cap on max_tokens per completion")
     batch_size: int = Field(8, ge=1, description="requests answered together in one batch")
     batch_wait_ms: float = Field(
