@@ -27,9 +27,9 @@ LAYERS: list[set[str]] = [
 ]
 SIBLINGS_ALLOWED = {("core", "types"), ("types", "core")}
 # the files of each artifact kind: written and read in one module
-ARTIFACT_FILES = ("document.json", "dataset.jsonl", "dropped.jsonl", "coverage.json",
-                  "datacard.md", "review.json", "model_ref.json", "adapters.json", "groups.json",
-                  "figures.json", "report.json", "report.html", "train_log.json",
+ARTIFACT_FILES = ("document.json", "dataset.jsonl", "manifest.json", "dropped.jsonl",
+                  "coverage.json", "datacard.md", "review.json", "model_ref.json", "adapters.json",
+                  "groups.json", "figures.json", "report.json", "report.html", "train_log.json",
                   "preference_log.json", "rl_log.json", "reward_log.json")
 
 

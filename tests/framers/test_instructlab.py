@@ -10,7 +10,10 @@ from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.instructlab import load_instructlab_qna
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.stages.init import init_workspace
 from alignment_studio.types import PolicyDocument
+from alignment_studio.workspace import StudioConfig
+from cli_run import cli
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "instructlab"
 KNOWLEDGE = FIXTURES / "knowledge" / "technology" / "security" / "passwords" / "qna.yaml"
@@ -99,13 +102,84 @@ def test_missing_seed_examples_names_the_file_and_line(tmp_path: Path,
 
 
 def test_wrong_version_names_the_line(tmp_path: Path, documents: list[PolicyDocument]) -> None:
-    path = write(tmp_path, KNOWLEDGE.read_text().replace("version: 3", "version: 1"))
-    with pytest.raises(StudioError, match=rf"{path}:1: version: Input should be 3"):
+    path = write(tmp_path, KNOWLEDGE.read_text().replace("version: 3", "version: 4"))
+    with pytest.raises(StudioError, match=rf"{path}:1: version: 4 is not a qna.yaml schema "
+                                          r"version this reads \(1, 2, 3\)"):
         load_seeds(path, documents)
-    skill = write(tmp_path, SKILLS.read_text().replace("version: 2", "version: 4"),
+    skill = write(tmp_path, SKILLS.read_text().replace("version: 2", "version: two"),
                   "compositional_skills")
-    with pytest.raises(StudioError, match=rf"{skill}:1: version: Input should be 2 or 3"):
+    with pytest.raises(StudioError, match=rf"{skill}:1: version: 'two' is not"):
         load_seeds(skill, documents)
+
+
+def test_a_version_3_file_labelled_version_1_is_checked_as_version_1(
+        tmp_path: Path, documents: list[PolicyDocument]) -> None:
+    """Version 1 knowledge has flat pairs and a task description, not contexts and an outline:
+    the first key the older schema lacks is named."""
+    path = write(tmp_path, KNOWLEDGE.read_text().replace("version: 3", "version: 1"))
+    with pytest.raises(StudioError, match=rf"{path}:1: task_description: Field required"):
+        load_seeds(path, documents)
+
+
+# The older schemas, each a realistic file on other 18F pages: (file, policy document, the
+# statement words each Q&A is about by hand, the line of each item that must be skipped).
+OLDER = {
+    "knowledge v1 (no version)": (
+        FIXTURES / "knowledge" / "technology" / "security" / "incident_reporting" / "qna.yaml",
+        "security-incidents", ["DO NOT turn off your computer", "within 1 hour",
+                               "never be shared in Slack", "do not attach the information"],
+        ["  - question: What year was the first computer virus written?"]),
+    "knowledge v2": (
+        FIXTURES / "knowledge" / "hr" / "compensation" / "overtime" / "qna.yaml", "overtime",
+        ["supervisor approval", "Comp time expires", "flexible work schedules",
+         "up to 24 credit hours", "comp time before using Annual Leave"], []),
+    "skills v1 (no version)": (
+        FIXTURES / "compositional_skills" / "writing" / "freeform" / "password_tips" /
+        "qna.yaml", "password-requirements",
+        ["instead of reusing any passwords", "Use longer passwords"],
+        ["  - question: Write a haiku about autumn."]),
+}
+
+
+@pytest.mark.parametrize("name", list(OLDER))
+def test_older_schemas_import_and_skip_off_policy_items(name: str,
+                                                        documents: list[PolicyDocument]) -> None:
+    path, document, phrases, skipped_lines = OLDER[name]
+    seeds = load_seeds(path, documents)
+    assert [s.task for s, _ in seeds.instruction] == ["qa"] * len(phrases)
+    for (seed, policy), phrase in zip(seeds.instruction, phrases, strict=True):
+        assert policy.id.startswith(f"{document}/") and seed.policy == policy.id
+        assert phrase in policy.text, (seed.question, policy.text)
+    lines = path.read_text().splitlines()
+    assert [d.reason.split(": Q&A")[0] for d in seeds.skipped] == [
+        f"{path}:{lines.index(line) + 1}" for line in skipped_lines]
+
+
+def test_version_2_knowledge_needs_a_task_description_and_version_1_does_not(
+        tmp_path: Path, documents: list[PolicyDocument]) -> None:
+    v2 = OLDER["knowledge v2"][0].read_text()
+    start, end = v2.index("task_description:"), v2.index("seed_examples:")
+    empty = v2[:start] + "task_description: ''\n" + v2[end:]
+    path = write(tmp_path, empty)
+    line = empty.splitlines().index("task_description: ''") + 1
+    with pytest.raises(StudioError, match=rf"{path}:{line}: task_description: String should "
+                                          "have at least 1 character"):
+        load_seeds(path, documents)
+    path.write_text(empty.replace("version: 2\n", ""))
+    assert len(load_seeds(path, documents).instruction) == 5
+
+
+def test_a_version_1_knowledge_item_is_closed(tmp_path: Path,
+                                              documents: list[PolicyDocument]) -> None:
+    """Unlike version 3, whose Q&A items are open, a version 1 or 2 item has only question and
+    answer: a context there is named as an unknown key at its line."""
+    text = OLDER["knowledge v2"][0].read_text().replace(
+        "  - question: When does comp time expire?\n",
+        "  - question: When does comp time expire?\n    context: Comp time expires.\n")
+    path = write(tmp_path, text)
+    line = text.splitlines().index("    context: Comp time expires.") + 1
+    with pytest.raises(StudioError, match=rf"{path}:{line}: seed_examples.1.context: unknown key"):
+        load_seeds(path, documents)
 
 
 def test_missing_question_names_the_line_of_the_pair(tmp_path: Path,
@@ -134,3 +208,24 @@ def test_unknown_key_and_a_file_matching_nothing(tmp_path: Path,
     path = write(tmp_path, offtopic, "compositional_skills")
     with pytest.raises(StudioError, match=rf"{path}:4: none of the 2 Q&A pairs matches"):
         load_instructlab_qna(path, documents)
+
+
+def test_frame_prints_one_line_per_skipped_item(tmp_path: Path, policies_18f: list[Path]) -> None:
+    """Taxonomy files of every schema as seeds of a workspace: framing prints each Q&A that
+    matches no policy on one line, with file:line, and imports the rest."""
+    files = [KNOWLEDGE, SKILLS, *(v[0] for v in OLDER.values())]
+    pages = [p for p in policies_18f if p.stem in (
+        "password-requirements", "security-incidents", "overtime")]
+    config = StudioConfig(name="ilab", organization="TTS")
+    config.frame.teacher_policies = 0
+    init_workspace(tmp_path / "ws", pages, files, config)
+    result = cli("frame", tmp_path / "ws")
+    assert result.returncode == 0, result.stderr
+    skipped = [x for x in result.stderr.splitlines() if x.startswith("frame: skipped ")]
+    expected = [(SKILLS, "  - question: What is the capital of Australia?")] + [
+        (path, line) for path, _, _, lines in OLDER.values() for line in lines]
+    assert skipped == [
+        f"frame: skipped {path}:{path.read_text().splitlines().index(line) + 1}: Q&A "
+        f"'ilab-{path.parent.name.replace('_', '-')}-{n}' matches no policy (question and "
+        "answer share too few words with every policy)"
+        for (path, line), n in zip(expected, (5, 5, 3), strict=True)]

@@ -69,7 +69,7 @@ def pick(rows: list[dict[str, Any]], kind: str, label: str = "") -> dict[str, An
 def test_export_edit_import_round_trip(ws: Path, fmt: str) -> None:
     path, count = review_stage.export(Workspace(ws), ws / f"to-review.{fmt}", fmt)  # type: ignore[arg-type]
     original = dataset_file(ws).read_bytes()
-    examples = original.decode().splitlines()[1:]
+    examples = original.decode().splitlines()
     rows = read_rows(path)
     assert count == len(rows) == len(examples) > 50
     assert list(rows[0]) == ["id", "kind", "label", "split", "policy_ids", "policy_text",

@@ -80,7 +80,7 @@ def test_kill_9_mid_generation_then_rerun_continues(tmp_path: Path,
         assert f"resuming, {done} of 24 calls already done" in rerun.stderr
         assert len(prompts) - asked_before == 24 - done  # nothing finished was asked again
     folder = next((ws / ".studio" / "artifacts").glob("dataset-*"))
-    rows = [json.loads(x) for x in (folder / "dataset.jsonl").read_text().splitlines()[1:]]
+    rows = [json.loads(x) for x in (folder / "dataset.jsonl").read_text().splitlines()]
     kept = [r for r in rows if r["provenance"]["source"] == "teacher"
             and r["book"] == "guardian"]  # not their closed-book twins
     drops = [json.loads(x) for x in (folder / "dropped.jsonl").read_text().splitlines()]

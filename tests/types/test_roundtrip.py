@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -89,11 +90,27 @@ def test_example_roundtrip(example: Example) -> None:
 
 
 def test_bundle_jsonl_roundtrip(tmp_path: Path) -> None:
+    """One example per line and nothing else (JSONL readers take the file as it is); the
+    manifest is in its own file."""
     bundle = make_bundle()
-    path = tmp_path / "bundle.jsonl"
-    bundle.write_jsonl(path)
-    assert len(path.read_text(encoding="utf-8").splitlines()) == 1 + len(bundle.examples)
-    assert DatasetBundle.read_jsonl(path) == bundle
+    path, header = tmp_path / "bundle.jsonl", tmp_path / "manifest.json"
+    bundle.write_jsonl(path, header)
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [e.id for e in bundle.examples]
+    assert json.loads(header.read_text(encoding="utf-8"))["manifest"]["counts"] == (
+        bundle.manifest.counts)
+    assert DatasetBundle.read_jsonl(path, header) == bundle
+
+
+def test_bundle_of_the_older_layout_still_reads(tmp_path: Path) -> None:
+    """Artifacts written before the manifest moved out hold it as dataset.jsonl's first line."""
+    bundle = make_bundle()
+    head = {"name": bundle.name, "version": bundle.version,
+            "manifest": bundle.manifest.model_dump()}
+    path = tmp_path / "dataset.jsonl"
+    path.write_text("\n".join([json.dumps(head)] + [e.model_dump_json()
+                                                    for e in bundle.examples]) + "\n")
+    assert DatasetBundle.read_jsonl(path, tmp_path / "manifest.json") == bundle
 
 
 def test_bundle_json_roundtrip() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from alignment_studio.cli import (
+    data,
     monitor,
     ontology,
     redteam,
@@ -19,6 +20,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
                   help="Align an open LLM to your own policies: frame, instruct, audit.")
 workspace.register(app)
 stages.register(app)
+data.register(app)
 review.register(app)
 versions.register(app)
 ontology.register(app)

@@ -1,12 +1,18 @@
 """Import InstructLab taxonomy ``qna.yaml`` files as expert qa seeds.
 
-Two shapes are read, as defined by the instructlab/schema JSON schemas:
+Every schema version of the instructlab/schema JSON schemas is read; as there, a file without
+``version`` is version 1:
 
-- knowledge (``version: 3``): ``created_by``, ``domain``, ``document_outline``, ``document``
+- knowledge, version 3: ``created_by``, ``domain``, ``document_outline``, ``document``
   (``repo``, ``commit``, ``patterns``, optional ``folder``) and ``seed_examples``, each a
   ``context`` copied from the document with a list of ``questions_and_answers``;
-- compositional skills (``version: 2`` or ``3``): ``created_by``, ``task_description`` and
-  ``seed_examples``, each a ``question``, an ``answer`` and an optional ``context``.
+- knowledge, version 1 (no ``version``) or 2, which InstructLab itself no longer accepts but
+  many contributed files still use: ``created_by``, ``domain``, ``task_description``,
+  ``document`` (``repo``, ``commit``, ``patterns``) and flat ``seed_examples``, each a
+  ``question`` and an ``answer`` (no context);
+- compositional skills, version 1 (no ``version``), 2 or 3: ``created_by``,
+  ``task_description`` and ``seed_examples``, each a ``question``, an ``answer`` and an optional
+  ``context``.
 
 InstructLab ties a knowledge file to its documents by git repository and glob; here the policy
 documents are the workspace's, so each Q&A is tied to one policy by token overlap: first the
@@ -21,6 +27,7 @@ examples, 3 Q&A each) are not enforced: they are about synthetic-data volume, no
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,7 +66,7 @@ class KnowledgeSource(BaseModel):
 
 
 class KnowledgeFile(BaseModel):
-    """A knowledge ``qna.yaml`` (InstructLab schema v3)."""
+    """A knowledge ``qna.yaml`` (InstructLab schema version 3)."""
 
     model_config = ConfigDict(extra="forbid")
     version: Literal[3]
@@ -70,6 +77,42 @@ class KnowledgeFile(BaseModel):
     seed_examples: list[KnowledgeExample] = Field(min_length=1)
 
 
+class FlatQuestionAnswer(BaseModel):
+    """A seed example of a version 1 or 2 knowledge file: closed, unlike version 3's."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1)
+    answer: str = Field(min_length=1)
+
+
+class LegacyKnowledgeSource(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    repo: str = Field(min_length=1)
+    commit: str = Field(min_length=1)
+    patterns: list[str] = Field(min_length=1)
+
+
+class LegacyKnowledgeFile(BaseModel):
+    """A knowledge ``qna.yaml`` of schema version 1 (``version`` absent or 1): flat Q&A pairs
+    without contexts; ``task_description`` may be empty."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: Literal[1] = 1
+    created_by: str = Field(min_length=1)
+    domain: str = Field(min_length=1)
+    task_description: str
+    document: LegacyKnowledgeSource
+    seed_examples: list[FlatQuestionAnswer] = Field(min_length=1)
+
+
+class KnowledgeFileV2(LegacyKnowledgeFile):
+    """A knowledge ``qna.yaml`` of schema version 2: version 1 with a non-empty
+    ``task_description``."""
+
+    version: Literal[2] = 2  # type: ignore[assignment]
+    task_description: str = Field(min_length=1)
+
+
 class SkillExample(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(min_length=1)
@@ -78,13 +121,29 @@ class SkillExample(BaseModel):
 
 
 class SkillFile(BaseModel):
-    """A compositional-skills ``qna.yaml`` (InstructLab schema v2 or v3)."""
+    """A compositional-skills ``qna.yaml`` (InstructLab schema version 2 or 3)."""
 
     model_config = ConfigDict(extra="forbid")
     version: Literal[2, 3]
     created_by: str = Field(min_length=1)
     task_description: str = Field(min_length=1)
     seed_examples: list[SkillExample] = Field(min_length=1)
+
+
+class LegacySkillFile(BaseModel):
+    """A compositional-skills ``qna.yaml`` of schema version 1 (``version`` absent or 1);
+    ``task_description`` may be empty."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: Literal[1] = 1
+    created_by: str = Field(min_length=1)
+    task_description: str
+    seed_examples: list[SkillExample] = Field(min_length=1)
+
+
+KNOWLEDGE_SCHEMAS: dict[int, type[BaseModel]] = {
+    1: LegacyKnowledgeFile, 2: KnowledgeFileV2, 3: KnowledgeFile}
+SKILL_SCHEMAS: dict[int, type[BaseModel]] = {1: LegacySkillFile, 2: SkillFile, 3: SkillFile}
 
 
 class _Item(BaseModel):
@@ -113,7 +172,8 @@ def load_instructlab_qna(path: Path, documents: list[PolicyDocument]) -> Resolve
             resolved.skipped.append(Dropped(
                 stage="seed", text=item.question,
                 reason=f"{path}:{line}: Q&A {item.seed_id!r} matches no policy "
-                       f"(context and answer share too few words with every policy)"))
+                       f"({'context' if item.context else 'question'} and answer share too few "
+                       "words with every policy)"))
             continue
         seed = InstructionSeed(id=item.seed_id, task="qa", policy=policy.id,
                                question=item.question, answer=item.answer)
@@ -125,19 +185,33 @@ def load_instructlab_qna(path: Path, documents: list[PolicyDocument]) -> Resolve
 
 
 def _items(path: Path, data: dict[str, Any], text: str) -> list[_Item]:
-    """Validate the file as knowledge or skills and flatten it into Q&A items."""
+    """Validate the file against its kind and version and flatten it into Q&A items."""
     prefix = "ilab-" + slugify(path.parent.name or "qna", 32)
-    if _is_knowledge(path, data):
-        knowledge: KnowledgeFile = _validate(KnowledgeFile, data, text, path)
+    knowledge = _is_knowledge(path, data)
+    schema = _schema(KNOWLEDGE_SCHEMAS if knowledge else SKILL_SCHEMAS, data, text, path)
+    parsed = _validate(schema, data, text, path)
+    if isinstance(parsed, KnowledgeFile):
         return [_Item(seed_id=f"{prefix}-{i + 1}-{j + 1}", question=qa.question,
                       answer=qa.answer, context=example.context,
                       keys=["seed_examples", i, "questions_and_answers", j])
-                for i, example in enumerate(knowledge.seed_examples)
+                for i, example in enumerate(parsed.seed_examples)
                 for j, qa in enumerate(example.questions_and_answers)]
-    skills: SkillFile = _validate(SkillFile, data, text, path)
+    examples: Sequence[FlatQuestionAnswer | SkillExample] = parsed.seed_examples
     return [_Item(seed_id=f"{prefix}-{i + 1}", question=ex.question, answer=ex.answer,
-                  context=ex.context, keys=["seed_examples", i])
-            for i, ex in enumerate(skills.seed_examples)]
+                  context=ex.context if isinstance(ex, SkillExample) else None,
+                  keys=["seed_examples", i])
+            for i, ex in enumerate(examples)]
+
+
+def _schema(schemas: dict[int, type[BaseModel]], data: dict[str, Any], text: str,
+            path: Path) -> type[BaseModel]:
+    """The model of the file's ``version`` (absent means 1, as in InstructLab)."""
+    version = data.get("version", 1)
+    if isinstance(version, int) and not isinstance(version, bool) and version in schemas:
+        return schemas[version]
+    known = ", ".join(str(v) for v in sorted(schemas))
+    raise StudioError(f"version: {version!r} is not a qna.yaml schema version this reads "
+                      f"({known})", path, line_of(text, ["version"]) or 1)
 
 
 def _is_knowledge(path: Path, data: dict[str, Any]) -> bool:

@@ -1,12 +1,16 @@
 """The frame stage: documents, seeds and people's grades become a data set artifact.
 
-A data set artifact holds the examples (``dataset.jsonl``), every dropped item with its reason,
-the data card, the coverage figures and the ontology; this module writes and reads them.
+A data set artifact holds the examples (``dataset.jsonl``, one per line, which JSONL readers such
+as ``datasets.load_dataset("json")`` take as it is), its name, version and manifest
+(``manifest.json``), every dropped item with its reason, the data card, the coverage figures and
+the ontology; this module writes and reads them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from rich.console import Console
 
 from alignment_studio.backends import get_backend
 from alignment_studio.core.errors import StudioError
@@ -24,9 +28,11 @@ from alignment_studio.workspace.store import sha256_tree
 
 VERSION = "frame-v2"
 DATASET_FILE = "dataset.jsonl"
+MANIFEST_FILE = "manifest.json"  # older artifacts have none: the manifest is dataset.jsonl's line 1
 DROPPED_FILE = "dropped.jsonl"
 COVERAGE_FILE = "coverage.json"
 DATACARD_FILE = "datacard.md"
+console = Console(stderr=True)
 
 
 def dataset(ws: Workspace) -> Artifact:
@@ -60,6 +66,9 @@ def _frame(ws: Workspace) -> Artifact:
                           "'alignment-studio frame DIR' once, without accelerate, first",
                           ws.config_path)
     seeds = [load_seeds(ws.path(s), documents) for s in ws.config.seeds]
+    for skipped in (d for resolved in seeds for d in resolved.skipped):
+        console.print(f"frame: skipped {skipped.reason}", markup=False, highlight=False,
+                      soft_wrap=True)
     backend = get_backend(ws.resolve(teacher), cache_dir=ws.cache_dir) if uses_teacher(
         ws) else None
     try:
@@ -84,9 +93,10 @@ def graded_examples(ws: Workspace, documents: list[PolicyDocument]) -> list[Exam
 
 
 def write(result: FrameResult, folder: Path) -> None:
-    """A data set artifact's files: the examples, the dropped items, the data card (for
-    people), its JSON and the coverage (for tools), and the ontology (JSON and GraphML)."""
-    result.bundle.write_jsonl(folder / DATASET_FILE)
+    """A data set artifact's files: the examples and their manifest, the dropped items, the
+    data card (for people), its JSON and the coverage (for tools), and the ontology (JSON and
+    GraphML)."""
+    result.bundle.write_jsonl(folder / DATASET_FILE, folder / MANIFEST_FILE)
     write_dropped(result.dropped, folder / DROPPED_FILE)
     card = build_datacard(result.bundle, result.coverage, result.dropped)
     (folder / DATACARD_FILE).write_text(render_markdown(card), "utf-8")
@@ -103,7 +113,8 @@ def write_dropped(dropped: list[Dropped], path: Path) -> None:
 
 def bundle(ws: Workspace, artifact: Artifact) -> DatasetBundle:
     """The examples of a data set artifact, as framed (reviews not applied)."""
-    return DatasetBundle.read_jsonl(ws.store.path_of(artifact) / DATASET_FILE)
+    folder = ws.store.path_of(artifact)
+    return DatasetBundle.read_jsonl(folder / DATASET_FILE, folder / MANIFEST_FILE)
 
 
 def coverage(ws: Workspace, artifact: Artifact) -> Coverage | None:

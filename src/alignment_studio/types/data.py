@@ -108,6 +108,15 @@ class Manifest(BaseModel):
     leak: LeakCheck | None = Field(None, description="the frame stage's leak check")
 
 
+class BundleHeader(BaseModel):
+    """A bundle's name, version and manifest: the file beside its examples."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    version: str
+    manifest: Manifest = Field(default_factory=Manifest)
+
+
 class DatasetBundle(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
@@ -118,20 +127,27 @@ class DatasetBundle(BaseModel):
     def split(self, split: Split) -> list[Example]:
         return [e for e in self.examples if e.split == split]
 
-    def write_jsonl(self, path: Path) -> None:
-        """Header line with name, version and manifest, then one example per line."""
-        header = {"name": self.name, "version": self.version,
-                  "manifest": self.manifest.model_dump()}
-        lines = [json.dumps(header)] + [e.model_dump_json() for e in self.examples]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    def write_jsonl(self, path: Path, header_path: Path) -> None:
+        """One example per line in ``path``, nothing else, so ``datasets.load_dataset("json")``
+        and other JSONL readers take the file as it is; the name, version and manifest go to
+        ``header_path`` (JSON) beside it."""
+        header = BundleHeader(name=self.name, version=self.version, manifest=self.manifest)
+        header_path.write_text(header.model_dump_json(indent=1) + "\n", encoding="utf-8")
+        path.write_text("".join(e.model_dump_json() + "\n" for e in self.examples),
+                        encoding="utf-8")
 
     @classmethod
-    def read_jsonl(cls, path: Path) -> DatasetBundle:
-        rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-        head = rows[0]
-        examples = [Example.model_validate(r) for r in rows[1:]]
-        return cls(name=head["name"], version=head["version"], examples=examples,
-                   manifest=Manifest.model_validate(head["manifest"]))
+    def read_jsonl(cls, path: Path, header_path: Path) -> DatasetBundle:
+        """The bundle written by :meth:`write_jsonl`. Without ``header_path`` the file is of an
+        older layout, whose first line is the header; it is still read."""
+        lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        if header_path.is_file():
+            head = BundleHeader.model_validate_json(header_path.read_text(encoding="utf-8"))
+        else:
+            head = BundleHeader.model_validate(json.loads(lines.pop(0)))
+        examples = [Example.model_validate(json.loads(x)) for x in lines]
+        return cls(name=head.name, version=head.version, examples=examples,
+                   manifest=head.manifest)
 
     def to_trl(self, split: Split = Split.train, preference: bool = False) -> list[dict[str, Any]]:
         """TRL's conversational formats: prompt/completion rows for supervised fine-tuning, or
