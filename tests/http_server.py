@@ -13,14 +13,15 @@ from fastapi import FastAPI
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` on a free local port; yields its OpenAI-style base URL (…/v1)."""
+def serve(app: FastAPI, config: uvicorn.Config | None = None) -> Iterator[str]:
+    """Serve ``app`` on a free local port (with ``config`` when given); yields its
+    OpenAI-style base URL (…/v1)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off",
-                            timeout_graceful_shutdown=1)
+    config = config or uvicorn.Config(app, log_level="warning", lifespan="off",
+                                      timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

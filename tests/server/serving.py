@@ -19,6 +19,7 @@ from alignment_studio.backends.base import GenerationConfig, ModelOutput, Progre
 from alignment_studio.backends.fake import FakeBackend, echo_last_user
 from alignment_studio.server.app import create_app
 from alignment_studio.server.auth import create_token
+from alignment_studio.server.http import uvicorn_config
 from alignment_studio.server.pool import ModelPool
 from alignment_studio.stages.init import init_workspace
 from alignment_studio.types import Message
@@ -83,7 +84,9 @@ def app_for(root: Path, settings: ServeSettings | None = None,
 
 @contextmanager
 def running(app: FastAPI) -> Iterator[str]:
-    """The app served by uvicorn on 127.0.0.1 (a free port); yields the API base URL (…/v1)."""
-    with serve(app) as url:
+    """The app served by uvicorn on 127.0.0.1 (a free port), with the settings ``serve`` uses
+    (the header deadline among them); yields the API base URL (…/v1)."""
+    config = uvicorn_config(app, app.state.settings, lifespan="off", timeout_graceful_shutdown=1)
+    with serve(app, config) as url:
         yield url
 

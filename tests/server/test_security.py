@@ -33,7 +33,8 @@ def test_no_token_or_a_wrong_one_is_401(echo_ws: Path) -> None:
             openai.OpenAI(base_url=url, api_key="ast_not-a-token", max_retries=0).models.list()
 
 
-def test_a_revoked_token_is_403_and_its_sessions_end(echo_ws: Path) -> None:
+def test_a_revoked_token_is_answered_as_an_unknown_one_and_its_sessions_end(
+        echo_ws: Path) -> None:
     token = add_token(echo_ws, name="leaver")
     db = StudioDB(echo_ws)
     app = app_for(echo_ws)
@@ -44,10 +45,19 @@ def test_a_revoked_token_is_403_and_its_sessions_end(echo_ws: Path) -> None:
         assert web.post("/login", data={"token": token}).status_code == 303
         assert web.get("/v1/models").status_code == 200  # the session works
         db.revoke_token(next(t.id for t in db.list_tokens() if t.name == "leaver"))
-        with pytest.raises(openai.PermissionDeniedError, match="revoked"):
+        with pytest.raises(openai.AuthenticationError):
             api.models.list()
         assert web.get("/v1/models").status_code == 401  # signed out by the revocation
         web.close()
+        revoked = [httpx.post(f"{url}/chat/completions", json=CHAT, headers=bearer(token)),
+                   httpx.post(f"{url.removesuffix('/v1')}/login", data={"token": token})]
+        unknown = [httpx.post(f"{url}/chat/completions", json=CHAT,
+                              headers=bearer("ast_never-made")),
+                   httpx.post(f"{url.removesuffix('/v1')}/login", data={"token": "ast_x"})]
+    for gone, never in zip(revoked, unknown, strict=True):
+        assert gone.status_code == never.status_code == 401
+        assert gone.content == never.content
+        assert gone.headers.get("www-authenticate") == never.headers.get("www-authenticate")
 
 
 def test_login_with_a_bad_token_is_401(echo_ws: Path) -> None:

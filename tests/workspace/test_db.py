@@ -73,7 +73,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     (tmp_path / ".studio").mkdir()
     (tmp_path / ".studio" / "studio.sqlite").write_bytes(b"not a database at all" * 100)
-    with pytest.raises(StudioError, match="cannot open the workspace database"):
+    with pytest.raises(StudioError, match="database is damaged.*restore .studio/studio.sqlite"):
         StudioDB(tmp_path)
 
 
@@ -354,7 +354,7 @@ def test_a_version_1_workspace_is_migrated(tmp_path: Path) -> None:
                     "'[{\"role\": \"user\", \"content\": \"hi\"}]', 'ok', 'pass')")
     raw.close()
     db = StudioDB(tmp_path)
-    assert db.schema_version() == 4 == len(MIGRATIONS)
+    assert db.schema_version() == 5 == len(MIGRATIONS)
     assert [r.tester for r in db.list_records()] == ["ana"]
     assert db.add_conversation(chat(datetime(2024, 5, 1, tzinfo=UTC))).id == 1
     raw = sqlite3.connect(db.path)
@@ -394,3 +394,67 @@ def test_tokens_decisions_and_grades_round_trip(tmp_path: Path) -> None:
         ComparisonGrade(grader="bo", messages=[Message(role="user", content="x")], model_a="a",
                         model_b="b", answer_a="", answer_b="", scores_a={"correctness": 6},
                         preference="tie")
+
+
+def version_4_database(root: Path) -> Path:
+    """A workspace database as alignment-studio wrote it before token digests were keyed."""
+    (root / ".studio").mkdir(parents=True, exist_ok=True)
+    path = root / ".studio" / "studio.sqlite"
+    raw = sqlite3.connect(path)
+    with raw:
+        for statements in MIGRATIONS[:4]:
+            for statement in statements:
+                raw.execute(statement)
+        raw.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        raw.execute("INSERT INTO schema_version VALUES (4)")
+    raw.close()
+    return path
+
+
+def test_old_token_rows_are_migrated_and_found_once_by_their_plain_digest(
+        tmp_path: Path) -> None:
+    import hashlib
+
+    path = version_4_database(tmp_path)
+    old = hashlib.sha256(b"ast_old").hexdigest()
+    raw = sqlite3.connect(path)
+    with raw:
+        raw.execute("INSERT INTO tokens (created_at, name, role, token_hash) VALUES "
+                    "('2024-04-01T00:00:00+00:00', 'ana', 'admin', ?)", (old,))
+    raw.close()
+    db = StudioDB(tmp_path)
+    assert db.schema_version() == len(MIGRATIONS)
+    [token] = db.list_tokens()
+    assert token.hash_scheme == "sha256" and token.token_hash == old
+    assert db.token_by_hash(old) is None  # the keyed scheme does not match a plain digest
+    assert db.token_by_hash(old, scheme="sha256") == token
+    moved = db.rehash_token(token.id or 0, old, "c" * 64)
+    assert moved is not None and moved.hash_scheme == "hmac-sha256"
+    assert db.rehash_token(token.id or 0, old, "d" * 64) is None  # done once only
+    assert db.token_by_hash("c" * 64) == moved
+
+
+def test_the_token_key_is_made_once_for_its_owner_only(tmp_path: Path) -> None:
+    db = StudioDB(tmp_path)
+    key = db.token_key()
+    path = tmp_path / ".studio" / "token.key"
+    assert len(key) == 32 and path.read_bytes() == key and StudioDB(tmp_path).token_key() == key
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert key not in db.path.read_bytes()  # a copy of the database alone holds no key
+    path.write_bytes(b"short")
+    with pytest.raises(StudioError, match="token key is damaged"):
+        db.token_key()
+
+
+def test_processes_racing_to_make_the_key_agree(tmp_path: Path) -> None:
+    StudioDB(tmp_path)
+    code = textwrap.dedent(f"""
+        from pathlib import Path
+        from alignment_studio.workspace.db import StudioDB
+        print(StudioDB(Path({str(tmp_path)!r})).token_key().hex())
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    keys = {p.communicate(timeout=120)[0].strip() for p in procs}
+    assert len(keys) == 1 and (tmp_path / ".studio" / "token.key").read_bytes().hex() in keys
+    assert [p.name for p in (tmp_path / ".studio").iterdir() if "token.key." in p.name] == []

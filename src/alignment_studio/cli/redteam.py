@@ -47,7 +47,7 @@ def run(directory: Path,
         raise StudioError(f"--model must be base, aligned or aggregated, not {model!r}")
     ws = Workspace(directory)
     outcomes = redteam.run(ws, model, strategy, per_policy, max_attacks if max_attacks else -1)
-    path = out or ws.root / "redteam" / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{model}.jsonl"
+    path = out or ws.output_dir("redteam") / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{model}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(o.model_dump_json() + "\n" for o in outcomes), "utf-8")
     report = summarise(outcomes, model)

@@ -51,6 +51,7 @@ def serve(directory: Path,
     uvicorn = _require_server()
     from alignment_studio.server.app import create_app
     from alignment_studio.server.auth import ensure_admin_token
+    from alignment_studio.server.http import uvicorn_config
 
     app = create_app(ws.root, settings)
     sock = bind(settings.host, settings.port)
@@ -59,8 +60,7 @@ def serve(directory: Path,
         typer.echo(f"admin token (shown only this once; keep it, or make another with "
                    f"'alignment-studio token create'): {token}")
     describe(app, settings, sock)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning",
-                                           timeout_graceful_shutdown=5))
+    server = uvicorn.Server(uvicorn_config(app, settings))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
         try:
             server.run(sockets=[sock])

@@ -63,6 +63,7 @@ log = logging.getLogger("alignment_studio.serve")
 OWNER = "alignment-studio"
 EXTRA = "alignment_studio"  # the response field with sources, guard decisions, request ID
 MAX_STOPS = 4
+MAX_JSON_DEPTH = 32  # a chat request needs 4 levels (body, messages, message, content parts)
 Viewer = Annotated[Principal, Depends(require("viewer"))]
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 
@@ -276,13 +277,43 @@ class ChatRequest(_Lenient):
                                 top_p=1.0 if self.top_p is None else self.top_p, seed=self.seed)
 
 
-async def read_chat(request: Request) -> ChatRequest:
-    """The request body as a ChatRequest; bad JSON or bad fields are one 400 naming the field."""
-    body = await request.body()
+def json_depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (0 for a scalar), counted without
+    recursion, so that no input can exhaust the stack."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: list[Any] = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_json(body: bytes) -> Any:
+    """The body's JSON; malformed, or nested deeper than ``MAX_JSON_DEPTH``, is a 400. The
+    parser recurses per level, so a deep enough body stops it with RecursionError: that is
+    too deep as well, not a server error."""
     try:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise APIError(400, f"the request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        data = None
+    else:
+        if json_depth(data) <= MAX_JSON_DEPTH:
+            return data
+    raise APIError(400, f"the request body nests deeper than {MAX_JSON_DEPTH} levels",
+                   code="json_too_deep")
+
+
+async def read_chat(request: Request) -> ChatRequest:
+    """The request body as a ChatRequest; bad JSON or bad fields are one 400 naming the field."""
+    data = parse_json(await request.body())
     if not isinstance(data, dict):
         raise APIError(400, "the request body must be a JSON object")
     try:

@@ -2,8 +2,10 @@
 the web studio (see web.py), behind token authentication (auth.py).
 
 ``create_app(root, settings)`` builds it for a workspace; ``alignment-studio serve DIR`` runs it
-under uvicorn. Every request body is capped (``serve.max_body_bytes``) before any route reads
-it, and every response carries headers that keep pages from being framed or sniffed.
+under uvicorn (with the settings of http.py: a deadline for request headers). Every request
+body is capped (``serve.max_body_bytes``) before any route reads it, and every response, the
+413 of that cap and Starlette's own 500 included, carries headers that keep pages from being
+framed or sniffed (the outermost middleware adds them).
 """
 
 from __future__ import annotations
@@ -14,14 +16,21 @@ from typing import Any
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from alignment_studio.server.auth import SESSION_COOKIE, Sessions, authenticate, token_hash
+from alignment_studio.server.auth import (
+    SESSION_COOKIE,
+    Sessions,
+    authenticate,
+    csrf_ok,
+    find_token,
+    same_origin,
+)
 from alignment_studio.server.pool import ModelPool
 from alignment_studio.stages import models
 from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import ServeSettings
-from alignment_studio.workspace.db import StudioDB
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -31,6 +40,36 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                "script-src 'self'; frame-ancestors 'self'; form-action 'self'",
 }
+
+
+class SecurityHeaders:
+    """ASGI middleware: the security headers on every response start that lacks them, those
+    of the routes and those made outside them alike (413, 500, a 404 of the router)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class StudioApp(FastAPI):
+    """FastAPI with :class:`SecurityHeaders` outside everything, Starlette's own error
+    middleware included, so that no response leaves without the headers."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 class BodyLimit:
@@ -106,7 +145,7 @@ def create_app(root: Path, settings: ServeSettings | None = None, **state: Any) 
 
     ws = Workspace(root)
     settings = settings or ws.config.serve
-    app = FastAPI(title="Alignment Studio", docs_url=None, redoc_url=None, openapi_url=None)
+    app = StudioApp(title="Alignment Studio", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.workspace = ws
     app.state.settings = settings
     app.state.db = ws.db
@@ -117,13 +156,6 @@ def create_app(root: Path, settings: ServeSettings | None = None, **state: Any) 
         app.state.serving = api.load_serving(ws, settings)
     for key, value in state.items():
         setattr(app.state, key, value)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     api.install_errors(app)
@@ -141,6 +173,15 @@ LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <button type="submit">Sign in</button></form>{error}</main></body></html>"""
 
 
+CROSS_SITE = "Refused: the request did not come from this studio's own page. Sign in here."
+FORGED_SIGN_OUT = "Refused: sign out with the button on a studio page (no valid CSRF token)."
+
+
+def login_page_with(error: str, status: int) -> HTMLResponse:
+    return HTMLResponse(LOGIN_PAGE.format(error=f'<p class="error">{html.escape(error)}</p>'),
+                        status_code=status)
+
+
 def add_login(app: FastAPI) -> None:
     """GET/POST /login (a token opens a session cookie) and POST /logout."""
 
@@ -150,21 +191,23 @@ def add_login(app: FastAPI) -> None:
 
     @app.post("/login", response_model=None)
     async def login(request: Request, token: str = Form(...)) -> Response:
-        db: StudioDB = request.app.state.db
-        found = db.token_by_hash(token_hash(token.strip()))
+        if not same_origin(request):  # login CSRF: another site signing a visitor in as itself
+            return login_page_with(CROSS_SITE, 403)
+        found = find_token(request.app.state.db, token.strip())
         if found is None:
-            return HTMLResponse(LOGIN_PAGE.format(
-                error=f'<p class="error">{html.escape("That token is not valid.")}</p>'),
-                status_code=401)
+            return login_page_with("That token is not valid.", 401)
         sid, _ = request.app.state.sessions.open(found)
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict",
                             secure=request.url.scheme == "https", path="/")
         return response
 
-    @app.post("/logout")
+    @app.post("/logout", response_model=None)
     async def logout(request: Request) -> Response:
         principal = authenticate(request)
+        if not same_origin(request) or (principal is not None and principal.via == "session"
+                                        and not await csrf_ok(request, principal)):
+            return login_page_with(FORGED_SIGN_OUT, 403)
         if principal is not None and principal.via == "session":
             request.app.state.sessions.close(request.cookies.get(SESSION_COOKIE))
         response = RedirectResponse("/login", status_code=303)

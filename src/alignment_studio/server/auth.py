@@ -1,14 +1,19 @@
 """Who may do what in the studio server: tokens, roles, sessions and CSRF.
 
-- A token is a random secret (``ast_`` + 32 url-safe bytes). Only its SHA-256 is stored, in the
-  workspace database; the text is shown once, when it is made. The first start of a server on a
-  workspace without tokens makes an admin token and prints it.
+- A token is a random secret (``ast_`` + 32 url-safe bytes). Only its HMAC-SHA-256, keyed
+  with the workspace's secret (``.studio/token.key``, outside the database), is stored in the
+  workspace database; the text is shown once, when it is made. Tokens stored as a plain SHA-256
+  by earlier versions keep working and get the keyed digest on their next use. The first start
+  of a server on a workspace without tokens makes an admin token and prints it. A revoked
+  token is answered exactly as an unknown one.
 - Roles are ordered: viewer (read, chat) < reviewer (review data, grade, red-team) < admin (run
   stages, manage tokens). ``require(role)`` is the FastAPI dependency every route uses.
 - Programs send ``Authorization: Bearer <token>`` (the ``openai`` client does, from its
   ``api_key``). People sign in on /login with their token and get a session cookie (HttpOnly,
   SameSite=Strict, random, held in server memory); every unsafe request made with the cookie must
   carry that session's CSRF token, in the ``X-CSRF-Token`` header or a ``csrf`` form field.
+  /login and /logout also refuse a browser's cross-site request (``Sec-Fetch-Site`` or
+  ``Origin`` naming another site), so no other site can sign a visitor in or out.
 """
 
 from __future__ import annotations
@@ -49,14 +54,35 @@ def new_token() -> str:
     return "ast_" + secrets.token_urlsafe(32)
 
 
-def token_hash(token: str) -> str:
+def token_hash(token: str, key: bytes) -> str:
+    """The stored digest of a token: HMAC-SHA-256 under the workspace's secret key."""
+    return hmac.new(key, token.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def legacy_hash(token: str) -> str:
+    """The plain SHA-256 that tokens made before the keyed digest were stored as."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def create_token(db: StudioDB, name: str, role: Role) -> tuple[str, Token]:
     """A new token's text (to show once) and its stored record."""
     text = new_token()
-    return text, db.add_token(Token(name=name, role=role, token_hash=token_hash(text)))
+    return text, db.add_token(Token(name=name, role=role,
+                                    token_hash=token_hash(text, db.token_key())))
+
+
+def find_token(db: StudioDB, text: str) -> Token | None:
+    """The live token whose text this is; None for an unknown or a revoked one alike. A token
+    still stored as a plain SHA-256 is found too, and its digest replaced by the keyed one."""
+    digest = token_hash(text, db.token_key())
+    found = db.token_by_hash(digest)
+    if found is not None:
+        return found
+    old = legacy_hash(text)
+    legacy = db.token_by_hash(old, scheme="sha256")
+    if legacy is None or legacy.id is None:
+        return None
+    return db.rehash_token(legacy.id, old, digest) or db.token_by_hash(digest)
 
 
 def ensure_admin_token(db: StudioDB) -> str | None:
@@ -116,7 +142,7 @@ def authenticate(request: Request) -> Principal | None:
     db: StudioDB = request.app.state.db
     text = bearer(request)
     if text is not None:
-        token = db.token_by_hash(token_hash(text))
+        token = find_token(db, text)
         return Principal(name=token.name, role=token.role, via="bearer") if token else None
     sessions: Sessions = request.app.state.sessions
     sid = request.cookies.get(SESSION_COOKIE)
@@ -146,21 +172,31 @@ async def csrf_ok(request: Request, principal: Principal) -> bool:
                                               (principal.csrf or "").encode("utf-8"))
 
 
-def revoked(db: StudioDB, text: str) -> bool:
-    """Whether ``text`` is a token that existed and was revoked (a 403, not an unknown 401)."""
-    digest = token_hash(text)
-    return any(t.token_hash == digest and t.revoked_at is not None for t in db.list_tokens())
+def same_origin(request: Request) -> bool:
+    """Whether a request comes from this server's own pages, by what browsers send with a
+    POST: ``Sec-Fetch-Site`` when they send it (same-origin, or none when the user acted
+    directly), else ``Origin``, whose host must be the request's Host (or the
+    X-Forwarded-Host a proxy set; a cross-site page cannot set that header without a CORS
+    preflight this server never grants). A client that sends neither (curl, a script) is not
+    a browser acting for someone else, and passes."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    scheme, sep, rest = origin.lower().partition("://")
+    hosts = {request.headers.get(h, "").lower() for h in ("host", "x-forwarded-host")} - {""}
+    return bool(sep) and scheme in ("http", "https") and rest.rstrip("/") in hosts
 
 
 def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A FastAPI dependency: the caller, who must hold at least ``role`` (401 without valid
-    credentials, 403 with a revoked token, too low a role or a missing CSRF token)."""
+    credentials, 403 with too low a role or a missing CSRF token). A revoked token gets the
+    unknown one's 401, word for word: the answer does not tell which tokens once existed."""
 
     async def dependency(request: Request) -> Principal:
         principal = authenticate(request)
-        text = bearer(request)
-        if principal is None and text is not None and revoked(request.app.state.db, text):
-            raise HTTPException(403, "this token was revoked")
         if principal is None:
             raise HTTPException(401, "sign in: a bearer token or a session is needed",
                                 headers={"WWW-Authenticate": "Bearer"})

@@ -53,6 +53,5 @@ def report(ws: Workspace, model: str | None = "aligned") -> MonitorReport:
     reference = audit_reference(ws) if settings.reference == "audit" else None
     result = monitor(conversations, detect.latest(ws, "input"), detect.latest(ws, "output"),
                      settings, reference)
-    ws.reports_dir.mkdir(exist_ok=True)
-    write_monitor(result, ws.reports_dir)
+    write_monitor(result, ws.output_dir("reports"))
     return result

@@ -23,8 +23,7 @@ def publish(ws: Workspace, report: AuditReport,
         report = report.model_copy(update={"redteam": red.model_copy(
             update={"human": records})})
     report = report.model_copy(update={"human_grades": grade_summary(ws.db.list_grades())})
-    ws.reports_dir.mkdir(exist_ok=True)
-    write_report(report, ws.reports_dir, training)
+    write_report(report, ws.output_dir("reports"), training)
     return report
 
 

@@ -33,6 +33,7 @@ from alignment_studio.core.errors import StudioError
 from alignment_studio.stages import detect, frame, models, parse
 from alignment_studio.types import AttackOutcome, DatasetBundle, Example, PolicyDocument
 from alignment_studio.workspace import Workspace
+from alignment_studio.workspace.paths import output_file
 
 
 def strategies(ws: Workspace, chosen: list[str] | None = None) -> list[str] | None:
@@ -90,7 +91,8 @@ def promote(ws: Workspace, record_id: int) -> Promotion:
     Errors (one line): unknown ID, a record not graded ``fail``, one already promoted, a policy
     ID the workspace's documents do not have, an existing seed or regression file that is
     broken."""
-    seed_path, regression_path = ws.root / SEED_FILE, ws.root / REGRESSION_FILE
+    seed_path = output_file(ws.root, ws.root / SEED_FILE)  # never through a link out
+    regression_path = output_file(ws.root, ws.root / REGRESSION_FILE)
     with ws.db.transaction():
         record = promotable(ws.db, record_id)
         documents = [d for _, d in parse.documents(ws)]

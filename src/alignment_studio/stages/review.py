@@ -29,6 +29,7 @@ from alignment_studio.framers.review import (
 from alignment_studio.stages import frame, parse
 from alignment_studio.types import DatasetBundle
 from alignment_studio.workspace import Artifact, Workspace
+from alignment_studio.workspace.paths import output_file
 
 
 def now_iso() -> str:
@@ -59,7 +60,7 @@ def export(ws: Workspace, out: Path | None, fmt: Format,
     """Write the current data set for review; returns the file and the number of rows."""
     dataset = frame.dataset(ws)
     rows = review_rows(frame.bundle(ws, dataset), parse.documents_of(ws, dataset), only)
-    path = out or ws.root / "reviews" / f"{dataset.id}.{fmt}"
+    path = output_file(ws.root, out) if out else ws.output_dir("reviews") / f"{dataset.id}.{fmt}"
     write_review_file(rows, path, fmt)
     return path, len(rows)
 
@@ -70,7 +71,8 @@ def import_file(ws: Workspace, path: Path, reviewer: str) -> tuple[Artifact, Rev
     timestamp = now_iso()
     decisions = parse_decisions(read_review_file(path), frame.bundle(ws, dataset), path,
                                 reviewer, timestamp)
-    return record_review(ws.store, dataset, decisions, path, reviewer, timestamp)
+    with ws.db.transaction():  # the write lock: one process at a time takes the next version
+        return record_review(ws.store, dataset, decisions, path, reviewer, timestamp)
 
 
 class DecisionRow(BaseModel):
@@ -90,6 +92,12 @@ def publish(ws: Workspace, bundle: DatasetBundle, dataset: Artifact,
     recorded as an import is (the same validation, the same file kept inside the artifact),
     then marked published. The newest pending decision on an item wins; each keeps its
     reviewer."""
+    with ws.db.transaction():  # the next version and the pending decisions, taken together
+        return _publish(ws, bundle, dataset, publisher)
+
+
+def _publish(ws: Workspace, bundle: DatasetBundle, dataset: Artifact,
+             publisher: str) -> tuple[Artifact, Review]:
     pending = ws.db.list_decisions(dataset.id, pending=True)
     if not pending:
         raise StudioError("nothing to publish: there are no pending decisions")

@@ -19,6 +19,8 @@ WAL mode (readers never block the writer), every write takes the write lock up f
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -35,6 +37,8 @@ from alignment_studio.types.guard import GuardDecision
 from alignment_studio.workspace.store import STORE_DIR
 
 DB_NAME = "studio.sqlite"
+KEY_NAME = "token.key"  # the secret that token digests are keyed with; never in the database
+KEY_BYTES = 32
 BUSY_TIMEOUT_S = 30.0
 
 # One entry per schema version, in order: the statements that take the database from the
@@ -110,6 +114,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             scores_b TEXT NOT NULL DEFAULT '{}',
             preference TEXT NOT NULL CHECK (preference IN ('a', 'b', 'tie')),
             comment TEXT NOT NULL DEFAULT '')""",),
+    # 5 (issue 14): token digests became HMAC-SHA-256 under the workspace's secret key; rows
+    # made before keep their plain SHA-256 until the token is next used (see hash_scheme).
+    ("ALTER TABLE tokens ADD COLUMN hash_scheme TEXT NOT NULL DEFAULT 'sha256' "
+     "CHECK (hash_scheme IN ('sha256', 'hmac-sha256'))",),
 )
 
 Role = Literal["viewer", "reviewer", "admin"]
@@ -120,6 +128,7 @@ CRITERIA = ("correctness", "faithfulness", "completeness")
 Grade = Literal["fail", "pass", "unclear"]
 TargetModel = Literal["base", "aligned", "other"]
 ConversationSource = Literal["serve", "import"]
+HashScheme = Literal["sha256", "hmac-sha256"]
 _ROLES = ("system", "user", "assistant")
 _CHAT_ROLES = ("system", "user", "assistant", "tool")
 
@@ -221,7 +230,9 @@ class Conversation(BaseModel):
 
 class Token(BaseModel):
     """An access token of the studio server: who holds it and what they may do. The token's
-    text is shown once when made; only its SHA-256 is stored."""
+    text is shown once when made; only a digest of it is stored: HMAC-SHA-256 under the
+    workspace's secret key (``.studio/token.key``), or, for tokens made before that, a plain
+    SHA-256 that is replaced on the token's next use."""
 
     model_config = ConfigDict(extra="forbid")
     id: int | None = None
@@ -229,6 +240,7 @@ class Token(BaseModel):
     name: str = Field(min_length=1, description="who or what holds the token")
     role: Role
     token_hash: str = Field(min_length=64, max_length=64)
+    hash_scheme: HashScheme = "hmac-sha256"
     revoked_at: datetime | None = None
 
 
@@ -315,8 +327,13 @@ class StudioDB:
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError as exc:  # locked, unreadable, no space: not damage
             raise StudioError(f"cannot open the workspace database: {exc}", self.path) from exc
+        except sqlite3.DatabaseError as exc:
+            raise StudioError(f"the workspace database is damaged ({exc}); restore "
+                              f"{STORE_DIR}/{DB_NAME} from a backup (deleting it loses tokens, "
+                              "red-team records, reviews in progress and logged conversations)",
+                              self.path) from exc
         finally:
             db.close()
 
@@ -525,12 +542,38 @@ class StudioDB:
             stored.id = cursor.lastrowid
         return stored
 
-    def token_by_hash(self, token_hash: str) -> Token | None:
-        """The live (not revoked) token with this hash, if any."""
+    def token_by_hash(self, token_hash: str,
+                      scheme: HashScheme = "hmac-sha256") -> Token | None:
+        """The live (not revoked) token with this digest, made by ``scheme``, if any."""
         with self._session() as db:
-            row = db.execute("SELECT * FROM tokens WHERE token_hash = ? AND revoked_at IS NULL",
-                             (token_hash,)).fetchone()
+            row = db.execute("SELECT * FROM tokens WHERE token_hash = ? AND hash_scheme = ? "
+                             "AND revoked_at IS NULL", (token_hash, scheme)).fetchone()
         return Token.model_validate(dict(row)) if row else None
+
+    def rehash_token(self, token_id: int, old_hash: str, new_hash: str,
+                     scheme: HashScheme = "hmac-sha256") -> Token | None:
+        """Replace a token's digest (an old scheme's, by the current one); None when the row
+        no longer has ``old_hash`` (another process rehashed or revoked it meanwhile)."""
+        with self._session(write=True) as db:
+            cursor = db.execute("UPDATE tokens SET token_hash = ?, hash_scheme = ? WHERE id = ? "
+                                "AND token_hash = ? AND revoked_at IS NULL",
+                                (new_hash, scheme, token_id, old_hash))
+            row = db.execute("SELECT * FROM tokens WHERE id = ?", (token_id,)).fetchone()
+        return Token.model_validate(dict(row)) if cursor.rowcount and row else None
+
+    def token_key(self) -> bytes:
+        """The workspace's secret key for token digests (``.studio/token.key``, readable by
+        its owner only), made on first use. Kept out of the database, so a copy of the
+        database alone cannot be used to test guesses."""
+        path = self.path.parent / KEY_NAME
+        if not path.exists():
+            _create_key(path)
+        key = path.read_bytes()
+        if len(key) != KEY_BYTES:
+            raise StudioError(f"the token key is damaged ({len(key)} bytes, not {KEY_BYTES}); "
+                              "delete it and make new tokens with 'alignment-studio token "
+                              "create'", path)
+        return key
 
     def list_tokens(self) -> list[Token]:
         with self._session() as db:
@@ -599,6 +642,25 @@ class StudioDB:
                 data[key] = json.loads(data[key])
             out.append(ComparisonGrade.model_validate(data))
         return out
+
+
+def _create_key(path: Path) -> None:
+    """Write a new random key to ``path`` atomically: written beside it, then linked into
+    place, so a process that loses the race reads the winner's whole key."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(KEY_BYTES))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _conversation_filter(since: datetime | None, until: datetime | None,

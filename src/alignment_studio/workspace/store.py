@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from alignment_studio.core.errors import StudioError
 
 STORE_DIR = ".studio"
+CATALOG_NAME = "catalog.sqlite"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS artifacts (
     id TEXT NOT NULL,
@@ -82,18 +83,26 @@ class ArtifactStore:
         self.dir = root / STORE_DIR
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "artifacts").mkdir(exist_ok=True)
-        self.db_path = self.dir / "catalog.sqlite"
+        self.db_path = self.dir / CATALOG_NAME
         with self._db() as db:
             db.executescript(SCHEMA)
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.db_path)
+        """A connection to the catalog, committed on success; SQLite's errors become one line
+        that says what to do (a damaged file is not the same as a locked one)."""
         try:
-            with db:
-                yield db
-        finally:
-            db.close()
+            db = sqlite3.connect(self.db_path)
+            try:
+                with db:
+                    yield db
+            finally:
+                db.close()
+        except sqlite3.OperationalError as exc:
+            raise StudioError(f"cannot use the catalog: {exc}", self.db_path) from None
+        except sqlite3.DatabaseError:
+            raise StudioError(f"the catalog is damaged; restore {STORE_DIR}/{CATALOG_NAME} from "
+                              f"a backup or delete {STORE_DIR}/ to rebuild", self.db_path) from None
 
     def find(self, kind: str, key: str) -> Artifact | None:
         """The newest finished artifact of this kind and key whose files still exist."""

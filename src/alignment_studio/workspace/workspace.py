@@ -25,6 +25,7 @@ from alignment_studio.workspace.config import (
     write_config,
 )
 from alignment_studio.workspace.db import StudioDB
+from alignment_studio.workspace.paths import output_dir
 from alignment_studio.workspace.store import Artifact, ArtifactStore, sha256_tree, stage_key
 
 console = Console(stderr=True)
@@ -57,6 +58,11 @@ class Workspace:
     def reports_dir(self) -> Path:
         """Where the published report (and the monitor's) lands: ``DIR/reports/``."""
         return self.root / "reports"
+
+    def output_dir(self, name: str) -> Path:
+        """``DIR/name``, made if missing, for writing: a one-line error when it (or an entry in
+        it) is a link that leads out of the workspace, so nothing is written through it."""
+        return output_dir(self.root, name)
 
     @property
     def cache_dir(self) -> str | None:

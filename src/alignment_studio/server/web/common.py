@@ -39,6 +39,7 @@ from alignment_studio.types import (
 )
 from alignment_studio.workspace import Artifact, Workspace
 from alignment_studio.workspace.db import CRITERIA, Role, StudioDB
+from alignment_studio.workspace.paths import is_real
 
 RESOURCES = Path(str(files("alignment_studio") / "resources" / "web"))
 TEMPLATES = RESOURCES / "templates"
@@ -204,7 +205,7 @@ def published_report(state: WebState, ws: Workspace) -> AuditReport | None:
     """The published report, the one the Report page shows (None before any audit); read again
     only when the file changed."""
     path = publish.published_json(ws)
-    if not path.is_file():
+    if not is_real(path) or not path.is_file():  # a link is not the published report
         return None
     stat = path.stat()
     key = f"{stat.st_mtime_ns}:{stat.st_size}"

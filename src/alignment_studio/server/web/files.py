@@ -19,6 +19,7 @@ from alignment_studio.server.web.common import (
     workspace_of,
 )
 from alignment_studio.stages import publish
+from alignment_studio.workspace.paths import is_real, read_plain_file
 
 router = APIRouter()
 
@@ -53,19 +54,21 @@ def favicon() -> Response:
 
 @router.get("/report/file", include_in_schema=False)
 def report_file(request: Request, _: Viewer) -> Response:
-    """DIR/reports/report.html and nothing else (the route takes no name)."""
-    path = publish.published_html(workspace_of(request))
-    if not path.is_file():
+    """DIR/reports/report.html and nothing else (the route takes no name). Only a regular
+    file with no link on the way is served: a report.html (or a reports folder) that is a
+    link, wherever it leads, is answered as missing."""
+    ws = workspace_of(request)
+    content = read_plain_file(publish.published_html(ws), ws.reports_dir)
+    if content is None:
         raise HTTPException(404, "no audit report yet: run the audit stage")
-    return FileResponse(path, media_type="text/html; charset=utf-8",
-                        headers={"Content-Security-Policy": REPORT_CSP,
-                                 "Cache-Control": "no-store"})
+    return Response(content, media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": REPORT_CSP, "Cache-Control": "no-store"})
 
 
 @router.get("/report", response_class=HTMLResponse, include_in_schema=False)
 def report_page(request: Request, principal: ViewerPage) -> HTMLResponse:
     ws = workspace_of(request)
     report = published_report(web_state(request), ws)
-    exists = publish.published_html(ws).is_file()
+    exists = is_real(publish.published_html(ws)) and publish.published_html(ws).is_file()
     return render(request, principal, "report_page.html", "report", "Audit report", exists=exists,
                   report=report)
