@@ -14,7 +14,7 @@ from rich.tree import Tree
 from alignment_studio.cli.guard import guard
 from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.parse import read_document
-from alignment_studio.stages.init import init_workspace
+from alignment_studio.stages.init import init_workspace, outside
 from alignment_studio.types import Policy, PolicyDocument, Section
 from alignment_studio.workspace import Workspace
 
@@ -27,9 +27,19 @@ def init(directory: Path,
          seeds: Annotated[list[Path] | None, typer.Option("--seeds", "-s",
                                                           help="seed YAML file(s)")] = None,
          ) -> None:
-    """Create a workspace: DIR/studio.yaml (every key documented) and DIR/.studio/."""
+    """Create a workspace: DIR/studio.yaml (every key documented) and DIR/.studio/.
+
+    Every policy and seed file is read first, as frame reads it: the first bad one stops init
+    (exit 2) and nothing is written. Files inside DIR are stored relative to it."""
     path = init_workspace(directory, policy or [], seeds or [])
-    console.print(f"wrote {path}")
+    console.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
+    away = outside(path.parent, [*(policy or []), *(seeds or [])])
+    if away:
+        names = ", ".join(str(p) for p in away)
+        console.print(f"note: {names} {'is' if len(away) == 1 else 'are'} outside the workspace, "
+                      f"so studio.yaml names {'it' if len(away) == 1 else 'them'} by absolute "
+                      f"path; to move or share the workspace, keep its files inside {path.parent}",
+                      markup=False, highlight=False, soft_wrap=True)
 
 
 def parse(file: Path,

@@ -149,14 +149,21 @@ def read_review_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 def _read_csv(text: str, path: Path) -> list[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [c for c in ("id", "decision") if c not in (reader.fieldnames or [])]
-    if missing:
-        raise StudioError(f"the header row lacks the column(s) {', '.join(missing)}", path, 1)
     rows: list[tuple[int, dict[str, Any]]] = []
-    end = reader.line_num
-    for row in reader:
-        rows.append((end + 1, row))  # a quoted cell may span lines: report the row's first
+    end = 0
+    try:
+        missing = [c for c in ("id", "decision") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise StudioError(f"the header row lacks the column(s) {', '.join(missing)}", path,
+                              1)
         end = reader.line_num
+        for row in reader:
+            rows.append((end + 1, row))  # a quoted cell may span lines: report the row's first
+            end = reader.line_num
+    except csv.Error as exc:  # a cell over csv's field limit, a NUL byte, a stray quote
+        raise StudioError(f"not a readable CSV row ({exc}); a cell may hold at most "
+                          f"{csv.field_size_limit()} characters: shorten it, close its quotes, "
+                          "or review in the JSONL format", path, end + 1) from None
     return rows
 
 

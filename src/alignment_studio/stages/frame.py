@@ -114,7 +114,21 @@ def write_dropped(dropped: list[Dropped], path: Path) -> None:
 def bundle(ws: Workspace, artifact: Artifact) -> DatasetBundle:
     """The examples of a data set artifact, as framed (reviews not applied)."""
     folder = ws.store.path_of(artifact)
-    return DatasetBundle.read_jsonl(folder / DATASET_FILE, folder / MANIFEST_FILE)
+    try:
+        return DatasetBundle.read_jsonl(folder / DATASET_FILE, folder / MANIFEST_FILE)
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:  # JSON, pydantic
+        raise _damaged(ws, artifact, exc) from None
+
+
+def _damaged(ws: Workspace, artifact: Artifact, exc: Exception) -> StudioError:
+    """A data set artifact whose files cannot be read (truncated, edited, removed): one line
+    that says how to get it back."""
+    folder = ws.store.path_of(artifact)
+    where = folder.relative_to(ws.root)
+    why = " ".join(str(exc).split())[:100]
+    return StudioError(f"the data set artifact {artifact.id} is damaged ({type(exc).__name__}: "
+                       f"{why}); restore {where} from a backup, or delete that folder and run "
+                       f"'alignment-studio frame {ws.root}' to rebuild it", folder / DATASET_FILE)
 
 
 def coverage(ws: Workspace, artifact: Artifact) -> Coverage | None:

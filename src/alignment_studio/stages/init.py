@@ -1,4 +1,9 @@
-"""Create a workspace: studio.yaml with every key documented, and the artifact store."""
+"""Create a workspace: studio.yaml with every key documented, and the artifact store.
+
+Every policy and seed file is read first, with the functions ``frame`` reads them with, so a
+file ``frame`` would refuse stops ``init`` with the same one-line error, before anything is
+written; and what ``init`` creates is removed again if writing fails half-way.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,11 @@ from importlib.resources import files
 from pathlib import Path
 
 from alignment_studio.core.errors import StudioError
-from alignment_studio.framers.parse import check_policy_file
+from alignment_studio.framers.parse import read_document
+from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.types import PolicyDocument
 from alignment_studio.workspace.config import CONFIG_NAME, StudioConfig, render_config
-from alignment_studio.workspace.store import ArtifactStore
+from alignment_studio.workspace.store import STORE_DIR, ArtifactStore
 
 DEMO_MARKER = "# alignment-studio demo workspace"
 EXAMPLE = "business-conduct"
@@ -21,7 +28,8 @@ def example_dir(name: str = EXAMPLE) -> Path:
 
 
 def _relative(path: Path, root: Path) -> str:
-    """Paths inside the workspace are stored relative to it, others absolute."""
+    """Paths inside the workspace are stored relative to it (the workspace can be moved or
+    shared), others absolute."""
     path = path.resolve()
     try:
         return str(path.relative_to(root))
@@ -29,28 +37,87 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def init_workspace(root: Path, policies: list[Path], seeds: list[Path],
-                   config: StudioConfig | None = None, header: str = "") -> Path:
-    """Write ``root/studio.yaml`` (refusing to overwrite one) and create ``root/.studio/``."""
-    root = root.resolve()
-    if (root / CONFIG_NAME).exists():
-        raise StudioError("a workspace already exists here; edit studio.yaml instead",
-                          root / CONFIG_NAME)
-    for policy in policies:
-        check_policy_file(policy)  # fail early, before anything is written
+def outside(root: Path, paths: list[Path]) -> list[Path]:
+    """The files of ``paths`` that are not inside the workspace ``root``: studio.yaml names
+    them by absolute path, so a moved or shared copy of the workspace loses them."""
+    return [p for p in paths if Path(_relative(p, root.resolve())).is_absolute()]
+
+
+def check_inputs(policies: list[Path], seeds: list[Path]) -> list[PolicyDocument]:
+    """Read every policy and seed file as ``frame`` will; the first bad one is a StudioError."""
+    documents = [read_document(policy) for policy in policies]
+    seen: dict[str, Path] = {}
+    for policy, document in zip(policies, documents, strict=True):
+        if document.id in seen:
+            first = seen[document.id]
+            raise StudioError("is listed twice" if first.resolve() == policy.resolve() else
+                              f"shares the document ID {document.id!r} (from the file name) "
+                              f"with {first}; rename one", policy)
+        seen[document.id] = policy
     for seed in seeds:
         if not seed.is_file():
             raise StudioError("seed file not found", seed)
-    root.mkdir(parents=True, exist_ok=True)
+        load_seeds(seed, documents)
+    return documents
+
+
+def init_workspace(root: Path, policies: list[Path], seeds: list[Path],
+                   config: StudioConfig | None = None, header: str = "") -> Path:
+    """Write ``root/studio.yaml`` (refusing to overwrite one) and create ``root/.studio/``,
+    after reading every policy and seed file; on a failure nothing is left half-made."""
+    root = root.resolve()
+    if root.exists() and not root.is_dir():
+        raise StudioError("is a file, not a folder: give init a new folder or an existing "
+                          "one", root)
+    if (root / CONFIG_NAME).exists():
+        raise StudioError("a workspace already exists here; edit studio.yaml instead",
+                          root / CONFIG_NAME)
+    check_inputs(policies, seeds)
     base = config or StudioConfig(name=root.name)
     cfg = base.model_copy(update={"policies": [_relative(p, root) for p in policies],
                                   "seeds": [_relative(s, root) for s in seeds]})
     text = (header + "\n\n" if header else "") + render_config(cfg)
-    tmp = root / f".{CONFIG_NAME}.tmp-{os.getpid()}"
-    tmp.write_text(text, encoding="utf-8")
-    tmp.rename(root / CONFIG_NAME)
-    ArtifactStore(root)
+    made = _new_folders(root)
+    store_made = not (root / STORE_DIR).exists()
+    try:
+        _make_folder(root)
+        ArtifactStore(root)
+        tmp = root / f".{CONFIG_NAME}.tmp-{os.getpid()}"
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.rename(root / CONFIG_NAME)  # written last: studio.yaml marks a workspace
+        finally:
+            tmp.unlink(missing_ok=True)
+    except BaseException:
+        _undo(root, made, store_made)
+        raise
     return root / CONFIG_NAME
+
+
+def _new_folders(root: Path) -> Path | None:
+    """The top-most folder of ``root``'s path that does not exist yet (None: root exists)."""
+    top = None
+    for folder in [root, *root.parents]:
+        if folder.exists():
+            break
+        top = folder
+    return top
+
+
+def _make_folder(root: Path) -> None:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file on the way, no permission, a read-only disk
+        raise StudioError(f"cannot create the workspace folder: {exc.strerror or exc}",
+                          root) from None
+
+
+def _undo(root: Path, made: Path | None, store_made: bool) -> None:
+    """Remove what a failed init created: the folders it made, or the store it added."""
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
+    elif store_made:
+        shutil.rmtree(root / STORE_DIR, ignore_errors=True)
 
 
 def demo_config(root: Path, quick: bool) -> StudioConfig:

@@ -80,9 +80,8 @@ class ArtifactStore:
 
     def __init__(self, root: Path):
         self.root = root
-        self.dir = root / STORE_DIR
-        self.dir.mkdir(parents=True, exist_ok=True)
-        (self.dir / "artifacts").mkdir(exist_ok=True)
+        self.dir = _folder(root, STORE_DIR)
+        _folder(root, f"{STORE_DIR}/artifacts")
         self.db_path = self.dir / CATALOG_NAME
         with self._db() as db:
             db.executescript(SCHEMA)
@@ -188,6 +187,22 @@ class ArtifactStore:
 
         visit(artifact_id)
         return list(seen.values())
+
+
+def _folder(root: Path, name: str) -> Path:
+    """``root/name``, made if missing; a file in its place is a one-line error saying what to
+    do (the store cannot rebuild around it on its own)."""
+    path = root / name
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        also = "" if name == STORE_DIR else f" and {STORE_DIR}/{CATALOG_NAME}"
+        raise StudioError(f"the artifact store is damaged: {name} is a file, not a folder; "
+                          f"restore it from a backup, or delete it{also} and run the stages "
+                          "again to rebuild", path) from None
+    except OSError as exc:
+        raise StudioError(f"cannot create {name}: {exc.strerror or exc}", path) from None
+    return path
 
 
 def _row_to_artifact(row: tuple[Any, ...]) -> Artifact:

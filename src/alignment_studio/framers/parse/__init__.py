@@ -10,6 +10,7 @@ from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.framers.parse.docx import read_docx
 from alignment_studio.framers.parse.html import read_html
+from alignment_studio.framers.parse.limits import check_blocks
 from alignment_studio.framers.parse.markdown import read_markdown
 from alignment_studio.framers.parse.pdf import read_pdf
 from alignment_studio.framers.parse.text import read_text
@@ -64,14 +65,6 @@ def _check_size(path: Path) -> None:
                           f"for policy documents (set {MAX_FILE_MB_ENV} to raise it)", path)
 
 
-def check_policy_file(path: Path) -> None:
-    """Fail early on a policy file that cannot be read, without parsing it."""
-    if path.suffix.lower() in BINARY_READERS:
-        _read_bytes(path)
-    else:
-        decode_policy_file(path)
-
-
 def decode_policy_file(path: Path) -> tuple[str, bytes]:
     """Text and raw bytes of a text policy file; binary or undecodable files fail too."""
     data = _read_bytes(path)
@@ -98,7 +91,8 @@ def read_document(path: Path, doc_id: str | None = None,
     else:
         text, data = decode_policy_file(path)
         raw = reader(text.replace("\r\n", "\n").replace("\r", "\n"))
-    document = build_document(raw, doc_id or slugify(path.stem), str(path), sha256_bytes(data),
+    document = build_document(check_blocks(raw, path), doc_id or slugify(path.stem), str(path),
+                              sha256_bytes(data),
                               fallback_title=path.stem.replace("-", " ").title(),
                               settings=settings)
     if not document.policies():
@@ -107,4 +101,4 @@ def read_document(path: Path, doc_id: str | None = None,
 
 
 __all__ = ["BINARY_READERS", "MAX_FILE_MB", "READERS", "Block", "BlockType", "RawDocument",
-           "check_policy_file", "decode_policy_file", "max_file_mb", "read_document"]
+           "decode_policy_file", "max_file_mb", "read_document"]

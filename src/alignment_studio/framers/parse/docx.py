@@ -16,6 +16,7 @@ from typing import Any
 
 from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument, clean_inline, table_row
+from alignment_studio.framers.parse.limits import check_zip_package
 from alignment_studio.framers.parse.markdown import pair_questions
 
 _HEADING_STYLE = re.compile(r"^heading (\d)$", re.I)
@@ -32,6 +33,7 @@ def read_docx(path: Path) -> RawDocument:
     except ImportError as exc:
         raise StudioError("reading .docx needs the 'python-docx' package: "
                           "pip install 'alignment-studio[formats]'", path) from exc
+    check_zip_package(path, ".docx")  # python-docx unpacks every part into memory
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several types for a broken package

@@ -25,6 +25,11 @@ from typing import Any
 
 from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
+from alignment_studio.framers.parse.limits import (
+    MAX_PDF_CONTENT_MB,
+    MAX_PDF_PAGES,
+    MAX_PDF_STREAM_MB,
+)
 from alignment_studio.framers.parse.markdown import pair_questions
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
@@ -37,6 +42,12 @@ _TOC_ENTRY = re.compile(r"(?:\.\s*){4,}[ivxlc\d]{1,5}$", re.I)  # "2.1 Scope . .
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
 _HYPHENATED = re.compile(r"[A-Za-z]+-[A-Za-z]+")
 _SCANNED = "no text layer — the PDF looks scanned; run OCR (e.g. ocrmypdf) first"
+_DAMAGED = "the file is damaged or truncated; export or download it again"
+_STREAM_LIMITS = ("zlib_maximum_output_length", "lzw_maximum_output_length",
+                  "run_length_maximum_output_length", "brotli_maximum_output_length",
+                  "jbig2_maximum_output_length", "array_based_stream_maximum_output_length")
+_MB = 1024 * 1024
+_DRAW = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s*Do\b")  # "/Fm1 Do": draw the XObject Fm1
 
 
 @dataclass(slots=True)
@@ -64,53 +75,115 @@ class _Open:
 
 
 def read_pdf(path: Path) -> RawDocument:
-    """Blocks of a text PDF; encrypted, broken and scanned (image-only) PDFs fail clearly."""
-    reader = _open(path)
-    with _quiet_pypdf():
-        try:
-            lines = _lines(reader)
-        except Exception as exc:  # pypdf raises many types on a damaged content stream
-            raise StudioError(f"not a readable PDF file ({type(exc).__name__})", path) from exc
-    if not lines:
-        raise StudioError(_SCANNED if _has_images(reader) else
-                          "no text layer — the pages hold no text; if they are images of text, "
-                          "run OCR (e.g. ocrmypdf) first", path)
+    """Blocks of a text PDF; encrypted, broken, hostile and scanned (image-only) PDFs fail
+    clearly, a damaged one never as 'no text layer'."""
+    pypdf = _pypdf(path)
+    with _bounded(pypdf), _pypdf_problems() as problems:
+        reader = _open(pypdf, path)
+        lines = _read_lines(reader, path)
+        if not lines:
+            raise StudioError(_no_text(reader, problems), path)
     return RawDocument(blocks=pair_questions(_blocks(_drop_furniture(lines))))
 
 
-def _open(path: Path) -> Any:
+def _pypdf(path: Path) -> Any:
     try:
         import pypdf
     except ImportError as exc:
         raise StudioError("reading .pdf needs the 'pypdf' package: "
                           "pip install 'alignment-studio[formats]'", path) from exc
-    with _quiet_pypdf():
-        try:
-            reader = pypdf.PdfReader(str(path))
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise StudioError("encrypted PDF: remove the password first", path)
-            if len(reader.pages) == 0:
-                raise StudioError("not a readable PDF file (no pages)", path)
-        except StudioError:
-            raise
-        except pypdf.errors.DependencyError as exc:
-            raise StudioError("encrypted PDF (AES): remove the password first, or install "
-                              "'cryptography' to read PDFs with an empty password", path) from exc
-        except Exception as exc:  # PdfReadError, ValueError, KeyError... on broken files
-            raise StudioError(f"not a readable PDF file ({type(exc).__name__})", path) from exc
+    return pypdf
+
+
+def _open(pypdf: Any, path: Path) -> Any:
+    try:
+        reader = pypdf.PdfReader(str(path))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise StudioError("encrypted PDF: remove the password first", path)
+        pages = len(reader.pages)
+    except StudioError:
+        raise
+    except pypdf.errors.DependencyError as exc:
+        raise StudioError("encrypted PDF (AES): remove the password first, or install "
+                          "'cryptography' to read PDFs with an empty password", path) from exc
+    except Exception as exc:  # PdfReadError, ValueError, KeyError... on broken files
+        raise _unreadable(exc, path) from exc
+    if pages == 0:
+        raise StudioError(f"not a readable PDF file (no pages): {_DAMAGED}", path)
+    if pages > MAX_PDF_PAGES:
+        raise StudioError(f"has {pages} pages, over the limit of {MAX_PDF_PAGES} for one policy "
+                          "document; split it into several files", path)
     return reader
 
 
-@contextmanager
-def _quiet_pypdf() -> Iterator[None]:
-    """pypdf logs warnings about damaged files; the CLI must print one line, so mute them."""
-    logger = logging.getLogger("pypdf")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
+def _read_lines(reader: Any, path: Path) -> list[_Line]:
     try:
+        return _lines(reader, path)
+    except StudioError:
+        raise
+    except Exception as exc:  # pypdf raises many types on a damaged content stream
+        raise _unreadable(exc, path) from exc
+
+
+def _unreadable(exc: Exception, path: Path) -> StudioError:
+    """A pypdf failure as one line: a passed limit names the limit, anything else is damage."""
+    if type(exc).__name__ == "LimitReachedError":
+        return StudioError(f"passes a limit while reading ({exc}); a stream may unpack to at "
+                           f"most {MAX_PDF_STREAM_MB} MB: the file is hostile or damaged", path)
+    return StudioError(f"not a readable PDF file ({type(exc).__name__}): {_DAMAGED}", path)
+
+
+@contextmanager
+def _bounded(pypdf: Any) -> Iterator[None]:
+    """pypdf's decompression limits lowered to MAX_PDF_STREAM_MB for the read (pypdf >= 6.6
+    has them as a configuration; older versions keep their own, higher, limits)."""
+    apply = getattr(pypdf, "apply_configuration", None)
+    current = getattr(pypdf, "get_configuration", lambda: None)()
+    if apply is None or current is None:
         yield
+        return
+    limit = MAX_PDF_STREAM_MB * _MB
+    with apply(**{name: limit for name in _STREAM_LIMITS if hasattr(current, name)}):
+        yield
+
+
+@contextmanager
+def _pypdf_problems() -> Iterator[list[str]]:
+    """pypdf logs what it found damaged and carries on; the CLI must print one line, so the
+    messages are collected instead (a PDF without text and with problems is damaged)."""
+    logger = logging.getLogger("pypdf")
+    problems: list[str] = []
+    handler = _Collect(problems)
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    try:
+        yield problems
     finally:
+        logger.removeHandler(handler)
         logger.setLevel(level)
+        logger.propagate = propagate
+
+
+class _Collect(logging.Handler):
+    def __init__(self, into: list[str]):
+        super().__init__(logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.append(" ".join(record.getMessage().split())[:120])
+
+
+def _no_text(reader: Any, problems: list[str]) -> str:
+    """Why a PDF gave no text: scanned pages, damage pypdf reported, or no text at all."""
+    if _has_images(reader):
+        return _SCANNED
+    if problems:
+        return (f"no text could be read, and pypdf reports damage ({problems[0]}): "
+                f"{_DAMAGED}")
+    return ("no text layer — the pages hold no text; if they are images of text, run OCR "
+            "(e.g. ocrmypdf) first")
 
 
 def _has_images(reader: Any) -> bool:
@@ -126,11 +199,56 @@ def _has_images(reader: Any) -> bool:
 # --- text layer to lines ---------------------------------------------------------------------
 
 
-def _lines(reader: Any) -> list[_Line]:
+def _lines(reader: Any, path: Path) -> list[_Line]:
+    """Every page's lines; the decoded page content is bounded as a whole, since each stream
+    alone may be up to MAX_PDF_STREAM_MB."""
     lines: list[_Line] = []
+    content = 0
     for page_no, page in enumerate(reader.pages, start=1):
+        content += _content_size(page)
+        if content > MAX_PDF_CONTENT_MB * _MB:
+            raise StudioError(f"its page content unpacks to over {MAX_PDF_CONTENT_MB} MB by page "
+                              f"{page_no}, the limit for one policy document; split it into "
+                              "several files", path)
         lines.extend(_page_lines(page, page_no, len(lines)))
     return lines
+
+
+def _content_size(page: Any) -> int:
+    """Bytes of the page's decoded content (pypdf keeps them for the text extraction), and of
+    the forms it draws, once per time it draws each: pypdf reads a form again at every use, so
+    a 4 KB file drawing a 1 MB form a hundred times would take minutes."""
+    contents = page.get_contents()
+    if contents is None:
+        return 0
+    data = contents.get_data()
+    return len(data) + _forms_size(data, page.get("/Resources"), {}, 0)
+
+
+def _forms_size(data: bytes, resources: Any, known: dict[int, int], depth: int) -> int:
+    """Decoded bytes of the form XObjects that ``data`` draws (forms within forms too), each
+    counted as often as it is drawn; ``known`` holds each form's own figure (0 while it is
+    being measured, so a form that draws itself adds nothing)."""
+    xobjects = _resolved(_resolved(resources).get("/XObject")) if resources else None
+    if not xobjects or depth > 10:
+        return 0
+    total = 0
+    for name, count in Counter(_DRAW.findall(data)).items():
+        form = _resolved(xobjects.get("/" + name.decode("latin-1")))
+        if form is None or form.get("/Subtype") != "/Form":
+            continue
+        if id(form) not in known:
+            known[id(form)] = 0
+            inner = form.get_data()
+            known[id(form)] = len(inner) + _forms_size(
+                inner, form.get("/Resources") or resources, known, depth + 1)
+        total += count * known[id(form)]
+    return total
+
+
+def _resolved(value: Any) -> Any:
+    """A pypdf object with an indirect reference followed."""
+    return value.get_object() if hasattr(value, "get_object") else value
 
 
 def _page_lines(page: Any, page_no: int, numbered: int) -> list[_Line]:
