@@ -111,7 +111,7 @@ def test_serve_refuses_bad_settings_in_one_line(echo_ws: Path) -> None:
     one_line_error(cli("serve", echo_ws, "--guard", "block", "--port", "0"),
                    "no trained violation detector", "--guard off")
     one_line_error(cli("serve", echo_ws, "--guard", "maybe"), "--guard")
-    one_line_error(cli("serve", echo_ws, "--model", "biggest"), "--models")
+    one_line_error(cli("serve", echo_ws, "--model", "biggest"), "--model", "'aligned'")
     one_line_error(cli("serve", echo_ws, "--port", "http"), "--port")
     one_line_error(cli("serve", echo_ws.parent / "nowhere"), "studio.yaml")
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import functools
 import getpass
 from collections.abc import Callable
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import typer
 
+from alignment_studio.cli import logs
 from alignment_studio.core.errors import StudioError, WorkerDone
 
 P = ParamSpec("P")
@@ -19,6 +21,9 @@ R = TypeVar("R")
 def guard(command: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        directory = kwargs.get("directory")
+        if isinstance(directory, Path):  # the workspace: library logs go to its log file
+            logs.attach(directory)
         try:
             return command(*args, **kwargs)
         except StudioError as exc:

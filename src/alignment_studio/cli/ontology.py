@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -25,12 +25,11 @@ FORMATS = ("tree", "json", "graphml")
 
 
 def ontology(path: Annotated[Path, typer.Argument(help="workspace folder or one policy file")],
-             fmt: Annotated[str, typer.Option("--format", help="tree, json or graphml")] = "tree",
+             fmt: Annotated[Literal["tree", "json", "graphml"], typer.Option(
+                 "--format", help="a tree, or a file as JSON or GraphML")] = "tree",
              out: Annotated[Path | None, typer.Option("--out", help="write to FILE")] = None,
              ) -> None:
     """Concepts, is-a edges and relations of the policies, each linked to its policies."""
-    if fmt not in FORMATS:
-        raise StudioError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     built = build_ontology(documents_at(path))
     if fmt == "tree":
         if out is None:

@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 
 from alignment_studio.cli.guard import guard, login_name
-from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.review import Format
 from alignment_studio.stages import review
 from alignment_studio.workspace import Workspace
@@ -18,17 +17,15 @@ console = Console()
 
 
 def export(directory: Path,
-           fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+           fmt: Annotated[Format, typer.Option(
+               "--format", help="the review file's format")] = "jsonl",
            out: Annotated[Path | None, typer.Option("--out", help="file to write (default: "
                                                     "DIR/reviews/<dataset>.<format>)")] = None,
            only: Annotated[list[str] | None, typer.Option(
                "--only", help="KIND or KIND/LABEL, e.g. scenario/violating (repeatable)")] = None,
            ) -> None:
     """Write the data set for review: one row per example, with empty decision columns."""
-    if fmt not in ("jsonl", "csv"):
-        raise StudioError(f"--format must be 'jsonl' or 'csv', not {fmt!r}")
-    chosen: Format = "csv" if fmt == "csv" else "jsonl"
-    path, count = review.export(Workspace(directory), out, chosen, only)
+    path, count = review.export(Workspace(directory), out, fmt, only)
     console.print(f"wrote {count} rows to {path}; fill in decision (accept, reject or edit), "
                   "edited_target, edited_label and comment, then run review import")
 

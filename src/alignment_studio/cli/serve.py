@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import socket
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from pydantic import ValidationError
@@ -16,28 +17,36 @@ from alignment_studio.core.errors import StudioError
 from alignment_studio.stages import models
 from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.config import ServeSettings
+from alignment_studio.workspace.db import Role
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from alignment_studio.workspace.db import Role
+GuardAction = Literal["off", "block", "warn", "log"]
 
-ROLES = ("viewer", "reviewer", "admin")
+
+class ModelName(str, Enum):
+    """A model a workspace serves (``stages.models.NAMES``; typer lists enum choices)."""
+
+    base = "base"
+    aligned = "aligned"
+    aggregated = "aggregated"
 
 
 def serve(directory: Path,
           host: Annotated[str | None, typer.Option(
               help="address to bind (default serve.host, 127.0.0.1)")] = None,
-          port: Annotated[str | None, typer.Option(
-              help="port (default serve.port; 0 = any free port)")] = None,
-          model: Annotated[list[str] | None, typer.Option(
-              "--model", "-m", help="a model to serve: base, aligned or aggregated "
-              "(repeatable; default serve.models)")] = None,
+          port: Annotated[int | None, typer.Option(
+              min=0, max=65535, help="port (default serve.port; 0 = any free port)")] = None,
+          model: Annotated[list[ModelName] | None, typer.Option(
+              "--model", "-m", help="a model to serve (repeatable; default "
+              "serve.models)")] = None,
           retrieval: Annotated[bool | None, typer.Option(
               "--retrieval/--no-retrieval", help="retrieve policies and cite them "
               "(default serve.retrieval)")] = None,
-          guard_action: Annotated[str | None, typer.Option(
-              "--guard", help="off, block, warn or log (default serve.guard)")] = None,
+          guard_action: Annotated[GuardAction | None, typer.Option(
+              "--guard", help="the violation detector on input and output: block, warn, only "
+              "log, or off (default serve.guard)")] = None,
           log_conversations: Annotated[bool | None, typer.Option(
               "--log-conversations/--no-log-conversations", help="store conversations, "
               "redacted, for 'monitor report' (default serve.log_conversations)")] = None,
@@ -45,7 +54,8 @@ def serve(directory: Path,
     """Serve the web studio and the OpenAI-compatible API (/v1) of a workspace. Flags override
     studio.yaml's serve: section; the first start makes an admin token and prints it once."""
     ws = Workspace(directory)
-    settings = override(ws.config.serve, host=host, port=parse_port(port), models=model,
+    settings = override(ws.config.serve, host=host, port=port,
+                        models=[m.value for m in model] if model else None,
                         retrieval=retrieval, guard=guard_action,
                         log_conversations=log_conversations)
     uvicorn = _require_server()
@@ -79,14 +89,6 @@ def override(settings: ServeSettings, **flags: Any) -> ServeSettings:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise StudioError(f"--{where.split('.')[0].replace('_', '-')}: {first['msg']}") from None
-
-
-def parse_port(text: str | None) -> int | None:
-    if text is None:
-        return None
-    if not text.isdigit() or int(text) > 65535:
-        raise StudioError(f"--port must be a number from 0 to 65535, not {text!r}")
-    return int(text)
 
 
 def _require_server() -> Any:
@@ -149,16 +151,16 @@ def describe(app: FastAPI, settings: ServeSettings, sock: socket.socket) -> None
 
 def create(directory: Path,
            name: Annotated[str, typer.Option(help="who or what holds the token")],
-           role: Annotated[str, typer.Option(help="viewer, reviewer or admin")] = "viewer",
+           role: Annotated[Role, typer.Option(
+               help="viewer reads, reviewer also reviews and grades, admin also manages "
+               "tokens")] = "viewer",
            ) -> None:
     """Make an access token and print it (only this once: only its hash is kept)."""
     from alignment_studio.server.auth import create_token
 
-    if role not in ROLES:
-        raise StudioError(f"--role must be viewer, reviewer or admin, not {role!r}")
     if not name.strip():
         raise StudioError("--name must not be empty")
-    text, token = create_token(_db(directory), name.strip(), cast("Role", role))
+    text, token = create_token(_db(directory), name.strip(), role)
     typer.echo(f"token {token.id} for {token.name} ({token.role}); shown only this once:")
     typer.echo(text)
 

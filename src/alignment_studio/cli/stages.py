@@ -12,8 +12,10 @@ from rich.console import Console
 
 from alignment_studio.auditors.report import closed_book_line, summary_table
 from alignment_studio.cli.guard import guard
+from alignment_studio.cli.serve import ModelName
 from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.coverage import gaps
+from alignment_studio.instructors.methods import described
 from alignment_studio.stages import aggregate, models, publish
 from alignment_studio.stages import audit as audit_stage
 from alignment_studio.stages import export as export_stage
@@ -27,15 +29,32 @@ from alignment_studio.workspace import Workspace
 console = Console()
 
 
+NO_TEACHER_HELP = ("no teacher model: the data comes from the seeds and the documents' "
+                   "structure only (as 'teacher: none' in studio.yaml)")
+
+
 def frame(directory: Path,
           fill_gaps: Annotated[bool, typer.Option(
               "--fill-gaps", help="ask the teacher for what coverage finds missing")] = False,
+          no_teacher: Annotated[bool, typer.Option("--no-teacher", help=NO_TEACHER_HELP)] = False,
           ) -> None:
     """Parse the policies and build the data set (seeds, structure, conflicts, teacher),
     cleaned, measured for coverage and split by policy; writes a data card."""
-    ws = Workspace(directory)
+    ws = workspace_of(directory, no_teacher)
+    if fill_gaps and ws.config.teacher is None:
+        raise StudioError("--fill-gaps asks the teacher, but there is none (teacher: none or "
+                          "--no-teacher)", ws.config_path)
     ws.config.frame.fill_gaps = ws.config.frame.fill_gaps or fill_gaps
     show_frame(ws)
+
+
+def workspace_of(directory: Path, no_teacher: bool = False) -> Workspace:
+    """The workspace, its teacher turned off for this run when ``--no-teacher`` is given."""
+    ws = Workspace(directory)
+    if no_teacher:
+        ws.config.teacher = None
+        ws.config.frame.fill_gaps = False
+    return ws
 
 
 def show_frame(ws: Workspace) -> None:
@@ -58,10 +77,20 @@ def show_frame(ws: Workspace) -> None:
 
 
 def instruct(directory: Path) -> None:
-    """Train the student on the reviewed training split: LoRA SFT, then DPO or ORPO when
-    preference.enabled, then GRPO when rl.enabled (each continuing the last adapter), and one
-    adapter per declared value when aggregate.enabled."""
+    """Train the student on the reviewed training split (see instruct_help)."""
     show_instruct(Workspace(directory))
+
+
+def instruct_help() -> str:
+    """instruct's help: every registered training method and the setting that turns it on."""
+    methods = "\n\n".join(f"- {line}" for line in described())
+    return ("Train the student on the reviewed training split: a chain of training methods, "
+            "each continuing the LoRA adapter the one before it left. The methods, in chain "
+            f"order, and the studio.yaml settings that turn them on:\n\n{methods}\n\n"
+            "Then, with aggregate.enabled, one LoRA adapter per declared value (values:), "
+            "combined per input by its context (aggregate.combination: linear, cat, or select, "
+            "where the reward models pick; 'ask --model aggregated' uses them). Reward models "
+            "alone: 'alignment-studio reward DIR'.")
 
 
 def show_instruct(ws: Workspace) -> None:
@@ -78,23 +107,28 @@ def show_instruct(ws: Workspace) -> None:
 
 def ask(directory: Path,
         question: Annotated[str, typer.Argument(help="the question or situation to answer")],
-        model: Annotated[str, typer.Option(
+        model: Annotated[ModelName, typer.Option(
             "--model", "-m", help="base, aligned (the newest trained model) or aggregated (the "
-            "value adapters under the contextual aggregator)")] = "aligned",
+            "value adapters under the contextual aggregator)")] = ModelName.aligned,
         context: Annotated[list[str] | None, typer.Option(
             "--context", "-c", help="KEY=VALUE, repeatable: who asks, where (for example "
             "role=manager); goes into the system prompt as in training")] = None,
         max_new_tokens: Annotated[int, typer.Option(help="answer length limit")] = 128,
         show_prompt: Annotated[bool, typer.Option(help="print the messages sent")] = False,
+        best_of: Annotated[int, typer.Option(
+            "--best-of", min=1, help="sample this many answers and print the one the reward "
+            "models rank highest (the violation detector when no reward model is trained); "
+            "1 = one greedy answer")] = 1,
         ) -> None:
-    """Ask a model of the workspace one question (greedy), with an optional context."""
+    """Ask a model of the workspace one question (greedy, or the best of N samples by
+    reward), with an optional context."""
     pairs = parse_pairs(context or [], "--context")
-    answer, label, messages = models.ask(Workspace(directory), question, model, pairs,
-                                         max_new_tokens)
+    answer, label, messages = models.ask(Workspace(directory), question, model.value, pairs,
+                                         max_new_tokens, best_of)
     if show_prompt:
         for m in messages:
             console.print(f"[dim]{m.role}: {m.content}[/dim]", markup=True, highlight=False)
-    console.print(f"[dim]{model}: {label}[/dim]")
+    console.print(f"[dim]{model.value}: {label}[/dim]")
     print(answer)
 
 
@@ -162,9 +196,11 @@ def reward(directory: Path) -> None:
     console.print(f"reward models in {artifact.id}")
 
 
-def run(directory: Path) -> None:
+def run(directory: Path,
+        no_teacher: Annotated[bool, typer.Option("--no-teacher", help=NO_TEACHER_HELP)] = False,
+        ) -> None:
     """frame, instruct and audit in one go (each stage reuses what is unchanged)."""
-    run_all(Workspace(directory))
+    run_all(workspace_of(directory, no_teacher))
 
 
 def run_all(ws: Workspace) -> None:
@@ -175,13 +211,15 @@ def run_all(ws: Workspace) -> None:
 
 def demo(quick: Annotated[bool, typer.Option("--quick", help="about 5 minutes")] = False,
          directory: Annotated[Path, typer.Option("--dir", help="workspace folder")] = Path(
-             "demo-workspace")) -> None:
+             "demo-workspace"),
+         no_teacher: Annotated[bool, typer.Option("--no-teacher", help=NO_TEACHER_HELP)] = False,
+         ) -> None:
     """Align the embedded model to the bundled business conduct guidelines, then audit it."""
     start = time.perf_counter()
     prepare_demo(directory, quick)
     console.print(f"[bold]Alignment Studio demo[/bold] ({'quick' if quick else 'full'}) in "
                   f"{directory}")
-    run_all(Workspace(directory))
+    run_all(workspace_of(directory, no_teacher))
     console.print(f"demo finished in {time.perf_counter() - start:.0f} s, peak RSS "
                   f"{peak_rss_mb():.0f} MB")
 
@@ -206,4 +244,4 @@ def peak_rss_mb() -> float:
 
 def register(app: typer.Typer) -> None:
     for command in (frame, instruct, audit, run, demo, export, reward, ask):
-        app.command()(guard(command))
+        app.command(help=instruct_help() if command is instruct else None)(guard(command))

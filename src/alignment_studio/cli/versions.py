@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -23,16 +23,16 @@ from alignment_studio.workspace import Workspace
 from alignment_studio.workspace.versions import by_recency, list_versions, load_version
 
 console = Console()
+TableOrJson = Literal["table", "json"]
 _MARK = re.compile(r"(\[-.*?-\]|\{\+.*?\+\})")
 
 
 def versions(directory: Path,
              document: Annotated[str | None, typer.Argument(help="only this document")] = None,
-             fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+             fmt: Annotated[TableOrJson, typer.Option("--format")] = "table",
              ) -> None:
     """List the versions of each policy document the workspace has parsed (artifact IDs and
     source files with --format json)."""
-    _check_format(fmt, "table", "json")
     rows = list_versions(Workspace(directory).store, document)
     if fmt == "json":
         typer.echo("[" + ",\n".join(v.model_dump_json() for v in rows) + "]")
@@ -62,10 +62,9 @@ def diff(args: Annotated[list[str], typer.Argument(
              "prefix, an artifact ID); with --files, two policy files")],
          files: Annotated[bool, typer.Option("--files", help="compare two policy files "
                                              "instead: diff --files A.md B.md")] = False,
-         fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+         fmt: Annotated[TableOrJson, typer.Option("--format")] = "table",
          ) -> None:
     """What changed between two versions of a policy document, statement by statement."""
-    _check_format(fmt, "table", "json")
     old, new = _files(args) if files else _workspace_refs(args)
     result = diff_documents(old, new)
     if fmt == "json":
@@ -73,11 +72,6 @@ def diff(args: Annotated[list[str], typer.Argument(
         return
     console.print(diff_tree(result, old, new))
     console.print(result.summary())
-
-
-def _check_format(fmt: str, *allowed: str) -> None:
-    if fmt not in allowed:
-        raise StudioError(f"--format must be one of {', '.join(allowed)}, not {fmt!r}")
 
 
 def _files(args: list[str]) -> tuple[PolicyDocument, PolicyDocument]:

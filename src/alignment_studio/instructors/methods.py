@@ -67,6 +67,8 @@ class TrainingMethod:
     folder: str
     log: str
     summary: Callable[[Path], str]
+    title: str = ""  # what 'instruct --help' calls it, for example "LoRA SFT"
+    when: str = ""  # the studio.yaml setting that turns it on, for 'instruct --help'
 
     def settings_of(self, config: StudioConfig) -> Any:
         return getattr(config, self.section)
@@ -87,6 +89,11 @@ def register_method(method: TrainingMethod) -> None:
 def chain(config: StudioConfig) -> list[TrainingMethod]:
     """The methods config turns on, in order; each continues the one before it."""
     return [m for m in METHODS.values() if m.enabled(config)]
+
+
+def described() -> list[str]:
+    """One line per registered method, in chain order: its name and what turns it on."""
+    return [f"{m.title or m.name}: {m.when or 'registered'}" for m in METHODS.values()]
 
 
 # -- the built-in methods ----------------------------------------------------------------------
@@ -153,12 +160,16 @@ def _preference_on(name: str) -> Callable[[StudioConfig], bool]:
 
 register_method(TrainingMethod(
     name="sft", settings=TrainSettings, section="train", train=_train_sft,
-    enabled=lambda config: True, folder="sft", log=TRAIN_LOG, summary=_sft_summary))
+    enabled=lambda config: True, folder="sft", log=TRAIN_LOG, summary=_sft_summary,
+    title="LoRA SFT (TRL SFTTrainer + PEFT)", when="always; settings under train"))
 for _name in ("dpo", "orpo"):
     register_method(TrainingMethod(
         name=_name, settings=PreferenceSettings, section="preference", train=_train_preference,
         enabled=_preference_on(_name), folder="preference", log=PREFERENCE_LOG,
-        summary=_preference_summary))
+        summary=_preference_summary, title=_name.upper(),
+        when=f"preference.enabled with preference.method: {_name}"))
 register_method(TrainingMethod(
     name="grpo", settings=RLSettings, section="rl", train=_train_grpo,
-    enabled=lambda config: config.rl.enabled, folder="rl", log=RL_LOG, summary=_grpo_summary))
+    enabled=lambda config: config.rl.enabled, folder="rl", log=RL_LOG, summary=_grpo_summary,
+    title="GRPO (TRL GRPOTrainer)", when="rl.enabled; rewards: the verdict and citation checks "
+    "and, with rl.reward_models > 0, the reward models (reward.enabled), trained first"))

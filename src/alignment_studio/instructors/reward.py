@@ -17,11 +17,11 @@ import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alignment_studio.backends.base import GenerationConfig, ModelBackend
+from alignment_studio.backends.base import GenerationConfig, ModelBackend, ModelOutput, Progress
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.backends.hf import release_memory, require_hf
 from alignment_studio.core.errors import StudioError
@@ -32,6 +32,7 @@ from alignment_studio.workspace.config import RewardSettings
 ADAPTER_DIR = "adapter"
 LOG_NAME = "reward_log.json"
 SCORE_BATCH = 16
+BEST_OF_N_TEMPERATURE = 0.8  # candidates of a greedy request are sampled at this temperature
 _OPPOSITE = {Label.compliant: Label.violating, Label.violating: Label.compliant}
 
 Row = dict[str, Any]
@@ -379,8 +380,31 @@ class RewardEnsemble:
         return self.score([messages], [response]).total[0]
 
 
+class Ranker(Protocol):
+    """What ranks candidate answers: ``RewardEnsemble`` and the detector reward both fit."""
+
+    def score(self, messages_batch: Sequence[Sequence[Message]],
+              responses: Sequence[str]) -> ValueScores: ...
+
+
+def sampled(config: GenerationConfig) -> GenerationConfig:
+    """``config`` for drawing candidates: greedy decoding would give n equal answers, so a
+    greedy request is sampled at ``BEST_OF_N_TEMPERATURE``."""
+    if config.temperature > 0:
+        return config
+    return config.model_copy(update={"temperature": BEST_OF_N_TEMPERATURE})
+
+
+def pick(messages: Sequence[Message], candidates: Sequence[str], ranker: Ranker) -> BestOfN:
+    """The candidate with the highest total reward (ties go to the earliest)."""
+    scores = ranker.score([list(messages)] * len(candidates), list(candidates))
+    chosen = max(range(len(candidates)), key=lambda i: (scores.total[i], -i))
+    return BestOfN(candidates=list(candidates), scores=scores.total,
+                   per_value=scores.per_value, chosen=chosen)
+
+
 def best_of_n(backend: ModelBackend, messages: Sequence[Message], n: int,
-              ensemble: RewardEnsemble, config: GenerationConfig) -> BestOfN:
+              ensemble: Ranker, config: GenerationConfig) -> BestOfN:
     """Sample ``n`` answers to one conversation and keep the one with the highest total reward.
 
     Sampling needs ``temperature > 0`` (greedy decoding would give ``n`` equal answers); one
@@ -392,8 +416,44 @@ def best_of_n(backend: ModelBackend, messages: Sequence[Message], n: int,
     if config.temperature <= 0:
         raise StudioError("best-of-n needs sampling: set a temperature above 0")
     outputs = asyncio.run(backend.generate_batch([list(messages)] * n, config))
-    candidates = [o.text for o in outputs]
-    scores = ensemble.score([list(messages)] * n, candidates)
-    chosen = max(range(n), key=lambda i: (scores.total[i], -i))
-    return BestOfN(candidates=candidates, scores=scores.total, per_value=scores.per_value,
-                   chosen=chosen)
+    return pick(messages, [o.text for o in outputs], ensemble)
+
+
+class BestOfNBackend(ModelBackend):
+    """A backend whose every answer is the best of ``n`` samples of ``inner`` by ``ranker``.
+
+    What ``ask --best-of``, the audit (``audit.best_of_n``) and serving hand their model to:
+    each conversation is repeated ``n`` times in one ``generate_batch`` call of the inner
+    backend (greedy requests sampled, see ``sampled``), and the ranker's scoring runs in a
+    worker thread so a server's event loop keeps going. Likelihood scoring of closed answers
+    (``score_choices``) is the inner model's own."""
+
+    def __init__(self, inner: ModelBackend, ranker: Ranker, n: int):
+        if n < 1:
+            raise StudioError("best-of-n needs at least one candidate")
+        self.inner, self.ranker, self.n = inner, ranker, n
+        self.name = f"{inner.name} best-of-{n}"
+
+    async def generate(self, messages: Sequence[Message], config: GenerationConfig) -> ModelOutput:
+        return (await self.generate_batch([messages], config))[0]
+
+    async def generate_batch(self, batch: Sequence[Sequence[Message]], config: GenerationConfig,
+                             progress: Progress | None = None) -> list[ModelOutput]:
+        repeated = [list(m) for m in batch for _ in range(self.n)]
+        outputs = await self.inner.generate_batch(repeated, sampled(config))
+        best: list[ModelOutput] = []
+        for i, messages in enumerate(batch):
+            group = outputs[i * self.n:(i + 1) * self.n]
+            chosen = await asyncio.to_thread(pick, messages, [o.text for o in group],
+                                             self.ranker)
+            best.append(group[chosen.chosen])
+            if progress:
+                progress(1)
+        return best
+
+    async def score_choices(self, batch: Sequence[Sequence[Message]], options: Sequence[str]
+                            ) -> list[list[float]] | None:
+        return await self.inner.score_choices(batch, options)
+
+    def close(self) -> None:
+        self.inner.close()

@@ -11,7 +11,12 @@ Applications call it with the ``openai`` client they already use (``base_url=…
   answers with a refusal (``finish_reason: content_filter``), warn appends a note, log only
   records the decision;
 - **logging**: every completed conversation is stored, personal data redacted, for
-  ``alignment-studio monitor report``.
+  ``alignment-studio monitor report``;
+- **best of n**: a request's ``best_of`` (vLLM's name for it; 1 to 16), or ``serve.best_of_n``
+  for requests without one, samples that many answers (``reward.best_of_n`` for the setting)
+  and returns the one the reward models rank highest (the violation detector when no reward
+  model is trained); usage counts every sample. Streamed requests cannot ask for it and are
+  sampled once.
 
 Sources, guard decisions and the request ID also come back in an extra ``alignment_studio``
 field (the ``openai`` client keeps it in ``model_extra``).
@@ -50,8 +55,10 @@ from alignment_studio.auditors.rag import BM25Retriever, Passage, with_retrieval
 from alignment_studio.backends.base import GenerationConfig, ModelOutput
 from alignment_studio.core.errors import StudioError
 from alignment_studio.guard.detector import Guard
+from alignment_studio.instructors.reward import pick, sampled
 from alignment_studio.server.auth import Principal, require
 from alignment_studio.server.pool import ModelPool
+from alignment_studio.stages import best_of as best_of_stage
 from alignment_studio.stages import detect, models, parse
 from alignment_studio.types import Message
 from alignment_studio.types.guard import GuardDecision
@@ -63,6 +70,7 @@ log = logging.getLogger("alignment_studio.serve")
 OWNER = "alignment-studio"
 EXTRA = "alignment_studio"  # the response field with sources, guard decisions, request ID
 MAX_STOPS = 4
+MAX_BEST_OF = 16
 MAX_JSON_DEPTH = 32  # a chat request needs 4 levels (body, messages, message, content parts)
 Viewer = Annotated[Principal, Depends(require("viewer"))]
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
@@ -197,6 +205,7 @@ class ChatRequest(_Lenient):
     stream: bool = False
     stream_options: StreamOptions | None = None
     n: int | None = None
+    best_of: int | None = Field(None, ge=1, le=MAX_BEST_OF)
     stop: str | list[str] | None = None
     user: str | None = None
     # known, and refused unless left at a value that changes nothing
@@ -348,6 +357,7 @@ class Turn(BaseModel):
     sources: list[Source] = Field(default_factory=list)
     stream: bool = False
     include_usage: bool = False
+    best_of: int = Field(1, ge=1, description="answers sampled; the best by reward is returned")
     started: float = Field(description="time.monotonic() when the request came in")
 
 
@@ -360,6 +370,9 @@ class Serving(BaseModel):
     retriever: BM25Retriever | None = None
     passages: dict[str, Passage] = Field(default_factory=dict)
     guard: Guard | None = None
+    best_of: int = Field(1, ge=1, description="answers sampled for a request without best_of")
+    ranker: Any = Field(None, description="the Ranker that picks the best answer (loaded at "
+                        "start with serve.best_of_n, else on the first best_of)")
 
 
 def load_serving(ws: Workspace, settings: ServeSettings) -> Serving:
@@ -371,7 +384,9 @@ def load_serving(ws: Workspace, settings: ServeSettings) -> Serving:
     return Serving(settings=settings, system=models.system_message(ws).content,
                    retriever=retriever,
                    passages={p.id: p for p in retriever.passages} if retriever else {},
-                   guard=load_guard(ws, settings.guard))
+                   guard=load_guard(ws, settings.guard),
+                   best_of=ws.config.reward.best_of_n if settings.best_of_n else 1,
+                   ranker=best_of_stage.newest_ranker(ws) if settings.best_of_n else None)
 
 
 def load_guard(ws: Workspace, action: Literal["off", "block", "warn", "log"]) -> Guard | None:
@@ -390,6 +405,9 @@ def load_guard(ws: Workspace, action: Literal["off", "block", "warn", "log"]) ->
 def prepare(chat: ChatRequest, serving: Serving, started: float) -> Turn:
     """The client's messages with the default system prompt and the retrieved policies."""
     messages = chat.conversation()
+    if chat.stream and (chat.best_of or 1) > 1:
+        raise APIError(400, "best_of > 1 cannot be streamed: the answer is chosen once every "
+                       "sample is complete", "best_of")
     prompt = messages if messages[0].role == "system" else [
         Message(role="system", content=serving.system), *messages]
     sources: list[Source] = []
@@ -402,7 +420,7 @@ def prepare(chat: ChatRequest, serving: Serving, started: float) -> Turn:
                 prompt=prompt, config=chat.generation(serving.settings.max_new_tokens),
                 stops=chat.stops(), sources=sources, stream=chat.stream,
                 include_usage=bool(chat.stream_options and chat.stream_options.include_usage),
-                started=started)
+                best_of=1 if chat.stream else chat.best_of or serving.best_of, started=started)
 
 
 def sources_text(sources: Sequence[Source]) -> str:
@@ -476,11 +494,39 @@ async def complete(pool: ModelPool, serving: Serving, turn: Turn) -> Answer:
     first = await screen_input(serving, turn)
     if first is not None and first.action == "block":
         return Answer(text=first.message, finish_reason="content_filter", guard=[first])
-    output = await pool.answer(turn.model, turn.prompt, turn.config)
+    output = await (best_answer(pool, serving, turn) if turn.best_of > 1
+                    else pool.answer(turn.model, turn.prompt, turn.config))
     cutter = StopCutter(turn.stops)
     text = cutter.feed(output.text) + cutter.flush()
     return await finish(serving, turn, text, "stop" if cutter.hit else output.finish_reason,
                         output, [first] if first else [])
+
+
+async def best_answer(pool: ModelPool, serving: Serving, turn: Turn) -> ModelOutput:
+    """The best of ``turn.best_of`` sampled answers by ``serving.ranker``; the samples go to the
+    pool together, so they are micro-batched into one call. Usage counts every sample."""
+    if serving.ranker is None:
+        raise APIError(400, "best_of needs a ranker: this server has none (see "
+                       "serve.best_of_n)", "best_of")
+    config = sampled(turn.config)
+    outputs = await asyncio.gather(*(pool.answer(turn.model, turn.prompt, config)
+                                     for _ in range(turn.best_of)))
+    chosen = await asyncio.to_thread(pick, turn.prompt, [o.text for o in outputs],
+                                     serving.ranker)
+    return outputs[chosen.chosen].model_copy(update={
+        "completion_tokens": sum(o.completion_tokens for o in outputs)})
+
+
+async def load_ranker(request: Request, serving: Serving) -> None:
+    """The ranker for a request's best_of, loaded on first use: a 400 when the workspace has
+    neither reward models nor a detector."""
+    if serving.ranker is not None:
+        return
+    try:
+        serving.ranker = await asyncio.to_thread(best_of_stage.newest_ranker,
+                                                 request.app.state.workspace)
+    except StudioError as exc:
+        raise APIError(400, f"best_of: {exc.problem}", "best_of") from None
 
 
 async def finish(serving: Serving, turn: Turn, text: str, reason: str, output: ModelOutput,
@@ -651,6 +697,8 @@ async def chat_completions(request: Request,
     serving: Serving = request.app.state.serving
     turn = prepare(chat, serving, started)
     await ensure_model(request, turn.model)
+    if turn.best_of > 1:
+        await load_ranker(request, serving)
     if turn.stream:
         return StreamingResponse(stream_answer(request, turn), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Request-ID": turn.id})

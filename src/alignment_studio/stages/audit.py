@@ -32,8 +32,10 @@ from alignment_studio.auditors.sidebyside import side_by_side
 from alignment_studio.backends import get_backend
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.instructors.reward import Ranker
 from alignment_studio.scoring.scorer import Scorer
 from alignment_studio.stages import aggregate, detect, instruct, judge, parse, publish, redteam
+from alignment_studio.stages import best_of as best_of_stage
 from alignment_studio.stages import review as review_stage
 from alignment_studio.stages import reward as reward_stage
 from alignment_studio.types import AuditReport, DatasetBundle, Example, PolicyDocument, Split
@@ -50,7 +52,8 @@ def report(ws: Workspace) -> AuditReport:
     settings = ws.config.audit
     config = {"audit": settings.model_dump(), "version": VERSION,
               "judge": ws.config.judge.model_dump(include={"backend", "model", "base_url"})
-              if settings.judge.enabled else None}
+              if settings.judge.enabled else None,
+              "best_of_n": ws.config.reward.best_of_n if settings.best_of_n else None}
     rewards = reward_stage.models(ws) if ws.config.reward.enabled else None
     mixed = aggregate.value_adapters(ws) if ws.config.aggregate.enabled else None
     detectors = detect.detectors(ws) if settings.detector.enabled else None
@@ -104,13 +107,16 @@ def people(ws: Workspace, bundle: DatasetBundle, docs: list[PolicyDocument]) -> 
 
 
 def _answer_all(ws: Workspace, model: Artifact, asked: Suites,
-                attack_judge: Scorer | None) -> dict[str, ModelRun]:
-    """Every suite answered by base and by aligned, one model loaded at a time."""
+                attack_judge: Scorer | None, rank: Ranker | None = None) -> dict[str, ModelRun]:
+    """Every suite answered by base and by aligned, one model loaded at a time; with a ranker
+    (``audit.best_of_n``), aligned answers with the best of ``reward.best_of_n`` samples."""
     aligned_ref = instruct.model_ref(ws, model)
     runs = {}
     for name, adapters in (("base", []), ("aligned", aligned_ref.adapters)):
         spec = ws.config.student.model_copy(update={"model": aligned_ref.base})
         backend = get_backend(spec, adapters, ws.cache_dir)
+        if name == "aligned":
+            backend = best_of_stage.best_of(backend, ws.config.reward.best_of_n, rank)
         try:
             with Progress(console=console, transient=True) as bar:
                 task = bar.add_task(f"audit: {name} model answers", total=asked.questions())
@@ -125,7 +131,9 @@ def _audit(ws: Workspace, model: Artifact, bundle: DatasetBundle, docs: list[Pol
            rewards: Artifact | None, mixed: Artifact | None, detectors: Artifact | None,
            config: dict[str, Any]) -> AuditReport:
     asked = suites(ws, bundle, docs)
-    runs = _answer_all(ws, model, asked, detect.attack_judge(ws, detectors))
+    rank = (best_of_stage.ranker(ws, rewards, detectors) if ws.config.audit.best_of_n
+            else None)
+    runs = _answer_all(ws, model, asked, detect.attack_judge(ws, detectors), rank)
     conflict_runs = {name: run.conflicts for name, run in runs.items()}
     if mixed is not None and asked.conflicts:
         backend = aggregate.backend(ws, mixed)

@@ -41,17 +41,20 @@ def dataset(ws: Workspace) -> Artifact:
 
 
 def uses_teacher(ws: Workspace) -> bool:
-    return ws.config.frame.teacher_policies > 0 or ws.config.frame.fill_gaps
+    """Whether framing asks a teacher: one is named (not ``teacher: none``) and given work."""
+    frame_settings = ws.config.frame
+    return ws.config.teacher is not None and (frame_settings.teacher_policies > 0
+                                              or frame_settings.fill_gaps)
 
 
 def _frame(ws: Workspace) -> Artifact:
     parsed = parse.documents(ws)
     seed_inputs = [ws.file_input(ws.path(s), "seed file") for s in ws.config.seeds]
     prompts_dir = ws.root / "prompts"
-    teacher = ws.config.teacher
+    teacher = ws.config.teacher if uses_teacher(ws) else None
     config = {"frame": ws.config.frame.model_dump(),
               "teacher": teacher.model_dump(include={"backend", "model", "base_url"})
-              if uses_teacher(ws) else None,
+              if teacher is not None else None,
               "values": ws.config.values.model_dump(),
               "organization": ws.config.organization, "version": VERSION,
               "prompts": sha256_tree(prompts_dir) if prompts_dir.is_dir() else None}
@@ -69,14 +72,13 @@ def _frame(ws: Workspace) -> Artifact:
     for skipped in (d for resolved in seeds for d in resolved.skipped):
         console.print(f"frame: skipped {skipped.reason}", markup=False, highlight=False,
                       soft_wrap=True)
-    backend = get_backend(ws.resolve(teacher), cache_dir=ws.cache_dir) if uses_teacher(
-        ws) else None
+    backend = get_backend(ws.resolve(teacher), cache_dir=ws.cache_dir) if teacher else None
     try:
         result = frame_dataset(documents, seeds, backend, ws.config.frame,
                                ws.config.organization, ws.prompts,
                                ws.store.work_dir("dataset", key) / "teacher.jsonl",
-                               f"{teacher.backend}:{teacher.model}", teacher.calls_at_once(),
-                               ws.config.values)
+                               f"{teacher.backend}:{teacher.model}" if teacher else "none",
+                               teacher.calls_at_once() if teacher else 1, ws.config.values)
     finally:
         if backend is not None:
             backend.close()

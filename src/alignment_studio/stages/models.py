@@ -13,6 +13,7 @@ from alignment_studio.backends import GenerationConfig, ModelBackend, get_backen
 from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.values import resolve_context, with_context
 from alignment_studio.stages import aggregate, instruct
+from alignment_studio.stages import best_of as best_of_stage
 from alignment_studio.types import Message
 from alignment_studio.workspace import Workspace
 
@@ -46,12 +47,16 @@ def system_message(ws: Workspace) -> Message:
 
 def ask(ws: Workspace, question: str, model: str = "aligned",
         context: dict[str, str] | None = None,
-        max_new_tokens: int = 128) -> tuple[str, str, list[Message]]:
+        max_new_tokens: int = 128, best_of: int = 1) -> tuple[str, str, list[Message]]:
     """(answer, which model, the messages sent): the question with the training system
-    prompt and the context line, answered greedily."""
+    prompt and the context line, answered greedily, or the best of ``best_of`` samples by
+    reward (``stages.best_of``)."""
     messages = with_context([system_message(ws), Message(role="user", content=question)],
                             resolve_context(ws.config.values, context), ws.prompts)
+    rank = best_of_stage.newest_ranker(ws) if best_of > 1 else None
     served, label = backend(ws, model)
+    served = best_of_stage.best_of(served, best_of, rank)
+    label += f", best of {best_of} by reward" if rank is not None else ""
     try:
         out = asyncio.run(served.generate(messages, GenerationConfig(
             max_new_tokens=max_new_tokens)))

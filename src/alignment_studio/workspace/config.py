@@ -266,7 +266,10 @@ class RewardSettings(TrainerSettings):
         0.2, ge=0, lt=1, description="share of each group's pairs held out to measure pairwise "
         "accuracy (chosen scored above rejected) before and after training")
     best_of_n: int = Field(
-        4, ge=1, description="candidates sampled per prompt when answers are picked by reward")
+        4, ge=1, description="candidates sampled per answer when answers are picked by reward "
+        "(audit.best_of_n, serve.best_of_n; 'ask --best-of N' and a request's best_of give their "
+        "own): the trained reward models rank them, else the violation detector (1 - "
+        "P(violating)); greedy requests are sampled at temperature 0.8")
     seed: int = _trainer("seed", 0, "seed of the score head, LoRA init, data order and split")
 
 
@@ -454,6 +457,10 @@ class AuditSettings(_Strict):
     redteam: RedTeamSettings = Field(default_factory=RedTeamSettings)
     detector: DetectorSettings = Field(default_factory=DetectorSettings)
     judge: JudgeSettings = Field(default_factory=JudgeSettings)
+    best_of_n: bool = Field(
+        False, description="the aligned model's answers are the best of reward.best_of_n "
+        "samples by reward (the reward models when reward.enabled, else the violation "
+        "detector); off = greedy answers")
     side_by_side_threshold: float = Field(
         0.5, ge=0, le=1, description="side by side: ROUGE-L at or above which an answer is "
         "good (when no judge verdict exists)")
@@ -546,6 +553,10 @@ class ServeSettings(_Strict):
         10.0, gt=0, le=300, description="seconds a client has to send a request's headers; a "
         "slower connection is closed (so slow clients cannot hold connections open)")
     max_new_tokens: int = Field(512, ge=1, description="cap on max_tokens per completion")
+    best_of_n: bool = Field(
+        False, description="answer each request that names no best_of with the best of "
+        "reward.best_of_n samples by reward (reward models, else the violation detector); "
+        "streamed requests are sampled once")
     batch_size: int = Field(8, ge=1, description="requests answered together in one batch")
     batch_wait_ms: float = Field(
         10.0, ge=0, description="how long the first request of a batch waits for others")
@@ -565,8 +576,10 @@ class StudioConfig(_Strict):
     student: SerializeAsAny[BackendSpec] = Field(
         default_factory=HFSpec, description="the model to align (trained with LoRA; a local "
         "model: backend hf)")
-    teacher: SerializeAsAny[BackendSpec] = Field(
-        default_factory=HFSpec, description="the model that writes synthetic data")
+    teacher: SerializeAsAny[BackendSpec] | None = Field(
+        default_factory=HFSpec, description="the model that writes synthetic data; none (or "
+        "null, or 'frame --no-teacher') = no teacher: the data comes from the seeds and the "
+        "documents' structure only")
     judge: SerializeAsAny[BackendSpec] = Field(
         default_factory=HFSpec, description="the model that grades answers when "
         "audit.judge.enabled is on (a bigger local model or an OpenAI-compatible server is better "
@@ -588,8 +601,22 @@ class StudioConfig(_Strict):
 
     @field_validator("student", "teacher", "judge", mode="before")
     @classmethod
-    def _backend_options(cls, value: Any) -> Any:
+    def _backend_options(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name == "teacher" and no_teacher(value):
+            return None
         return parse_spec(value)
+
+    @model_validator(mode="after")
+    def _gaps_need_a_teacher(self) -> StudioConfig:
+        if self.teacher is None and self.frame.fill_gaps:
+            raise ValueError("frame.fill_gaps asks the teacher for what coverage finds missing, "
+                             "but teacher is none: set frame.fill_gaps: false or name a teacher")
+        return self
+
+
+def no_teacher(value: Any) -> bool:
+    """Whether a studio.yaml ``teacher:`` value means "no teacher": none, null or empty."""
+    return value is None or (isinstance(value, str) and value.strip().lower() in ("none", ""))
 
 
 def load_config(workspace: Path) -> StudioConfig:
@@ -642,16 +669,18 @@ def _render_model(model: BaseModel, indent: int) -> list[str]:
             lines.append(f"{pad}{name}:" if body else f"{pad}{name}: {{}}")
             lines.extend(body)
             continue
-        default = _default_of(field)
+        default = _plain(_default_of(field))
         lines.append(f"{pad}# {doc} (default: {_scalar(default)})")
         lines.append(f"{pad}{name}: {_scalar(_plain(value))}")
     return lines
 
 
 def _plain(value: Any) -> Any:
-    """Lists of settings models (values, contexts) as plain data YAML can write."""
+    """Settings models (values, contexts, a default model) as plain data YAML can write."""
     if isinstance(value, list):
         return [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+    if isinstance(value, BaseModel):  # the default of a model turned off (teacher: null)
+        return value.model_dump(mode="json")
     return value
 
 
