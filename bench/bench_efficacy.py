@@ -78,6 +78,14 @@ def _verdict_mix_3_epochs(config: StudioConfig) -> None:
     config.train.epochs = 3
 
 
+def _dpo(config: StudioConfig) -> None:
+    config.preference.enabled = True
+
+
+def _grpo(config: StudioConfig) -> None:
+    config.rl.enabled = True
+
+
 RECIPES: dict[str, Recipe] = {
     "default (twins, 3 restatements, 1 epoch, lr 5e-4, r 16, 240 examples)": _default,
     "no restatements": _no_restatements,
@@ -88,6 +96,8 @@ RECIPES: dict[str, Recipe] = {
     "learning rate 1e-3": _high_lr,
     "LoRA rank 64": _rank_64,
     "480 training examples": _more_data,
+    "SFT then DPO (preference pairs)": _dpo,
+    "SFT then GRPO (verdict reward)": _grpo,
 }
 
 

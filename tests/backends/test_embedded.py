@@ -60,3 +60,16 @@ async def test_hf_scores_choices_the_same_in_a_padded_batch_as_one_by_one() -> N
         assert row == pytest.approx(single, abs=1e-3)
     assert together[0][0] > together[0][1]  # Paris over banana
     assert all(s < 0 for row in together for s in row)
+
+
+@pytest.mark.slow
+async def test_hf_perplexity_ranks_broken_english_above_fluent_and_ignores_padding() -> None:
+    from alignment_studio.backends.hf import HFBackend
+
+    backend = HFBackend("embedded", batch_size=4)
+    texts = ["Priya accepted a gift card from a supplier during the tender.",
+             "chose not to not the the install updates gift the violating compliant the"]
+    together = await backend.perplexity(texts)
+    alone = [(await backend.perplexity([t]))[0] for t in texts]
+    assert together == pytest.approx(alone, rel=1e-3)
+    assert together[1] > 5 * together[0] > 0

@@ -142,3 +142,27 @@ def test_structure_scenarios_from_the_rule_wording() -> None:
     info = Policy(id="d/x/p-2", text="The code was adopted in 2020.",
                   modality=Modality.informational, section_id="d/x")
     assert structure_scenarios(info) == []
+
+
+def test_teacher_items_the_student_finds_broken_are_dropped(doc: PolicyDocument,
+                                                            example_seeds: Path,
+                                                            tmp_path: Path) -> None:
+    def reply(messages: Sequence[Message]) -> str:
+        if "Write one question" in messages[-1].content:
+            return "Can I accept a gift card from a supplier at the end of the year?"
+        return "Dana the the accepted accepted an envelope of cash cash from a supplier."
+
+    def student(texts: Sequence[str]) -> list[float]:  # repeated words read as broken
+        return [500.0 if any(a == b for a, b in zip(t.split(), t.split()[1:], strict=False))
+                else 30.0 for t in texts]
+
+    resolved = [load_seeds(example_seeds, [doc])]
+    result = frame_dataset([doc], resolved, FakeBackend(responder=reply),
+                           FrameSettings(teacher_policies=4, closed_book=False), "Acme",
+                           Prompts(None), tmp_path / "teacher.jsonl", "fake",
+                           perplexity=student)
+    teacher = [e for e in result.bundle.examples if e.provenance.source == "teacher"]
+    assert teacher and all(e.kind == Kind.instruction for e in teacher)
+    fluency = [d for d in result.dropped if d.stage == "fluency"]
+    assert fluency and all(d.example and d.example.kind == Kind.scenario for d in fluency)
+    assert result.bundle.manifest.dropped.get("fluency: not fluent") == len(fluency)

@@ -191,3 +191,28 @@ def test_export_adapter_and_merged_model_with_a_model_card(studio: Workspace,
         assert torch.allclose(exported(**tokens).logits, reference(**tokens).logits, atol=1e-4)
     with pytest.raises(StudioError, match="not empty"):
         export_stage.export(fresh, tmp_path / "merged", "merged")
+
+
+def test_a_final_fit_on_every_policy_is_served_and_exported(studio: Workspace,
+                                                             tmp_path: Path) -> None:
+    from alignment_studio.stages import models
+
+    audited = instruct.model(Workspace(studio.root))
+    deployed = models.deployed_model(Workspace(studio.root))
+    assert deployed is not None and deployed.id == audited.id  # final_fit off: audited served
+    ws = Workspace(studio.root)
+    ws.config.train.final_fit = True
+    assert instruct.model(ws).id == audited.id  # the switch does not retrain the audited fit
+    final = instruct.final_model(ws)
+    assert final.id != audited.id and instruct.FINAL in final.inputs
+    deployed = models.deployed_model(ws)
+    assert instruct.deployed(ws).id == final.id and deployed is not None
+    assert deployed.id == final.id
+    backend, what = models.backend(ws, "aligned")
+    backend.close()
+    assert final.id in what
+    card = export_stage.export(ws, tmp_path / "final", "adapter").card
+    assert card.audited_model == audited.id
+    assert "final fit on every policy" in (tmp_path / "final" / "README.md").read_text()
+    notes = audit.variant_notes(ws, ["base", "aligned"])
+    assert "final fit" in notes["aligned"] and "final fit" not in notes["base"]

@@ -83,6 +83,11 @@ class ModelBackend(ABC):
         text, and the caller then keeps to greedy answers. The default cannot."""
         return None
 
+    async def perplexity(self, texts: Sequence[str]) -> list[float] | None:
+        """Each text's perplexity under the model (exp of the mean token negative
+        log-likelihood, the first token given); None when the backend cannot score text."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release resources (models, connections)."""
 

@@ -138,6 +138,32 @@ class HFBackend(ModelBackend):
         n = len(tails)
         return [flat[i:i + n] for i in range(0, len(flat), n)]
 
+    async def perplexity(self, texts: Sequence[str]) -> list[float]:
+        """Per text, exp of the mean negative log-likelihood of its tokens after the first."""
+        out: list[float] = []
+        for start in range(0, len(texts), self.batch_size):
+            out.extend(await asyncio.to_thread(self._perplexity_chunk,
+                                               texts[start:start + self.batch_size]))
+        return out
+
+    def _perplexity_chunk(self, texts: Sequence[str]) -> list[float]:
+        import math
+
+        import torch
+
+        enc = self.tokenizer(list(texts), return_tensors="pt", padding=True,
+                             add_special_tokens=False, truncation=True, max_length=256)
+        mask = enc["attention_mask"]
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        with torch.inference_mode():
+            logits = self.net(input_ids=enc["input_ids"], attention_mask=mask,
+                              position_ids=positions).logits.float()
+        logp = torch.log_softmax(logits[:, :-1], dim=-1)
+        taken = logp.gather(-1, enc["input_ids"][:, 1:, None])[..., 0]
+        counted = mask[:, 1:] * mask[:, :-1]  # a predicted token whose context is real text
+        nll = -(taken * counted).sum(-1) / counted.sum(-1).clamp(min=1)
+        return [math.exp(float(v)) for v in nll]
+
     def _chat_texts(self, chunk: Sequence[Sequence[Message]]) -> list[str]:
         return [self.tokenizer.apply_chat_template([m.model_dump() for m in msgs],
                                                    tokenize=False, add_generation_prompt=True)

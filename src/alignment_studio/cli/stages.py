@@ -207,6 +207,10 @@ def run_all(ws: Workspace) -> None:
     show_frame(ws)
     show_instruct(ws)
     show_report(audit_stage.report(ws), ws)
+    if ws.config.train.final_fit:
+        final = instruct_stage.final_model(ws)
+        console.print(f"final fit on every policy: {final.id} (served and exported; the "
+                      f"report above scored the audited fit {instruct_stage.model(ws).id})")
 
 
 def demo(quick: Annotated[bool, typer.Option("--quick", help="about 5 minutes")] = False,

@@ -17,6 +17,7 @@ from alignment_studio.core.text import text_hash
 from alignment_studio.framers.conflicts import conflict_example, find_conflicts
 from alignment_studio.framers.coverage import Coverage, Gap, coverage, gaps
 from alignment_studio.framers.examples import ExampleFactory
+from alignment_studio.framers.fluency import Perplexity, fluent_only
 from alignment_studio.framers.generate import is_enforceable, person, structure_examples
 from alignment_studio.framers.leak import leak_check
 from alignment_studio.framers.ontology import Lexicon, build_ontology, cue_variants
@@ -249,7 +250,8 @@ def gap_requests(found: list[Gap], ontology: Ontology, known: dict[str, Policy],
 def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
                   teacher: ModelBackend | None, settings: FrameSettings, organization: str,
                   prompts: Prompts, journal_path: Path, teacher_name: str,
-                  chunk: int = 8, values: ValuesSettings | None = None) -> FrameResult:
+                  chunk: int = 8, values: ValuesSettings | None = None,
+                  perplexity: Perplexity | None = None) -> FrameResult:
     """Seeds, structure-driven, conflict and teacher items for every selected policy, cleaned
     by the quality filters, measured for coverage, and split by policy so that no held-out
     policy is seen in training."""
@@ -278,8 +280,12 @@ def frame_dataset(documents: list[PolicyDocument], seeds: list[ResolvedSeeds],
     if requests and teacher is not None:
         context = TeacherContext(known, factory, teacher_name, prompts)
         outcome = ask_teacher(requests, teacher, journal_path, settings, chunk, context)
-        examples.extend(outcome.examples)
-        dropped.extend(outcome.dropped)
+        fluent, unfluent = outcome.examples, list[Dropped]()
+        if perplexity is not None and settings.fluency_percentile is not None:
+            fluent, unfluent, _ = fluent_only(outcome.examples, examples, perplexity,
+                                              settings.fluency_percentile)
+        examples.extend(fluent)
+        dropped.extend([*outcome.dropped, *unfluent])
     report = run_quality(examples, known, quality)
     dropped.extend(report.dropped)
     cited = sorted({pid for ex in report.kept for pid in ex.policy_ids})

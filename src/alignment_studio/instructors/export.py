@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.backends.hf import release_memory, require_hf
@@ -38,6 +38,9 @@ class ModelCard(BaseModel):
     train_log: dict[str, Any]
     lineage: list[LineageEntry]
     audit: dict[str, list[dict[str, Any]]] | None = None
+    audited_model: str | None = Field(
+        None, description="set when this is the final fit on every policy: the artifact of the "
+        "audited fit whose figures the audit section shows")
 
 
 class ExportResult(BaseModel):
@@ -91,6 +94,10 @@ def render_card(card: ModelCard) -> str:
               f"{card.train_log.get('steps', '?')} steps on {card.train_log.get('examples', '?')}"
               f" examples, losses {_first_last(card.train_log.get('losses', []))}.", ""]
     lines += _audit_lines(card.audit)
+    if card.audited_model:
+        lines += [f"This model is the final fit on every policy. The audit above scored the "
+                  f"audited fit `{card.audited_model}`, trained with the held-out policies "
+                  "left out; a final fit cannot be audited on held-out policies.", ""]
     lines += ["## Lineage", "", "| artifact | kind | sha256 | inputs |", "|---|---|---|---|"]
     lines += [f"| `{e.artifact}` | {e.kind} | `{e.sha256[:12]}` | {', '.join(e.inputs)} |"
               for e in card.lineage]

@@ -97,6 +97,19 @@ def suites(ws: Workspace, bundle: DatasetBundle, docs: list[PolicyDocument]) -> 
                   settings=settings)
 
 
+def variant_notes(ws: Workspace, variants: list[str]) -> dict[str, str]:
+    """What each variant is; with ``train.final_fit`` the aligned rows say that they score the
+    audited fit and that the served model is the final fit."""
+    notes = {v: VARIANTS[v] for v in variants}
+    if ws.config.train.final_fit:
+        for v in notes:
+            if v.startswith("aligned"):
+                notes[v] += (" (the audited fit, trained without the held-out policies; the "
+                             "served and exported model is the final fit on every policy, "
+                             "which this report does not score)")
+    return notes
+
+
 def people(ws: Workspace, bundle: DatasetBundle, docs: list[PolicyDocument]) -> list[Example]:
     """The scenarios people wrote (``audit.scenarios``): closed book on trained policies."""
     factory = ExampleFactory(ws.prompts, ws.config.organization)
@@ -168,7 +181,7 @@ def _audit(ws: Workspace, model: Artifact, bundle: DatasetBundle, docs: list[Pol
         redteam=merge_reports(red) if red else None,
         detector=detect.figures(ws, detectors),
         training_eval=instruct.train_log(ws, model).audit_points,
-        variants={v: VARIANTS[v] for r in runs.values() for v in r.results},
+        variants=variant_notes(ws, [v for r in runs.values() for v in r.results]),
         config={"workspace": ws.config.name, "date": time.strftime("%Y-%m-%d %H:%M"),
                 **config},
         lineage=ws.lineage(model.id))

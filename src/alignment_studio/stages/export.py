@@ -18,10 +18,12 @@ from alignment_studio.workspace import Workspace
 
 
 def export(ws: Workspace, out: Path, kind: str) -> ExportResult:
-    """The newest model (trained now if it does not exist) as ``kind``, 'adapter' or 'merged'."""
+    """The deployed model (``instruct.deployed``: trained now if it does not exist) as
+    ``kind``, 'adapter' or 'merged'."""
     if kind not in ("adapter", "merged"):
         raise StudioError(f"export kind must be 'adapter' or 'merged', not {kind!r}")
-    model = instruct.model(ws)
+    model = instruct.deployed(ws)
+    audited = instruct.model(ws) if ws.config.train.final_fit else model
     dataset = ws.store.get(model.inputs[0])
     bundle = frame.bundle(ws, dataset)
     ref = instruct.model_ref(ws, model)
@@ -33,5 +35,6 @@ def export(ws: Workspace, out: Path, kind: str) -> ExportResult:
         training=json.loads(json.dumps(ws.config.train.model_dump())),
         train_log=instruct.train_log(ws, model).model_dump(),
         lineage=ws.lineage(model.id),
-        audit=audit_summary(publish.for_model(ws, model.id)))
+        audit=audit_summary(publish.for_model(ws, audited.id)),
+        audited_model=audited.id if audited.id != model.id else None)
     return write_export(card.kind, ref.base, Path(ref.adapters[0]), out, card, ws.cache_dir)

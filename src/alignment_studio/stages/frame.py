@@ -8,6 +8,8 @@ the ontology; this module writes and reads them.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -17,6 +19,7 @@ from alignment_studio.core.errors import StudioError
 from alignment_studio.core.launch import world_size
 from alignment_studio.framers.coverage import Coverage
 from alignment_studio.framers.datacard import build_datacard, render_markdown
+from alignment_studio.framers.fluency import Perplexity
 from alignment_studio.framers.frame import FrameResult, frame_dataset
 from alignment_studio.framers.grades import grade_examples, grades_input, with_examples
 from alignment_studio.framers.ontology import ontology_to_graphml, ontology_to_json
@@ -78,7 +81,8 @@ def _frame(ws: Workspace) -> Artifact:
                                ws.config.organization, ws.prompts,
                                ws.store.work_dir("dataset", key) / "teacher.jsonl",
                                f"{teacher.backend}:{teacher.model}" if teacher else "none",
-                               teacher.calls_at_once() if teacher else 1, ws.config.values)
+                               teacher.calls_at_once() if teacher else 1, ws.config.values,
+                               student_perplexity(ws) if teacher else None)
     finally:
         if backend is not None:
             backend.close()
@@ -86,6 +90,21 @@ def _frame(ws: Workspace) -> Artifact:
     with ws.store.build("dataset", key) as tmp:
         write(result, tmp)
         return ws.store.commit(tmp, "dataset", key, inputs, config)
+
+
+def student_perplexity(ws: Workspace) -> Perplexity:
+    """The student's perplexity of texts (the fluency filter on teacher items), the student
+    loaded only when there is something to score and released right after."""
+
+    def score(texts: Sequence[str]) -> list[float] | None:
+        backend = get_backend(ws.resolve(ws.config.student), cache_dir=ws.cache_dir)
+        try:
+            with console.status(f"frame: the student reads {len(texts)} texts for fluency"):
+                return asyncio.run(backend.perplexity(texts))
+        finally:
+            backend.close()
+
+    return score
 
 
 def graded_examples(ws: Workspace, documents: list[PolicyDocument]) -> list[Example]:

@@ -24,12 +24,14 @@ from rich.console import Console
 from alignment_studio.backends import backend_kind
 from alignment_studio.core.errors import StudioError, WorkerDone
 from alignment_studio.core.launch import rank
+from alignment_studio.framers.examples import ExampleFactory
+from alignment_studio.framers.frame import closed_twins
 from alignment_studio.framers.split import sample_in_order
 from alignment_studio.instructors.methods import METHODS, TrainingJob, TrainingMethod, chain
 from alignment_studio.instructors.sft import ADAPTER_DIR, TRAIN_LOG, CallbackHook, read_train_log
-from alignment_studio.stages import frame, review
+from alignment_studio.stages import frame, parse, review
 from alignment_studio.stages import reward as reward_stage
-from alignment_studio.types import DatasetBundle, Kind, ModelRef, Split
+from alignment_studio.types import DatasetBundle, Example, Kind, ModelRef, Split
 from alignment_studio.types.models import TrainResult
 from alignment_studio.workspace import Artifact, Workspace
 
@@ -39,9 +41,33 @@ LINK_KIND = "adapter"  # one link of the training chain
 console = Console(stderr=True)
 
 
+FINAL = "final-fit"  # an input that marks the fit on every policy (its own cache keys)
+
+
 def model(ws: Workspace) -> Artifact:
-    """The workspace's aligned model, trained now or reused when nothing changed."""
+    """The workspace's aligned model (the audited fit: trained without the held-out policies),
+    trained now or reused when nothing changed."""
     return ws.once("model", lambda: _instruct(ws))
+
+
+def final_model(ws: Workspace) -> Artifact:
+    """The final fit (``train.final_fit``): the same recipe on every policy, the held-out
+    ones' items (with their closed-book twins) joining the training split. The audit cannot
+    score it (nothing is held out), so the report scores the audited fit and says so."""
+    return ws.once("final-model", lambda: _instruct(ws, final=True))
+
+
+def deployed(ws: Workspace) -> Artifact:
+    """The model a user serves and exports: the final fit when ``train.final_fit`` is on."""
+    return final_model(ws) if ws.config.train.final_fit else model(ws)
+
+
+def every_policy(bundle: DatasetBundle, twins: Callable[[list[Example]], list[Example]]
+                 ) -> DatasetBundle:
+    """The data set with its test split trained too, and closed-book twins for those items."""
+    test = [e.model_copy(update={"split": Split.train}) for e in bundle.split(Split.test)]
+    kept = [e for e in bundle.examples if e.split != Split.test]
+    return bundle.model_copy(update={"examples": [*kept, *test, *twins(test)]})
 
 
 def check_student(ws: Workspace) -> None:
@@ -56,7 +82,7 @@ def cache_config(ws: Workspace) -> dict[str, Any]:
     """What the model depends on besides its inputs: each method's settings (what does not
     change the weights, such as checkpoint spacing, left out), the student, the version."""
     config = ws.config
-    skip = {"save_steps", "gradient_checkpointing"}
+    skip = {"save_steps", "gradient_checkpointing", "final_fit"}
     out: dict[str, Any] = {
         "train": config.train.model_dump(exclude=skip),
         "preference": config.preference.model_dump(exclude=skip)
@@ -67,7 +93,7 @@ def cache_config(ws: Workspace) -> dict[str, Any]:
     return out
 
 
-def _instruct(ws: Workspace) -> Artifact:
+def _instruct(ws: Workspace, final: bool = False) -> Artifact:
     dataset = frame.dataset(ws)
     check_student(ws)
     methods = chain(ws.config)
@@ -75,11 +101,14 @@ def _instruct(ws: Workspace) -> Artifact:
     rewards = reward_stage.for_rl(ws)
     reviews = review.reviews_of(ws, dataset)
     # a new review retrains, an old one is reused
-    inputs = [dataset.id, *sorted(reviews), *([rewards.id] if rewards else [])]
+    inputs = [dataset.id, *sorted(reviews), *([rewards.id] if rewards else []),
+              *([FINAL] if final else [])]
     key, found = ws.cached("model", inputs, config)
     if found:
         return found
     bundle = review.reviewed(ws, dataset, reviews)
+    if final:
+        bundle = every_policy(bundle, partial(_twins, ws))
     base = ws.model_name(ws.config.student.model)
     job = partial(TrainingJob, bundle=bundle, base=base, train=ws.config.train,
                   cache_dir=ws.cache_dir, hooks=measure_hooks(ws, bundle),
@@ -96,11 +125,17 @@ def _instruct(ws: Workspace) -> Artifact:
         return ws.store.commit(tmp, "model", key, inputs, config)
 
 
+def _twins(ws: Workspace, examples: list[Example]) -> list[Example]:
+    docs = [doc for _, doc in parse.documents(ws)]
+    factory = ExampleFactory(ws.prompts, ws.config.organization)
+    return closed_twins(examples, parse.policies(docs), factory)
+
+
 def link_config(ws: Workspace, method: TrainingMethod, before: str | None) -> dict[str, Any]:
     """What one link's adapter depends on besides the data: its method's settings (those that
     change the weights), the shared training settings (a fresh adapter's shape), the student,
     and the key of the link it continues."""
-    skip = {"save_steps", "gradient_checkpointing"}
+    skip = {"save_steps", "gradient_checkpointing", "final_fit"}
     return {"method": method.name, "after": before, "student": ws.config.student.model,
             "settings": method.settings_of(ws.config).model_dump(exclude=skip),
             "train": ws.config.train.model_dump(exclude=skip), "version": VERSION}

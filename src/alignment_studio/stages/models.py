@@ -15,7 +15,7 @@ from alignment_studio.framers.values import resolve_context, with_context
 from alignment_studio.stages import aggregate, instruct
 from alignment_studio.stages import best_of as best_of_stage
 from alignment_studio.types import Message
-from alignment_studio.workspace import Workspace
+from alignment_studio.workspace import Artifact, Workspace
 
 NAMES = ("base", "aligned", "aggregated")
 ARTIFACT_KINDS = {"aligned": "model", "aggregated": "value-adapters"}
@@ -29,7 +29,8 @@ def backend(ws: Workspace, name: str) -> tuple[ModelBackend, str]:
     student = ws.resolve(ws.config.student)
     if name == "base":
         return get_backend(student, (), ws.cache_dir), student.model
-    artifact = ws.store.latest(ARTIFACT_KINDS[name])
+    artifact = (deployed_model(ws) if name == "aligned"
+                else ws.store.latest(ARTIFACT_KINDS[name]))
     if artifact is None:
         raise StudioError(f"no {name} model in this workspace yet: run 'alignment-studio "
                           f"{HINTS[name]}' first", ws.root)
@@ -37,6 +38,17 @@ def backend(ws: Workspace, name: str) -> tuple[ModelBackend, str]:
         return aggregate.backend(ws, artifact), f"value adapters {artifact.id}"
     ref = instruct.model_ref(ws, artifact)
     return get_backend(student, ref.adapters, ws.cache_dir), f"{ref.base} + {artifact.id}"
+
+
+def deployed_model(ws: Workspace) -> Artifact | None:
+    """The newest aligned model of the kind the config deploys: a final fit on every policy
+    when ``train.final_fit`` is on (the audited fit until one exists), else an audited fit."""
+    fits = [a for a in ws.store.all() if a.kind == "model"]
+    final = [a for a in fits if instruct.FINAL in a.inputs]
+    audited = [a for a in fits if instruct.FINAL not in a.inputs]
+    if ws.config.train.final_fit and final:
+        return final[-1]
+    return audited[-1] if audited else None
 
 
 def system_message(ws: Workspace) -> Message:

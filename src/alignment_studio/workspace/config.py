@@ -65,6 +65,10 @@ class FrameSettings(_Strict):
     teacher_temperature: float = Field(0.0, ge=0, description="0 = greedy (reproducible)")
     max_policies: int | None = Field(
         None, ge=1, description="use only the first N policies (quick runs); null = all")
+    fluency_percentile: float | None = Field(
+        95.0, gt=0, le=100, description="teacher items are kept only if the student's "
+        "perplexity of them is at most this percentile of the seed and rule-built items' "
+        "perplexities (broken English is dropped); null = no fluency filter")
     restatements: int = Field(
         3, ge=0, le=6, description="per rule: questions asked both ways ('May I …?', 'Do I "
         "have to …?', 'What does the policy say about …?') answered in other words, so the "
@@ -129,6 +133,10 @@ class TrainSettings(TrainerSettings):
         "all-linear", description="PEFT target modules ('all-linear' or comma-separated names)")
     max_train_examples: int | None = Field(
         None, ge=1, description="cap on training examples (quick runs); null = all")
+    final_fit: bool = Field(
+        False, description="after the audited fit, train the same recipe once more on every "
+        "policy (the held-out ones too): 'run' ends with it, and serving, 'ask' and 'export' "
+        "use it; the report scores the audited fit and says so")
     scenario_share: float | None = Field(
         None, ge=0, le=1, description="with a cap: share of the sample that is scenarios "
         "(verdict items); null = as they come in the data")
