@@ -83,18 +83,23 @@ def test_concurrent_imports_get_distinct_versions(framed: Path, tmp_path: Path) 
     assert len({r.reviewer for r in recorded}) == 3
 
 
+def export_through_link(framed: Path, target: Path) -> subprocess.CompletedProcess[str]:
+    """``review export`` with the workspace's ``reviews`` folder a link to ``target``."""
+    link = framed / "reviews"
+    if link.exists() and not link.is_symlink():
+        shutil.rmtree(link)
+    link.symlink_to(target)
+    try:
+        return cli("review", "export", framed)
+    finally:
+        link.unlink()
+
+
 def test_review_export_refuses_a_reviews_link_out_of_the_workspace(framed: Path,
                                                                     tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
-    link = framed / "reviews"
-    if link.exists() and not link.is_symlink():
-        shutil.rmtree(link)
-    link.symlink_to(outside)
-    try:
-        result = cli("review", "export", framed)
-    finally:
-        link.unlink()
+    result = export_through_link(framed, outside)
     one_line_error(result, "reviews", "leads out of the workspace")
     assert list(outside.iterdir()) == []  # nothing written through the link
 
@@ -102,13 +107,6 @@ def test_review_export_refuses_a_reviews_link_out_of_the_workspace(framed: Path,
 def test_review_export_writes_through_a_link_that_stays_inside(framed: Path) -> None:
     inside = framed / "kept-reviews"
     inside.mkdir(exist_ok=True)
-    link = framed / "reviews"
-    if link.exists() and not link.is_symlink():
-        shutil.rmtree(link)
-    link.symlink_to(inside)
-    try:
-        result = cli("review", "export", framed)
-    finally:
-        link.unlink()
+    result = export_through_link(framed, inside)
     assert result.returncode == 0, result.stderr
     assert [p.suffix for p in inside.iterdir()] == [".jsonl"]
