@@ -41,16 +41,48 @@ def read_jsonl(path: Path, what: str = "file") -> list[tuple[int, dict[str, Any]
     return rows
 
 
+MAX_EXPANDED_NODES = 1_000_000  # a "billion laughs" file nests aliases to expand to gigabytes
+
+
 def read_yaml(path: Path) -> tuple[Any, str]:
-    """Parsed data and source text; a missing file or a syntax error is a StudioError."""
+    """Parsed data and source text; a missing file, a syntax error or a document whose
+    aliases would expand to more than ``MAX_EXPANDED_NODES`` values (measured on the composed
+    node graph, where an alias is shared, before anything is built) is a StudioError."""
     text = read_text(path)
     try:
+        expanded = _expanded_size(yaml.compose(text))
+        if expanded > MAX_EXPANDED_NODES:
+            raise StudioError(f"its aliases expand to {expanded:,} values (at most "
+                              f"{MAX_EXPANDED_NODES:,}): write the values out instead of "
+                              "nesting anchors", path)
         return yaml.safe_load(text), text
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise StudioError(f"not valid YAML: {problem}", path,
                           mark.line + 1 if mark else None) from exc
+    except RecursionError:
+        raise StudioError("YAML nested too deeply to read", path) from None
+
+
+def _expanded_size(root: yaml.Node | None) -> int:
+    """How many values the document holds once every alias is copied out; each node is
+    measured once (a shared node's size is remembered), so a bomb is measured cheaply."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = 1  # a recursive alias counts once
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        sizes[id(node)] = 1 + sum(size(child) for child in children)
+        return sizes[id(node)]
+
+    return size(root) if root is not None else 0
 
 
 def line_of(text: str, keys: list[str | int]) -> int | None:
