@@ -164,6 +164,8 @@ def main() -> None:
     parser.add_argument("--corpus", choices=("example", "18f"), default="example")
     parser.add_argument("--only", nargs="*", default=[], help="recipes whose name has this text")
     parser.add_argument("--budget-min", type=float, default=45.0)
+    parser.add_argument("--keep", type=Path, help="copy each recipe's report.json here, to "
+                        "read the answers behind the figures")
     args = parser.parse_args()
     only, budget, corpus = args.only, args.budget_min * 60, args.corpus
     out = RESULTS / f"efficacy-{corpus}.txt"
@@ -183,6 +185,11 @@ def main() -> None:
             ws = workspace(Path(tmp) / "ws", recipe, corpus)
             instruct_stage.model(ws)
             report = audit_stage.report(ws)
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                slug = "".join(c if c.isalnum() else "-" for c in name)[:40].strip("-")
+                (args.keep / f"{corpus}-{slug}.json").write_text(report.model_dump_json(),
+                                                                 encoding="utf-8")
         lines.append(row(name, report, (time.perf_counter() - began) / 60))
         print(lines[-1], flush=True)
         out.write_text("\n".join(lines) + "\n", encoding="utf-8")
