@@ -41,7 +41,7 @@ LINK_KIND = "adapter"  # one link of the training chain
 console = Console(stderr=True)
 
 
-FINAL = "final-fit"  # an input that marks the fit on every policy (its own cache keys)
+FINAL = "fit:every-policy"  # an input that marks the final fit (its own cache keys)
 
 
 def model(ws: Workspace) -> Artifact:

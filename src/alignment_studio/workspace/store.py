@@ -178,7 +178,7 @@ class ArtifactStore:
         seen: dict[str, Artifact] = {}
 
         def visit(aid: str) -> None:
-            if aid in seen or aid.startswith("file:"):
+            if aid in seen or ":" in aid:  # "file:…", "fit:…": inputs that are no artifact
                 return
             artifact = self.get(aid)
             for parent in artifact.inputs:
