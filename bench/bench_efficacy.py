@@ -42,7 +42,8 @@ Recipe = Callable[[StudioConfig], None]
 
 
 def _default(config: StudioConfig) -> None:
-    """The demo's settings (full), as shipped."""
+    """The demo's settings (full) before the verdict mix became its default."""
+    config.train.scenario_share = config.train.closed_share = None
 
 
 def _guardian_only(config: StudioConfig) -> None:
@@ -70,6 +71,7 @@ def _no_restatements(config: StudioConfig) -> None:
 
 
 def _verdict_mix(config: StudioConfig) -> None:
+    """The demo's settings (full), as shipped."""
     config.train.scenario_share, config.train.closed_share = 0.6, 0.7
 
 
@@ -87,9 +89,9 @@ def _grpo(config: StudioConfig) -> None:
 
 
 RECIPES: dict[str, Recipe] = {
-    "default (twins, 3 restatements, 1 epoch, lr 5e-4, r 16, 240 examples)": _default,
+    "natural mix (twins, 3 restatements, 1 epoch, lr 5e-4, r 16, 240 examples)": _default,
     "no restatements": _no_restatements,
-    "verdict mix (60 % scenarios, 70 % closed book)": _verdict_mix,
+    "verdict mix (60 % scenarios, 70 % closed book; the default)": _verdict_mix,
     "verdict mix, 3 epochs": _verdict_mix_3_epochs,
     "guardian only (no closed-book twins)": _guardian_only,
     "3 epochs": _three_epochs,
