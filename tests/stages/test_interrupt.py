@@ -27,8 +27,11 @@ def test_sigint_during_frame_then_rerun_continues(tmp_path: Path, example_policy
     config.teacher.batch_size = 8
     ws = tmp_path / "ws"
     init_workspace(ws, [tmp_path / "guidelines.md"], [], config)
+    # a shell's background job starts with SIGINT ignored, and a child would inherit that:
+    # give the child the default handler, as a terminal's Ctrl-C finds it
     proc = subprocess.Popen([str(SCRIPT), "frame", str(ws)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ})
+                            stderr=subprocess.PIPE, text=True, env={**os.environ},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     journal = None
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
