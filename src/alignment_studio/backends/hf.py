@@ -124,11 +124,7 @@ class HFBackend(ModelBackend):
         pad = self.tokenizer.pad_token_id
         ids = torch.tensor([[pad] * (width - len(r)) + r for r in rows])
         mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        with torch.inference_mode():
-            logits = self.net(input_ids=ids, attention_mask=mask, position_ids=positions,
-                              logits_to_keep=keep).logits  # (rows, keep, vocab)
-        logp = torch.log_softmax(logits.float(), dim=-1)
+        logp = self._log_probs(ids, mask, logits_to_keep=keep)  # (rows, keep, vocab)
         flat = []
         for row in range(len(rows)):
             tail = tails[row % len(tails)]
@@ -137,6 +133,17 @@ class HFBackend(ModelBackend):
             flat.append(sum(float(logp[row, first + k, tok]) for k, tok in enumerate(tail)))
         n = len(tails)
         return [flat[i:i + n] for i in range(0, len(flat), n)]
+
+    def _log_probs(self, ids: Any, mask: Any, **extra: Any) -> Any:
+        """Log-softmax of the model's logits for left-padded rows, positions counted from each
+        row's first real token (so padding changes nothing)."""
+        import torch
+
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        with torch.inference_mode():
+            logits = self.net(input_ids=ids, attention_mask=mask, position_ids=positions,
+                              **extra).logits
+        return torch.log_softmax(logits.float(), dim=-1)
 
     async def perplexity(self, texts: Sequence[str]) -> list[float]:
         """Per text, exp of the mean negative log-likelihood of its tokens after the first."""
@@ -149,16 +156,11 @@ class HFBackend(ModelBackend):
     def _perplexity_chunk(self, texts: Sequence[str]) -> list[float]:
         import math
 
-        import torch
 
         enc = self.tokenizer(list(texts), return_tensors="pt", padding=True,
                              add_special_tokens=False, truncation=True, max_length=256)
         mask = enc["attention_mask"]
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        with torch.inference_mode():
-            logits = self.net(input_ids=enc["input_ids"], attention_mask=mask,
-                              position_ids=positions).logits.float()
-        logp = torch.log_softmax(logits[:, :-1], dim=-1)
+        logp = self._log_probs(enc["input_ids"], mask)[:, :-1]
         taken = logp.gather(-1, enc["input_ids"][:, 1:, None])[..., 0]
         counted = mask[:, 1:] * mask[:, :-1]  # a predicted token whose context is real text
         nll = -(taken * counted).sum(-1) / counted.sum(-1).clamp(min=1)

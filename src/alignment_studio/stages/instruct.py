@@ -42,6 +42,8 @@ console = Console(stderr=True)
 
 
 FINAL = "fit:every-policy"  # an input that marks the final fit (its own cache keys)
+# settings that do not change the weights a fit ends with, left out of its cache keys
+NOT_WEIGHTS = {"save_steps", "gradient_checkpointing", "final_fit"}
 
 
 def model(ws: Workspace) -> Artifact:
@@ -82,10 +84,9 @@ def cache_config(ws: Workspace) -> dict[str, Any]:
     """What the model depends on besides its inputs: each method's settings (what does not
     change the weights, such as checkpoint spacing, left out), the student, the version."""
     config = ws.config
-    skip = {"save_steps", "gradient_checkpointing", "final_fit"}
     out: dict[str, Any] = {
-        "train": config.train.model_dump(exclude=skip),
-        "preference": config.preference.model_dump(exclude=skip)
+        "train": config.train.model_dump(exclude=NOT_WEIGHTS),
+        "preference": config.preference.model_dump(exclude=NOT_WEIGHTS)
         if config.preference.enabled else None,
         "student": config.student.model, "version": VERSION}
     if config.rl.enabled:  # only then, so existing models keep their keys
@@ -135,10 +136,9 @@ def link_config(ws: Workspace, method: TrainingMethod, before: str | None) -> di
     """What one link's adapter depends on besides the data: its method's settings (those that
     change the weights), the shared training settings (a fresh adapter's shape), the student,
     and the key of the link it continues."""
-    skip = {"save_steps", "gradient_checkpointing", "final_fit"}
     return {"method": method.name, "after": before, "student": ws.config.student.model,
-            "settings": method.settings_of(ws.config).model_dump(exclude=skip),
-            "train": ws.config.train.model_dump(exclude=skip), "version": VERSION}
+            "settings": method.settings_of(ws.config).model_dump(exclude=NOT_WEIGHTS),
+            "train": ws.config.train.model_dump(exclude=NOT_WEIGHTS), "version": VERSION}
 
 
 def train_chain(ws: Workspace, methods: list[TrainingMethod], job: Callable[..., TrainingJob],
