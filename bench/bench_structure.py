@@ -48,15 +48,18 @@ POLICIES = REPO.parent / "shared" / "policies" / "18f"
 DOCUMENTS = REPO / "tests" / "fixtures" / "documents"
 HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of round 2
 ROUND_3_DIR = REPO / "tests" / "fixtures" / "round-3"  # labels/ and documents/ of round 3
+ROUND_4_DIR = REPO / "tests" / "fixtures" / "round-4"  # labels/ and documents/ of round 4
 # Groups of documents: the 18F pages rules were developed on; round 1 (five documents of other
 # styles, measured unseen once, then developed on); round 2 (held out: labelled after the rules
 # were set, measured, then looked at and developed on); round 3 (labelled by a helper who saw
-# no rule, measured once at the end, never looked at). -v lists the errors of the first two
-# groups only (--all: every document).
+# no rule, measured unseen, then looked at and developed on); round 4 (labelled by a helper who
+# saw no rule and no output, 2026-12-02; the held-out group: its errors are never listed).
+# -v lists the errors of the first two groups only (--all: every group but round 4).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
 ROUND_2 = "round 2 (measured unseen, then developed on)"
-ROUND_3 = "round 3 (held out)"
+ROUND_3 = "round 3 (measured unseen, then developed on)"
+ROUND_4 = "round 4 (held out)"
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _NUMBERING = re.compile(r"^\s*(?:§+\s*[\d.]+[a-z]?|(?:section|article|part|chapter)\s+"
@@ -139,7 +142,8 @@ def load_labels(path: Path) -> tuple[str, list[Label]]:
 
 
 def document_path(name: str) -> Path:
-    for folder in (DOCUMENTS, HELD_OUT / "documents", ROUND_3_DIR / "documents"):
+    for folder in (DOCUMENTS, HELD_OUT / "documents", ROUND_3_DIR / "documents",
+                   ROUND_4_DIR / "documents"):
         if (folder / name).exists():
             return folder / name
     return POLICIES / name
@@ -150,12 +154,15 @@ def group_of(name: str) -> str:
         return DEVELOPED
     if (DOCUMENTS / name).exists():
         return ROUND_1
-    return ROUND_2 if (HELD_OUT / "documents" / name).exists() else ROUND_3
+    if (HELD_OUT / "documents" / name).exists():
+        return ROUND_2
+    return ROUND_3 if (ROUND_3_DIR / "documents" / name).exists() else ROUND_4
 
 
 def label_files() -> list[Path]:
     return sorted([*LABELS.glob("*.yaml"), *(HELD_OUT / "labels").glob("*.yaml"),
-                   *(ROUND_3_DIR / "labels").glob("*.yaml")])
+                   *(ROUND_3_DIR / "labels").glob("*.yaml"),
+                   *(ROUND_4_DIR / "labels").glob("*.yaml")])
 
 
 def tokens(text: str) -> list[str]:
@@ -294,7 +301,8 @@ def line(name: str, s: Scores) -> str:
 def main() -> None:
     verbose = "-v" in sys.argv
     per_doc = score_all()
-    groups = {DEVELOPED: Scores(), ROUND_1: Scores(), ROUND_2: Scores(), ROUND_3: Scores()}
+    groups = {DEVELOPED: Scores(), ROUND_1: Scores(), ROUND_2: Scores(), ROUND_3: Scores(),
+              ROUND_4: Scores()}
     for name, s in per_doc.items():
         print(line(name, s))
         groups[group_of(name)] = groups[group_of(name)] + s
@@ -311,7 +319,9 @@ def main() -> None:
           + ", ".join(sorted({str(tuple(s)) for s in chosen.values()})))
     print(confusion_table(total))
     if verbose:
-        shown = total if "--all" in sys.argv else groups[DEVELOPED] + groups[ROUND_1]
+        looked = [g for name, g in groups.items() if name != ROUND_4] if "--all" in sys.argv \
+            else [groups[DEVELOPED], groups[ROUND_1]]
+        shown = sum(looked, Scores())
         for title, items in (("missed", shown.missed), ("wrong", shown.wrong),
                              ("not in labels", shown.spurious)):
             print(f"\n{title} ({len(items)}):")

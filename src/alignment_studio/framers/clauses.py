@@ -92,6 +92,23 @@ _OPPORTUNITY = {"opportunity", "right", "option", "chance", "ability", "freedom"
                 *_DUTIES}
 _NEGATIVE_SUBJECTS = {"no one", "nobody", "none", "nothing", "neither", "no-one"}
 _VAGUE_ACTORS = {"it", "this", "that", "there", "which", "who", "these", "those", "what"}
+# Nouns for who can act (people, their groups and organisations); with an agentive suffix or a
+# proper noun or pronoun they tell an actor from a thing ("Blog posts should be short": the
+# writer, not the post, is under the norm).
+_AGENTS = {"employee", "staff", "team", "member", "people", "person", "folk", "folks", "user",
+           "lead", "steward", "admin", "author", "official", "agency", "office", "organization",
+           "organisation", "department", "group", "guild", "everyone", "anyone", "someone",
+           "individual", "partner", "government", "leadership", "management", "chief", "guest",
+           "client", "personnel", "public", "party", "staffer", "bureau", "division", "unit",
+           "committee", "board", "company", "firm", "contractor", "vendor", "supervisor",
+           "everybody", "anybody", "somebody", "colleague", "coworker", "director", "head",
+           "crew", "squad", "counsel", "expert", "specialist", "representative", "delegate",
+           "family", "spouse", "child", "friend", "public", "union", "agent", "peer", "adult",
+           "student", "candidate", "intern", "fellow", "volunteer", "citizen", "resident",
+           "project", "program", "programme", "initiative"}  # a project: its team
+_THINGS = {"number", "computer", "server", "browser", "folder", "printer", "container", "error",
+           "behavior", "behaviour", "order", "paper", "letter", "matter", "chapter", "cover",
+           "filter", "register", "trigger", "answer", "power", "water", "paragraph", "layer"}
 _CONDITION_MARKS = {"if", "when", "whenever", "before", "after", "while", "once", "until",
                     "where", "wherever", "as", "upon", "during"}
 _EXCEPTION_MARKS = {"unless", "except", "excluding", "other"}
@@ -340,6 +357,8 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     actor = None
     if modality not in (Modality.informational, Modality.definition):
         actor = "you" if imperative else _actor(head, frame, passive, addressee)
+    elif modality == Modality.informational:
+        actor = _doer(head)  # "GSA IT manages software updates": who acts, if anyone
     conditions, exceptions = _circumstances(span, head, modality)
     if lead is not None and lead not in conditions:
         conditions.insert(0, lead)
@@ -633,9 +652,9 @@ def _actor(head: Token, frame: Token | None, passive: bool,
     if frame is not None and (frame.pos_ == "VERB" and lemma not in ("need", "have")
                               and not passive or lemma in _ACT_ADJECTIVES):
         return _told(frame) or addressee
-    complement = frame is not None and any(
-        c.dep_ in ("xcomp", "ccomp") or c.dep_ == "prep" and any(
-            g.dep_ == "pcomp" for g in c.children) for c in frame.children)
+    complement = frame is not None and any(  # "prohibited from (parking)", "from—"
+        c.dep_ in ("xcomp", "ccomp") or c.dep_ == "prep" and (c.lower_ == "from" or any(
+            g.dep_ == "pcomp" for g in c.children)) for c in frame.children)
     if frame is not None and lemma in ("need", "have") and any(c.dep_ == "xcomp" and any(
             g.dep_ == "auxpass" for g in c.children) for c in frame.children):
         return addressee  # "incidents need to be reported": the subject is what is acted on
@@ -654,7 +673,39 @@ def _actor(head: Token, frame: Token | None, passive: bool,
     words = " ".join(t.lower_ for t in subject.subtree)
     if any(words.startswith(n) for n in ("no one", "nobody", "no-one", "nothing", "none")):
         return None
+    if addressee is not None and not _agentive(subject):
+        return addressee  # "Blog posts should offer something": the writer is under the norm
     return _noun_phrase(subject)
+
+
+def _doer(head: Token) -> str | None:
+    """The subject of a statement that states no norm, when it names someone who acts."""
+    subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
+    if subject is None or subject.lower_ in _VAGUE_ACTORS or not _agentive(subject):
+        return None
+    return _noun_phrase(subject)
+
+
+def _agentive(token: Token) -> bool:
+    """Whether a subject names someone who can act: a pronoun, a proper noun (an agency, a
+    team), a noun for people or their groups, or an agent noun made from a verb the lexicon
+    knows ("approver", "supervisor", "consultant", "designee", "specialist")."""
+    if token.pos_ in ("PRON", "PROPN") or token.tag_ in ("PRP", "NNP", "NNPS"):
+        return True
+    lemma = token.lemma_.lower()
+    if lemma in _AGENTS or token.lower_ in _AGENTS:
+        return True
+    if lemma in _THINGS or len(lemma) < 5:
+        return False
+    if lemma.endswith(("ist", "ian", "mate")) or lemma.endswith("ee") and len(lemma) >= 6:
+        return True
+    verbs = _lexicon("verb")
+    for suffix in ("er", "or", "ant", "ent"):
+        if lemma.endswith(suffix):
+            stem = lemma[:-len(suffix)]
+            return any(v in verbs for v in (stem, stem + "e", stem + "ate", lemma[:-1],
+                                            stem[:-1] if stem[-1:] == stem[-2:-1] else ""))
+    return False
 
 
 def _told(frame: Token) -> str | None:

@@ -159,9 +159,46 @@ def heading_force(title: str, clause: Clause | None, words: bool = True) -> Forc
     for modality, negated, pattern in _FORCE_HEADINGS if words else []:
         if pattern.search(plain):
             return Force(modality, negated, None, [])
-    if clause is not None and title.rstrip().endswith(":"):
+    if clause is not None and ends_lead_in(title):
         return lead_in_force(clause, title)
     return None
+
+
+_FOLLOWING = re.compile(r"\b(the following|as follows|listed below|below)\s*[.:]?$", re.I)
+
+
+# "Information which should not be posted includes:": a relative clause says what the items
+# are under (must / may / should (not) be done to them).
+_RELATIVE_NORM = re.compile(
+    r"\b(which|that|who)\s+(?:\w+\s+){0,6}?(?P<modal>must|shall|should|may|can|cannot|can['’]t)"
+    r"(?P<neg>\s+not|n['’]t)?\s+(?:\w+\s+)?be\s+\w+ed\b", re.I)
+_RELATIVE_MODALITY = {"must": Modality.obligation, "shall": Modality.obligation,
+                      "should": Modality.recommendation, "may": Modality.permission,
+                      "can": Modality.permission}
+
+
+def relative_force(clause: Clause, text: str, reader: str | None) -> Force | None:
+    """The force a lead-in with no norm of its own carries in a relative clause about the
+    items ("Sensitive information, which should not be posted, includes the following.")."""
+    match = _RELATIVE_NORM.search(text)
+    if match is None or (clause.explicit and clause.modality != Modality.definition):
+        return None
+    modal = match.group("modal").lower()
+    negated = match.group("neg") is not None or modal.startswith(("cannot", "can'", "can’"))
+    base = _RELATIVE_MODALITY.get(modal[:3] if modal.startswith("can") else modal)
+    if base is None:
+        return None
+    if negated and base in (Modality.obligation, Modality.permission):
+        base = Modality.prohibition
+    return Force(base, negated, reader, [])
+
+
+def ends_lead_in(text: str) -> bool:
+    """Whether a paragraph announces the items after it: it ends in a colon, or in a dash as
+    regulations write it ("are prohibited from—", "except for -")."""
+    end = text.rstrip()
+    return end.endswith((":", "—", "–")) or end.endswith(" -") or end.endswith("--") or \
+        _FOLLOWING.search(end) is not None
 
 
 def answer_force(header: str, cell: str) -> Force | None:
@@ -209,7 +246,9 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
         return Force(Modality.informational, False, subject.group("who").lower(),
                      list(clause.conditions))
     if clause.modality in (Modality.informational, Modality.definition) and \
-            clause.actor is None and not _CONDITION_LEAD_IN.search(text):
+            not _CONDITION_LEAD_IN.search(text):
+        if clause.modality == Modality.informational and clause.actor is not None:
+            return Force(Modality.informational, False, clause.actor, [])  # "All drivers—"
         return None
     return Force(clause.modality, clause.negated, clause.actor, list(clause.conditions),
                  as_conditions=_CONDITION_LEAD_IN.search(text.rstrip()) is not None)

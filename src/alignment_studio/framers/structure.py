@@ -28,12 +28,14 @@ from alignment_studio.framers.statements import (
     entry_parts,
     heading_force,
     inherit,
+    ends_lead_in,
     is_example_lead_in,
     is_exception_lead_in,
     is_fragment,
     key_value,
     lead_in_force,
     refers_back,
+    relative_force,
     refs_of,
     split_sentences,
     terms_of,
@@ -149,7 +151,7 @@ class _TreeBuilder:
         self._context_definitions(policies, section)
         announces = following is not None and following.type in _ENTRY_TYPES and \
             following.level > depth
-        if policies and announces and policies[-1].text.rstrip().endswith(":"):
+        if policies and announces and ends_lead_in(policies[-1].text):
             self._start_lead_in(policies[-1], following, policies[:-1])
             self.lead_in_depth = depth
         elif block.type not in _ENTRY_TYPES:
@@ -208,10 +210,15 @@ class _TreeBuilder:
     def _force(self, block: Block) -> Force | None:
         """The lead-in's force for a list item; else the nearest force heading's for items and
         ``Key: value`` lines."""
-        if block.type in _ENTRY_TYPES and self.lead_in is not None:
-            return self.lead_in
+        heading = next((f for f in reversed(self.headings) if f is not None), None)
+        lead_in = self.lead_in if block.type in _ENTRY_TYPES else None
+        if lead_in is not None and lead_in.modality == Modality.informational and \
+                heading is not None and not lead_in.as_conditions:
+            return heading._replace(actor=lead_in.actor or heading.actor)  # "Not OK" + "You:"
+        if lead_in is not None:
+            return lead_in
         if block.type in _ENTRY_TYPES or key_value(block.text) is not None:
-            return next((f for f in reversed(self.headings) if f is not None), None)
+            return heading
         return None
 
     def _start_lead_in(self, policy: Policy, following: Block | None,
@@ -221,6 +228,9 @@ class _TreeBuilder:
         includes:" after a norm hands on that norm ("You must bill X. This includes:")."""
         clause = self.clauses.get(policy.text)
         force = lead_in_force(clause[0], policy.text) if clause and len(clause) == 1 else None
+        relative = relative_force(clause[0], policy.text, self.reader) if clause else None
+        if relative is not None:
+            force = relative
         norm = next((p for p in reversed(before) if p.modality != Modality.informational), None)
         if force is not None and force.modality == Modality.definition and norm is not None \
                 and refers_back(policy.text) and norm.modality != Modality.definition:
