@@ -77,6 +77,12 @@ def test_imperatives(text: str, expected: tuple[Modality, bool, str | None]) -> 
     ("Managers are responsible for approving timesheets.", "you", "managers"),
     ("Each employee has a responsibility to place loyalty above private gain.", None,
      "employee"),
+    # a thing as subject: the reader acts on it; a person or a group stays the actor
+    ("Blog posts should offer something to the reader.", "you", "you"),
+    ("Your total pay cannot exceed the maximum salary.", "you", "you"),
+    ("The approver must sign the form within a week.", "you", "approver"),
+    ("Teammates do not need permission to start a project.", "you", "teammates"),
+    ("Vehicle drivers are prohibited from parking on the lawn.", None, "vehicle drivers"),
 ])
 def test_actors_of_passives_and_frames(text: str, addressee: str | None,
                                        actor: str | None) -> None:
@@ -147,6 +153,43 @@ def test_lead_ins_and_force_headings_pass_their_force(tmp_path: Path) -> None:
     assert by_text(doc, "Personal calls").modality == P
     assert by_text(doc, "Post client names").modality == F
     assert by_text(doc, "A badge visible").modality == OB
+
+
+def test_lead_ins_ending_in_a_dash_or_the_following_and_relative_force(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "Conduct on Property\n\n§ 1 Preservation of property.\n\n"
+                          "All persons entering the property are prohibited from—\n\n"
+                          "(a) Stealing property;\n\n(b) Creating any hazard; or\n\n"
+                          "(c) Throwing articles at a building.\n\n§ 2 Vehicles.\n\n"
+                          "All vehicle drivers entering the property—\n\n"
+                          "(a) Must drive in a careful and safe manner;\n\n"
+                          "(b) Are prohibited from blocking entrances.\n", name="cfr.txt")
+    stealing = by_text(doc, "Stealing property")
+    assert (stealing.modality, stealing.actor) == (F, "persons")
+    assert by_text(doc, "Throwing articles").modality == F
+    assert by_text(doc, "Must drive").actor == "vehicle drivers"  # a lead-in with no modal
+    doc = parse(tmp_path, "# Posting\n\nYou post to a public site.\n\n"
+                          "Information which has been deemed public and may be posted includes "
+                          "the following.\n\n- Source code\n- Use cases\n\nSensitive "
+                          "information, which should not be posted, includes the following."
+                          "\n\n- Protected health information\n- Names of individuals\n")
+    assert by_text(doc, "Source code").modality == P
+    health = by_text(doc, "Protected health information")
+    assert (health.modality, health.negated, health.actor) == (R, True, "you")
+
+
+def test_run_in_lettered_headings_of_a_contract_clause(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "Business Ethics Clause\n\n(a) Definitions.\n\nAgent means any "
+                          "individual authorized to act for the organization.\n\n"
+                          "(b) Code of business ethics and conduct.\n\n(1) The Contractor "
+                          "shall have a written code.\n\n(2) The Contractor shall train each "
+                          "employee.\n\n(c) Stealing property.\n\n(d) Creating any hazard.\n",
+                name="clause.txt")
+    assert [s.title for s in doc.all_sections()] == [
+        "Definitions", "Code of business ethics and conduct"]
+    assert by_text(doc, "The Contractor shall have").section_id == \
+        "clause/code-of-business-ethics-and-conduct"
+    assert by_text(doc, "Stealing property").section_id == \
+        "clause/code-of-business-ethics-and-conduct"  # followed by its sibling: an item
 
 
 def test_lead_in_that_ends_in_unless_keeps_its_norm(tmp_path: Path) -> None:

@@ -103,7 +103,7 @@ _AGENTS = {"employee", "staff", "team", "member", "people", "person", "folk", "f
            "committee", "board", "company", "firm", "contractor", "vendor", "supervisor",
            "everybody", "anybody", "somebody", "colleague", "coworker", "director", "head",
            "crew", "squad", "counsel", "expert", "specialist", "representative", "delegate",
-           "family", "spouse", "child", "friend", "public", "union", "agent", "peer", "adult",
+           "family", "spouse", "child", "friend", "union", "agent", "peer", "adult",
            "student", "candidate", "intern", "fellow", "volunteer", "citizen", "resident",
            "project", "program", "programme", "initiative"}  # a project: its team
 _THINGS = {"number", "computer", "server", "browser", "folder", "printer", "container", "error",
@@ -681,6 +681,8 @@ def _actor(head: Token, frame: Token | None, passive: bool,
 def _doer(head: Token) -> str | None:
     """The subject of a statement that states no norm, when it names someone who acts."""
     subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
+    if subject is None and head.pos_ == "NOUN" and head.dep_ == "ROOT":
+        subject = head  # "All vehicle drivers entering the property—" over its items
     if subject is None or subject.lower_ in _VAGUE_ACTORS or not _agentive(subject):
         return None
     return _noun_phrase(subject)

@@ -228,6 +228,8 @@ def is_example_lead_in(text: str) -> bool:
 def is_fragment(text: str) -> bool:
     """A list item that only continues its lead-in's sentence ("race,", "or age.")."""
     words = text.split()
+    if words and words[0][:1].isupper() and words[0].endswith("ing"):
+        return False  # "Stealing property;": an act under "are prohibited from—"
     return len(words) <= 4 and (text.rstrip().endswith((",", ";")) or
                                 words[0].lower() in ("or", "and"))
 

@@ -14,7 +14,7 @@ import re
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.framers.statements import key_value
 
-_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+([A-Z][^.!?]{1,80})$")
+_NUMBERED = re.compile(r"^(\d+(?:[.-]\d+)*)\.?\s+([A-Z][^.!?]{1,80})\.?$")
 _SECTION = re.compile(r"^(?:§+\s*\d+(?:[.-]\d+)*[a-z]?|(?:section|article|part|chapter|rule)\s+"
                       r"[\dIVXLC]+(?:[.-]\d+)*)(?:\s*[.:—–-]\s*|\s+)?(?P<title>.*)$", re.I)
 _BULLET = re.compile(r"^(?P<indent>\s*)(?P<marker>[-*•◦▪]|\d{1,3}[.)]|[a-z][.)]|"
@@ -51,7 +51,8 @@ def read_text(text: str) -> RawDocument:
         bullet = _BULLET.match(line)
         if heading:
             flush(i)
-            blocks.append(Block(type=BlockType.heading, text=_heading_text(stripped),
+            title = bullet.group("text") if bullet and not _NUMBERED.match(stripped) else stripped
+            blocks.append(Block(type=BlockType.heading, text=_heading_text(title),
                                 level=heading, start_line=i + 1, end_line=i + 1))
         elif not stripped or _UNDERLINE.match(stripped):
             flush(i)
@@ -112,7 +113,10 @@ def _heading_level(lines: list[str], i: int) -> int:
         return 0
     if _UNDERLINE.match(nxt):
         return 1 if nxt.startswith("=") else 2
-    if _BULLET.match(lines[i]) and not _NUMBERED.match(line):
+    bullet = _BULLET.match(lines[i])
+    if bullet and _run_in_title(bullet, lines, i):
+        return 2 + len(bullet.group("indent").expandtabs(4)) // 2
+    if bullet and not _NUMBERED.match(line):
         return 0
     section = _SECTION.match(line)
     title = section.group("title").strip() if section else ""
@@ -129,14 +133,56 @@ def _heading_level(lines: list[str], i: int) -> int:
     return 0
 
 
+def _run_in_title(bullet: re.Match[str], lines: list[str], i: int) -> bool:
+    """A lettered paragraph that is only a short title ("(a) Definitions.", "(b) Code of
+    business ethics and conduct.") over text or deeper items, as regulations and contract
+    clauses number their parts; an item followed by its sibling ("(c) Stealing property.")
+    stays an item."""
+    text = bullet.group("text").strip()
+    marker = bullet.group("marker")
+    if not re.fullmatch(r"\([a-z]\)", marker) or not text.endswith(".") or text.count(".") > 1 \
+            or any(c in text for c in ",;:") or len(text.split()) > MAX_HEADING_WORDS or \
+            not text[0].isupper():
+        return False
+    nxt = next((line for line in lines[i + 1:] if line.strip()), "")
+    before = next((line for line in reversed(lines[:i]) if line.strip()), "")
+    if not nxt or _SECTION.match(nxt.strip()) or _sibling(bullet, before):
+        return False
+    return not _sibling(bullet, nxt)
+
+
+def _sibling(bullet: re.Match[str], line: str) -> bool:
+    """Whether a line is a list item of the same kind and indent as ``bullet``."""
+    other = _BULLET.match(line)
+    if other is None:
+        return False
+    mine, theirs = bullet.group("marker"), other.group("marker")
+    return _marker_kind(mine, theirs) == _marker_kind(theirs, mine) and \
+        other.group("indent") == bullet.group("indent")
+
+
+def _marker_kind(marker: str, other: str) -> str:
+    """"1", "i" (roman: "(iii)"; "(i)" only beside a marker other than "(h)" or "(j)"), "a" or
+    a bullet sign."""
+    inner = marker.strip("().")
+    if inner.isdigit():
+        return "1"
+    if _ROMAN.match(f"({inner})") and not (inner == "i" and other.strip("().") in ("h", "j")):
+        return "i"
+    return "a" if inner.isalpha() else marker
+
+
 def _title_line(lines: list[str], i: int) -> bool:
     """The document's first line standing alone, short and without closing punctuation: its
     title, however long or numbered ("41 CFR Part 102-74, Subpart C - Conduct on Federal
     Property")."""
     line = lines[i].strip()
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    cited = _NUMBERED.match(line)  # "52.203-13 Contractor Code of Business Ethics."
+    closed = line.endswith((":", ";", ",")) or line.endswith(".") and not (
+        cited and re.search(r"[.-]", cited.group(1)))
     return bool(line) and not nxt and len(line) <= 100 and not _BULLET.match(lines[i]) \
-        and not line.endswith((".", ":", ";", ",")) and key_value(line) is None
+        and not closed and key_value(line) is None
 
 
 def _numbered(line: str) -> re.Match[str] | None:
