@@ -105,6 +105,21 @@ def test_conditions_exceptions_and_the_action() -> None:
     assert fire.modality == OB and fire.conditions[0].startswith("In the event that data")
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("It is a good idea to lock your screen.", (R, False, "you")),
+    ("A good rule is to check with your project lead before sharing information.",
+     (R, False, "you")),
+    ("Constructive feedback is best delivered face to face.", (R, False, "you")),
+    ("Since the team works across time zones, set expectations for response times.",
+     (OB, False, "you")),
+    ("I set the alarm yesterday.", (INFO, False, "i")),
+])
+def test_advice_nouns_and_imperatives_after_a_clause(text: str,
+                                                     expected: tuple[Modality, bool, str | None]
+                                                     ) -> None:
+    assert first(text) == expected
+
+
 def test_pointers_help_lines_and_possibilities_are_not_norms() -> None:
     for text in ["Refer to OPM's Overtime Fact Sheet for more detail.",
                  "Please contact HR if you have questions.",

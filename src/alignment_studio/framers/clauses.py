@@ -74,6 +74,8 @@ _ASKING = {"ask", "insist", "request", "demand", "direct", "instruct", "remember
 _HAPPENING = {"lose", "happen", "occur", "vary", "result", "cause", "indicate", "seem",
               "appear", "affect", "become", "contain", "mean", "differ", "change", "exist",
               "arise", "apply", "depend", "lead", "take", "feel"}
+_ADVICE_NOUNS = {"idea", "rule", "practice", "way", "approach", "habit", "place", "time", "bet",
+                 "option", "policy"}
 _POINTING = {"see", "refer", "read", "visit", "learn", "head"}
 _DOCUMENT_WORDS = {"page", "guide", "policy", "site", "website", "link", "chart", "document",
                    "handbook", "calendar", "list", "sheet", "article", "faq", "wiki", "resource",
@@ -453,9 +455,23 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         return _FORBID, True, False, None, False  # "Working overtime without approval violates X"
     if _ONLY_APPROVED.search(span.text):  # "X is the only approved method of Y"
         return _OBLIGE, True, negated, None, False
-    if any(c.lower_ in ("ideally", "preferably") for c in head.children):
+    if any(c.lower_ in ("ideally", "preferably") for c in head.children) or _advice(head):
         return _ADVISE, True, negated, None, False
     return None, False, negated, None, False
+
+
+def _advice(head: Token) -> bool:
+    """Advice said with a judging noun or "best": "It is a good idea to X", "A good rule is to
+    X", "Best practice is to X", "Feedback is best delivered face to face"."""
+    if head.tag_ == "VBN" and any(c.lower_ in ("best", "better") and c.dep_ == "advmod"
+                                  for c in head.children):
+        return True
+    if head.lemma_.lower() != "be" or not any(c.dep_ == "xcomp" for c in head.children):
+        return False
+    nouns = [c for c in head.children if c.dep_ in ("nsubj", "attr")]
+    return any(n.lemma_.lower() in _ADVICE_NOUNS and any(
+        a.lower_ in ("good", "best", "better", "wise", "smart", "recommended") for a in n.children)
+        for n in nouns)
 
 
 def _epistemic(modal: Token, head: Token) -> bool:
@@ -608,8 +624,9 @@ def _is_imperative(span: Span, head: Token) -> bool:
     'please', adverbs, a leading condition or 'Don't')."""
     if _has_subject(head):
         return False
-    if head.tag_ not in ("VB", "VBP", "NN", "NNP") and not _only_a_verb(head):
-        return False
+    if head.tag_ not in ("VB", "VBP", "NN", "NNP") and not _only_a_verb(head) and not (
+            head.tag_ == "VBD" and head.lower_ == head.lemma_.lower() and head.dep_ == "ROOT"):
+        return False  # "Since TTS spans time zones, set expectations": "set" read as a past
     if len([t for t in span if not t.is_punct]) < 2:
         return False
     if head.tag_ in ("NN", "NNP") and not _only_a_verb(head) and (

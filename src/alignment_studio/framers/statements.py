@@ -46,9 +46,9 @@ _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
     (Modality.recommendation, False, re.compile(
         r"^(recommended|recommendations?|best practices?|suggestions?)$", re.I)),
 ]
-_CONDITION_LEAD_IN = re.compile(r"\b(unless|except|if|when|where|provided that|only if)\s*:$",
-                                re.I)
-_EXCEPTION_LEAD_IN = re.compile(r"\b(unless|except)\s*:$", re.I)
+_CONDITION_LEAD_IN = re.compile(r"\b(unless|except( for)?|if|when|where|provided that|only if)"
+                                r"\s*(:|—|–|-{1,2})$", re.I)
+_EXCEPTION_LEAD_IN = re.compile(r"\b(unless|except( for)?)\s*(:|—|–|-{1,2})$", re.I)
 _DEFINING_LEAD_IN = re.compile(r"\b(includes?|including|means|covers?|comprises?|consists? of)"
                                r"\b[^:]{0,120}:$", re.I)
 _OPTIONS_LEAD_IN = re.compile(r"\b(options?|choices?|alternatives?)\b[^:]*:$|"
