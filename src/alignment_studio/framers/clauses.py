@@ -532,6 +532,11 @@ def _aside(span: Span, verb: Token, frame: Token | None) -> bool:
         for c in frame.head.children)
 
 
+def modal_force(modal: str, negated: bool) -> Modality:
+    """The force of a modal auxiliary ("must", "should", "can", ...), negated or not."""
+    return _flip(_MODALS[modal.lower()], negated, False)
+
+
 def _flip(base: Modality, negated: bool, avoid: bool) -> Modality:
     """A negation (or "avoid"/"refrain") turns a duty or a permission into a prohibition; a
     negated recommendation stays one ("should not"), a negated prohibition permits."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from alignment_studio.framers.clauses import Clause
+from alignment_studio.framers.clauses import Clause, modal_force
 from alignment_studio.types import Modality
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"“'(]?[A-Z0-9])")
@@ -46,9 +46,10 @@ _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
     (Modality.recommendation, False, re.compile(
         r"^(recommended|recommendations?|best practices?|suggestions?)$", re.I)),
 ]
+_LEAD_IN_END = r"\s*(:|—|–|-{1,2})$"  # a colon, or a dash as regulations write it
 _CONDITION_LEAD_IN = re.compile(r"\b(unless|except( for)?|if|when|where|provided that|only if)"
-                                r"\s*(:|—|–|-{1,2})$", re.I)
-_EXCEPTION_LEAD_IN = re.compile(r"\b(unless|except( for)?)\s*(:|—|–|-{1,2})$", re.I)
+                                + _LEAD_IN_END, re.I)
+_EXCEPTION_LEAD_IN = re.compile(r"\b(unless|except( for)?)" + _LEAD_IN_END, re.I)
 _DEFINING_LEAD_IN = re.compile(r"\b(includes?|including|means|covers?|comprises?|consists? of)"
                                r"\b[^:]{0,120}:$", re.I)
 _OPTIONS_LEAD_IN = re.compile(r"\b(options?|choices?|alternatives?)\b[^:]*:$|"
@@ -172,9 +173,6 @@ _FOLLOWING = re.compile(r"\b(the following|as follows|listed below|below)\s*[.:]
 _RELATIVE_NORM = re.compile(
     r"\b(which|that|who)\s+(?:\w+\s+){0,6}?(?P<modal>must|shall|should|may|can|cannot|can['’]t)"
     r"(?P<neg>\s+not|n['’]t)?\s+(?:\w+\s+)?be\s+\w+ed\b", re.I)
-_RELATIVE_MODALITY = {"must": Modality.obligation, "shall": Modality.obligation,
-                      "should": Modality.recommendation, "may": Modality.permission,
-                      "can": Modality.permission}
 
 
 def relative_force(clause: Clause, text: str, reader: str | None) -> Force | None:
@@ -185,20 +183,15 @@ def relative_force(clause: Clause, text: str, reader: str | None) -> Force | Non
         return None
     modal = match.group("modal").lower()
     negated = match.group("neg") is not None or modal.startswith(("cannot", "can'", "can’"))
-    base = _RELATIVE_MODALITY.get(modal[:3] if modal.startswith("can") else modal)
-    if base is None:
-        return None
-    if negated and base in (Modality.obligation, Modality.permission):
-        base = Modality.prohibition
-    return Force(base, negated, reader, [])
+    return Force(modal_force(modal[:3] if modal.startswith("can") else modal, negated),
+                 negated, reader, [])
 
 
 def ends_lead_in(text: str) -> bool:
     """Whether a paragraph announces the items after it: it ends in a colon, or in a dash as
     regulations write it ("are prohibited from—", "except for -")."""
     end = text.rstrip()
-    return end.endswith((":", "—", "–")) or end.endswith(" -") or end.endswith("--") or \
-        _FOLLOWING.search(end) is not None
+    return end.endswith((":", "—", "–", " -", "--")) or _FOLLOWING.search(end) is not None
 
 
 def answer_force(header: str, cell: str) -> Force | None:

@@ -227,10 +227,9 @@ class _TreeBuilder:
         informational; fragments ("race,", "or age.") complete the lead-in's own norm; "This
         includes:" after a norm hands on that norm ("You must bill X. This includes:")."""
         clause = self.clauses.get(policy.text)
-        force = lead_in_force(clause[0], policy.text) if clause and len(clause) == 1 else None
-        relative = relative_force(clause[0], policy.text, self.reader) if clause else None
-        if relative is not None:
-            force = relative
+        force = relative_force(clause[0], policy.text, self.reader) if clause else None
+        if force is None and clause and len(clause) == 1:
+            force = lead_in_force(clause[0], policy.text)
         norm = next((p for p in reversed(before) if p.modality != Modality.informational), None)
         if force is not None and force.modality == Modality.definition and norm is not None \
                 and refers_back(policy.text) and norm.modality != Modality.definition:

@@ -89,18 +89,25 @@ class _Depth:
         return self.kinds.index(kind) + len(indent.expandtabs(4)) // 2
 
     def _kind(self, marker: str) -> str:
-        if marker.startswith("("):
-            inner = marker[1:-1]
-            if inner.isdigit():
-                return "(1)"
-            if _ROMAN.match(marker) and "(a)" in self.kinds and not (
-                    inner == "i" and self.last_letter == "h"):
-                return "(i)"
-            self.last_letter = inner
-            return "(a)"
-        if marker[0].isdigit():
-            return "1."
-        return "a." if marker[0].isalpha() else "-"
+        kind = _marker_kind(marker, "(a)" in self.kinds, self.last_letter == "h")
+        if kind == "(a)":
+            self.last_letter = marker[1:-1]
+        return kind
+
+
+def _marker_kind(marker: str, letters_seen: bool = True, after_h: bool = False) -> str:
+    """"(1)", "(i)", "(a)", "1.", "a." or "-". "(i)" is roman once lettered items were seen,
+    unless it follows "(h)"."""
+    if marker.startswith("("):
+        inner = marker[1:-1]
+        if inner.isdigit():
+            return "(1)"
+        if _ROMAN.match(marker) and letters_seen and not (inner == "i" and after_h):
+            return "(i)"
+        return "(a)"
+    if marker[0].isdigit():
+        return "1."
+    return "a." if marker[0].isalpha() else "-"
 
 
 def _heading_level(lines: list[str], i: int) -> int:
@@ -152,24 +159,21 @@ def _run_in_title(bullet: re.Match[str], lines: list[str], i: int) -> bool:
 
 
 def _sibling(bullet: re.Match[str], line: str) -> bool:
-    """Whether a line is a list item of the same kind and indent as ``bullet``."""
+    """Whether a line is a list item of the same kind ("(c)" and "c." alike) and indent as
+    ``bullet``; "(i)" beside "(h)" or "(j)" is a letter."""
     other = _BULLET.match(line)
     if other is None:
         return False
     mine, theirs = bullet.group("marker"), other.group("marker")
-    return _marker_kind(mine, theirs) == _marker_kind(theirs, mine) and \
+
+    def kind(marker: str, beside: str) -> str:
+        inner = marker.strip("().")
+        if not inner.isalnum():
+            return marker  # "-", "*", "•"
+        return _marker_kind(f"({inner})", after_h=beside.strip("().") in ("h", "j")).strip("()")
+
+    return kind(mine, theirs) == kind(theirs, mine) and \
         other.group("indent") == bullet.group("indent")
-
-
-def _marker_kind(marker: str, other: str) -> str:
-    """"1", "i" (roman: "(iii)"; "(i)" only beside a marker other than "(h)" or "(j)"), "a" or
-    a bullet sign."""
-    inner = marker.strip("().")
-    if inner.isdigit():
-        return "1"
-    if _ROMAN.match(f"({inner})") and not (inner == "i" and other.strip("().") in ("h", "j")):
-        return "i"
-    return "a" if inner.isalpha() else marker
 
 
 def _title_line(lines: list[str], i: int) -> bool:
