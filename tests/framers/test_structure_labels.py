@@ -19,15 +19,19 @@ def bench() -> ModuleType:
 
 
 def test_every_label_names_a_real_section_and_quote(bench: ModuleType) -> None:
+    """On the documents rules were developed on, the parser finds every labelled section (on
+    the held-out round a section it misses is measured by the bench as missed statements)."""
     for path in bench.label_files():
         name, labels = bench.load_labels(path)
+        assert len(labels) >= 10, name
+        if bench.group_of(name) == bench.HELD_OUT_GROUP:
+            continue
         doc = read_document(bench.document_path(name))
         titles = {bench.title_key(s.title) for s in doc.all_sections()}
-        assert len(labels) >= 10, name
         for label in labels:
             key = bench.title_key(label.section)
             assert key in titles or key == bench.title_key(doc.title), (name, label.section)
-    assert len(bench.label_files()) >= 26
+    assert len(bench.label_files()) >= 30
 
 
 def test_extraction_figures_stay_above_their_floors(bench: ModuleType) -> None:

@@ -52,7 +52,8 @@ _FRAMES: dict[str, Modality] = {
     "acceptable": _PERMIT, "permissible": _PERMIT, "free": _PERMIT, "welcome": _PERMIT,
     "eligible": _PERMIT, "encourage": _ADVISE, "recommend": _ADVISE, "advise": _ADVISE,
     "suggest": _ADVISE, "prefer": _ADVISE, "advisable": _ADVISE, "best": _ADVISE,
-    "wise": _ADVISE, "better": _ADVISE, "want": _ADVISE, "ask": _OBLIGE, "request": _OBLIGE,
+    "wise": _ADVISE, "better": _ADVISE, "prudent": _ADVISE, "sensible": _ADVISE,
+    "preferable": _ADVISE, "desirable": _ADVISE, "want": _ADVISE, "ask": _OBLIGE, "request": _OBLIGE,
     "urge": _ADVISE, "insist": _OBLIGE, "reimbursable": _PERMIT, "allowable": _PERMIT,
     "get": _PERMIT, "prohibit": _FORBID,
     "forbid": _FORBID, "ban": _FORBID, "bar": _FORBID, "disallow": _FORBID,
@@ -66,6 +67,7 @@ _ACT_ADJECTIVES = {"ok", "okay", "fine", "acceptable", "permissible", "important
                    "essential", "vital", "mandatory", "necessary", "required", "imperative",
                    "compulsory", "obligatory", "crucial", "advisable", "unacceptable",
                    "prohibited", "forbidden", "best", "wise", "better", "reimbursable",
+                   "prudent", "sensible", "preferable", "desirable",
                    "allowable"}
 # Verbs that pass a duty on to a "that" clause ("we ask that you X", "ensure that staff Y").
 _ASKING = {"ask", "insist", "request", "demand", "direct", "instruct", "remember", "note",
@@ -118,7 +120,7 @@ _DEFINITION = re.compile(
     r"^(the )?[\"“']?[\w'-]+(\s+[\w'-]+){0,4}[\"”']?\s+(means(?! of)|refers to|is defined as|"
     r"are defined as|is when|are when)\b|[\"“][^\"”]{2,60}[\"”]\s+(means|refers to|"
     r"is defined as|includes)\b|^(an? |the )?[\"“][^\"”]{2,60}[\"”]( or [\"“][^\"”]{2,60}[\"”])?"
-    r"\s+(is|are)\b|^means\b|\b(is|are) (considered|deemed)( to be)?\b|"
+    r"\s+(is|are)\b|^means\b|\bwe mean\b|\b(is|are) (considered|deemed)( to be)?\b|"
     r"\b(will be|shall be|is|are) deemed\b|^the term\b|\bhas the (same )?meaning\b|"
     r"^[^=]{2,40}\s=\s|^for (the )?purposes? of this (section|part|subpart|policy|chapter)\b[^,]*,"
     r"[^,]{2,60}\b(is|are|means)\b|^(?!this\b|it\b|that\b)[A-Z][\w -]{2,40} (includes|include)\b|"
@@ -171,7 +173,8 @@ def _known_verb(doc: Doc) -> bool:
     or followed by what follows a verb ("Abide by", "Default to", "Document and make")."""
     verbs, nouns = _lexicon("verb"), _lexicon("noun")
     first = doc[0].lower_
-    return first in verbs and doc.text.rstrip().endswith((".", "!")) and len(doc) >= 3 and (
+    ending = (".", "!", ":") if _only_a_verb(doc[0]) else (".", "!")
+    return first in verbs and doc.text.rstrip().endswith(ending) and len(doc) >= 3 and (
         first not in nouns or doc[1].tag_ in ("DT", "IN", "PRP$", "PRP", "RP", "CC", "TO",
                                               "JJ", "RB"))
 
@@ -208,7 +211,8 @@ def _verb_taken_for_noun(doc: Doc, found: list[Clause]) -> bool:
     "Abide by the code."): worth a second reading in lower case."""
     return len(doc) > 1 and all(c.modality == Modality.informational for c in found) and \
         doc[0].tag_ in ("NN", "NNP", "NNPS", "JJ", "VBD", "VBN") and doc[0].text[:1].isupper() and \
-        doc[0].dep_ not in ("nsubj", "nsubjpass") and not any(t.tag_ == "MD" for t in doc)
+        (doc[0].dep_ not in ("nsubj", "nsubjpass") or doc[1].text == "," and
+         doc[0].head.tag_ == "VB") and not any(t.tag_ == "MD" for t in doc)
 
 
 def _straight(text: str) -> str:
@@ -395,7 +399,13 @@ def _ruled_verb(span: Span) -> Token | None:
     officers and employees designated as insiders must not trade ...": parsed as a noun with
     "insiders must not trade" as a clause hung under "designated")."""
     return next((t for t in span if t.pos_ in ("VERB", "AUX") and t.tag_ != "MD" and any(
-        c.tag_ == "MD" and c.lower_ in _MODALS for c in t.children)), None)
+        c.tag_ == "MD" and c.lower_ in _MODALS for c in t.children) and not _relative(t)), None)
+
+
+def _relative(verb: Token) -> bool:
+    """A verb that heads a relative clause ("a hotline, by which employees may report X")."""
+    return any(c.tag_ in ("WDT", "WP", "WP$") or c.dep_ == "prep" and any(
+        g.tag_ in ("WDT", "WP", "WP$") for g in c.children) for c in verb.children)
 
 
 def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token | None, bool]:
@@ -417,7 +427,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     if frame is head and frame.pos_ == "VERB" and _is_imperative(span, head):
         frame = None  # "Encourage others to X", "Require MFA": an order to you
     avoid = any(h.lemma_.lower() in _AVOID for h in chain)
-    if frame is not None and (modal is None or modal.lower_ in ("will", "would")
+    if frame is not None and (modal is None or modal.lower_ in ("will", "would") or
+                              modal.lower_ in ("may", "might", "could") and frame.pos_ == "ADJ"
                               or frame.lemma_.lower() in _DUTY_FRAMES
                               and _MODALS.get(modal.lower_) == _OBLIGE):
         base = _FRAMES[frame.lemma_.lower()]
@@ -442,7 +453,7 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
             return _FORBID, negated or lemma in _AVOID, negated, None, True
         return (_ADVISE if lemma in _TRY else _OBLIGE), False, False, None, True
     if negated and head.lemma_.lower() == "apply" and any(
-            c.dep_ == "nsubj" and c.lemma_.lower() in _RULES for c in head.children):
+            c.dep_ == "nsubj" and _rule_word(c) for c in head.children):
         return _PERMIT, True, True, None, False  # "The prohibitions do not apply to X"
     if any(c.lower_ == "always" for c in head.children) and _has_subject(head):
         return _OBLIGE, True, negated, None, False
@@ -450,6 +461,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                    and c.lower_ in ("will", "'ll")), None)
     if pledge is not None and any(c.dep_ == "nsubj" and c.lower_ == "i" for c in head.children):
         return (_FORBID if negated else _OBLIGE), True, negated, None, False  # "I will not X"
+    if pledge is not None and _committed(head):  # "CISA will provide reports"
+        return (_FORBID if negated else _OBLIGE), True, negated, None, False
     if head.lemma_.lower() in ("violate", "breach", "contravene") and not negated and any(
             c.dep_ in ("csubj", "nsubj") and c.tag_ == "VBG" for c in head.children):
         return _FORBID, True, False, None, False  # "Working overtime without approval violates X"
@@ -458,6 +471,24 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     if any(c.lower_ in ("ideally", "preferably") for c in head.children) or _advice(head):
         return _ADVISE, True, negated, None, False
     return None, False, negated, None, False
+
+
+# What a party "will" do that is a state or a receipt, not a commitment ("will receive pay").
+_NOT_COMMITMENTS = _HAPPENING | {"be", "have", "receive", "get", "need", "want", "like", "see",
+                                 "know", "find", "hear"}
+
+
+def _committed(head: Token) -> bool:
+    """A commitment a named party makes with "will" ("CISA will provide reports", "The
+    Government will safeguard X", "such information will not be released by the Government"):
+    a proper noun as subject or by-agent, doing an act. A role that "will" do something ("Your
+    supervisor will review it") describes the procedure."""
+    if head.lemma_.lower() in _NOT_COMMITMENTS or head.pos_ not in ("VERB", "AUX"):
+        return False
+    agent = next((c for c in head.children if c.dep_ == "agent"), None)
+    by = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
+    party = by if by is not None else next((c for c in head.children if c.dep_ == "nsubj"), None)
+    return party is not None and party.pos_ == "PROPN" and _agentive(party)
 
 
 def _advice(head: Token) -> bool:
@@ -486,7 +517,14 @@ def _epistemic(modal: Token, head: Token) -> bool:
         return True
     if subject is not None and subject.lower_ in _VAGUE_ACTORS:
         return True
-    return head.lemma_.lower() in _HAPPENING
+    lemma = head.lemma_.lower()
+    if lemma in _DOINGS and subject is not None and _agentive(subject):
+        return False  # "Employees may take an active part", "Staff can apply for leave"
+    return lemma in _HAPPENING
+
+
+# Verbs of happening that are also acts when someone does them.
+_DOINGS = {"take", "apply", "change", "lead"}
 
 
 def _pointer(span: Span, head: Token) -> bool:
@@ -682,6 +720,9 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         return addressee  # "incidents need to be reported": the subject is what is acted on
     subject = next((c for c in head.children if c.dep_ in ("nsubj", "csubj")
                     or c.dep_ == "nsubjpass" and (complement or not passive)), None)
+    if subject is None and head.pos_ in ("NOUN", "PROPN") and any(
+            c.tag_ == "MD" for c in head.children):
+        subject = head  # "The Contractor shall -": a lead-in with its modal and no verb
     if subject is None and head.dep_ == "conj":  # "... and must not X" shares the subject
         return _actor(head.head, frame, passive, addressee)
     if subject is None or subject.lower_ in _VAGUE_ACTORS:
@@ -690,14 +731,25 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         subject = inner if inner is not None and inner.lower_ not in _VAGUE_ACTORS else None
     if subject is None:
         return addressee if passive or _expletive(head) or frame is not None else None
-    if subject.lemma_.lower() in _RULES or subject.dep_ == "csubj" or subject.tag_ == "VBG":
+    if _rule_word(subject) or subject.dep_ == "csubj" or subject.tag_ == "VBG":
         return addressee  # "The prohibitions do not apply", "Working overtime violates X"
     words = " ".join(t.lower_ for t in subject.subtree)
     if any(words.startswith(n) for n in ("no one", "nobody", "no-one", "nothing", "none")):
         return None
+    owner = next((c for c in subject.children if c.dep_ == "poss" and c.pos_ != "PRON"
+                  and _agentive(c)), None)
+    if owner is not None and not _agentive(subject):
+        return _noun_phrase(owner)  # "The Contractor's control system shall": the Contractor
     if addressee is not None and not _agentive(subject):
         return addressee  # "Blog posts should offer something": the writer is under the norm
     return _noun_phrase(subject)
+
+
+def _rule_word(token: Token) -> bool:
+    """A word for a rule ("policy", "GSA Policies": a proper noun keeps its plural lemma)."""
+    word = token.lower_
+    return bool({token.lemma_.lower(), word, re.sub(r"ies$", "y", word), word.rstrip("s")}
+                & _RULES)
 
 
 def _doer(head: Token) -> str | None:
@@ -714,6 +766,8 @@ def _agentive(token: Token) -> bool:
     """Whether a subject names someone who can act: a pronoun, a proper noun (an agency, a
     team), a noun for people or their groups, or an agent noun made from a verb the lexicon
     knows ("approver", "supervisor", "consultant", "designee", "specialist")."""
+    if token.i == token.sent.start and _only_a_verb(token):
+        return False  # "Solicit, accept or receive X": a verb the tagger took for a name
     if token.pos_ in ("PRON", "PROPN") or token.tag_ in ("PRP", "NNP", "NNPS"):
         return True
     lemma = token.lemma_.lower()
@@ -762,6 +816,7 @@ def _noun_phrase(token: Token) -> str:
     possessives ("each new employee" -> "new employee"); coordinated nouns are kept."""
     keep = [t for c in token.lefts if c.dep_ not in ("det", "poss", "predet", "punct", "cc",
                                                       "advmod", "case", "preconj", "neg")
+            and c.lower_ != "such"  # "such employees": the ones just named
             for t in c.subtree if not t.is_punct and t.dep_ not in ("det", "poss")]
     words = [*keep, token]
     phrase = " ".join(t.lower_ for t in words)

@@ -23,7 +23,8 @@ from alignment_studio.types import Modality
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"“'(]?[A-Z0-9])")
 # "...each item.Size Limit: ..." - a sentence run on without a space (not "e.g.It", "U.S.")
 _RUN_TOGETHER = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
-_ABBREVIATION = re.compile(r"\b(ex|e\.g|i\.e|cf|vs|approx|incl|sec|para|art)\.$", re.I)
+_ABBREVIATION = re.compile(r"\b(ex|e\.g|i\.e|cf|vs|approx|incl|sec|para|art|u\.s)\.$", re.I)
+_MARKER_ONLY = re.compile(r"\(?(?:[a-zA-Z]|\d{1,3}|[ivx]{1,4})[.)]")  # "a.", "(b)", "2."
 _NUMBER_SIGN = re.compile(r"\bno\.$", re.I)  # "No. 5" (but "No. Please don't ...")
 _KEY_VALUE = re.compile(r"^(?P<key>[A-Z][\w’'/&()-]*(?:\s+[\w’'/&()-]+){0,4})\s*:\s+"
                         r"(?P<value>\S.*)$")
@@ -107,7 +108,8 @@ def split_sentences(text: str) -> list[str]:
         for piece in (s.strip() for s in _SENTENCE_END.split(chunk)):
             if not piece:
                 continue
-            if out and (_ABBREVIATION.search(out[-1]) or out[-1].count("(") > out[-1].count(")")
+            if out and (_ABBREVIATION.search(out[-1]) or _MARKER_ONLY.fullmatch(out[-1])
+                        or out[-1].count("(") > out[-1].count(")")
                         or _NUMBER_SIGN.search(out[-1]) and piece[:1].isdigit()):
                 out[-1] = f"{out[-1]} {piece}"
             else:

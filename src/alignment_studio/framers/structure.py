@@ -123,9 +123,9 @@ class _TreeBuilder:
         self.section_ids: set[str] = set()
         self.policy_ids: set[str] = set()
         self.in_preamble = False
-        self.lead_in: Force | None = None
-        self.lead_in_policy: Policy | None = None
-        self.lead_in_depth = -1  # list depth of the lead-in (-1: a paragraph)
+        # open lead-ins, outermost first: force, statement, list depth (-1: a paragraph)
+        self.lead_ins: list[tuple[Force | None, Policy, int]] = []
+        self.actors: list[str] = []  # actors named so far under the current heading
         self.headings: list[Force | None] = []  # the force of each open section's heading
         self.ordinal: dict[str, int] = {}
         self.next_suffix: dict[str, int] = {}
@@ -137,7 +137,7 @@ class _TreeBuilder:
             own = self.clauses[block.text][0] if block.text in self.clauses else None
             self._open(block.text, block.level,
                        heading_force(block.text, own, self.settings.heading_force))
-            self.lead_in = self.lead_in_policy = None
+            self.lead_ins, self.actors = [], []
             return
         if not self.stack:
             self.in_preamble = True
@@ -145,17 +145,16 @@ class _TreeBuilder:
         section = self.stack[-1]
         self.ordinal[section.id] = paragraph = self.ordinal.get(section.id, 0) + 1
         depth = block.level if block.type in _ENTRY_TYPES else -1
-        if self.lead_in is not None and depth <= self.lead_in_depth:
-            self.lead_in = self.lead_in_policy = None  # a sibling of the lead-in's item
+        while self.lead_ins and depth <= self.lead_ins[-1][2]:
+            self.lead_ins.pop()  # a sibling of the lead-in's item closes it
         policies = self._policies(block, units, section, paragraph)
         self._context_definitions(policies, section)
         announces = following is not None and following.type in _ENTRY_TYPES and \
             following.level > depth
         if policies and announces and ends_lead_in(policies[-1].text):
-            self._start_lead_in(policies[-1], following, policies[:-1])
-            self.lead_in_depth = depth
+            self._start_lead_in(policies[-1], following, policies[:-1], depth)
         elif block.type not in _ENTRY_TYPES:
-            self.lead_in = self.lead_in_policy = None
+            self.lead_ins = []
         section.policies.extend(policies)
 
     def _policies(self, block: Block, units: list[str], section: Section,
@@ -221,8 +220,18 @@ class _TreeBuilder:
             return heading
         return None
 
+    @property
+    def lead_in(self) -> Force | None:
+        """The force of the innermost open lead-in that gives one."""
+        return next((force for force, _, _ in reversed(self.lead_ins) if force is not None),
+                    None)
+
+    @property
+    def lead_in_policy(self) -> Policy | None:
+        return self.lead_ins[-1][1] if self.lead_ins else None
+
     def _start_lead_in(self, policy: Policy, following: Block | None,
-                       before: list[Policy]) -> None:
+                       before: list[Policy], depth: int) -> None:
         """What the statement ending in ':' hands to the items after it: examples stay
         informational; fragments ("race,", "or age.") complete the lead-in's own norm; "This
         includes:" after a norm hands on that norm ("You must bill X. This includes:")."""
@@ -230,6 +239,9 @@ class _TreeBuilder:
         force = relative_force(clause[0], policy.text, self.reader) if clause else None
         if force is None and clause and len(clause) == 1:
             force = lead_in_force(clause[0], policy.text)
+        if force is not None and clause and force.actor and force.actor == clause[0].actor and \
+                policy.actor and policy.actor.endswith(" " + force.actor):
+            force = force._replace(actor=policy.actor)  # "Such employees may:" resolved
         norm = next((p for p in reversed(before) if p.modality != Modality.informational), None)
         if force is not None and force.modality == Modality.definition and norm is not None \
                 and refers_back(policy.text) and norm.modality != Modality.definition:
@@ -238,13 +250,23 @@ class _TreeBuilder:
             force = Force(policy.modality, policy.negated, policy.actor, list(policy.conditions))
             if policy.modality == Modality.informational:
                 force = None
-        if is_example_lead_in(policy.text):
+        own = clause[0] if clause else None
+        if is_example_lead_in(policy.text) and not (
+                own is not None and own.explicit and
+                own.modality not in (Modality.informational, Modality.definition)):
+            # "For example:" illustrates; "Such employees may, for example:" lists norms
             force = Force(Modality.informational, False, None, [], examples=True)
         elif following is not None and is_fragment(following.text) and force is not None \
                 and force.modality != Modality.definition:
             force = force._replace(as_conditions=True)
-        self.lead_in, self.lead_in_policy = force, policy
-        if force is not None and not force.as_conditions:
+        inherited = depth >= 0 and self.lead_in is not None and \
+            policy.modality != Modality.informational  # an item under a norm's lead-in
+        if inherited and force is not None and force.modality == Modality.definition:
+            # "(C) Periodic reviews of X, including -" under "shall provide for:": its items
+            # are parts of the same duty
+            force = Force(policy.modality, policy.negated, policy.actor, [])
+        self.lead_ins.append((force, policy, depth))
+        if force is not None and not force.as_conditions and not inherited:
             policy.modality = Modality.informational  # its norm moves to the items
 
     def _attach_condition(self, text: str) -> None:
@@ -299,9 +321,24 @@ class _TreeBuilder:
         self.headings.append(force)
         return section
 
+    def _antecedent(self, actor: str | None, text: str) -> str | None:
+        """The actor a statement names again with "such" or "these" ("Such employees may:"
+        after "Less restricted federal employees may engage in ..."): the latest actor under
+        the same heading with the same head noun and more words."""
+        if actor is None:
+            return None
+        if re.search(rf"\b(such|these|those|the same)\s+{re.escape(actor)}\b", text, re.I):
+            head = actor.split()[-1]
+            found = next((a for a in reversed(self.actors)
+                          if a.split()[-1] == head and len(a) > len(actor)), None)
+            actor = found or actor
+        self.actors.append(actor)
+        return actor
+
     def _policy(self, clause: Clause, block: Block, section_id: str, paragraph: int) -> Policy:
         pid = self._unique(policy_id(self.doc_id, clause.text), self.policy_ids)
         modality = clause.modality
+        clause = clause._replace(actor=self._antecedent(clause.actor, clause.text))
         return Policy(id=pid, text=clause.text, modality=modality, section_id=section_id,
                       form=_FORMS[block.type], question=block.question,
                       span=Span(start_line=block.start_line, end_line=block.end_line),

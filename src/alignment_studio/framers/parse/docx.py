@@ -21,7 +21,7 @@ from alignment_studio.framers.parse.markdown import pair_questions
 
 _HEADING_STYLE = re.compile(r"^heading (\d)$", re.I)
 _LABEL = re.compile(r"^[A-Z][\w ]{0,29}:\s+")
-_BULLET = re.compile(r"^\s*(?:[•◦▪·‣–-]|\d{1,3}[.)]|\([a-z0-9]{1,4}\))\s+")
+_BULLET = re.compile(r"^\s*(?:[•◦▪·‣–-]|\d{1,3}[.)]|[a-zA-Z][.)]|\([a-zA-Z0-9]{1,4}\))\s+")
 MAX_HEADING_WORDS = 14
 WORD_DEFAULT_PT = 11.0  # the Normal style's size when the document does not set one
 
@@ -127,13 +127,14 @@ def _block(paragraph: Any, number: int, sizes: list[float]) -> Block | None:
     if heading:
         return Block(type=BlockType.heading, text=text, level=int(heading.group(1)),
                      start_line=number, end_line=number)
-    level = _formatted_heading(paragraph, text, sizes)
-    if level:
+    numbering = _numbering_level(paragraph)
+    listed = style.lower().startswith("list") or numbering is not None
+    level = 0 if listed else _formatted_heading(paragraph, text, sizes)
+    if level:  # a bold numbered item ("1. **Ensure Access**") stays an item
         return Block(type=BlockType.heading, text=text, level=level, start_line=number,
                      end_line=number)
     kind, depth = BlockType.paragraph, 0
-    numbering = _numbering_level(paragraph)
-    if style.lower().startswith("list") or numbering is not None or _BULLET.match(text):
+    if listed or _BULLET.match(text):
         kind, depth = BlockType.list_item, numbering or 0
         text = _BULLET.sub("", text, count=1)
     elif "quote" in style.lower():

@@ -17,8 +17,9 @@ from alignment_studio.framers.statements import key_value
 _NUMBERED = re.compile(r"^(\d+(?:[.-]\d+)*)\.?\s+([A-Z][^.!?]{1,80})\.?$")
 _SECTION = re.compile(r"^(?:§+\s*\d+(?:[.-]\d+)*[a-z]?|(?:section|article|part|chapter|rule)\s+"
                       r"[\dIVXLC]+(?:[.-]\d+)*)(?:\s*[.:—–-]\s*|\s+)?(?P<title>.*)$", re.I)
-_BULLET = re.compile(r"^(?P<indent>\s*)(?P<marker>[-*•◦▪]|\d{1,3}[.)]|[a-z][.)]|"
-                     r"\((?:\d{1,3}|[a-z]{1,4})\))\s+(?P<text>.*)$")
+_BULLET = re.compile(r"^(?P<indent>\s*)(?:\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))*"
+                     r"(?P<marker>[-*•◦▪]|\d{1,3}[.)]|[a-z][.)]|"
+                     r"\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))\s+(?P<text>.*)$")
 _UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
 _ROMAN = re.compile(r"^\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii)\)$")
 _SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with",
@@ -75,18 +76,27 @@ def read_text(text: str) -> RawDocument:
 
 
 class _Depth:
-    """Nesting depth of list items: the rank of the marker's kind by first appearance, plus
-    indentation. "(i)" is a roman numeral unless it follows "(h)"."""
+    """Nesting depth of list items, plus indentation. Regulations cycle their markers
+    ("(a)(1)(i)(A)(1)(i)"): a marker of a kind already open at a shallower level that starts a
+    new series ("(1)" after "(C)") opens a deeper level; its successor ("(2)" after "(1)") or
+    any other marker of an open kind closes the levels below it. "(i)" is a roman numeral once
+    lettered items were seen, unless it follows "(h)"."""
 
     def __init__(self) -> None:
         self.kinds: list[str] = []
+        self.open: list[tuple[str, str]] = []  # (kind, last marker) per level, outermost first
         self.last_letter = ""
 
     def __call__(self, marker: str, indent: str) -> int:
         kind = self._kind(marker)
         if kind not in self.kinds:
             self.kinds.append(kind)
-        return self.kinds.index(kind) + len(indent.expandtabs(4)) // 2
+        inner = marker.strip("().")
+        levels = [i for i, (k, _) in enumerate(self.open) if k == kind]
+        if levels and not (inner in _FIRST and levels[-1] < len(self.open) - 1):
+            del self.open[levels[-1]:]
+        self.open.append((kind, inner))
+        return len(self.open) - 1 + len(indent.expandtabs(4)) // 2
 
     def _kind(self, marker: str) -> str:
         kind = _marker_kind(marker, "(a)" in self.kinds, self.last_letter == "h")
@@ -95,16 +105,19 @@ class _Depth:
         return kind
 
 
+_FIRST = {"1", "a", "i", "A", "I"}  # markers that start a series
+
+
 def _marker_kind(marker: str, letters_seen: bool = True, after_h: bool = False) -> str:
-    """"(1)", "(i)", "(a)", "1.", "a." or "-". "(i)" is roman once lettered items were seen,
-    unless it follows "(h)"."""
+    """"(1)", "(i)", "(a)", "(A)", "1.", "a." or "-". "(i)" is roman once lettered items
+    were seen, unless it follows "(h)"."""
     if marker.startswith("("):
         inner = marker[1:-1]
         if inner.isdigit():
             return "(1)"
         if _ROMAN.match(marker) and letters_seen and not (inner == "i" and after_h):
             return "(i)"
-        return "(a)"
+        return "(A)" if inner.isupper() else "(a)"
     if marker[0].isdigit():
         return "1."
     return "a." if marker[0].isalpha() else "-"
