@@ -53,7 +53,9 @@ _FRAMES: dict[str, Modality] = {
     "eligible": _PERMIT, "encourage": _ADVISE, "recommend": _ADVISE, "advise": _ADVISE,
     "suggest": _ADVISE, "prefer": _ADVISE, "advisable": _ADVISE, "best": _ADVISE,
     "wise": _ADVISE, "better": _ADVISE, "prudent": _ADVISE, "sensible": _ADVISE,
-    "preferable": _ADVISE, "desirable": _ADVISE, "want": _ADVISE, "ask": _OBLIGE, "request": _OBLIGE,
+    "preferable": _ADVISE, "desirable": _ADVISE, "optional": _PERMIT, "safe": _PERMIT,
+    "tolerate": _PERMIT, "accept": _PERMIT, "approve": _PERMIT, "reserve": _PERMIT,
+    "paramount": _OBLIGE, "want": _ADVISE, "ask": _OBLIGE, "request": _OBLIGE,
     "urge": _ADVISE, "insist": _OBLIGE, "reimbursable": _PERMIT, "allowable": _PERMIT,
     "get": _PERMIT, "prohibit": _FORBID,
     "forbid": _FORBID, "ban": _FORBID, "bar": _FORBID, "disallow": _FORBID,
@@ -67,7 +69,8 @@ _ACT_ADJECTIVES = {"ok", "okay", "fine", "acceptable", "permissible", "important
                    "essential", "vital", "mandatory", "necessary", "required", "imperative",
                    "compulsory", "obligatory", "crucial", "advisable", "unacceptable",
                    "prohibited", "forbidden", "best", "wise", "better", "reimbursable",
-                   "prudent", "sensible", "preferable", "desirable",
+                   "prudent", "sensible", "preferable", "desirable", "optional", "safe",
+                   "paramount",
                    "allowable"}
 # Verbs that pass a duty on to a "that" clause ("we ask that you X", "ensure that staff Y").
 _ASKING = {"ask", "insist", "request", "demand", "direct", "instruct", "remember", "note",
@@ -78,13 +81,15 @@ _HAPPENING = {"lose", "happen", "occur", "vary", "result", "cause", "indicate", 
               "arise", "apply", "depend", "lead", "take", "feel"}
 _ADVICE_NOUNS = {"idea", "rule", "practice", "way", "approach", "habit", "place", "time", "bet",
                  "option", "policy"}
-_POINTING = {"see", "refer", "read", "visit", "learn", "head"}
+_POINTING = {"see", "refer", "read", "visit", "learn", "head", "look"}
 _DOCUMENT_WORDS = {"page", "guide", "policy", "site", "website", "link", "chart", "document",
                    "handbook", "calendar", "list", "sheet", "article", "faq", "wiki", "resource",
                    "directory", "regulation", "instruction"}
-_DETAILS = {"information", "detail", "details", "guidance", "help", "instructions"}
+_DETAILS = {"information", "detail", "details", "guidance", "help", "instructions", "advice",
+            "assistance", "clarification"}
 _EXAMPLE = re.compile(r"^(for (example|instance)|e\.g\.|example( \d+)?\s*:)", re.I)
-_CONTACTING = {"contact", "ask", "email", "call", "reach", "message", "ping", "see", "visit"}
+_CONTACTING = {"contact", "ask", "email", "call", "reach", "message", "ping", "see", "visit",
+               "consult"}
 _STRENGTH = {_FORBID: 0, _OBLIGE: 1, _ADVISE: 2, _PERMIT: 3}
 _ONLY_APPROVED = re.compile(r"\bthe only (approved|permitted|allowed|authori[sz]ed|acceptable)\b",
                             re.I)
@@ -120,7 +125,10 @@ _DEFINITION = re.compile(
     r"^(the )?[\"“']?[\w'-]+(\s+[\w'-]+){0,4}[\"”']?\s+(means(?! of)|refers to|is defined as|"
     r"are defined as|is when|are when)\b|[\"“][^\"”]{2,60}[\"”]\s+(means|refers to|"
     r"is defined as|includes)\b|^(an? |the )?[\"“][^\"”]{2,60}[\"”]( or [\"“][^\"”]{2,60}[\"”])?"
-    r"\s+(is|are)\b|^means\b|\bwe mean\b|\b(is|are) (considered|deemed)( to be)?\b|"
+    r"\s+(is|are)\b|^means\b|\bwe mean\b|^this (also )?includes\b|"
+    r"^an? [\w -]{2,40}? (is|are) (an?|the|your|our) (\w+ ){0,3}(account|credential|term|"
+    r"person|document|record|tool|system|service|category|kind|type|form|set|level|group)\b|"
+    r"^(?-i:[A-Z][A-Z-]{2,})( [a-z]+)? (is|are) (an?|the|not an?)\b|\b(is|are) (considered|deemed)( to be)?\b|"
     r"\b(will be|shall be|is|are) deemed\b|^the term\b|\bhas the (same )?meaning\b|"
     r"^[^=]{2,40}\s=\s|^for (the )?purposes? of this (section|part|subpart|policy|chapter)\b[^,]*,"
     r"[^,]{2,60}\b(is|are|means)\b|^(?!this\b|it\b|that\b)[A-Z][\w -]{2,40} (includes|include)\b|"
@@ -327,8 +335,10 @@ def _comma_and(verb: Token) -> bool:
     """An imperative joined by ', and' / ', but' / ', so' (a series without commas stays)."""
     before = verb.doc[max(verb.left_edge.i - 2, 0):verb.left_edge.i]
     words = [t.lower_ for t in before]
+    shared = any(c.dep_ == "dobj" and c.i > verb.i for c in verb.head.children)
     return verb.tag_ == "VB" and words[-2:] in ([",", "and"], [",", "but"], [",", "so"]) and \
-        not any(t.lower_ == "," and t.head == verb.head for t in verb.doc[:before.start])
+        not any(t.lower_ == "," and t.head == verb.head for t in verb.doc[:before.start]) and \
+        not shared  # "SHALL have, and maintain, a set of X": one act on one object
 
 
 def _trim(doc: Doc, start: int, end: int) -> Span | None:
@@ -420,22 +430,24 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                                  for c in head.children)
     if _GO_FOR_IT.search(span.text):  # "go for it", "feel free to"
         return _PERMIT, True, False, None, False
-    frame = next((h for h in chain if h.lemma_.lower() in _FRAMES and _is_frame(h)), None)
+    frame = next((h for h in chain if _key(h) in _FRAMES and _is_frame(h)), None)
     if frame is not None:  # "allowed and encouraged": the stronger word of the two
-        frame = min([frame, *(c for c in frame.conjuncts if c.lemma_.lower() in _FRAMES)],
-                    key=lambda t: _STRENGTH[_FRAMES[t.lemma_.lower()]])
-    if frame is head and frame.pos_ == "VERB" and _is_imperative(span, head):
-        frame = None  # "Encourage others to X", "Require MFA": an order to you
+        frame = min([frame, *(c for c in frame.conjuncts if _key(c) in _FRAMES)],
+                    key=lambda t: _STRENGTH[_FRAMES[_key(t)]])
+    if frame is not None and (frame == head and frame.pos_ == "VERB" or frame.head == head and
+                              head.lemma_ == "be" and frame.pos_ == "ADJ") and \
+            _is_imperative(span, head):
+        frame = None  # "Encourage others to X", "Require MFA", "Be sensible": an order to you
     avoid = any(h.lemma_.lower() in _AVOID for h in chain)
     if frame is not None and (modal is None or modal.lower_ in ("will", "would") or
                               modal.lower_ in ("may", "might", "could") and frame.pos_ == "ADJ"
-                              or frame.lemma_.lower() in _DUTY_FRAMES
+                              or _key(frame) in _DUTY_FRAMES
                               and _MODALS.get(modal.lower_) == _OBLIGE):
-        base = _FRAMES[frame.lemma_.lower()]
+        base = _FRAMES[_key(frame)]
         chance = _opportunity(frame)
         if chance is not None:  # "have the right to X" permits; "have a duty to X" obliges
             base = _OBLIGE if chance.lemma_.lower() in _DUTIES else _PERMIT
-        if negated and frame.lemma_.lower() in _DUTY_FRAMES and base == _OBLIGE:
+        if negated and _key(frame) in _DUTY_FRAMES and base == _OBLIGE:
             return _PERMIT, True, True, frame, False
         return _flip(base, negated, avoid), True, negated, frame, False
     if modal is not None:
@@ -447,8 +459,16 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         return _flip(base, negated, avoid), True, negated, None, False
     if _is_imperative(span, head):
         lemma = head.lemma_.lower()
+        fact = next((c for c in head.children if c.dep_ == "ccomp"), None)
+        if lemma in _NOTING and not negated and fact is not None and not any(
+                c.dep_ == "xcomp" for c in head.children) and any(
+                g.dep_ == "mark" and g.lower_ == "that" for g in fact.children) and not any(
+                g.tag_ == "MD" for g in fact.children):
+            return None, False, False, None, True  # "Remember that it is impossible to X"
         if _pointer(span, head):
             return None, False, negated, None, True
+        if negated and lemma == "forget":  # "Don't forget to X": do X
+            return _OBLIGE, True, False, None, True
         if negated or lemma in _AVOID:
             return _FORBID, negated or lemma in _AVOID, negated, None, True
         return (_ADVISE if lemma in _TRY else _OBLIGE), False, False, None, True
@@ -459,7 +479,9 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         return _OBLIGE, True, negated, None, False
     pledge = next((c for h in chain for c in h.children if c.dep_ == "aux"
                    and c.lower_ in ("will", "'ll")), None)
-    if pledge is not None and any(c.dep_ == "nsubj" and c.lower_ == "i" for c in head.children):
+    if pledge is not None and any(c.dep_ == "nsubj" and (c.lower_ == "i" or c.lower_ == "we"
+                                  and head.lemma_.lower() not in _NOT_COMMITMENTS)
+                                  for c in head.children):
         return (_FORBID if negated else _OBLIGE), True, negated, None, False  # "I will not X"
     if pledge is not None and _committed(head):  # "CISA will provide reports"
         return (_FORBID if negated else _OBLIGE), True, negated, None, False
@@ -487,7 +509,9 @@ def _committed(head: Token) -> bool:
         return False
     agent = next((c for c in head.children if c.dep_ == "agent"), None)
     by = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
-    party = by if by is not None else next((c for c in head.children if c.dep_ == "nsubj"), None)
+    if by is not None:  # "Reports will be investigated by the people responsible"
+        return by.pos_ != "PRON" and _agentive(by)
+    party = next((c for c in head.children if c.dep_ == "nsubj"), None)
     return party is not None and party.pos_ == "PROPN" and _agentive(party)
 
 
@@ -520,9 +544,18 @@ def _epistemic(modal: Token, head: Token) -> bool:
     lemma = head.lemma_.lower()
     if lemma in _DOINGS and subject is not None and _agentive(subject):
         return False  # "Employees may take an active part", "Staff can apply for leave"
+    if subject is not None and subject.dep_ == "nsubj" and not _agentive(subject) and \
+            head.pos_ == "VERB" and head.tag_ not in ("VBN", "VBD") and not any(
+                c.dep_ in ("dobj", "xcomp", "ccomp", "attr", "acomp")
+                                            for c in head.children):
+        return True  # "The app may not work on older devices": a thing that may not happen
     return lemma in _HAPPENING
 
 
+# Verbs that point at a fact ("Remember that X", "Note that Y"): no norm unless the fact is one.
+_NOTING = {"remember", "note", "understand", "recognize", "recognise", "realize", "realise"}
+# Adjectives of importance: a norm only with what is important ("It is important to X").
+_IMPORTANCE = {"important", "critical", "essential", "vital", "crucial", "paramount"}
 # Verbs of happening that are also acts when someone does them.
 _DOINGS = {"take", "apply", "change", "lead"}
 
@@ -551,8 +584,9 @@ def _aside(span: Span, verb: Token, frame: Token | None) -> bool:
     helpline = any(t.lemma_.lower() == "question" and t.head != verb for t in span) or any(
         a in ("more", "further", "additional", "detailed") and b in _DETAILS
         for a, b in zip(words, words[1:], strict=False))
-    if lemma in _CONTACTING | _POINTING and helpline or lemma in ("help", "assist"):
-        return True
+    offer = any(c.dep_ == "nsubj" and c.lower_ != "you" for c in verb.children)
+    if lemma in _CONTACTING | _POINTING and helpline or lemma in ("help", "assist") and offer:
+        return True  # "HR can help", not "Help new perspectives be heard"
     modal = any(c.tag_ == "MD" and c.lower_ in ("can", "may") for c in verb.children)
     documents = any(t.lemma_.lower() in _DOCUMENT_WORDS for t in verb.subtree)
     if modal and (lemma in ("see", "find", "read", "visit") or lemma in _POINTING and documents):
@@ -592,7 +626,7 @@ def _chain(head: Token, end: int | None = None) -> list[Token]:
     out = [head]
     node = head
     for _ in range(4):
-        frame = node.lemma_.lower() in _FRAMES or node.lemma_.lower() in _ASKING
+        frame = _key(node) in _FRAMES or node.lemma_.lower() in (*_ASKING, "make")
         nxt = next((c for c in node.children if (c.dep_ in ("xcomp", "acomp")
                     or c.dep_ == "ccomp" and frame) and node.i < c.i < (end or len(c.doc))),
                    None)
@@ -601,6 +635,12 @@ def _chain(head: Token, end: int | None = None) -> list[Token]:
         out.append(nxt)
         node = nxt
     return out
+
+
+def _key(token: Token) -> str:
+    """The word looked up in the frame table: the lemma, but a superlative or comparative as
+    written ("best", whose lemma is "good")."""
+    return token.lower_ if token.tag_ in ("JJS", "JJR") else token.lemma_.lower()
 
 
 def _is_frame(token: Token) -> bool:
@@ -615,6 +655,19 @@ def _is_frame(token: Token) -> bool:
     if lemma in ("prefer", "suggest", "recommend", "advise", "encourage", "require", "expect",
                  "ban", "bar"):
         return token.pos_ == "VERB"
+    if lemma == "approve":  # "Zoom is approved for OFFICIAL", not "approved by your manager"
+        return token.tag_ == "VBN" and not any(c.dep_ == "agent" for c in token.children)
+    if lemma in _IMPORTANCE:  # "It is paramount that X", not "Context is important"
+        return any(c.dep_ in ("ccomp", "xcomp") for h in (token, token.head)
+                   for c in h.children) or token.head.lemma_ != "be"
+    if lemma == "reserve":  # "reserves the right to X"
+        return _opportunity(token) is not None
+    if lemma in ("tolerate", "accept"):  # "will not be tolerated", not "we accept cards"
+        return token.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in token.children)
+    if lemma == "safe":  # "it is safe to X", not "the server is safe"
+        return any(c.dep_ == "xcomp" for c in token.children) or any(
+            c.dep_ in ("advcl", "xcomp") and any(g.lower_ == "to" for g in c.children)
+            for c in token.head.children)
     if lemma in ("want", "get"):  # "you will want to X", "you get to keep X"
         return any(c.dep_ == "xcomp" for c in token.children) and not any(
             c.dep_ in ("dobj", "nsubj") and c.i > token.i for c in token.children) and not any(
@@ -639,6 +692,9 @@ def _negated(chain: list[Token]) -> bool:
         for child in token.children:
             if child.i < token.i and (child.dep_ == "neg" or child.lower_ in ("never", "not")):
                 return True
+            if child.dep_ == "neg" and child.i == token.i + 1 and token.lemma_ == "be" and \
+                    token == chain[0]:
+                return True  # "is not acceptable", "are never OK"
             if child.tag_ == "MD" and child.i + 1 < len(child.doc) and \
                     child.doc[child.i + 1].lower_ in ("not", "n't", "never"):
                 return True
@@ -703,7 +759,11 @@ def _actor(head: Token, frame: Token | None, passive: bool,
     policy forbids X") the one told (its object or the subject of its complement), else the
     addressee; with an adjective about the act ("X is fine", "It is critical that you X") the
     subject of the complement, else the addressee."""
-    lemma = frame.lemma_.lower() if frame is not None else ""
+    lemma = _key(frame) if frame is not None else ""
+    if frame is not None and frame.dep_ == "ccomp" and frame.head.lemma_.lower() == "make":
+        made = next((c for c in frame.children if c.dep_ == "nsubj"), None)
+        if made is not None:  # "The law makes *you* responsible for X"
+            return addressee if made.lower_ == "you" and addressee else _noun_phrase(made)
     if frame is None and passive:
         agent = next((c for c in head.children if c.dep_ == "agent"), None)
         obj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None

@@ -33,13 +33,14 @@ _NOT_A_TERM = re.compile(r"^(note|notes|example|examples|tip|tips|warning|import
 _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
     (Modality.prohibition, True, re.compile(
         r"^(not (ok|okay|allowed|permitted|acceptable)|don'?t'?s?|do not|never|"
-        r"what not to do|things (not to do|to avoid))\b", re.I)),
+        r"what not to do|things (not to do|to avoid))\b|"
+        r"\bnot (be )?(tolerated|accepted|allowed|permitted)$", re.I)),
     (Modality.prohibition, False, re.compile(
         r"^(prohibited|forbidden|unacceptable|banned|restricted|avoid)\b|"
         r"\b(prohibitions|prohibited (activities|actions|uses|conduct)|forbids?|prohibits?|"
         r"bans?)$", re.I)),
     (Modality.permission, False, re.compile(
-        r"^(ok|okay|allowed|allowances?|permitted|acceptable|optional|you (may|can)|what you "
+        r"^(ok|okay|allowed|allowances?|permitted|approved|acceptable|optional|you (may|can)|what you "
         r"(may|can) do)\b|\b(allowed|permitted) (activities|actions|uses)$", re.I)),
     (Modality.obligation, False, re.compile(
         r"^(do'?s|must|required|requirements?|mandatory|what to do|your (duties|obligations|"
@@ -48,8 +49,8 @@ _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
         r"^(recommended|recommendations?|best practices?|suggestions?)$", re.I)),
 ]
 _LEAD_IN_END = r"\s*(:|—|–|-{1,2})$"  # a colon, or a dash as regulations write it
-_CONDITION_LEAD_IN = re.compile(r"\b(unless|except( for)?|if|when|where|provided that|only if)"
-                                + _LEAD_IN_END, re.I)
+_CONDITION_LEAD_IN = re.compile(r"\b(unless|except( for)?|if|when|where|provided that|only if|"
+                                r"regardless of|whether( \w+){0,3})" + _LEAD_IN_END, re.I)
 _EXCEPTION_LEAD_IN = re.compile(r"\b(unless|except( for)?)" + _LEAD_IN_END, re.I)
 _DEFINING_LEAD_IN = re.compile(r"\b(includes?|including|means|covers?|comprises?|consists? of)"
                                r"\b[^:]{0,120}:$", re.I)
@@ -145,6 +146,14 @@ def entry_parts(text: str) -> tuple[str, str, Force | None] | None:
     return text[:len(text) - len(value)], value, force
 
 
+_CONTACT = re.compile(r"^(\S+@\S+\.\w+|https?://\S+|#[\w-]+|\+?[\d ()-]{7,})\.?$")
+
+
+def is_contact(value: str) -> bool:
+    """A value that is an address to reach ("Email: x@y.gov", "Slack: #channel")."""
+    return _CONTACT.match(value.strip()) is not None
+
+
 def key_value(text: str) -> tuple[str, str] | None:
     """("Term", "gloss") for a ``Term: gloss`` line; None for prose, labels like "Note:" and
     clauses before a colon ("If it says Unit: ...")."""
@@ -211,8 +220,10 @@ def answer_force(header: str, cell: str) -> Force | None:
 
 
 def refers_back(text: str) -> bool:
-    """A lead-in whose subject points at the sentence before ("This includes:")."""
-    return re.match(r"(this|these|that|it|they)\b", text.strip(), re.I) is not None
+    """A lead-in whose subject points at the sentence before ("This includes:"), not at a
+    noun ("These spaces include:")."""
+    return re.match(r"(this|these|that|it|they)\s+(?!(?!also\b)\w+\s+(includes?|covers?)\b)", text.strip(),
+                    re.I) is not None
 
 
 def is_example_lead_in(text: str) -> bool:
@@ -233,7 +244,8 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     """A lead-in's force, or None when it gives none ("For example:"). A lead-in that lists
     what a term covers ("These spaces include:") makes its items definitions; one that offers
     options ("You have a few options:") makes them permissions."""
-    if _DEFINING_LEAD_IN.search(text) and not clause.explicit and not clause.imperative:
+    if _DEFINING_LEAD_IN.search(text) and not clause.imperative and (
+            not clause.explicit or clause.modality == Modality.definition):
         return Force(Modality.definition, False, None, [])
     if _OPTIONS_LEAD_IN.search(text) and not clause.explicit:
         return Force(Modality.permission, False, clause.actor, list(clause.conditions))

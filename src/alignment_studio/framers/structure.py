@@ -30,6 +30,7 @@ from alignment_studio.framers.statements import (
     heading_force,
     inherit,
     is_example_lead_in,
+    is_contact,
     is_exception_lead_in,
     is_fragment,
     key_value,
@@ -151,6 +152,9 @@ class _TreeBuilder:
         self._context_definitions(policies, section)
         announces = following is not None and following.type in _ENTRY_TYPES and \
             following.level > depth
+        if policies and following is not None and following.type == BlockType.heading and \
+                policies[-1].text.rstrip().endswith(":"):
+            policies[-1].modality = Modality.informational  # announces the sections below
         if policies and announces and ends_lead_in(policies[-1].text):
             self._start_lead_in(policies[-1], following, policies[:-1], depth)
         elif block.type not in _ENTRY_TYPES:
@@ -175,9 +179,12 @@ class _TreeBuilder:
                     clause = clause._replace(modality=Modality.informational, explicit=False)
                 elif force is not None and force.modality == Modality.definition and \
                         n == 0 and not out and block.type in _ENTRY_TYPES:
-                    # the items of "X includes:" define X, whatever their own words say
-                    clause = clause._replace(modality=Modality.definition, actor=None,
-                                             negated=False, action=None)
+                    # the items of "X includes:" define X, whatever their own words say; an
+                    # order ("Key things to remember include:" / "Test the service") stays one
+                    if not (clause.imperative or clause.explicit and clause.modality not in (
+                            Modality.informational, Modality.definition)):
+                        clause = clause._replace(modality=Modality.definition, actor=None,
+                                                 negated=False, action=None)
                 elif force is not None and force.as_conditions and n == 0 and not out:
                     self._attach_condition(clause.text)
                     clause = clause._replace(modality=Modality.informational, explicit=False)
@@ -199,6 +206,8 @@ class _TreeBuilder:
     def _inherit(self, clause: Clause, unit: str, force: Force | None, entry: bool) -> Clause:
         """The first statement of a block with its key's, lead-in's or heading's force."""
         parts = entry_parts(unit)
+        if parts is not None and is_contact(parts[1]):  # "Email: privacy@justice.gov.uk"
+            return clause._replace(modality=Modality.informational, explicit=False, actor=None)
         own = parts[2] if parts is not None else None
         clause = inherit(clause, own or force, entry and parts is not None)
         if (own or force) is not None and clause.actor is None and clause.explicit and \

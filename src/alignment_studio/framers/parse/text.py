@@ -148,7 +148,7 @@ def _heading_level(lines: list[str], i: int) -> int:
     letters = [c for c in line if c.isalpha()]
     if len(letters) >= 3 and line.upper() == line and not line.endswith((".", ":")):
         return 2
-    if not nxt and _title_like(line) and key_value(line) is None:
+    if not nxt and (_title_like(line) or _short_title(lines, i)) and key_value(line) is None:
         return 2
     return 0
 
@@ -212,6 +212,17 @@ def _numbered(line: str) -> re.Match[str] | None:
     first = re.sub(r"[^A-Za-z]", "", rest.split()[0])
     citation = len(first) >= 2 and first.isupper() and not rest.isupper()
     return None if citation else numbered
+
+
+def _short_title(lines: list[str], i: int) -> bool:
+    """A line of at most four words in sentence case, set off by blank lines, without closing
+    punctuation, over a paragraph that is a sentence ("Ask questions", "License and
+    attribution")."""
+    line = lines[i].strip()
+    after = next((x.strip() for x in lines[i + 1:] if x.strip()), "")
+    return 1 <= len(line.split()) <= 4 and line[:1].isupper() and line[-1:].isalnum() and \
+        after.endswith((".", ":", "!")) and len(after.split()) > len(line.split()) + 3 and \
+        _BULLET.match(after) is None
 
 
 def _title_like(text: str) -> bool:
