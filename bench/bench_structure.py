@@ -3,8 +3,8 @@
 Groups of documents, all labelled by people who did not see the parser's output: the nine
 18F pages in ../shared/policies/18f, on which the rules were developed; rounds 1 to 5 (four or
 five documents of other styles each, measured unseen once, then developed on; round 1 in
-tests/fixtures/documents, round 2 in tests/fixtures/held-out, rounds 3-5 in
-tests/fixtures/round-N); round 6 (tests/fixtures/round-6, the held-out group: never looked at).
+tests/fixtures/documents, round 2 in tests/fixtures/held-out, rounds 3-6 in
+tests/fixtures/round-N); round 7 (tests/fixtures/round-7, the held-out group: never looked at).
 Sources and licences are in each folder's SOURCES.md; each round's first unseen measurement is
 in bench/results/.
 
@@ -51,13 +51,13 @@ DOCUMENTS = REPO / "tests" / "fixtures" / "documents"
 HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of round 2
 # Groups of documents: the 18F pages rules were developed on; round 1 (five documents of other
 # styles, measured unseen once, then developed on); round 2 (labelled after the rules were set,
-# measured, then looked at and developed on); rounds 3 to 5 (labelled by helpers who saw no rule
-# and no output, measured unseen, then looked at and developed on); round 6 (labelled by a
+# measured, then looked at and developed on); rounds 3 to 6 (labelled by helpers who saw no rule
+# and no output, measured unseen, then looked at and developed on); round 7 (labelled by a
 # helper who saw no rule and no output, 2026-12-03; the held-out group: its errors are never
 # listed). -v lists the errors of the first two groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
-HELD_OUT_GROUP = "round 6 (held out)"
+HELD_OUT_GROUP = "round 7 (held out)"
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",
@@ -67,7 +67,9 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
         "round 4 (measured unseen, then developed on)",
     REPO / "tests" / "fixtures" / "round-5" / "documents":
         "round 5 (measured unseen, then developed on)",
-    REPO / "tests" / "fixtures" / "round-6" / "documents": HELD_OUT_GROUP,
+    REPO / "tests" / "fixtures" / "round-6" / "documents":
+        "round 6 (measured unseen, then developed on)",
+    REPO / "tests" / "fixtures" / "round-7" / "documents": HELD_OUT_GROUP,
 }
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")

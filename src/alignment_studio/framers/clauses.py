@@ -55,7 +55,7 @@ _FRAMES: dict[str, Modality] = {
     "wise": _ADVISE, "better": _ADVISE, "prudent": _ADVISE, "sensible": _ADVISE,
     "preferable": _ADVISE, "desirable": _ADVISE, "optional": _PERMIT, "safe": _PERMIT,
     "tolerate": _PERMIT, "accept": _PERMIT, "approve": _PERMIT, "reserve": _PERMIT,
-    "paramount": _OBLIGE, "want": _ADVISE, "ask": _OBLIGE, "request": _OBLIGE,
+    "paramount": _OBLIGE, "reimburse": _OBLIGE, "want": _ADVISE, "ask": _OBLIGE, "request": _OBLIGE,
     "urge": _ADVISE, "insist": _OBLIGE, "reimbursable": _PERMIT, "allowable": _PERMIT,
     "get": _PERMIT, "prohibit": _FORBID,
     "forbid": _FORBID, "ban": _FORBID, "bar": _FORBID, "disallow": _FORBID,
@@ -655,6 +655,8 @@ def _is_frame(token: Token) -> bool:
     if lemma in ("prefer", "suggest", "recommend", "advise", "encourage", "require", "expect",
                  "ban", "bar"):
         return token.pos_ == "VERB"
+    if lemma == "reimburse":  # "Tips will be reimbursed", "Alcohol is not reimbursed"
+        return token.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in token.children)
     if lemma == "approve":  # "Zoom is approved for OFFICIAL", not "approved by your manager"
         return token.tag_ == "VBN" and not any(c.dep_ == "agent" for c in token.children)
     if lemma in _IMPORTANCE:  # "It is paramount that X", not "Context is important"
@@ -662,8 +664,10 @@ def _is_frame(token: Token) -> bool:
                    for c in h.children) or token.head.lemma_ != "be"
     if lemma == "reserve":  # "reserves the right to X"
         return _opportunity(token) is not None
-    if lemma in ("tolerate", "accept"):  # "will not be tolerated", not "we accept cards"
-        return token.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in token.children)
+    if lemma in ("tolerate", "accept"):  # "will not be tolerated", "we do not tolerate X"
+        return token.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in token.children) or \
+            lemma == "tolerate" and any(c.dep_ == "nsubj" and c.lower_ in ("we", "i")
+                                        for c in token.children)
     if lemma == "safe":  # "it is safe to X", not "the server is safe"
         return any(c.dep_ == "xcomp" for c in token.children) or any(
             c.dep_ in ("advcl", "xcomp") and any(g.lower_ == "to" for g in c.children)

@@ -205,6 +205,28 @@ def ends_lead_in(text: str) -> bool:
     return end.endswith((":", "—", "–", " -", "--")) or _FOLLOWING.search(end) is not None
 
 
+_JUDGED = [(Modality.prohibition, re.compile(r"\b(unacceptable|prohibited|forbidden|banned|"
+                                            r"not (allowed|permitted|acceptable|tolerated))\b", re.I)),
+           (Modality.permission, re.compile(r"\b(acceptable|allowed|permitted|approved)\b", re.I)),
+           (Modality.obligation, re.compile(r"\b(expected|required|mandatory)\b", re.I))]
+
+
+def judged_force(text: str) -> Force | None:
+    """A lead-in that lists cases of what it judges ("Examples of unacceptable behaviour
+    include:", "Prohibited activities include:", "Expected behaviours are:"): its items take
+    that force."""
+    end = text.rstrip()
+    if not end.endswith(":") or not _DEFINING_LEAD_IN.search(end) and \
+            not re.search(r"\b(are|is)\s*:$", end, re.I):
+        return None
+    subject = re.split(r"\b(includes?|include|are|is)\b", end, maxsplit=1, flags=re.I)[0]
+    for modality, pattern in _JUDGED:
+        if pattern.search(subject):
+            return Force(modality, modality == Modality.prohibition and "not" in subject.lower(),
+                         None, [])
+    return None
+
+
 def answer_force(header: str, cell: str) -> Force | None:
     """A table cell answering its column's question: "Allowed?" / "Yes" gives the column's
     force, "No" its negation ("Required?" / "No": a negated duty, so a permission)."""

@@ -31,6 +31,7 @@ from alignment_studio.framers.statements import (
     inherit,
     is_example_lead_in,
     is_contact,
+    judged_force,
     is_exception_lead_in,
     is_fragment,
     key_value,
@@ -260,7 +261,11 @@ class _TreeBuilder:
             if policy.modality == Modality.informational:
                 force = None
         own = clause[0] if clause else None
-        if is_example_lead_in(policy.text) and not (
+        judged = judged_force(policy.text)
+        if judged is not None and (own is None or not own.explicit or own.modality in (
+                Modality.informational, Modality.definition)):
+            force = judged  # "Examples of unacceptable behaviour include:"
+        elif is_example_lead_in(policy.text) and not (
                 own is not None and own.explicit and
                 own.modality not in (Modality.informational, Modality.definition)):
             # "For example:" illustrates; "Such employees may, for example:" lists norms
@@ -290,8 +295,8 @@ class _TreeBuilder:
         """A table row: the first cell that says a force in words; else a cell that is a force
         word ("Allowed", "Not permitted"); else the lead-in's or heading's force."""
         analysed = [c for cell in cells for c in self.clauses[cell]]
-        own = next((c for c in analysed if c.explicit and c.modality != Modality.definition),
-                   None)
+        own = next((c for c in analysed if (c.explicit or c.imperative) and c.modality not in (
+            Modality.definition, Modality.informational)), None)  # "Verify that X" in a cell
         force = next((f for header, cell in zip(block.headers, block.cells, strict=False)
                       if (f := answer_force(header, cell)) is not None), None)
         for cell in cells:
