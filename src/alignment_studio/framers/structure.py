@@ -295,10 +295,13 @@ class _TreeBuilder:
         """A table row: the first cell that says a force in words; else a cell that is a force
         word ("Allowed", "Not permitted"); else the lead-in's or heading's force."""
         analysed = [c for cell in cells for c in self.clauses[cell]]
-        own = next((c for c in analysed if (c.explicit or c.imperative) and c.modality not in (
-            Modality.definition, Modality.informational)), None)  # "Verify that X" in a cell
+        own = next((c for c in analysed if c.explicit and c.modality != Modality.definition),
+                   None)
         force = next((f for header, cell in zip(block.headers, block.cells, strict=False)
                       if (f := answer_force(header, cell)) is not None), None)
+        if own is None and force is None:  # "Verify that X" in a cell, with no yes/no answer
+            own = next((c for c in analysed if c.imperative and c.modality not in (
+                Modality.definition, Modality.informational)), None)
         for cell in cells:
             force = force or heading_force(cell, None, self.settings.heading_force)
         base = analysed[0] if analysed else None
