@@ -120,6 +120,45 @@ def test_advice_nouns_and_imperatives_after_a_clause(text: str,
     assert first(text) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("It is not okay to insult, demean or belittle others.", (F, True, "you")),
+    ("Attacking someone for their opinions is not acceptable.", (F, True, "you")),
+    ("Don't forget to remove redundant information from a tool.", (OB, False, "you")),
+    ("We do not tolerate discrimination or harassment.", (F, True, "you")),
+    ("False reporting will not be accepted or tolerated.", (F, True, "you")),
+    ("CISA will provide regular reports to federal agencies.", (OB, False, "cisa")),
+    ("We will acknowledge receipt of your report within 3 business days.", (OB, False, "we")),
+    ("Data protection legislation makes you responsible for personal information.",
+     (OB, False, "you")),
+    ("It's best to install the app on the device you carry.", (R, False, "you")),
+    ("To reduce alerts, it may be prudent to configure your SIEM.", (R, False, "you")),
+    ("It is safe for you to use the app on your own phone.", (P, False, "you")),
+    ("Zoom is approved for OFFICIAL information.", (P, False, "you")),
+    ("Alcoholic beverages are not reimbursed.", (F, True, "you")),
+    ("Reasonable tips will be reimbursed.", (OB, False, "you")),
+    ("The Contractor shall -", (OB, False, "contractor")),
+    ("The Contractor's internal control system shall -", (OB, False, "contractor")),
+    ("Be sensible when using messaging tools for work.", (OB, False, "you")),
+    ("Help new perspectives be heard and listen actively.", (OB, False, "you")),
+])
+def test_negated_copulas_commitments_and_frames_read_from_the_parse(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_facts_possibilities_and_descriptions_are_not_norms() -> None:
+    for text in ["Remember that it is impossible to delete information once it is public.",
+                 "Note: The app may not work on some older devices.",
+                 "Context is important.", "Your supervisor will review other cases.",
+                 "You will receive holiday pay.", "The server is safe.",
+                 "HR can help."]:
+        assert first(text)[0] == INFO, text
+    assert first("This includes routine business operations and services.")[0] == D
+    assert first("A work account is your normal account that you use every day.")[0] == D
+    assert first("By 'internet-accessible', we mean any system reachable from the internet.")[
+        0] == D
+
+
 def test_pointers_help_lines_and_possibilities_are_not_norms() -> None:
     for text in ["Refer to OPM's Overtime Fact Sheet for more detail.",
                  "Please contact HR if you have questions.",
@@ -205,6 +244,39 @@ def test_run_in_lettered_headings_of_a_contract_clause(tmp_path: Path) -> None:
         "clause/code-of-business-ethics-and-conduct"
     assert by_text(doc, "Stealing property").section_id == \
         "clause/code-of-business-ethics-and-conduct"  # followed by its sibling: an item
+
+
+def test_nested_lead_ins_regulation_numbering_and_anaphoric_actors(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "Ethics Clause\n\n(a) Internal control.\n\n(1) The Contractor's "
+                          "system shall provide for the following:\n\n(A) Assignment of "
+                          "responsibility at a high level.\n\n(B) Periodic reviews of practices, "
+                          "including -\n\n(1) Monitoring and auditing;\n\n(2) Periodic "
+                          "evaluation of the program.\n\n(C) Disciplinary action for improper "
+                          "conduct.\n", name="ethics.txt")
+    for quote in ("Assignment of responsibility", "Monitoring and auditing",
+                  "Disciplinary action"):  # the sibling after a nested list keeps the force
+        found = by_text(doc, quote)
+        assert (found.modality, found.actor) == (OB, "contractor"), quote
+    assert by_text(doc, "Periodic reviews").modality == OB  # an item's own lead-in keeps it
+    doc = parse(tmp_path, "# Permitted activities\n\nLess restricted federal employees may "
+                          "take part in campaigns. Such employees, for example, may:\n\n"
+                          "- Register and vote as they choose\n- Solicit, accept or receive "
+                          "donations\n")
+    register = by_text(doc, "Register and vote")
+    assert (register.modality, register.actor) == (P, "less restricted federal employees")
+    assert by_text(doc, "Solicit, accept").actor == "less restricted federal employees"
+
+
+def test_judged_lead_ins_commands_in_cells_and_contact_entries(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Unacceptable behaviour\n\nExamples of unacceptable behaviour "
+                          "include:\n\n- insults or put downs\n- excessive swearing\n\n"
+                          "# Requirements\n\n| # | Description |\n|---|---|\n| 5.1.1 | "
+                          "Verify that the application validates all input. |\n\n"
+                          "# Contact\n\nTo reach the team:\n\n- Email: privacy@example.org\n"
+                          "- Slack: #security-team\n")
+    assert by_text(doc, "insults or put downs").modality == F
+    assert by_text(doc, "5.1.1 | Verify").modality == OB
+    assert by_text(doc, "Email: privacy").modality == INFO
 
 
 def test_lead_in_that_ends_in_unless_keeps_its_norm(tmp_path: Path) -> None:
