@@ -53,7 +53,8 @@ class Agreement:
             return f"{n / d:.2f}" if d else "  - "
         return (f"{name:44} A {self.a:3}  B {self.b:3}  A found by B {share(self.pairs, self.a)}  "
                 f"B found by A {share(self.pairs, self.b)}  modality "
-                f"{share(self.modality, self.pairs)}  negated {share(self.negated_same, self.negated_both)}"
+                f"{share(self.modality, self.pairs)}  negated "
+                f"{share(self.negated_same, self.negated_both)}"
                 f"  actor {share(self.actor_same, self.actor_both)}")
 
 

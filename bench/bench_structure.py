@@ -323,7 +323,8 @@ def main() -> None:
           + ", ".join(sorted({str(tuple(s)) for s in chosen.values()})))
     print(confusion_table(total))
     if verbose:
-        looked = [g for name, g in groups.items() if name != HELD_OUT_GROUP] if "--all" in sys.argv \
+        looked = [g for name, g in groups.items() if name != HELD_OUT_GROUP] \
+            if "--all" in sys.argv \
             else [groups[DEVELOPED], groups[ROUND_1]]
         shown = sum(looked, Scores())
         for title, items in (("missed", shown.missed), ("wrong", shown.wrong),

@@ -40,7 +40,8 @@ _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
         r"\b(prohibitions|prohibited (activities|actions|uses|conduct)|forbids?|prohibits?|"
         r"bans?)$", re.I)),
     (Modality.permission, False, re.compile(
-        r"^(ok|okay|allowed|allowances?|permitted|approved|acceptable|optional|you (may|can)|what you "
+        r"^(ok|okay|allowed|allowances?|permitted|approved|acceptable|optional|you (may|can)|"
+        r"what you "
         r"(may|can) do)\b|\b(allowed|permitted) (activities|actions|uses)$", re.I)),
     (Modality.obligation, False, re.compile(
         r"^(do'?s|must|required|requirements?|mandatory|what to do|your (duties|obligations|"
@@ -205,8 +206,9 @@ def ends_lead_in(text: str) -> bool:
     return end.endswith((":", "—", "–", " -", "--")) or _FOLLOWING.search(end) is not None
 
 
-_JUDGED = [(Modality.prohibition, re.compile(r"\b(unacceptable|prohibited|forbidden|banned|"
-                                            r"not (allowed|permitted|acceptable|tolerated))\b", re.I)),
+_JUDGED = [(Modality.prohibition, re.compile(
+    r"\b(unacceptable|prohibited|forbidden|banned|not (allowed|permitted|acceptable|tolerated))\b",
+    re.I)),
            (Modality.permission, re.compile(r"\b(acceptable|allowed|permitted|approved)\b", re.I)),
            (Modality.obligation, re.compile(r"\b(expected|required|mandatory)\b", re.I))]
 
@@ -244,7 +246,8 @@ def answer_force(header: str, cell: str) -> Force | None:
 def refers_back(text: str) -> bool:
     """A lead-in whose subject points at the sentence before ("This includes:"), not at a
     noun ("These spaces include:")."""
-    return re.match(r"(this|these|that|it|they)\s+(?!(?!also\b)\w+\s+(includes?|covers?)\b)", text.strip(),
+    return re.match(r"(this|these|that|it|they)\s+(?!(?!also\b)\w+\s+(includes?|covers?)\b)",
+                    text.strip(),
                     re.I) is not None
 
 
