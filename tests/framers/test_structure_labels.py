@@ -1,6 +1,7 @@
-"""Extraction accuracy on the hand-labelled documents (nine 18F pages and four rounds of four or
-five documents of other styles) stays above floors a bit under what bench/bench_structure.py
-measured (in total precision 0.82, recall 0.81, modality 0.79, negated rules 0.80, actor 0.75)."""
+"""Extraction accuracy on the hand-labelled documents (nine 18F pages and seven rounds of four or
+five documents of other styles, 2,068 labels) stays above floors a bit under what
+bench/bench_structure.py measured (in total precision 0.82, recall 0.82, modality 0.79, negated
+rules 0.74, actor 0.78)."""
 
 from __future__ import annotations
 
@@ -31,19 +32,19 @@ def test_every_label_names_a_real_section_and_quote(bench: ModuleType) -> None:
         for label in labels:
             key = bench.title_key(label.section)
             assert key in titles or key == bench.title_key(doc.title), (name, label.section)
-    assert len(bench.label_files()) >= 30
+    assert len(bench.label_files()) >= 38
 
 
 def test_extraction_figures_stay_above_their_floors(bench: ModuleType) -> None:
     per_doc = bench.score_all()
     total = sum(per_doc.values(), bench.Scores())
-    assert total.labels >= 1100
+    assert total.labels >= 2000
     assert total.found / total.labels >= 0.95  # segmentation: a statement for every label
-    assert total.recall >= 0.76
-    assert total.precision >= 0.77
-    assert total.modality_accuracy >= 0.73
-    assert total.negated_accuracy >= 0.75
-    assert total.actor_accuracy >= 0.71
+    assert total.recall >= 0.78
+    assert total.precision >= 0.78
+    assert total.modality_accuracy >= 0.75
+    assert total.negated_accuracy >= 0.70
+    assert total.actor_accuracy >= 0.74
     for name, scores in per_doc.items():  # the documents the rules were developed on
         if bench.group_of(name) in (bench.DEVELOPED, bench.ROUND_1):
             assert scores.recall >= 0.55 and scores.modality_accuracy >= 0.5, name
