@@ -58,9 +58,8 @@ class Agreement:
                 f"  actor {share(self.actor_same, self.actor_both)}")
 
 
-def _anchor(label: bench.Label, doc: PolicyDocument) -> int | None:
+def _anchor(label: bench.Label, doc: PolicyDocument, titles: dict[str, str]) -> int | None:
     """The index of the parsed statement a label quotes (None if the parser has none)."""
-    titles = {s.id: bench.title_key(s.title) for s in doc.all_sections()}
     return bench._best(label, doc.policies(), titles, set(), doc.title)
 
 
@@ -68,10 +67,11 @@ def compare(doc: PolicyDocument, first: list[bench.Label],
             second: list[bench.Label]) -> tuple[Agreement, Counter[tuple[str, str]]]:
     out = Agreement(a=len(first), b=len(second))
     confusion: Counter[tuple[str, str]] = Counter()
-    anchors = [_anchor(label, doc) for label in second]
+    titles = {s.id: bench.title_key(s.title) for s in doc.all_sections()}
+    anchors = [_anchor(label, doc, titles) for label in second]
     used: set[int] = set()
     for label in first:
-        at = _anchor(label, doc)
+        at = _anchor(label, doc, titles)
         match = next((j for j, other in enumerate(second) if j not in used and (
             at is not None and anchors[j] == at or
             bench.title_key(other.section) == bench.title_key(label.section)

@@ -656,8 +656,6 @@ def _is_frame(token: Token) -> bool:
     if lemma in ("prefer", "suggest", "recommend", "advise", "encourage", "require", "expect",
                  "ban", "bar"):
         return token.pos_ == "VERB"
-    if lemma == "reimburse":  # "Tips will be reimbursed", "Alcohol is not reimbursed"
-        return token.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in token.children)
     if lemma == "approve":  # "Zoom is approved for OFFICIAL", not "approved by your manager"
         return token.tag_ == "VBN" and not any(c.dep_ == "agent" for c in token.children)
     if lemma in _IMPORTANCE:  # "It is paramount that X", not "Context is important"
@@ -665,7 +663,8 @@ def _is_frame(token: Token) -> bool:
                    for c in h.children) or token.head.lemma_ != "be"
     if lemma == "reserve":  # "reserves the right to X"
         return _opportunity(token) is not None
-    if lemma in ("tolerate", "accept"):  # "will not be tolerated", "we do not tolerate X"
+    if lemma in ("tolerate", "accept", "reimburse"):
+        # "will not be tolerated", "Tips will be reimbursed", "we do not tolerate X"
         return token.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in token.children) or \
             lemma == "tolerate" and any(c.dep_ == "nsubj" and c.lower_ in ("we", "i")
                                         for c in token.children)

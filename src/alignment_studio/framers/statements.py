@@ -247,8 +247,7 @@ def refers_back(text: str) -> bool:
     """A lead-in whose subject points at the sentence before ("This includes:"), not at a
     noun ("These spaces include:")."""
     return re.match(r"(this|these|that|it|they)\s+(?!(?!also\b)\w+\s+(includes?|covers?)\b)",
-                    text.strip(),
-                    re.I) is not None
+                    text.strip(), re.I) is not None
 
 
 def is_example_lead_in(text: str) -> bool:

@@ -89,6 +89,12 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     return document
 
 
+def _states_norm(clause: Clause) -> bool:
+    """Whether a clause's own words say a norm (a modal or frame word, not a definition)."""
+    return clause.explicit and clause.modality not in (Modality.informational,
+                                                       Modality.definition)
+
+
 def _units(block: Block) -> list[str]:
     """What the parser reads of a block: its sentences; a table row's cells; a heading whole."""
     if block.type == BlockType.heading:
@@ -182,8 +188,7 @@ class _TreeBuilder:
                         n == 0 and not out and block.type in _ENTRY_TYPES:
                     # the items of "X includes:" define X, whatever their own words say; an
                     # order ("Key things to remember include:" / "Test the service") stays one
-                    if not (clause.imperative or clause.explicit and clause.modality not in (
-                            Modality.informational, Modality.definition)):
+                    if not (clause.imperative or _states_norm(clause)):
                         clause = clause._replace(modality=Modality.definition, actor=None,
                                                  negated=False, action=None)
                 elif force is not None and force.as_conditions and n == 0 and not out:
@@ -262,12 +267,9 @@ class _TreeBuilder:
                 force = None
         own = clause[0] if clause else None
         judged = judged_force(policy.text)
-        if judged is not None and (own is None or not own.explicit or own.modality in (
-                Modality.informational, Modality.definition)):
+        if judged is not None and (own is None or not _states_norm(own)):
             force = judged  # "Examples of unacceptable behaviour include:"
-        elif is_example_lead_in(policy.text) and not (
-                own is not None and own.explicit and
-                own.modality not in (Modality.informational, Modality.definition)):
+        elif is_example_lead_in(policy.text) and not (own is not None and _states_norm(own)):
             # "For example:" illustrates; "Such employees may, for example:" lists norms
             force = Force(Modality.informational, False, None, [], examples=True)
         elif following is not None and is_fragment(following.text) and force is not None \

@@ -84,18 +84,17 @@ class _Depth:
 
     def __init__(self) -> None:
         self.kinds: list[str] = []
-        self.open: list[tuple[str, str]] = []  # (kind, last marker) per level, outermost first
+        self.open: list[str] = []  # the marker kind of each open level, outermost first
         self.last_letter = ""
 
     def __call__(self, marker: str, indent: str) -> int:
         kind = self._kind(marker)
         if kind not in self.kinds:
             self.kinds.append(kind)
-        inner = marker.strip("().")
-        levels = [i for i, (k, _) in enumerate(self.open) if k == kind]
-        if levels and not (inner in _FIRST and levels[-1] < len(self.open) - 1):
+        levels = [i for i, k in enumerate(self.open) if k == kind]
+        if levels and not (marker.strip("().") in _FIRST and levels[-1] < len(self.open) - 1):
             del self.open[levels[-1]:]
-        self.open.append((kind, inner))
+        self.open.append(kind)
         return len(self.open) - 1 + len(indent.expandtabs(4)) // 2
 
     def _kind(self, marker: str) -> str:
