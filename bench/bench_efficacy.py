@@ -14,7 +14,10 @@ One row per recipe, printed as it finishes; the table is also written to
 ``bench/results/efficacy-<corpus>.txt``. About 15 minutes a recipe on 2 cores.
 
     .venv/bin/python bench/bench_efficacy.py [--corpus example|18f] [--only NAME ...]
-        [--budget-min 45]
+        [--budget-min 45] [--keep DIR]
+
+With ``--only`` the rows are added to the corpus's results file; without it the file is
+written afresh.
 """
 
 from __future__ import annotations
@@ -80,6 +83,11 @@ def _verdict_mix_3_epochs(config: StudioConfig) -> None:
     config.train.epochs = 3
 
 
+def _full_finetune(config: StudioConfig) -> None:
+    """Every decoder layer trained in full, at a learning rate for full fine-tuning."""
+    config.train.full_finetune, config.train.learning_rate = True, 5e-5
+
+
 def _dpo(config: StudioConfig) -> None:
     config.preference.enabled = True
 
@@ -98,6 +106,7 @@ RECIPES: dict[str, Recipe] = {
     "learning rate 1e-3": _high_lr,
     "LoRA rank 64": _rank_64,
     "480 training examples": _more_data,
+    "full fine-tuning (every decoder layer, lr 5e-5)": _full_finetune,
     "SFT then DPO (preference pairs)": _dpo,
     "SFT then GRPO (verdict reward)": _grpo,
 }
@@ -144,8 +153,9 @@ def cell(found: Score | None) -> str:
 
 HEADER = ("| recipe | closed book: base | aligned | majority | aligned macro-F1 | "
           "by likelihood: base / aligned | guardian: base / aligned | "
-          "general: base / aligned | minutes |\n"
-          "|---|---|---|---|---|---|---|---|---|")
+          "general: base / aligned | minutes | calibrated choice: base / aligned "
+          "(aligned macro-F1) |\n"
+          "|---|---|---|---|---|---|---|---|---|---|")
 
 
 def row(name: str, report: AuditReport, minutes: float) -> str:
@@ -158,7 +168,9 @@ def row(name: str, report: AuditReport, minutes: float) -> str:
             f"{cell(score(report, 'aligned', 'closed_book_majority'))} | "
             f"{cell(score(report, 'aligned', 'closed_book_macro_f1'))} | "
             f"{pair('closed_book_choice_accuracy')} | {pair('guardian_accuracy')} | "
-            f"{pair('general_accuracy')} | {minutes:.1f} |")
+            f"{pair('general_accuracy')} | {minutes:.1f} | "
+            f"{pair('closed_book_calibrated_accuracy')} "
+            f"({cell(score(report, 'aligned', 'closed_book_calibrated_macro_f1'))}) |")
 
 
 def main() -> None:
@@ -172,7 +184,9 @@ def main() -> None:
     only, budget, corpus = args.only, args.budget_min * 60, args.corpus
     out = RESULTS / f"efficacy-{corpus}.txt"
     start = time.perf_counter()
-    lines = [HEADER]
+    # with --only, rows are added to the corpus's table; a full run writes it afresh
+    kept = out.read_text("utf-8").splitlines()[2:] if only and out.is_file() else []
+    lines = [HEADER, *kept]  # rows of earlier runs may lack the last columns
     print(HEADER, flush=True)
     for name, recipe in RECIPES.items():
         if only and not any(o in name for o in only):

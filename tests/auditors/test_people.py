@@ -111,6 +111,7 @@ def test_every_variant_reads_verdicts_greedily_and_by_likelihood(doc: PolicyDocu
     results = answer_items(fake, suites, "base+rag")
     assert [r.predicted for r in results] == [None, None]
     assert [r.choice for r in results] == ["violating", "compliant"]
+    assert all(r.calibrated in ("violating", "compliant") for r in results)
     scores = {s.metric: s.value for s in suite_scores(results, n_boot=20)}
     assert scores["closed_book_accuracy"] == 0.0 and scores["closed_book_choice_accuracy"] == 1.0
     # a backend that cannot score text leaves the choice out, and so its metrics

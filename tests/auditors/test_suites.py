@@ -209,3 +209,32 @@ def test_choice_verdicts_are_scored_beside_the_greedy_ones(results: list[ItemRes
     assert scores["scenario_choice_accuracy"].n == 7  # the guardian copies have no choice
     assert "guardian_choice_accuracy" not in scores
     assert "closed_book_choice_accuracy" not in by_metric(suite_scores(results, n_boot=50))
+
+
+def test_calibrated_choice_reads_the_ranking_without_the_label_prior() -> None:
+    """A model that finds "violating" likeliest for every situation, but less so for the
+    compliant ones: plain choice says violating throughout; batch calibration recovers the
+    ranking, and without any label of the batch."""
+    from alignment_studio.core.answers import calibrated_labels, chosen_label
+
+    # rows: (compliant, Compliant, violating, Violating, needs_info, Needs_info) log-likelihoods
+    def row(compliant: float, violating: float) -> list[float]:
+        return [compliant, -50.0, violating, -50.0, -9.0, -50.0]
+
+    rows = [row(-3.0, -1.0), row(-3.0, -1.2), row(-1.6, -1.5), row(-1.5, -1.4)]
+    assert {chosen_label(r).value for r in rows} == {"violating"}
+    assert [x.value for x in calibrated_labels(rows)] == ["violating", "violating", "compliant",
+                                                          "compliant"]
+    assert calibrated_labels([]) == []
+
+
+def test_calibrated_verdicts_are_scored_beside_the_plain_choice(
+        results: list[ItemResult]) -> None:
+    chosen = ["compliant", "compliant", "violating", "violating", "needs_info", "needs_info",
+              "compliant"]
+    closed = [r.model_copy(update={"book": "closed", "calibrated": c})
+              for r, c in zip([r for r in results if r.kind == SCENARIO], chosen, strict=True)]
+    scores = by_metric(suite_scores([*closed, *results], n_boot=50))
+    assert scores["closed_book_calibrated_accuracy"].value == pytest.approx(6 / 7)
+    assert "closed_book_choice_accuracy" not in scores
+    assert "guardian_calibrated_accuracy" not in scores

@@ -101,3 +101,21 @@ def test_bad_train_settings_are_one_line_with_the_line_number(workspace: Path, k
     lines[index] = re.sub(r":.*$", f": {value}", lines[index])
     config.write_text("\n".join(lines) + "\n")
     one_line_error(cli("frame", workspace), f"studio.yaml:{index + 1}:", needle)
+
+
+def test_full_finetune_wraps_whole_layers_and_refuses_unknown_names() -> None:
+    """Full fine-tuning trains Llama-family layers through modules_to_save; a model whose
+    layers are named otherwise (GPT-2: attn, ln_1, ln_f) gets one clear line, not a run that
+    silently trains only the MLPs."""
+    pytest.importorskip("peft")
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from alignment_studio.instructors.sft import FULL_MODULES, check_full_names, lora_config
+
+    config = lora_config(TrainSettings(full_finetune=True))
+    assert set(config.modules_to_save) == set(FULL_MODULES)
+    assert lora_config(TrainSettings()).modules_to_save is None
+    gpt2 = GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=32, n_head=2, vocab_size=100,
+                                      n_positions=64))
+    with pytest.raises(StudioError, match="no modules named self_attn"):
+        check_full_names(gpt2, Path("gpt2"))

@@ -239,3 +239,26 @@ def test_answer_only_logits_give_trl_s_own_loss(rows: list[dict[str, Any]], toke
     ours = trainer.compute_loss(trainer.model, dict(batch))
     theirs = SFTTrainer.compute_loss(trainer, trainer.model, dict(batch))
     assert torch.allclose(ours, theirs, atol=1e-5), (ours, theirs)
+
+
+def test_full_finetune_trains_every_layer_and_loads_like_an_adapter(
+        rows: list[dict[str, Any]], tmp_path: Path) -> None:
+    """train.full_finetune: every decoder layer's weights move (not a low-rank delta), the
+    embeddings do not, and the saved folder loads through the same adapter path as LoRA."""
+    import torch
+
+    from alignment_studio.backends.hf import load_model
+
+    train_sft(rows[:4], "embedded", tiny(full_finetune=True, max_steps=2, learning_rate=1e-4),
+              tmp_path / "work", tmp_path / "out")
+    base, _ = load_model("embedded")
+    tuned, _ = load_model("embedded", [str(tmp_path / "out" / ADAPTER_DIR)])
+    before, after = dict(base.named_parameters()), dict(tuned.named_parameters())
+    layers = base.config.num_hidden_layers
+    for i in range(layers):
+        for part in ("self_attn.q_proj", "self_attn.o_proj", "mlp.down_proj"):
+            name = f"model.layers.{i}.{part}.weight"
+            assert not torch.equal(before[name], after[name]), name
+    embeddings = "model.embed_tokens.weight"
+    assert torch.equal(before[embeddings], after[embeddings])
+    assert not any("lora" in name for name in after)  # merged into plain weights on load

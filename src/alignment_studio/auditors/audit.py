@@ -21,7 +21,7 @@ from alignment_studio.auditors.rag import BM25Retriever, Passage, with_policy_pr
 from alignment_studio.auditors.redteam import Attack, run_attacks
 from alignment_studio.auditors.suites import confusion, score_item_full, suite_scores
 from alignment_studio.backends.base import GenerationConfig, ModelBackend
-from alignment_studio.core.answers import choice_options, chosen_label
+from alignment_studio.core.answers import calibrated_labels, choice_options, chosen_label
 from alignment_studio.scoring.scorer import Scorer
 from alignment_studio.types import (
     AttackOutcome,
@@ -116,8 +116,14 @@ def _add_choices(backend: ModelBackend, prompts: Sequence[Sequence[Message]],
                  results: Sequence[ItemResult]) -> None:
     """Each scenario's verdict by constrained choice, when the backend can score text."""
     scores = asyncio.run(backend.score_choices(prompts, choice_options()))
-    for result, row in zip(results, scores or [], strict=False):
+    if not scores:
+        return
+    for result, row in zip(results, scores, strict=True):
         result.choice = chosen_label(row).value
+    for book in {r.book for r in results}:  # closed-book and guardian prompts differ in kind
+        group = [i for i, r in enumerate(results) if r.book == book]
+        for i, label in zip(group, calibrated_labels([scores[i] for i in group]), strict=True):
+            results[i].calibrated = label.value
 
 
 def run_model(backend: ModelBackend, model: str, suites: Suites, attack_judge: Scorer | None,

@@ -11,6 +11,10 @@ numbers, so the suites can be recomputed from a stored report. The suites:
   (``ItemResult.choice``, the label the model finds most likely at the answer's start):
   ``closed_book_choice_accuracy``, ``closed_book_choice_macro_f1``, ``guardian_choice_accuracy``
   and ``scenario_choice_accuracy``; left out when the backend cannot score text;
+- calibrated choice: the constrained choice after batch calibration (``ItemResult.calibrated``:
+  each label's likelihood less its mean over the items asked the same way), which reads how
+  the model ranks situations without its prior for one label: ``closed_book_calibrated_accuracy``,
+  ``closed_book_calibrated_macro_f1`` and ``guardian_calibrated_accuracy``;
 - scenario classification: ``scenario_accuracy`` and ``scenario_macro_f1`` over the three
   labels, and the ``confusion`` matrix expected -> predicted. An answer without a readable
   verdict is predicted ``"none"``: a wrong prediction that lowers the recall of its true label
@@ -90,6 +94,11 @@ def _choices(results: Iterable[ItemResult]) -> list[tuple[str, str]]:
     return [(r.expected, r.choice) for r in results if r.choice is not None]
 
 
+def _calibrated(results: Iterable[ItemResult]) -> list[tuple[str, str]]:
+    """(expected, calibrated choice) per item that has one."""
+    return [(r.expected, r.calibrated) for r in results if r.calibrated is not None]
+
+
 def _matrix(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
     matrix = {row: dict.fromkeys((*LABELS, NONE), 0) for row in LABELS}
     for expected, predicted in pairs:
@@ -153,6 +162,11 @@ def suite_scores(results: Iterable[ItemResult], n_boot: int = 1000) -> list[Scor
         _rate("guardian_choice_accuracy",
               [e == c for e, c in _choices(r for r in scen if r.book != "closed")]),
         _rate("scenario_choice_accuracy", [e == c for e, c in _choices(scen)]),
+        _rate("closed_book_calibrated_accuracy", [e == c for e, c in _calibrated(closed)]),
+        _statistic("closed_book_calibrated_macro_f1", _calibrated(closed),
+                   lambda v: macro_f1(_matrix(v)), n_boot),
+        _rate("guardian_calibrated_accuracy",
+              [e == c for e, c in _calibrated(r for r in scen if r.book != "closed")]),
         _rate("scenario_accuracy", [bool(r.correct) for r in scen]),
         _statistic("scenario_macro_f1", _verdicts(scen), lambda v: macro_f1(_matrix(v)),
                    n_boot),

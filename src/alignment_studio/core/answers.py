@@ -53,8 +53,30 @@ def choice_options() -> list[str]:
 
 def chosen_label(scores: Sequence[float]) -> Label:
     """The label whose forms (``choice_options`` order) are together the most likely."""
+    return chosen_label_of(label_totals(scores))
+
+
+def label_totals(scores: Sequence[float]) -> list[float]:
+    """Each label's log-likelihood, its forms (``choice_options`` order) taken together."""
     forms = len(scores) // len(Label)
-    totals = [_logsumexp(scores[i * forms:(i + 1) * forms]) for i in range(len(Label))]
+    return [_logsumexp(scores[i * forms:(i + 1) * forms]) for i in range(len(Label))]
+
+
+def calibrated_labels(rows: Sequence[Sequence[float]]) -> list[Label]:
+    """Batch calibration (Zhou et al., 2023): each label's log-likelihood less its mean over
+    the batch, then the most likely. A model that puts "violating" first for every situation
+    still ranks situations; this reads that ranking without its prior for one label. No label
+    of the batch is used, only its questions."""
+    totals = [label_totals(row) for row in rows]
+    finite = [t for t in totals if all(math.isfinite(v) for v in t)]
+    if not finite:
+        return [chosen_label(row) for row in rows]
+    means = [sum(t[k] for t in finite) / len(finite) for k in range(len(Label))]
+    return [chosen_label_of([v - m for v, m in zip(t, means, strict=True)]) for t in totals]
+
+
+def chosen_label_of(totals: Sequence[float]) -> Label:
+    """The label with the highest of ``totals`` (one value per label)."""
     return list(Label)[max(range(len(Label)), key=totals.__getitem__)]
 
 

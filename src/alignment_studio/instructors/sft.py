@@ -32,9 +32,20 @@ TRAIN_LOG = "train_log.json"
 EVAL_METRIC = "eval_loss"
 
 
+# the modules of a decoder layer (and the final norm) that full fine-tuning trains, by their
+# names in Llama-family models (SmolLM2, Llama, Qwen, Mistral)
+FULL_MODULES = ["self_attn", "mlp", "input_layernorm", "post_attention_layernorm", "norm"]
+
+
 def lora_config(settings: TrainSettings) -> Any:
+    """LoRA on ``target_modules``; with ``full_finetune``, every decoder layer in full through
+    PEFT's ``modules_to_save`` (a rank-1 LoRA on the embeddings, kept at zero by
+    ``freeze_placeholder``, only satisfies PEFT's need for a target)."""
     from peft import LoraConfig
 
+    if settings.full_finetune:
+        return LoraConfig(r=1, lora_alpha=1, lora_dropout=0.0, target_modules=["embed_tokens"],
+                          modules_to_save=list(FULL_MODULES), task_type="CAUSAL_LM")
     targets: str | list[str] = settings.target_modules
     if targets != "all-linear":
         targets = [t.strip() for t in settings.target_modules.split(",") if t.strip()]
@@ -161,15 +172,38 @@ def build_trainer(rows: list[dict[str, Any]], validation: list[dict[str, Any]], 
     cuda = torch.cuda.is_available()
     torch.manual_seed(settings.seed)
     model = load_model(path, settings, cuda)
+    if settings.full_finetune:
+        check_full_names(model, path)
     extra = list(callbacks or [])
     if validation and settings.early_stopping_patience is not None:
         extra.append(EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience))
-    return quiet_logs(completion_logits_trainer(SFTTrainer)(
-                      model=model, args=sft_config(settings, work_dir, cuda, bool(validation)),
-                      train_dataset=Dataset.from_list(rows),
-                      eval_dataset=Dataset.from_list(validation) if validation else None,
-                      processing_class=tokenizer, peft_config=lora_config(settings),
-                      callbacks=extra))
+    trainer = quiet_logs(completion_logits_trainer(SFTTrainer)(
+        model=model, args=sft_config(settings, work_dir, cuda, bool(validation)),
+        train_dataset=Dataset.from_list(rows),
+        eval_dataset=Dataset.from_list(validation) if validation else None,
+        processing_class=tokenizer, peft_config=lora_config(settings), callbacks=extra))
+    if settings.full_finetune:
+        freeze_placeholder(trainer.model)
+    return trainer
+
+
+def check_full_names(model: Any, path: Path) -> None:
+    """Full fine-tuning knows Llama-family module names; any other model fails here, in one
+    line, rather than deep in PEFT or by training only the modules that happen to match."""
+    names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+    missing = [m for m in (*FULL_MODULES, "embed_tokens") if m not in names]
+    if missing:
+        raise StudioError(f"train.full_finetune: this model has no modules named "
+                          f"{', '.join(missing)} (full fine-tuning knows Llama-family layer "
+                          f"names); use LoRA instead", path)
+
+
+def freeze_placeholder(model: Any) -> None:
+    """Full fine-tuning: freeze the zero LoRA on the embeddings (their weight is tied to
+    lm_head in small models, and TRL reads lm_head.weight directly)."""
+    for name, param in model.named_parameters():
+        if "lora_" in name:
+            param.requires_grad = False
 
 
 def quiet_logs(trainer: Any) -> Any:

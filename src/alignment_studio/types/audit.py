@@ -80,6 +80,9 @@ class ItemResult(BaseModel):
     choice: str | None = Field(None, description="scenario items: the verdict the model finds "
                                "most likely at the answer's start (constrained choice), None "
                                "when the backend cannot score text")
+    calibrated: str | None = Field(None, description="scenario items: the constrained choice "
+                                   "after batch calibration (each label's likelihood less its "
+                                   "mean over the items asked the same way), None as choice")
     cited_ids: list[str] = Field(default_factory=list, description="policy IDs the answer names")
     refused: bool = False
     asks_for_info: bool = False

@@ -131,6 +131,11 @@ class TrainSettings(TrainerSettings):
     lora_dropout: float = Field(0.05, ge=0, lt=1, description="dropout on LoRA inputs")
     target_modules: str = Field(
         "all-linear", description="PEFT target modules ('all-linear' or comma-separated names)")
+    full_finetune: bool = Field(
+        False, description="train every decoder layer's weights in full (attention, MLP, "
+        "norms), not low-rank adapters; the embeddings stay frozen. Saved as a PEFT adapter "
+        "(modules_to_save; about 540 MB for the 135M model), so serving, export and DPO work "
+        "as with LoRA. lora_r and target_modules are then unused")
     max_train_examples: int | None = Field(
         None, ge=1, description="cap on training examples (quick runs); null = all")
     final_fit: bool = Field(
