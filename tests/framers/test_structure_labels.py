@@ -1,5 +1,6 @@
 """Extraction accuracy on the hand-labelled documents (nine 18F pages and seven rounds of four or
-five documents of other styles, 2,068 labels) stays above floors a bit under what
+five documents of other styles, 2,068 labels; the held-out round 8 is left to the bench) stays
+above floors a bit under what
 bench/bench_structure.py measured (in total precision 0.82, recall 0.82, modality 0.79, negated
 rules 0.74, actor 0.78)."""
 
@@ -37,7 +38,8 @@ def test_every_label_names_a_real_section_and_quote(bench: ModuleType) -> None:
 
 def test_extraction_figures_stay_above_their_floors(bench: ModuleType) -> None:
     per_doc = bench.score_all()
-    total = sum(per_doc.values(), bench.Scores())
+    total = sum((s for name, s in per_doc.items() if bench.group_of(name) != bench.HELD_OUT_GROUP),
+                bench.Scores())  # the held-out round is measured by the bench, not asserted
     assert total.labels >= 2000
     assert total.found / total.labels >= 0.95  # segmentation: a statement for every label
     assert total.recall >= 0.78
