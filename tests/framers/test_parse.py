@@ -107,6 +107,30 @@ def test_plain_text_headings_and_bullets(tmp_path: Path) -> None:
                                                        Modality.permission]
 
 
+def test_restructuredtext_adornments_are_headings_in_the_order_they_appear(
+        tmp_path: Path) -> None:
+    """A .txt file written in reStructuredText (PEPs, kernel and Sphinx documentation): an
+    overlined title, then "=", "-" and "~" underlines nest in the order they first appear, and
+    the adornment lines never become text."""
+    path = tmp_path / "governance.txt"
+    path.write_text("=================\nCouncil Governance\n=================\n\n"
+                    "Elections\n=========\n\nThe council must hold an election every year.\n\n"
+                    "Terms\n-----\n\nMembers may serve two terms.\n\n"
+                    "Vacancies\n~~~~~~~~~\n\nA vacancy shall be filled within 30 days.\n\n"
+                    "Conduct\n=======\n\nMembers must not vote on their own removal.\n")
+    doc = read_document(path)
+    assert doc.title == "Council Governance"
+    tree = [(s.title, [c.title for c in s.children]) for s in doc.sections]
+    assert tree == [("Elections", ["Terms"]), ("Conduct", [])]
+    assert doc.sections[0].children[0].children[0].title == "Vacancies"
+    texts = [p.text for p in doc.policies()]
+    assert texts == ["The council must hold an election every year.",
+                     "Members may serve two terms.", "A vacancy shall be filled within 30 days.",
+                     "Members must not vote on their own removal."]
+    assert [p.modality for p in doc.policies()] == [
+        Modality.obligation, Modality.permission, Modality.obligation, Modality.prohibition]
+
+
 @pytest.mark.parametrize(("content", "problem"), [
     (None, "not found"), (b"", "empty"), (b"\x00\x01binary\x00", "binary"),
     (b"\xff\xfe\xfa bad bytes", "UTF-8"), (b"# Only a heading\n", "no policy text")])

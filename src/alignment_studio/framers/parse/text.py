@@ -1,6 +1,7 @@
 """Plain-text reader.
 
-Headings: underlined lines; ALL-CAPS lines; numbered lines ("2.1 Scope"); "§ 2635.302 Title.",
+Headings: underlined lines (Markdown's setext "=" and "-", and reStructuredText's adornments,
+overlined or not, their levels in the order the styles first appear); ALL-CAPS lines; numbered lines ("2.1 Scope"); "§ 2635.302 Title.",
 "Section 4", "Article 2 - Scope"; and short title-case lines set off by blank lines ("Overtime
 Pay"). List items: '-', '*', '•', "1.", "1)", "(a)", "(1)", "(iv)"; their depth follows the
 order in which marker kinds first appear ("(a)" then "(1)" then "(i)", as in regulations) and
@@ -20,7 +21,9 @@ _SECTION = re.compile(r"^(?:§+\s*\d+(?:[.-]\d+)*[a-z]?|(?:section|article|part|
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))*"
                      r"(?P<marker>[-*•◦▪]|\d{1,3}[.)]|[a-z][.)]|"
                      r"\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))\s+(?P<text>.*)$")
-_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
+# a line of one repeated punctuation character under (and perhaps over) a title: Markdown's
+# setext "=" and "-", and every adornment reStructuredText allows
+_UNDERLINE = re.compile(r"^\s*([=\-~^\"'`+*#_<>])\1{2,}\s*$")
 _ROMAN = re.compile(r"^\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii)\)$")
 _SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with",
                 "at", "from", "as", "vs", "nor", "but", "per"}
@@ -29,6 +32,7 @@ MAX_HEADING_WORDS = 10
 
 def read_text(text: str) -> RawDocument:
     lines = text.split("\n")
+    levels = _adornment_levels(lines)
     blocks: list[Block] = []
     buf: list[str] = []
     start = 0
@@ -46,7 +50,7 @@ def read_text(text: str) -> RawDocument:
 
     for i, line in enumerate(lines):
         stripped = line.strip()
-        heading = _heading_level(lines, i)
+        heading = _heading_level(lines, i, levels)
         if not blocks and not buf and (heading or _title_line(lines, i)):
             heading = 1  # the first line: the document's title
         bullet = _BULLET.match(line)
@@ -122,16 +126,44 @@ def _marker_kind(marker: str, letters_seen: bool = True, after_h: bool = False) 
     return "a." if marker[0].isalpha() else "-"
 
 
-def _heading_level(lines: list[str], i: int) -> int:
-    """0 if line i is no heading; else 1 (underlined '='),
-    2 (ALL CAPS, '-', §/Section, title case) or numbering depth + 1."""
+def _adornment(lines: list[str], i: int) -> tuple[str, bool] | None:
+    """The underline style of a title at line i: its character and whether the same line is
+    over it too (reStructuredText's "=====/Title/====="); None when line i is not one."""
+    line = lines[i].strip()
+    nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    under = _UNDERLINE.match(nxt)
+    if not line or under is None or _UNDERLINE.match(line) or len(line) > 100:
+        return None
+    prev = lines[i - 1].strip() if i else ""
+    over = bool(prev) and prev == nxt
+    if prev and not over:
+        return None
+    return under.group(1), over
+
+
+def _adornment_levels(lines: list[str]) -> dict[tuple[str, bool], int]:
+    """Heading level of each underline style, in the order the styles first appear, as
+    reStructuredText reads them ("=" then "-" in Markdown's setext headings)."""
+    levels: dict[tuple[str, bool], int] = {}
+    for i in range(len(lines)):
+        style = _adornment(lines, i)
+        if style is not None and style not in levels:
+            levels[style] = len(levels) + 1
+    return levels
+
+
+def _heading_level(lines: list[str], i: int,
+                   levels: dict[tuple[str, bool], int] | None = None) -> int:
+    """0 if line i is no heading; else the level of its underline style (first style 1, the
+    next 2, ...), 2 (ALL CAPS, §/Section, title case) or numbering depth + 1."""
+    style = _adornment(lines, i)
+    if style is not None:
+        return (levels or {}).get(style, 1)
     line = lines[i].strip()
     prev_blank = i == 0 or not lines[i - 1].strip()
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
     if not line or not prev_blank or len(line) > 100:
         return 0
-    if _UNDERLINE.match(nxt):
-        return 1 if nxt.startswith("=") else 2
     bullet = _BULLET.match(lines[i])
     if bullet and _run_in_title(bullet, lines, i):
         return 2 + len(bullet.group("indent").expandtabs(4)) // 2
