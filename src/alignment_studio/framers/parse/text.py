@@ -5,7 +5,8 @@ overlined or not, their levels in the order the styles first appear); ALL-CAPS l
 lines ("2.1 Scope"); "§ 2635.302 Title.", "Section 4", "Article 2 - Scope"; and short title-case
 lines set off by blank lines ("Overtime Pay"). List items: '-', '*', '•', "1.", "1)", "(a)",
 "(1)", "(iv)"; their depth follows the order in which marker kinds first appear ("(a)" then
-"(1)" then "(i)", as in regulations) and indentation. ``Key: value`` lines are entries of their own, read like list items.
+"(1)" then "(i)", as in regulations) and indentation. ``Key: value`` lines are entries of their
+own, read like list items.
 """
 
 from __future__ import annotations
