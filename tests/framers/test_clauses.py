@@ -42,6 +42,8 @@ def first(text: str, addressee: str | None = "you") -> tuple[Modality, bool, str
     ("You do not need approval to work overtime on weekends.", (P, True, "you")),
     ("You are not required to stay late.", (P, True, "you")),
     ("You don't have to answer the survey.", (P, True, "you")),
+    ("You needn't ask us for permission to refer to the project.", (P, True, "you")),
+    ("Employees need not attend the review.", (P, True, "employees")),
     ("Nobody should share a login.", (R, True, None)),
     ("You should not leave laptops in cars.", (R, True, "you")),
     ("Overtime is prohibited without prior approval.", (F, False, "you")),
@@ -197,7 +199,9 @@ def test_lead_ins_and_force_headings_pass_their_force(tmp_path: Path) -> None:
                           "- You may ask a colleague to watch your laptop.\n\n"
                           "## Allowed\n\n- Personal calls during breaks.\n\n"
                           "## Don't\n\n- Post client names in public channels.\n\n"
-                          "## Requirements\n\n- A badge visible at all times.\n")
+                          "## Requirements\n\n- A badge visible at all times.\n\n"
+                          "## Responsibilities and privileges\n\n"
+                          "- Responsive to issues assigned to them\n")
     lock = by_text(doc, "Lock the screen")
     assert (lock.modality, lock.actor) == (OB, "employees")  # ends with a period: still inherits
     assert by_text(doc, "Employees must do").modality == INFO  # its norm moved to the items
@@ -207,6 +211,7 @@ def test_lead_ins_and_force_headings_pass_their_force(tmp_path: Path) -> None:
     assert by_text(doc, "Personal calls").modality == P
     assert by_text(doc, "Post client names").modality == F
     assert by_text(doc, "A badge visible").modality == OB
+    assert by_text(doc, "Responsive to issues").modality == OB  # "Responsibilities ..." heading
 
 
 def test_lead_ins_ending_in_a_dash_or_the_following_and_relative_force(tmp_path: Path) -> None:

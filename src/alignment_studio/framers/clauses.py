@@ -37,7 +37,8 @@ _OBLIGE, _PERMIT, _ADVISE = Modality.obligation, Modality.permission, Modality.r
 _FORBID = Modality.prohibition
 # Modal auxiliaries; a negation attached to them negates the act ("must not X" forbids X).
 _MODALS = {"must": _OBLIGE, "shall": _OBLIGE, "should": _ADVISE, "ought": _ADVISE,
-           "may": _PERMIT, "might": _PERMIT, "can": _PERMIT, "could": _PERMIT}
+           "may": _PERMIT, "might": _PERMIT, "can": _PERMIT, "could": _PERMIT,
+           "need": _OBLIGE}  # modal "need": only "need not" / "needn't" (a permission)
 # Frame words whose negation negates the duty itself ("you do not need to X": you may skip X).
 _DUTY_FRAMES = {"need", "have", "require", "expect", "oblige", "obligate", "mandate",
                 "necessary", "required", "mandatory", "compulsory", "obligatory"}
@@ -424,7 +425,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     chain = _chain(head, span.end)
     negated = _negated(chain) or _negative_subject(head)
     modal = next((t for t in (c for h in chain for c in h.children)
-                  if t.tag_ == "MD" and t.lower_ in _MODALS or t.lower_ == "ca"), None)
+                  if t.tag_ == "MD" and t.lower_ in _MODALS or t.lower_ == "ca"
+                  or t.lower_ == "need" and t.dep_ == "aux"), None)  # "You needn't ask"
     if modal is None and head.tag_ == "MD" and head.lower_ in _MODALS:  # "You must never:"
         modal = head
         negated = negated or any(c.dep_ == "neg" or c.lower_ in ("never", "not")

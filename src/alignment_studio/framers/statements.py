@@ -45,7 +45,7 @@ _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
         r"(may|can) do)\b|\b(allowed|permitted) (activities|actions|uses)$", re.I)),
     (Modality.obligation, False, re.compile(
         r"^(do'?s|must|required|requirements?|mandatory|what to do|your (duties|obligations|"
-        r"responsibilities))$", re.I)),
+        r"responsibilities))$|^(responsibilities|duties|obligations|expectations)\b", re.I)),
     (Modality.recommendation, False, re.compile(
         r"^(recommended|recommendations?|best practices?|suggestions?)$", re.I)),
 ]
