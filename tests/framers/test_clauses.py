@@ -424,3 +424,15 @@ def test_a_hostile_sentence_parses_in_bounded_time(tmp_path: Path) -> None:
     doc = read_document(path)
     assert time.perf_counter() - start < 20  # the parser reads a bounded prefix
     assert doc.policies()[0].text == words  # the statement itself is kept whole
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("A trademark is a word, phrase, symbol or design that identifies a source.", D),
+    ("CPC Board representatives are called CPC Directors.", D),
+    ("A service mark is the same as a trademark, except that it names a service.", D),
+    ("Such a person is known as a sponsor.", D),
+    ("A good idea is to ask your manager first.", R),  # advice, not a definition
+    ("A manager must approve every exception.", OB),
+])
+def test_definitions_said_by_naming_or_by_genus(text: str, expected: Modality) -> None:
+    assert first(text)[0] == expected
