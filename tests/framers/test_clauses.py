@@ -151,8 +151,7 @@ def test_negated_copulas_commitments_and_frames_read_from_the_parse(
 def test_facts_possibilities_and_descriptions_are_not_norms() -> None:
     for text in ["Remember that it is impossible to delete information once it is public.",
                  "Note: The app may not work on some older devices.",
-                 "Context is important.", "Your supervisor will review other cases.",
-                 "You will receive holiday pay.", "The server is safe.",
+                 "Context is important.", "You will receive holiday pay.", "The server is safe.",
                  "HR can help."]:
         assert first(text)[0] == INFO, text
     assert first("This includes routine business operations and services.")[0] == D
@@ -436,3 +435,20 @@ def test_a_hostile_sentence_parses_in_bounded_time(tmp_path: Path) -> None:
 ])
 def test_definitions_said_by_naming_or_by_genus(text: str, expected: Modality) -> None:
     assert first(text)[0] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The committee will review the report within ten days.", (OB, "committee")),
+    ("Your supervisor will review other cases.", (OB, "supervisor")),
+    ("CISA will provide regular reports to agencies.", (OB, "cisa")),
+    ("Reports will be handled confidentially.", (OB, "you")),
+    ("This will help you find the form.", (INFO, None)),  # a prediction, not a commitment
+    ("The page will reload.", (INFO, None)),
+    ("You will receive an email.", (INFO, "you")),
+])
+def test_will_commits_a_party_and_predicts_nothing(text: str,
+                                                   expected: tuple[Modality, str | None]) -> None:
+    """The labelling guideline: "will" said as a commitment of a party the document names or
+    speaks for is that party's obligation; "will" that predicts an outcome is not a norm."""
+    modality, _, actor = first(text)
+    assert (modality, actor and actor.lower()) == expected

@@ -505,10 +505,10 @@ _NOT_COMMITMENTS = _HAPPENING | {"be", "have", "receive", "get", "need", "want",
 
 
 def _committed(head: Token) -> bool:
-    """A commitment a named party makes with "will" ("CISA will provide reports", "The
-    Government will safeguard X", "such information will not be released by the Government"):
-    a proper noun as subject or by-agent, doing an act. A role that "will" do something ("Your
-    supervisor will review it") describes the procedure."""
+    """A commitment made with "will" ("CISA will provide reports", "The committee will review
+    the report", "such information will not be released by the Government", "Reports will be
+    handled confidentially"): a party (a name or an agent noun) as subject or by-agent doing an
+    act, or a thing the act is done to, as the labelling guideline reads "will"."""
     if head.lemma_.lower() in _NOT_COMMITMENTS or head.pos_ not in ("VERB", "AUX"):
         return False
     agent = next((c for c in head.children if c.dep_ == "agent"), None)
@@ -516,7 +516,10 @@ def _committed(head: Token) -> bool:
     if by is not None:  # "Reports will be investigated by the people responsible"
         return by.pos_ != "PRON" and _agentive(by)
     party = next((c for c in head.children if c.dep_ == "nsubj"), None)
-    return party is not None and party.pos_ == "PROPN" and _agentive(party)
+    if party is None:  # "Reports will be handled confidentially": said of a named thing
+        return head.tag_ == "VBN" and any(c.dep_ == "nsubjpass" and c.pos_ in ("NOUN", "PROPN")
+                                          for c in head.children)
+    return party.pos_ in ("PROPN", "NOUN") and _agentive(party)
 
 
 def _advice(head: Token) -> bool:
