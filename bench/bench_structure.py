@@ -250,12 +250,19 @@ def _tally(out: Scores, label: Label, policy: Policy, doc_id: str) -> None:
                              f"{policy.text[:70]}")
 
 
+def label_section(label: Label, titles: dict[str, str], document_title: str) -> str:
+    """The title key of the label's section; "preamble" for the document's title heading,
+    which the reader took for the document's title."""
+    section = title_key(label.section)
+    if section not in titles.values() and section == title_key(document_title):
+        return "preamble"
+    return section
+
+
 def _best(label: Label, statements: list[Policy], titles: dict[str, str],
           used: set[int], document_title: str) -> int | None:
     """The first unused matching statement; a non-informational one if there is one."""
-    section = title_key(label.section)
-    if section not in titles.values() and section == title_key(document_title):
-        section = "preamble"  # the title heading the reader took for the document's title
+    section = label_section(label, titles, document_title)
     candidates = [i for i, p in enumerate(statements)
                   if i not in used and titles[p.section_id] == section
                   and matches(label.text, p.text)]

@@ -134,8 +134,8 @@ class TrainSettings(TrainerSettings):
     full_finetune: bool = Field(
         False, description="train every decoder layer's weights in full (attention, MLP, "
         "norms), not low-rank adapters; the embeddings stay frozen. Saved as a PEFT adapter "
-        "(modules_to_save; about 540 MB for the 135M model), so serving, export and DPO work "
-        "as with LoRA. lora_r and target_modules are then unused")
+        "(modules_to_save; about 540 MB for the 135M model), which serving and export load as "
+        "they load LoRA. lora_r and target_modules are then unused")
     max_train_examples: int | None = Field(
         None, ge=1, description="cap on training examples (quick runs); null = all")
     final_fit: bool = Field(

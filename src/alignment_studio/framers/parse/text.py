@@ -33,7 +33,7 @@ MAX_HEADING_WORDS = 10
 
 def read_text(text: str) -> RawDocument:
     lines = text.split("\n")
-    levels = _adornment_levels(lines)
+    adorned = _adorned_headings(lines)
     blocks: list[Block] = []
     buf: list[str] = []
     start = 0
@@ -51,7 +51,7 @@ def read_text(text: str) -> RawDocument:
 
     for i, line in enumerate(lines):
         stripped = line.strip()
-        heading = _heading_level(lines, i, levels)
+        heading = _heading_level(lines, i, adorned)
         if not blocks and not buf and (heading or _title_line(lines, i)):
             heading = 1  # the first line: the document's title
         bullet = _BULLET.match(line)
@@ -142,24 +142,24 @@ def _adornment(lines: list[str], i: int) -> tuple[str, bool] | None:
     return under.group(1), over
 
 
-def _adornment_levels(lines: list[str]) -> dict[tuple[str, bool], int]:
-    """Heading level of each underline style, in the order the styles first appear, as
-    reStructuredText reads them ("=" then "-" in Markdown's setext headings)."""
+def _adorned_headings(lines: list[str]) -> dict[int, int]:
+    """Line index -> heading level of each underlined (or overlined) title, a style's level
+    set by the order the styles first appear, as reStructuredText reads them ("=" then "-" in
+    Markdown's setext headings)."""
     levels: dict[tuple[str, bool], int] = {}
+    out: dict[int, int] = {}
     for i in range(len(lines)):
         style = _adornment(lines, i)
-        if style is not None and style not in levels:
-            levels[style] = len(levels) + 1
-    return levels
+        if style is not None:
+            out[i] = levels.setdefault(style, len(levels) + 1)
+    return out
 
 
-def _heading_level(lines: list[str], i: int,
-                   levels: dict[tuple[str, bool], int] | None = None) -> int:
-    """0 if line i is no heading; else the level of its underline style (first style 1, the
-    next 2, ...), 2 (ALL CAPS, §/Section, title case) or numbering depth + 1."""
-    style = _adornment(lines, i)
-    if style is not None:
-        return (levels or {}).get(style, 1)
+def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
+    """0 if line i is no heading; else the level of its underline style (``adorned``), 2 (ALL
+    CAPS, §/Section, title case) or numbering depth + 1."""
+    if i in adorned:
+        return adorned[i]
     line = lines[i].strip()
     prev_blank = i == 0 or not lines[i - 1].strip()
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
