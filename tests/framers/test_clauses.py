@@ -452,3 +452,17 @@ def test_will_commits_a_party_and_predicts_nothing(text: str,
     speaks for is that party's obligation; "will" that predicts an outcome is not a norm."""
     modality, _, actor = first(text)
     assert (modality, actor and actor.lower()) == expected
+
+
+def test_role_headings_and_pronouns_give_the_actor(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Roles\n\n## Reviewer\n\nReviewers are able to review code for "
+                          "quality.\n\n### Responsibilities\n\n- Focus on code quality\n- Expected "
+                          "to be responsive to review requests\n\n## Loaners\n\nReviewers may "
+                          "borrow a laptop.\n\n- Provide a user name on the device.\n\n"
+                          "# Members\n\nMembers must stay active. They can have issues assigned "
+                          "to them.\n")
+    assert by_text(doc, "Focus on code quality").actor == "reviewer"  # an order under the role
+    assert by_text(doc, "Expected to be responsive").actor == "reviewer"  # a verbless item
+    # "Loaners" is named nowhere as someone who must or may act: no role, the order is yours
+    assert by_text(doc, "Provide a user name").actor == "you"
+    assert by_text(doc, "They can have issues").actor == "members"  # "they": named just before

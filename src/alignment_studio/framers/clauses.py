@@ -980,3 +980,41 @@ def _in_case(token: Token) -> bool:
     """'in case of X', 'in the event of X'."""
     obj = next((c for c in token.children if c.dep_ == "pobj"), None)
     return token.lower_ == "in" and obj is not None and obj.lower_ in ("case", "event")
+
+
+_ROLE_DUTIES = re.compile(r"^(the )?(roles?|responsibilit(y|ies)|duties|obligations|"
+                          r"expectations|requirements)\b.*\b(of|for) ", re.I)
+_PRONOUN_ACTORS = {"they", "he", "she", "he or she", "she or he", "they/them", "it"}
+
+
+def role_of(heading: str) -> str | None:
+    """Whom a heading names as the party its section is about: a heading that is a noun for
+    people ("Reviewer", "Subproject Owner", "Voting members") or names their duties
+    ("Responsibilities and Expectations of the CPC"). The statements under it that name no
+    actor of their own (a verbless item, an order, "they") are that party's."""
+    text = heading.strip(" :.")
+    if not text or len(text.split()) > 8:
+        return None
+    doc = parse([_straight(text)])[0]
+    if any(t.tag_ in ("MD", "VBZ", "VBP", "VBD") for t in doc):
+        return None  # a sentence, not a name
+    duty = _ROLE_DUTIES.match(text)
+    if duty is not None:
+        tail = [t for t in doc if t.idx >= duty.end() and t.pos_ in ("NOUN", "PROPN")]
+        head = next((t for t in tail if t.dep_ == "pobj"), tail[-1] if tail else None)
+        return _noun_phrase(head) if head is not None and _agentive(head) else None
+    doc = parse([_straight(text.lower())])[0]  # "Subproject Owner": title case reads as names
+    root = doc[:].root
+    owner = next((c for c in root.children if c.dep_ in ("compound", "amod", "poss")), None)
+    if root.lemma_ in ("responsibility", "duty", "obligation", "role") and owner is not None:
+        root = owner  # "Contractor Responsibilities"
+    if root.pos_ != "NOUN" or any(
+            t.pos_ in ("ADP", "VERB", "AUX", "PRON") or t.text in ("&", "/", "?")
+            for t in doc) or not _agentive(root):
+        return None
+    return _noun_phrase(root)
+
+
+def is_pronoun_actor(actor: str | None) -> bool:
+    """An actor that is a pronoun standing for someone named before ("They can ...")."""
+    return actor is not None and actor.lower() in _PRONOUN_ACTORS

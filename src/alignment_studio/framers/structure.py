@@ -18,7 +18,7 @@ import re
 
 from alignment_studio.core.text import text_hash
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
-from alignment_studio.framers.clauses import Clause, analyse
+from alignment_studio.framers.clauses import Clause, analyse, is_pronoun_actor, role_of
 from alignment_studio.framers.statements import (
     REF_SUFFIX,
     Force,
@@ -113,6 +113,12 @@ def resolve_refs(document: PolicyDocument) -> None:
                                   titles.get(_title_key(name), name)) for name in policy.refs]
 
 
+def _head_word(actor: str) -> str:
+    """The last word of an actor, singular ("voting members" -> "member")."""
+    word = actor.split()[-1].lower()
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
 def _title_key(title: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
 
@@ -135,13 +141,15 @@ class _TreeBuilder:
         self.lead_ins: list[tuple[Force | None, Policy, int]] = []
         self.actors: list[str] = []  # actors named so far under the current heading
         self.headings: list[Force | None] = []  # the force of each open section's heading
+        self.roles: list[str | None] = []  # the party each open section's heading names
+        self.named: set[str] | None = None  # head words of the actors of stated norms
         self.ordinal: dict[str, int] = {}
         self.next_suffix: dict[str, int] = {}
 
     def add(self, block: Block, units: list[str], following: Block | None) -> None:
         if block.type == BlockType.heading:
             if self.in_preamble:  # text before the first heading is a sibling, not a parent
-                self.stack, self.headings, self.in_preamble = [], [], False
+                self.stack, self.headings, self.roles, self.in_preamble = [], [], [], False
             own = self.clauses[block.text][0] if block.text in self.clauses else None
             self._open(block.text, block.level,
                        heading_force(block.text, own, self.settings.heading_force))
@@ -333,19 +341,36 @@ class _TreeBuilder:
         while self.stack and self.stack[-1].level >= level:
             self.stack.pop()
             self.headings.pop()
+            self.roles.pop()
         section = Section(id=self._unique(f"{self.doc_id}/{slugify(title)}", self.section_ids),
                           title=title, level=level)
         (self.stack[-1].children if self.stack else self.roots).append(section)
         self.stack.append(section)
         self.headings.append(force)
+        self.roles.append(self._role(title))
         return section
+
+    def _role(self, title: str) -> str | None:
+        """The party a heading names, if the document also names it as the actor of a norm it
+        states in words ("Reviewer" over "Reviewers are able to ..."; not "Loaners")."""
+        role = role_of(title) if title != PREAMBLE else None
+        if role is None:
+            return None
+        if self.named is None:
+            self.named = {_head_word(c.actor) for found in self.clauses.values() for c in found
+                          if c.actor and _states_norm(c)}
+        return role if _head_word(role) in self.named else None
 
     def _antecedent(self, actor: str | None, text: str) -> str | None:
         """The actor a statement names again with "such" or "these" ("Such employees may:"
         after "Less restricted federal employees may engage in ..."): the latest actor under
-        the same heading with the same head noun and more words."""
+        the same heading with the same head noun and more words; for "they", "he or she",
+        the latest actor under the heading."""
         if actor is None:
             return None
+        if is_pronoun_actor(actor):  # "They can ...": the party named last under the heading
+            return next((a for a in reversed(self.actors) if not is_pronoun_actor(a)
+                         and a not in ("you", "we", "i")), actor)
         if re.search(rf"\b(such|these|those|the same)\s+{re.escape(actor)}\b", text, re.I):
             head = actor.split()[-1]
             found = next((a for a in reversed(self.actors)
@@ -357,6 +382,10 @@ class _TreeBuilder:
     def _policy(self, clause: Clause, block: Block, section_id: str, paragraph: int) -> Policy:
         pid = self._unique(policy_id(self.doc_id, clause.text), self.policy_ids)
         modality = clause.modality
+        role = next((r for r in reversed(self.roles) if r is not None), None)
+        if role is not None and modality not in (Modality.informational, Modality.definition) \
+                and (clause.actor is None or clause.imperative or is_pronoun_actor(clause.actor)):
+            clause = clause._replace(actor=role)  # "Reviewer" > "Focus on code quality"
         clause = clause._replace(actor=self._antecedent(clause.actor, clause.text))
         return Policy(id=pid, text=clause.text, modality=modality, section_id=section_id,
                       form=_FORMS[block.type], question=block.question,
