@@ -466,3 +466,24 @@ def test_role_headings_and_pronouns_give_the_actor(tmp_path: Path) -> None:
     # "Loaners" is named nowhere as someone who must or may act: no role, the order is yours
     assert by_text(doc, "Provide a user name").actor == "you"
     assert by_text(doc, "They can have issues").actor == "members"  # "they": named just before
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a leading condition without its comma: the "cannot" is the condition's, the norm is after
+    ("If an agenda item cannot reach a consensus a CPC member can call for a closing vote.",
+     (P, False, "cpc member")),
+    ("If the matter regards one of them please speak to Charles.", (OB, False, "you")),
+    # orders the parser misreads: a verb taken for a subject, "Please be" for a participle
+    ("Give specific examples of the behavior that you felt was misconduct.", (OB, False, "you")),
+    ("Please be understanding with those dealing with your grievance.", (OB, False, "you")),
+    ("Note that posting private information will not be tolerated.", None),
+    # a purpose before a list says no norm of its own
+    ("To make sure we can investigate your grievance properly:", (INFO, False, None)),
+])
+def test_unmarked_conditions_misread_orders_and_purposes(
+        text: str, expected: tuple[Modality, bool, str | None] | None) -> None:
+    found = first(text)
+    if expected is None:
+        assert found[0] != OB or found[2] != "you"
+    else:
+        assert found == expected

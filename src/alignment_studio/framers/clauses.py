@@ -175,8 +175,58 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
         if again[0].imperative:
             out[i] = [c._replace(text=plain[i][:1] + c.text[1:]) if c.text[:1] == text[:1]
                       else c for c in again]
+    for i, doc in enumerate(parse(plain)):
+        if _misread_order(doc) and all(c.modality == Modality.informational for c in out[i]):
+            out[i] = [_imperative(doc[1:] if doc[0].lower_ == "please" else doc, plain[i])]
+    _reread_unmarked_conditions(plain, out, addressee)
     return [[_restore(c, text, source) for c in found]
             for found, text, source in zip(out, plain, sentences, strict=True)]
+
+
+def _reread_unmarked_conditions(plain: list[str], out: list[list[Clause]],
+                                addressee: str | None) -> None:
+    """A leading condition without its comma ("If an item cannot reach consensus a member can
+    call a vote"): the parser takes the condition for the main clause and its "cannot" for the
+    norm. Read again with a comma where the main clause's subject (or "please") begins; the
+    second reading is kept when its norm sits after the comma."""
+    todo: dict[int, str] = {}
+    for i, (doc, found) in enumerate(zip(parse(plain), out, strict=True)):
+        cut = _unmarked_condition_end(doc)
+        if cut is not None and len(found) == 1:
+            todo[i] = plain[i][:cut].rstrip() + ", " + plain[i][cut:]
+    for (i, text), doc in zip(todo.items(), parse(list(todo.values())), strict=True):
+        again = clauses_of(doc, text, addressee)
+        comma = len(plain[i][:_unmarked_condition_end(parse([plain[i]])[0]) or 0].rstrip())
+        if len(again) == 1 and again[0].modality != Modality.informational and \
+                doc[:].root.idx > comma:
+            out[i] = [again[0]._replace(text=plain[i])]
+
+
+def _unmarked_condition_end(doc: Doc) -> int | None:
+    """Where the main clause of a sentence that opens with "If" / "When" and has no comma
+    starts: the subject of a later clause the parser hung inside the condition, or "please"."""
+    if len(doc) < 6 or doc[0].lower_ not in ("if", "when", "whenever", "once") or any(
+            t.text in (",", ";", ":") for t in doc):
+        return None
+    for token in doc[3:]:
+        if token.lower_ == "please" and token.dep_ == "intj":
+            return token.idx
+        if token.dep_ in ("nsubj", "nsubjpass") and token.head.dep_ in ("relcl", "ccomp") and \
+                token.head.i > token.i and any(c.tag_ == "MD" for c in token.head.children):
+            return token.left_edge.idx
+    return None
+
+
+def _misread_order(doc: Doc) -> bool:
+    """An order the parser read as something else: a leading base-form verb taken for the
+    subject of a later verb ("Give examples of what you felt was misconduct": "Give ... was"),
+    or "Please be ..." taken for a participle ("Please be understanding with ...")."""
+    if len(doc) < 3:
+        return False
+    if doc[0].lower_ == "please" and doc[1].lower_ == "be":
+        return True
+    return doc[0].tag_ == "VB" and doc[0].dep_ in ("csubj", "csubjpass") and \
+        doc[0].text[:1].isupper() and doc[0].lower_ not in _POINTING | _NOTING
 
 
 def _known_verb(doc: Doc) -> bool:
@@ -206,7 +256,7 @@ def _lexicon(pos: str) -> set[str]:
     return _LEXICON[pos]
 
 
-def _imperative(doc: Doc, text: str) -> Clause:
+def _imperative(doc: Doc | Span, text: str) -> Clause:
     """The clause read as an order to the reader, its first word the verb."""
     verb = doc[0]
     lemma = verb.lower_
@@ -366,6 +416,8 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
         return Clause(text, Modality.informational, False, False, None, passive, False, [], [],
                       None)
     force, explicit, negated, frame, imperative = _force(span, head)
+    if _purpose(span):
+        force = None  # "To make sure we can investigate your grievance:": what the items serve
     content = _content_verb(head, frame)
     if force is not None and (_EXAMPLE.match(text) or _aside(span, content, frame)):
         force = None  # an example, a pointer, a help line or an offer of help
@@ -384,6 +436,13 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     action = _action(content, passive) if modality != Modality.informational else None
     return Clause(text, modality, explicit, negated, actor, passive, imperative, conditions,
                   exceptions, action)
+
+
+def _purpose(span: Span) -> bool:
+    """A sentence that is only a purpose ("To make sure we can help:"): its root is the
+    infinitive it opens with, and no main clause follows."""
+    return len(span) > 2 and span[0].lower_ == "to" and span[1].tag_ == "VB" and \
+        span.root == span[1]
 
 
 def _main_head(span: Span) -> tuple[Token, str | None]:
@@ -825,7 +884,8 @@ def _rule_word(token: Token) -> bool:
 def _doer(head: Token) -> str | None:
     """The subject of a statement that states no norm, when it names someone who acts."""
     subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
-    if subject is None and head.pos_ == "NOUN" and head.dep_ == "ROOT":
+    if subject is None and head.pos_ == "NOUN" and head.dep_ == "ROOT" and \
+            head.doc.text.rstrip().endswith(("—", "–", "-", ":")) and head.doc[0].tag_ != "VBG":
         subject = head  # "All vehicle drivers entering the property—" over its items
     if subject is None or subject.lower_ in _VAGUE_ACTORS or not _agentive(subject):
         return None
@@ -863,7 +923,7 @@ def _told(frame: Token) -> str | None:
         if child.dep_ in ("dobj", "dative") and any(c.dep_ in ("xcomp", "ccomp")
                                                     for c in frame.children):
             return _noun_phrase(child)
-        if child.dep_ in ("xcomp", "ccomp"):
+        if child.dep_ in ("xcomp", "ccomp") and not _quoted(child):
             inner = next((c for c in child.children if c.dep_ in ("nsubj", "nsubjpass")
                           and c.lower_ not in _VAGUE_ACTORS), None)
             if inner is not None:
@@ -879,6 +939,13 @@ def _told(frame: Token) -> str | None:
 def _expletive(head: Token) -> bool:
     return any(c.dep_ == "expl" or c.lower_ in ("it", "there") and c.dep_ == "nsubj"
                for c in head.children)
+
+
+def _quoted(clause: Token) -> bool:
+    """A clause in quotation marks (the words someone is to say: 'will ask "Does anyone
+    object?"'), whose subject is not the one told."""
+    start = clause.left_edge.i
+    return start > 0 and clause.doc[start - 1].text in ('"', "“", "'", "``")
 
 
 def _noun_phrase(token: Token) -> str:
