@@ -487,3 +487,15 @@ def test_unmarked_conditions_misread_orders_and_purposes(
         assert found[0] != OB or found[2] != "you"
     else:
         assert found == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # set phrases that say a norm where the small parser misreads the sentence
+    ("The MoJ reserves the right to restrict personal use of its IT systems.", P),
+    ("Reviewers are able to review code for quality.", P),
+    ("Violence and threats of violence are not acceptable - online or offline.", F),
+    ("Public transportation costs are to be itemized on the reimbursement form.", OB),
+    ("The individual assumes responsibility for any additional charges incurred.", OB),
+])
+def test_set_phrases_say_a_norm_whatever_the_parse(text: str, expected: Modality) -> None:
+    assert first(text)[0] == expected

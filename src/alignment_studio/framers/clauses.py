@@ -418,6 +418,8 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     force, explicit, negated, frame, imperative = _force(span, head)
     if _purpose(span):
         force = None  # "To make sure we can investigate your grievance:": what the items serve
+    elif force is None and (phrase := _phrase_force(text)) is not None:
+        force, explicit, negated = phrase[0], True, phrase[1]
     content = _content_verb(head, frame)
     if force is not None and (_EXAMPLE.match(text) or _aside(span, content, frame)):
         force = None  # an example, a pointer, a help line or an offer of help
@@ -436,6 +438,26 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     action = _action(content, passive) if modality != Modality.informational else None
     return Clause(text, modality, explicit, negated, actor, passive, imperative, conditions,
                   exceptions, action)
+
+
+# Set phrases that say a norm whatever the parse (the small parser misreads "reserves" as a
+# plural noun, "not acceptable - online" as an adjective of "online"); read only when the
+# parse found no force.
+_PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
+    (re.compile(r"\breserves? the right to\b", re.I), _PERMIT, False),
+    (re.compile(r"\b(is|are) (also )?able to\b", re.I), _PERMIT, False),
+    (re.compile(r"\b(is|are) not (acceptable|allowed|permitted|tolerated)\b", re.I), _FORBID,
+     True),
+    (re.compile(r"\b(is|are) to be (\w+ed|paid|kept|made|sent|done|given|taken)\b", re.I),
+     _OBLIGE, False),
+    (re.compile(r"\bassumes? (full |all )?responsibility\b", re.I), _OBLIGE, False),
+]
+
+
+def _phrase_force(text: str) -> tuple[Modality, bool] | None:
+    """(modality, negated) of a set phrase in the text, if any (see _PHRASE_FORCES)."""
+    return next(((modality, negated) for pattern, modality, negated in _PHRASE_FORCES
+                 if pattern.search(text)), None)
 
 
 def _purpose(span: Span) -> bool:
