@@ -247,6 +247,10 @@ def _tally(out: Scores, label: Label, policy: Policy, doc_id: str) -> None:
     if label.negated:
         out.negated_total += 1
         out.negated_ok += policy.modality == label.modality and policy.negated
+        if not (policy.modality == label.modality and policy.negated):
+            out.wrong.append(f"{doc_id}: negated {label.modality.value}, got "
+                             f"{policy.modality.value} negated={policy.negated}: "
+                             f"{policy.text[:70]}")
     if label.actor is not None:
         out.actor_total += 1
         ok = same_actor(label.actor, policy.actor)

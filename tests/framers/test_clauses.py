@@ -499,3 +499,25 @@ def test_unmarked_conditions_misread_orders_and_purposes(
 ])
 def test_set_phrases_say_a_norm_whatever_the_parse(text: str, expected: Modality) -> None:
     assert first(text)[0] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("No person entering or while on Federal property may carry explosives.", (F, True, "person")),
+    ("No more than one-fourth of the voting members may be affiliated with one employer.",
+     (F, True, "you")),
+    ("There are no limits on the number of terms a Director may serve.", (P, True, "you")),
+    ("No /ok-to-test needed.", (P, True, None)),
+    ("We do not support PGP-encrypted emails at this time.", (F, True, "we")),  # a practice
+    ("Weather and Safety Leave does not count against your other leave balances.",
+     (INFO, True, "weather and safety")),  # a fact about leave, its subject kept
+])
+def test_negative_subjects_no_need_and_standing_refusals(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_a_lead_in_ending_in_do_not_forbids_its_items(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Email\n\nAll Users SHALL ensure that they do not:\n\n- Open any "
+                          "attachments from unknown senders.\n- Click on unknown links.\n")
+    found = by_text(doc, "Open any attachments")
+    assert (found.modality, found.negated) == (F, True)

@@ -444,7 +444,11 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
 # plural noun, "not acceptable - online" as an adjective of "online"); read only when the
 # parse found no force.
 _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
+    (re.compile(r"\breserves? the right not to\b", re.I), _PERMIT, True),
     (re.compile(r"\breserves? the right to\b", re.I), _PERMIT, False),
+    (re.compile(r"\bthere (is|are) no (need|requirement|obligation|limit|restriction)s?\b|"
+                r"^no\b[^.,;]{0,40}\b(is |are )?(needed|required|necessary)\b", re.I), _PERMIT,
+     True),
     (re.compile(r"\b(is|are) (also )?able to\b", re.I), _PERMIT, False),
     (re.compile(r"\b(is|are) not (acceptable|allowed|permitted|tolerated)\b", re.I), _FORBID,
      True),
@@ -573,6 +577,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     if head.lemma_.lower() in ("violate", "breach", "contravene") and not negated and any(
             c.dep_ in ("csubj", "nsubj") and c.tag_ == "VBG" for c in head.children):
         return _FORBID, True, False, None, False  # "Working overtime without approval violates X"
+    if negated and _refusal(head):  # "CISA does not offer out-of-band scans"
+        return _FORBID, True, True, None, False
     if _ONLY_APPROVED.search(span.text):  # "X is the only approved method of Y"
         return _OBLIGE, True, negated, None, False
     if any(c.lower_ in ("ideally", "preferably") for c in head.children) or _advice(head):
@@ -583,6 +589,17 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
 # What a party "will" do that is a state or a receipt, not a commitment ("will receive pay").
 _NOT_COMMITMENTS = _HAPPENING | {"be", "have", "receive", "get", "need", "want", "like", "see",
                                  "know", "find", "hear"}
+
+
+def _refusal(head: Token) -> bool:
+    """A party's standing "do not" ("We do not support PGP", "TTS does not penalize
+    employees"): what the organisation or the reader does not do, said as its practice."""
+    aux = [c.lower_ for c in head.children if c.dep_ == "aux"]
+    subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
+    return head.tag_ == "VB" and any(a in ("do", "does") for a in aux) and subject is not None \
+        and (subject.lower_ in ("we", "you") or subject.pos_ == "PROPN" or (
+            subject.pos_ == "NOUN" and subject.lemma_.lower() in _AGENTS)) and \
+        head.lemma_.lower() not in _NOT_COMMITMENTS | _HAPPENING | {"know", "mean", "matter", "count"}
 
 
 def _committed(head: Token) -> bool:
@@ -793,12 +810,17 @@ def _negated(chain: list[Token]) -> bool:
 
 
 def _negative_subject(head: Token) -> bool:
-    """'No employee may ...', 'No one should ...', 'Nobody can ...'."""
+    """'No employee may ...', 'No one should ...', 'Nobody can ...', 'No more than a fourth
+    of the members may ...'; a verb coordinated after the subject's verb shares it ("No
+    person entering or on the property may carry ...")."""
+    if head.dep_ == "conj" and not _has_subject(head) and head.head.i < head.i:
+        return _negative_subject(head.head)
     for child in head.children:
         if child.dep_ not in ("nsubj", "nsubjpass"):
             continue
         words = " ".join(t.lower_ for t in child.subtree)
-        if any(words.startswith(n) for n in _NEGATIVE_SUBJECTS):
+        if any(words.startswith(n) for n in _NEGATIVE_SUBJECTS) or \
+                words.startswith(("no more than", "not more than")):
             return True
         if any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in child.children):
             return True

@@ -52,6 +52,7 @@ _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
 _LEAD_IN_END = r"\s*(:|—|–|-{1,2})$"  # a colon, or a dash as regulations write it
 _CONDITION_LEAD_IN = re.compile(r"\b(unless|except( for)?|if|when|where|provided that|only if|"
                                 r"regardless of|whether( \w+){0,3})" + _LEAD_IN_END, re.I)
+_NOT_LEAD_IN = re.compile(r"\b(do not|does not|don['’]t|doesn['’]t|never|not)" + _LEAD_IN_END, re.I)
 _EXCEPTION_LEAD_IN = re.compile(r"\b(unless|except( for)?)" + _LEAD_IN_END, re.I)
 _DEFINING_LEAD_IN = re.compile(r"\b(includes?|including|means|covers?|comprises?|consists? of)"
                                r"\b[^:]{0,120}:$", re.I)
@@ -283,6 +284,9 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
         if clause.modality == Modality.informational and clause.actor is not None:
             return Force(Modality.informational, False, clause.actor, [])  # "All drivers—"
         return None
+    if clause.modality == Modality.obligation and _NOT_LEAD_IN.search(text):
+        # "All Users SHALL ensure that they do not:": each item is forbidden
+        return Force(Modality.prohibition, True, clause.actor, list(clause.conditions))
     return Force(clause.modality, clause.negated, clause.actor, list(clause.conditions),
                  as_conditions=_CONDITION_LEAD_IN.search(text.rstrip()) is not None)
 
