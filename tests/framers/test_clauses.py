@@ -521,3 +521,16 @@ def test_a_lead_in_ending_in_do_not_forbids_its_items(tmp_path: Path) -> None:
                           "attachments from unknown senders.\n- Click on unknown links.\n")
     found = by_text(doc, "Open any attachments")
     assert (found.modality, found.negated) == (F, True)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Note: This document is in progress", (INFO, False, None)),  # a note, not an order
+    ("Note: you must file the form.", (OB, False, "you")),
+    ("The organization using the mark must do nothing that would confuse consumers.",
+     (F, True, "organization")),
+    ("Project proposals must not merely be open, but also easily visible to outsiders.",
+     (OB, False, "you")),
+])
+def test_notes_doing_nothing_and_not_merely(text: str,
+                                            expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected

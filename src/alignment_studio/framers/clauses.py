@@ -539,6 +539,14 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         if negated and _key(frame) in _DUTY_FRAMES and base == _OBLIGE:
             return _PERMIT, True, True, frame, False
         return _flip(base, negated, avoid), True, negated, frame, False
+    if modal is not None and negated and any(c.lower_ in ("merely", "only", "just", "simply")
+                                             and c.i > modal.i for h in chain
+                                             for c in h.children) and any(
+            c.lower_ == "but" for h in chain for c in h.children):
+        negated = False  # "must not merely be open, but also visible": both are required
+    if modal is not None and not negated and any(c.dep_ == "dobj" and c.lower_ == "nothing"
+                                                 for c in head.children):
+        negated = True  # "must do nothing that would ...": must not do anything that would
     if modal is not None:
         base = _MODALS.get(modal.lower_, _PERMIT)
         if base == _PERMIT and _epistemic(modal, head):
@@ -549,6 +557,9 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     if _is_imperative(span, head):
         lemma = head.lemma_.lower()
         fact = next((c for c in head.children if c.dep_ == "ccomp"), None)
+        if lemma in _NOTING and head.i + 1 < len(head.doc) and head.doc[head.i + 1].text == ":" \
+                and fact is not None and not any(g.tag_ == "MD" for g in fact.children):
+            return None, False, False, None, True  # "Note: This document is in progress"
         if lemma in _NOTING and not negated and fact is not None and not any(
                 c.dep_ == "xcomp" for c in head.children) and any(
                 g.dep_ == "mark" and g.lower_ == "that" for g in fact.children) and not any(
