@@ -1,8 +1,7 @@
 """Extraction accuracy on the hand-labelled documents (nine 18F pages and seven rounds of four or
-five documents of other styles, 2,068 labels; the held-out round 8 is left to the bench) stays
-above floors a bit under what
-bench/bench_structure.py measured (in total precision 0.82, recall 0.82, modality 0.79, negated
-rules 0.74, actor 0.78)."""
+five documents of other styles, 2,068 labels; the held-out rounds 8 and 9 are left to the bench)
+stays above floors a bit under what bench/bench_structure.py measured (in total precision 0.82,
+recall 0.86, modality 0.83, negated rules 0.80, actor 0.82)."""
 
 from __future__ import annotations
 
@@ -38,15 +37,16 @@ def test_every_label_names_a_real_section_and_quote(bench: ModuleType) -> None:
 
 def test_extraction_figures_stay_above_their_floors(bench: ModuleType) -> None:
     per_doc = bench.score_all()
-    total = sum((s for name, s in per_doc.items() if bench.group_of(name) not in bench.HELD_OUT_GROUPS),
-                bench.Scores())  # the held-out round is measured by the bench, not asserted
+    held_out = bench.HELD_OUT_GROUPS  # the held-out rounds are measured by the bench
+    total = sum((s for name, s in per_doc.items() if bench.group_of(name) not in held_out),
+                bench.Scores())
     assert total.labels >= 2000
     assert total.found / total.labels >= 0.95  # segmentation: a statement for every label
-    assert total.recall >= 0.78
+    assert total.recall >= 0.82
     assert total.precision >= 0.78
-    assert total.modality_accuracy >= 0.75
-    assert total.negated_accuracy >= 0.70
-    assert total.actor_accuracy >= 0.74
+    assert total.modality_accuracy >= 0.79
+    assert total.negated_accuracy >= 0.75
+    assert total.actor_accuracy >= 0.78
     for name, scores in per_doc.items():  # the documents the rules were developed on
         if bench.group_of(name) in (bench.DEVELOPED, bench.ROUND_1):
             assert scores.recall >= 0.55 and scores.modality_accuracy >= 0.5, name

@@ -602,6 +602,9 @@ _NOT_COMMITMENTS = _HAPPENING | {"be", "have", "receive", "get", "need", "want",
                                  "know", "find", "hear"}
 
 
+_NOT_REFUSALS = {"know", "mean", "matter", "count"}
+
+
 def _refusal(head: Token) -> bool:
     """A party's standing "do not" ("We do not support PGP", "TTS does not penalize
     employees"): what the organisation or the reader does not do, said as its practice."""
@@ -610,7 +613,7 @@ def _refusal(head: Token) -> bool:
     return head.tag_ == "VB" and any(a in ("do", "does") for a in aux) and subject is not None \
         and (subject.lower_ in ("we", "you") or subject.pos_ == "PROPN" or (
             subject.pos_ == "NOUN" and subject.lemma_.lower() in _AGENTS)) and \
-        head.lemma_.lower() not in _NOT_COMMITMENTS | _HAPPENING | {"know", "mean", "matter", "count"}
+        head.lemma_.lower() not in _NOT_COMMITMENTS | _HAPPENING | _NOT_REFUSALS
 
 
 def _committed(head: Token) -> bool:
