@@ -300,9 +300,9 @@ def test_frame_with_an_openai_compatible_teacher(srv: Server, tmp_path: Any,
     assert all("Your previous reply could not be used: too short" in r for r in retries)
     teacher = [e for e in bundle.examples if e.provenance.source == "teacher"
                and e.book == "guardian"]  # not their closed-book twins
-    # 3 questions came back; the quality filters may still drop one (the server's canned answer
-    # is not grounded in every clause the selection picks)
-    assert 2 <= len(teacher) <= 3 and {e.provenance.generator for e in teacher} == {
+    # 3 questions came back; the quality filters may drop some (the server's canned answer is
+    # not grounded in every clause the selection picks, and the selection follows the parse)
+    assert 1 <= len(teacher) <= 3 and {e.provenance.generator for e in teacher} == {
         "openai:test-model"}
     assert {k: v for k, v in bundle.manifest.dropped.items() if k.startswith("teacher")} == {
         "teacher: teacher violating: too short": 3}

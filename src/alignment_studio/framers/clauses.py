@@ -610,8 +610,8 @@ def _refusal(head: Token) -> bool:
     employees"): what the organisation or the reader does not do, said as its practice."""
     aux = [c.lower_ for c in head.children if c.dep_ == "aux"]
     subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
-    return head.tag_ == "VB" and any(a in ("do", "does") for a in aux) and subject is not None \
-        and (subject.lower_ in ("we", "you") or subject.pos_ == "PROPN" or (
+    return head.tag_ == "VB" and head.dep_ == "ROOT" and any(a in ("do", "does") for a in aux) \
+        and subject is not None and (subject.lower_ == "we" or subject.pos_ == "PROPN" or (
             subject.pos_ == "NOUN" and subject.lemma_.lower() in _AGENTS)) and \
         head.lemma_.lower() not in _NOT_COMMITMENTS | _HAPPENING | _NOT_REFUSALS
 
