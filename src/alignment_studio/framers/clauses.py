@@ -163,9 +163,9 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
     The parser reads curly apostrophes as straight ones (it tags "can’t" wrongly otherwise);
     the statements keep the source's characters."""
     plain = [_straight(s) for s in sentences]
-    out = [clauses_of(doc, text, addressee) for doc, text in zip(parse(plain), plain,
-                                                                 strict=True)]
-    retry = [i for i, (doc, found) in enumerate(zip(parse(plain), out, strict=True))
+    docs = parse(plain)
+    out = [clauses_of(doc, text, addressee) for doc, text in zip(docs, plain, strict=True)]
+    retry = [i for i, (doc, found) in enumerate(zip(docs, out, strict=True))
              if _verb_taken_for_noun(doc, found)]
     lowered = [plain[i][:1].lower() + plain[i][1:] for i in retry]
     for i, doc, text in zip(retry, parse(lowered), lowered, strict=True):
@@ -175,28 +175,29 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
         if again[0].imperative:
             out[i] = [c._replace(text=plain[i][:1] + c.text[1:]) if c.text[:1] == text[:1]
                       else c for c in again]
-    for i, doc in enumerate(parse(plain)):
+    for i, doc in enumerate(docs):
         if _misread_order(doc) and all(c.modality == Modality.informational for c in out[i]):
             out[i] = [_imperative(doc[1:] if doc[0].lower_ == "please" else doc, plain[i])]
-    _reread_unmarked_conditions(plain, out, addressee)
+    _reread_unmarked_conditions(plain, docs, out, addressee)
     return [[_restore(c, text, source) for c in found]
             for found, text, source in zip(out, plain, sentences, strict=True)]
 
 
-def _reread_unmarked_conditions(plain: list[str], out: list[list[Clause]],
+def _reread_unmarked_conditions(plain: list[str], docs: list[Doc], out: list[list[Clause]],
                                 addressee: str | None) -> None:
     """A leading condition without its comma ("If an item cannot reach consensus a member can
     call a vote"): the parser takes the condition for the main clause and its "cannot" for the
     norm. Read again with a comma where the main clause's subject (or "please") begins; the
     second reading is kept when its norm sits after the comma."""
-    todo: dict[int, str] = {}
-    for i, (doc, found) in enumerate(zip(parse(plain), out, strict=True)):
+    todo: dict[int, tuple[str, int]] = {}  # sentence -> (text with the comma, its offset)
+    for i, (doc, found) in enumerate(zip(docs, out, strict=True)):
         cut = _unmarked_condition_end(doc)
         if cut is not None and len(found) == 1:
-            todo[i] = plain[i][:cut].rstrip() + ", " + plain[i][cut:]
-    for (i, text), doc in zip(todo.items(), parse(list(todo.values())), strict=True):
+            comma = len(plain[i][:cut].rstrip())
+            todo[i] = (plain[i][:comma] + ", " + plain[i][cut:], comma)
+    texts = [text for text, _ in todo.values()]
+    for (i, (text, comma)), doc in zip(todo.items(), parse(texts), strict=True):
         again = clauses_of(doc, text, addressee)
-        comma = len(plain[i][:_unmarked_condition_end(parse([plain[i]])[0]) or 0].rstrip())
         if len(again) == 1 and again[0].modality != Modality.informational and \
                 doc[:].root.idx > comma:
             out[i] = [again[0]._replace(text=plain[i])]
