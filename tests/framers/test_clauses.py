@@ -534,3 +534,34 @@ def test_a_lead_in_ending_in_do_not_forbids_its_items(tmp_path: Path) -> None:
 def test_notes_doing_nothing_and_not_merely(text: str,
                                             expected: tuple[Modality, bool, str | None]) -> None:
     assert first(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Step 2) Enter your leave on the team calendar", (OB, False, "you")),  # a step's label
+    ("Step 3) Coordinator will acknowledge and approve your leave", (OB, False, "coordinator")),
+    ("Listen.", (OB, False, "you")),  # a one-word order
+    ("Overview.", (INFO, False, None)),
+    ("Please fill out this form and Tech Ops will get you a device.", (OB, False, "you")),
+    ("Note: If buying a device is a hardship, please let the onboarding team know.",
+     (OB, False, "you")),
+    ("If you have questions, please contact Charles.", (INFO, False, None)),  # a help line
+    ("Please note that the office is closed.", (INFO, False, None)),
+    ("Activate Find My iPhone.", (OB, False, "you")),
+    ("Use or Lose only applies to annual leave.", (INFO, False, None)),
+    ("IT must run nightly backups.", (OB, False, "it")),  # the IT department, not "it"
+    ("All employees are given sick leave and bereavement leave.",  # the passive's recipient
+     (INFO, False, "employees")),
+])
+def test_steps_one_word_orders_pleas_and_recipients(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_a_norm_naming_nobody_binds_its_sections_party(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Security\n\n## Devices\n\nTeam members must lock their screens. "
+                          "Team members must enable disk encryption. Secrets must be stored in "
+                          "the vault.\n\n## Backups\n\nThe security team must run nightly backups. "
+                          "Backups must "
+                          "be tested monthly.\n")
+    assert by_text(doc, "Secrets must be stored").actor == "team members"
+    assert by_text(doc, "Backups must be tested").actor == "security team"

@@ -140,6 +140,7 @@ _DEFINITION = re.compile(
 _SUBJECTS = ("nsubj", "nsubjpass", "expl", "csubj", "csubjpass")
 _LEXICON: dict[str, set[str]] = {}
 _REFERENCE = re.compile(r"(?<=[\w.])\(([A-Za-z0-9]{1,4})\)")
+_STEP = re.compile(r"^(?:step|stage|phase)\s+\d{1,2}[a-z]?\s*[).:\-–]\s+", re.I)  # "Step 2) "
 
 
 class Clause(NamedTuple):
@@ -161,7 +162,11 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
     """The clauses of each sentence (batched through the parser, cached per sentence).
 
     The parser reads curly apostrophes as straight ones (it tags "can’t" wrongly otherwise);
-    the statements keep the source's characters."""
+    the statements keep the source's characters. A step's label ("Step 2) Enter ...") is not
+    read, so that the parser sees the order; the statement keeps it."""
+    labels = [m.group() if (m := _STEP.match(s)) else "" for s in sentences]
+    whole = sentences
+    sentences = [s[len(label):] for s, label in zip(sentences, labels, strict=True)]
     plain = [_straight(s) for s in sentences]
     docs = parse(plain)
     out = [clauses_of(doc, text, addressee) for doc, text in zip(docs, plain, strict=True)]
@@ -176,11 +181,20 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
             out[i] = [c._replace(text=plain[i][:1] + c.text[1:]) if c.text[:1] == text[:1]
                       else c for c in again]
     for i, doc in enumerate(docs):
-        if _misread_order(doc) and all(c.modality == Modality.informational for c in out[i]):
+        if any(c.modality != Modality.informational for c in out[i]):
+            continue
+        if _misread_order(doc):
             out[i] = [_imperative(doc[1:] if doc[0].lower_ == "please" else doc, plain[i])]
+        elif (verb := _pleaded(doc)) is not None and not _aside(doc[:], verb, None):
+            out[i] = [_imperative(doc[verb.i:], plain[i])]
     _reread_unmarked_conditions(plain, docs, out, addressee)
-    return [[_restore(c, text, source) for c in found]
-            for found, text, source in zip(out, plain, sentences, strict=True)]
+    return [[_relabel(_restore(c, text, source), source, full) for c in found]
+            for found, text, source, full in zip(out, plain, sentences, whole, strict=True)]
+
+
+def _relabel(clause: Clause, read: str, full: str) -> Clause:
+    """The clause that is the whole sentence read gets the sentence with its step label."""
+    return clause._replace(text=full) if read != full and clause.text == read.strip() else clause
 
 
 def _reread_unmarked_conditions(plain: list[str], docs: list[Doc], out: list[list[Clause]],
@@ -220,14 +234,30 @@ def _unmarked_condition_end(doc: Doc) -> int | None:
 
 def _misread_order(doc: Doc) -> bool:
     """An order the parser read as something else: a leading base-form verb taken for the
-    subject of a later verb ("Give examples of what you felt was misconduct": "Give ... was"),
+    subject of a later verb ("Give examples of what you felt was misconduct": "Give ... was";
+    "Activate Find My iPhone": "Activate" the subject of "Find"),
     or "Please be ..." taken for a participle ("Please be understanding with ...")."""
     if len(doc) < 3:
         return False
     if doc[0].lower_ == "please" and doc[1].lower_ == "be":
         return True
+    if doc[0].tag_ == "VB" and doc[0].dep_ == "nsubj" and doc[0].head.tag_ == "VB":
+        return doc[0].lower_ not in _POINTING | _NOTING  # "Activate Find My iPhone"
     return doc[0].tag_ == "VB" and doc[0].dep_ in ("csubj", "csubjpass") and \
         doc[0].text[:1].isupper() and doc[0].lower_ not in _POINTING | _NOTING
+
+
+def _pleaded(doc: Doc) -> Token | None:
+    """The verb "please" asks for when the parser hung it under something else ("Please fill
+    out this form and Tech Ops will get you a device", "Note: If ..., please let the team
+    know"): a base form without its own subject."""
+    for token in doc:
+        verb = token.head
+        if token.lower_ == "please" and token.dep_ in ("intj", "advmod") and verb.tag_ == "VB" \
+                and verb.i > token.i and not _has_subject(verb) \
+                and verb.lower_ not in _POINTING | _NOTING:
+            return verb
+    return None
 
 
 def _known_verb(doc: Doc) -> bool:
@@ -659,7 +689,7 @@ def _epistemic(modal: Token, head: Token) -> bool:
     subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     if word == "could" and (subject is None or subject.lower_ != "you"):
         return True
-    if subject is not None and subject.lower_ in _VAGUE_ACTORS:
+    if subject is not None and _vague(subject):
         return True
     lemma = head.lemma_.lower()
     if lemma in _DOINGS and subject is not None and _agentive(subject):
@@ -711,7 +741,7 @@ def _aside(span: Span, verb: Token, frame: Token | None) -> bool:
     documents = any(t.lemma_.lower() in _DOCUMENT_WORDS for t in verb.subtree)
     if modal and (lemma in ("see", "find", "read", "visit") or lemma in _POINTING and documents):
         return True
-    if lemma == "do" and any(c.dep_ == "dobj" and c.lower_ in _VAGUE_ACTORS
+    if lemma == "do" and any(c.dep_ == "dobj" and _vague(c)
                              for c in verb.children) and any(
             c.dep_ == "prep" and c.lower_ == "by" for c in verb.children):
         return True
@@ -854,8 +884,10 @@ def _is_imperative(span: Span, head: Token) -> bool:
     if head.tag_ not in ("VB", "VBP", "NN", "NNP") and not _only_a_verb(head) and not (
             head.tag_ == "VBD" and head.lower_ == head.lemma_.lower() and head.dep_ == "ROOT"):
         return False  # "Since TTS spans time zones, set expectations": "set" read as a past
-    if len([t for t in span if not t.is_punct]) < 2:
-        return False
+    words = [t for t in span if not t.is_punct]
+    if len(words) < 2 and not (words == [head] and head.tag_ == "VB" and _only_a_verb(head)
+                               and span[-1].text in (".", "!")):
+        return False  # "Listen." is an order; a one-word heading or label is not
     if head.tag_ in ("NN", "NNP") and not _only_a_verb(head) and (
             head.i != span.start or not any(c.dep_ in ("dobj", "dative") for c in head.children)):
         return False  # a verb the tagger took for a noun: "Report suspicious emails"
@@ -913,10 +945,10 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         subject = head  # "The Contractor shall -": a lead-in with its modal and no verb
     if subject is None and head.dep_ == "conj":  # "... and must not X" shares the subject
         return _actor(head.head, frame, passive, addressee)
-    if subject is None or subject.lower_ in _VAGUE_ACTORS:
+    if subject is None or _vague(subject):
         inner = next((c for c in _chain(head)[1:] for c in c.children
                       if c.dep_ == "nsubj"), None)  # "we ask that you X"
-        subject = inner if inner is not None and inner.lower_ not in _VAGUE_ACTORS else None
+        subject = inner if inner is not None and not _vague(inner) else None
     if subject is None:
         return addressee if passive or _expletive(head) or frame is not None else None
     if _rule_word(subject) or subject.dep_ == "csubj" or subject.tag_ == "VBG":
@@ -942,13 +974,20 @@ def _rule_word(token: Token) -> bool:
 
 def _doer(head: Token) -> str | None:
     """The subject of a statement that states no norm, when it names someone who acts."""
-    subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
+    subject = next((c for c in head.children if c.dep_ == "nsubj"
+                    or c.dep_ == "nsubjpass" and any(o.dep_ == "dobj" for o in head.children)),
+                   None)  # the passive's subject when it receives ("employees are given X")
     if subject is None and head.pos_ == "NOUN" and head.dep_ == "ROOT" and \
             head.doc.text.rstrip().endswith(("—", "–", "-", ":")) and head.doc[0].tag_ != "VBG":
         subject = head  # "All vehicle drivers entering the property—" over its items
-    if subject is None or subject.lower_ in _VAGUE_ACTORS or not _agentive(subject):
+    if subject is None or _vague(subject) or not _agentive(subject):
         return None
     return _noun_phrase(subject)
+
+
+def _vague(token: Token) -> bool:
+    """A pronoun that names nobody ("it", "this"); "IT" in capitals is the IT department."""
+    return token.lower_ in _VAGUE_ACTORS and token.text != "IT"
 
 
 def _agentive(token: Token) -> bool:
@@ -984,13 +1023,13 @@ def _told(frame: Token) -> str | None:
             return _noun_phrase(child)
         if child.dep_ in ("xcomp", "ccomp") and not _quoted(child):
             inner = next((c for c in child.children if c.dep_ in ("nsubj", "nsubjpass")
-                          and c.lower_ not in _VAGUE_ACTORS), None)
+                          and not _vague(c)), None)
             if inner is not None:
                 return _noun_phrase(inner)
         if child.dep_ == "prep" and child.lower_ == "for" and any(
                 c.dep_ in ("xcomp", "ccomp") for h in (frame, frame.head) for c in h.children):
             obj = next((c for c in child.children if c.dep_ == "pobj"), None)
-            if obj is not None and obj.lower_ not in _VAGUE_ACTORS:
+            if obj is not None and not _vague(obj):
                 return _noun_phrase(obj)
     return None
 
@@ -1014,7 +1053,7 @@ def _noun_phrase(token: Token) -> str:
                                                       "advmod", "case", "preconj", "neg")
             and c.lower_ != "such"  # "such employees": the ones just named
             for t in c.subtree if not t.is_punct and t.dep_ not in ("det", "poss")]
-    words = [*keep, token]
+    words = [t for t in (*keep, token) if not t.is_space]
     phrase = " ".join(t.lower_ for t in words)
     conj = next((c for c in token.children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN")),
                 None)
@@ -1053,7 +1092,7 @@ def _action(verb: Token, passive: bool) -> Action | None:
     if obj is None and passive:
         obj = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
     text = None
-    if obj is not None and obj.lower_ not in _VAGUE_ACTORS:
+    if obj is not None and not _vague(obj):
         tokens = [t for t in obj.subtree if not (t.dep_ == "relcl" or t.is_punct)]
         text = " ".join(t.text for t in tokens[:8])
     return Action(verb=lemma, object=text)

@@ -15,6 +15,7 @@ source, and takes the force of its lead-in or heading where it says none itself
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from alignment_studio.core.text import text_hash
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
@@ -86,7 +87,30 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     document = PolicyDocument(id=doc_id, title=title or fallback_title, version=sha256[:12],
                               source=source, sha256=sha256, sections=builder.roots)
     resolve_refs(document)
+    fill_actors(document)
     return document
+
+
+def fill_actors(document: PolicyDocument) -> None:
+    """A norm whose words name nobody ("Secrets must be stored safely", "Sponsored by two
+    reviewers") binds the party its section's norms name most often, else the document's: the
+    addressee a reader takes it to speak to."""
+    overall = _main_actor(document.policies())
+    for section in document.all_sections():
+        main = _main_actor(section.policies) or overall
+        for policy in section.policies:
+            if policy.actor is None and _is_norm(policy.modality):
+                policy.actor = main
+
+
+def _main_actor(policies: list[Policy]) -> str | None:
+    counts = Counter(p.actor for p in policies
+                     if p.actor and _is_norm(p.modality) and not is_pronoun_actor(p.actor))
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _is_norm(modality: Modality) -> bool:
+    return modality not in (Modality.informational, Modality.definition)
 
 
 def _states_norm(clause: Clause) -> bool:
