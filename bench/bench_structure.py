@@ -61,8 +61,8 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # at yet); round 8 (labelled the same way on 2026-12-03 in the next session; the held-out group:
 # its errors are never listed); round 9 (labelled the same way, measured unseen twice on
 # 2026-12-03, then developed on from 2026-12-03's fourth session); round 10 (labelled the same way
-# in that session: held out with round 8). -v lists the errors of the first two groups only (--all: every
-# group but the held-out).
+# in that session: held out with round 8). -v lists the errors of the first two groups only
+# (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
 HELD_OUT_GROUP = "round 8 (held out)"

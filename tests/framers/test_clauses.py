@@ -551,6 +551,12 @@ def test_notes_doing_nothing_and_not_merely(text: str,
     ("IT must run nightly backups.", (OB, False, "it")),  # the IT department, not "it"
     ("All employees are given sick leave and bereavement leave.",  # the passive's recipient
      (INFO, False, "employees")),
+    ("If staff members are sick, they are encouraged to stay at home.",  # "they" named before
+     (R, False, "staff members")),
+    ("The company has no other obligation to pay them while they are on leave.",
+     (P, True, "company")),
+    ("If an employee returns part-time, the company may need to make a contribution.",
+     (OB, False, "company")),
 ])
 def test_steps_one_word_orders_pleas_and_recipients(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:

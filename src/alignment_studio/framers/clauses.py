@@ -461,6 +461,8 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     actor = None
     if modality not in (Modality.informational, Modality.definition):
         actor = "you" if imperative else _actor(head, frame, passive, addressee)
+        if is_pronoun_actor(actor):
+            actor = _named_before(span, head) or actor
     elif modality == Modality.informational:
         actor = _doer(head)  # "GSA IT manages software updates": who acts, if anyone
     conditions, exceptions = _circumstances(span, head, modality)
@@ -560,13 +562,17 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         frame = None  # "Encourage others to X", "Require MFA", "Be sensible": an order to you
     avoid = any(h.lemma_.lower() in _AVOID for h in chain)
     if frame is not None and (modal is None or modal.lower_ in ("will", "would") or
-                              modal.lower_ in ("may", "might", "could") and frame.pos_ == "ADJ"
+                              modal.lower_ in ("may", "might", "could") and (
+                                  frame.pos_ == "ADJ" or frame.pos_ == "VERB"
+                                  and _key(frame) in _DUTY_FRAMES)  # "may need to X"
                               or _key(frame) in _DUTY_FRAMES
                               and _MODALS.get(modal.lower_) == _OBLIGE):
         base = _FRAMES[_key(frame)]
         chance = _opportunity(frame)
         if chance is not None:  # "have the right to X" permits; "have a duty to X" obliges
             base = _OBLIGE if chance.lemma_.lower() in _DUTIES else _PERMIT
+            negated = negated or any(c.dep_ == "det" and c.lower_ == "no"
+                                     for c in chance.children)  # "has no obligation to X"
         if negated and _key(frame) in _DUTY_FRAMES and base == _OBLIGE:
             return _PERMIT, True, True, frame, False
         return _flip(base, negated, avoid), True, negated, frame, False
@@ -1178,6 +1184,15 @@ def role_of(heading: str) -> str | None:
             for t in doc) or not _agentive(root):
         return None
     return _noun_phrase(root)
+
+
+def _named_before(span: Span, head: Token) -> str | None:
+    """The party a leading clause of the sentence names, for the pronoun that acts after it
+    ("If staff members are sick, *they* are encouraged to stay home")."""
+    named = next((t for t in span if t.i < head.i and t.dep_ in ("nsubj", "nsubjpass")
+                  and t.pos_ in ("NOUN", "PROPN") and t.head.dep_ == "advcl"
+                  and t.head.head == head and _agentive(t)), None)
+    return _noun_phrase(named) if named is not None else None
 
 
 def is_pronoun_actor(actor: str | None) -> bool:
