@@ -571,3 +571,12 @@ def test_a_norm_naming_nobody_binds_its_sections_party(tmp_path: Path) -> None:
                           "be tested monthly.\n")
     assert by_text(doc, "Secrets must be stored").actor == "team members"
     assert by_text(doc, "Backups must be tested").actor == "security team"
+
+
+def test_an_entitled_party_is_the_actor_of_the_items(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Leave\n\nYou can ask your manager.\n\nEmployees are entitled to:"
+                          "\n\n- ten days of sick leave per year\n\nAll TTS employees are "
+                          "expected to file weekly.\n")
+    found = by_text(doc, "ten days of sick leave")
+    assert (found.modality, found.actor) == (P, "employees")
+    assert by_text(doc, "All TTS employees are expected").actor == "tts employees"

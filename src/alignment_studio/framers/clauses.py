@@ -945,7 +945,9 @@ def _actor(head: Token, frame: Token | None, passive: bool,
             g.dep_ == "auxpass" for g in c.children) for c in frame.children):
         return addressee  # "incidents need to be reported": the subject is what is acted on
     subject = next((c for c in head.children if c.dep_ in ("nsubj", "csubj")
-                    or c.dep_ == "nsubjpass" and (complement or not passive)), None)
+                    or c.dep_ == "nsubjpass" and (complement or not passive
+                                                  or frame is not None and _agentive(c))),
+                   None)  # "Employees are entitled to:" (a lead-in): the employees
     if subject is None and head.pos_ in ("NOUN", "PROPN") and any(
             c.tag_ == "MD" for c in head.children):
         subject = head  # "The Contractor shall -": a lead-in with its modal and no verb
