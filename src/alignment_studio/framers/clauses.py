@@ -946,7 +946,7 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         return addressee  # "incidents need to be reported": the subject is what is acted on
     subject = next((c for c in head.children if c.dep_ in ("nsubj", "csubj")
                     or c.dep_ == "nsubjpass" and (complement or not passive
-                                                  or frame is not None and _agentive(c))),
+                                                  or _entitled(frame) and _agentive(c))),
                    None)  # "Employees are entitled to:" (a lead-in): the employees
     if subject is None and head.pos_ in ("NOUN", "PROPN") and any(
             c.tag_ == "MD" for c in head.children):
@@ -971,6 +971,13 @@ def _actor(head: Token, frame: Token | None, passive: bool,
     if addressee is not None and not _agentive(subject):
         return addressee  # "Blog posts should offer something": the writer is under the norm
     return _noun_phrase(subject)
+
+
+def _entitled(frame: Token | None) -> bool:
+    """A passive frame about its subject's own acts: "entitled to", "expected to X", not
+    "approved for" (a thing approved)."""
+    return frame is not None and any(c.dep_ == "xcomp" or c.lower_ == "to"
+                                     for c in frame.children)
 
 
 def _rule_word(token: Token) -> bool:
