@@ -110,13 +110,13 @@ def _main_actor(policies: list[Policy]) -> str | None:
 
 
 def _is_norm(modality: Modality) -> bool:
+    """Whether a statement of this modality states a norm (not a fact or a definition)."""
     return modality not in (Modality.informational, Modality.definition)
 
 
 def _states_norm(clause: Clause) -> bool:
     """Whether a clause's own words say a norm (a modal or frame word, not a definition)."""
-    return clause.explicit and clause.modality not in (Modality.informational,
-                                                       Modality.definition)
+    return clause.explicit and _is_norm(clause.modality)
 
 
 def _units(block: Block) -> list[str]:
@@ -407,7 +407,7 @@ class _TreeBuilder:
         pid = self._unique(policy_id(self.doc_id, clause.text), self.policy_ids)
         modality = clause.modality
         role = next((r for r in reversed(self.roles) if r is not None), None)
-        if role is not None and modality not in (Modality.informational, Modality.definition) \
+        if role is not None and _is_norm(modality) \
                 and (clause.actor is None or clause.imperative or is_pronoun_actor(clause.actor)):
             clause = clause._replace(actor=role)  # "Reviewer" > "Focus on code quality"
         clause = clause._replace(actor=self._antecedent(clause.actor, clause.text))
