@@ -67,8 +67,8 @@ DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
 HELD_OUT_GROUP = "round 8 (held out)"
 ROUND_9 = "round 9 (measured unseen twice, then developed on)"
-ROUND_10 = "round 10 (held out until measured at the end of the session)"
-HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_10)
+ROUND_10 = "round 10 (measured unseen twice, then developed on)"
+HELD_OUT_GROUPS = (HELD_OUT_GROUP,)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",

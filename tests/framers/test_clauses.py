@@ -580,3 +580,37 @@ def test_an_entitled_party_is_the_actor_of_the_items(tmp_path: Path) -> None:
     found = by_text(doc, "ten days of sick leave")
     assert (found.modality, found.actor) == (P, "employees")
     assert by_text(doc, "All TTS employees are expected").actor == "tts employees"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Cave resources mean any materials or substances occurring in caves.", (D, False, None)),
+    ("Food and beverage are not considered camping equipment.", (D, True, None)),
+    ("Claimed horses and burros are also considered as wild and free-roaming.",
+     (D, False, None)),
+    ("No person under the age of 10 years shall be considered publicly nude.", (D, True, None)),
+    ("Such term shall include any natural pit or sinkhole.", (D, False, None)),
+    ("There is no upper limit to the number of Mergers.", (P, True, "you")),
+    ("It's not a requirement that a Merger is also a Django Fellow.", (P, True, "you")),
+    # not definitions: a speaker's "mean", a norm about what is considered
+    ("Even if you mean something as a joke, it might not be received that way.",
+     (INFO, True, None)),
+    ("Reviewers must consider every comment.", (OB, False, "reviewers")),
+])
+def test_legal_definitions_plural_mean_and_no_limit(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_glossary_entries_with_the_term_run_in(tmp_path: Path) -> None:
+    """Under a definitions heading, "Area. A discrete space ..." and "Printed material— any
+    written material ..." are entries; a sentence of its own ("Disclosure requires approval.")
+    is not a term."""
+    doc = parse(tmp_path, "# Rules\n\n## Definitions\n\nArea. A discrete, specifically "
+                          "delineated space that is smaller than a Ranger District.\n\n"
+                          "Printed material— any written or graphic material, such as posters."
+                          "\n\nDisclosure requires approval. An NDA is usually required.\n")
+    area = by_text(doc, "Area. A discrete")
+    assert (area.modality, area.terms) == (D, ["Area"])
+    printed = by_text(doc, "Printed material")
+    assert (printed.modality, printed.terms) == (D, ["Printed material"])
+    assert by_text(doc, "Disclosure requires approval.").text == "Disclosure requires approval."

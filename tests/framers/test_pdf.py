@@ -138,6 +138,51 @@ def test_layout_cues_become_headings_items_and_joined_paragraphs(tmp_path: Path)
     ]
 
 
+def test_flush_lettered_items_keep_their_wrapped_lines_and_the_lead_ins_force(
+        tmp_path: Path) -> None:
+    """A regulation's "(a) ..." items set flush with the margin (no hanging indent), wrapped
+    over several lines and once over a page break: each item is one block, so "The following
+    are prohibited:" reaches every item, not only those before the first wrapped line."""
+    pdf = fpdf.FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+
+    def line(text: str, style: str = "", gap: float = 0) -> None:
+        pdf.set_font("Helvetica", style, 10)
+        pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+
+    line("Sec. 4 Occupancy and use.", "B", 3)
+    line("The following are prohibited:", gap=3)
+    line("(a) Constructing, placing, or maintaining any kind of road, trail, structure, fence,")
+    line("enclosure or other improvement on the lands without a special-use authorization.", gap=3)
+    line("(b) Abandoning any personal property.", gap=3)
+    line("(c) Operating or using a public address system, whether fixed, portable or vehicle")
+    pdf.set_y(-15)
+    line("1")
+    pdf.add_page()
+    line("mounted, in or near a campsite without a special-use authorization.", gap=3)
+    line("(d) Failing to stop a vehicle when directed to do so by a Forest Officer.", gap=3)
+    line("[42 FR 2957, Jan. 14, 1977]")
+    target = tmp_path / "regulation.pdf"
+    pdf.output(str(target))
+    items = [b.text for b in read_pdf(target).blocks if b.type == BlockType.list_item]
+    assert items == [
+        "Constructing, placing, or maintaining any kind of road, trail, structure, fence, "
+        "enclosure or other improvement on the lands without a special-use authorization.",
+        "Abandoning any personal property.",
+        "Operating or using a public address system, whether fixed, portable or vehicle "
+        "mounted, in or near a campsite without a special-use authorization.",
+        "Failing to stop a vehicle when directed to do so by a Forest Officer."]
+    norms = [(p.text.split(",")[0], p.modality.value) for p in read_document(target).policies()
+             if p.modality.value != "informational"]
+    assert norms == [("Constructing", "prohibition"),
+                     ("Abandoning any personal property.", "prohibition"),
+                     ("Operating or using a public address system", "prohibition"),
+                     ("Failing to stop a vehicle when directed to do so by a Forest Officer.",
+                      "prohibition")]
+
+
 def test_encrypted_pdf_with_an_empty_user_password_is_read(tmp_path: Path) -> None:
     target = tmp_path / "open.pdf"
     write_text_pdf(target, "You must lock your screen when you leave your desk.", user="")

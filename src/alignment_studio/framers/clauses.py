@@ -123,20 +123,28 @@ _CONDITION_MARKS = {"if", "when", "whenever", "before", "after", "while", "once"
                     "where", "wherever", "as", "upon", "during"}
 _EXCEPTION_MARKS = {"unless", "except", "excluding", "other"}
 _DEFINITION = re.compile(
-    r"^(the )?[\"“']?[\w'-]+(\s+[\w'-]+){0,4}[\"”']?\s+(means(?! of)|refers to|is defined as|"
+    r"^(the )?[\"“']?[\w'-]+(\s+[\w'-]+){0,4}[\"”']?\s+(means(?! of)|"
+    r"(?<!n't )(?<!n’t )(?<!not )(?<!you )(?<!they )(?<!we )(?<!i )mean(?! of| that| to)|"
+    r"refers to|is defined as|"
     r"are defined as|is when|are when)\b|[\"“][^\"”]{2,60}[\"”]\s+(means|refers to|"
     r"is defined as|includes)\b|^(an? |the )?[\"“][^\"”]{2,60}[\"”]( or [\"“][^\"”]{2,60}[\"”])?"
     r"\s+(is|are)\b|^means\b|\bwe mean\b|^this (also )?includes\b|"
     r"^an? [\w -]{2,40}? (is|are) (an?|the|your|our) (\w+ ){0,3}(account|credential|term|"
     r"person|document|record|tool|system|service|category|kind|type|form|set|level|group)\b|"
     r"^(?-i:[A-Z][A-Z-]{2,})( [a-z]+)? (is|are) (an?|the|not an?)\b|"
-    r"\b(is|are) (considered|deemed)( to be)?\b|\b(is|are) (called|known as|referred to as)\b|"
+    r"\b(is|are) (not |also )?(considered|deemed)( to be)?\b|"
+    r"\b(is|are) (called|known as|referred to as)\b|"
     r"^an? [\w -]{2,40}? (is|are) (an?|the same as) (?!\w+ (idea|way|time|chance)\b)|"
     r"\b(will be|shall be|is|are) deemed\b|^the term\b|\bhas the (same )?meaning\b|"
     r"^[^=]{2,40}\s=\s|^for (the )?purposes? of this (section|part|subpart|policy|chapter)\b[^,]*,"
     r"[^,]{2,60}\b(is|are|means)\b|^(?!this\b|it\b|that\b)[A-Z][\w -]{2,40} (includes|include)\b|"
     r"^[A-Z][\w -]{2,40} (is|are) (those|any) \w+( \w+)? (that|which|who|for which|in which)\b",
     re.I)
+# a modal that defines rather than binds: "No person under the age of 10 years shall be
+# considered publicly nude.", "Such term shall include any natural pit ..."
+_LEGAL_DEFINITION = re.compile(r"\bshall (not )?be (considered|deemed)\b|"
+                               r"^(such|the|this|that) term (shall|will) (also )?(include|mean)\b",
+                               re.I)
 _SUBJECTS = ("nsubj", "nsubjpass", "expl", "csubj", "csubjpass")
 _LEXICON: dict[str, set[str]] = {}
 _REFERENCE = re.compile(r"(?<=[\w.])\(([A-Za-z0-9]{1,4})\)")
@@ -454,7 +462,8 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     content = _content_verb(head, frame)
     if force is not None and (_EXAMPLE.match(text) or _aside(span, content, frame)):
         force = None  # an example, a pointer, a help line or an offer of help
-    definition = force is None and _DEFINITION.search(text) is not None
+    definition = (force is None and _DEFINITION.search(text) is not None) or \
+        _LEGAL_DEFINITION.search(text) is not None
     if definition:
         force, explicit = Modality.definition, True
     modality = force or Modality.informational
@@ -479,7 +488,8 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
 _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     (re.compile(r"\breserves? the right not to\b", re.I), _PERMIT, True),
     (re.compile(r"\breserves? the right to\b", re.I), _PERMIT, False),
-    (re.compile(r"\bthere (is|are) no (need|requirement|obligation|limit|restriction)s?\b|"
+    (re.compile(r"\bthere (is|are) no (\w+ )?(need|requirement|obligation|limit|restriction)s?\b|"
+                r"^it(['’]s| is) not (a requirement|required|necessary|mandatory) (that|to|for)\b|"
                 r"^no\b[^.,;]{0,40}\b(is |are )?(needed|required|necessary)\b", re.I), _PERMIT,
      True),
     (re.compile(r"\b(is|are) (also )?able to\b", re.I), _PERMIT, False),

@@ -20,6 +20,7 @@ from collections import Counter
 from alignment_studio.core.text import text_hash
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.framers.clauses import Clause, analyse, is_pronoun_actor, role_of
+from alignment_studio.framers.nlp import parse
 from alignment_studio.framers.statements import (
     REF_SUFFIX,
     Force,
@@ -50,6 +51,10 @@ _WHAT_IS = re.compile(r"^what (?:is|are) (?:an? |the )?(.{2,60}?)\?$", re.I)
 _EXAMPLE_BLOCK = re.compile(r"^(example( \d+)?( to [^:]{1,40})?\s*:|for (example|instance)\b)",
                             re.I)
 _GLOSSARY = re.compile(r"\b(glossary|definitions?|terms|terminology)\b", re.I)
+# a glossary entry with its term run in: "Area. A discrete, ...", "Printed material— any ..."
+_TERM = r"[A-Z][\w'-]*(?: [\w'-]+){0,5}"
+_RUN_IN_TERM = re.compile(rf"^({_TERM})(?:\.\s+(?=[A-Z\"“(])|\s*(?:—|--)\s*)")
+_BARE_TERM = re.compile(rf"^{_TERM}\.$")
 _FORMS = {BlockType.paragraph: Form.prose, BlockType.list_item: Form.list_item,
           BlockType.qa: Form.qa, BlockType.callout: Form.callout,
           BlockType.table_row: Form.table_row}
@@ -75,7 +80,7 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     if len(h1) == 1 and blocks and blocks[0] is h1[0]:
         title = title or h1[0].text
         blocks = blocks[1:]
-    units = [_units(b) for b in blocks]
+    units = _run_in_terms(blocks, [_units(b) for b in blocks])
     values = [parts[1] for unit in units if unit and (parts := entry_parts(unit[0]))]
     texts = list(dict.fromkeys([*(t for unit in units for t in unit), *values]))
     settings = settings or Settings()
@@ -126,6 +131,25 @@ def _units(block: Block) -> list[str]:
     if block.type == BlockType.table_row:
         return [c for c in block.cells if c]
     return split_sentences(block.text)
+
+
+def _run_in_terms(blocks: list[Block], units: list[list[str]]) -> list[list[str]]:
+    """Under a definitions heading, a paragraph that opens with its term as a sentence of its
+    own ("Area. A discrete, specifically delineated space ...") is one entry: the term and its
+    first sentence are read together."""
+    candidates: list[int] = []
+    glossary = False
+    for i, (block, unit) in enumerate(zip(blocks, units, strict=True)):
+        if block.type == BlockType.heading:
+            glossary = bool(_GLOSSARY.search(block.text))
+        elif glossary and len(unit) > 1 and _BARE_TERM.match(unit[0]) and \
+                f"{unit[0]} {unit[1]}" in block.text:
+            candidates.append(i)
+    terms = {i for i, doc in zip(candidates, parse(units[i][0] for i in candidates),
+                                 strict=True)
+             if not any(t.pos_ in ("VERB", "AUX") for t in doc)}  # not "Disclosure requires X."
+    return [[f"{unit[0]} {unit[1]}", *unit[2:]] if i in terms else unit
+            for i, unit in enumerate(units)]
 
 
 def resolve_refs(document: PolicyDocument) -> None:
@@ -360,6 +384,9 @@ class _TreeBuilder:
                 policy.modality, policy.terms = Modality.definition, [asked.group(1)]
             elif glossary and not section.policies and i == 0:
                 policy.modality, policy.terms = Modality.definition, [section.title]
+            elif i == 0 and _GLOSSARY.search(section.title) and \
+                    (term := _RUN_IN_TERM.match(policy.text)):
+                policy.modality, policy.terms = Modality.definition, [term.group(1)]
 
     def _open(self, title: str, level: int, force: Force | None) -> Section:
         while self.stack and self.stack[-1].level >= level:

@@ -41,6 +41,7 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*
 _TOC_ENTRY = re.compile(r"(?:\.\s*){4,}[ivxlc\d]{1,5}$", re.I)  # "2.1 Scope . . . . 4"
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
 _HYPHENATED = re.compile(r"[A-Za-z]+-[A-Za-z]+")
+_FULL_LINE = 50  # characters: a shorter line ended where its text did, not at the margin
 _SCANNED = "no text layer — the PDF looks scanned; run OCR (e.g. ocrmypdf) first"
 _DAMAGED = "the file is damaged or truncated; export or download it again"
 _STREAM_LIMITS = ("zlib_maximum_output_length", "lzw_maximum_output_length",
@@ -416,9 +417,17 @@ def _starts_block(current: _Open, previous: _Line, line: _Line, kind: BlockType,
         if previous.y - line.y > pitch * 1.3:
             return True
         if current.kind == BlockType.list_item:
-            return line.x < current.text_x - 1
+            return line.x < current.text_x - 1 and not _wraps_flush(current, previous, line)
         return kind != current.kind
     return _continues_on_next_page(current, previous, line, kind, margin) is False
+
+
+def _wraps_flush(current: _Open, previous: _Line, line: _Line) -> bool:
+    """A list item set flush with its marker ("(b) Addressing any offensive ... who is" over
+    "lawfully present when ..."): a line at the marker's edge continues it when the line above
+    ran on to the right (long, with its sentence unfinished)."""
+    return (abs(line.x - current.lines[0].x) < 1 and len(previous.text) >= _FULL_LINE
+            and not _SENTENCE_END.search(previous.text))
 
 
 def _same_heading(previous: _Line, line: _Line, pitch: float) -> bool:
@@ -433,7 +442,9 @@ def _continues_on_next_page(current: _Open, previous: _Line, line: _Line, kind: 
     """Across a page break there is no gap to measure: a list item continues at its hanging
     indent, a call-out in call-out style, a paragraph when its sentence is unfinished."""
     if current.kind == BlockType.list_item:
-        return kind == BlockType.paragraph and line.x >= current.text_x - 1 and line.x > margin + 1
+        return kind == BlockType.paragraph and (
+            (line.x >= current.text_x - 1 and line.x > margin + 1)
+            or _wraps_flush(current, previous, line))
     if kind != current.kind:
         return False
     if current.kind == BlockType.callout:
