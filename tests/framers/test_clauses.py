@@ -614,3 +614,35 @@ def test_glossary_entries_with_the_term_run_in(tmp_path: Path) -> None:
     printed = by_text(doc, "Printed material")
     assert (printed.modality, printed.terms) == (D, ["Printed material"])
     assert by_text(doc, "Disclosure requires approval.").text == "Disclosure requires approval."
+
+
+def test_prerogatives_who_and_procedure_lead_ins(tmp_path: Path) -> None:
+    """A party's prerogatives are its permissions, what a group "who:" does its duties, and the
+    steps of a procedure "as follows:" bind, each sentence of a step; "#." numbers items."""
+    doc = parse(tmp_path, "# Governance\n\nMergers hold the following prerogatives:\n\n"
+                          "- Merging any pull request which constitutes a minor change.\n\n"
+                          "The steering council is a group of experienced contributors who:\n\n"
+                          "- select Mergers and Releasers.\n\n"
+                          "The election process works as follows:\n\n"
+                          "- The council notifies the Secretary of the election. The voter roll "
+                          "is maintained by the DSF Board.\n\n"
+                          "Other than that, the board meets monthly.\n")
+    merging = by_text(doc, "Merging any pull request")
+    assert (merging.modality, merging.actor) == (P, "mergers")
+    select = by_text(doc, "select Mergers and Releasers")
+    assert (select.modality, select.actor) == (OB, "steering council")
+    roll = by_text(doc, "The voter roll is maintained")
+    assert (roll.modality, roll.actor) == (OB, "dsf board")
+    assert by_text(doc, "Other than that, the board meets").modality == INFO
+
+
+def test_restructuredtext_auto_numbered_items(tmp_path: Path) -> None:
+    path = tmp_path / "process.txt"
+    path.write_text("Elections\n=========\n\nThe election process works as follows:\n\n"
+                    "#. The council directs one of its members to notify the Secretary.\n"
+                    "#. Registration of voters closes one week after the announcement.\n")
+    doc = read_document(path)
+    texts = [p.text for p in doc.policies()]
+    assert texts[1:] == ["The council directs one of its members to notify the Secretary.",
+                         "Registration of voters closes one week after the announcement."]
+    assert {p.modality for p in doc.policies()[1:]} == {OB}

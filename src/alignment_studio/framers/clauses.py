@@ -1002,6 +1002,10 @@ def _doer(head: Token) -> str | None:
     subject = next((c for c in head.children if c.dep_ == "nsubj"
                     or c.dep_ == "nsubjpass" and any(o.dep_ == "dobj" for o in head.children)),
                    None)  # the passive's subject when it receives ("employees are given X")
+    agent = next((c for c in head.children if c.dep_ == "agent"), None)
+    by = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
+    if by is not None and by.pos_ != "PRON" and _agentive(by):
+        return _noun_phrase(by)  # "The roll of voters is maintained by the DSF Board"
     if subject is None and head.pos_ == "NOUN" and head.dep_ == "ROOT" and \
             head.doc.text.rstrip().endswith(("—", "–", "-", ":")) and head.doc[0].tag_ != "VBG":
         subject = head  # "All vehicle drivers entering the property—" over its items
@@ -1212,6 +1216,13 @@ def _named_before(span: Span, head: Token) -> str | None:
                   and t.pos_ in ("NOUN", "PROPN") and t.head.dep_ == "advcl"
                   and t.head.head == head and _agentive(t)), None)
     return _noun_phrase(named) if named is not None else None
+
+
+def names_party(actor: str) -> bool:
+    """Whether an actor phrase names someone who can act ("steering council", "DSF board"),
+    not a thing the parser took for the subject ("history", "term")."""
+    doc = parse([actor])[0]
+    return _agentive(doc[:].root)
 
 
 def is_pronoun_actor(actor: str | None) -> bool:

@@ -60,6 +60,21 @@ _OPTIONS_LEAD_IN = re.compile(r"\b(options?|choices?|alternatives?)\b[^:]*:$|"
                               r"\b(may|can) (choose|select|pick)\b[^:]*:$", re.I)
 _EXAMPLE_LEAD_IN = re.compile(r"\b(for example|for instance|e\.g\.|examples?|such as|"
                               r"like these|like this)\s*:$", re.I)
+# "Mergers hold the following prerogatives:", "The board has these duties:": the items are
+# what the party may (or must) do
+_HOLDS_LEAD_IN = re.compile(
+    r"^(?:the )?(?P<who>[a-z][\w -]{1,40}?) (?:holds?|has|have|retains?|enjoys?) "
+    r"(?:the following|these|the)( \w+)? (?P<what>prerogatives|rights|powers|privileges|"
+    r"responsibilities|duties)\b[^:]*:$", re.I)
+# "The steering council is a group of experienced contributors who:": the items say what the
+# party does
+_WHO_LEAD_IN = re.compile(r"^(?:the )?(?P<who>[a-z][\w -]{1,40}?) (?:is|are) (?:an?|the) "
+                          r"[^:]*\bwho(?: \w+)?\s*:$", re.I)
+# a procedure: "The election process works as follows:", "The procedure is as follows:"
+_STEPS_LEAD_IN = re.compile(r"\b(?:works?|occurs?|occur|proceeds?|operates?|runs?|happens?|"
+                            r"(?:is|are) conducted|(?:process|procedure)s? (?:is|are)) "
+                            r"as follows\s*:$", re.I)
+_MARKUP = re.compile(r"`|(?<=\w)_(?=\W|$)")  # reStructuredText's `link`_ and Name_
 _LEAD_IN_SUBJECT = re.compile(r"\b(?P<who>you|we|they|employees|staff|supervisors|managers|"
                               r"contractors|members)\s*:$", re.I)
 _CLAUSE_STARTS = {"if", "when", "whenever", "for", "to", "the", "a", "an", "this", "that", "these",
@@ -101,6 +116,7 @@ class Force(NamedTuple):
     conditions: list[str]
     as_conditions: bool = False  # "... unless:": the items are the lead-in's exceptions
     examples: bool = False  # "For example:": the items illustrate and carry no norm
+    steps: bool = False  # "The election process works as follows:": every sentence binds
 
 
 def split_sentences(text: str) -> list[str]:
@@ -274,6 +290,9 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
         return Force(Modality.definition, False, None, [])
     if _OPTIONS_LEAD_IN.search(text) and not clause.explicit:
         return Force(Modality.permission, False, clause.actor, list(clause.conditions))
+    party = _party_lead_in(clause, text)
+    if party is not None:
+        return party
     subject = _LEAD_IN_SUBJECT.search(text)
     if clause.modality == Modality.informational and subject is not None:
         # "If you work a flexible schedule you:": the items' subject and condition
@@ -289,6 +308,27 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
         return Force(Modality.prohibition, True, clause.actor, list(clause.conditions))
     return Force(clause.modality, clause.negated, clause.actor, list(clause.conditions),
                  as_conditions=_CONDITION_LEAD_IN.search(text.rstrip()) is not None)
+
+
+def _party_lead_in(clause: Clause, text: str) -> Force | None:
+    """The force of a lead-in that says nothing itself but names what its items are: a
+    party's prerogatives or duties, what a party is a group of people who do, or the steps of
+    a procedure."""
+    if clause.modality != Modality.informational:
+        return None
+    plain = _MARKUP.sub("", text.strip())
+    holds = _HOLDS_LEAD_IN.search(plain)
+    if holds is not None:
+        duty = holds.group("what").lower() in ("responsibilities", "duties")
+        return Force(Modality.obligation if duty else Modality.permission, False,
+                     holds.group("who").lower(), list(clause.conditions))
+    who = _WHO_LEAD_IN.search(plain)
+    if who is not None:
+        return Force(Modality.obligation, False, who.group("who").lower(),
+                     list(clause.conditions))
+    if _STEPS_LEAD_IN.search(plain):
+        return Force(Modality.obligation, False, None, [], steps=True)
+    return None
 
 
 def is_exception_lead_in(text: str) -> bool:

@@ -19,7 +19,13 @@ from collections import Counter
 
 from alignment_studio.core.text import text_hash
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
-from alignment_studio.framers.clauses import Clause, analyse, is_pronoun_actor, role_of
+from alignment_studio.framers.clauses import (
+    Clause,
+    analyse,
+    is_pronoun_actor,
+    names_party,
+    role_of,
+)
 from alignment_studio.framers.nlp import parse
 from alignment_studio.framers.statements import (
     REF_SUFFIX,
@@ -110,7 +116,8 @@ def fill_actors(document: PolicyDocument) -> None:
 
 def _main_actor(policies: list[Policy]) -> str | None:
     counts = Counter(p.actor for p in policies
-                     if p.actor and _is_norm(p.modality) and not is_pronoun_actor(p.actor))
+                     if p.actor and _is_norm(p.modality) and not is_pronoun_actor(p.actor)
+                     and names_party(p.actor))
     return counts.most_common(1)[0][0] if counts else None
 
 
@@ -252,6 +259,9 @@ class _TreeBuilder:
                     clause = clause._replace(modality=Modality.informational, explicit=False)
                 elif n == 0 and not out:
                     clause = self._inherit(clause, unit, force, entry)
+                elif force is not None and force.steps and \
+                        clause.modality == Modality.informational and not clause.text.endswith("?"):
+                    clause = inherit(clause, force, entry=False)  # each step of a procedure
                 out.append(self._policy(clause, block, section.id, paragraph))
         return out
 

@@ -20,7 +20,7 @@ _NUMBERED = re.compile(r"^(\d+(?:[.-]\d+)*)\.?\s+([A-Z][^.!?]{1,80})\.?$")
 _SECTION = re.compile(r"^(?:§+\s*\d+(?:[.-]\d+)*[a-z]?|(?:section|article|part|chapter|rule)\s+"
                       r"[\dIVXLC]+(?:[.-]\d+)*)(?:\s*[.:—–-]\s*|\s+)?(?P<title>.*)$", re.I)
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))*"
-                     r"(?P<marker>[-*•◦▪]|\d{1,3}[.)]|[a-z][.)]|"
+                     r"(?P<marker>[-*•◦▪]|\d{1,3}[.)]|[a-z][.)]|#\.|"
                      r"\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))\s+(?P<text>.*)$")
 # a line of one repeated punctuation character under (and perhaps over) a title: Markdown's
 # setext "=" and "-", and every adornment reStructuredText allows
