@@ -430,6 +430,10 @@ def test_a_hostile_sentence_parses_in_bounded_time(tmp_path: Path) -> None:
     ("CPC Board representatives are called CPC Directors.", D),
     ("A service mark is the same as a trademark, except that it names a service.", D),
     ("Such a person is known as a sponsor.", D),
+    ("PII is information that can be used to trace an individual's identity.", D),
+    ("Triaging is a process of prioritizing attention to each new issue report.", D),
+    ("Mergers are a small set of people who merge pull requests.", D),
+    ("The team is a process owner for billing.", INFO),  # not "a process of / that"
     ("A good idea is to ask your manager first.", R),  # advice, not a definition
     ("A manager must approve every exception.", OB),
 ])

@@ -138,7 +138,10 @@ _DEFINITION = re.compile(
     r"\b(will be|shall be|is|are) deemed\b|^the term\b|\bhas the (same )?meaning\b|"
     r"^[^=]{2,40}\s=\s|^for (the )?purposes? of this (section|part|subpart|policy|chapter)\b[^,]*,"
     r"[^,]{2,60}\b(is|are|means)\b|^(?!this\b|it\b|that\b)[A-Z][\w -]{2,40} (includes|include)\b|"
-    r"^[A-Z][\w -]{2,40} (is|are) (those|any) \w+( \w+)? (that|which|who|for which|in which)\b",
+    r"^[A-Z][\w -]{2,40} (is|are) (those|any) \w+( \w+)? (that|which|who|for which|in which)\b|"
+    r"^(the )?(?-i:[A-Z])[\w'’ -]{1,40}? (is|are) (an? |the )?(\w+ ){0,2}(process|information|"
+    r"data|status|practice|body|copy|record|set|group|collection) (of|that|which|who|where)\b|"
+    r"^(generally, )?(?-i:[A-Z])[\w -]{2,40} (does|do) not include\b",
     re.I)
 # a modal that defines rather than binds: "No person under the age of 10 years shall be
 # considered publicly nude.", "Such term shall include any natural pit ..."

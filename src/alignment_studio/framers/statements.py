@@ -285,14 +285,14 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     """A lead-in's force, or None when it gives none ("For example:"). A lead-in that lists
     what a term covers ("These spaces include:") makes its items definitions; one that offers
     options ("You have a few options:") makes them permissions."""
+    party = _party_lead_in(clause, text)
+    if party is not None:
+        return party
     if _DEFINING_LEAD_IN.search(text) and not clause.imperative and (
             not clause.explicit or clause.modality == Modality.definition):
         return Force(Modality.definition, False, None, [])
     if _OPTIONS_LEAD_IN.search(text) and not clause.explicit:
         return Force(Modality.permission, False, clause.actor, list(clause.conditions))
-    party = _party_lead_in(clause, text)
-    if party is not None:
-        return party
     subject = _LEAD_IN_SUBJECT.search(text)
     if clause.modality == Modality.informational and subject is not None:
         # "If you work a flexible schedule you:": the items' subject and condition
@@ -314,7 +314,7 @@ def _party_lead_in(clause: Clause, text: str) -> Force | None:
     """The force of a lead-in that says nothing itself but names what its items are: a
     party's prerogatives or duties, what a party is a group of people who do, or the steps of
     a procedure."""
-    if clause.modality != Modality.informational:
+    if clause.modality not in (Modality.informational, Modality.definition):
         return None
     plain = _MARKUP.sub("", text.strip())
     holds = _HOLDS_LEAD_IN.search(plain)
