@@ -650,3 +650,12 @@ def test_restructuredtext_auto_numbered_items(tmp_path: Path) -> None:
     assert texts[1:] == ["The council directs one of its members to notify the Secretary.",
                          "Registration of voters closes one week after the announcement."]
     assert {p.modality for p in doc.policies()[1:]} == {OB}
+
+
+def test_a_parenthesis_that_hides_the_norm_is_read_around(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Sites\n\nWeb administrator account holders (Drupal, CiviCRM or "
+                          "other) must also:\n\n- Test the site after changing permissions.\n")
+    lead_in = by_text(doc, "Web administrator account holders (Drupal")
+    item = by_text(doc, "Test the site")
+    assert lead_in.text.endswith("must also:")
+    assert (item.modality, item.actor) == (OB, "web administrator account holders")

@@ -199,6 +199,7 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
         elif (verb := _pleaded(doc)) is not None and not _aside(doc[:], verb, None):
             out[i] = [_imperative(doc[verb.i:], plain[i])]
     _reread_unmarked_conditions(plain, docs, out, addressee)
+    _reread_without_asides(plain, out, addressee)
     return [[_relabel(_restore(c, text, source), source, full) for c in found]
             for found, text, source, full in zip(out, plain, sentences, whole, strict=True)]
 
@@ -206,6 +207,23 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
 def _relabel(clause: Clause, read: str, full: str) -> Clause:
     """The clause that is the whole sentence read gets the sentence with its step label."""
     return clause._replace(text=full) if read != full and clause.text == read.strip() else clause
+
+
+_ASIDE = re.compile(r"\s*\([^()]{1,80}\)")
+
+
+def _reread_without_asides(plain: list[str], out: list[list[Clause]],
+                           addressee: str | None) -> None:
+    """A parenthesis can hide the norm from the parser ("Web administrator account holders
+    (Drupal, CiviCRM or other) must also:"): a sentence read as saying nothing is read again
+    without its parentheses, and that reading is kept when it is one clause that says a norm."""
+    todo = [i for i, found in enumerate(out) if _ASIDE.search(plain[i])
+            and all(c.modality == Modality.informational for c in found)]
+    bare = [_ASIDE.sub("", plain[i]) for i in todo]
+    for i, doc, text in zip(todo, parse(bare), bare, strict=True):
+        again = clauses_of(doc, text, addressee)
+        if len(again) == 1 and again[0].modality != Modality.informational:
+            out[i] = [again[0]._replace(text=plain[i])]
 
 
 def _reread_unmarked_conditions(plain: list[str], docs: list[Doc], out: list[list[Clause]],
