@@ -61,14 +61,16 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # at yet); round 8 (labelled the same way on 2026-12-03 in the next session; the held-out group:
 # its errors are never listed); round 9 (labelled the same way, measured unseen twice on
 # 2026-12-03, then developed on from 2026-12-03's fourth session); round 10 (labelled the same way
-# in that session: held out with round 8). -v lists the errors of the first two groups only
-# (--all: every group but the held-out).
+# in that session, measured unseen twice, developed on from the next session); round 11 (labelled
+# the same way in that session: held out with round 8). -v lists the errors of the first two
+# groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
 HELD_OUT_GROUP = "round 8 (held out)"
 ROUND_9 = "round 9 (measured unseen twice, then developed on)"
 ROUND_10 = "round 10 (measured unseen twice, then developed on)"
-HELD_OUT_GROUPS = (HELD_OUT_GROUP,)
+ROUND_11 = "round 11 (held out)"
+HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_11)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",
@@ -84,6 +86,7 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
     REPO / "tests" / "fixtures" / "round-8" / "documents": HELD_OUT_GROUP,
     REPO / "tests" / "fixtures" / "round-9" / "documents": ROUND_9,
     REPO / "tests" / "fixtures" / "round-10" / "documents": ROUND_10,
+    REPO / "tests" / "fixtures" / "round-11" / "documents": ROUND_11,
 }
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
