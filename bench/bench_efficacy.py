@@ -88,6 +88,12 @@ def _full_finetune(config: StudioConfig) -> None:
     config.train.full_finetune, config.train.learning_rate = True, 5e-5
 
 
+def _full_finetune_more_data(config: StudioConfig) -> None:
+    """Full fine-tuning (best guardian) on every framed item (best closed-book macro-F1)."""
+    _full_finetune(config)
+    _more_data(config)
+
+
 def _dpo(config: StudioConfig) -> None:
     config.preference.enabled = True
 
@@ -107,6 +113,7 @@ RECIPES: dict[str, Recipe] = {
     "LoRA rank 64": _rank_64,
     "480 training examples": _more_data,
     "full fine-tuning (every decoder layer, lr 5e-5)": _full_finetune,
+    "full fine-tuning, 480 training examples": _full_finetune_more_data,
     "SFT then DPO (preference pairs)": _dpo,
     "SFT then GRPO (verdict reward)": _grpo,
 }
