@@ -24,6 +24,7 @@ lead-in's force.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -691,8 +692,7 @@ def _committed(head: Token) -> bool:
     act, or a thing the act is done to, as the labelling guideline reads "will"."""
     if head.lemma_.lower() in _NOT_COMMITMENTS or head.pos_ not in ("VERB", "AUX"):
         return False
-    agent = next((c for c in head.children if c.dep_ == "agent"), None)
-    by = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
+    by = _by_agent(head)
     if by is not None:  # "Reports will be investigated by the people responsible"
         return by.pos_ != "PRON" and _agentive(by)
     party = next((c for c in head.children if c.dep_ == "nsubj"), None)
@@ -962,8 +962,7 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         if made is not None:  # "The law makes *you* responsible for X"
             return addressee if made.lower_ == "you" and addressee else _noun_phrase(made)
     if frame is None and passive:
-        agent = next((c for c in head.children if c.dep_ == "agent"), None)
-        obj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
+        obj = _by_agent(head)
         if obj is not None:
             return _noun_phrase(obj)
     if frame is not None and (frame.pos_ == "VERB" and lemma not in ("need", "have")
@@ -1023,8 +1022,7 @@ def _doer(head: Token) -> str | None:
     subject = next((c for c in head.children if c.dep_ == "nsubj"
                     or c.dep_ == "nsubjpass" and any(o.dep_ == "dobj" for o in head.children)),
                    None)  # the passive's subject when it receives ("employees are given X")
-    agent = next((c for c in head.children if c.dep_ == "agent"), None)
-    by = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
+    by = _by_agent(head)
     if by is not None and by.pos_ != "PRON" and _agentive(by):
         return _noun_phrase(by)  # "The roll of voters is maintained by the DSF Board"
     if subject is None and head.pos_ == "NOUN" and head.dep_ == "ROOT" and \
@@ -1033,6 +1031,12 @@ def _doer(head: Token) -> str | None:
     if subject is None or _vague(subject) or not _agentive(subject):
         return None
     return _noun_phrase(subject)
+
+
+def _by_agent(head: Token) -> Token | None:
+    """The noun of a passive's "by" phrase ("maintained by *the DSF Board*"), if any."""
+    agent = next((c for c in head.children if c.dep_ == "agent"), None)
+    return next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
 
 
 def _vague(token: Token) -> bool:
@@ -1239,6 +1243,7 @@ def _named_before(span: Span, head: Token) -> str | None:
     return _noun_phrase(named) if named is not None else None
 
 
+@functools.lru_cache(maxsize=4096)
 def names_party(actor: str) -> bool:
     """Whether an actor phrase names someone who can act ("steering council", "DSF board"),
     not a thing the parser took for the subject ("history", "term")."""
