@@ -659,3 +659,76 @@ def test_a_parenthesis_that_hides_the_norm_is_read_around(tmp_path: Path) -> Non
     item = by_text(doc, "Test the site")
     assert lead_in.text.endswith("must also:")
     assert (item.modality, item.actor) == (OB, "web administrator account holders")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a whole clause the parser hung under a later verb is the main one
+    ("Developers are required to create test cases for any bugs fixed and any new features "
+     "added.", (OB, False, "developers")),
+    ("Sexual language and imagery is not appropriate.", (F, True, "you")),
+    ("Remember that sexist jokes are not appropriate for any event.", (F, True, "you")),
+    ("The NumFOCUS team commits to maintaining confidentiality.", (OB, False, "numfocus team")),
+    ("Thank you for helping make this a welcoming community.", (INFO, False, None)),
+    # not: an inverted condition, a reason before "so", a mission, a wh-word's "appropriate"
+    ("Should authors abandon the package, we will consider removing it.", (OB, False, "we")),
+    ("We want to make sure you have what you need, so we've come up with a few guidelines.",
+     (INFO, False, "we")),
+    ("We are committed to making participation a harassment-free experience.",
+     (INFO, False, "we")),
+    ("Choose whatever is most appropriate.", (OB, False, "you")),
+])
+def test_misparsed_main_clauses_appropriateness_and_commitments(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_example_items_with_their_own_norm_reasons_and_consequences(tmp_path: Path) -> None:
+    """An example item that says a norm in its own words keeps it; the items after "for the
+    following reasons:" explain the lead-in, which keeps its norm; the consequences a code
+    lists are what its enforcers may do; a party that takes on responsibilities owes them."""
+    doc = parse(tmp_path, "# Quality\n\nThe committer is responsible for problems. For example:"
+                          "\n\n- The code should compile cleanly on all platforms.\n"
+                          "- A build on Linux.\n\n"
+                          "Meltano prohibits the use of Windows for the following reasons:\n\n"
+                          "- Windows Home Edition is hard to secure.\n\n"
+                          "Potential consequences for violating the code include:\n\n"
+                          "- Expelling the person from the event\n\n"
+                          "Maintainers are volunteering to take on the following shared "
+                          "responsibilities within an area of a project:\n\n"
+                          "- help to confirm and comment on issues\n")
+    compile_ = by_text(doc, "The code should compile")
+    assert (compile_.modality, compile_.negated) == (R, False)
+    assert by_text(doc, "A build on Linux").modality == INFO
+    assert by_text(doc, "Meltano prohibits").modality == F
+    assert by_text(doc, "Windows Home Edition").modality == INFO
+    assert by_text(doc, "Expelling the person").modality == P
+    confirm = by_text(doc, "help to confirm")
+    assert (confirm.modality, confirm.actor) == (OB, "maintainers")
+
+
+def test_an_allowance_column_makes_each_row_a_permission(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Hardware\n\n| Item | reimbursable amount | Why |\n|---|---|---|\n"
+                          "| Keyboard | $250 | Find a keyboard that works for you. |\n"
+                          "| Docking station | n/a | You must use the one IT gives you. |\n")
+    keyboard = by_text(doc, "Keyboard")
+    assert (keyboard.modality, keyboard.actor) == (P, "you")
+    assert by_text(doc, "Docking station").modality == OB
+
+
+def test_word_items_numbered_in_their_text_nest(tmp_path: Path) -> None:
+    """"(a) The report must include:" then "(1) ..." typed in Normal paragraphs: the
+    "(1)" items are the lead-in's, so each is a duty."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Incidents", level=1)
+    for text in ("The agency must report any removal of records.", "(a) The report must include:",
+                 "(1) A complete description of the records;", "(2) The office maintaining the "
+                 "records; and", "(b) The report must be signed by the officer."):
+        document.add_paragraph(text)
+    path = tmp_path / "records.docx"
+    document.save(str(path))
+    doc = read_document(path)
+    assert by_text(doc, "A complete description").modality == OB
+    assert by_text(doc, "The office maintaining").modality == OB
+    assert by_text(doc, "The report must be signed").modality == OB

@@ -62,6 +62,7 @@ _FRAMES: dict[str, Modality] = {
     "get": _PERMIT, "prohibit": _FORBID,
     "forbid": _FORBID, "ban": _FORBID, "bar": _FORBID, "disallow": _FORBID,
     "unacceptable": _FORBID, "prohibited": _FORBID, "forbidden": _FORBID,
+    "appropriate": _PERMIT, "inappropriate": _FORBID, "commit": _OBLIGE,
 }
 # Verbs whose object is what must not happen ("Avoid X", "must refrain from X").
 _AVOID = {"avoid", "refrain"}
@@ -72,7 +73,7 @@ _ACT_ADJECTIVES = {"ok", "okay", "fine", "acceptable", "permissible", "important
                    "compulsory", "obligatory", "crucial", "advisable", "unacceptable",
                    "prohibited", "forbidden", "best", "wise", "better", "reimbursable",
                    "prudent", "sensible", "preferable", "desirable", "optional", "safe",
-                   "paramount",
+                   "paramount", "appropriate", "inappropriate",
                    "allowable"}
 # Verbs that pass a duty on to a "that" clause ("we ask that you X", "ensure that staff Y").
 _ASKING = {"ask", "insist", "request", "demand", "direct", "instruct", "remember", "note",
@@ -211,8 +212,6 @@ def _relabel(clause: Clause, read: str, full: str) -> Clause:
 
 
 _ASIDE = re.compile(r"\s*\([^()]{1,80}\)")
-
-
 def _reread_without_asides(plain: list[str], out: list[list[Clause]],
                            addressee: str | None) -> None:
     """A parenthesis can hide the norm from the parser ("Web administrator account holders
@@ -543,6 +542,9 @@ def _main_head(span: Span) -> tuple[Token, str | None]:
     root = span.root
     if root.pos_ in ("NOUN", "PROPN") and (ruled := _ruled_verb(span)) is not None:
         return ruled, None
+    said = _leading_ccomp(span)
+    if said is not None:
+        return said, None
     first = span[0].lower_ if len(span) else ""
     leads = first in _CONDITION_MARKS - {"as", "where"} or first in ("in", "unless") and \
         len(span) > 2 and \
@@ -555,6 +557,33 @@ def _main_head(span: Span) -> tuple[Token, str | None]:
     if after is None or after.tag_ not in ("VB", "MD"):
         return root, None
     return after, span.doc[span.start:comma.i].text
+
+
+def _leading_ccomp(span: Span) -> Token | None:
+    """A whole clause with its own subject and a modal or frame word that the parser hung
+    under a later verb with a subject of its own ("Developers are required to create tests
+    for any bugs fixed and any new features added": rooted at "added"; "Agencies must
+    implement X so that ..., records can be found"): that clause is the sentence's main one.
+    Not an inverted condition ("Should authors abandon X, we will Y"), nor a reason before a
+    frame ("X may change, so we recommend Y"), nor a clause that opens with something other
+    than its subject ("To the extent CISA has the rights to do so, CISA will X")."""
+    root = span.root
+    if _key(root) in _FRAMES or not any(c.dep_ in ("nsubj", "nsubjpass") and c.i < root.i
+                                        for c in root.children):
+        return None
+    said = next((c for c in root.children if c.dep_ == "ccomp" and c.pos_ in ("VERB", "AUX")
+                 and span.start <= c.left_edge.i and c.right_edge.i < root.i), None)
+    subject = None if said is None else next(
+        (c for c in said.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if said is None or subject is None or subject.left_edge.i != said.left_edge.i or any(
+            c.lower_ in ("so", "but", "and", "because", "therefore", "thus", "hence")
+            and said.right_edge.i < c.i < root.i for c in root.children):
+        return None  # "We want X, so we've come up with Y": the "so" clause is the main one
+    modal = next((c for c in said.children if c.tag_ == "MD" and c.lower_ in _MODALS), None)
+    if modal is not None and modal.i > subject.i or \
+            modal is None and _key(said) in _FRAMES and _is_frame(said):
+        return said
+    return None
 
 
 def _ruled_verb(span: Span) -> Token | None:
@@ -634,7 +663,7 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                 g.dep_ == "mark" and g.lower_ == "that" for g in fact.children) and not any(
                 g.tag_ == "MD" for g in fact.children):
             return None, False, False, None, True  # "Remember that it is impossible to X"
-        if _pointer(span, head):
+        if _pointer(span, head) or lemma == "thank":  # "Thank you for helping X": no order
             return None, False, negated, None, True
         if negated and lemma == "forget":  # "Don't forget to X": do X
             return _OBLIGE, True, False, None, True
@@ -854,6 +883,19 @@ def _is_frame(token: Token) -> bool:
         return token.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in token.children) or \
             lemma == "tolerate" and any(c.dep_ == "nsubj" and c.lower_ in ("we", "i")
                                         for c in token.children)
+    if lemma in ("appropriate", "inappropriate"):  # "X is not appropriate", "it may be
+        # appropriate to X"; not "appropriate action", "whatever is most appropriate"
+        be = token.head if token.dep_ == "acomp" else token
+        return be.lemma_ == "be" and (lemma == "inappropriate" or any(
+            c.dep_ == "neg" for c in be.children) or any(
+            c.dep_ in ("xcomp", "ccomp") or c.dep_ == "prep" and c.lower_ == "for"
+            for h in (token, be) for c in h.children))
+    if lemma == "commit":  # "The team commits to X" (not "We are committed to X": a mission)
+        return token.tag_ != "VBN" and any(c.dep_ == "prep" and c.lower_ == "to" and any(
+            g.dep_ == "pcomp" or g.tag_ == "VBG" for g in c.children)
+            for c in token.children) or any(
+            c.dep_ in ("xcomp", "advcl") and c.tag_ == "VBG" or c.dep_ == "xcomp"
+            for c in token.children)
     if lemma == "safe":  # "it is safe to X", not "the server is safe"
         return any(c.dep_ == "xcomp" for c in token.children) or any(
             c.dep_ in ("advcl", "xcomp") and any(g.lower_ == "to" for g in c.children)
@@ -882,9 +924,10 @@ def _negated(chain: list[Token]) -> bool:
         for child in token.children:
             if child.i < token.i and (child.dep_ == "neg" or child.lower_ in ("never", "not")):
                 return True
-            if child.dep_ == "neg" and child.i == token.i + 1 and token.lemma_ == "be" and \
-                    token == chain[0]:
-                return True  # "is not acceptable", "are never OK"
+            if child.dep_ == "neg" and child.i == token.i + 1 and token.lemma_ == "be" and (
+                    token == chain[0] or any(c.dep_ == "acomp" and c in chain
+                                             for c in token.children)):
+                return True  # "is not acceptable", "are never OK", "Remember that X is not OK"
             if child.tag_ == "MD" and child.i + 1 < len(child.doc) and \
                     child.doc[child.i + 1].lower_ in ("not", "n't", "never"):
                 return True
@@ -965,6 +1008,10 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         obj = _by_agent(head)
         if obj is not None:
             return _noun_phrase(obj)
+    if frame is not None and lemma == "commit":  # "The NumFOCUS team commits to X": the team
+        subject = next((c for h in (frame, frame.head) for c in h.children
+                        if c.dep_ in ("nsubj", "nsubjpass")), None)
+        return _noun_phrase(subject) if subject is not None else addressee
     if frame is not None and (frame.pos_ == "VERB" and lemma not in ("need", "have")
                               and not passive or lemma in _ACT_ADJECTIVES):
         return _told(frame) or addressee

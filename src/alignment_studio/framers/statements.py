@@ -60,10 +60,16 @@ _OPTIONS_LEAD_IN = re.compile(r"\b(options?|choices?|alternatives?)\b[^:]*:$|"
                               r"\b(may|can) (choose|select|pick)\b[^:]*:$", re.I)
 _EXAMPLE_LEAD_IN = re.compile(r"\b(for example|for instance|e\.g\.|examples?|such as|"
                               r"like these|like this)\s*:$", re.I)
+# "Meltano prohibits X for the following reasons:": the items give reasons; the norm is the
+# lead-in's own
+_REASONS_LEAD_IN = re.compile(r"\b(for|because of) (the following|these|several|two|three) "
+                              r"(\w+ )?reasons\s*:$|\breasons? (are|include)( as follows)?\s*:$",
+                              re.I)
 # "Mergers hold the following prerogatives:", "The board has these duties:": the items are
 # what the party may (or must) do
 _HOLDS_LEAD_IN = re.compile(
-    r"^(?:the )?(?P<who>[a-z][\w -]{1,40}?) (?:holds?|has|have|retains?|enjoys?) "
+    r"^(?:the )?(?P<who>[a-z][\w -]{1,40}?) (?:holds?|has|have|retains?|enjoys?|"
+    r"(?:(?:is|are) (?:volunteering|agreeing|expected) to )?(?:takes? on|assumes?|accepts?)) "
     r"(?:the following|these|the)( \w+)? (?P<what>prerogatives|rights|powers|privileges|"
     r"responsibilities|duties)\b[^:]*:$", re.I)
 # "The steering council is a group of experienced contributors who:": the items say what the
@@ -227,6 +233,10 @@ _JUDGED = [(Modality.prohibition, re.compile(
     r"\b(unacceptable|prohibited|forbidden|banned|not (allowed|permitted|acceptable|tolerated))\b",
     re.I)),
            (Modality.permission, re.compile(r"\b(acceptable|allowed|permitted|approved)\b", re.I)),
+           # "Potential consequences for violating the code include:": what the enforcer may do
+           (Modality.permission, re.compile(r"\b(consequences|sanctions|penalties|disciplinary "
+                                            r"actions?|(possible|potential) (responses|actions|"
+                                            r"outcomes|remedies))\b", re.I)),
            (Modality.obligation, re.compile(r"\b(expected|required|mandatory)\b", re.I))]
 
 
@@ -244,6 +254,23 @@ def judged_force(text: str) -> Force | None:
             return Force(modality, modality == Modality.prohibition and "not" in subject.lower(),
                          None, [])
     return None
+
+
+# A column whose values are what may be spent or claimed ("Reimbursable amount", "Allowance")
+_ALLOWANCE_HEADER = re.compile(r"^(max(imum)? )?(reimbursable|allowed|allowable|eligible|covered)"
+                               r"( \w+)?$|^(max(imum)? )?(allowance|reimbursement)( \w+)?$", re.I)
+_NOTHING = {"", "no", "n/a", "na", "none", "-", "--", "—", "0", "$0", "not covered",
+            "not reimbursable", "not allowed"}
+
+
+def allowance_force(header: str, cell: str) -> Force | None:
+    """A row's amount under an allowance column ("reimbursable amount" / "$250"): the row
+    is what may be claimed, whatever its other cells say about why."""
+    if not _ALLOWANCE_HEADER.search(" ".join(header.strip(" :*").split())):
+        return None
+    if cell.strip(" .*").lower() in _NOTHING:
+        return None
+    return Force(Modality.permission, False, None, [])
 
 
 def answer_force(header: str, cell: str) -> Force | None:
@@ -265,6 +292,11 @@ def refers_back(text: str) -> bool:
     noun ("These spaces include:")."""
     return re.match(r"(this|these|that|it|they)\s+(?!(?!also\b)\w+\s+(includes?|covers?)\b)",
                     text.strip(), re.I) is not None
+
+
+def is_reasons_lead_in(text: str) -> bool:
+    """"... for the following reasons:": the items after it explain the lead-in's norm."""
+    return _REASONS_LEAD_IN.search(text.rstrip()) is not None
 
 
 def is_example_lead_in(text: str) -> bool:

@@ -32,6 +32,7 @@ from alignment_studio.framers.statements import (
     Force,
     Settings,
     addressee,
+    allowance_force,
     answer_force,
     ends_lead_in,
     entry_parts,
@@ -41,6 +42,7 @@ from alignment_studio.framers.statements import (
     is_example_lead_in,
     is_exception_lead_in,
     is_fragment,
+    is_reasons_lead_in,
     judged_force,
     key_value,
     lead_in_force,
@@ -246,7 +248,12 @@ class _TreeBuilder:
                 # a lead-in reaches the first statement of an item; later ones speak for
                 # themselves
                 if force is not None and force.examples:
-                    clause = clause._replace(modality=Modality.informational, explicit=False)
+                    if not (block.type in _ENTRY_TYPES and self.lead_in is force and
+                            _states_norm(clause) and not clause.imperative):
+                        # an example item that says a norm in its own words ("The code
+                        # should compile cleanly") keeps it
+                        clause = clause._replace(modality=Modality.informational,
+                                                 explicit=False)
                 elif force is not None and force.modality == Modality.definition and \
                         n == 0 and not out and block.type in _ENTRY_TYPES:
                     # the items of "X includes:" define X, whatever their own words say; an
@@ -338,6 +345,10 @@ class _TreeBuilder:
         elif is_example_lead_in(policy.text) and not (own is not None and _states_norm(own)):
             # "For example:" illustrates; "Such employees may, for example:" lists norms
             force = Force(Modality.informational, False, None, [], examples=True)
+        elif is_reasons_lead_in(policy.text):  # the items explain; the lead-in keeps its norm
+            self.lead_ins.append((Force(Modality.informational, False, None, [], examples=True),
+                                  policy, depth))
+            return
         elif following is not None and is_fragment(following.text) and force is not None \
                 and force.modality != Modality.definition:
             force = force._replace(as_conditions=True)
@@ -363,6 +374,17 @@ class _TreeBuilder:
         """A table row: the first cell that says a force in words; else a cell that is a force
         word ("Allowed", "Not permitted"); else the lead-in's or heading's force."""
         analysed = [c for cell in cells for c in self.clauses[cell]]
+        clause = self._row_clause(block, cells, analysed)
+        policy = self._policy(clause._replace(text=block.text), block, section_id, paragraph)
+        policy.headers = list(block.headers)
+        return policy
+
+    def _row_clause(self, block: Block, cells: list[str], analysed: list[Clause]) -> Clause:
+        allowance = next((f for header, cell in zip(block.headers, block.cells, strict=False)
+                          if (f := allowance_force(header, cell)) is not None), None)
+        if allowance is not None and analysed:  # "Keyboard | $250" under "reimbursable amount"
+            return analysed[0]._replace(modality=allowance.modality, explicit=False,
+                                        negated=False, actor=self.reader)
         own = next((c for c in analysed if c.explicit and c.modality != Modality.definition),
                    None)
         force = next((f for header, cell in zip(block.headers, block.cells, strict=False)
@@ -375,12 +397,9 @@ class _TreeBuilder:
         base = analysed[0] if analysed else None
         if own is None and base is not None:
             own = inherit(base, force or self._force(block), entry=False)
-        clause = (own or base)
+        clause = own or base
         assert clause is not None
-        clause = clause._replace(text=block.text)
-        policy = self._policy(clause, block, section_id, paragraph)
-        policy.headers = list(block.headers)
-        return policy
+        return clause
 
     def _context_definitions(self, policies: list[Policy], section: Section) -> None:
         """A sentence after "What is X?", or the first one under a glossary heading, defines."""

@@ -18,6 +18,7 @@ from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument, clean_inline, table_row
 from alignment_studio.framers.parse.limits import check_zip_package
 from alignment_studio.framers.parse.markdown import pair_questions
+from alignment_studio.framers.parse.text import Depth
 
 _HEADING_STYLE = re.compile(r"^heading (\d)$", re.I)
 _LABEL = re.compile(r"^[A-Z][\w ]{0,29}:\s+")
@@ -44,12 +45,15 @@ def read_docx(path: Path) -> RawDocument:
     sizes = _heading_sizes(paragraphs)
     blocks: list[Block] = []
     number = 0
+    depth_of = Depth()  # items numbered in their text: "(a)" then "(1)" nests, as in text
     for item in items:
         if hasattr(item, "runs"):
             number += 1
-            block = _block(item, number, sizes)
+            block = _block(item, number, sizes, depth_of)
             if block is not None:
                 blocks.append(block)
+                if block.type == BlockType.heading:
+                    depth_of = Depth()
         else:
             rows = _table(item, number + 1)
             number += len(item.rows)
@@ -115,7 +119,7 @@ def _formatted_heading(paragraph: Any, text: str, sizes: list[float]) -> int:
     return len(sizes) + 1 if _bold(paragraph) else 0
 
 
-def _block(paragraph: Any, number: int, sizes: list[float]) -> Block | None:
+def _block(paragraph: Any, number: int, sizes: list[float], depth_of: Depth) -> Block | None:
     text = clean_inline(paragraph.text)
     if not text:
         return None
@@ -134,8 +138,11 @@ def _block(paragraph: Any, number: int, sizes: list[float]) -> Block | None:
         return Block(type=BlockType.heading, text=text, level=level, start_line=number,
                      end_line=number)
     kind, depth = BlockType.paragraph, 0
-    if listed or _BULLET.match(text):
+    bullet = _BULLET.match(text)
+    if listed or bullet:
         kind, depth = BlockType.list_item, numbering or 0
+        if bullet is not None and not listed:  # "(a) ..." typed: its marker says the level
+            depth = depth_of(bullet.group().strip(), "")
         text = _BULLET.sub("", text, count=1)
     elif "quote" in style.lower():
         kind = BlockType.callout

@@ -39,7 +39,7 @@ def read_text(text: str) -> RawDocument:
     start = 0
     kind = BlockType.paragraph
     depth = 0
-    depth_of = _Depth()
+    depth_of = Depth()
 
     def flush(end: int) -> None:
         nonlocal buf, kind, depth
@@ -80,7 +80,7 @@ def read_text(text: str) -> RawDocument:
     return RawDocument(title=title, blocks=blocks)
 
 
-class _Depth:
+class Depth:
     """Nesting depth of list items, plus indentation. Regulations cycle their markers
     ("(a)(1)(i)(A)(1)(i)"): a marker of a kind already open at a shallower level that starts a
     new series ("(1)" after "(C)") opens a deeper level; its successor ("(2)" after "(1)") or
