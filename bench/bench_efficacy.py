@@ -69,6 +69,12 @@ def _more_data(config: StudioConfig) -> None:
     config.train.max_train_examples = 480
 
 
+def _more_data_rank_64(config: StudioConfig) -> None:
+    """The best closed-book recipe (every framed item) with four times the adapter's rank."""
+    _more_data(config)
+    _rank_64(config)
+
+
 def _no_restatements(config: StudioConfig) -> None:
     config.frame.restatements = 0
 
@@ -112,6 +118,7 @@ RECIPES: dict[str, Recipe] = {
     "learning rate 1e-3": _high_lr,
     "LoRA rank 64": _rank_64,
     "480 training examples": _more_data,
+    "480 training examples, LoRA rank 64": _more_data_rank_64,
     "full fine-tuning (every decoder layer, lr 5e-5)": _full_finetune,
     "full fine-tuning, 480 training examples": _full_finetune_more_data,
     "SFT then DPO (preference pairs)": _dpo,
