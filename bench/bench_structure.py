@@ -64,7 +64,9 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # in that session, measured unseen twice, developed on from the next session); round 11 (labelled
 # the same way in that session, measured unseen with the rules before and after that session's
 # work, developed on from 2026-12-03's sixth session; held out with round 8 until then); round
-# 12 (labelled the same way in that sixth session: held out with round 8). -v lists the errors of
+# 12 (labelled the same way in that sixth session, held out with round 8 and measured unseen
+# once; developed on from 2026-12-04's first session); round 13 (labelled the same way in that
+# session, measured unseen once, then developed on). -v lists the errors of
 # the first two groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
@@ -72,8 +74,9 @@ HELD_OUT_GROUP = "round 8 (held out)"
 ROUND_9 = "round 9 (measured unseen twice, then developed on)"
 ROUND_10 = "round 10 (measured unseen twice, then developed on)"
 ROUND_11 = "round 11 (measured unseen twice, then developed on)"
-ROUND_12 = "round 12 (held out)"
-HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_12)
+ROUND_12 = "round 12 (measured unseen once, then developed on)"
+ROUND_13 = "round 13 (measured unseen once, then developed on)"
+HELD_OUT_GROUPS = (HELD_OUT_GROUP,)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",
@@ -91,6 +94,7 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
     REPO / "tests" / "fixtures" / "round-10" / "documents": ROUND_10,
     REPO / "tests" / "fixtures" / "round-11" / "documents": ROUND_11,
     REPO / "tests" / "fixtures" / "round-12" / "documents": ROUND_12,
+    REPO / "tests" / "fixtures" / "round-13" / "documents": ROUND_13,
 }
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")

@@ -125,7 +125,11 @@ def test_advice_nouns_and_imperatives_after_a_clause(text: str,
 @pytest.mark.parametrize(("text", "expected"), [
     ("It is not okay to insult, demean or belittle others.", (F, True, "you")),
     ("Attacking someone for their opinions is not acceptable.", (F, True, "you")),
-    ("Don't forget to remove redundant information from a tool.", (OB, False, "you")),
+    # the guideline follows the words: "do not" forbids, even where it encourages
+    ("Don't forget to remove redundant information from a tool.", (F, True, "you")),
+    ("Likewise, never look down on someone else if they ask you for help.", (F, True, "you")),
+    ("**Don't be snarky.**", (F, True, "you")),
+    ("No shaming.", (F, True, "you")),
     ("We do not tolerate discrimination or harassment.", (F, True, "you")),
     ("False reporting will not be accepted or tolerated.", (F, True, "you")),
     ("CISA will provide regular reports to federal agencies.", (OB, False, "cisa")),
@@ -732,3 +736,82 @@ def test_word_items_numbered_in_their_text_nest(tmp_path: Path) -> None:
     assert by_text(doc, "A complete description").modality == OB
     assert by_text(doc, "The office maintaining").modality == OB
     assert by_text(doc, "The report must be signed").modality == OB
+
+
+def test_plain_text_bold_run_ins_tips_signs_and_scope(tmp_path: Path) -> None:
+    """A reStructuredText page: bold run-ins are sentences of their own and their marks are
+    not words; "these tips:" advises; "No shaming." forbids; "This code applies to X" says
+    what the rule covers; a lead-in's subject that is a thing done ("self-promotion") does
+    not become the actor of the orders under it."""
+    doc = parse(tmp_path, "Slack\n=====\n\nSocial tips\n-----------\n\n"
+                          "You can help us do this by following these tips:\n\n"
+                          "- **Say hi.**\n  Don't forget to introduce yourself in ``#intros``.\n"
+                          "- **Don't be snarky.**\n  We are all trying the best we can.\n"
+                          "- **No shaming.**\n  There may be tools that you don't like.\n\n"
+                          "Scope\n-----\n\nOur code of conduct applies to all spaces of the "
+                          "community.\n\nWe expect self-promotion to follow these guidelines:\n\n"
+                          "- **Be transparent.** Explain what you are promoting.\n",
+                 name="slack.txt")
+    hi = by_text(doc, "**Say hi.")
+    assert (hi.modality, hi.actor, hi.text) == (R, "you", "**Say hi.**")
+    forget = by_text(doc, "Don't forget to introduce")
+    assert (forget.modality, forget.negated) == (F, True)
+    snarky = by_text(doc, "**Don't be snarky")
+    assert (snarky.modality, snarky.negated, snarky.actor) == (F, True, "you")
+    shaming = by_text(doc, "**No shaming")
+    assert (shaming.modality, shaming.negated) == (F, True)
+    assert by_text(doc, "Our code of conduct applies").modality == D
+    assert by_text(doc, "**Be transparent").actor == "you"
+
+
+def test_no_expectation_ensured_ability_and_discouraged() -> None:
+    assert first("There should be no expectation to acknowledge every alert.") == (P, True, "you")
+    assert first("There's no expectation to fix all issues by yourself.") == (P, True, "you")
+    assert first("Make sure PagerDuty calls can bypass your Do Not Disturb settings.") == \
+        (OB, False, "you")
+    assert first("Commenting on closed issues is strongly discouraged.")[0] == R
+    assert first("This section applies to all contractors.")[0] == D
+    assert first("The prohibitions do not apply to you.") == (P, True, "you")
+
+
+def test_lead_in_whose_condition_the_items_complete(tmp_path: Path) -> None:
+    """"... unless that human being is:": the items finish the exception, the lead-in keeps
+    the prohibition; a lead-in whose condition is whole hands its force on."""
+    doc = parse(tmp_path, "§ 107.39 Operation over human beings.\n\nNo person may operate a "
+                          "small unmanned aircraft over a human being unless that human being "
+                          "is:\n\n(a) Directly participating in the operation; or\n\n(b) Located "
+                          "under a covered structure.\n\n§ 107.40 Program.\n\nThe Contractor "
+                          "shall establish the following within 90 days, unless the Officer "
+                          "sets a longer period:\n\n(a) An internal control system.\n",
+                 name="rule.txt")
+    rule = by_text(doc, "No person may operate")
+    assert (rule.modality, rule.negated, rule.actor) == (F, True, "person")
+    assert by_text(doc, "Directly participating").modality == INFO
+    assert by_text(doc, "An internal control system").modality == OB
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("To receive reimbursement, send your hotel receipts to the office.", (OB, False, "you")),
+    ("PLCs are not to approve travel requests when funds are short.", (F, True, "plcs")),
+    ("Employees are to report incidents within a day.", (OB, False, "employees")),
+    ("The purpose of this policy is to ensure safety.", (INFO, False, None)),
+    ("Hunting shall be allowed in park areas where it is mandated.", (P, False, "you")),
+    ("The superintendent may require permits for camping.", (P, False, "superintendent")),
+    ("Its use may still require client approval.", (OB, False, "you")),
+    ("You may need to ask for approval.", (OB, False, "you")),
+])
+def test_purposes_are_to_shall_be_allowed_and_may_require(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_a_process_announced_as_follows_makes_its_steps_duties(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Security\n\n## Handling\n\nThe typical process for handling a "
+                          "report is as follows.\n\nNo information should be made public "
+                          "before the release.\n\n- The security team investigates the report."
+                          "\n- The team writes to the reporter.\n\n## History\n\n"
+                          "- The team was founded in 2010.\n")
+    step = by_text(doc, "The security team investigates")
+    assert (step.modality, step.actor) == (OB, "security team")
+    assert by_text(doc, "The team writes").modality == OB
+    assert by_text(doc, "The team was founded").modality == INFO

@@ -9,6 +9,7 @@ from renderers import write_docx
 
 from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.parse import read_document
+from alignment_studio.types import Modality
 
 docx = pytest.importorskip("docx")
 
@@ -30,3 +31,28 @@ def test_broken_docx_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(StudioError) as info:
         read_document(path)
     assert str(path) in str(info.value) and "not a readable .docx" in str(info.value)
+
+
+def test_bold_numbered_section_titles_ending_in_a_period_are_headings(tmp_path: Path) -> None:
+    """A regulation in Word without heading styles: "§ 2.2 Wildlife protection." in a bold,
+    larger run is a heading although it ends in a period; a bold sentence is not."""
+    import docx
+    from docx.shared import Pt
+
+    document = docx.Document()
+    for text, bold in (("§ 2.2 Wildlife protection.", True), ("(a) The following are "
+                       "prohibited:", False), ("(1) The taking of wildlife.", False),
+                       ("§ 2.10 Camping.", True), ("Camping is allowed in designated sites.",
+                                                   False)):
+        paragraph = document.add_paragraph()
+        run = paragraph.add_run(text)
+        run.bold = bold
+        if bold:
+            run.font.size = Pt(12)
+    path = tmp_path / "parks.docx"
+    document.save(str(path))
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["§ 2.2 Wildlife protection.",
+                                                     "§ 2.10 Camping."]
+    assert next(p for p in doc.policies() if p.text.startswith("The taking")).modality == \
+        Modality.prohibition

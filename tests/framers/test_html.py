@@ -50,3 +50,23 @@ def test_scripts_navigation_and_labels(tmp_path: Path) -> None:
                      (Form.list_item, "Never book first class."),
                      (Form.list_item, "Not even on long flights."),
                      (Form.callout, "Keep receipts.")]
+
+
+def test_a_table_of_contents_is_not_read_but_links_under_a_lead_in_are(tmp_path: Path) -> None:
+    """A list of links to places on the page is a table of contents ("Discuss your design"
+    would read as an order); the same links after "you can use:" are the items."""
+    toc = ("<details><summary>Table of Contents</summary><ul><li><a href='#issues'>Issues</a>"
+           "<ul><li><a href='#design'>Discuss your design before the implementation</a></li>"
+           "</ul></li></ul></details>")
+    path = tmp_path / "c.html"
+    path.write_text(f"<h1>Guide</h1>{toc}<h2>Leave</h2><p>For vacation, you can use:</p><ul>"
+                    "<li><a href='#annual'>Annual Leave</a></li><li><a href='#award'>Award "
+                    "Leave</a></li></ul>")
+    texts = [p.text for p in read_document(path).policies()]
+    assert texts == ["Table of Contents", "For vacation, you can use:", "Annual Leave",
+                     "Award Leave"]
+    markdown = tmp_path / "c.md"
+    markdown.write_text("# Guide\n\n- [Issues](#issues)\n  - [Discuss your design](#design)\n\n"
+                        "## Leave\n\nFor vacation, you can use:\n\n- [Annual Leave](#annual)\n"
+                        "- [Award Leave](#award)\n")
+    assert [p.text for p in read_document(markdown).policies()] == texts[1:]

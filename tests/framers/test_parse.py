@@ -180,3 +180,23 @@ def test_means_inside_a_rule_is_not_a_definition() -> None:
         Modality.prohibition
     assert classify_modality("By means of a form, you must report gifts.") == Modality.obligation
     assert classify_modality("Confidential information refers to data.") == Modality.definition
+
+
+def test_perl_pod_in_a_text_file_reads_as_headings_items_and_glossary(tmp_path: Path) -> None:
+    """"=head1" headings, "=item *" items under "=over", "=item term" glossary entries and
+    formatting codes (B<...>, C<...>, L<text|target>) in a .txt file."""
+    path = tmp_path / "policy.txt"
+    path.write_text("=encoding utf8\n\n=head1 NAME\n\nperlpolicy - policies\n\n=head1 SUPPORT\n\n"
+                    "We B<must> patch the two most recent releases.\n\n=over\n\n=item *\n\n"
+                    "Patches must not change C<$@>; see L<the guide|perlguide>.\n\n=back\n\n"
+                    "=head2 Terminology\n\n=over\n\n=item experimental\n\nA feature that is "
+                    "not yet stable.\n\n=back\n\n=cut\n")
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["NAME", "SUPPORT", "Terminology"]
+    texts = {p.text: p for p in doc.policies()}
+    assert texts["We must patch the two most recent releases."].modality == Modality.obligation
+    item = texts["Patches must not change $@; see the guide."]
+    assert (item.form, item.modality) == (Form.list_item, Modality.prohibition)
+    assert texts["experimental: A feature that is not yet stable."].modality == \
+        Modality.definition
+    assert not any(p.text.startswith("=") for p in doc.policies())

@@ -183,6 +183,37 @@ def test_flush_lettered_items_keep_their_wrapped_lines_and_the_lead_ins_force(
                       "prohibition")]
 
 
+def test_parenthesised_items_nest_and_a_wrapped_reference_is_no_marker(tmp_path: Path) -> None:
+    """"(a) An applicant ... may not:" over "(1) ..." items: the items are the lead-in's and
+    forbid; "... prohibited by paragraph" wrapped before "(a) of this section" continues the
+    sentence instead of opening an item."""
+    pdf = fpdf.FPDF(format="A4")
+    pdf.add_page()
+
+    def line(text: str, style: str = "", gap: float = 0) -> None:
+        pdf.set_font("Helvetica", style, 10)
+        pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+
+    line("Sec. 107.69 Knowledge tests: Cheating.", "B", 3)
+    line("(a) An applicant for a knowledge test may not:", gap=3)
+    line("(1) Copy or intentionally remove any knowledge test;", gap=3)
+    line("(2) Take any part of a knowledge test on behalf of another person.", gap=3)
+    line("(b) An applicant who has committed an act prohibited by paragraph")
+    line("(a) of this section is prohibited from applying for any certificate.", gap=3)
+    target = tmp_path / "knowledge.pdf"
+    pdf.output(str(target))
+    blocks = [(b.level, b.text) for b in read_pdf(target).blocks if b.type == BlockType.list_item]
+    assert blocks == [(0, "An applicant for a knowledge test may not:"),
+                      (1, "Copy or intentionally remove any knowledge test;"),
+                      (1, "Take any part of a knowledge test on behalf of another person."),
+                      (0, "An applicant who has committed an act prohibited by paragraph (a) of "
+                          "this section is prohibited from applying for any certificate.")]
+    doc = read_document(target)
+    copy = next(p for p in doc.policies() if p.text.startswith("Copy"))
+    assert (copy.modality.value, copy.negated, copy.actor) == ("prohibition", True, "applicant")
+
+
 def test_encrypted_pdf_with_an_empty_user_password_is_read(tmp_path: Path) -> None:
     target = tmp_path / "open.pdf"
     write_text_pdf(target, "You must lock your screen when you leave your desk.", user="")

@@ -52,7 +52,8 @@ _FRAMES: dict[str, Modality] = {
     "entitle": _PERMIT,
     "authorize": _PERMIT, "authorise": _PERMIT, "ok": _PERMIT, "okay": _PERMIT, "fine": _PERMIT,
     "acceptable": _PERMIT, "permissible": _PERMIT, "free": _PERMIT, "welcome": _PERMIT,
-    "eligible": _PERMIT, "encourage": _ADVISE, "recommend": _ADVISE, "advise": _ADVISE,
+    "eligible": _PERMIT, "encourage": _ADVISE, "discourage": _ADVISE, "recommend": _ADVISE,
+    "advise": _ADVISE,
     "suggest": _ADVISE, "prefer": _ADVISE, "advisable": _ADVISE, "best": _ADVISE,
     "wise": _ADVISE, "better": _ADVISE, "prudent": _ADVISE, "sensible": _ADVISE,
     "preferable": _ADVISE, "desirable": _ADVISE, "optional": _PERMIT, "safe": _PERMIT,
@@ -152,6 +153,8 @@ _LEGAL_DEFINITION = re.compile(r"\bshall (not )?be (considered|deemed)\b|"
                                re.I)
 _SUBJECTS = ("nsubj", "nsubjpass", "expl", "csubj", "csubjpass")
 _LEXICON: dict[str, set[str]] = {}
+# a plain-text file's inline markup ("**Don't** cross-post", "``#intros``"): not words
+_EMPHASIS = re.compile(r"\*\*|``")
 _REFERENCE = re.compile(r"(?<=[\w.])\(([A-Za-z0-9]{1,4})\)")
 _STEP = re.compile(r"^(?:step|stage|phase)\s+\d{1,2}[a-z]?\s*[).:\-–]\s+", re.I)  # "Step 2) "
 
@@ -175,11 +178,13 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
     """The clauses of each sentence (batched through the parser, cached per sentence).
 
     The parser reads curly apostrophes as straight ones (it tags "can’t" wrongly otherwise);
-    the statements keep the source's characters. A step's label ("Step 2) Enter ...") is not
+    the statements keep the source's characters; bold marks and literal quotes of a plain-text
+    file's markup are blanked. A step's label ("Step 2) Enter ...") is not
     read, so that the parser sees the order; the statement keeps it."""
     labels = [m.group() if (m := _STEP.match(s)) else "" for s in sentences]
     whole = sentences
     sentences = [s[len(label):] for s, label in zip(sentences, labels, strict=True)]
+    sentences = [_trimmed(s) for s in sentences]
     plain = [_straight(s) for s in sentences]
     docs = parse(plain)
     out = [clauses_of(doc, text, addressee) for doc, text in zip(docs, plain, strict=True)]
@@ -204,6 +209,14 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
     _reread_without_asides(plain, out, addressee)
     return [[_relabel(_restore(c, text, source), source, full) for c in found]
             for found, text, source, full in zip(out, plain, sentences, whole, strict=True)]
+
+
+def _trimmed(sentence: str) -> str:
+    """The sentence without the markup around it ("**Don't be snarky.**"): a parser reads
+    blanks before the first word as a word."""
+    blanked = _EMPHASIS.sub(lambda m: " " * len(m.group()), sentence)
+    start = len(blanked) - len(blanked.lstrip())
+    return sentence[start:len(blanked.rstrip())] or sentence
 
 
 def _relabel(clause: Clause, read: str, full: str) -> Clause:
@@ -340,6 +353,7 @@ def _straight(text: str) -> str:
     """What the parser reads: straight apostrophes, and paragraph references such as
     "§ 2635.302(a)" as one word ("2635.302_a_"); the length stays the same."""
     text = text.replace("’", "'").replace("‘", "'")
+    text = _EMPHASIS.sub(lambda m: " " * len(m.group()), text)
     return _REFERENCE.sub(lambda m: f"_{m.group(1)}_", text)
 
 
@@ -478,13 +492,16 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     force, explicit, negated, frame, imperative = _force(span, head)
     if _purpose(span):
         force = None  # "To make sure we can investigate your grievance:": what the items serve
+    elif _NO_DUTY.search(span.text):  # "There should be no expectation to X": X is optional
+        force, explicit, negated = _PERMIT, True, True
     elif force is None and (phrase := _phrase_force(text)) is not None:
         force, explicit, negated = phrase[0], True, phrase[1]
     content = _content_verb(head, frame)
     if force is not None and (_EXAMPLE.match(text) or _aside(span, content, frame)):
         force = None  # an example, a pointer, a help line or an offer of help
-    definition = (force is None and _DEFINITION.search(text) is not None) or \
-        _LEGAL_DEFINITION.search(text) is not None
+    definition = (force is None and (_DEFINITION.search(text) is not None or
+                                     _scope(head) and not text.rstrip().endswith(":"))) \
+        or _LEGAL_DEFINITION.search(text) is not None
     if definition:
         force, explicit = Modality.definition, True
     modality = force or Modality.informational
@@ -506,10 +523,19 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
 # Set phrases that say a norm whatever the parse (the small parser misreads "reserves" as a
 # plural noun, "not acceptable - online" as an adjective of "online"); read only when the
 # parse found no force.
+_NOT_AN_AIM = (r"^(?!(this|it|that|there|what|which|here)\b)"
+               r"(?!.*\b(purpose|goal|aim|objective|intent|intention|mission|idea|point|plan|"
+               r"vision|hope|way|trick|answer|solution|best|easiest|simplest|step|option|"
+               r"choice|challenge|problem|question|rule of thumb|concern|focus|priority|"
+               r"task)s?\b[^,.;]{0,50}\b(is|are) "
+               r"(not )?to\b)(?!.*\b(if|whether|when|unless)\b[^,]*\b(is|are) (not )?to\b)")
+_IS_TO = (r".*(?<!\bit )(?<!\bthis )(?<!\bthat )(?<!\bthey )\b(is|are) TO (?!(be|the|an?|our|your|"
+          r"their|this|that|these|those|its|his|her|my|any|all|each|some)\b)[a-z]+")
 _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     (re.compile(r"\breserves? the right not to\b", re.I), _PERMIT, True),
     (re.compile(r"\breserves? the right to\b", re.I), _PERMIT, False),
-    (re.compile(r"\bthere (is|are) no (\w+ )?(need|requirement|obligation|limit|restriction)s?\b|"
+    (re.compile(r"\bthere (is|are) no (\w+ )?(need|requirement|obligation|expectation|limit|"
+                r"restriction)s?\b|"
                 r"^it(['’]s| is) not (a requirement|required|necessary|mandatory) (that|to|for)\b|"
                 r"^no\b[^.,;]{0,40}\b(is |are )?(needed|required|necessary)\b", re.I), _PERMIT,
      True),
@@ -519,7 +545,14 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     (re.compile(r"\b(is|are) to be (\w+ed|paid|kept|made|sent|done|given|taken)\b", re.I),
      _OBLIGE, False),
     (re.compile(r"\bassumes? (full |all )?responsibility\b", re.I), _OBLIGE, False),
+    # "PLCs are not to approve X", "Staff are to report Y" (not "The aim is to X")
+    (re.compile(_NOT_AN_AIM + _IS_TO.replace("TO", "not to"), re.I), _FORBID, True),
+    (re.compile(_NOT_AN_AIM + _IS_TO.replace("TO", "to"), re.I), _OBLIGE, False),
 ]
+
+
+_NO_DUTY = re.compile(r"^(\w+, )?there(['’]s| (is|are|should be|will be|shall be)) no (\w+ )?"
+                      r"(need|requirement|obligation|expectation)s? (to|that|for)\b", re.I)
 
 
 def _phrase_force(text: str) -> tuple[Modality, bool] | None:
@@ -532,7 +565,16 @@ def _purpose(span: Span) -> bool:
     """A sentence that is only a purpose ("To make sure we can help:"): its root is the
     infinitive it opens with, and no main clause follows."""
     return len(span) > 2 and span[0].lower_ == "to" and span[1].tag_ == "VB" and \
-        span.root == span[1]
+        span.root == span[1] and _order_after_purpose(span) is None
+
+
+def _order_after_purpose(span: Span) -> Token | None:
+    """"To receive reimbursement, send the receipts": the order the parser hung under the
+    purpose's infinitive as its conjunct."""
+    if len(span) < 4 or span[0].lower_ != "to" or span.root != span[1]:
+        return None
+    return next((c for c in span.root.children if c.dep_ == "conj" and c.tag_ == "VB"
+                 and any(t.text == "," for t in span.doc[span.root.i:c.i])), None)
 
 
 def _main_head(span: Span) -> tuple[Token, str | None]:
@@ -540,6 +582,8 @@ def _main_head(span: Span) -> tuple[Token, str | None]:
     clause ("In the event that X is pushed, revoke the credentials": the parse roots at
     "pushed", the order is "revoke")."""
     root = span.root
+    if (order := _order_after_purpose(span)) is not None:
+        return order, None
     if root.pos_ in ("NOUN", "PROPN") and (ruled := _ruled_verb(span)) is not None:
         return ruled, None
     said = _leading_ccomp(span)
@@ -607,12 +651,16 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     modal = next((t for t in (c for h in chain for c in h.children)
                   if t.tag_ == "MD" and t.lower_ in _MODALS or t.lower_ == "ca"
                   or t.lower_ == "need" and t.dep_ == "aux"), None)  # "You needn't ask"
+    if modal is not None and _ensured_ability(chain, modal, negated):
+        modal = None  # "Make sure texts can bypass your settings": the order is to make sure
     if modal is None and head.tag_ == "MD" and head.lower_ in _MODALS:  # "You must never:"
         modal = head
         negated = negated or any(c.dep_ == "neg" or c.lower_ in ("never", "not")
                                  for c in head.children)
     if _GO_FOR_IT.search(span.text):  # "go for it", "feel free to"
         return _PERMIT, True, False, None, False
+    if _banned(span, head):  # "No shaming.", "No food in the lab."
+        return _FORBID, True, True, None, True
     frame = next((h for h in chain if _key(h) in _FRAMES and _is_frame(h)), None)
     if frame is not None:  # "allowed and encouraged": the stronger word of the two
         frame = min([frame, *(c for c in frame.conjuncts if _key(c) in _FRAMES)],
@@ -625,7 +673,13 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     if frame is not None and (modal is None or modal.lower_ in ("will", "would") or
                               modal.lower_ in ("may", "might", "could") and (
                                   frame.pos_ == "ADJ" or frame.pos_ == "VERB"
-                                  and _key(frame) in _DUTY_FRAMES)  # "may need to X"
+                                  and _key(frame) in _DUTY_FRAMES and not (
+                                      frame == head and _key(frame) not in ("need", "have")
+                                      and any(c.dep_ == "nsubj" and _agentive(c)
+                                              for c in head.children)))
+                              # "Hunting shall be allowed in park areas": it is allowed
+                              or modal.lower_ == "shall" and not negated and
+                              frame.lemma_.lower() in ("allow", "permit", "authorize", "authorise")
                               or _key(frame) in _DUTY_FRAMES
                               and _MODALS.get(modal.lower_) == _OBLIGE):
         base = _FRAMES[_key(frame)]
@@ -665,8 +719,6 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
             return None, False, False, None, True  # "Remember that it is impossible to X"
         if _pointer(span, head) or lemma == "thank":  # "Thank you for helping X": no order
             return None, False, negated, None, True
-        if negated and lemma == "forget":  # "Don't forget to X": do X
-            return _OBLIGE, True, False, None, True
         if negated or lemma in _AVOID:
             return _FORBID, negated or lemma in _AVOID, negated, None, True
         return (_ADVISE if lemma in _TRY else _OBLIGE), False, False, None, True
@@ -701,6 +753,44 @@ _NOT_COMMITMENTS = _HAPPENING | {"be", "have", "receive", "get", "need", "want",
 
 
 _NOT_REFUSALS = {"know", "mean", "matter", "count"}
+
+
+_SCOPED = _RULES | {"part", "subpart", "chapter", "paragraph", "code", "guideline", "standard",
+                    "document", "handbook", "manual", "procedure", "directive", "regulation",
+                    "agreement", "this", "it", "conduct"}
+
+
+def _scope(head: Token) -> bool:
+    """"This part applies to the operation of ...", "Our code of conduct applies to all
+    spaces": what a rule covers, said as a fact (a definition of its scope)."""
+    if head.lemma_.lower() != "apply" or any(c.dep_ in ("neg", "aux") and c.tag_ in ("RB", "MD")
+                                             for c in head.children):
+        return False
+    subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
+    to = any(c.dep_ == "prep" and c.lower_ in ("to", "on", "within", "throughout")
+             for h in (head, *(p for p in head.children if p.dep_ == "punct"))
+             for c in h.children)  # "apply to X", "apply, regardless of Y, on all lands"
+    words = {v for t in subject.subtree for w in re.split(r"[-/ ]", t.lower_)
+             for v in (re.sub(r"\W", "", w), re.sub(r"\W", "", w).rstrip("s"))} \
+        if subject is not None else set()
+    return to and bool(words & _SCOPED)
+
+
+def _ensured_ability(chain: list[Token], modal: Token, negated: bool) -> bool:
+    """"can"/"may" inside what an order asks to make sure of ("Ensure that visitors can
+    find the exit")."""
+    if negated or _MODALS.get(modal.lower_) != _PERMIT or modal.head not in chain[1:]:
+        return False
+    return any(h.lemma_.lower() in ("ensure", "sure", "verify", "confirm")
+               for h in chain[:chain.index(modal.head)])
+
+
+def _banned(span: Span, head: Token) -> bool:
+    """A sign's prohibition: a sentence of no verb that is "No" and what it bans."""
+    words = [t for t in span if not t.is_punct and not t.is_space]
+    return bool(words) and words[0].lower_ == "no" and words[0].head == head and \
+        head.dep_ == "ROOT" and head.pos_ in ("NOUN", "PROPN") and \
+        not any(t.pos_ in ("VERB", "AUX") and t.dep_ != "amod" for t in span)
 
 
 def _refusal(head: Token) -> bool:
@@ -781,6 +871,8 @@ def _pointer(span: Span, head: Token) -> bool:
     detail", "Check out Z") or offers help ("Contact HR if you have questions")."""
     lemma = head.lemma_.lower()
     particle = {c.lower_ for c in head.children if c.dep_ == "prt"}
+    if lemma == "look" and particle & {"down", "after", "out", "forward"}:
+        return False  # "never look down on someone", "look after your equipment"
     if lemma in _POINTING or lemma == "check" and "out" in particle:
         return True
     words = [t.lower_ for t in span]
@@ -868,8 +960,8 @@ def _is_frame(token: Token) -> bool:
         return any(c.dep_ in ("xcomp", "dobj") for c in token.children) and (
             lemma == "need" or any(c.dep_ == "xcomp" for c in token.children)
             or _opportunity(token) is not None)
-    if lemma in ("prefer", "suggest", "recommend", "advise", "encourage", "require", "expect",
-                 "ban", "bar"):
+    if lemma in ("prefer", "suggest", "recommend", "advise", "encourage", "discourage",
+                 "require", "expect", "ban", "bar"):
         return token.pos_ == "VERB"
     if lemma == "approve":  # "Zoom is approved for OFFICIAL", not "approved by your manager"
         return token.tag_ == "VBN" and not any(c.dep_ == "agent" for c in token.children)

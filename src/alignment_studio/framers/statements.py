@@ -17,15 +17,20 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from alignment_studio.framers.clauses import Clause, modal_force
+from alignment_studio.framers.clauses import Clause, modal_force, names_party
 from alignment_studio.types import Modality
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"“'(]?[A-Z0-9])")
+# (also after a plain-text file's bold run-in: "**Don't be snarky.** We are all ...")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]\*\*))[\"'”’)]?\s+"
+                           r"(?=(?:\*\*)?[\"“'(]?[A-Z0-9])")
 # "...each item.Size Limit: ..." - a sentence run on without a space (not "e.g.It", "U.S.")
 _RUN_TOGETHER = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
 _ABBREVIATION = re.compile(r"\b(ex|e\.g|i\.e|cf|vs|approx|incl|sec|para|art|u\.s)\.$", re.I)
 _MARKER_ONLY = re.compile(r"\(?(?:[a-zA-Z]|\d{1,3}|[ivx]{1,4})[.)]")  # "a.", "(b)", "2."
 _NUMBER_SIGN = re.compile(r"\bno\.$", re.I)  # "No. 5" (but "No. Please don't ...")
+# a glossary's lower-case term of one or two words: "bug: Something behaves unexpectedly",
+# "security issue: A bug that ...", "modifies/…: Determines which parts ..."
+_LOWER_KEY = re.compile(r"^(?P<key>[a-z][\w/…-]*(?: [a-z][\w/…-]*)?)\s*:\s+(?P<value>[A-Z].*)$")
 _KEY_VALUE = re.compile(r"^(?P<key>[A-Z][\w’'/&()-]*(?:\s+[\w’'/&()-]+){0,4})\s*:\s+"
                         r"(?P<value>\S.*)$")
 _NOT_A_TERM = re.compile(r"^(note|notes|example|examples|tip|tips|warning|important|caution|"
@@ -76,10 +81,16 @@ _HOLDS_LEAD_IN = re.compile(
 # party does
 _WHO_LEAD_IN = re.compile(r"^(?:the )?(?P<who>[a-z][\w -]{1,40}?) (?:is|are) (?:an?|the) "
                           r"[^:]*\bwho(?: \w+)?\s*:$", re.I)
+# "You can help us do this by following these tips:": the items advise
+_TIPS_LEAD_IN = re.compile(r"\b(these|the following|some|a few|our|a couple of) (\w+ )?(tips|"
+                           r"suggestions|recommendations|best practices|pointers|hints)\b"
+                           r"[^:]{0,60}:$", re.I)
 # a procedure: "The election process works as follows:", "The procedure is as follows:"
 _STEPS_LEAD_IN = re.compile(r"\b(?:works?|occurs?|occur|proceeds?|operates?|runs?|happens?|"
                             r"(?:is|are) conducted|(?:process|procedure)s? (?:is|are)) "
                             r"as follows\s*:$", re.I)
+_STEPS_SENTENCE = re.compile(r"\b(process|procedure)\b[^.:;]{0,80}\b(is|are|works?|runs?) as "
+                             r"follows\s*[.:]$", re.I)
 _MARKUP = re.compile(r"`|(?<=\w)_(?=\W|$)")  # reStructuredText's `link`_ and Name_
 _LEAD_IN_SUBJECT = re.compile(r"\b(?P<who>you|we|they|employees|staff|supervisors|managers|"
                               r"contractors|members)\s*:$", re.I)
@@ -100,6 +111,11 @@ _REF = re.compile(
     r"(?:\s+of\s+the\s+[^,;:!?()]+?)?|[A-Z0-9][^.,;:!?()]{2,80}?)"
     r"(?=\s+(?:if|for|to|when|which|that|on|about)\s+(?![A-Z])|[.,;:!?()]|$)")
 REF_SUFFIX = re.compile(r"\s+(policy|section|page|guide|document)$", re.I)
+# a lead-in's subject that is a thing done, not someone who does it ("self-promotion")
+_ABSTRACT = re.compile(r"(?<!administra)(?<!organiza)(?<!organisa)(?<!corpora)(?<!founda)"
+                       r"(?<!institu)(?<!federa)(?<!associa)(?<!commis)(?<!coali)(?<!na)"
+                       r"(tion|ment|ness|(?<!author)(?<!commun)(?<!univers)(?<!ent)ity|ance|"
+                       r"ence|ism)s?$", re.I)  # not "administration", "authority"
 _SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself)\b", re.I)
 
 
@@ -181,7 +197,7 @@ def is_contact(value: str) -> bool:
 def key_value(text: str) -> tuple[str, str] | None:
     """("Term", "gloss") for a ``Term: gloss`` line; None for prose, labels like "Note:" and
     clauses before a colon ("If it says Unit: ...")."""
-    match = _KEY_VALUE.match(text)
+    match = _KEY_VALUE.match(text) or _LOWER_KEY.match(text)
     if match is None or _NOT_A_TERM.match(match.group("key")) or \
             match.group("key").split()[0].lower() in _CLAUSE_STARTS:
         return None
@@ -294,6 +310,12 @@ def refers_back(text: str) -> bool:
                     text.strip(), re.I) is not None
 
 
+def announces_steps(text: str) -> bool:
+    """"The typical process for handling a report is as follows.": the list below (perhaps
+    after a paragraph) is the procedure's steps, each a duty."""
+    return _STEPS_SENTENCE.search(text.rstrip()) is not None
+
+
 def is_reasons_lead_in(text: str) -> bool:
     """"... for the following reasons:": the items after it explain the lead-in's norm."""
     return _REASONS_LEAD_IN.search(text.rstrip()) is not None
@@ -320,6 +342,9 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     party = _party_lead_in(clause, text)
     if party is not None:
         return party
+    if _TIPS_LEAD_IN.search(text.rstrip()) and clause.modality not in (Modality.prohibition,
+                                                                      Modality.obligation):
+        return Force(Modality.recommendation, False, None, list(clause.conditions))
     if _DEFINING_LEAD_IN.search(text) and not clause.imperative and (
             not clause.explicit or clause.modality == Modality.definition):
         return Force(Modality.definition, False, None, [])
@@ -339,7 +364,22 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
         # "All Users SHALL ensure that they do not:": each item is forbidden
         return Force(Modality.prohibition, True, clause.actor, list(clause.conditions))
     return Force(clause.modality, clause.negated, clause.actor, list(clause.conditions),
-                 as_conditions=_CONDITION_LEAD_IN.search(text.rstrip()) is not None)
+                 as_conditions=_CONDITION_LEAD_IN.search(text.rstrip()) is not None
+                 or _ends_in_condition(clause, text))
+
+
+# a condition the list completes: "unless that human being is", "if one of the following
+# applies", "unless that person has completed one of the following"
+_OPEN_CONDITION = re.compile(r"\b(is|are|has|have|includes?|involves?|meets?)\s*$|"
+                             r"\b(the following|one of these|either|any of these)\b", re.I)
+
+
+def _ends_in_condition(clause: Clause, text: str) -> bool:
+    """"No person may operate X over a human being unless that human being is:": the colon
+    ends the norm's own condition or exception, so the items complete it."""
+    end = text.rstrip().rstrip(":—–-").rstrip()
+    return any(len(c.split()) >= 3 and end.endswith(c.rstrip()) and _OPEN_CONDITION.search(c)
+               for c in [*clause.conditions, *clause.exceptions])
 
 
 def _party_lead_in(clause: Clause, text: str) -> Force | None:
@@ -380,8 +420,9 @@ def inherit(clause: Clause, force: Force | None, entry: bool) -> Clause:
                                conditions=force.conditions + clause.conditions)
     if force is not None and force.modality != Modality.informational:
         actor = clause.actor if clause.actor and not clause.imperative else force.actor
-        if actor is None and clause.imperative:
-            actor = "you"
+        if clause.imperative and (actor is None or _ABSTRACT.search(actor)
+                                  and not names_party(actor)):
+            actor = "you"  # "we expect self-promotion to follow these guidelines:" / "Be X"
         return clause._replace(modality=force.modality, negated=force.negated, actor=actor,
                                explicit=True, conditions=force.conditions + clause.conditions)
     if entry and clause.modality in (Modality.informational, Modality.definition):

@@ -33,6 +33,7 @@ from alignment_studio.framers.statements import (
     Settings,
     addressee,
     allowance_force,
+    announces_steps,
     answer_force,
     ends_lead_in,
     entry_parts,
@@ -197,6 +198,7 @@ class _TreeBuilder:
         # open lead-ins, outermost first: force, statement, list depth (-1: a paragraph)
         self.lead_ins: list[tuple[Force | None, Policy, int]] = []
         self.actors: list[str] = []  # actors named so far under the current heading
+        self.procedure: Force | None = None  # "The process is as follows." under this heading
         self.headings: list[Force | None] = []  # the force of each open section's heading
         self.roles: list[str | None] = []  # the party each open section's heading names
         self.named: set[str] | None = None  # head words of the actors of stated norms
@@ -210,7 +212,7 @@ class _TreeBuilder:
             own = self.clauses[block.text][0] if block.text in self.clauses else None
             self._open(block.text, block.level,
                        heading_force(block.text, own, self.settings.heading_force))
-            self.lead_ins, self.actors = [], []
+            self.lead_ins, self.actors, self.procedure = [], [], None
             return
         if not self.stack:
             self.in_preamble = True
@@ -231,6 +233,8 @@ class _TreeBuilder:
             self._start_lead_in(policies[-1], following, policies[:-1], depth)
         elif block.type not in _ENTRY_TYPES:
             self.lead_ins = []
+        if block.type not in _ENTRY_TYPES and any(announces_steps(p.text) for p in policies):
+            self.procedure = Force(Modality.obligation, False, None, [], steps=True)
         section.policies.extend(policies)
 
     def _policies(self, block: Block, units: list[str], section: Section,
@@ -304,6 +308,8 @@ class _TreeBuilder:
             return heading._replace(actor=lead_in.actor or heading.actor)  # "Not OK" + "You:"
         if lead_in is not None:
             return lead_in
+        if block.type in _ENTRY_TYPES and self.procedure is not None:
+            return self.procedure  # "The process is as follows." then its steps
         if block.type in _ENTRY_TYPES or key_value(block.text) is not None:
             return heading
         return None

@@ -22,6 +22,8 @@ from alignment_studio.framers.parse.text import Depth
 
 _HEADING_STYLE = re.compile(r"^heading (\d)$", re.I)
 _LABEL = re.compile(r"^[A-Z][\w ]{0,29}:\s+")
+_SECTION_TITLE = re.compile(r"^(§+\s*\d[\w.-]*|(sec\.|section|article|part|rule)\s+\d[\w.-]*)\s+"
+                            r"[A-Z]", re.I)
 _BULLET = re.compile(r"^\s*(?:[•◦▪·‣–-]|\d{1,3}[.)]|[a-zA-Z][.)]|\([a-zA-Z0-9]{1,4}\))\s+")
 MAX_HEADING_WORDS = 14
 WORD_DEFAULT_PT = 11.0  # the Normal style's size when the document does not set one
@@ -110,9 +112,9 @@ def _heading_sizes(paragraphs: list[Any], default: float = WORD_DEFAULT_PT) -> l
 
 def _formatted_heading(paragraph: Any, text: str, sizes: list[float]) -> int:
     """The level of a paragraph that looks like a heading by its formatting, else 0."""
-    if len(text.split()) > MAX_HEADING_WORDS or text.endswith((".", ",", ";")) or \
-            _BULLET.match(text):
-        return 0
+    if len(text.split()) > MAX_HEADING_WORDS or text.endswith((",", ";")) or \
+            text.endswith(".") and not _SECTION_TITLE.match(text) or _BULLET.match(text):
+        return 0  # a sentence, unless a numbered section's title ("§ 2.2 Wildlife protection.")
     size = _size(paragraph)
     if size is not None and size in sizes:
         return sizes.index(size) + 1

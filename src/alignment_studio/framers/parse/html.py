@@ -1,6 +1,7 @@
 """HTML reader (standard library ``html.parser``): headings, paragraphs, list items (with their
 nesting depth), Q&A, block quotes as call-outs, tables row by row (``<th>`` cells are headers).
-Scripts, styles, navigation and code blocks are skipped."""
+Scripts, styles, navigation, code blocks and table-of-contents entries (an item that is only a
+link to a place on the page) are skipped."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ class _Reader(HTMLParser):
         self.row: list[str] | None = None
         self.cell: list[str] | None = None
         self.header_row = False
+        self.anchor = False  # inside a link to a place on the page (a table of contents)
+        self.anchored: list[str] = []
+        self.toc: bool | None = None  # whether the list being read is a table of contents
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
@@ -58,6 +62,8 @@ class _Reader(HTMLParser):
             self.start = self.getpos()[0]
         elif tag == "br":
             self.text.append(" ")
+        elif tag == "a":
+            self.anchor = (dict(attrs).get("href") or "").startswith("#")
         elif tag in ("strong", "b") and self.quote_depth and not "".join(self.text).strip():
             self.label = True
 
@@ -70,6 +76,8 @@ class _Reader(HTMLParser):
             self.lists = max(0, self.lists - 1)
         elif tag == "title":
             self.in_title = False
+        elif tag == "a":
+            self.anchor = False
         elif tag in ("strong", "b") and self.label:
             label = "".join(self.text).strip()
             if label.endswith(":") and len(label) <= 31:
@@ -126,12 +134,23 @@ class _Reader(HTMLParser):
             self.title = (self.title or "") + data
         elif not self.skip:
             self.text.append(data)
+            if self.anchor:
+                self.anchored.append(data)
 
     def _flush(self, closing: str | None = None) -> None:
         text = clean_inline("".join(self.text))
-        self.text = []
+        anchored = clean_inline("".join(self.anchored))
+        self.text, self.anchored = [], []
         if not text:
             return
+        item = closing == "li" or "li" in self.stack
+        if anchored == text and item:
+            if self.toc is None:
+                self.toc = not (self.blocks and self.blocks[-1].text.rstrip().endswith(":"))
+            if self.toc:
+                return  # "<li><a href="#issues">Issues</a>": an entry of a table of contents
+        elif not item:
+            self.toc = None
         tag = closing or (self.stack[-1] if self.stack else "p")
         kind = BlockType.paragraph
         level = 0

@@ -1,5 +1,6 @@
 """Markdown reader: front matter, Liquid/Jinja tags, headings, lists (with their nesting depth),
-Q&A, call-outs, tables (one block per row, with the header cells), ``**Term:** gloss`` lines."""
+Q&A, call-outs, tables (one block per row, with the header cells), ``**Term:** gloss`` lines.
+A table of contents (items that are only a link to a place on the page) is not read."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 # "## Title ##", and kramdown's attribute lists ("## Title {#anchor}", "{: .class}") dropped
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?(?:\s*\{[#:][^}]*\})?\s*$")
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
+_TOC_ENTRY = re.compile(r"\[[^\]]+\]\(#[^)\s]*\)")
 _QUESTION = re.compile(r"^\*{0,2}Q[:.]\*{0,2}\s*(.*)$")
 _ANSWER = re.compile(r"^\*{0,2}A[:.]\*{0,2}\s*(.*)$")
 _CALLOUT_LABEL = re.compile(r"^\*\*([^*]{1,30}?):?\*\*:?\s*")
@@ -62,6 +64,7 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
     start = depth = 0
     in_fence = in_alert = False
     table: list[str] | None = None  # the header cells while inside a table
+    toc: bool | None = None  # whether the list being read is a table of contents
 
     def flush(end: int) -> None:
         nonlocal buf, buf_type, depth
@@ -116,6 +119,7 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
             buf, start = [stripped], i
         elif heading:
             flush(i)
+            toc = None
             text = clean_inline(heading.group(2))
             if text:
                 blocks.append(Block(type=BlockType.heading, text=text,
@@ -123,6 +127,10 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
                                     start_line=i + offset + 1, end_line=i + offset + 1))
         elif item:
             flush(i)
+            if _TOC_ENTRY.fullmatch(item.group(2).strip()):
+                toc = not _after_lead_in(blocks) if toc is None else toc
+                if toc:
+                    continue  # "- [Issues](#issues)": an entry of a table of contents
             buf, buf_type, start = [item.group(2)], BlockType.list_item, i
             depth = len(item.group(1).expandtabs(4)) // 2
         elif stripped.startswith(">"):
@@ -134,12 +142,17 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
             if buf and buf_type == BlockType.paragraph and key_value(clean_inline(stripped)):
                 flush(i)  # "**Term:** gloss" lines are entries of their own
             if not buf:
-                start = i
+                start, toc = i, None
                 if in_alert:
                     buf_type = BlockType.callout
             buf.append(stripped)
     flush(len(lines))
     return blocks
+
+
+def _after_lead_in(blocks: list[Block]) -> bool:
+    """Whether the list follows a lead-in ("you can use:"): its links are its items."""
+    return bool(blocks) and blocks[-1].text.rstrip().endswith(":")
 
 
 def _cells(line: str) -> list[str]:

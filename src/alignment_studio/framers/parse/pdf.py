@@ -31,9 +31,12 @@ from alignment_studio.framers.parse.limits import (
     MAX_PDF_STREAM_MB,
 )
 from alignment_studio.framers.parse.markdown import pair_questions
+from alignment_studio.framers.parse.text import Depth
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _ITALIC_FONT = re.compile(r"italic|oblique", re.I)
+_CITING_END = re.compile(r"\b(paragraphs?|subparagraphs?|sections?|subsections?|clauses?|"
+                         r"subpart|part|§+)$", re.I)
 _MARKER = re.compile(r"^(?:[•◦▪‣∙·*–-]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+")
 _SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$",
@@ -368,14 +371,19 @@ def _blocks(lines: list[_Line]) -> list[Block]:
     blocks: list[Block] = []
     current: _Open | None = None
     previous: _Line | None = None
+    depth_of = Depth()  # "(a) ... may not:" over "(1) ...": these markers nest, as in text
     for line in lines:
         kind = _line_kind(line, body, margins[line.page])
         starts_new = current is None or previous is None or _starts_block(
             current, previous, line, kind, pitch, margins[line.page])
+        if starts_new and previous is not None and _cites_across_lines(previous, line):
+            starts_new = False
         if starts_new:
             if current is not None:
                 blocks.append(_finish(current, vocabulary))
-            current = _start(line, kind, levels, body)
+            if kind != BlockType.list_item:
+                depth_of = Depth()  # a heading or paragraph ends the list
+            current = _start(line, kind, levels, body, depth_of)
         elif current is not None:
             current.lines.append(line)
         previous = line
@@ -422,6 +430,13 @@ def _starts_block(current: _Open, previous: _Line, line: _Line, kind: BlockType,
     return _continues_on_next_page(current, previous, line, kind, margin) is False
 
 
+def _cites_across_lines(previous: _Line, line: _Line) -> bool:
+    """"... an act prohibited by paragraph" over "(a) of this section is ...": the "(a)" that
+    opens the line is a reference wrapped onto it, not a list marker."""
+    return (previous.page == line.page and line.text.startswith("(")
+            and _CITING_END.search(previous.text) is not None)
+
+
 def _wraps_flush(current: _Open, previous: _Line, line: _Line) -> bool:
     """A list item set flush with its marker ("(b) Addressing any offensive ... who is" over
     "lawfully present when ..."): a line at the marker's edge continues it when the line above
@@ -454,7 +469,7 @@ def _continues_on_next_page(current: _Open, previous: _Line, line: _Line, kind: 
 
 
 def _start(line: _Line, kind: BlockType, levels: dict[tuple[float, bool], int],
-           body: float) -> _Open:
+           body: float, depth_of: Depth) -> _Open:
     if kind == BlockType.heading:
         level = levels[(round(line.size * 2) / 2, line.bold)]
         number = _SECTION_NUMBER.match(line.text)
@@ -462,7 +477,10 @@ def _start(line: _Line, kind: BlockType, levels: dict[tuple[float, bool], int],
             level += number.group(1).count(".")
         return _Open(kind, [line], line.x, min(level, 6))
     if kind == BlockType.list_item:
-        return _Open(kind, [line], line.x + 2)
+        marker = _MARKER.match(line.text)  # a regulation's "(a)" / "(1)" nest; bullets do not
+        typed = marker is not None and marker.group().startswith("(")
+        depth = depth_of(marker.group().strip(), "") if typed and marker is not None else 0
+        return _Open(kind, [line], line.x + 2, depth)
     return _Open(kind, [line], line.x)
 
 

@@ -6,7 +6,8 @@ lines ("2.1 Scope"); "§ 2635.302 Title.", "Section 4", "Article 2 - Scope"; and
 lines set off by blank lines ("Overtime Pay"). List items: '-', '*', '•', "1.", "1)", "(a)",
 "(1)", "(iv)"; their depth follows the order in which marker kinds first appear ("(a)" then
 "(1)" then "(i)", as in regulations) and indentation. ``Key: value`` lines are entries of their
-own, read like list items.
+own, read like list items. A file in Perl's POD ("=head1 NAME") is read as the Markdown it
+renders like (``pod.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
+from alignment_studio.framers.parse.markdown import read_markdown
+from alignment_studio.framers.parse.pod import looks_like_pod, pod_to_markdown
 from alignment_studio.framers.statements import key_value
 
 _NUMBERED = re.compile(r"^(\d+(?:[.-]\d+)*)\.?\s+([A-Z][^.!?]{1,80})\.?$")
@@ -32,6 +35,8 @@ MAX_HEADING_WORDS = 10
 
 
 def read_text(text: str) -> RawDocument:
+    if looks_like_pod(text):  # Perl's documentation format, saved as text
+        return read_markdown(pod_to_markdown(text))
     lines = text.split("\n")
     adorned = _adorned_headings(lines)
     blocks: list[Block] = []
