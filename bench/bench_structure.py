@@ -66,7 +66,8 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # work, developed on from 2026-12-03's sixth session; held out with round 8 until then); round
 # 12 (labelled the same way in that sixth session, held out with round 8 and measured unseen
 # once; developed on from 2026-12-04's first session); round 13 (labelled the same way in that
-# session, measured unseen once, then developed on). -v lists the errors of
+# session, measured unseen once, then developed on); round 14 (labelled the same way in that
+# session: held out with round 8). -v lists the errors of
 # the first two groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
@@ -76,7 +77,8 @@ ROUND_10 = "round 10 (measured unseen twice, then developed on)"
 ROUND_11 = "round 11 (measured unseen twice, then developed on)"
 ROUND_12 = "round 12 (measured unseen once, then developed on)"
 ROUND_13 = "round 13 (measured unseen once, then developed on)"
-HELD_OUT_GROUPS = (HELD_OUT_GROUP,)
+ROUND_14 = "round 14 (held out)"
+HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_14)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",
@@ -95,6 +97,7 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
     REPO / "tests" / "fixtures" / "round-11" / "documents": ROUND_11,
     REPO / "tests" / "fixtures" / "round-12" / "documents": ROUND_12,
     REPO / "tests" / "fixtures" / "round-13" / "documents": ROUND_13,
+    REPO / "tests" / "fixtures" / "round-14" / "documents": ROUND_14,
 }
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")

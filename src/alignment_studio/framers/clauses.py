@@ -52,7 +52,7 @@ _FRAMES: dict[str, Modality] = {
     "entitle": _PERMIT,
     "authorize": _PERMIT, "authorise": _PERMIT, "ok": _PERMIT, "okay": _PERMIT, "fine": _PERMIT,
     "acceptable": _PERMIT, "permissible": _PERMIT, "free": _PERMIT, "welcome": _PERMIT,
-    "eligible": _PERMIT, "encourage": _ADVISE, "discourage": _ADVISE, "recommend": _ADVISE,
+    "eligible": _PERMIT, "reimbursable": _PERMIT, "encourage": _ADVISE, "discourage": _ADVISE, "recommend": _ADVISE,
     "advise": _ADVISE,
     "suggest": _ADVISE, "prefer": _ADVISE, "advisable": _ADVISE, "best": _ADVISE,
     "wise": _ADVISE, "better": _ADVISE, "prudent": _ADVISE, "sensible": _ADVISE,
@@ -545,6 +545,8 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     (re.compile(r"\b(is|are) to be (\w+ed|paid|kept|made|sent|done|given|taken)\b", re.I),
      _OBLIGE, False),
     (re.compile(r"\bassumes? (full |all )?responsibility\b", re.I), _OBLIGE, False),
+    (re.compile(r"\b(is|are|am) not supposed to\b", re.I), _FORBID, True),
+    (re.compile(r"\b(is|are|am) (also |only )?supposed to\b", re.I), _OBLIGE, False),
     # "PLCs are not to approve X", "Staff are to report Y" (not "The aim is to X")
     (re.compile(_NOT_AN_AIM + _IS_TO.replace("TO", "not to"), re.I), _FORBID, True),
     (re.compile(_NOT_AN_AIM + _IS_TO.replace("TO", "to"), re.I), _OBLIGE, False),
