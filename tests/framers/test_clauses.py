@@ -770,6 +770,8 @@ def test_no_expectation_ensured_ability_and_discouraged() -> None:
     assert first("Make sure PagerDuty calls can bypass your Do Not Disturb settings.") == \
         (OB, False, "you")
     assert first("Commenting on closed issues is strongly discouraged.")[0] == R
+    assert first("Applications are supposed to handle a stalled transfer.")[:2] == (OB, False)
+    assert first("You are not supposed to share passwords.")[:2] == (F, True)
     assert first("This section applies to all contractors.")[0] == D
     assert first("The prohibitions do not apply to you.") == (P, True, "you")
 
@@ -799,6 +801,9 @@ def test_lead_in_whose_condition_the_items_complete(tmp_path: Path) -> None:
     ("The superintendent may require permits for camping.", (P, False, "superintendent")),
     ("Its use may still require client approval.", (OB, False, "you")),
     ("You may need to ask for approval.", (OB, False, "you")),
+    ("Cancellation fees are reimbursable.", (P, False, "you")),
+    ("Communicate with empathy - Disagreements are a fact of life.", (OB, False, "you")),
+    ("Oftentimes - but not always - actions happen.", (INFO, False, "oftentimes")),
 ])
 def test_purposes_are_to_shall_be_allowed_and_may_require(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:

@@ -52,7 +52,7 @@ _FRAMES: dict[str, Modality] = {
     "entitle": _PERMIT,
     "authorize": _PERMIT, "authorise": _PERMIT, "ok": _PERMIT, "okay": _PERMIT, "fine": _PERMIT,
     "acceptable": _PERMIT, "permissible": _PERMIT, "free": _PERMIT, "welcome": _PERMIT,
-    "eligible": _PERMIT, "reimbursable": _PERMIT, "encourage": _ADVISE, "discourage": _ADVISE, "recommend": _ADVISE,
+    "eligible": _PERMIT, "encourage": _ADVISE, "discourage": _ADVISE, "recommend": _ADVISE,
     "advise": _ADVISE,
     "suggest": _ADVISE, "prefer": _ADVISE, "advisable": _ADVISE, "best": _ADVISE,
     "wise": _ADVISE, "better": _ADVISE, "prudent": _ADVISE, "sensible": _ADVISE,
@@ -207,6 +207,7 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
             out[i] = [_imperative(doc[verb.i:], plain[i])]
     _reread_unmarked_conditions(plain, docs, out, addressee)
     _reread_without_asides(plain, out, addressee)
+    _reread_before_a_dash(plain, out, addressee)
     return [[_relabel(_restore(c, text, source), source, full) for c in found]
             for found, text, source, full in zip(out, plain, sentences, whole, strict=True)]
 
@@ -236,6 +237,24 @@ def _reread_without_asides(plain: list[str], out: list[list[Clause]],
     for i, doc, text in zip(todo, parse(bare), bare, strict=True):
         again = clauses_of(doc, text, addressee)
         if len(again) == 1 and again[0].modality != Modality.informational:
+            out[i] = [again[0]._replace(text=plain[i])]
+
+
+_DASHED = re.compile(r"^(?P<rule>[A-Z][^.!?:;]{3,80}?)\s+[-–—]\s+\S")
+
+
+def _reread_before_a_dash(plain: list[str], out: list[list[Clause]],
+                          addressee: str | None) -> None:
+    """A run-in rule and its reason after a dash ("Communicate with empathy - Disagreements
+    are a fact of life."): a sentence read as saying nothing is read again up to the dash,
+    and that reading is kept when it is one clause that says a norm in its own words."""
+    todo = {i: m.group("rule") for i, found in enumerate(out)
+            if (m := _DASHED.match(plain[i])) is not None
+            and all(c.modality == Modality.informational for c in found)}
+    for (i, rule), doc in zip(todo.items(), parse(list(todo.values())), strict=True):
+        again = clauses_of(doc, rule, addressee)
+        if len(again) == 1 and again[0].modality != Modality.informational and (
+                again[0].imperative or again[0].explicit):
             out[i] = [again[0]._replace(text=plain[i])]
 
 
