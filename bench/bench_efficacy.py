@@ -105,7 +105,10 @@ def _dpo(config: StudioConfig) -> None:
 
 
 def _grpo(config: StudioConfig) -> None:
+    """GRPO after the default SFT, rewarded by the verdict (and citation) alone: the bench
+    trains no reward models."""
     config.rl.enabled = True
+    config.rl.reward_models = 0.0
 
 
 RECIPES: dict[str, Recipe] = {
