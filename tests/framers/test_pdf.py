@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,11 +140,9 @@ def test_layout_cues_become_headings_items_and_joined_paragraphs(tmp_path: Path)
     ]
 
 
-def test_flush_lettered_items_keep_their_wrapped_lines_and_the_lead_ins_force(
-        tmp_path: Path) -> None:
-    """A regulation's "(a) ..." items set flush with the margin (no hanging indent), wrapped
-    over several lines and once over a page break: each item is one block, so "The following
-    are prohibited:" reaches every item, not only those before the first wrapped line."""
+def flush_pdf() -> tuple[Any, Callable[..., None]]:
+    """An A4 PDF without automatic page breaks, and a function that writes one line of it
+    flush with the margin (bold with style "B", a gap in mm after it)."""
     pdf = fpdf.FPDF(format="A4")
     pdf.set_auto_page_break(False)
     pdf.add_page()
@@ -152,6 +152,15 @@ def test_flush_lettered_items_keep_their_wrapped_lines_and_the_lead_ins_force(
         pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
 
+    return pdf, line
+
+
+def test_flush_lettered_items_keep_their_wrapped_lines_and_the_lead_ins_force(
+        tmp_path: Path) -> None:
+    """A regulation's "(a) ..." items set flush with the margin (no hanging indent), wrapped
+    over several lines and once over a page break: each item is one block, so "The following
+    are prohibited:" reaches every item, not only those before the first wrapped line."""
+    pdf, line = flush_pdf()
     line("Sec. 4 Occupancy and use.", "B", 3)
     line("The following are prohibited:", gap=3)
     line("(a) Constructing, placing, or maintaining any kind of road, trail, structure, fence,")
@@ -187,14 +196,7 @@ def test_parenthesised_items_nest_and_a_wrapped_reference_is_no_marker(tmp_path:
     """"(a) An applicant ... may not:" over "(1) ..." items: the items are the lead-in's and
     forbid; "... prohibited by paragraph" wrapped before "(a) of this section" continues the
     sentence instead of opening an item."""
-    pdf = fpdf.FPDF(format="A4")
-    pdf.add_page()
-
-    def line(text: str, style: str = "", gap: float = 0) -> None:
-        pdf.set_font("Helvetica", style, 10)
-        pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(gap)
-
+    pdf, line = flush_pdf()
     line("Sec. 107.69 Knowledge tests: Cheating.", "B", 3)
     line("(a) An applicant for a knowledge test may not:", gap=3)
     line("(1) Copy or intentionally remove any knowledge test;", gap=3)
