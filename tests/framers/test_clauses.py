@@ -793,7 +793,8 @@ def test_lead_in_whose_condition_the_items_complete(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("To receive reimbursement, send your hotel receipts to the office.", (OB, False, "you")),
+    ("To receive reimbursement, send transportation and hotel receipts to the office.",
+     (OB, False, "you")),
     ("PLCs are not to approve travel requests when funds are short.", (F, True, "plcs")),
     ("Employees are to report incidents within a day.", (OB, False, "employees")),
     ("The purpose of this policy is to ensure safety.", (INFO, False, None)),
