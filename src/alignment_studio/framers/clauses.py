@@ -215,7 +215,7 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
 def _trimmed(sentence: str) -> str:
     """The sentence without the markup around it ("**Don't be snarky.**"): a parser reads
     blanks before the first word as a word."""
-    blanked = _EMPHASIS.sub(lambda m: " " * len(m.group()), sentence)
+    blanked = _blank_markup(sentence)
     start = len(blanked) - len(blanked.lstrip())
     return sentence[start:len(blanked.rstrip())] or sentence
 
@@ -372,8 +372,14 @@ def _straight(text: str) -> str:
     """What the parser reads: straight apostrophes, and paragraph references such as
     "§ 2635.302(a)" as one word ("2635.302_a_"); the length stays the same."""
     text = text.replace("’", "'").replace("‘", "'")
-    text = _EMPHASIS.sub(lambda m: " " * len(m.group()), text)
-    return _REFERENCE.sub(lambda m: f"_{m.group(1)}_", text)
+    return _REFERENCE.sub(lambda m: f"_{m.group(1)}_", _blank_markup(text))
+
+
+def _blank_markup(text: str) -> str:
+    """The text with a plain-text file's bold marks and literal quotes as blanks (same
+    length)."""
+    return _EMPHASIS.sub(lambda m: " " * len(m.group()), text)
+
 
 
 def _restore(clause: Clause, plain: str, source: str) -> Clause:

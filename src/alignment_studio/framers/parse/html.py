@@ -14,7 +14,7 @@ from alignment_studio.framers.blocks import (
     clean_inline,
     table_row,
 )
-from alignment_studio.framers.parse.markdown import pair_questions
+from alignment_studio.framers.parse.markdown import follows_lead_in, pair_questions
 
 _SKIP = {"script", "style", "pre", "nav", "head", "template", "noscript"}
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
@@ -146,7 +146,7 @@ class _Reader(HTMLParser):
         item = closing == "li" or "li" in self.stack
         if anchored == text and item:
             if self.toc is None:
-                self.toc = not (self.blocks and self.blocks[-1].text.rstrip().endswith(":"))
+                self.toc = not follows_lead_in(self.blocks)
             if self.toc:
                 return  # "<li><a href="#issues">Issues</a>": an entry of a table of contents
         elif not item:

@@ -128,7 +128,7 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
         elif item:
             flush(i)
             if _TOC_ENTRY.fullmatch(item.group(2).strip()):
-                toc = not _after_lead_in(blocks) if toc is None else toc
+                toc = not follows_lead_in(blocks) if toc is None else toc
                 if toc:
                     continue  # "- [Issues](#issues)": an entry of a table of contents
             buf, buf_type, start = [item.group(2)], BlockType.list_item, i
@@ -150,8 +150,9 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
     return blocks
 
 
-def _after_lead_in(blocks: list[Block]) -> bool:
-    """Whether the list follows a lead-in ("you can use:"): its links are its items."""
+def follows_lead_in(blocks: list[Block]) -> bool:
+    """Whether a list starting now follows a lead-in ("you can use:"): then a list of links
+    to places on the page is its items, not a table of contents."""
     return bool(blocks) and blocks[-1].text.rstrip().endswith(":")
 
 

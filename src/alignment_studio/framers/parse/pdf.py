@@ -478,8 +478,8 @@ def _start(line: _Line, kind: BlockType, levels: dict[tuple[float, bool], int],
         return _Open(kind, [line], line.x, min(level, 6))
     if kind == BlockType.list_item:
         marker = _MARKER.match(line.text)  # a regulation's "(a)" / "(1)" nest; bullets do not
-        typed = marker is not None and marker.group().startswith("(")
-        depth = depth_of(marker.group().strip(), "") if typed and marker is not None else 0
+        depth = depth_of(marker.group().strip(), "") \
+            if marker is not None and marker.group().startswith("(") else 0
         return _Open(kind, [line], line.x + 2, depth)
     return _Open(kind, [line], line.x)
 
