@@ -77,8 +77,8 @@ ROUND_10 = "round 10 (measured unseen twice, then developed on)"
 ROUND_11 = "round 11 (measured unseen twice, then developed on)"
 ROUND_12 = "round 12 (measured unseen once, then developed on)"
 ROUND_13 = "round 13 (measured unseen once, then developed on)"
-ROUND_14 = "round 14 (held out)"
-HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_14)
+ROUND_14 = "round 14 (measured unseen once, then developed on)"
+HELD_OUT_GROUPS = (HELD_OUT_GROUP,)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",

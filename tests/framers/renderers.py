@@ -120,6 +120,23 @@ def to_text(markdown: str) -> str:
     return "\n".join(lines)
 
 
+def to_asciidoc(markdown: str) -> str:
+    """The Markdown as an AsciiDoc source: "=" headings under a comment and an anchor, "*"
+    items nested by repeating the marker, a "[NOTE]" block, blank lines between blocks."""
+    lines: list[str] = ["////", "Licence header, a comment.", "////", ":toc:", ""]
+    for block in read_markdown(markdown).blocks:
+        if block.type == BlockType.heading:
+            lines += [f"[[section-{len(lines)}]]", "=" * block.level + " " + block.text]
+        elif block.type == BlockType.list_item:
+            lines.append("*" * (block.level + 1) + " " + block.text)
+        elif block.type == BlockType.qa:
+            lines += [f"Q: {block.question}", "", f"A: {block.text}"]
+        else:
+            lines.append(block.text)
+        lines.append("")
+    return "\n".join([*lines, "[NOTE]", "====", "Questions go to the ethics office.", "===="])
+
+
 def to_html(markdown: str, title: str = "") -> str:
     """The Markdown as a web page, with navigation, a style block and a script around it."""
     markdown = re.sub(r"\A---\n.*?\n---\n", "", markdown, flags=re.S)

@@ -821,3 +821,32 @@ def test_a_process_announced_as_follows_makes_its_steps_duties(tmp_path: Path) -
     assert (step.modality, step.actor) == (OB, "security team")
     assert by_text(doc, "The team writes").modality == OB
     assert by_text(doc, "The team was founded").modality == INFO
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Under no circumstances should you share passwords.", (R, True, "you")),
+    ("At no time may employees accept cash.", (F, True, "employees")),
+    ("Such standards should in no way be based upon a plan to exclude members.",
+     (R, True, "you")),
+    ("There should be no communications regarding prices.", (R, True, "you")),
+    ("There must be no discussion of bids.", (F, True, "you")),
+    ("There must be no more than two people in the room.", (OB, False, "you")),
+    ("It shall be a violation of this part to refuse to comply with a permit.",
+     (F, False, "you")),
+    ("The District Commander shall have authority to revoke permission.",
+     (P, False, "district commander")),
+    ("Violations of this policy may result in disciplinary action.", (P, False, "you")),
+    ("This change may result in delays.", (INFO, False, None)),
+    ("A Release Plan must be approved by a Super-majority of the Specification Committee.",
+     (OB, False, "specification committee")),
+    ("The effective date of membership shall be the date on which the board approves it.",
+     (D, False, None)),
+    ("The termination shall be effective on the receipt of such notice.", (D, False, None)),
+    ("Such term shall automatically renew for one year.", (D, False, None)),
+    ("The Contractor shall be the point of contact.", (OB, False, "contractor")),
+    ("Unless otherwise indicated, the term “Commander” shall include the deputies.",
+     (D, False, None)),
+])
+def test_negating_phrases_sanctions_authority_votes_and_settled_terms(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from renderers import render_pdf, to_html, to_text, write_docx
+from renderers import render_pdf, to_asciidoc, to_html, to_text, write_docx
 
 from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.parse import BINARY_READERS, READERS, read_document
@@ -22,6 +22,9 @@ SAMPLES: dict[str, Writer] = {
     ".text": lambda md, out: out.write_text(to_text(md.read_text())),
     ".html": lambda md, out: out.write_text(to_html(md.read_text())),
     ".htm": lambda md, out: out.write_text(to_html(md.read_text())),
+    ".adoc": lambda md, out: out.write_text(to_asciidoc(md.read_text())),
+    ".asciidoc": lambda md, out: out.write_text(to_asciidoc(md.read_text())),
+    ".asc": lambda md, out: out.write_text(to_asciidoc(md.read_text())),
     ".docx": write_docx,
     ".pdf": render_pdf,
 }

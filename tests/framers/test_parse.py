@@ -200,3 +200,47 @@ def test_perl_pod_in_a_text_file_reads_as_headings_items_and_glossary(tmp_path: 
     assert texts["experimental: A feature that is not yet stable."].modality == \
         Modality.definition
     assert not any(p.text.startswith("=") for p in doc.policies())
+
+
+_ASCIIDOC = (
+    "////\n * Copyright notice, a comment.\n////\n[[top]]\n= Contribution Process\n:repoUrl: "
+    "https://example.org/repo\n\ntoc::[]\n\nThe process applies to {project-name} projects."
+    "\n\n[[roles]]\n== Roles\n\n[glossary]\nCommitter :: A developer with write access.\n\n"
+    "Quorum ::\nHalf of the committers.\n\n=== Duties\n\nCommitters must review changes, "
+    "see <<roles>> and the {repoUrl}[repository guide].\n\n[TIP]\n====\nFor help, ask on the "
+    "mailing list.\n====\n\nA committee must approve the following:\n\n* The creation of a "
+    "project;\n** Its first release.\n\n[cols=\"1,2\"]\n|===\n|Event |Deadline\n\n|Ballot "
+    "|Committers must vote within seven days.\n|===\n\n----\nmust_not = 'parse me'\n----\n"
+)
+
+
+def test_asciidoc_reads_as_headings_items_glossary_and_tables(tmp_path: Path) -> None:
+    """AsciiDoc saved as .txt (and as .adoc): "=" headings, "::" glossary entries, "*"/"**"
+    items, a "|===" table; comments, anchors, attributes, admonitions and code say nothing,
+    and links and cross-references read as their text."""
+    for name in ("process.txt", "process.adoc"):
+        path = tmp_path / name
+        path.write_text(_ASCIIDOC)
+        doc = read_document(path)
+        assert doc.title == "Contribution Process"
+        assert [s.title for s in doc.all_sections()][-2:] == ["Roles", "Duties"]
+        texts = {p.text: p for p in doc.policies()}
+        assert texts["Committer: A developer with write access."].modality == \
+            Modality.definition
+        assert texts["Quorum: Half of the committers."].modality == Modality.definition
+        duty = texts["Committers must review changes, see Roles and the repository guide."]
+        assert duty.modality == Modality.obligation
+        item = next(p for t, p in texts.items() if t.startswith("The creation of a project"))
+        assert (item.form, item.modality) == (Form.list_item, Modality.obligation)
+        assert any("Its first release" in t for t in texts)
+        row = next(p for t, p in texts.items() if "vote within seven days" in t)
+        assert row.modality == Modality.obligation
+        assert not any("Copyright" in t or "parse me" in t or "toc::" in t or "::" in t
+                       or "[[" in t or "====" in t for t in texts)
+        assert not any("{repoUrl}" in t for t in texts)
+
+
+def test_markdown_with_a_setext_title_is_not_asciidoc() -> None:
+    from alignment_studio.framers.parse.asciidoc import looks_like_asciidoc
+    assert not looks_like_asciidoc("Policy\n======\n\nYou must sign in.\n\n== not a title\n")
+    assert looks_like_asciidoc("= Policy\n\n== Scope\n\nYou must sign in.\n")

@@ -102,7 +102,7 @@ _RULES = {"prohibition", "restriction", "requirement", "rule", "limit", "limitat
           "ban", "provision", "section", "obligation"}
 _DUTIES = {"responsibility", "duty", "obligation"}
 _OPPORTUNITY = {"opportunity", "right", "option", "chance", "ability", "freedom", "choice",
-                *_DUTIES}
+                "authority", "power", "discretion", *_DUTIES}
 _NEGATIVE_SUBJECTS = {"no one", "nobody", "none", "nothing", "neither", "no-one"}
 _VAGUE_ACTORS = {"it", "this", "that", "there", "which", "who", "these", "those", "what"}
 # Nouns for who can act (people, their groups and organisations); with an agentive suffix or a
@@ -149,7 +149,8 @@ _DEFINITION = re.compile(
 # a modal that defines rather than binds: "No person under the age of 10 years shall be
 # considered publicly nude.", "Such term shall include any natural pit ..."
 _LEGAL_DEFINITION = re.compile(r"\bshall (not )?be (considered|deemed)\b|"
-                               r"^(such|the|this|that) term (shall|will) (also )?(include|mean)\b",
+                               r"(^|, )(such|the|this|that) term( [\"“][^\"”]{1,40}[\"”])? "
+                               r"(shall|will) (also )?(include|mean)\b",
                                re.I)
 _SUBJECTS = ("nsubj", "nsubjpass", "expl", "csubj", "csubjpass")
 _LEXICON: dict[str, set[str]] = {}
@@ -519,6 +520,10 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
         force = None  # "To make sure we can investigate your grievance:": what the items serve
     elif _NO_DUTY.search(span.text):  # "There should be no expectation to X": X is optional
         force, explicit, negated = _PERMIT, True, True
+    elif _VIOLATION_TO.search(span.text):  # "It shall be a violation of this part to X"
+        force, explicit, negated = _FORBID, True, False
+    elif _NO_THING.search(span.text) and force in (_OBLIGE, _ADVISE) and not negated:
+        force, negated = _flip(force, True, False), True  # "There should be no talk of prices"
     elif force is None and (phrase := _phrase_force(text)) is not None:
         force, explicit, negated = phrase[0], True, phrase[1]
     content = _content_verb(head, frame)
@@ -529,6 +534,8 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
         or _LEGAL_DEFINITION.search(text) is not None
     if definition:
         force, explicit = Modality.definition, True
+    if force == _OBLIGE and not negated and _settled(head):
+        force = Modality.definition  # "The term of membership shall run through December 31"
     modality = force or Modality.informational
     actor = None
     if modality not in (Modality.informational, Modality.definition):
@@ -580,6 +587,50 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
 
 _NO_DUTY = re.compile(r"^(\w+, )?there(['’]s| (is|are|should be|will be|shall be)) no (\w+ )?"
                       r"(need|requirement|obligation|expectation)s? (to|that|for)\b", re.I)
+
+
+_VIOLATION_TO = re.compile(r"^it (shall|will|is|would) (be )?(an? )?(violation|offen[cs]e|breach|"
+                          r"infringement)\b[^.;]{0,60}?\bto (?!the\b|this\b|any\b|a\b)\w+", re.I)
+# "There should be no communications about prices": what the rule wants absent
+_NO_THING = re.compile(r"^(\w+, )?there (should|must|shall|ought to) (\w+ )?be no\b"
+                       r"(?! (more|less|fewer|later|earlier|sooner) than\b)", re.I)
+
+
+_SANCTIONS = {"action", "removal", "suspension", "termination", "discipline", "sanction",
+              "ban", "revocation", "dismissal", "penalty", "fine", "prosecution", "warning",
+              "expulsion", "deletion", "moderation", "loss", "denial", "forfeiture", "citation",
+              "impoundment", "eviction", "exclusion"}
+
+
+def _sanctioned(head: Token) -> bool:
+    """"Violations may result in disciplinary action": a sanction the rule's enforcer may
+    impose (a permission), not a possible outcome ("This may result in delays")."""
+    return head.lemma_.lower() == "result" and any(
+        c.dep_ == "prep" and c.lower_ == "in" and any(
+            n.lemma_.lower() in _SANCTIONS for g in c.children if g.dep_ == "pobj"
+            for n in (g, *g.conjuncts)) for c in head.children)
+
+
+_SETTLING_VERBS = {"run", "renew", "expire", "lapse", "terminate", "commence", "constitute"}
+_SETTLED_STATES = {"effective", "valid", "void", "null", "binding", "final", "applicable",
+                   "ineffective", "invalid"}
+
+
+def _settled(head: Token) -> bool:
+    """What the text settles about a thing with "shall"/"will", not a duty of anyone ("The
+    effective date shall be the date of approval", "the termination shall be effective on
+    receipt", "such term shall automatically renew", "Any violation shall constitute a separate
+    violation"): a thing as subject, and a state, an identity or a verb of a term's course."""
+    if not any(c.dep_ == "aux" and c.lower_ in ("shall", "will") for c in head.children):
+        return False
+    subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
+    if subject is None or _agentive(subject) or subject.lower_ in _VAGUE_ACTORS:
+        return False
+    lemma = head.lemma_.lower()
+    if lemma == "be":
+        return any(c.dep_ == "acomp" and c.lower_ in _SETTLED_STATES or c.dep_ == "attr" and any(
+            d.dep_ == "det" and d.lower_ == "the" for d in c.children) for c in head.children)
+    return lemma in _SETTLING_VERBS
 
 
 def _phrase_force(text: str) -> tuple[Modality, bool] | None:
@@ -728,6 +779,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         negated = True  # "must do nothing that would ...": must not do anything that would
     if modal is not None:
         base = _MODALS.get(modal.lower_, _PERMIT)
+        if modal.lower_ == "may" and _sanctioned(head):
+            return _PERMIT, True, negated, None, False  # "Violations may result in removal"
         if base == _PERMIT and _epistemic(modal, head):
             return None, False, negated, None, False
         if negated and base == _OBLIGE and modal.lower_ == "need":
@@ -1041,7 +1094,8 @@ def _negated(chain: list[Token]) -> bool:
     right after the modal counts wherever the parser hung it ("may not, directly, accept")."""
     for token in chain:
         for child in token.children:
-            if child.i < token.i and (child.dep_ == "neg" or child.lower_ in ("never", "not")):
+            if child.i < token.i and (child.dep_ == "neg" or child.lower_ in ("never", "not")
+                                      or _no_case(child)):
                 return True
             if child.dep_ == "neg" and child.i == token.i + 1 and token.lemma_ == "be" and (
                     token == chain[0] or any(c.dep_ == "acomp" and c in chain
@@ -1051,6 +1105,17 @@ def _negated(chain: list[Token]) -> bool:
                     child.doc[child.i + 1].lower_ in ("not", "n't", "never"):
                 return True
     return False
+
+
+_NO_CASE_NOUNS = {"way", "circumstance", "circumstances", "time", "case", "point", "event"}
+
+
+def _no_case(token: Token) -> bool:
+    """"under no circumstances", "at no time", "in no way", "in no case": a phrase that negates
+    the verb it modifies."""
+    return token.dep_ == "prep" and token.lower_ in ("in", "under", "at") and any(
+        g.lower_ in _NO_CASE_NOUNS and any(d.lower_ == "no" and d.dep_ == "det" for d in g.children)
+        for g in token.children)
 
 
 def _negative_subject(head: Token) -> bool:
@@ -1202,7 +1267,26 @@ def _doer(head: Token) -> str | None:
 def _by_agent(head: Token) -> Token | None:
     """The noun of a passive's "by" phrase ("maintained by *the DSF Board*"), if any."""
     agent = next((c for c in head.children if c.dep_ == "agent"), None)
-    return next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
+    nouns = [c for c in agent.children if c.dep_ == "pobj"] if agent else []
+    # "by a Super-majority of X" is parsed as three objects ("Super", "-", "majority")
+    vote = next((n for n in nouns if n.lemma_.lower() in _VOTES), None)
+    return _whose_vote(vote or nouns[0]) if nouns else None
+
+
+_VOTES = {"majority", "super-majority", "supermajority", "vote", "ballot", "quorum", "consensus",
+          "decision", "resolution", "approval"}
+
+
+def _whose_vote(noun: Token) -> Token:
+    """The body behind a vote ("approved by a Super-majority of the Committee": the
+    Committee), else the noun itself."""
+    words = {noun.lower_, noun.lemma_.lower(), *(c.lower_ for c in noun.children
+                                                 if c.dep_ in ("compound", "amod"))}
+    of = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    body = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+    if body is not None and words & _VOTES:
+        return _whose_vote(body)
+    return noun
 
 
 def _vague(token: Token) -> bool:

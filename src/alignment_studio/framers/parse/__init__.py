@@ -13,7 +13,7 @@ from alignment_studio.framers.parse.html import read_html
 from alignment_studio.framers.parse.limits import check_blocks
 from alignment_studio.framers.parse.markdown import read_markdown
 from alignment_studio.framers.parse.pdf import read_pdf
-from alignment_studio.framers.parse.text import read_text
+from alignment_studio.framers.parse.text import read_asciidoc, read_text
 from alignment_studio.framers.statements import Settings
 from alignment_studio.framers.structure import build_document, slugify
 from alignment_studio.types import PolicyDocument
@@ -21,7 +21,8 @@ from alignment_studio.workspace.store import sha256_bytes
 
 READERS: dict[str, Callable[[str], RawDocument]] = {
     ".md": read_markdown, ".markdown": read_markdown, ".txt": read_text, ".text": read_text,
-    ".html": read_html, ".htm": read_html,
+    ".html": read_html, ".htm": read_html, ".adoc": read_asciidoc, ".asciidoc": read_asciidoc,
+    ".asc": read_asciidoc,
 }
 BINARY_READERS: dict[str, Callable[[Path], RawDocument]] = {".docx": read_docx, ".pdf": read_pdf}
 # Larger files are refused before they are read: a policy document is rarely over a few MB,

@@ -7,7 +7,7 @@ lines set off by blank lines ("Overtime Pay"). List items: '-', '*', '•', "1."
 "(1)", "(iv)"; their depth follows the order in which marker kinds first appear ("(a)" then
 "(1)" then "(i)", as in regulations) and indentation. ``Key: value`` lines are entries of their
 own, read like list items. A file in Perl's POD ("=head1 NAME") is read as the Markdown it
-renders like (``pod.py``).
+renders like (``pod.py``), and so is AsciiDoc ("== Section", ``asciidoc.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
+from alignment_studio.framers.parse.asciidoc import asciidoc_to_markdown, looks_like_asciidoc
 from alignment_studio.framers.parse.markdown import read_markdown
 from alignment_studio.framers.parse.pod import looks_like_pod, pod_to_markdown
 from alignment_studio.framers.statements import key_value
@@ -34,9 +35,16 @@ _SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "b
 MAX_HEADING_WORDS = 10
 
 
+def read_asciidoc(text: str) -> RawDocument:
+    """An AsciiDoc file, read as the Markdown it renders like."""
+    return read_markdown(asciidoc_to_markdown(text))
+
+
 def read_text(text: str) -> RawDocument:
     if looks_like_pod(text):  # Perl's documentation format, saved as text
         return read_markdown(pod_to_markdown(text))
+    if looks_like_asciidoc(text):  # AsciiDoc source saved as text
+        return read_asciidoc(text)
     lines = text.split("\n")
     adorned = _adorned_headings(lines)
     blocks: list[Block] = []

@@ -1,0 +1,232 @@
+"""AsciiDoc (in a ``.adoc`` file, or saved as text), read as the Markdown it renders like.
+
+"= Title" / "== Section" lines are headings; "*" / "-" / "." items (nested by repeating the
+marker) are list items; "Term :: gloss" entries are glossary lines ("term: gloss");
+admonitions ("[TIP]" blocks, "NOTE: ...") and "____" quotes become quoted paragraphs; "----"
+and "...." blocks stay verbatim as code; "|===" tables become Markdown tables. Comments,
+anchors, attribute entries, block attributes and macros such as "toc::[]" say nothing. Inline
+links, cross-references and attribute references are reduced to the text a reader sees.
+The conversion keeps one line per source line, so line numbers still point into the file.
+
+Why not the ``asciidoc`` package (asciidoc-py): it is GPL-licensed, and it implements the
+legacy syntax, which drops a whole line that holds an attribute reference it cannot resolve
+(``{edpUrl}[...]``), so sentences of real documents disappear.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SECTION = re.compile(r"^(?P<marks>={1,6})\s+(?P<title>\S.*?)(?:\s+=+)?\s*$")
+_COMMENT_FENCE = "////"
+_ATTRIBUTE_ENTRY = re.compile(r"^:(?P<unset>!)?(?P<name>[\w-]+)(?P<unset2>!)?:\s*(?P<value>.*)$")
+_BLOCK_ATTRIBUTES = re.compile(r"^\[(?P<body>[^\[\]]*|\[[\w:.-]+(?:,[^\]]*)?\])\]\s*$")
+_BLOCK_MACRO = re.compile(r"^(?:toc|image|video|audio|include|ifdef|ifndef|ifeval|endif)::.*$")
+_BLOCK_TITLE = re.compile(r"^\.(?P<title>[^.\s].*)$")
+_LIST_ITEM = re.compile(r"^\s*(?P<marker>\*{1,5}|-|\.{1,5}|\d+\.|[a-z]\.)\s+(?P<text>\S.*)$")
+_GLOSSARY = re.compile(r"^(?P<term>[^\s:/][^:]*?)\s*(?P<marks>:{2,4}|;;)(?:\s+(?P<gloss>.*))?$")
+_ADMONITION = re.compile(r"^(?P<kind>NOTE|TIP|IMPORTANT|WARNING|CAUTION):\s+(?P<text>.*)$")
+_ADMONITION_STYLES = {"NOTE", "TIP", "IMPORTANT", "WARNING", "CAUTION"}
+_VERBATIM_FENCES = ("----", "....")
+_QUIET_FENCES = ("====", "****", "--", "++++")
+_QUOTE_FENCE = "____"
+_TABLE_FENCE = re.compile(r"^[|!,:]===\s*$")
+_ADMONITION_WORDS = "NOTE|TIP|IMPORTANT|WARNING|CAUTION"
+_SIGNAL = re.compile(rf"^(?:\[\[[\w:.-]+\]\]|:[\w-]+:.*|\[(?:{_ADMONITION_WORDS}|glossary)\]"
+                     rf"|(?:{_ADMONITION_WORDS}): .*|toc::\[\]|\S.*? ::(?: .*)?)$", re.M)
+_HEADING_LINE = re.compile(r"^={1,6} [^=\s].*$", re.M)
+
+_BUILT_IN = {"nbsp": " ", "sp": " ", "empty": "", "plus": "+", "amp": "&", "lt": "<", "gt": ">",
+             "startsb": "[", "endsb": "]", "vbar": "|", "apos": "'", "quot": '"', "zwsp": "",
+             "deg": "°", "brvbar": "¦", "caret": "^", "tilde": "~", "backslash": "\\",
+             "backtick": "`", "two-colons": "::", "two-semicolons": ";;", "cpp": "C++"}
+_LINK_TEXT = re.compile(r"(?:link:|mailto:)?(?:https?://|ftp://|irc://|mailto:|\{[\w-]+\}|link:)"
+                        r"[^\s\[\]]*\[(?P<text>[^\]]*)\]")
+_BARE_LINK = re.compile(r"(?P<url>(?:https?|ftp|irc)://[^\s\[\]]+)\[\]")
+_XREF = re.compile(r"<<(?P<target>[\w:./#-]+)(?:\s*,\s*(?P<text>[^>]*))?>>")
+_XREF_MACRO = re.compile(r"xref:(?P<target>[\w:./#-]+)\[(?P<text>[^\]]*)\]")
+_FOOTNOTE = re.compile(r"footnote(?:ref)?:[\w-]*\[[^\]]*\]")
+_PASS = re.compile(r"(?:pass|kbd|btn|menu):(?:[^\s\[]*)\[(?P<text>[^\]]*)\]")
+_ATTRIBUTE_REF = re.compile(r"\{(?P<name>[\w-]+)\}")
+_HARD_BREAK = re.compile(r"\s\+$")
+_ANCHOR_ID = re.compile(r"^\[\[(?P<id>[\w:.-]+)(?:,[^\]]*)?\]\]$|^\[#(?P<id2>[\w:.-]+)[^\]]*\]$")
+
+
+def looks_like_asciidoc(text: str) -> bool:
+    """Whether a text file is AsciiDoc: "== Section" lines, or one with another AsciiDoc mark."""
+    headings = len(_HEADING_LINE.findall(text))
+    return headings >= 2 or (headings == 1 and _SIGNAL.search(text) is not None)
+
+
+def asciidoc_to_markdown(text: str) -> str:
+    """The AsciiDoc as Markdown, line for line."""
+    lines = text.split("\n")
+    attributes = dict(_BUILT_IN)
+    titles = _section_titles(lines)
+    out: list[str] = []
+    fence: str | None = None  # the delimiter of the comment or verbatim block we are in
+    blocks: list[tuple[str, bool]] = []  # open delimited blocks: delimiter, quoted or not
+    style: str | None = None  # the block style named by the last "[...]" line
+    pending: str | None = None  # a glossary term whose gloss is on the next line
+    table_start: int | None = None
+    for i, line in enumerate(lines):
+        stripped = line.rstrip()
+        if fence == _COMMENT_FENCE:
+            fence = None if stripped == _COMMENT_FENCE else fence
+            out.append("")
+            continue
+        if fence in _VERBATIM_FENCES:
+            fence = None if stripped == fence else fence
+            out.append("```" if fence is None else line)
+            continue
+        if table_start is not None:
+            if _TABLE_FENCE.match(stripped):
+                out.extend(_table(lines[table_start + 1:i], style, attributes, titles))
+                style, table_start = None, None
+            continue
+        if stripped == _COMMENT_FENCE:
+            fence = _COMMENT_FENCE
+            out.append("")
+            continue
+        if stripped in _VERBATIM_FENCES:
+            fence = stripped
+            out.append("```")
+            continue
+        if _TABLE_FENCE.match(stripped):
+            table_start = i
+            out.append("")
+            continue
+        if stripped in _QUIET_FENCES or stripped == _QUOTE_FENCE:
+            if blocks and blocks[-1][0] == stripped:
+                blocks.pop()
+            else:
+                kind = (style or "").split(",", 1)[0].strip()
+                blocks.append((stripped, stripped == _QUOTE_FENCE or kind in _ADMONITION_STYLES))
+            style = None
+            out.append("")
+            continue
+        if stripped.startswith("//") and not stripped.startswith("///"):
+            out.append("")  # a line comment
+            continue
+        entry = _ATTRIBUTE_ENTRY.match(stripped)
+        if entry is not None:
+            if entry.group("unset") or entry.group("unset2"):
+                attributes.pop(entry.group("name"), None)
+            else:
+                attributes[entry.group("name")] = _inline(entry.group("value"), attributes, titles)
+            out.append("")
+            continue
+        block_attributes = _BLOCK_ATTRIBUTES.match(stripped)
+        if block_attributes is not None:
+            body = block_attributes.group("body")
+            style = body if not body.startswith("[") else style
+            out.append("")
+            continue
+        if _BLOCK_MACRO.match(stripped) or stripped == "+":
+            out.append("")
+            continue
+        markdown = _line(stripped, attributes, titles)
+        if pending is not None and markdown.strip():
+            markdown, pending = pending + markdown.strip(), None
+        elif markdown.endswith(": ") and markdown.lstrip().startswith("- ") and stripped.endswith(
+                ("::", ";;")):
+            pending, markdown = markdown, ""
+        if any(quoted for _, quoted in blocks) and markdown.strip():
+            markdown = "> " + markdown
+        if not markdown.strip():
+            style = None
+        out.append(markdown)
+    return "\n".join(out)
+
+
+def _line(line: str, attributes: dict[str, str], titles: dict[str, str]) -> str:
+    """One line outside any block, as Markdown."""
+    section = _SECTION.match(line)
+    if section is not None:
+        return "#" * len(section.group("marks")) + " " + _inline(section.group("title"),
+                                                                 attributes, titles)
+    title = _BLOCK_TITLE.match(line)
+    if title is not None:
+        return "**" + _inline(title.group("title"), attributes, titles) + "**"
+    admonition = _ADMONITION.match(line)
+    if admonition is not None:
+        kind = admonition.group("kind").capitalize()
+        return f"> {kind}: " + _inline(admonition.group("text"), attributes, titles)
+    item = _LIST_ITEM.match(line)
+    if item is not None:
+        marker = item.group("marker")
+        depth = len(marker) if marker[0] in "*." else 1
+        bullet = "1. " if marker[0] == "." or marker[0].isdigit() or marker[1:] == "." else "- "
+        return "  " * (depth - 1) + bullet + _inline(item.group("text"), attributes, titles)
+    glossary = _GLOSSARY.match(line)
+    if glossary is not None and "://" not in glossary.group("term"):
+        depth = 1 if glossary.group("marks") == ";;" else len(glossary.group("marks")) - 1
+        term = _inline(glossary.group("term").strip(), attributes, titles)
+        gloss = _inline(glossary.group("gloss") or "", attributes, titles)
+        return "  " * (depth - 1) + f"- {term}: {gloss}"
+    return _inline(line, attributes, titles)
+
+
+def _inline(text: str, attributes: dict[str, str], titles: dict[str, str]) -> str:
+    """A line's inline markup reduced to the text a reader sees."""
+    text = _HARD_BREAK.sub("", text)
+    text = _FOOTNOTE.sub("", text)
+    text = _PASS.sub(lambda m: m.group("text"), text)
+    text = _LINK_TEXT.sub(lambda m: m.group("text") or "", text)
+    text = _BARE_LINK.sub(lambda m: m.group("url"), text)
+    text = _XREF_MACRO.sub(lambda m: m.group("text") or _title_of(m.group("target"), titles), text)
+    text = _XREF.sub(lambda m: (m.group("text") or "").strip()
+                     or _title_of(m.group("target"), titles), text)
+    return _ATTRIBUTE_REF.sub(lambda m: attributes.get(m.group("name"), m.group(0)), text)
+
+
+def _title_of(target: str, titles: dict[str, str]) -> str:
+    """What a cross-reference shows: the title of the section it points to, else its id."""
+    anchor = target.split("#")[-1]
+    return titles.get(anchor, anchor)
+
+
+def _section_titles(lines: list[str]) -> dict[str, str]:
+    """Each "[[id]]" anchor that stands above a section title, mapped to that title."""
+    titles: dict[str, str] = {}
+    for above, line in zip(lines, lines[1:], strict=False):
+        anchor = _ANCHOR_ID.match(above.strip())
+        section = _SECTION.match(line.rstrip())
+        if anchor is not None and section is not None:
+            titles[anchor.group("id") or anchor.group("id2")] = section.group("title")
+    return titles
+
+
+def _table(rows: list[str], style: str | None, attributes: dict[str, str],
+           titles: dict[str, str]) -> list[str]:
+    """A "|===" table's lines as a Markdown table, padded to the source's line count."""
+    cells: list[str] = []
+    columns = 0
+    header = False
+    for j, row in enumerate(rows):
+        parts = [p.strip() for p in row.split("|")[1:]] if row.lstrip().startswith("|") else []
+        if not parts and row.strip() and cells:
+            cells[-1] += " " + row.strip()  # a cell continued on the next line
+        if parts and not columns:
+            columns = len(parts)
+            header = j + 1 < len(rows) and not rows[j + 1].strip()
+        cells.extend(parts)
+    columns = _column_count(style) or columns or 1
+    grid = [cells[k:k + columns] for k in range(0, len(cells), columns)]
+    table = ["| " + " | ".join(_inline(c, attributes, titles) for c in row) + " |" for row in grid]
+    if table and (header or (style or "").find("header") >= 0):
+        table.insert(1, "|" + " --- |" * columns)
+    elif table:
+        table.insert(0, "|" + "   |" * columns)
+        table.insert(1, "|" + " --- |" * columns)
+    padded = table + [""] * max(len(rows) + 1 - len(table), 0)
+    return padded[:max(len(rows) + 1, len(table))]
+
+
+def _column_count(style: str | None) -> int:
+    """The column count a "[cols=...]" attribute line names, or 0."""
+    found = re.search(r'cols="?(?P<spec>[^"\]]+)"?', style or "")
+    if found is None:
+        return 0
+    spec = found.group("spec")
+    return int(spec) if spec.isdigit() else len(spec.split(","))
