@@ -846,6 +846,13 @@ def test_a_process_announced_as_follows_makes_its_steps_duties(tmp_path: Path) -
     ("The Contractor shall be the point of contact.", (OB, False, "contractor")),
     ("Unless otherwise indicated, the term “Commander” shall include the deputies.",
      (D, False, None)),
+    ("An individual or organization may contribute software.",
+     (P, False, "individual or organization")),
+    ("Neither the Foundation nor any combination of its Members should impose rules.",
+     (R, True, "foundation or combination")),
+    ("All project committers must be covered by a participation agreement.",
+     (OB, False, "project committers")),
+    ("Reports must be reviewed by the security team.", (OB, False, "security team")),
 ])
 def test_negating_phrases_sanctions_authority_votes_and_settled_terms(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:

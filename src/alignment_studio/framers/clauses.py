@@ -1190,6 +1190,10 @@ def _actor(head: Token, frame: Token | None, passive: bool,
             return addressee if made.lower_ == "you" and addressee else _noun_phrase(made)
     if frame is None and passive:
         obj = _by_agent(head)
+        held = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+        if obj is not None and head.lemma_.lower() in _HELD_BY and held is not None and \
+                _agentive(held) and not _vague(held):
+            return _noun_phrase(held)  # "Committers must be covered by an agreement"
         if obj is not None:
             return _noun_phrase(obj)
     if frame is not None and lemma == "commit":  # "The NumFOCUS team commits to X": the team
@@ -1232,6 +1236,11 @@ def _actor(head: Token, frame: Token | None, passive: bool,
     if addressee is not None and not _agentive(subject):
         return addressee  # "Blog posts should offer something": the writer is under the norm
     return _noun_phrase(subject)
+
+
+# passives whose by-phrase names what holds the subject, not who acts ("bound by the code")
+_HELD_BY = {"cover", "bind", "govern", "protect", "guide", "affect", "insure", "employ",
+            "sponsor"}
 
 
 def _entitled(frame: Token | None) -> bool:
@@ -1361,8 +1370,11 @@ def _noun_phrase(token: Token) -> str:
     phrase = " ".join(t.lower_ for t in words)
     conj = next((c for c in token.children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN")),
                 None)
-    if conj is not None:
-        phrase = f"{phrase} and {_noun_phrase(conj)}"
+    if conj is not None:  # "an individual or organization", "neither X nor Y": "X or Y"
+        joint = "or" if any(c.dep_ in ("cc", "preconj") and c.lower_ in ("or", "nor", "either",
+                                                                        "neither")
+                            for c in token.children) else "and"
+        phrase = f"{phrase} {joint} {_noun_phrase(conj)}"
     return phrase.replace("’", "'")
 
 
