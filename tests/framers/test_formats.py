@@ -20,6 +20,8 @@ SAMPLES: dict[str, Writer] = {
     ".markdown": lambda md, out: shutil.copy(md, out),
     ".txt": lambda md, out: out.write_text(to_text(md.read_text())),
     ".text": lambda md, out: out.write_text(to_text(md.read_text())),
+    ".rst": lambda md, out: out.write_text(to_text(md.read_text())),
+    ".rest": lambda md, out: out.write_text(to_text(md.read_text())),
     ".html": lambda md, out: out.write_text(to_html(md.read_text())),
     ".htm": lambda md, out: out.write_text(to_html(md.read_text())),
     ".adoc": lambda md, out: out.write_text(to_asciidoc(md.read_text())),

@@ -21,6 +21,7 @@ from alignment_studio.workspace.store import sha256_bytes
 
 READERS: dict[str, Callable[[str], RawDocument]] = {
     ".md": read_markdown, ".markdown": read_markdown, ".txt": read_text, ".text": read_text,
+    ".rst": read_text, ".rest": read_text,  # the text reader knows reStructuredText's titles
     ".html": read_html, ".htm": read_html, ".adoc": read_asciidoc, ".asciidoc": read_asciidoc,
     ".asc": read_asciidoc,
 }
