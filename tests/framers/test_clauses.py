@@ -853,6 +853,10 @@ def test_a_process_announced_as_follows_makes_its_steps_duties(tmp_path: Path) -
     ("All project committers must be covered by a participation agreement.",
      (OB, False, "project committers")),
     ("Reports must be reviewed by the security team.", (OB, False, "security team")),
+    # a subject spelt "CA" (a certificate authority) is no "ca" of "can't"; RFC 2119 capitals
+    ("The CA SHALL maintain a list of systems.", (OB, False, "ca")),
+    ("The CA shall not delay revocation.", (F, True, "ca")),
+    ("Certificate Systems MUST be protected by the CA.", (OB, False, "ca")),
 ])
 def test_negating_phrases_sanctions_authority_votes_and_settled_terms(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:

@@ -727,7 +727,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     chain = _chain(head, span.end)
     negated = _negated(chain) or _negative_subject(head)
     modal = next((t for t in (c for h in chain for c in h.children)
-                  if t.tag_ == "MD" and t.lower_ in _MODALS or t.lower_ == "ca"
+                  if t.tag_ == "MD" and t.lower_ in _MODALS
+                  or t.lower_ == "ca" and t.dep_ == "aux"  # "can't" (not "The CA shall")
                   or t.lower_ == "need" and t.dep_ == "aux"), None)  # "You needn't ask"
     if modal is not None and _ensured_ability(chain, modal, negated):
         modal = None  # "Make sure texts can bypass your settings": the order is to make sure
@@ -1239,8 +1240,7 @@ def _actor(head: Token, frame: Token | None, passive: bool,
 
 
 # passives whose by-phrase names what holds the subject, not who acts ("bound by the code")
-_HELD_BY = {"cover", "bind", "govern", "protect", "guide", "affect", "insure", "employ",
-            "sponsor"}
+_HELD_BY = {"cover", "bind", "govern", "guide", "insure", "employ", "sponsor"}
 
 
 def _entitled(frame: Token | None) -> bool:
