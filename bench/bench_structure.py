@@ -78,8 +78,9 @@ ROUND_11 = "round 11 (measured unseen twice, then developed on)"
 ROUND_12 = "round 12 (measured unseen once, then developed on)"
 ROUND_13 = "round 13 (measured unseen once, then developed on)"
 ROUND_14 = "round 14 (measured unseen once, then developed on)"
-ROUND_15 = "round 15 (held out)"
-HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_15)
+ROUND_15 = "round 15 (measured unseen once, then developed on)"
+ROUND_16 = "round 16 (held out)"
+HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_16)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",
@@ -100,6 +101,7 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
     REPO / "tests" / "fixtures" / "round-13" / "documents": ROUND_13,
     REPO / "tests" / "fixtures" / "round-14" / "documents": ROUND_14,
     REPO / "tests" / "fixtures" / "round-15" / "documents": ROUND_15,
+    REPO / "tests" / "fixtures" / "round-16" / "documents": ROUND_16,
 }
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")

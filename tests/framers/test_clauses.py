@@ -857,6 +857,12 @@ def test_a_process_announced_as_follows_makes_its_steps_duties(tmp_path: Path) -
     ("The CA SHALL maintain a list of systems.", (OB, False, "ca")),
     ("The CA shall not delay revocation.", (F, True, "ca")),
     ("Certificate Systems MUST be protected by the CA.", (OB, False, "ca")),
+    # a "not" in what is made sure of: a negated duty, not a prohibition or a permission
+    ("Users SHALL ensure that systems are not used in an abusive manner.",
+     (OB, True, "users")),
+    ("You still need to ensure that any code you post does not contain secrets.",
+     (OB, True, "you")),
+    ("You need not ensure anything.", (P, True, "you")),
 ])
 def test_negating_phrases_sanctions_authority_votes_and_settled_terms(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:

@@ -56,3 +56,39 @@ def test_bold_numbered_section_titles_ending_in_a_period_are_headings(tmp_path: 
                                                      "§ 2.10 Camping."]
     assert next(p for p in doc.policies() if p.text.startswith("The taking")).modality == \
         Modality.prohibition
+
+
+def test_typed_numbers_on_bold_larger_titles_and_duty_lists(tmp_path: Path) -> None:
+    """A guide in Word without heading styles: "1. Posting code" in a bold, larger run is a
+    heading; "1. Ensure access" in bold at the body's size stays an item. "Key considerations
+    include:" over gerund items makes them duties, and "you need to ensure that X does not
+    contain:" keeps the duty, negated."""
+    import docx
+    from docx.shared import Pt
+
+    document = docx.Document()
+    for text, bold, size in (
+            ("Approaches", True, 14), ("1. Posting existing code", True, 12),
+            ("Key considerations in these scenarios include:", False, None),
+            ("Making sure the province owns the code", False, None),
+            ("Vetting any library dependencies", False, None),
+            ("2. Ensure access", True, None), ("Privacy", True, 14),
+            ("You still need to ensure that any code you post does not contain:", False, None),
+            ("sample data that includes personal information;", False, None),
+            ("Everyone reads this guide once.", False, None)):
+        paragraph = document.add_paragraph(style="List Bullet" if text[0] in "MVs" else None)
+        run = paragraph.add_run(text)
+        run.bold = bold
+        if size is not None:
+            run.font.size = Pt(size)
+    path = tmp_path / "guide.docx"
+    document.save(str(path))
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["Approaches", "1. Posting existing code",
+                                                     "Privacy"]
+    by_text = {p.text: p for p in doc.policies()}
+    assert by_text["Making sure the province owns the code"].modality == Modality.obligation
+    assert by_text["Vetting any library dependencies"].modality == Modality.obligation
+    assert any(p.text.startswith("Ensure access") for p in doc.policies())
+    item = next(p for t, p in by_text.items() if t.startswith("sample data"))
+    assert (item.modality, item.negated) == (Modality.obligation, True)

@@ -290,3 +290,28 @@ def test_bad_size_limit_setting_is_reported(example_policy: Path,
     monkeypatch.setenv("ALIGNMENT_STUDIO_MAX_FILE_MB", "lots")
     with pytest.raises(StudioError, match="not a positive number"):
         read_document(example_policy)
+
+
+def test_a_bold_title_with_a_plain_colon_on_its_own_line_is_a_heading(tmp_path: Path) -> None:
+    """"**Scope and Applicability**:" (the colon in the regular font, as Markdown renders it)
+    on a line of its own is a section title; a bold sentence ending in a colon is not."""
+    pdf, line = flush_pdf()
+    line("Overview", "B", 4)
+    line("These requirements apply to every certification authority and to each of the")
+    line("delegated third parties that operate any part of its systems on its behalf, in")
+    line("every country where it issues certificates to its subscribers.", gap=4)
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(pdf.get_string_width("Scope and Applicability"), 5, "Scope and Applicability")
+    pdf.set_font("Helvetica", "", 10)
+    pdf.cell(0, 5, ":", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    line("The CA SHALL keep a list of the systems that it operates and of the people who")
+    line("may reach them, and it SHALL review that list at least once every three months.",
+         gap=4)
+    line("Every employee must do the following:", "B", 4)
+    line("Lock the screen.", gap=4)
+    path = tmp_path / "requirements.pdf"
+    pdf.output(str(path))
+    titles = [s.title for s in read_document(path).all_sections()]
+    assert titles[:2] == ["Overview", "Scope and Applicability:"], titles
+    assert not any(t.startswith("Every employee") for t in titles)

@@ -534,6 +534,8 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
         or _LEGAL_DEFINITION.search(text) is not None
     if definition:
         force, explicit = Modality.definition, True
+    if force in (_OBLIGE, _ADVISE) and not negated and _ensured_negation(_chain(head, span.end)):
+        negated = True  # "Users shall ensure that systems are not abused": a negated duty
     if force == _OBLIGE and not negated and _settled(head):
         force = Modality.definition  # "The term of membership shall run through December 31"
     modality = force or Modality.informational
@@ -1089,11 +1091,27 @@ def _opportunity(token: Token) -> Token | None:
                  and c.lemma_.lower() in _OPPORTUNITY), None)
 
 
+_ENSURING = {"ensure", "sure", "verify", "confirm"}
+
+
+def _before_ensured(chain: list[Token]) -> list[Token]:
+    """The chain up to a verb of making sure: a "not" in what is made sure of ("ensure that
+    passwords are not shared") is the content of a duty, not a negated one."""
+    cut = next((n for n, t in enumerate(chain) if t.lemma_.lower() in _ENSURING), None)
+    return chain if cut is None else chain[:cut + 1]
+
+
+def _ensured_negation(chain: list[Token]) -> bool:
+    """Whether what the duty makes sure of is negative ("ensure X does not contain Y")."""
+    kept = _before_ensured(chain)
+    return len(kept) < len(chain) and _negated(chain[len(kept):])
+
+
 def _negated(chain: list[Token]) -> bool:
     """A negation written before the verb it negates ("must not X", "never X", "not allowed
     to X"); a "not" after it negates an object or an alternative ("use X, not Y"). A "not"
     right after the modal counts wherever the parser hung it ("may not, directly, accept")."""
-    for token in chain:
+    for token in _before_ensured(chain):
         for child in token.children:
             if child.i < token.i and (child.dep_ == "neg" or child.lower_ in ("never", "not")
                                       or _no_case(child)):

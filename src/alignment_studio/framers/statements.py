@@ -61,6 +61,10 @@ _NOT_LEAD_IN = re.compile(r"\b(do not|does not|don['’]t|doesn['’]t|never|not
 _EXCEPTION_LEAD_IN = re.compile(r"\b(unless|except( for)?)" + _LEAD_IN_END, re.I)
 _DEFINING_LEAD_IN = re.compile(r"\b(includes?|including|means|covers?|comprises?|consists? of)"
                                r"\b[^:]{0,120}:$", re.I)
+# a list of what is to be done, announced as its contents: its items are duties
+_DUTY_LIST = re.compile(r"\b(steps|considerations|requirements|responsibilities|duties|"
+                        r"obligations|tasks|expectations)\b[^:.;]{0,60}\b(include|are)\b"
+                        r"( as follows)?:$", re.I)
 _OPTIONS_LEAD_IN = re.compile(r"\b(options?|choices?|alternatives?)\b[^:]*:$|"
                               r"\b(may|can) (choose|select|pick)\b[^:]*:$", re.I)
 _EXAMPLE_LEAD_IN = re.compile(r"\b(for example|for instance|e\.g\.|examples?|such as|"
@@ -345,6 +349,10 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     if _TIPS_LEAD_IN.search(text.rstrip()) and clause.modality not in (Modality.prohibition,
                                                                       Modality.obligation):
         return Force(Modality.recommendation, False, None, list(clause.conditions))
+    if _DUTY_LIST.search(text.rstrip()) and not clause.imperative and (
+            not clause.explicit or clause.modality == Modality.definition):
+        # "Key considerations in these scenarios include:", "Your responsibilities are:"
+        return Force(Modality.obligation, False, None, list(clause.conditions))
     if _DEFINING_LEAD_IN.search(text) and not clause.imperative and (
             not clause.explicit or clause.modality == Modality.definition):
         return Force(Modality.definition, False, None, [])

@@ -113,11 +113,13 @@ def _heading_sizes(paragraphs: list[Any], default: float = WORD_DEFAULT_PT) -> l
 def _formatted_heading(paragraph: Any, text: str, sizes: list[float]) -> int:
     """The level of a paragraph that looks like a heading by its formatting, else 0."""
     if len(text.split()) > MAX_HEADING_WORDS or text.endswith((",", ";")) or \
-            text.endswith(".") and not _SECTION_TITLE.match(text) or _BULLET.match(text):
+            text.endswith(".") and not _SECTION_TITLE.match(text):
         return 0  # a sentence, unless a numbered section's title ("§ 2.2 Wildlife protection.")
     size = _size(paragraph)
-    if size is not None and size in sizes:
-        return sizes.index(size) + 1
+    if size is not None and size in sizes and (not _BULLET.match(text) or _bold(paragraph)):
+        return sizes.index(size) + 1  # "1. Posting code" set bold and larger: a title
+    if _BULLET.match(text):
+        return 0  # "1. **Ensure access**" at the body's size: a bold item
     return len(sizes) + 1 if _bold(paragraph) else 0
 
 

@@ -42,6 +42,9 @@ _SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$",
                           re.I)
 _TOC_ENTRY = re.compile(r"(?:\.\s*){4,}[ivxlc\d]{1,5}$", re.I)  # "2.1 Scope . . . . 4"
+# a bold run-in title on a line of its own: "Scope and Applicability:", "Guiding Principle:"
+_TITLE_COLON = re.compile(r"^[A-Z][\w'’-]*(?: (?:[A-Z][\w'’-]*|and|or|of|the|for|to|in|&))"
+                          r"{0,5}:$")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
 _HYPHENATED = re.compile(r"[A-Za-z]+-[A-Za-z]+")
 _FULL_LINE = 50  # characters: a shorter line ended where its text did, not at the margin
@@ -289,7 +292,8 @@ def _line(parts: list[tuple[str, float, float, float, str]], page: int,
     chars = sum(len(p[0].strip()) for p in inked)
     size = sum(p[3] * len(p[0].strip()) for p in inked) / chars
     return _Line(number=number, page=page, x=inked[0][1], y=inked[0][2], size=round(size, 1),
-                 bold=all(_BOLD_FONT.search(p[4]) for p in inked),
+                 bold=all(_BOLD_FONT.search(p[4]) for p in inked  # "**Scope**:" is bold
+                          if any(c.isalnum() for c in p[0])),
                  italic=all(_ITALIC_FONT.search(p[4]) for p in inked), text=text)
 
 
@@ -357,7 +361,8 @@ def _is_heading_style(line: _Line, body: float) -> bool:
     if line.size >= body + 0.9:
         return True
     return (line.bold and abs(line.size - body) < 0.6 and len(line.text) <= 120
-            and not _SENTENCE_END.search(line.text) and not _MARKER.match(line.text))
+            and (not _SENTENCE_END.search(line.text) or _TITLE_COLON.match(line.text))
+            and not _MARKER.match(line.text))
 
 
 def _blocks(lines: list[_Line]) -> list[Block]:
