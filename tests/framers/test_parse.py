@@ -244,3 +244,21 @@ def test_markdown_with_a_setext_title_is_not_asciidoc() -> None:
     from alignment_studio.framers.parse.asciidoc import looks_like_asciidoc
     assert not looks_like_asciidoc("Policy\n======\n\nYou must sign in.\n\n== not a title\n")
     assert looks_like_asciidoc("= Policy\n\n== Scope\n\nYou must sign in.\n")
+
+
+def test_restructured_text_markup_is_read_as_the_text_a_reader_sees(tmp_path: Path) -> None:
+    """A .rst policy: roles, links, literals and strong marks reduce to their text; directive
+    and link-target lines say nothing, but an admonition's own text stays."""
+    path = tmp_path / "privacy.rst"
+    path.write_text(
+        "Privacy Policy\n==============\n\n.. contents::\n   :local:\n\n.. _top:\n\n"
+        "Sharing\n-------\n\nWe **do** share data with :ref:`partners <partners>`, and "
+        "``admin`` users must read the `guide <https://example.org>`_ first.\n\n"
+        ".. important:: Staff must never sell personal data.\n\n"
+        "The Mergers_ review every change.\n")
+    doc = read_document(path)
+    texts = [p.text for p in doc.policies()]
+    assert "We do share data with partners, and admin users must read the guide first." in texts
+    assert "Staff must never sell personal data." in texts
+    assert "The Mergers review every change." in texts
+    assert not any(".." in t or ":ref:" in t or "`" in t or "**" in t for t in texts)

@@ -18,6 +18,7 @@ from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.framers.parse.asciidoc import asciidoc_to_markdown, looks_like_asciidoc
 from alignment_studio.framers.parse.markdown import read_markdown
 from alignment_studio.framers.parse.pod import looks_like_pod, pod_to_markdown
+from alignment_studio.framers.parse.rst import looks_like_rst, rst_to_plain
 from alignment_studio.framers.statements import key_value
 
 _NUMBERED = re.compile(r"^(\d+(?:[.-]\d+)*)\.?\s+([A-Z][^.!?]{1,80})\.?$")
@@ -47,6 +48,8 @@ def read_text(text: str) -> RawDocument:
         return read_asciidoc(text)
     lines = text.split("\n")
     adorned = _adorned_headings(lines)
+    if looks_like_rst(text, len(adorned)):  # reStructuredText: its markup is not read
+        lines = rst_to_plain(lines)
     blocks: list[Block] = []
     buf: list[str] = []
     start = 0

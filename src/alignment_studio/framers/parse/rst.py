@@ -1,0 +1,70 @@
+"""reStructuredText markup in a text file, reduced line for line to the text a reader sees.
+
+The text reader already finds reStructuredText's titles (over- and underlined lines). This
+takes away what the rendered page does not show: directive lines (".. note::", ".. toctree::")
+with their option lines, comments and link targets (".. _name: url"), substitution
+definitions; and inline markup: roles (":ref:`text <target>`" -> "text"), links ("`text
+<url>`_" -> "text"), literals ("``x``" -> "x"), strong and emphasis marks. A directive's
+indented body (the text of a note) stays. Line numbers are kept.
+
+Why not docutils: it renders the whole document or refuses it, and Sphinx roles and directives
+(":ref:", ":doc:", ".. toctree::") that a plain docutils does not know turn into error nodes
+inside the text; here unknown roles reduce to their text like the known ones.
+"""
+
+from __future__ import annotations
+
+import re
+
+_DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:\|[^|]+\|\s+)?[\w:-]+::(?:\s.*)?$")
+_ADMONITION = re.compile(r"^(?P<indent>\s*)\.\.\s+(?:note|tip|important|warning|caution|"
+                         r"attention|hint|danger|error|seealso)::\s+(?P<text>\S.*)$", re.I)
+_EXPLICIT = re.compile(r"^\s*\.\.(?:\s|$)")  # a comment, a link target, a footnote
+_OPTION = re.compile(r"^\s+:[\w -]+:(?:\s.*)?$")
+_ROLE = re.compile(r":[\w:+.-]+:`(?P<text>[^`]*?)\s*(?:<[^>`]*>)?`")
+_LINK = re.compile(r"`(?P<text>[^`<]+?)\s*(?:<[^>`]*>)?`__?")
+_LITERAL = re.compile(r"``(?P<text>[^`]+?)``")
+_REFERENCE = re.compile(r"(?<=[A-Za-z])_(?=[\s.,;:)]|$)")  # "Mergers_" (a link): "Mergers"
+_STRONG = re.compile(r"\*\*(?P<text>[^*\s](?:[^*]*[^*\s])?)\*\*")
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?P<text>[^*\s](?:[^*]*[^*\s])?)\*(?![\w*])")
+_SIGNAL = re.compile(r"^\.\. [\w:-]+::|:(?:ref|doc|term|pep|rfc|envvar|option):`|`__?(?:\W|$)",
+                     re.M)
+
+
+def looks_like_rst(text: str, adorned_titles: int) -> bool:
+    """Whether a text file is reStructuredText: titles with adornments, or its explicit
+    markup (directives, Sphinx roles, "`link`_" references)."""
+    return adorned_titles > 0 and _SIGNAL.search(text) is not None or \
+        len(_SIGNAL.findall(text)) >= 3
+
+
+def rst_to_plain(lines: list[str]) -> list[str]:
+    """The lines with reStructuredText markup reduced to their text (same count)."""
+    out: list[str] = []
+    in_directive = False
+    for line in lines:
+        note = _ADMONITION.match(line)
+        if note is not None:  # ".. tip:: Due to spam, we now ...": the note's text stays
+            out.append(note.group("indent") + plain_inline(note.group("text")))
+            in_directive = True
+            continue
+        if _DIRECTIVE.match(line) or _EXPLICIT.match(line) and not line.strip() == "..":
+            out.append("")
+            in_directive = True  # option lines may follow
+            continue
+        if in_directive and _OPTION.match(line):
+            out.append("")
+            continue
+        in_directive = False
+        out.append(plain_inline(line))
+    return out
+
+
+def plain_inline(line: str) -> str:
+    """One line's inline markup reduced to the text a reader sees."""
+    line = _LITERAL.sub(lambda m: m.group("text"), line)
+    line = _ROLE.sub(lambda m: m.group("text"), line)
+    line = _LINK.sub(lambda m: m.group("text"), line)
+    line = _REFERENCE.sub("", line)
+    line = _STRONG.sub(lambda m: m.group("text"), line)
+    return _EMPHASIS.sub(lambda m: m.group("text"), line)
