@@ -48,7 +48,7 @@ def rst_to_plain(lines: list[str]) -> list[str]:
             out.append(note.group("indent") + plain_inline(note.group("text")))
             in_directive = True
             continue
-        if _DIRECTIVE.match(line) or _EXPLICIT.match(line) and not line.strip() == "..":
+        if _DIRECTIVE.match(line) or _EXPLICIT.match(line) and line.strip() != "..":
             out.append("")
             in_directive = True  # option lines may follow
             continue
