@@ -143,3 +143,17 @@ def test_editing_one_paragraph_of_a_real_document_changes_only_its_ids(
                   if (p.section_id, p.paragraph) == edited and p.id != gone_id]
     assert neighbours and all(p.id in new for p in neighbours)
     assert len(before.policies()) == len(after.policies())
+
+
+def test_a_negated_item_under_a_duty_heading_is_a_negated_duty(tmp_path: Path) -> None:
+    """"Required" over "The source does not include compiled files.": a duty that something
+    not be so; an item without a "not" stays a plain duty."""
+    doc = parse(tmp_path, "# Review\n\n## Required\n\n- The source does not include compiled "
+                          "files.\n- Runtime requirements are not pinned too strictly.\n"
+                          "- The license file is included.\n")
+    for text in ("The source does not include compiled files.",
+                 "Runtime requirements are not pinned too strictly."):
+        item = by_text(doc, text)
+        assert (item.modality, item.negated) == (Modality.obligation, True), text
+    plain = by_text(doc, "The license file is included.")
+    assert (plain.modality, plain.negated) == (Modality.obligation, False)

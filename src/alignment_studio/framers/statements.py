@@ -431,7 +431,11 @@ def inherit(clause: Clause, force: Force | None, entry: bool) -> Clause:
         if clause.imperative and (actor is None or _ABSTRACT.search(actor)
                                   and not names_party(actor)):
             actor = "you"  # "we expect self-promotion to follow these guidelines:" / "Be X"
-        return clause._replace(modality=force.modality, negated=force.negated, actor=actor,
+        # "Required:" over "The source does not include compiled files.": a duty that
+        # something not be so, negated as the item's own words are
+        negated = force.negated or clause.negated and force.modality in (
+            Modality.obligation, Modality.recommendation)
+        return clause._replace(modality=force.modality, negated=negated, actor=actor,
                                explicit=True, conditions=force.conditions + clause.conditions)
     if entry and clause.modality in (Modality.informational, Modality.definition):
         return clause._replace(modality=Modality.definition, actor=None, action=None)
