@@ -157,3 +157,16 @@ def test_a_negated_item_under_a_duty_heading_is_a_negated_duty(tmp_path: Path) -
         assert (item.modality, item.negated) == (Modality.obligation, True), text
     plain = by_text(doc, "The license file is included.")
     assert (plain.modality, plain.negated) == (Modality.obligation, False)
+
+
+def test_examples_of_a_norms_object_leave_the_norm_with_its_lead_in(tmp_path: Path) -> None:
+    """"X MUST be built using boundary controls, such as:" keeps its duty, and its items are
+    examples; a prohibition's "such as:" items are the banned acts themselves."""
+    doc = parse(tmp_path, "# Network\n\nSegmentation MUST be built using boundary controls, "
+                          "such as:\n\n- firewalls\n- network switches\n\nWe will not accept "
+                          "harassment or other exclusionary behaviours, such as:\n\n- The use "
+                          "of sexualized language\n")
+    lead_in = by_text(doc, "Segmentation MUST be built")
+    assert lead_in.modality == Modality.obligation
+    assert by_text(doc, "firewalls").modality == Modality.informational
+    assert by_text(doc, "The use of sexualized").modality == Modality.prohibition

@@ -70,6 +70,9 @@ _FORMS = {BlockType.paragraph: Form.prose, BlockType.list_item: Form.list_item,
 _ENTRY_TYPES = (BlockType.list_item, BlockType.table_row)
 
 
+_SUCH_AS = re.compile(r"\b(such as|like|e\.g\.|for instance),?\s*:$", re.I)
+
+
 def slugify(text: str, limit: int = 48) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:limit].rstrip("-") or "section"
@@ -351,7 +354,11 @@ class _TreeBuilder:
         elif is_example_lead_in(policy.text) and not (own is not None and _states_norm(own)):
             # "For example:" illustrates; "Such employees may, for example:" lists norms
             force = Force(Modality.informational, False, None, [], examples=True)
-        elif is_reasons_lead_in(policy.text):  # the items explain; the lead-in keeps its norm
+        elif is_reasons_lead_in(policy.text) or _SUCH_AS.search(policy.text) and \
+                own is not None and _states_norm(own) and own.modality != Modality.prohibition:
+            # the items explain ("for the following reasons:") or name examples of the norm's
+            # object ("using boundary controls, such as:"); the lead-in keeps its norm (not
+            # "We will not accept behaviours such as:", whose items are the banned acts)
             self.lead_ins.append((Force(Modality.informational, False, None, [], examples=True),
                                   policy, depth))
             return
