@@ -372,8 +372,11 @@ class _TreeBuilder:
             # are parts of the same duty
             force = Force(policy.modality, policy.negated, policy.actor, [])
         self.lead_ins.append((force, policy, depth))
-        if force is not None and not force.as_conditions and not inherited:
-            policy.modality = Modality.informational  # its norm moves to the items
+        glossed = policy.modality == Modality.definition and key_value(policy.text) is not None
+        if force is not None and not force.as_conditions and not inherited and not glossed:
+            # its norm moves to the items; a glossary entry ("Root CA System: A system used
+            # to:") still defines its term
+            policy.modality = Modality.informational
 
     def _attach_condition(self, text: str) -> None:
         """An item under "... unless:" is an exception of the lead-in's norm."""
