@@ -174,7 +174,8 @@ def test_examples_of_a_norms_object_leave_the_norm_with_its_lead_in(tmp_path: Pa
 
 def test_a_glossary_entry_that_ends_in_a_list_still_defines_its_term(tmp_path: Path) -> None:
     doc = parse(tmp_path, "# Standard\n\n## Definitions\n\nRoot CA System: A system used "
-                          "to:\n\n- store a root key;\n- sign certificates.\n\nWorkstation: A "
+                          "to:\n\n- generate a key pair for a root CA;\n- create digital "
+                          "signatures with a root key.\n\nWorkstation: A "
                           "device used by staff.\n")
     assert by_text(doc, "Root CA System: A system used to:").modality == Modality.definition
     assert by_text(doc, "Workstation: A device").modality == Modality.definition
