@@ -863,6 +863,10 @@ def test_a_process_announced_as_follows_makes_its_steps_duties(tmp_path: Path) -
     ("You still need to ensure that any code you post does not contain secrets.",
      (OB, True, "you")),
     ("You need not ensure anything.", (P, True, "you")),
+    # a passive of an act one may do: a permission; a thing that may happen: none
+    ("Parental leave can be taken by one parent.", (P, False, "one parent")),
+    ("Alternatively, a patch can be applied.", (P, False, "you")),
+    ("Evidence can be lost.", (INFO, False, None)),
 ])
 def test_negating_phrases_sanctions_authority_votes_and_settled_terms(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:

@@ -931,8 +931,9 @@ def _epistemic(modal: Token, head: Token) -> bool:
     if subject is not None and _vague(subject):
         return True
     lemma = head.lemma_.lower()
-    if lemma in _DOINGS and subject is not None and _agentive(subject):
-        return False  # "Employees may take an active part", "Staff can apply for leave"
+    if lemma in _DOINGS and subject is not None and (_agentive(subject)
+                                                     or subject.dep_ == "nsubjpass"):
+        return False  # "Employees may take an active part", "Leave can be taken by either"
     if subject is not None and subject.dep_ == "nsubj" and not _agentive(subject) and \
             head.pos_ == "VERB" and head.tag_ not in ("VBN", "VBD") and not any(
                 c.dep_ in ("dobj", "xcomp", "ccomp", "attr", "acomp")
