@@ -28,8 +28,8 @@ Prints the figures; asserts nothing (tests/framers/test_structure_labels.py hold
 
     .venv/bin/python bench/bench_structure.py [-v [--all]] [--held-out]
 
-The held-out group (round 8) is left out of every figure unless --held-out is given: run it
-with that flag only to report, never while choosing a rule.
+The held-out groups (rounds 8 and 16) are left out of every figure unless --held-out is given:
+run it with that flag only to report, never while choosing a rule.
 """
 
 from __future__ import annotations
@@ -67,7 +67,10 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # 12 (labelled the same way in that sixth session, held out with round 8 and measured unseen
 # once; developed on from 2026-12-04's first session); round 13 (labelled the same way in that
 # session, measured unseen once, then developed on); round 14 (labelled the same way in that
-# session: held out with round 8). -v lists the errors of
+# session, held out with round 8, measured unseen once; developed on from 2026-12-04's second
+# session); round 15 (labelled the same way in that session, measured unseen once, then
+# developed on); round 16 (labelled the same way in that session: held out with round 8, its
+# errors never listed). -v lists the errors of
 # the first two groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
