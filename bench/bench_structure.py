@@ -17,7 +17,8 @@ Jaccard is >= 0.6. Each statement matches at most one label. Figures per documen
 - precision and recall of norms (a norm is a statement whose modality is not informational);
 - modality accuracy on matched labels;
 - negated rules: labels marked ``negated: true`` whose statement has the right modality and is
-  marked negated;
+  marked negated (the total also counts matched statements flagged negated whose label is not,
+  the flag's false positives, which the figure itself does not penalise);
 - actor: labels naming an actor whose statement names the same one (compared leniently: words
   without articles, possessives or plural 's', one set of words containing the other).
 
@@ -140,6 +141,8 @@ class Scores:
     modality_ok: int = 0
     negated_total: int = 0
     negated_ok: int = 0
+    negated_flagged: int = 0  # matched statements flagged negated
+    negated_false: int = 0  # ... whose label is not negated
     actor_total: int = 0
     actor_ok: int = 0
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -269,6 +272,8 @@ def _tally(out: Scores, label: Label, policy: Policy, doc_id: str) -> None:
     else:
         out.wrong.append(f"{doc_id}: gold {label.modality.value}, got "
                          f"{policy.modality.value}: {policy.text[:90]}")
+    out.negated_flagged += policy.negated
+    out.negated_false += policy.negated and not label.negated
     if label.negated:
         out.negated_total += 1
         out.negated_ok += policy.modality == label.modality and policy.negated
@@ -370,6 +375,8 @@ def main() -> None:
     print(line("total", total) + f"  negated {total.negated_accuracy:.2f}")
     print(f"labels found as any statement (segmentation recall): {total.found}/{total.labels} "
           f"= {total.found / max(total.labels, 1):.2f}")
+    print(f"matched statements flagged negated: {total.negated_flagged}, of which the label is "
+          f"not negated: {total.negated_false}")
     pooled, chosen = leave_one_out(held_out)
     print(line("leave-one-document-out", pooled) + f"  negated {pooled.negated_accuracy:.2f}")
     print("  settings chosen without each document: "
