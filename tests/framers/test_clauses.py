@@ -871,3 +871,35 @@ def test_a_process_announced_as_follows_makes_its_steps_duties(tmp_path: Path) -
 def test_negating_phrases_sanctions_authority_votes_and_settled_terms(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:
     assert first(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a party's duty said as "the responsibility of X"
+    ("It is the sole responsibility of the plugin developer to ensure all files are available.",
+     (OB, False, "plugin developer")),
+    ("Security is the ultimate responsibility of the plugin developer.",
+     (OB, False, "plugin developer")),
+    ("Specific technical decisions will be the responsibility of the Project.",
+     (OB, False, "project")),
+    # an agreement's undertakings, grants and limits
+    ("Regardless of your region, you will post a clear notice for participants.",
+     (OB, False, "you")),
+    ("You will not share the access codes.", (F, True, "you")),
+    ("You will receive an email once your badge is available.", (INFO, False, "you")),
+    ("When you reach the expiration date, you will forfeit the leave.", (INFO, False, "you")),
+    ("You agree to see that all property is returned.", (OB, False, "you")),
+    ("You agree not to resell the service.", (F, True, "you")),
+    ("You agree that you will not acquire any rights in the Marks.", (F, True, "you")),
+    ("By signing this agreement, you grant MLH permission to record the event.",
+     (P, False, "mlh")),
+    ("We grant Member Events a licence to use the name.", (P, False, "member events")),
+    ("This License does not grant permission to use the trade names.", (F, True, "you")),
+    # "no longer" before the verb negates it; sanctions said as what is done to the violator
+    ("This status can no longer be resurrected.", (F, True, "you")),
+    ("A feature may be marked no longer experimental in the next release.", (P, False, "you")),
+    ("Repeat violations may result in all the author's plugins being removed.",
+     (P, False, "you")),
+])
+def test_responsibilities_undertakings_grants_and_no_longer(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected

@@ -179,3 +179,31 @@ def test_a_glossary_entry_that_ends_in_a_list_still_defines_its_term(tmp_path: P
                           "device used by staff.\n")
     assert by_text(doc, "Root CA System: A system used to:").modality == Modality.definition
     assert by_text(doc, "Workstation: A device").modality == Modality.definition
+
+
+def test_a_heading_that_states_a_rule_is_also_a_statement(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Plugin guidelines\n\n"
+                "## 8. Plugins may not send executable code via third-party systems.\n\n"
+                "Externally loading code from documented services is permitted.\n\n"
+                "## 4. Keep code (mostly) human readable.\n\nObscure code is hard to review.\n\n"
+                "## Developers are responsible for the files they upload\n\nSee the FAQ.\n\n"
+                "## What the directory must do\n\nIt lists plugins.\n\n"
+                "## Requesting that a plugin be approved\n\nWrite to us.\n\n"
+                "## Can I sell my plugin?\n\nYes.\n")
+    rule = by_text(doc, "8. Plugins may not send")
+    assert (rule.modality, rule.negated) == (Modality.prohibition, True)
+    assert rule.section_id == doc.policies()[0].section_id  # first in its own section
+    assert by_text(doc, "4. Keep code").modality == Modality.obligation
+    assert by_text(doc, "Developers are responsible").modality == Modality.obligation
+    texts = [p.text for p in doc.policies()]
+    for topic in ("What the directory", "Requesting that", "Can I sell"):
+        assert not any(t.startswith(topic) for t in texts), topic
+
+
+def test_may_not_contain_sets_a_limit_but_may_contain_is_a_possibility(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Rules\n\nPublic pages on WordPress.org may not contain sponsored "
+                "links. Passwords cannot contain spaces. The documentation may contain content "
+                "created by its authors.\n")
+    assert by_text(doc, "Public pages").modality == Modality.prohibition
+    assert by_text(doc, "Passwords cannot").modality == Modality.prohibition
+    assert by_text(doc, "The documentation").modality == Modality.informational

@@ -157,7 +157,10 @@ _LEXICON: dict[str, set[str]] = {}
 # a plain-text file's inline markup ("**Don't** cross-post", "``#intros``"): not words
 _EMPHASIS = re.compile(r"\*\*|``")
 _REFERENCE = re.compile(r"(?<=[\w.])\(([A-Za-z0-9]{1,4})\)")
-_STEP = re.compile(r"^(?:step|stage|phase)\s+\d{1,2}[a-z]?\s*[).:\-–]\s+", re.I)  # "Step 2) "
+# "Step 2) ", and a numbered heading's number: "8. ", "2.1 ", "(a) "
+_STEP = re.compile(r"^(?:(?:step|stage|phase)\s+\d{1,2}[a-z]?\s*[).:\-–]\s+|"
+                   r"\(?\d{1,2}(?:\.\d{1,2})*[.)]\s+(?=[A-Z])|\d{1,2}(?:\.\d{1,2})+\s+(?=[A-Z])|"
+                   r"\([a-z]\)\s+(?=[A-Z]))", re.I)
 
 
 class Clause(NamedTuple):
@@ -544,6 +547,7 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
         actor = "you" if imperative else _actor(head, frame, passive, addressee)
         if is_pronoun_actor(actor):
             actor = _named_before(span, head) or actor
+        actor = _whose_duty(span) or _grantee(head) or actor
     elif modality == Modality.informational:
         actor = _doer(head)  # "GSA IT manages software updates": who acts, if anyone
     conditions, exceptions = _circumstances(span, head, modality)
@@ -552,6 +556,33 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     action = _action(content, passive) if modality != Modality.informational else None
     return Clause(text, modality, explicit, negated, actor, passive, imperative, conditions,
                   exceptions, action)
+
+
+def _grantee(head: Token) -> str | None:
+    """Who receives a grant ("you grant MLH permission to X", "We grant Member Events a
+    licence"): the one permitted."""
+    if head.lemma_.lower() != "grant":
+        return None
+    objects = [c for c in head.children if c.dep_ in ("dative", "dobj")]
+    who = next((c for c in objects if c.dep_ == "dative"), None) or \
+        (objects[0] if len(objects) > 1 else None) or next(
+            (c for o in objects for c in o.children if c.dep_ == "compound"
+             and c.pos_ == "PROPN"), None)  # "grant MLH permission", read as one noun
+    if who is None or who.pos_ not in ("NOUN", "PROPN", "PRON"):
+        return None
+    return "you" if who.lower_ == "you" else _noun_phrase(who)
+
+
+def _whose_duty(span: Span) -> str | None:
+    """X of "the responsibility/duty/obligation of X" ("It is the sole responsibility of the
+    plugin developer to ensure ...")."""
+    for token in span:
+        if token.lemma_.lower() in _DUTIES:
+            owner = next((g for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
+                          for g in c.children if g.dep_ == "pobj"), None)
+            if owner is not None and owner.pos_ in ("NOUN", "PROPN") and _agentive(owner):
+                return _noun_phrase(owner)
+    return None
 
 
 # Set phrases that say a norm whatever the parse (the small parser misreads "reserves" as a
@@ -579,6 +610,10 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     (re.compile(r"\b(is|are) to be (\w+ed|paid|kept|made|sent|done|given|taken)\b", re.I),
      _OBLIGE, False),
     (re.compile(r"\bassumes? (full |all )?responsibility\b", re.I), _OBLIGE, False),
+    # "It is the sole responsibility of the developer to ensure X", "Security is the ultimate
+    # responsibility of the developer", "your next responsibility will be to present X"
+    (re.compile(r"\b(is|are|remains?|will be) (the|your|their|our|his|her|its) (\w+ )?"
+                r"(responsibility|duty|obligation) (of|to)\b", re.I), _OBLIGE, False),
     (re.compile(r"\b(is|are|am) not supposed to\b", re.I), _FORBID, True),
     (re.compile(r"\b(is|are|am) (also |only )?supposed to\b", re.I), _OBLIGE, False),
     # "PLCs are not to approve X", "Staff are to report Y" (not "The aim is to X")
@@ -604,12 +639,20 @@ _SANCTIONS = {"action", "removal", "suspension", "termination", "discipline", "s
               "impoundment", "eviction", "exclusion"}
 
 
+_SANCTION_VERBS = {"remove", "suspend", "ban", "terminate", "close", "delete", "revoke", "expel",
+                   "disable", "block", "bar", "dismiss", "fire", "discipline", "exclude"}
+
+
 def _sanctioned(head: Token) -> bool:
-    """"Violations may result in disciplinary action": a sanction the rule's enforcer may
-    impose (a permission), not a possible outcome ("This may result in delays")."""
+    """"Violations may result in disciplinary action", "... can result in plugins being
+    removed": a sanction the rule's enforcer may impose (a permission), not a possible outcome
+    ("This may result in delays")."""
     return head.lemma_.lower() == "result" and any(
         c.dep_ == "prep" and c.lower_ == "in" and any(
-            n.lemma_.lower() in _SANCTIONS for g in c.children if g.dep_ == "pobj"
+            n.lemma_.lower() in _SANCTIONS or any(
+                v.lemma_.lower() in _SANCTION_VERBS and v.tag_ in ("VBN", "VBG")
+                for v in n.subtree)
+            for g in c.children if g.dep_ in ("pobj", "pcomp")
             for n in (g, *g.conjuncts)) for c in head.children)
 
 
@@ -631,7 +674,8 @@ def _settled(head: Token) -> bool:
     lemma = head.lemma_.lower()
     if lemma == "be":
         return any(c.dep_ == "acomp" and c.lower_ in _SETTLED_STATES or c.dep_ == "attr" and any(
-            d.dep_ == "det" and d.lower_ == "the" for d in c.children) for c in head.children)
+            d.dep_ == "det" and d.lower_ == "the" for d in c.children)
+            and c.lemma_.lower() not in _DUTIES for c in head.children)
     return lemma in _SETTLING_VERBS
 
 
@@ -782,7 +826,7 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         negated = True  # "must do nothing that would ...": must not do anything that would
     if modal is not None:
         base = _MODALS.get(modal.lower_, _PERMIT)
-        if modal.lower_ == "may" and _sanctioned(head):
+        if modal.lower_ in ("may", "can") and _sanctioned(head):
             return _PERMIT, True, negated, None, False  # "Violations may result in removal"
         if base == _PERMIT and _epistemic(modal, head):
             return None, False, negated, None, False
@@ -818,6 +862,14 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         return (_FORBID if negated else _OBLIGE), True, negated, None, False  # "I will not X"
     if pledge is not None and _committed(head):  # "CISA will provide reports"
         return (_FORBID if negated else _OBLIGE), True, negated, None, False
+    if pledge is not None and _you_will(head):  # "you will post a notice" in an agreement
+        return (_FORBID if negated else _OBLIGE), True, negated, None, False
+    agreed = _agreed(head)
+    if agreed is not None:  # "You agree to X", "you agree not to X", "agree that you will not"
+        return (_FORBID if agreed else _OBLIGE), True, agreed, None, False
+    if head.lemma_.lower() == "grant" and _has_subject(head) and not passive_head(head) and any(
+            c.dep_ in ("dative", "dobj") for c in head.children):
+        return (_FORBID if negated else _PERMIT), True, negated, None, False  # a licence
     if head.lemma_.lower() in ("violate", "breach", "contravene") and not negated and any(
             c.dep_ in ("csubj", "nsubj") and c.tag_ == "VBG" for c in head.children):
         return _FORBID, True, False, None, False  # "Working overtime without approval violates X"
@@ -887,6 +939,39 @@ def _refusal(head: Token) -> bool:
         head.lemma_.lower() not in _NOT_COMMITMENTS | _HAPPENING | _NOT_REFUSALS
 
 
+_NOT_PLEDGED = _NOT_COMMITMENTS | {"earn", "accrue", "notice", "learn", "enjoy", "lose", "gain",
+                                   "forfeit"}
+
+
+def passive_head(head: Token) -> bool:
+    return any(c.dep_ in ("nsubjpass", "auxpass") for c in head.children)
+
+
+def _you_will(head: Token) -> bool:
+    """"You will post a clear notice", "you will not share X": the reader's undertaking in an
+    agreement (an act, not "you will receive an email")."""
+    return head.tag_ == "VB" and not passive_head(head) and \
+        head.lemma_.lower() not in _NOT_PLEDGED and \
+        not any(c.lower_ == "automatically" for c in head.children) and \
+        any(c.dep_ == "nsubj" and c.lower_ == "you" for c in head.children)
+
+
+def _agreed(head: Token) -> bool | None:
+    """Whether what a party agrees to is negated ("You agree to see that X": False; "you agree
+    not to X", "You agree that you will not acquire X": True); None when the clause is not an
+    agreement to act."""
+    if head.lemma_.lower() != "agree" or not _has_subject(head) or \
+            any(c.dep_ == "neg" for c in head.children):
+        return None
+    for child in head.children:
+        if child.dep_ == "xcomp" and child.tag_ == "VB":
+            return any(c.dep_ == "neg" for c in child.children)
+        if child.dep_ == "ccomp" and any(c.dep_ == "aux" and c.lower_ in ("will", "shall")
+                                         for c in child.children):
+            return any(c.dep_ == "neg" for c in child.children)
+    return None
+
+
 def _committed(head: Token) -> bool:
     """A commitment made with "will" ("CISA will provide reports", "The committee will review
     the report", "such information will not be released by the Government", "Reports will be
@@ -931,6 +1016,8 @@ def _epistemic(modal: Token, head: Token) -> bool:
     if subject is not None and _vague(subject):
         return True
     lemma = head.lemma_.lower()
+    if lemma in _HOLDING and word in ("may", "can") and any(c.dep_ == "neg" for c in head.children):
+        return False  # "Plugins may not contain X", "Names cannot contain spaces": a limit
     if lemma in _DOINGS and subject is not None and (_agentive(subject)
                                                      or subject.dep_ == "nsubjpass"):
         return False  # "Employees may take an active part", "Leave can be taken by either"
@@ -946,6 +1033,8 @@ def _epistemic(modal: Token, head: Token) -> bool:
 _NOTING = {"remember", "note", "understand", "recognize", "recognise", "realize", "realise"}
 # Adjectives of importance: a norm only with what is important ("It is important to X").
 _IMPORTANCE = {"important", "critical", "essential", "vital", "crucial", "paramount"}
+# Verbs of happening whose negation with "may"/"can" sets a limit ("may not contain").
+_HOLDING = {"contain", "include"}
 # Verbs of happening that are also acts when someone does them.
 _DOINGS = {"take", "apply", "change", "lead"}
 
@@ -1116,6 +1205,9 @@ def _negated(chain: list[Token]) -> bool:
         for child in token.children:
             if child.i < token.i and (child.dep_ == "neg" or child.lower_ in ("never", "not")
                                       or _no_case(child)):
+                return True
+            if child.lower_ == "longer" and 0 < child.i < token.i and \
+                    child.doc[child.i - 1].lower_ == "no":  # "can no longer be resurrected"
                 return True
             if child.dep_ == "neg" and child.i == token.i + 1 and token.lemma_ == "be" and (
                     token == chain[0] or any(c.dep_ == "acomp" and c in chain

@@ -66,7 +66,7 @@ _RUN_IN_TERM = re.compile(rf"^({_TERM})(?:\.\s+(?=[A-Z\"“(])|\s*(?:—|--)\s*)
 _BARE_TERM = re.compile(rf"^{_TERM}\.$")
 _FORMS = {BlockType.paragraph: Form.prose, BlockType.list_item: Form.list_item,
           BlockType.qa: Form.qa, BlockType.callout: Form.callout,
-          BlockType.table_row: Form.table_row}
+          BlockType.table_row: Form.table_row, BlockType.heading: Form.prose}
 _ENTRY_TYPES = (BlockType.list_item, BlockType.table_row)
 
 
@@ -135,6 +135,27 @@ def _is_norm(modality: Modality) -> bool:
 def _states_norm(clause: Clause) -> bool:
     """Whether a clause's own words say a norm (a modal or frame word, not a definition)."""
     return clause.explicit and _is_norm(clause.modality)
+
+
+# a heading's number: "8. ", "2.1 ", "(a) ", "§ 327.19 "
+_NUMBER = re.compile(r"^\s*(?:§+\s*[\d.]+[a-z]?|\(?(?:\d{1,3}|[a-z])(?:\.\d+)*[.)]|"
+                     r"\d{1,3}(?:\.\d+)+)\s+")
+_TOPIC_HEADING = re.compile(r"^(what|how|when|where|why|who|which|\w+ing)$", re.I)
+
+
+def states_rule(clause: Clause, heading: str) -> bool:
+    """Whether a heading is itself a rule ("8. Plugins may not send executable code via
+    third-party systems.", "Keep code (mostly) human readable."): a sentence with a party that
+    says a norm in words, or any norm ended with a full stop; not a question or a lead-in."""
+    text = heading.rstrip()
+    words = _NUMBER.sub("", text).split()
+    if text.endswith((":", "?")) or not _is_norm(clause.modality) or len(words) < 3 \
+            or _TOPIC_HEADING.match(words[0]):
+        return False
+    if text.endswith("."):
+        return clause.explicit or clause.imperative
+    return _states_norm(clause) and clause.actor is not None and not clause.imperative and \
+        clause.action is not None  # not "Loomio may on Coordinator approval"
 
 
 def _units(block: Block) -> list[str]:
@@ -213,9 +234,12 @@ class _TreeBuilder:
             if self.in_preamble:  # text before the first heading is a sibling, not a parent
                 self.stack, self.headings, self.roles, self.in_preamble = [], [], [], False
             own = self.clauses[block.text][0] if block.text in self.clauses else None
-            self._open(block.text, block.level,
-                       heading_force(block.text, own, self.settings.heading_force))
+            section = self._open(block.text, block.level,
+                                 heading_force(block.text, own, self.settings.heading_force))
             self.lead_ins, self.actors, self.procedure = [], [], None
+            if own is not None and states_rule(own, block.text):
+                self.ordinal[section.id] = 1
+                section.policies.append(self._policy(own, block, section.id, 1))
             return
         if not self.stack:
             self.in_preamble = True
