@@ -360,9 +360,9 @@ def _is_heading_style(line: _Line, body: float) -> bool:
         return False
     if line.size >= body + 0.9:
         return True
-    return (line.bold and abs(line.size - body) < 0.6 and len(line.text) <= 120
-            and (not _SENTENCE_END.search(line.text) or _TITLE_COLON.match(line.text))
-            and not _MARKER.match(line.text))
+    return bool(line.bold and abs(line.size - body) < 0.6 and len(line.text) <= 120
+                and (not _SENTENCE_END.search(line.text) or _TITLE_COLON.match(line.text))
+                and not _MARKER.match(line.text))
 
 
 def _blocks(lines: list[_Line]) -> list[Block]:
