@@ -903,3 +903,14 @@ def test_negating_phrases_sanctions_authority_votes_and_settled_terms(
 def test_responsibilities_undertakings_grants_and_no_longer(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:
     assert first(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("MLH reserves the right to terminate the organizer's licence at any time.",
+     (P, False, "mlh")),
+    ("The Company reserves the right to suspend accounts.", (P, False, "company")),
+    ("Additionally, we require events to set a registration target.", (OB, False, "events")),
+])
+def test_who_reserves_a_right_and_who_is_required(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected

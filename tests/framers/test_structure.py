@@ -207,3 +207,20 @@ def test_may_not_contain_sets_a_limit_but_may_contain_is_a_possibility(tmp_path:
     assert by_text(doc, "Public pages").modality == Modality.prohibition
     assert by_text(doc, "Passwords cannot").modality == Modality.prohibition
     assert by_text(doc, "The documentation").modality == Modality.informational
+
+
+def test_examples_after_a_prohibition_are_the_banned_acts(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Guidelines\n\n"
+                "## 9. Developers must not do anything dishonest.\n\n"
+                "The intent is to protect users.\n\n"
+                "This includes (but is not restricted to) the following examples:\n\n"
+                "- Offering to drive more traffic to sites that use the plugin\n"
+                "- Creating accounts to generate fake reviews\n\n"
+                "## Disruptive Behaviour\n\nDisruption of talks will not be tolerated.\n\n"
+                "This includes:\n\n- Talking over speakers\n")
+    for start in ("Offering to drive", "Creating accounts"):
+        item = by_text(doc, start)
+        assert (item.modality, item.negated, item.actor) == \
+            (Modality.prohibition, True, "developers"), start
+    # a plain "This includes:" in a paragraph of its own defines the banned conduct
+    assert by_text(doc, "Talking over").modality == Modality.definition

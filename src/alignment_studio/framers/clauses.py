@@ -547,7 +547,7 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
         actor = "you" if imperative else _actor(head, frame, passive, addressee)
         if is_pronoun_actor(actor):
             actor = _named_before(span, head) or actor
-        actor = _whose_duty(span) or _grantee(head) or actor
+        actor = _whose_duty(span) or _grantee(head) or _reserver(text) or actor
     elif modality == Modality.informational:
         actor = _doer(head)  # "GSA IT manages software updates": who acts, if anyone
     conditions, exceptions = _circumstances(span, head, modality)
@@ -556,6 +556,16 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     action = _action(content, passive) if modality != Modality.informational else None
     return Clause(text, modality, explicit, negated, actor, passive, imperative, conditions,
                   exceptions, action)
+
+
+_RESERVER = re.compile(r"^(?:[^,]{0,60},\s*)?(?:[Tt]he\s+)?(?P<who>[A-Za-z][\w&.'’ -]{0,40}?)\s+"
+                       r"reserves?\s+the\s+right\b")
+
+
+def _reserver(text: str) -> str | None:
+    """Who "reserves the right to X" (the parser often reads "reserves" as a plural noun)."""
+    found = _RESERVER.match(text.strip())
+    return found.group("who").lower().replace("’", "'") if found else None
 
 
 def _grantee(head: Token) -> str | None:
@@ -1442,8 +1452,10 @@ def _told(frame: Token) -> str | None:
     """Whom a frame word puts under the norm: "We encourage *teams* to X", "we expect
     *everyone* to X", "It is OK *for contractors* to X", "we ask that *you* X"."""
     for child in frame.children:
-        if child.dep_ in ("dobj", "dative") and any(c.dep_ in ("xcomp", "ccomp")
-                                                    for c in frame.children):
+        if child.dep_ in ("dobj", "dative") and (any(c.dep_ in ("xcomp", "ccomp")
+                                                     for c in frame.children) or any(
+                c.dep_ == "acl" and c.tag_ == "VB" and any(a.lower_ == "to" for a in c.children)
+                for c in child.children)):  # "we require events to set X" (read as events-to)
             return _noun_phrase(child)
         if child.dep_ in ("xcomp", "ccomp") and not _quoted(child):
             inner = next((c for c in child.children if c.dep_ in ("nsubj", "nsubjpass")

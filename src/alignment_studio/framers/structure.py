@@ -367,6 +367,15 @@ class _TreeBuilder:
         if force is not None and force.modality == Modality.definition and norm is not None \
                 and refers_back(policy.text) and norm.modality != Modality.definition:
             force = Force(norm.modality, norm.negated, norm.actor, list(norm.conditions))
+        # "Developers must not do anything dishonest. [...] This includes the following
+        # examples:": the examples are the banned acts (a plain "This includes:" after a
+        # paragraph of its own defines the banned conduct instead, as the labels read it)
+        prior = norm or next((p for p in reversed(self.stack[-1].policies[-3:])
+                              if p.modality != Modality.informational), None)
+        banned = prior is not None and prior.modality == Modality.prohibition and \
+            refers_back(policy.text) and is_example_lead_in(policy.text)
+        if banned and prior is not None:
+            force = Force(prior.modality, prior.negated, prior.actor, list(prior.conditions))
         if force is None:
             force = Force(policy.modality, policy.negated, policy.actor, list(policy.conditions))
             if policy.modality == Modality.informational:
@@ -375,7 +384,8 @@ class _TreeBuilder:
         judged = judged_force(policy.text)
         if judged is not None and (own is None or not _states_norm(own)):
             force = judged  # "Examples of unacceptable behaviour include:"
-        elif is_example_lead_in(policy.text) and not (own is not None and _states_norm(own)):
+        elif is_example_lead_in(policy.text) and not (own is not None and _states_norm(own)) \
+                and not banned:
             # "For example:" illustrates; "Such employees may, for example:" lists norms
             force = Force(Modality.informational, False, None, [], examples=True)
         elif is_reasons_lead_in(policy.text) or _SUCH_AS.search(policy.text) and \
