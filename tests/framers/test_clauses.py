@@ -914,3 +914,16 @@ def test_responsibilities_undertakings_grants_and_no_longer(
 def test_who_reserves_a_right_and_who_is_required(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:
     assert first(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Draft is the first formally tracked stage of an EIP in development.", (D, False, None)),
+    ("EIP stands for Ethereum Improvement Proposal.", (D, False, None)),
+    ("There are three types of EIP: Standards Track, Meta and Informational.", (D, False, None)),
+    ("Standards Track EIPs consist of three parts: a design document and a specification.",
+     (D, False, None)),
+    ("Your team must consist of at least three people.", (OB, False, "team")),
+])
+def test_stages_acronyms_kinds_and_parts_define(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected

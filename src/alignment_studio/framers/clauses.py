@@ -142,8 +142,15 @@ _DEFINITION = re.compile(
     r"^[^=]{2,40}\s=\s|^for (the )?purposes? of this (section|part|subpart|policy|chapter)\b[^,]*,"
     r"[^,]{2,60}\b(is|are|means)\b|^(?!this\b|it\b|that\b)[A-Z][\w -]{2,40} (includes|include)\b|"
     r"^[A-Z][\w -]{2,40} (is|are) (those|any) \w+( \w+)? (that|which|who|for which|in which)\b|"
-    r"^(the )?(?-i:[A-Z])[\w'’ -]{1,40}? (is|are) (an? |the )?(\w+ ){0,2}(process|information|"
-    r"data|status|practice|body|copy|record|set|group|collection) (of|that|which|who|where)\b|"
+    r"^(the )?(?-i:[A-Z])[\w'’ -]{1,40}? (is|are) (an? |the )?(\w+ ){0,3}(process|information|"
+    r"data|status|practice|body|copy|record|set|group|collection|stage|phase) "
+    r"(of|that|which|who|where)\b|"
+    # "EIP stands for X", "Standards Track EIPs consist of three parts", "There are three
+    # types of EIP: ..."
+    r"^(the )?[\w'’ -]{1,40}? (stands|stand) for\b|"
+    r"^(the )?(?-i:[A-Z])[\w'’ -]{1,40}? (consists?|is composed|are composed) of\b|"
+    r"^there are (two|three|four|five|six|several|\d+) (main )?(types|kinds|categories|classes|"
+    r"levels|stages|tiers) of\b|"
     r"^(generally, )?(?-i:[A-Z])[\w -]{2,40} (does|do) not include\b",
     re.I)
 # a modal that defines rather than binds: "No person under the age of 10 years shall be
