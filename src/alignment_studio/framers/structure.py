@@ -70,6 +70,22 @@ _FORMS = {BlockType.paragraph: Form.prose, BlockType.list_item: Form.list_item,
 _ENTRY_TYPES = (BlockType.list_item, BlockType.table_row)
 
 
+_TITLE_SMALL_WORDS = {"a", "an", "and", "the", "of", "or", "to", "for", "in", "on", "with", "at",
+                      "by", "&", "-", "–", "vs", "per"}
+
+
+def is_run_in_title(sentence: str) -> bool:
+    """A paragraph's opening title in title case ("Venue.", "Post-Event Call.", "Control Hacker
+    Data.") before the sentences that say the rule."""
+    text = sentence.strip().strip("*_")
+    if not text.endswith(".") or text.endswith(".."):
+        return False
+    words = text[:-1].split()
+    return 1 <= len(words) <= 6 and words[0][:1].isupper() and all(
+        w[:1].isupper() or w.lower() in _TITLE_SMALL_WORDS or not w[:1].isalpha()
+        for w in words)
+
+
 _SUCH_AS = re.compile(r"\b(such as|like|e\.g\.|for instance),?\s*:$", re.I)
 
 
@@ -275,6 +291,15 @@ class _TreeBuilder:
             force = Force(Modality.informational, False, None, [], examples=True)
         out: list[Policy] = []
         for n, unit in enumerate(units):
+            if n == 0 and len(units) > 1 and block.type == BlockType.paragraph and \
+                    is_run_in_title(unit) and not self._clauses(unit, first=True)[0].imperative:
+                # "**Venue.** We ask that you ...": a title ("Listen." is an order; an item's
+                # title under "The following are prohibited:" names what is banned)
+                clause = self._clauses(unit, first=True)[0]
+                out.append(self._policy(clause._replace(
+                    modality=Modality.informational, explicit=False, negated=False, actor=None,
+                    action=None), block, section.id, paragraph))
+                continue
             for clause in self._clauses(unit, first=n == 0):
                 # a lead-in reaches the first statement of an item; later ones speak for
                 # themselves
