@@ -521,7 +521,7 @@ def _leading_conditions(span: Span, clause: Clause) -> list[str]:
 
 def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     head, lead = _main_head(span)
-    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in head.children)
+    passive = _passive(head)
     if text.rstrip().endswith("?"):
         return Clause(text, Modality.informational, False, False, None, passive, False, [], [],
                       None)
@@ -884,7 +884,7 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     agreed = _agreed(head)
     if agreed is not None:  # "You agree to X", "you agree not to X", "agree that you will not"
         return (_FORBID if agreed else _OBLIGE), True, agreed, None, False
-    if head.lemma_.lower() == "grant" and _has_subject(head) and not passive_head(head) and any(
+    if head.lemma_.lower() == "grant" and _has_subject(head) and not _passive(head) and any(
             c.dep_ in ("dative", "dobj") for c in head.children):
         return (_FORBID if negated else _PERMIT), True, negated, None, False  # a licence
     if head.lemma_.lower() in ("violate", "breach", "contravene") and not negated and any(
@@ -960,14 +960,15 @@ _NOT_PLEDGED = _NOT_COMMITMENTS | {"earn", "accrue", "notice", "learn", "enjoy",
                                    "forfeit"}
 
 
-def passive_head(head: Token) -> bool:
+def _passive(head: Token) -> bool:
+    """A passive verb ("must be approved", "is covered by")."""
     return any(c.dep_ in ("nsubjpass", "auxpass") for c in head.children)
 
 
 def _you_will(head: Token) -> bool:
     """"You will post a clear notice", "you will not share X": the reader's undertaking in an
     agreement (an act, not "you will receive an email")."""
-    return head.tag_ == "VB" and not passive_head(head) and \
+    return head.tag_ == "VB" and not _passive(head) and \
         head.lemma_.lower() not in _NOT_PLEDGED and \
         not any(c.lower_ == "automatically" for c in head.children) and \
         any(c.dep_ == "nsubj" and c.lower_ == "you" for c in head.children)

@@ -291,12 +291,12 @@ class _TreeBuilder:
             force = Force(Modality.informational, False, None, [], examples=True)
         out: list[Policy] = []
         for n, unit in enumerate(units):
-            if n == 0 and len(units) > 1 and block.type == BlockType.paragraph and \
-                    is_run_in_title(unit) and not self._clauses(unit, first=True)[0].imperative:
+            title = self._clauses(unit, first=True)[0] if n == 0 and len(units) > 1 and \
+                block.type == BlockType.paragraph and is_run_in_title(unit) else None
+            if title is not None and not title.imperative:
                 # "**Venue.** We ask that you ...": a title ("Listen." is an order; an item's
                 # title under "The following are prohibited:" names what is banned)
-                clause = self._clauses(unit, first=True)[0]
-                out.append(self._policy(clause._replace(
+                out.append(self._policy(title._replace(
                     modality=Modality.informational, explicit=False, negated=False, actor=None,
                     action=None), block, section.id, paragraph))
                 continue
