@@ -85,8 +85,9 @@ ROUND_13 = "round 13 (measured unseen once, then developed on)"
 ROUND_14 = "round 14 (measured unseen once, then developed on)"
 ROUND_15 = "round 15 (measured unseen once, then developed on)"
 ROUND_16 = "round 16 (measured unseen once, then developed on)"
-ROUND_17 = "round 17 (held out)"
-HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_17)
+ROUND_17 = "round 17 (measured unseen once, then developed on)"
+ROUND_18 = "round 18 (held out)"
+HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_18)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",
@@ -109,6 +110,7 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
     REPO / "tests" / "fixtures" / "round-15" / "documents": ROUND_15,
     REPO / "tests" / "fixtures" / "round-16" / "documents": ROUND_16,
     REPO / "tests" / "fixtures" / "round-17" / "documents": ROUND_17,
+    REPO / "tests" / "fixtures" / "round-18" / "documents": ROUND_18,
 }
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")

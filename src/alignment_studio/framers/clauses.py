@@ -118,7 +118,10 @@ _AGENTS = {"employee", "staff", "team", "member", "people", "person", "folk", "f
            "crew", "squad", "counsel", "expert", "specialist", "representative", "delegate",
            "family", "spouse", "child", "friend", "union", "agent", "peer", "adult",
            "student", "candidate", "intern", "fellow", "volunteer", "citizen", "resident",
-           "project", "program", "programme", "initiative"}  # a project: its team
+           "project", "program", "programme", "initiative",  # a project: its team
+           "city", "county", "town", "municipality", "council", "university", "college",
+           "school", "library", "institute", "institution", "foundation", "association",
+           "society", "ministry", "commission", "community", "administration", "owner"}
 _THINGS = {"number", "computer", "server", "browser", "folder", "printer", "container", "error",
            "behavior", "behaviour", "order", "paper", "letter", "matter", "chapter", "cover",
            "filter", "register", "trigger", "answer", "power", "water", "paragraph", "layer"}
@@ -167,7 +170,8 @@ _REFERENCE = re.compile(r"(?<=[\w.])\(([A-Za-z0-9]{1,4})\)")
 # "Step 2) ", and a numbered heading's number: "8. ", "2.1 ", "(a) "
 _STEP = re.compile(r"^(?:(?:step|stage|phase)\s+\d{1,2}[a-z]?\s*[).:\-–]\s+|"
                    r"\(?\d{1,2}(?:\.\d{1,2})*[.)]\s+(?=[A-Z])|\d{1,2}(?:\.\d{1,2})+\s+(?=[A-Z])|"
-                   r"\([a-z]\)\s+(?=[A-Z]))", re.I)
+                   r"\([a-z]\)\s+(?=[A-Z])|(?:[a-z]|[ivx]{1,4})[.)]\s+(?=(?-i:[A-Z])))", re.I)
+# ("a.      Bias for open", "iv. Development of X": a typed letter or roman number)
 
 
 class Clause(NamedTuple):
@@ -884,6 +888,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     agreed = _agreed(head)
     if agreed is not None:  # "You agree to X", "you agree not to X", "agree that you will not"
         return (_FORBID if agreed else _OBLIGE), True, agreed, None, False
+    if not negated and _undertaken(head):  # "You represent and warrant that X"
+        return _OBLIGE, True, False, None, False
     if head.lemma_.lower() == "grant" and _has_subject(head) and not _passive(head) and any(
             c.dep_ in ("dative", "dobj") for c in head.children):
         return (_FORBID if negated else _PERMIT), True, negated, None, False  # a licence
@@ -982,12 +988,25 @@ def _agreed(head: Token) -> bool | None:
             any(c.dep_ == "neg" for c in head.children):
         return None
     for child in head.children:
-        if child.dep_ == "xcomp" and child.tag_ == "VB":
+        if child.dep_ == "xcomp" and (child.tag_ == "VB" or child.tag_ == "VBN" and any(
+                c.dep_ == "auxpass" for c in child.children)):  # "agree to be bound by X"
             return any(c.dep_ == "neg" for c in child.children)
         if child.dep_ == "ccomp" and any(c.dep_ == "aux" and c.lower_ in ("will", "shall")
                                          for c in child.children):
             return any(c.dep_ == "neg" for c in child.children)
     return None
+
+
+# What the reader undertakes by saying it in an agreement: "You represent and warrant that you
+# have the rights", "You hereby consent to X", "You waive any objection to Y".
+_UNDERTAKINGS = {"represent", "warrant", "consent", "waive", "certify"}
+
+
+def _undertaken(head: Token) -> bool:
+    """"You represent and warrant that X", "You consent and waive any objection": the reader's
+    undertaking (not "We do not represent X", nor "This represents the standard")."""
+    return head.lemma_.lower() in _UNDERTAKINGS and head.pos_ == "VERB" and any(
+        c.dep_ == "nsubj" and c.lower_ == "you" for c in head.children)
 
 
 def _committed(head: Token) -> bool:
