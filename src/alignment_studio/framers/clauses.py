@@ -386,8 +386,21 @@ def _verb_taken_for_noun(doc: Doc, found: list[Clause]) -> bool:
 def _straight(text: str) -> str:
     """What the parser reads: straight apostrophes, and paragraph references such as
     "§ 2635.302(a)" as one word ("2635.302_a_"); the length stays the same."""
-    text = text.replace("’", "'").replace("‘", "'")
+    text = _unshouted(text.replace("’", "'").replace("‘", "'"))
     return _REFERENCE.sub(lambda m: f"_{m.group(1)}_", _blank_markup(text))
+
+
+def _unshouted(text: str) -> str:
+    """A sentence in capitals ("IN NO EVENT SHALL WE BE LIABLE ...", a licence's disclaimer)
+    in sentence case, which the parser reads (it takes capitalised words for names); the
+    length stays the same."""
+    letters = [c for c in text if c.isalpha()]
+    if len(text.split()) < 4 or sum(c.isupper() for c in letters) < 0.8 * len(letters):
+        return text
+    lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    lowered = re.sub(r"\bi\b", "I", lowered)
+    start = next((i for i, c in enumerate(lowered) if c.isalpha()), 0)
+    return lowered[:start] + lowered[start:start + 1].upper() + lowered[start + 1:]
 
 
 def _blank_markup(text: str) -> str:
@@ -585,7 +598,9 @@ def _grantee(head: Token) -> str | None:
     if head.lemma_.lower() != "grant":
         return None
     objects = [c for c in head.children if c.dep_ in ("dative", "dobj")]
-    who = next((c for c in objects if c.dep_ == "dative"), None) or \
+    to = next((g for c in head.children if c.dep_ == "prep" and c.lower_ == "to"
+               for g in c.children if g.dep_ == "pobj"), None)  # "you grant to Gratipay a X"
+    who = next((c for c in objects if c.dep_ == "dative"), None) or to or \
         (objects[0] if len(objects) > 1 else None) or next(
             (c for o in objects for c in o.children if c.dep_ == "compound"
              and c.pos_ == "PROPN"), None)  # "grant MLH permission", read as one noun
@@ -626,6 +641,9 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
                 r"^no\b[^.,;]{0,40}\b(is |are )?(needed|required|necessary)\b", re.I), _PERMIT,
      True),
     (re.compile(r"\b(is|are) (also )?able to\b", re.I), _PERMIT, False),
+    # "Staff are not able to undertake investigations" (not "If you are unable to X, ...")
+    (re.compile(r"^(?!.*\b(if|when|whenever|unless|such that)\b.*\b(is|are) (not |un)able)"
+                r".*\b(is|are) (not |un)able to\b", re.I), _FORBID, True),
     (re.compile(r"\b(is|are) not (acceptable|allowed|permitted|tolerated)\b", re.I), _FORBID,
      True),
     (re.compile(r"\b(is|are) to be (\w+ed|paid|kept|made|sent|done|given|taken)\b", re.I),
@@ -1322,6 +1340,17 @@ def _is_imperative(span: Span, head: Token) -> bool:
     return head.dep_ in ("ROOT", "conj", "ccomp", "parataxis", "dep") or head == span.root
 
 
+def _allowed_by_agreement(head: Token) -> Token | None:
+    """The party the reader agrees may act ("You agree that Penn State may migrate X", "you
+    agree that we can place cookies"), not the reader."""
+    if head.lemma_.lower() != "agree":
+        return None
+    said = next((c for c in head.children if c.dep_ == "ccomp" and any(
+        a.dep_ == "aux" and a.lower_ in ("may", "can") for a in c.children)), None)
+    party = next((c for c in said.children if c.dep_ == "nsubj"), None) if said else None
+    return party if party is not None and party.lower_ != "you" and _agentive(party) else None
+
+
 def _actor(head: Token, frame: Token | None, passive: bool,
            addressee: str | None) -> str | None:
     """Who must, may or must not act; None when the text does not say and nobody is
@@ -1333,6 +1362,9 @@ def _actor(head: Token, frame: Token | None, passive: bool,
     addressee; with an adjective about the act ("X is fine", "It is critical that you X") the
     subject of the complement, else the addressee."""
     lemma = _key(frame) if frame is not None else ""
+    allowed = _allowed_by_agreement(head)
+    if allowed is not None:  # "You agree that Penn State may migrate the Work": Penn State
+        return _noun_phrase(allowed)
     if frame is not None and frame.dep_ == "ccomp" and frame.head.lemma_.lower() == "make":
         made = next((c for c in frame.children if c.dep_ == "nsubj"), None)
         if made is not None:  # "The law makes *you* responsible for X"
