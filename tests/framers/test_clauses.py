@@ -927,3 +927,27 @@ def test_who_reserves_a_right_and_who_is_required(
 def test_stages_acronyms_kinds_and_parts_define(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:
     assert first(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("i. The city will develop and implement practices.", (OB, False, "city")),
+    ("The city will review the report.", (OB, False, "city")),
+    ("o. “CAB” is the City of Bellevue’s Change Advisory Board.", (D, False, None)),
+    ("You represent and warrant that you have all necessary rights.", (OB, False, "you")),
+    ("You consent and waive any objection to the jurisdiction of these courts.",
+     (OB, False, "you")),
+    ("When you register, you agree to be bound by these Terms.", (OB, False, "you")),
+    ("We do not represent or warrant the accuracy of any content.", (F, True, "we")),
+    ("IN NO EVENT SHALL WE BE LIABLE TO YOU, IN CONTRACT, TORT OR OTHERWISE, FOR ANY DIRECT, "
+     "INDIRECT OR OTHER DAMAGES OF ANY KIND ARISING OUT OF THE SITE, EVEN IF WE ARE NEGLIGENT.",
+     (F, True, "we")),
+    ("You hereby grant to Penn State a non-exclusive license to reproduce the Work.",
+     (P, False, "penn state")),
+    ("You agree that Penn State may migrate the Work to any medium.", (P, False, "penn state")),
+    ("ScholarSphere staff are not able to undertake copyright investigations.",
+     (F, True, "scholarsphere staff")),
+    ("If you are unable to pay, please ask your manager.", (OB, False, "you")),
+])
+def test_typed_markers_parties_undertakings_capitals_and_agreed_permissions(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected

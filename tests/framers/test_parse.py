@@ -262,3 +262,32 @@ def test_restructured_text_markup_is_read_as_the_text_a_reader_sees(tmp_path: Pa
     assert "Staff must never sell personal data." in texts
     assert "The Mergers review every change." in texts
     assert not any(".." in t or ":ref:" in t or "`" in t or "**" in t for t in texts)
+
+
+def test_markdown_typed_outline_nests_under_its_lead_ins(tmp_path: Path) -> None:
+    """"a.", "i." and "1." typed at the start of paragraphs (a municipal policy's outline) are
+    items nested by marker kind, so an "i." lead-in hands its party to the "1." items."""
+    from alignment_studio.framers.parse.markdown import read_markdown
+
+    text = ("### Open Data\n\na.      Bias for open\n\n"
+            "i.      The city will develop practices that allow it to:\n\n"
+            "1.      Release publishable data.\n\n2.      Observe state and local laws.\n\n"
+            "b.      Strive to publish trusted data\n")
+    blocks = read_markdown(text).blocks
+    assert [(b.type.value, b.level) for b in blocks] == [
+        ("heading", 3), ("list_item", 0), ("list_item", 1), ("list_item", 2), ("list_item", 2),
+        ("list_item", 0)]
+    path = tmp_path / "open-data.md"
+    path.write_text(text)
+    items = {p.text: p for p in read_document(path).policies()}
+    assert items["Observe state and local laws."].actor == "city"
+    assert items["Observe state and local laws."].modality == Modality.obligation
+
+
+def test_text_roman_items_nest_under_lettered_ones(tmp_path: Path) -> None:
+    from alignment_studio.framers.parse.text import read_text
+
+    blocks = read_text("RULES\n\na. Members must pay dues.\n"
+                       "i. Dues are paid yearly.\nii. Dues are paid in euros.\n"
+                       "b. Members must attend.\nh. Eighth.\ni. Ninth, a letter.\n").blocks
+    assert [b.level for b in blocks[1:]] == [0, 1, 1, 0, 0, 0]

@@ -18,7 +18,7 @@ from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument, clean_inline, table_row
 from alignment_studio.framers.parse.limits import check_zip_package
 from alignment_studio.framers.parse.markdown import pair_questions
-from alignment_studio.framers.parse.text import Depth
+from alignment_studio.framers.parse.outline import Depth
 
 _HEADING_STYLE = re.compile(r"^heading (\d)$", re.I)
 _LABEL = re.compile(r"^[A-Z][\w ]{0,29}:\s+")

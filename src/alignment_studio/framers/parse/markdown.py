@@ -15,12 +15,18 @@ from alignment_studio.framers.blocks import (
     clean_inline,
     table_row,
 )
+from alignment_studio.framers.parse.outline import Depth
 from alignment_studio.framers.statements import key_value
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 # "## Title ##", and kramdown's attribute lists ("## Title {#anchor}", "{: .class}") dropped
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?(?:\s*\{[#:][^}]*\})?\s*$")
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
+# a paragraph typed as an outline item ("a.      Bias for open", "iv. Development of X"),
+# which Markdown does not make a list but a reader reads as one
+_TYPED = re.compile(r"^\s{0,3}(?P<marker>(?:[a-z]|ii|iii|iv|vi|vii|viii|ix|[A-Z])[.)])\s+"
+                    r"(?P<text>[A-Z\"“(].*)$")
+_ORDERED = re.compile(r"^(?P<marker>\d{1,3}[.)])\s")
 _TOC_ENTRY = re.compile(r"\[[^\]]+\]\(#[^)\s]*\)")
 _QUESTION = re.compile(r"^\*{0,2}Q[:.]\*{0,2}\s*(.*)$")
 _ANSWER = re.compile(r"^\*{0,2}A[:.]\*{0,2}\s*(.*)$")
@@ -65,6 +71,7 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
     in_fence = in_alert = False
     table: list[str] | None = None  # the header cells while inside a table
     toc: bool | None = None  # whether the list being read is a table of contents
+    outline: Depth | None = None  # typed outline markers seen: their kinds set the depth
 
     def flush(end: int) -> None:
         nonlocal buf, buf_type, depth
@@ -93,6 +100,7 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
             continue
         heading = _HEADING.match(line)
         item = _ITEM.match(line)
+        typed = _TYPED.match(line) if not buf and not item else None
         stripped = line.strip()
         nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
         header = "|" in stripped and "|" in nxt and _TABLE_RULE.match(nxt) is not None
@@ -119,12 +127,16 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
             buf, start = [stripped], i
         elif heading:
             flush(i)
-            toc = None
+            toc, outline = None, None
             text = clean_inline(heading.group(2))
             if text:
                 blocks.append(Block(type=BlockType.heading, text=text,
                                     level=len(heading.group(1)),
                                     start_line=i + offset + 1, end_line=i + offset + 1))
+        elif typed:
+            outline = outline or Depth()
+            buf, buf_type, start = [typed.group("text")], BlockType.list_item, i
+            depth = outline(typed.group("marker"), "")
         elif item:
             flush(i)
             if _TOC_ENTRY.fullmatch(item.group(2).strip()):
@@ -133,6 +145,9 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
                     continue  # "- [Issues](#issues)": an entry of a table of contents
             buf, buf_type, start = [item.group(2)], BlockType.list_item, i
             depth = len(item.group(1).expandtabs(4)) // 2
+            ordered = _ORDERED.match(line)
+            if outline is not None and ordered:  # "1." inside a typed outline ("a.", "i.")
+                depth = outline(ordered.group("marker"), "")
         elif stripped.startswith(">"):
             if buf_type != BlockType.callout:
                 flush(i)

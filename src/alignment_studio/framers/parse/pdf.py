@@ -31,7 +31,7 @@ from alignment_studio.framers.parse.limits import (
     MAX_PDF_STREAM_MB,
 )
 from alignment_studio.framers.parse.markdown import pair_questions
-from alignment_studio.framers.parse.text import Depth
+from alignment_studio.framers.parse.outline import Depth
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _ITALIC_FONT = re.compile(r"italic|oblique", re.I)

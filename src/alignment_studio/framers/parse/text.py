@@ -17,6 +17,7 @@ import re
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.framers.parse.asciidoc import asciidoc_to_markdown, looks_like_asciidoc
 from alignment_studio.framers.parse.markdown import read_markdown
+from alignment_studio.framers.parse.outline import Depth, marker_kind
 from alignment_studio.framers.parse.pod import looks_like_pod, pod_to_markdown
 from alignment_studio.framers.parse.rst import looks_like_rst, rst_to_plain
 from alignment_studio.framers.statements import key_value
@@ -25,12 +26,11 @@ _NUMBERED = re.compile(r"^(\d+(?:[.-]\d+)*)\.?\s+([A-Z][^.!?]{1,80})\.?$")
 _SECTION = re.compile(r"^(?:§+\s*\d+(?:[.-]\d+)*[a-z]?|(?:section|article|part|chapter|rule)\s+"
                       r"[\dIVXLC]+(?:[.-]\d+)*)(?:\s*[.:—–-]\s*|\s+)?(?P<title>.*)$", re.I)
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))*"
-                     r"(?P<marker>[-*•◦▪]|\d{1,3}[.)]|[a-z][.)]|#\.|"
+                     r"(?P<marker>[-*•◦▪]|\d{1,3}[.)]|[a-z][.)]|(?:ii|iii|iv|vi|vii|viii|ix)[.)]|#\.|"
                      r"\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))\s+(?P<text>.*)$")
 # a line of one repeated punctuation character under (and perhaps over) a title: Markdown's
 # setext "=" and "-", and every adornment reStructuredText allows
 _UNDERLINE = re.compile(r"^\s*([=\-~^\"'`+*#_<>])\1{2,}\s*$")
-_ROMAN = re.compile(r"^\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii)\)$")
 _SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with",
                 "at", "from", "as", "vs", "nor", "but", "per"}
 MAX_HEADING_WORDS = 10
@@ -94,53 +94,6 @@ def read_text(text: str) -> RawDocument:
     flush(len(lines))
     title = blocks[0].text if blocks and blocks[0].type == BlockType.heading else None
     return RawDocument(title=title, blocks=blocks)
-
-
-class Depth:
-    """Nesting depth of list items, plus indentation. Regulations cycle their markers
-    ("(a)(1)(i)(A)(1)(i)"): a marker of a kind already open at a shallower level that starts a
-    new series ("(1)" after "(C)") opens a deeper level; its successor ("(2)" after "(1)") or
-    any other marker of an open kind closes the levels below it. "(i)" is a roman numeral once
-    lettered items were seen, unless it follows "(h)"."""
-
-    def __init__(self) -> None:
-        self.kinds: list[str] = []
-        self.open: list[str] = []  # the marker kind of each open level, outermost first
-        self.last_letter = ""
-
-    def __call__(self, marker: str, indent: str) -> int:
-        kind = self._kind(marker)
-        if kind not in self.kinds:
-            self.kinds.append(kind)
-        levels = [i for i, k in enumerate(self.open) if k == kind]
-        if levels and not (marker.strip("().") in _FIRST and levels[-1] < len(self.open) - 1):
-            del self.open[levels[-1]:]
-        self.open.append(kind)
-        return len(self.open) - 1 + len(indent.expandtabs(4)) // 2
-
-    def _kind(self, marker: str) -> str:
-        kind = _marker_kind(marker, "(a)" in self.kinds, self.last_letter == "h")
-        if kind == "(a)":
-            self.last_letter = marker[1:-1]
-        return kind
-
-
-_FIRST = {"1", "a", "i", "A", "I"}  # markers that start a series
-
-
-def _marker_kind(marker: str, letters_seen: bool = True, after_h: bool = False) -> str:
-    """"(1)", "(i)", "(a)", "(A)", "1.", "a." or "-". "(i)" is roman once lettered items
-    were seen, unless it follows "(h)"."""
-    if marker.startswith("("):
-        inner = marker[1:-1]
-        if inner.isdigit():
-            return "(1)"
-        if _ROMAN.match(marker) and letters_seen and not (inner == "i" and after_h):
-            return "(i)"
-        return "(A)" if inner.isupper() else "(a)"
-    if marker[0].isdigit():
-        return "1."
-    return "a." if marker[0].isalpha() else "-"
 
 
 def _adornment(lines: list[str], i: int) -> tuple[str, bool] | None:
@@ -231,7 +184,7 @@ def _sibling(bullet: re.Match[str], line: str) -> bool:
         inner = marker.strip("().")
         if not inner.isalnum():
             return marker  # "-", "*", "•"
-        return _marker_kind(f"({inner})", after_h=beside.strip("().") in ("h", "j")).strip("()")
+        return marker_kind(f"({inner})", after_h=beside.strip("().") in ("h", "j")).strip("()")
 
     return kind(mine, theirs) == kind(theirs, mine) and \
         other.group("indent") == bullet.group("indent")

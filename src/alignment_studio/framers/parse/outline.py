@@ -1,0 +1,60 @@
+"""Depth of list items numbered in their text ("(a)", "(1)", "(i)", "a.", "i.", "1."), shared
+by the plain-text, Markdown, Word and PDF readers."""
+
+from __future__ import annotations
+
+import re
+
+_ROMAN = re.compile(r"^\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii)\)$")
+
+
+class Depth:
+    """Nesting depth of list items, plus indentation. Regulations cycle their markers
+    ("(a)(1)(i)(A)(1)(i)"): a marker of a kind already open at a shallower level that starts a
+    new series ("(1)" after "(C)") opens a deeper level; its successor ("(2)" after "(1)") or
+    any other marker of an open kind closes the levels below it. "(i)" is a roman numeral once
+    lettered items were seen, unless it follows "(h)"."""
+
+    def __init__(self) -> None:
+        self.kinds: list[str] = []
+        self.open: list[str] = []  # the marker kind of each open level, outermost first
+        self.last_letter = ""
+
+    def __call__(self, marker: str, indent: str) -> int:
+        kind = self._kind(marker)
+        if kind not in self.kinds:
+            self.kinds.append(kind)
+        levels = [i for i, k in enumerate(self.open) if k == kind]
+        if levels and not (marker.strip("().") in _FIRST and levels[-1] < len(self.open) - 1):
+            del self.open[levels[-1]:]
+        self.open.append(kind)
+        return len(self.open) - 1 + len(indent.expandtabs(4)) // 2
+
+    def _kind(self, marker: str) -> str:
+        inner = marker.strip("().")
+        letters = "(a)" if marker.startswith("(") else "a."
+        follows = len(inner) == 1 and len(self.last_letter) == 1 and \
+            ord(inner) == ord(self.last_letter) + 1  # "(i)" after "(h)", "v." after "u."
+        kind = marker_kind(marker, letters in self.kinds, follows)
+        if kind in ("(a)", "a."):
+            self.last_letter = inner
+        return kind
+
+
+_FIRST = {"1", "a", "i", "A", "I"}  # markers that start a series
+
+
+def marker_kind(marker: str, letters_seen: bool = True, after_h: bool = False) -> str:
+    """"(1)", "(i)", "(a)", "(A)", "1.", "i.", "a.", "A." or "-". "(i)" and "i." are roman
+    once lettered items of their style were seen, unless the letter follows the last one
+    ("(i)" after "(h)": ``after_h``)."""
+    inner = marker.strip("().")
+    if marker[0].isdigit() or inner.isdigit():
+        return "(1)" if marker.startswith("(") else "1."
+    if not inner.isalpha():
+        return "-"
+    roman = _ROMAN.match(f"({inner})") is not None and letters_seen and \
+        not (len(inner) == 1 and after_h)
+    if marker.startswith("("):
+        return "(i)" if roman else "(A)" if inner.isupper() else "(a)"
+    return "i." if roman else "A." if inner.isupper() else "a."
