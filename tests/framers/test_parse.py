@@ -291,3 +291,21 @@ def test_text_roman_items_nest_under_lettered_ones(tmp_path: Path) -> None:
                        "i. Dues are paid yearly.\nii. Dues are paid in euros.\n"
                        "b. Members must attend.\nh. Eighth.\ni. Ninth, a letter.\n").blocks
     assert [b.level for b in blocks[1:]] == [0, 1, 1, 0, 0, 0]
+
+
+def test_text_titles_right_above_their_paragraphs_are_headings(tmp_path: Path) -> None:
+    """Markdown saved as text keeps its titles with no blank line under them."""
+    path = tmp_path / "conduct.txt"
+    path.write_text("Code of Conduct\n\nIntroduction\nTTS is committed to building a safe and "
+                    "harassment-free environment\nfor everyone on the team.\n\n"
+                    "What We Strive For\nWe strive to create a positive environment that "
+                    "empowers people.\n\nSecurity\n- Do not attempt to compromise the security "
+                    "of other users.\n- Do not share viruses or malware.\n\n"
+                    "Employees must\nsubmit their receipts within thirty days.\n\n"
+                    "Gratipay, LLC\n716 Park Road\nAmbridge, PA 15003\n")
+    doc = read_document(path)
+    titles = [s.title for s in doc.all_sections()]
+    assert doc.title == "Code of Conduct"
+    assert titles == ["Introduction", "What We Strive For", "Security"]
+    security = doc.all_sections()[-1]
+    assert [p.modality for p in security.policies][:2] == [Modality.prohibition] * 2

@@ -151,7 +151,36 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
         return 2
     if not nxt and (_title_like(line) or _short_title(lines, i)) and key_value(line) is None:
         return 2
+    if _title_over_text(lines, i):
+        return 2
     return 0
+
+
+def _title_over_text(lines: list[str], i: int) -> bool:
+    """A short title line right above its paragraph, with no blank line between ("What We
+    Strive For" / "We strive to create ..."), as Markdown saved as text reads: at most eight
+    words without closing punctuation, over a clearly longer line that starts a sentence in a
+    paragraph that ends like one, or a title-case line over a list ("Security" / "- Do not
+    attempt to X")."""
+    line = lines[i].strip()
+    words = line.split()
+    if not 1 <= len(words) <= 8 or len(line) > 60 or not line[:1].isupper() or \
+            not (line[-1:].isalnum() or line.endswith(")")) or key_value(line) is not None:
+        return False
+    if len(words) > 6 and not _title_like(line):
+        return False
+    paragraph: list[str] = []
+    for text in lines[i + 1:]:
+        if not text.strip():
+            break
+        paragraph.append(text.strip())
+    if not paragraph or _UNDERLINE.match(paragraph[0]):
+        return False
+    if _BULLET.match(lines[i + 1]):  # "Security" over "- Do not attempt to X": a title, not
+        return _title_like(line) and not _BULLET.match(lines[i])  # "Employees must" over items
+    first, joined = paragraph[0], " ".join(paragraph)
+    return (first[:1].isupper() or first[:1] in "\"“") and len(first) > len(line) + 10 and \
+        joined.endswith((".", ":", "!", "?")) and len(joined.split()) >= 6
 
 
 def _run_in_title(bullet: re.Match[str], lines: list[str], i: int) -> bool:
