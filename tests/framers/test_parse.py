@@ -309,3 +309,13 @@ def test_text_titles_right_above_their_paragraphs_are_headings(tmp_path: Path) -
     assert titles == ["Introduction", "What We Strive For", "Security"]
     security = doc.all_sections()[-1]
     assert [p.modality for p in security.policies][:2] == [Modality.prohibition] * 2
+
+
+def test_text_numbered_item_wrapped_onto_an_indented_line_is_no_heading(tmp_path: Path) -> None:
+    path = tmp_path / "speakers.txt"
+    path.write_text("Speakers\n\nSteps\n\n1. Make a local copy of the\n"
+                    "   Outside Speaker Checklist.\n"
+                    "2. Have each outside speaker sign the agreement.\n")
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["Steps"]
+    assert doc.policies()[0].text == "Make a local copy of the Outside Speaker Checklist."

@@ -24,7 +24,8 @@ _HEADING_STYLE = re.compile(r"^heading (\d)$", re.I)
 _LABEL = re.compile(r"^[A-Z][\w ]{0,29}:\s+")
 _SECTION_TITLE = re.compile(r"^(§+\s*\d[\w.-]*|(sec\.|section|article|part|rule)\s+\d[\w.-]*)\s+"
                             r"[A-Z]", re.I)
-_BULLET = re.compile(r"^\s*(?:[•◦▪·‣–-]|\d{1,3}[.)]|[a-zA-Z][.)]|\([a-zA-Z0-9]{1,4}\))\s+")
+_BULLET = re.compile(r"^\s*(?:[•◦▪·‣–-]|\d{1,3}[.)]|[a-zA-Z][.)]|(?:ii|iii|iv|vi|vii|viii|ix)[.)]|"
+                     r"\([a-zA-Z0-9]{1,4}\))\s+")
 MAX_HEADING_WORDS = 14
 WORD_DEFAULT_PT = 11.0  # the Normal style's size when the document does not set one
 

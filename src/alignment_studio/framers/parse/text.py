@@ -144,7 +144,9 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     if section and (not title or title[0].isupper() and (not nxt or _title_like(title))):
         return 2
     numbered = _numbered(line)
-    if numbered and not _BULLET.match(nxt) and not line.endswith((".", ":")):
+    wrapped = i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t") and bool(nxt)
+    if numbered and not _BULLET.match(nxt) and not line.endswith((".", ":")) and not wrapped:
+        # (not "1. Make a local copy of the" over its indented continuation "   Checklist.")
         return numbered.group(1).count(".") + 2
     letters = [c for c in line if c.isalpha()]
     if len(letters) >= 3 and line.upper() == line and not line.endswith((".", ":")):
@@ -167,7 +169,7 @@ def _title_over_text(lines: list[str], i: int) -> bool:
     if not 1 <= len(words) <= 8 or len(line) > 60 or not line[:1].isupper() or \
             not (line[-1:].isalnum() or line.endswith(")")) or key_value(line) is not None:
         return False
-    if len(words) > 6 and not _title_like(line):
+    if len(words) > 6 and not _title_like(line):  # not a wrapped paragraph's first line
         return False
     paragraph: list[str] = []
     for text in lines[i + 1:]:
