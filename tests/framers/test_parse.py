@@ -319,3 +319,14 @@ def test_text_numbered_item_wrapped_onto_an_indented_line_is_no_heading(tmp_path
     doc = read_document(path)
     assert [s.title for s in doc.all_sections()] == ["Steps"]
     assert doc.policies()[0].text == "Make a local copy of the Outside Speaker Checklist."
+
+
+def test_text_title_stacked_over_a_sub_title_and_its_text(tmp_path: Path) -> None:
+    path = tmp_path / "coi.txt"
+    path.write_text("Conflicts\n\nDisclosing Potential Conflicts of Interest\n"
+                    "Immediate Disclosure\n"
+                    "All individuals must disclose any potential conflict of interest at once.\n"
+                    "\nSoftware\nSee the software page.\n")
+    titles = [s.title for s in read_document(path).all_sections()]
+    assert titles == ["Disclosing Potential Conflicts of Interest", "Immediate Disclosure",
+                      "Software"]

@@ -132,7 +132,10 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     line = lines[i].strip()
     prev_blank = i == 0 or not lines[i - 1].strip()
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-    if not line or not prev_blank or len(line) > 100:
+    stacked = i >= 1 and (i == 1 or not lines[i - 2].strip()) and \
+        _title_like(lines[i - 1]) and _title_over_text(lines, i)  # "Disclosing X" / "Immediate
+    # Disclosure" / "All individuals must ...": a title right under its section's title
+    if not line or not (prev_blank or stacked) or len(line) > 100:
         return 0
     bullet = _BULLET.match(lines[i])
     if bullet and _run_in_title(bullet, lines, i):
@@ -180,9 +183,12 @@ def _title_over_text(lines: list[str], i: int) -> bool:
         return False
     if _BULLET.match(lines[i + 1]):  # "Security" over "- Do not attempt to X": a title, not
         return _title_like(line) and not _BULLET.match(lines[i])  # "Employees must" over items
+    if _title_like(line) and _title_like(paragraph[0]) and len(paragraph) > 1 and \
+            _title_over_text(lines, i + 1):
+        return True  # the section's title over a sub-section's title over its text
     first, joined = paragraph[0], " ".join(paragraph)
     return (first[:1].isupper() or first[:1] in "\"“") and len(first) > len(line) + 10 and \
-        joined.endswith((".", ":", "!", "?")) and len(joined.split()) >= 6
+        joined.endswith((".", ":", "!", "?")) and len(joined.split()) >= 4
 
 
 def _run_in_title(bullet: re.Match[str], lines: list[str], i: int) -> bool:
