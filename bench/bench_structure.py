@@ -29,7 +29,7 @@ Prints the figures; asserts nothing (tests/framers/test_structure_labels.py hold
 
     .venv/bin/python bench/bench_structure.py [-v [--all]] [--held-out]
 
-The held-out groups (rounds 8 and 17) are left out of every figure unless --held-out is given:
+The held-out groups (rounds 8 and 18) are left out of every figure unless --held-out is given:
 run it with that flag only to report, never while choosing a rule.
 """
 
