@@ -330,3 +330,14 @@ def test_text_title_stacked_over_a_sub_title_and_its_text(tmp_path: Path) -> Non
     titles = [s.title for s in read_document(path).all_sections()]
     assert titles == ["Disclosing Potential Conflicts of Interest", "Immediate Disclosure",
                       "Software"]
+
+
+def test_text_questions_and_sentence_case_titles_over_lists_are_headings(tmp_path: Path) -> None:
+    path = tmp_path / "on-call.txt"
+    path.write_text("On-Call\n\nWhat is On-Call?\nBeing on-call means that you can be contacted "
+                    "at any time.\n\nBlog management\nWe use a combination of a\nprivate "
+                    "repository and a board to manage posts.\n\nWriting a great post\n"
+                    "- Keep it short.\n- Write for the reader.\n\nEmployees must\n"
+                    "- report incidents.\n")
+    titles = [s.title for s in read_document(path).all_sections()]
+    assert titles == ["What is On-Call?", "Blog management", "Writing a great post"]

@@ -34,6 +34,10 @@ _UNDERLINE = re.compile(r"^\s*([=\-~^\"'`+*#_<>])\1{2,}\s*$")
 _SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with",
                 "at", "from", "as", "vs", "nor", "but", "per"}
 MAX_HEADING_WORDS = 10
+# words a lead-in that goes on in its items ends with ("Employees must" / "- report X")
+_OPEN_ENDS = {"must", "should", "shall", "may", "can", "will", "to", "the", "a", "an", "and",
+              "or", "of", "are", "is", "be", "that", "which", "who", "you", "we", "they", "not",
+              "for", "with", "by", "in", "on", "include", "includes", "including", "such"}
 
 
 def read_asciidoc(text: str) -> RawDocument:
@@ -133,8 +137,8 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     prev_blank = i == 0 or not lines[i - 1].strip()
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
     stacked = i >= 1 and (i == 1 or not lines[i - 2].strip()) and \
-        _title_like(lines[i - 1]) and _title_over_text(lines, i)  # "Disclosing X" / "Immediate
-    # Disclosure" / "All individuals must ...": a title right under its section's title
+        _bare_title(lines[i - 1].strip()) and _title_over_text(lines, i)  # "Disclosing X" /
+    # "Immediate Disclosure" / "All individuals must ...": a title right under its section's
     if not line or not (prev_blank or stacked) or len(line) > 100:
         return 0
     bullet = _BULLET.match(lines[i])
@@ -163,16 +167,12 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
 
 def _title_over_text(lines: list[str], i: int) -> bool:
     """A short title line right above its paragraph, with no blank line between ("What We
-    Strive For" / "We strive to create ..."), as Markdown saved as text reads: at most eight
-    words without closing punctuation, over a clearly longer line that starts a sentence in a
-    paragraph that ends like one, or a title-case line over a list ("Security" / "- Do not
-    attempt to X")."""
+    Strive For" / "We strive to create ..."), as Markdown saved as text reads: a title line
+    (``_bare_title``) over a paragraph that starts a sentence, is clearly longer and ends like
+    one; over a list ("Security" / "- Do not attempt to X"); or over a sub-section's title
+    line that is itself over its text."""
     line = lines[i].strip()
-    words = line.split()
-    if not 1 <= len(words) <= 8 or len(line) > 60 or not line[:1].isupper() or \
-            not (line[-1:].isalnum() or line.endswith(")")) or key_value(line) is not None:
-        return False
-    if len(words) > 6 and not _title_like(line):  # not a wrapped paragraph's first line
+    if not _bare_title(line):
         return False
     paragraph: list[str] = []
     for text in lines[i + 1:]:
@@ -181,14 +181,31 @@ def _title_over_text(lines: list[str], i: int) -> bool:
         paragraph.append(text.strip())
     if not paragraph or _UNDERLINE.match(paragraph[0]):
         return False
-    if _BULLET.match(lines[i + 1]):  # "Security" over "- Do not attempt to X": a title, not
-        return _title_like(line) and not _BULLET.match(lines[i])  # "Employees must" over items
-    if _title_like(line) and _title_like(paragraph[0]) and len(paragraph) > 1 and \
-            _title_over_text(lines, i + 1):
+    if _BULLET.match(lines[i + 1]):  # "Security" over "- Do not attempt to X" (not "Employees
+        return not _BULLET.match(lines[i])  # must" over its items: an open end)
+    if len(paragraph) > 1 and _bare_title(paragraph[0]) and _title_over_text(lines, i + 1):
         return True  # the section's title over a sub-section's title over its text
     first, joined = paragraph[0], " ".join(paragraph)
-    return (first[:1].isupper() or first[:1] in "\"“") and len(first) > len(line) + 10 and \
+    return (first[:1].isupper() or first[:1] in "\"“") and len(joined) > len(line) + 10 and \
         joined.endswith((".", ":", "!", "?")) and len(joined.split()) >= 4
+
+
+def _bare_title(line: str) -> bool:
+    """A line that reads as a title with nothing under it but text: up to eight words (six
+    in sentence case, which a wrapped paragraph's first line could be) or a question of up to
+    twelve ("What is On-Call?"), capitalised, without closing punctuation or an open end
+    ("Employees must")."""
+    words = line.split()
+    question = line.endswith("?") and len(words) <= 12
+    if not words or len(line) > (100 if question else 60) or not line[:1].isupper() or \
+            key_value(line) is not None:
+        return False
+    if words[-1].lower().strip("?") in _OPEN_ENDS and not _title_like(line):
+        return False  # "Employees must" (not "What We Strive For")
+    if question:
+        return True
+    return (line[-1:].isalnum() or line.endswith(")")) and len(words) <= 8 and (
+        len(words) <= 6 or _title_like(line))
 
 
 def _run_in_title(bullet: re.Match[str], lines: list[str], i: int) -> bool:
