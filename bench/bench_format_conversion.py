@@ -8,13 +8,19 @@ the same headings and lists in each; the gap to the Markdown total is what a rea
   (headings in bold, larger type; "•" bullets), as the held-out rounds' PDFs were made;
 - docx: a Word file WITHOUT heading styles, as many real ones are: titles are Normal
   paragraphs in one bold, larger run, list items "List Bullet"/"List Number" paragraphs,
-  tables Word tables.
+  tables Word tables;
+
+and every developed PDF, Word and HTML document saved as text the way people save them:
+
+- pdf-text: pypdf's text of each page;
+- docx-text: Word's "plain text": one line per paragraph, no blank lines, "•" bullets;
+- html-text: a browser's copy: one line per block, blank lines after headings and paragraphs.
 
 The labels name the Markdown headings, so a heading that the conversion turns into a lead-in
 ("### If you work a flexible schedule you:") counts as a miss in the text version: part of the
 gap is the conversion's, not the reader's.
 
-    .venv/bin/python bench/bench_format_conversion.py [--worst N] [--formats text,pdf,docx]
+    .venv/bin/python bench/bench_format_conversion.py [--worst N] [--formats text,pdf,...]
 """
 
 from __future__ import annotations
@@ -136,11 +142,91 @@ def _in_cell(tokens: list[Any], token: Any) -> bool:
     return index > 0 and tokens[index - 1].type in ("th_open", "td_open")
 
 
-CONVERTERS = {
-    "text": (".txt", lambda markdown, target: target.write_text(as_plain_text(markdown),
-                                                                encoding="utf-8")),
-    "pdf": (".pdf", as_pdf),
-    "docx": (".docx", as_docx),
+def pdf_as_text(source: Path, target: Path) -> None:
+    """A PDF saved as text: pypdf's text of each page, pages one after another."""
+    from pypdf import PdfReader
+
+    pages = [page.extract_text() or "" for page in PdfReader(str(source)).pages]
+    target.write_text("\n".join(pages), encoding="utf-8")
+
+
+def docx_as_text(source: Path, target: Path) -> None:
+    """A Word file saved as plain text, as Word does it: one line per paragraph, no blank lines,
+    bullets as "•", numbered items with their number, table rows as tab-separated cells."""
+    from docx import Document
+
+    document = Document(str(source))
+    lines: list[str] = []
+    number = 0
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "tbl":
+            table = next(t for t in document.tables if t._tbl is child)
+            lines += ["\t".join(c.text for c in row.cells) for row in table.rows]
+            continue
+        if tag != "p":
+            continue
+        paragraph = next(p for p in document.paragraphs if p._p is child)
+        style = paragraph.style.name if paragraph.style is not None else ""
+        listed = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
+        if "Number" in style:
+            number += 1
+            lines.append(f"{number}. {paragraph.text}")
+        elif "Bullet" in style or listed:
+            lines.append(f"• {paragraph.text}")
+        else:
+            number = 0
+            lines.append(paragraph.text)
+    target.write_text("\n".join(lines), encoding="utf-8")
+
+
+_BLOCKS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "blockquote",
+           "section", "article", "table", "ul", "ol", "pre", "br", "header", "footer"}
+
+
+def html_as_text(source: Path, target: Path) -> None:
+    """An HTML page copied from a browser: each block on its own line, a blank line after
+    headings and paragraphs, list items and table rows one per line (cells tab-separated);
+    scripts, styles and navigation left out."""
+    from lxml import html as lxml_html
+
+    root = lxml_html.fromstring(source.read_bytes())
+    for junk in root.xpath("//script|//style|//nav|//noscript|//head"):
+        junk.getparent().remove(junk)
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in _BLOCKS:
+            out.append("\n")
+        if tag in ("td", "th"):
+            out.append("\t")
+        out.append(node.text or "")
+        for child in node:
+            walk(child)
+            out.append(child.tail or "")
+        if tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "pre"):
+            out.append("\n\n")
+
+    walk(root)
+    text = re.sub(r"[ \t]*\n[ \t]*", "\n", re.sub(r"[ \u00a0]+", " ", "".join(out)))
+    target.write_text(re.sub(r"\n{3,}", "\n\n", text).strip() + "\n", encoding="utf-8")
+
+
+def _from_markdown(convert: Any) -> Any:
+    return lambda source, target: convert(source.read_text(encoding="utf-8"), target)
+
+
+# name -> (suffix of the documents converted, suffix written, converter(source, target))
+CONVERTERS: dict[str, tuple[str, str, Any]] = {
+    "text": (".md", ".txt", _from_markdown(lambda markdown, target: target.write_text(
+        as_plain_text(markdown), encoding="utf-8"))),
+    "pdf": (".md", ".pdf", _from_markdown(as_pdf)),
+    "docx": (".md", ".docx", _from_markdown(as_docx)),
+    "pdf-text": (".pdf", ".txt", pdf_as_text),
+    "docx-text": (".docx", ".txt", docx_as_text),
+    "html-text": (".html", ".txt", html_as_text),
 }
 
 
@@ -148,41 +234,36 @@ def main() -> None:
     worst = int(sys.argv[sys.argv.index("--worst") + 1]) if "--worst" in sys.argv else 5
     formats = sys.argv[sys.argv.index("--formats") + 1].split(",") \
         if "--formats" in sys.argv else list(CONVERTERS)
-    markdown = bench.Scores()
-    totals = {name: bench.Scores() for name in formats}
-    same = {name: bench.Scores() for name in formats}  # the Markdown of the converted ones
-    rows: dict[str, list[tuple[float, str, float, float]]] = {name: [] for name in formats}
-    count = 0
+    for kind in formats:
+        _compare(kind, *CONVERTERS[kind], worst=worst)
+
+
+def _compare(kind: str, suffix: str, written: str, convert: Any, worst: int) -> None:
+    """Every developed document of the suffix, as itself and converted, with the same labels."""
+    original, converted = bench.Scores(), bench.Scores()
+    rows: list[tuple[float, str, float, float]] = []
+    failed = 0
     with tempfile.TemporaryDirectory() as folder:
         for path in bench.label_files():
             name, labels = bench.load_labels(path)
-            if bench.group_of(name) in bench.HELD_OUT_GROUPS or not name.endswith(".md"):
+            if bench.group_of(name) in bench.HELD_OUT_GROUPS or not name.endswith(suffix):
                 continue
             source = bench.document_path(name)
-            text = source.read_text(encoding="utf-8")
-            as_md = bench.score(read_document(source), labels)
-            markdown, count = markdown + as_md, count + 1
-            for kind in formats:
-                suffix, convert = CONVERTERS[kind]
-                saved = Path(folder) / f"{source.stem}{suffix}"
-                try:
-                    convert(text, saved)
-                except Exception as error:  # noqa: BLE001 - a converter's limit, not ours
-                    print(f"    {name}: not converted to {kind} ({type(error).__name__})")
-                    continue
-                scores = bench.score(read_document(saved), labels)
-                totals[kind] = totals[kind] + scores
-                same[kind] = same[kind] + as_md
-                rows[kind].append((scores.recall - as_md.recall, name, as_md.recall,
-                                   scores.recall))
-    print(bench.line(f"as Markdown ({count} documents)", markdown))
-    for kind in formats:
-        converted = len(rows[kind])
-        if converted < count:
-            print(bench.line(f"  the {converted} converted as Markdown", same[kind]))
-        print(bench.line(f"as {kind}", totals[kind]))
-        for change, name, before, after in sorted(rows[kind])[:worst]:
-            print(f"    {change:+.2f}  {name[:44]:44} recall {before:.2f} -> {after:.2f}")
+            saved = Path(folder) / f"{source.stem}.converted{written}"
+            try:
+                convert(source, saved)
+            except Exception:  # noqa: BLE001 - a converter's limit, not the reader's
+                failed += 1
+                continue
+            before = bench.score(read_document(source), labels)
+            after = bench.score(read_document(saved), labels)
+            original, converted = original + before, converted + after
+            rows.append((after.recall - before.recall, name, before.recall, after.recall))
+    note = f", {failed} not converted" if failed else ""
+    print(bench.line(f"{suffix} as it is ({len(rows)}{note})", original))
+    print(bench.line(f"  as {kind}", converted))
+    for change, name, before_recall, after_recall in sorted(rows)[:worst]:
+        print(f"    {change:+.2f}  {name[:44]:44} recall {before_recall:.2f} -> {after_recall:.2f}")
 
 
 if __name__ == "__main__":

@@ -341,3 +341,27 @@ def test_text_questions_and_sentence_case_titles_over_lists_are_headings(tmp_pat
                     "- report incidents.\n")
     titles = [s.title for s in read_document(path).all_sections()]
     assert titles == ["What is On-Call?", "Blog management", "Writing a great post"]
+
+
+def test_text_without_blank_lines_is_read_by_its_paragraph_ends(tmp_path: Path) -> None:
+    """Word's "plain text" (a paragraph per line) and a PDF's extracted text (wrapped lines)
+    have no blank lines; titles and paragraphs are told apart by where lines end."""
+    word = tmp_path / "word.txt"
+    word.write_text("Security policies\nInformation security policy and acceptable use\n"
+                    + "This policy protects the company's employees, contractors and partners "
+                      "from illegal or damaging actions by individuals.\n" * 3
+                    + "Access control policy\n"
+                    + "Employees must use multi-factor authentication for every system that "
+                      "supports it, without exception.\n" * 8)
+    titles = [s.title for s in read_document(word).all_sections()]
+    assert titles == ["Information security policy and acceptable use", "Access control policy"]
+    pdf = tmp_path / "pdf.txt"
+    pdf.write_text("36 CFR Part 261, Subpart A - General Prohibitions\n§ 261.1b Penalty.\n"
+                   "Any violation of the prohibitions of this part shall be punished by a fine\n"
+                   "of not more than $500 or imprisonment for not more than six months.\n"
+                   "§ 261.2 Definitions.\n"
+                   + "Camping means the temporary use of National Forest System lands for the\n"
+                     "purpose of overnight occupancy without a permanently-fixed structure.\n" * 6)
+    doc = read_document(pdf)
+    assert [s.title for s in doc.all_sections()] == ["Penalty", "Definitions"]
+    assert doc.all_sections()[0].policies[0].text.endswith("not more than six months.")

@@ -50,7 +50,7 @@ def read_text(text: str) -> RawDocument:
         return read_markdown(pod_to_markdown(text))
     if looks_like_asciidoc(text):  # AsciiDoc source saved as text
         return read_asciidoc(text)
-    lines = text.split("\n")
+    lines = _unbroken(text.split("\n"))
     adorned = _adorned_headings(lines)
     if looks_like_rst(text, len(adorned)):  # reStructuredText: its markup is not read
         lines = rst_to_plain(lines)
@@ -98,6 +98,31 @@ def read_text(text: str) -> RawDocument:
     flush(len(lines))
     title = blocks[0].text if blocks and blocks[0].type == BlockType.heading else None
     return RawDocument(title=title, blocks=blocks)
+
+
+def _unbroken(lines: list[str]) -> list[str]:
+    """Text with almost no blank lines (Word's "plain text" puts each paragraph on one line; a
+    PDF's extracted text wraps paragraphs at the page width) with a blank line after each line
+    that ends a paragraph: one that ends a sentence or stops well short of the text's width,
+    before a line that starts a new one (a capital, a number, a quote or a list marker). A
+    title line then stands alone, as in a file with blank lines."""
+    filled = [line for line in lines if line.strip()]
+    ends = sum(line.rstrip().endswith((".", ":", "!", "?")) for line in filled)
+    if len(filled) < 12 or sum(not line for line in lines) > 0.25 * ends:
+        return lines  # blank lines end its paragraphs (a line of spaces is a PDF list's gap)
+    width = sorted(len(line.rstrip()) for line in filled)[int(0.9 * len(filled))]
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        text, nxt = line.strip(), lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if not text or not nxt:
+            continue
+        ends = text.endswith((".", ":", "!", "?", ";")) or len(line.rstrip()) < 0.75 * width
+        starts = nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in "\"“(§[" or \
+            _BULLET.match(lines[i + 1]) is not None
+        if ends and starts:
+            out.append("")
+    return out
 
 
 def _adornment(lines: list[str], i: int) -> tuple[str, bool] | None:
@@ -275,7 +300,7 @@ def _short_title(lines: list[str], i: int) -> bool:
     attribution")."""
     line = lines[i].strip()
     after = next((x.strip() for x in lines[i + 1:] if x.strip()), "")
-    return 1 <= len(line.split()) <= 4 and line[:1].isupper() and line[-1:].isalnum() and \
+    return 1 <= len(line.split()) <= 8 and _bare_title(line) and line[-1:].isalnum() and \
         after.endswith((".", ":", "!")) and len(after.split()) > len(line.split()) + 3 and \
         _BULLET.match(after) is None
 
