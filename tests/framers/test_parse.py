@@ -321,26 +321,22 @@ def test_text_numbered_item_wrapped_onto_an_indented_line_is_no_heading(tmp_path
     assert doc.policies()[0].text == "Make a local copy of the Outside Speaker Checklist."
 
 
-def test_text_title_stacked_over_a_sub_title_and_its_text(tmp_path: Path) -> None:
-    path = tmp_path / "coi.txt"
-    path.write_text("Conflicts\n\nDisclosing Potential Conflicts of Interest\n"
-                    "Immediate Disclosure\n"
-                    "All individuals must disclose any potential conflict of interest at once.\n"
-                    "\nSoftware\nSee the software page.\n")
-    titles = [s.title for s in read_document(path).all_sections()]
-    assert titles == ["Disclosing Potential Conflicts of Interest", "Immediate Disclosure",
-                      "Software"]
-
-
-def test_text_questions_and_sentence_case_titles_over_lists_are_headings(tmp_path: Path) -> None:
-    path = tmp_path / "on-call.txt"
-    path.write_text("On-Call\n\nWhat is On-Call?\nBeing on-call means that you can be contacted "
-                    "at any time.\n\nBlog management\nWe use a combination of a\nprivate "
-                    "repository and a board to manage posts.\n\nWriting a great post\n"
-                    "- Keep it short.\n- Write for the reader.\n\nEmployees must\n"
-                    "- report incidents.\n")
-    titles = [s.title for s in read_document(path).all_sections()]
-    assert titles == ["What is On-Call?", "Blog management", "Writing a great post"]
+@pytest.mark.parametrize(("text", "titles"), [
+    ("Conflicts\n\nDisclosing Potential Conflicts of Interest\nImmediate Disclosure\n"
+     "All individuals must disclose any potential conflict of interest at once.\n"
+     "\nSoftware\nSee the software page.\n",
+     ["Disclosing Potential Conflicts of Interest", "Immediate Disclosure", "Software"]),
+    ("On-Call\n\nWhat is On-Call?\nBeing on-call means that you can be contacted at any "
+     "time.\n\nBlog management\nWe use a combination of a\nprivate repository and a board to "
+     "manage posts.\n\nWriting a great post\n- Keep it short.\n- Write for the reader.\n\n"
+     "Employees must\n- report incidents.\n",
+     ["What is On-Call?", "Blog management", "Writing a great post"]),
+])
+def test_text_stacked_titles_questions_and_sentence_case_titles(
+        tmp_path: Path, text: str, titles: list[str]) -> None:
+    path = tmp_path / "policy.txt"
+    path.write_text(text)
+    assert [s.title for s in read_document(path).all_sections()] == titles
 
 
 def test_text_without_blank_lines_is_read_by_its_paragraph_ends(tmp_path: Path) -> None:
