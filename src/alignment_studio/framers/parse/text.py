@@ -295,14 +295,20 @@ def _numbered(line: str) -> re.Match[str] | None:
 
 
 def _short_title(lines: list[str], i: int) -> bool:
-    """A line of at most four words in sentence case, set off by blank lines, without closing
-    punctuation, over a paragraph that is a sentence ("Ask questions", "License and
-    attribution")."""
+    """A line of at most eight words (six in sentence case), set off by blank lines, without
+    closing punctuation, over a paragraph that is a sentence ("Ask questions", "License and
+    attribution", "Protection of assets")."""
     line = lines[i].strip()
-    after = next((x.strip() for x in lines[i + 1:] if x.strip()), "")
+    start = next((n for n in range(i + 1, len(lines)) if lines[n].strip()), len(lines))
+    paragraph: list[str] = []
+    for text in lines[start:]:
+        if not text.strip():
+            break
+        paragraph.append(text.strip())
+    after = " ".join(paragraph)
     return 1 <= len(line.split()) <= 8 and _bare_title(line) and line[-1:].isalnum() and \
         after.endswith((".", ":", "!")) and len(after.split()) > len(line.split()) + 3 and \
-        _BULLET.match(after) is None
+        bool(paragraph) and _BULLET.match(paragraph[0]) is None
 
 
 def _title_like(text: str) -> bool:
