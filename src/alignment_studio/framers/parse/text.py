@@ -50,8 +50,8 @@ def read_text(text: str) -> RawDocument:
         return read_markdown(pod_to_markdown(text))
     if looks_like_asciidoc(text):  # AsciiDoc source saved as text
         return read_asciidoc(text)
-    lines = _unbroken(text.split("\n"))
-    adorned = _adorned_headings(lines)
+    lines, titles = _unbroken(text.split("\n"))
+    adorned = _adorned_headings(lines) | {i: 2 for i in titles}
     if looks_like_rst(text, len(adorned)):  # reStructuredText: its markup is not read
         lines = rst_to_plain(lines)
     blocks: list[Block] = []
@@ -100,29 +100,39 @@ def read_text(text: str) -> RawDocument:
     return RawDocument(title=title, blocks=blocks)
 
 
-def _unbroken(lines: list[str]) -> list[str]:
+def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
     """Text with almost no blank lines (Word's "plain text" puts each paragraph on one line; a
     PDF's extracted text wraps paragraphs at the page width) with a blank line after each line
     that ends a paragraph: one that ends a sentence or stops well short of the text's width,
-    before a line that starts a new one (a capital, a number, a quote or a list marker). A
-    title line then stands alone, as in a file with blank lines."""
+    before a line that starts a new one (a capital, a number, a quote or a list marker). Also
+    the lines that are titles: well short of the width, without closing punctuation, of up to
+    ten words, over a new paragraph ("Information security policy and acceptable use policy"),
+    which only the width tells from a wrapped paragraph's first line."""
     filled = [line for line in lines if line.strip()]
     ends = sum(line.rstrip().endswith((".", ":", "!", "?")) for line in filled)
     if len(filled) < 12 or sum(not line for line in lines) > 0.25 * ends:
-        return lines  # blank lines end its paragraphs (a line of spaces is a PDF list's gap)
+        return lines, set()  # blank lines end its paragraphs (a line of spaces: a list's gap)
     width = sorted(len(line.rstrip()) for line in filled)[int(0.9 * len(filled))]
     out: list[str] = []
+    titles: set[int] = set()
     for i, line in enumerate(lines):
-        out.append(line)
         text, nxt = line.strip(), lines[i + 1].strip() if i + 1 < len(lines) else ""
+        starts = nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in "\"“(§[" or \
+            _BULLET.match(lines[i + 1] if nxt else "") is not None
+        if starts and len(text) < 0.6 * width and _BULLET.match(line) is None and \
+                len(text.split()) <= MAX_HEADING_WORDS and text[:1].isupper() and \
+                (text[-1:].isalnum() or text.endswith(("?", ")"))) and key_value(text) is None \
+                and (text.split()[-1].lower() not in _OPEN_ENDS or _title_like(text)) and \
+                (not out or not out[-1].strip() or i == 0 or len(out) - 1 in titles or
+                 lines[i - 1].rstrip().endswith((".", ":", "!", "?", ";"))):
+            titles.add(len(out))
+        out.append(line)
         if not text or not nxt:
             continue
         ends = text.endswith((".", ":", "!", "?", ";")) or len(line.rstrip()) < 0.75 * width
-        starts = nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in "\"“(§[" or \
-            _BULLET.match(lines[i + 1]) is not None
         if ends and starts:
             out.append("")
-    return out
+    return out, titles
 
 
 def _adornment(lines: list[str], i: int) -> tuple[str, bool] | None:
