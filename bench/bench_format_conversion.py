@@ -95,7 +95,7 @@ def as_docx(markdown: str, target: Path) -> None:
     heading = 0
     row: list[str] = []
     rows: list[list[str]] = []
-    for token in tokens:
+    for index, token in enumerate(tokens):
         if token.type in ("bullet_list_open", "ordered_list_open"):
             lists.append(token.type.split("_")[0])
         elif token.type in ("bullet_list_close", "ordered_list_close"):
@@ -122,7 +122,7 @@ def as_docx(markdown: str, target: Path) -> None:
                 run = document.add_paragraph().add_run(text)
                 run.bold, run.font.size = True, Pt(18 - 2 * heading)
                 heading = 0
-            elif _in_cell(tokens, token):
+            elif index > 0 and tokens[index - 1].type in ("th_open", "td_open"):
                 row.append(text)
             elif lists:
                 document.add_paragraph(text, style=_list_style(lists))
@@ -135,11 +135,6 @@ def _list_style(lists: list[str]) -> str:
     style = "List Bullet" if lists[-1] == "bullet" else "List Number"
     depth = min(len(lists), 3)
     return style if depth == 1 else f"{style} {depth}"
-
-
-def _in_cell(tokens: list[Any], token: Any) -> bool:
-    index = tokens.index(token)
-    return index > 0 and tokens[index - 1].type in ("th_open", "td_open")
 
 
 def pdf_as_text(source: Path, target: Path) -> None:

@@ -18,13 +18,13 @@ from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument, clean_inline, table_row
 from alignment_studio.framers.parse.limits import check_zip_package
 from alignment_studio.framers.parse.markdown import pair_questions
-from alignment_studio.framers.parse.outline import Depth
+from alignment_studio.framers.parse.outline import ROMAN_MARKER, Depth
 
 _HEADING_STYLE = re.compile(r"^heading (\d)$", re.I)
 _LABEL = re.compile(r"^[A-Z][\w ]{0,29}:\s+")
 _SECTION_TITLE = re.compile(r"^(§+\s*\d[\w.-]*|(sec\.|section|article|part|rule)\s+\d[\w.-]*)\s+"
                             r"[A-Z]", re.I)
-_BULLET = re.compile(r"^\s*(?:[•◦▪·‣–-]|\d{1,3}[.)]|[a-zA-Z][.)]|(?:ii|iii|iv|vi|vii|viii|ix)[.)]|"
+_BULLET = re.compile(rf"^\s*(?:[•◦▪·‣–-]|\d{{1,3}}[.)]|[a-zA-Z][.)]|{ROMAN_MARKER}|"
                      r"\([a-zA-Z0-9]{1,4}\))\s+")
 MAX_HEADING_WORDS = 14
 WORD_DEFAULT_PT = 11.0  # the Normal style's size when the document does not set one

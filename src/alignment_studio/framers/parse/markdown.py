@@ -15,7 +15,7 @@ from alignment_studio.framers.blocks import (
     clean_inline,
     table_row,
 )
-from alignment_studio.framers.parse.outline import Depth
+from alignment_studio.framers.parse.outline import ROMAN_MARKER, Depth
 from alignment_studio.framers.statements import key_value
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
@@ -24,7 +24,7 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?(?:\s*\{[#:][^}]*\})?\s*$")
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
 # a paragraph typed as an outline item ("a.      Bias for open", "iv. Development of X"),
 # which Markdown does not make a list but a reader reads as one
-_TYPED = re.compile(r"^\s{0,3}(?P<marker>(?:[a-z]|ii|iii|iv|vi|vii|viii|ix|[A-Z])[.)])\s+"
+_TYPED = re.compile(rf"^\s{{0,3}}(?P<marker>[a-zA-Z][.)]|{ROMAN_MARKER})\s+"
                     r"(?P<text>[A-Z\"“(].*)$")
 _ORDERED = re.compile(r"^(?P<marker>\d{1,3}[.)])\s")
 _TOC_ENTRY = re.compile(r"\[[^\]]+\]\(#[^)\s]*\)")

@@ -17,7 +17,7 @@ import re
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.framers.parse.asciidoc import asciidoc_to_markdown, looks_like_asciidoc
 from alignment_studio.framers.parse.markdown import read_markdown
-from alignment_studio.framers.parse.outline import Depth, marker_kind
+from alignment_studio.framers.parse.outline import ROMAN_MARKER, Depth, marker_kind
 from alignment_studio.framers.parse.pod import looks_like_pod, pod_to_markdown
 from alignment_studio.framers.parse.rst import looks_like_rst, rst_to_plain
 from alignment_studio.framers.statements import key_value
@@ -26,7 +26,7 @@ _NUMBERED = re.compile(r"^(\d+(?:[.-]\d+)*)\.?\s+([A-Z][^.!?]{1,80})\.?$")
 _SECTION = re.compile(r"^(?:§+\s*\d+(?:[.-]\d+)*[a-z]?|(?:section|article|part|chapter|rule)\s+"
                       r"[\dIVXLC]+(?:[.-]\d+)*)(?:\s*[.:—–-]\s*|\s+)?(?P<title>.*)$", re.I)
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))*"
-                     r"(?P<marker>[-*•◦▪]|\d{1,3}[.)]|[a-z][.)]|(?:ii|iii|iv|vi|vii|viii|ix)[.)]|#\.|"
+                     rf"(?P<marker>[-*•◦▪]|\d{{1,3}}[.)]|[a-z][.)]|{ROMAN_MARKER}|#\.|"
                      r"\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))\s+(?P<text>.*)$")
 # a line of one repeated punctuation character under (and perhaps over) a title: Markdown's
 # setext "=" and "-", and every adornment reStructuredText allows
@@ -120,9 +120,7 @@ def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
         starts = nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in "\"“(§[" or \
             _BULLET.match(lines[i + 1] if nxt else "") is not None
         if starts and len(text) < 0.6 * width and _BULLET.match(line) is None and \
-                len(text.split()) <= MAX_HEADING_WORDS and text[:1].isupper() and \
-                (text[-1:].isalnum() or text.endswith(("?", ")"))) and key_value(text) is None \
-                and (text.split()[-1].lower() not in _OPEN_ENDS or _title_like(text)) and \
+                len(text.split()) <= MAX_HEADING_WORDS and _title_shape(text) and \
                 (not out or not out[-1].strip() or i == 0 or len(out) - 1 in titles or
                  lines[i - 1].rstrip().endswith((".", ":", "!", "?", ";"))):
             titles.add(len(out))
@@ -171,10 +169,7 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     line = lines[i].strip()
     prev_blank = i == 0 or not lines[i - 1].strip()
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-    stacked = i >= 1 and (i == 1 or not lines[i - 2].strip()) and \
-        _bare_title(lines[i - 1].strip()) and _title_over_text(lines, i)  # "Disclosing X" /
-    # "Immediate Disclosure" / "All individuals must ...": a title right under its section's
-    if not line or not (prev_blank or stacked) or len(line) > 100:
+    if not line or len(line) > 100 or not (prev_blank or _stacked(lines, i)):
         return 0
     bullet = _BULLET.match(lines[i])
     if bullet and _run_in_title(bullet, lines, i):
@@ -200,6 +195,13 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     return 0
 
 
+def _stacked(lines: list[str], i: int) -> bool:
+    """"Disclosing X" / "Immediate Disclosure" / "All individuals must ...": a title right under
+    its section's title, itself set off by a blank line."""
+    return i >= 1 and (i == 1 or not lines[i - 2].strip()) and \
+        _bare_title(lines[i - 1].strip()) and _title_over_text(lines, i)
+
+
 def _title_over_text(lines: list[str], i: int) -> bool:
     """A short title line right above its paragraph, with no blank line between ("What We
     Strive For" / "We strive to create ..."), as Markdown saved as text reads: a title line
@@ -209,11 +211,7 @@ def _title_over_text(lines: list[str], i: int) -> bool:
     line = lines[i].strip()
     if not _bare_title(line):
         return False
-    paragraph: list[str] = []
-    for text in lines[i + 1:]:
-        if not text.strip():
-            break
-        paragraph.append(text.strip())
+    paragraph = _paragraph(lines, i + 1)
     if not paragraph or _UNDERLINE.match(paragraph[0]):
         return False
     if _BULLET.match(lines[i + 1]):  # "Security" over "- Do not attempt to X" (not "Employees
@@ -225,6 +223,16 @@ def _title_over_text(lines: list[str], i: int) -> bool:
         joined.endswith((".", ":", "!", "?")) and len(joined.split()) >= 4
 
 
+def _paragraph(lines: list[str], start: int) -> list[str]:
+    """The stripped lines from ``start`` up to the next blank line."""
+    out: list[str] = []
+    for text in lines[start:]:
+        if not text.strip():
+            break
+        out.append(text.strip())
+    return out
+
+
 def _bare_title(line: str) -> bool:
     """A line that reads as a title with nothing under it but text: up to eight words (six
     in sentence case, which a wrapped paragraph's first line could be) or a question of up to
@@ -232,15 +240,18 @@ def _bare_title(line: str) -> bool:
     ("Employees must")."""
     words = line.split()
     question = line.endswith("?") and len(words) <= 12
-    if not words or len(line) > (100 if question else 60) or not line[:1].isupper() or \
-            key_value(line) is not None:
+    if not _title_shape(line) or len(line) > (100 if question else 60):
         return False
-    if words[-1].lower().strip("?") in _OPEN_ENDS and not _title_like(line):
-        return False  # "Employees must" (not "What We Strive For")
-    if question:
-        return True
-    return (line[-1:].isalnum() or line.endswith(")")) and len(words) <= 8 and (
-        len(words) <= 6 or _title_like(line))
+    return question or len(words) <= 8 and (len(words) <= 6 or _title_like(line))
+
+
+def _title_shape(line: str) -> bool:
+    """Capitalised, ending in a word, ")" or "?" (no closing punctuation), not a ``Key: value``
+    line, and not ending in an open end ("Employees must"; "What We Strive For" is a title)."""
+    words = line.split()
+    return bool(words) and line[:1].isupper() and \
+        (line[-1:].isalnum() or line.endswith(("?", ")"))) and key_value(line) is None and \
+        (words[-1].lower().strip("?") not in _OPEN_ENDS or _title_like(line))
 
 
 def _run_in_title(bullet: re.Match[str], lines: list[str], i: int) -> bool:
@@ -309,14 +320,10 @@ def _short_title(lines: list[str], i: int) -> bool:
     closing punctuation, over a paragraph that is a sentence ("Ask questions", "License and
     attribution", "Protection of assets")."""
     line = lines[i].strip()
-    start = next((n for n in range(i + 1, len(lines)) if lines[n].strip()), len(lines))
-    paragraph: list[str] = []
-    for text in lines[start:]:
-        if not text.strip():
-            break
-        paragraph.append(text.strip())
+    paragraph = _paragraph(lines, next(
+        (n for n in range(i + 1, len(lines)) if lines[n].strip()), len(lines)))
     after = " ".join(paragraph)
-    return 1 <= len(line.split()) <= 8 and _bare_title(line) and line[-1:].isalnum() and \
+    return _bare_title(line) and line[-1:].isalnum() and \
         after.endswith((".", ":", "!")) and len(after.split()) > len(line.split()) + 3 and \
         bool(paragraph) and _BULLET.match(paragraph[0]) is None
 
