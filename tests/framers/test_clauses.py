@@ -939,8 +939,11 @@ def test_stages_acronyms_kinds_and_parts_define(
     ("When you register, you agree to be bound by these Terms.", (OB, False, "you")),
     ("We do not represent or warrant the accuracy of any content.", (F, True, "we")),
     ("IN NO EVENT SHALL WE BE LIABLE TO YOU, IN CONTRACT, TORT OR OTHERWISE, FOR ANY DIRECT, "
-     "INDIRECT OR OTHER DAMAGES OF ANY KIND ARISING OUT OF THE SITE, EVEN IF WE ARE NEGLIGENT.",
-     (F, True, "we")),
+     "INDIRECT, SPECIAL, INCIDENTAL, CONSEQUENTIAL, PUNITIVE, EXEMPLARY OR OTHER DAMAGES OF ANY "
+     "KIND ARISING OUT OF OR RELATING TO THE SITE OR THE CONTENT, OR YOUR USE OF THE SITE OR THE "
+     "CONTENT, OR ANY THIRD PARTY RIGHTS IN THE CONTENT, EVEN IF THE SITE OR CONTENT IS "
+     "DEFECTIVE OR WE ARE NEGLIGENT OR OTHERWISE AT FAULT, AND REGARDLESS WHETHER WE ARE "
+     "ADVISED OF THE POSSIBILITY OF SUCH DAMAGES.", (F, True, "we")),
     ("You hereby grant to Penn State a non-exclusive license to reproduce the Work.",
      (P, False, "penn state")),
     ("You agree that Penn State may migrate the Work to any medium.", (P, False, "penn state")),
