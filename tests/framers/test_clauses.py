@@ -85,6 +85,10 @@ def test_imperatives(text: str, expected: tuple[Modality, bool, str | None]) -> 
     ("The approver must sign the form within a week.", "you", "approver"),
     ("Teammates do not need permission to start a project.", "you", "teammates"),
     ("Vehicle drivers are prohibited from parking on the lawn.", None, "vehicle drivers"),
+    # a hyphenated subject the tagger splits into pieces; a permission to be somewhere
+    ("Non-members have to follow the guidelines.", "you", "non-members"),
+    ("Non-members are only allowed in the space with a member.", "you", "non-members"),
+    ("Food is not allowed in the lab.", "you", "you"),
 ])
 def test_actors_of_passives_and_frames(text: str, addressee: str | None,
                                        actor: str | None) -> None:
@@ -954,3 +958,10 @@ def test_stages_acronyms_kinds_and_parts_define(
 def test_typed_markers_parties_undertakings_capitals_and_agreed_permissions(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:
     assert first(text) == expected
+
+
+def test_a_participle_the_parser_took_for_the_main_verb() -> None:
+    """"written notice ... shall be transmitted": rooted at "written", the duty is still read."""
+    clause = analyse(["Whenever the Members meet, written notice of the meeting shall be "
+                      "transmitted ten days before the meeting."])[0][0]
+    assert (clause.modality, clause.negated) == (Modality.obligation, False)

@@ -331,6 +331,12 @@ def test_text_numbered_item_wrapped_onto_an_indented_line_is_no_heading(tmp_path
      "manage posts.\n\nWriting a great post\n- Keep it short.\n- Write for the reader.\n\n"
      "Employees must\n- report incidents.\n",
      ["What is On-Call?", "Blog management", "Writing a great post"]),
+    ("Membership\n\nHow do I become a member?\n\n1. Fill in the form.\n2. Attend a meeting."
+     "\n\nWhat are the duties of a member?\n\nThe members keep the space.\n\n"
+     "Property and tools\n\nPersonal property\n\n- Label your tools.\n- Keep your box tidy.\n"
+     "\nThe following are prohibited\n\n- Smoking indoors.\n",
+     ["How do I become a member?", "What are the duties of a member?", "Property and tools",
+      "Personal property"]),
 ])
 def test_text_stacked_titles_questions_and_sentence_case_titles(
         tmp_path: Path, text: str, titles: list[str]) -> None:

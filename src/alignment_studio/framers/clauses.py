@@ -749,7 +749,7 @@ def _main_head(span: Span) -> tuple[Token, str | None]:
         return order, None
     if root.pos_ in ("NOUN", "PROPN") and (ruled := _ruled_verb(span)) is not None:
         return ruled, None
-    said = _leading_ccomp(span)
+    said = _leading_ccomp(span) or _after_participle(span)
     if said is not None:
         return said, None
     first = span[0].lower_ if len(span) else ""
@@ -791,6 +791,20 @@ def _leading_ccomp(span: Span) -> Token | None:
             modal is None and _key(said) in _FRAMES and _is_frame(said):
         return said
     return None
+
+
+def _after_participle(span: Span) -> Token | None:
+    """The modal clause the parser hung under a participle it took for the main verb, where
+    the participle is an adjective of that clause's subject ("Whenever the Members meet,
+    *written* notice of the meeting shall be transmitted ...": rooted at "written")."""
+    root = span.root
+    if root.tag_ not in ("VBN", "VBD") or any(c.dep_ in ("nsubj", "nsubjpass", "aux", "auxpass")
+                                              for c in root.children):
+        return None
+    return next((c for c in root.rights if c.dep_ == "ccomp" and any(
+        g.tag_ == "MD" and g.lower_ in _MODALS for g in c.children) and any(
+        g.dep_ in ("nsubj", "nsubjpass") and g.left_edge.i == root.i + 1 for g in c.children)),
+        None)
 
 
 def _ruled_verb(span: Span) -> Token | None:
@@ -1390,9 +1404,11 @@ def _actor(head: Token, frame: Token | None, passive: bool,
     if frame is not None and lemma in ("need", "have") and any(c.dep_ == "xcomp" and any(
             g.dep_ == "auxpass" for g in c.children) for c in frame.children):
         return addressee  # "incidents need to be reported": the subject is what is acted on
-    subject = next((c for c in head.children if c.dep_ in ("nsubj", "csubj")
+    subject = next((c for c in map(_hyphen_end, head.children)  # "Non-members": in pieces
+                    if c.dep_ in ("nsubj", "csubj")
                     or c.dep_ == "nsubjpass" and (complement or not passive
-                                                  or _entitled(frame) and _agentive(c))),
+                                                  or _entitled(frame) and _agentive(c)
+                                                  or _admitted(head, frame) and _agentive(c))),
                    None)  # "Employees are entitled to:" (a lead-in): the employees
     if subject is None and head.pos_ in ("NOUN", "PROPN") and any(
             c.tag_ == "MD" for c in head.children):
@@ -1421,6 +1437,15 @@ def _actor(head: Token, frame: Token | None, passive: bool,
 
 # passives whose by-phrase names what holds the subject, not who acts ("bound by the code")
 _HELD_BY = {"cover", "bind", "govern", "guide", "insure", "employ", "sponsor"}
+
+
+def _admitted(head: Token, frame: Token | None) -> bool:
+    """"Non-members are only allowed in the space", "Guests are welcome at X": a permission
+    about where its subject may be, who is then the one permitted."""
+    word = frame if frame is not None else head
+    return word.lemma_.lower() in ("allow", "permit", "welcome", "admit") and \
+        any(c.dep_ == "prep" and c.lower_ in ("in", "into", "at", "on", "inside")
+            for c in word.children)
 
 
 def _entitled(frame: Token | None) -> bool:
@@ -1541,6 +1566,26 @@ def _quoted(clause: Token) -> bool:
     return start > 0 and clause.doc[start - 1].text in ('"', "“", "'", "``")
 
 
+def _hyphen_end(token: Token) -> Token:
+    """The last piece of a hyphenated word the tagger split into sibling subjects ("Non",
+    "-", "members"): the word's head noun."""
+    doc = token.doc
+    while token.i + 2 < len(doc) and not token.whitespace_ and doc[token.i + 1].text == "-" \
+            and not doc[token.i + 1].whitespace_ and doc[token.i + 2].head == token.head \
+            and doc[token.i + 2].dep_ == token.dep_:
+        token = doc[token.i + 2]
+    return token
+
+
+def _hyphen_start(token: Token) -> Token:
+    """The first piece of the hyphenated word ``token`` ends ("Non" of "Non-members")."""
+    doc = token.doc
+    while token.i >= 2 and doc[token.i - 1].text == "-" and not doc[token.i - 1].whitespace_ \
+            and not doc[token.i - 2].whitespace_ and doc[token.i - 2].head == token.head:
+        token = doc[token.i - 2]
+    return token
+
+
 def _noun_phrase(token: Token) -> str:
     """The head noun with its compounds and adjectives, lower case, without articles or
     possessives ("each new employee" -> "new employee"); coordinated nouns are kept."""
@@ -1549,7 +1594,10 @@ def _noun_phrase(token: Token) -> str:
             and c.lower_ != "such"  # "such employees": the ones just named
             for t in c.subtree if not t.is_punct and t.dep_ not in ("det", "poss")]
     words = [t for t in (*keep, token) if not t.is_space]
-    phrase = " ".join(t.lower_ for t in words)
+    first = _hyphen_start(token)  # "non-members" whole, where the tagger split it
+    whole = token.doc[first.i:token.i + 1] if not any(t in keep for t in
+                                                        token.doc[first.i:token.i]) else token
+    phrase = " ".join([*(t.lower_ for t in words[:-1]), whole.text.lower()])
     conj = next((c for c in token.children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN")),
                 None)
     if conj is not None:  # "an individual or organization", "neither X nor Y": "X or Y"

@@ -170,4 +170,7 @@ def read_html(text: str) -> RawDocument:
     reader.close()
     reader._flush()
     title = " ".join(reader.title.split()) if reader.title else None
+    h1 = [b for b in reader.blocks if b.type == BlockType.heading and b.level == 1]
+    if len(h1) == 1 and reader.blocks[0] is h1[0]:
+        title = h1[0].text  # the title a reader sees ("<title>" often adds the site's name)
     return RawDocument(title=title or None, blocks=pair_questions(reader.blocks))

@@ -38,6 +38,9 @@ MAX_HEADING_WORDS = 10
 _OPEN_ENDS = {"must", "should", "shall", "may", "can", "will", "to", "the", "a", "an", "and",
               "or", "of", "are", "is", "be", "that", "which", "who", "you", "we", "they", "not",
               "for", "with", "by", "in", "on", "include", "includes", "including", "such"}
+# words that make a short line over a list a clause announcing it, not a title
+_CLAUSE_WORDS = {"must", "should", "shall", "may", "can", "will", "are", "is", "following",
+                 "not", "never", "please", "need", "have", "has"}
 
 
 def read_asciidoc(text: str) -> RawDocument:
@@ -316,16 +319,28 @@ def _numbered(line: str) -> re.Match[str] | None:
 
 
 def _short_title(lines: list[str], i: int) -> bool:
-    """A line of at most eight words (six in sentence case), set off by blank lines, without
+    """A line of at most ten words, set off by blank lines, without
     closing punctuation, over a paragraph that is a sentence ("Ask questions", "License and
-    attribution", "Protection of assets")."""
+    attribution", "Protection of assets"); over a list ("Personal property" / "- Only members
+    are allowed to ...") unless it reads as a clause ("The following are prohibited"); over
+    another such title ("Space maintenance" / "Cleaning" / "- Keep the dishes clean"); or a
+    question over anything ("How do I become a member?"), as Markdown saved as text reads."""
     line = lines[i].strip()
-    paragraph = _paragraph(lines, next(
-        (n for n in range(i + 1, len(lines)) if lines[n].strip()), len(lines)))
+    start = next((n for n in range(i + 1, len(lines)) if lines[n].strip()), len(lines))
+    paragraph = _paragraph(lines, start)
+    set_off = _title_shape(line) and len(line.split()) <= MAX_HEADING_WORDS and len(line) <= 80
+    if not (_bare_title(line) or set_off) or not paragraph:  # blank lines on both sides: up
+        return False  # to ten words ("Taking space property out of the space")
+    if line.endswith("?"):
+        return True
+    if _BULLET.match(lines[start]):
+        return not _CLAUSE_WORDS.intersection(w.lower() for w in line.split())
+    if len(paragraph) == 1 and start + 1 < len(lines) and not lines[start + 1].strip() and \
+            _bare_title(paragraph[0]) and _heading_level(lines, start, {}) == 2:
+        return True  # a section's title over its first sub-section's title
     after = " ".join(paragraph)
-    return _bare_title(line) and line[-1:].isalnum() and \
-        after.endswith((".", ":", "!")) and len(after.split()) > len(line.split()) + 3 and \
-        bool(paragraph) and _BULLET.match(paragraph[0]) is None
+    return line[-1:].isalnum() and after.endswith((".", ":", "!")) and \
+        len(after.split()) > len(line.split()) + 3
 
 
 def _title_like(text: str) -> bool:
