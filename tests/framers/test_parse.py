@@ -368,3 +368,21 @@ def test_text_without_blank_lines_is_read_by_its_paragraph_ends(tmp_path: Path) 
     doc = read_document(pdf)
     assert [s.title for s in doc.all_sections()] == ["Penalty", "Definitions"]
     assert doc.all_sections()[0].policies[0].text.endswith("not more than six months.")
+
+
+def test_text_numbered_rules_explained_by_paragraphs_are_headings(tmp_path: Path) -> None:
+    """A web page of numbered rule headings saved as text: each rule on its own line, its
+    explanation under it; a numbered list whose items follow one another stays a list."""
+    path = tmp_path / "rules.txt"
+    path.write_text("Plugin Guidelines\n\nExpectations\n\n"
+                    "1. Plugins must be compatible with the GPL.\n\n"
+                    "Any GPL-compatible license is acceptable for the code.\n\n"
+                    "2. Keep code human readable.\n\nObfuscated code is not permitted.\n\n"
+                    "Steps\n\n1. Fill in the form.\n\n2. Send it to the team.\n\n"
+                    "The team replies within a week.\n")
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == [
+        "Expectations", "Plugins must be compatible with the GPL", "Keep code human readable",
+        "Steps"]
+    assert [p.text for p in doc.all_sections()[-1].policies][:2] == [
+        "Fill in the form.", "Send it to the team."]

@@ -54,7 +54,7 @@ def read_text(text: str) -> RawDocument:
     if looks_like_asciidoc(text):  # AsciiDoc source saved as text
         return read_asciidoc(text)
     lines, titles = _unbroken(text.split("\n"))
-    adorned = _adorned_headings(lines) | {i: 2 for i in titles}
+    adorned = _adorned_headings(lines) | {i: 2 for i in titles} | _rule_titles(lines)
     if looks_like_rst(text, len(adorned)):  # reStructuredText: its markup is not read
         lines = rst_to_plain(lines)
     blocks: list[Block] = []
@@ -134,6 +134,36 @@ def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
         if ends and starts:
             out.append("")
     return out, titles
+
+
+_RULE_NUMBER = re.compile(r"^(\d{1,2})\.\s+[A-Z]")
+
+
+def _rule_titles(lines: list[str]) -> dict[int, int]:
+    """Numbered one-line rules, each set off by blank lines and followed by paragraphs that
+    explain it ("1. Plugins must be compatible with the GPL." / "Although any ..." / "2. ..."),
+    as a web page of numbered rule headings reads when saved as text: headings (level 3), not
+    a list. A numbered list whose items follow one another stays a list."""
+    starts = [i for i, line in enumerate(lines) if _RULE_NUMBER.match(line) and
+              (i == 0 or not lines[i - 1].strip()) and
+              (i + 1 == len(lines) or not lines[i + 1].strip()) and len(line) <= 200]
+    numbers = {i: int(line.split(".", 1)[0]) for i in starts for line in [lines[i]]}
+    out: dict[int, int] = {}
+    run: list[int] = []
+    for i in [*starts, None]:
+        if i is not None and run and numbers[i] == numbers[run[-1]] + 1 and \
+                _explained(lines, run[-1], i):
+            run.append(i)
+            continue
+        if len(run) >= 2:
+            out.update({n: 3 for n in run})
+        run = [i] if i is not None and numbers[i] == 1 else []
+    return out
+
+
+def _explained(lines: list[str], start: int, end: int) -> bool:
+    """Whether the lines between two numbered rules hold a paragraph that is not a list item."""
+    return any(line.strip() and not _BULLET.match(line) for line in lines[start + 1:end])
 
 
 def _adornment(lines: list[str], i: int) -> tuple[str, bool] | None:
