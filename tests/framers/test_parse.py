@@ -386,3 +386,22 @@ def test_text_numbered_rules_explained_by_paragraphs_are_headings(tmp_path: Path
         "Steps"]
     assert [p.text for p in doc.all_sections()[-1].policies][:2] == [
         "Fill in the form.", "Send it to the team."]
+
+
+def test_text_list_that_lost_its_markers_is_read_as_items(tmp_path: Path) -> None:
+    """A web page copied from a browser: the items under "may not:" are lines of their own,
+    set off by blank lines, without markers; they take the lead-in's force, not a title's
+    place. A single line after a lead-in, or a title-case line, is still a title."""
+    path = tmp_path / "hatch.txt"
+    path.write_text("Hatch Act\n\nProhibited Activities\n\nEmployees may not:\n\n"
+                    "Distribute campaign materials or items\n\nHost a political fundraiser\n\n"
+                    "Permitted Activities\n\nEmployees may attend rallies.\n\n"
+                    "Conduct that crosses the line includes the following:\n\n"
+                    "Threats of violence\n\nYou may not threaten violence against anyone.\n")
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == [
+        "Prohibited Activities", "Permitted Activities", "Threats of violence"]
+    prohibited = doc.all_sections()[0].policies
+    assert [(p.text, p.modality) for p in prohibited][1:] == [
+        ("Distribute campaign materials or items", Modality.prohibition),
+        ("Host a political fundraiser", Modality.prohibition)]

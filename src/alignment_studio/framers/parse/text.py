@@ -54,7 +54,9 @@ def read_text(text: str) -> RawDocument:
     if looks_like_asciidoc(text):  # AsciiDoc source saved as text
         return read_asciidoc(text)
     lines, titles = _unbroken(text.split("\n"))
-    adorned = _adorned_headings(lines) | {i: 2 for i in titles} | _rule_titles(lines)
+    items = _unmarked_items(lines)
+    adorned = dict.fromkeys(items, 0) | _adorned_headings(lines) | {i: 2 for i in titles} | \
+        _rule_titles(lines)
     if looks_like_rst(text, len(adorned)):  # reStructuredText: its markup is not read
         lines = rst_to_plain(lines)
     blocks: list[Block] = []
@@ -89,6 +91,9 @@ def read_text(text: str) -> RawDocument:
             flush(i)
             buf, kind, start = [bullet.group("text")], BlockType.list_item, i
             depth = depth_of(bullet.group("marker"), bullet.group("indent"))
+        elif i in items:  # an item of a list that lost its markers
+            flush(i)
+            buf, kind, start = [stripped], BlockType.list_item, i
         elif key_value(stripped) is not None and (buf or kind == BlockType.list_item):
             flush(i)  # consecutive "Key: value" lines are one entry each
             buf, kind, start = [stripped], BlockType.list_item, i
@@ -134,6 +139,34 @@ def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
         if ends and starts:
             out.append("")
     return out, titles
+
+
+def _unmarked_items(lines: list[str]) -> set[int]:
+    """The lines that are items of a list that lost its markers (no headings), as a web
+    page copied from a browser reads: two or more one-line paragraphs after a lead-in that
+    ends with ':' ("Less restricted federal employees may not:" / "Distribute campaign
+    materials"), each without closing punctuation, up to a sentence, a longer paragraph, a
+    marked list or a title in title case."""
+    out: set[int] = set()
+    run: list[int] = []
+    after_lead_in = False
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        paragraph = _paragraph(lines, i)
+        line = lines[i].strip()
+        item = len(paragraph) == 1 and after_lead_in and not _BULLET.match(lines[i]) and \
+            not _title_like(line) and not line.endswith((".", "!", "?"))
+        if item:
+            run.append(i)
+        else:
+            out.update(run if len(run) >= 2 else [])
+            run = []
+        after_lead_in = item or paragraph[-1].endswith(":") and not _BULLET.match(lines[i])
+        i += len(paragraph)
+    return out | set(run if len(run) >= 2 else [])
 
 
 _RULE_NUMBER = re.compile(r"^(\d{1,2})\.\s+[A-Z]")
