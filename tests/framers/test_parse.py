@@ -405,3 +405,26 @@ def test_text_list_that_lost_its_markers_is_read_as_items(tmp_path: Path) -> Non
     assert [(p.text, p.modality) for p in prohibited][1:] == [
         ("Distribute campaign materials or items", Modality.prohibition),
         ("Host a political fundraiser", Modality.prohibition)]
+
+
+def test_text_titles_over_lead_ins_lower_case_names_and_long_questions(tmp_path: Path) -> None:
+    """Markdown saved as text: a title over a lead-in ("Required:") and its list; a title over
+    a paragraph that opens with a lower-case name; an FAQ question of sixteen words; a lead-in
+    set off by blank lines over its items is no title, nor is a clause over its continuation."""
+    path = tmp_path / "guide.txt"
+    path.write_text(
+        "Maintainer Guide\n\n"
+        "Schedule Types\nIf you work a flexible schedule you:\n- can telework two days.\n"
+        "- must report to the office twice\n\n"
+        "Becoming a maintainer\nconda-forge is a community project and it can happen that "
+        "feedstocks become abandoned.\nYou can join the maintainer team of a feedstock.\n\n"
+        "Generalities\nRequired:\n\n1. All interactions adhere to our Code of Conduct.\n\n"
+        "Recommended:\n\n1. Source should be obtained from a stable URL.\n\n"
+        "Can an employee have a full-time telework agreement even if they live near a TTS "
+        "office?\nYes, your proximity to a GSA location is not a factor.\n\n"
+        "You can manage your subscription\nincluding unsubscribing and deleting your records "
+        "with the mailing list provider.\n")
+    titles = [s.title for s in read_document(path).all_sections()]
+    assert titles == ["Schedule Types", "Becoming a maintainer", "Generalities",
+                      "Can an employee have a full-time telework agreement even if they live "
+                      "near a TTS office?"]

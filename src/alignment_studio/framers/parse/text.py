@@ -12,6 +12,7 @@ renders like (``pod.py``), and so is AsciiDoc ("== Section", ``asciidoc.py``).
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
@@ -254,7 +255,9 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     letters = [c for c in line if c.isalpha()]
     if len(letters) >= 3 and line.upper() == line and not line.endswith((".", ":")):
         return 2
-    if not nxt and (_title_like(line) or _short_title(lines, i)) and key_value(line) is None:
+    lead_in = line.endswith(":") and _BULLET.match(_next_line(lines, i + 1)) is not None
+    if not nxt and (_title_like(line) or _short_title(lines, i)) and key_value(line) is None \
+            and not lead_in:  # "Recommended:" over its items announces them
         return 2
     if _title_over_text(lines, i):
         return 2
@@ -284,9 +287,22 @@ def _title_over_text(lines: list[str], i: int) -> bool:
         return not _BULLET.match(lines[i])  # must" over its items: an open end)
     if len(paragraph) > 1 and _bare_title(paragraph[0]) and _title_over_text(lines, i + 1):
         return True  # the section's title over a sub-section's title over its text
-    first, joined = paragraph[0], " ".join(paragraph)
-    return (first[:1].isupper() or first[:1] in "\"“") and len(joined) > len(line) + 10 and \
-        joined.endswith((".", ":", "!", "?")) and len(joined.split()) >= 4
+    prose = list(itertools.takewhile(lambda text: not _BULLET.match(text), paragraph))
+    first, joined = paragraph[0], " ".join(prose)  # "Types" / "If you work X you:" / "- can Y"
+    if len(prose) == 1 and joined.endswith(":") and len(joined.split()) <= 3 and \
+            _BULLET.match(_next_line(lines, i + 1 + len(paragraph))):
+        return True  # "Generalities" / "Required:" / "1. All interactions ..."
+    named = first[:1].isupper() or first[:1] in "\"“" or len(line) < 0.6 * len(first) and \
+        not _CLAUSE_WORDS.intersection(line.lower().split())  # "Becoming a maintainer" /
+    # "conda-forge is a ..." (not "You can manage your subscription" / "including ...")
+    longer = len(joined) > len(line) + 10 or line.endswith("?")  # an answer may be short
+    return named and longer and joined.endswith((".", ":", "!", "?")) and \
+        len(joined.split()) >= 4
+
+
+def _next_line(lines: list[str], start: int) -> str:
+    """The first line from ``start`` on that is not blank ("" at the end)."""
+    return next((line for line in lines[start:] if line.strip()), "")
 
 
 def _paragraph(lines: list[str], start: int) -> list[str]:
@@ -302,10 +318,10 @@ def _paragraph(lines: list[str], start: int) -> list[str]:
 def _bare_title(line: str) -> bool:
     """A line that reads as a title with nothing under it but text: up to eight words (six
     in sentence case, which a wrapped paragraph's first line could be) or a question of up to
-    twelve ("What is On-Call?"), capitalised, without closing punctuation or an open end
+    twenty ("What is On-Call?"), capitalised, without closing punctuation or an open end
     ("Employees must")."""
     words = line.split()
-    question = line.endswith("?") and len(words) <= 12
+    question = line.endswith("?") and len(words) <= 20
     if not _title_shape(line) or len(line) > (100 if question else 60):
         return False
     return question or len(words) <= 8 and (len(words) <= 6 or _title_like(line))
