@@ -428,3 +428,17 @@ def test_text_titles_over_lead_ins_lower_case_names_and_long_questions(tmp_path:
     assert titles == ["Schedule Types", "Becoming a maintainer", "Generalities",
                       "Can an employee have a full-time telework agreement even if they live "
                       "near a TTS office?"]
+
+
+def test_text_bare_clause_numbers_are_headings_and_series_items_are_not(tmp_path: Path) -> None:
+    """A standard's PDF saved as text: "1.1.1" alone over its clause is that clause's heading;
+    "3. Network Boundary Controls; and" is an item of a series, not a title."""
+    path = tmp_path / "standard.txt"
+    path.write_text("Network Security Requirements\n\n1.1 Network Segmentation\n1.1.1\n"
+                    "CA Infrastructure MUST be segmented into separate networks.\n1.1.2\n"
+                    "The CA MUST ensure that all changes follow a process for:\n\n"
+                    "1. Trusted Role definitions;\n\n2. Trusted Role appointments; and\n\n"
+                    "3. Network Boundary Controls\n")
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["Network Segmentation", "1.1.1", "1.1.2"]
+    assert len(doc.all_sections()[-1].policies) == 4

@@ -170,6 +170,8 @@ def _unmarked_items(lines: list[str]) -> set[int]:
     return out | set(run if len(run) >= 2 else [])
 
 
+_SERIES_ENDS = (";", ",", " and", " or")  # an item of a series ends so, and is followed by one
+_BARE_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){2,}\.?$")  # "1.1.1", "2.2.1.3"
 _RULE_NUMBER = re.compile(r"^(\d{1,2})\.\s+[A-Z]")
 
 
@@ -236,6 +238,9 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     line = lines[i].strip()
     prev_blank = i == 0 or not lines[i - 1].strip()
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    following = _next_line(lines, i + 1)
+    if _BARE_NUMBER.match(line) and following and not _BULLET.match(following):
+        return line.count(".") + 2  # "1.1.1" alone over its clause, as a PDF saved as text
     if not line or len(line) > 100 or not (prev_blank or _stacked(lines, i)):
         return 0
     bullet = _BULLET.match(lines[i])
@@ -249,7 +254,12 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
         return 2
     numbered = _numbered(line)
     wrapped = i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t") and bool(nxt)
-    if numbered and not _BULLET.match(nxt) and not line.endswith((".", ":")) and not wrapped:
+    item_end = line.endswith((".", ":", ";", ",")) or line.endswith((" and", " or"))
+    before = next((text.strip() for text in reversed(lines[:i]) if text.strip()), "")
+    if bullet and (line.endswith(_SERIES_ENDS) or before.endswith(_SERIES_ENDS) and
+                   _BULLET.match(before) is not None):
+        return 0  # "2. Trusted Role appointments; and" / "3. Network Boundary Controls"
+    if numbered and not _BULLET.match(following) and not item_end and not wrapped:
         # (not "1. Make a local copy of the" over its indented continuation "   Checklist.")
         return numbered.group(1).count(".") + 2
     letters = [c for c in line if c.isalpha()]
