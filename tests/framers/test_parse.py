@@ -442,3 +442,18 @@ def test_text_bare_clause_numbers_are_headings_and_series_items_are_not(tmp_path
     doc = read_document(path)
     assert [s.title for s in doc.all_sections()] == ["Network Segmentation", "1.1.1", "1.1.2"]
     assert len(doc.all_sections()[-1].policies) == 4
+
+
+def test_text_line_with_a_sentence_inside_is_no_title(tmp_path: Path) -> None:
+    """A Word file saved as text: a note whose sentence ends inside the line ("Created from
+    X. CC BY-SA 4 license") is no title, so the rules under it stay in their section."""
+    path = tmp_path / "policies.txt"
+    path.write_text("Security policies\nAccess control policy\n"
+                    "Created from JupiterOne/security-policy-templates. CC BY-SA 4 license\n"
+                    + "Access to all computing resources must be limited to authorised users "
+                      "who need it for their work, and reviewed every quarter.\n" * 6
+                    + "When in doubt, ASK! (in #g-security)\n"
+                    + "Every user must use multi-factor authentication on every system that "
+                      "supports it, without any exception at all.\n" * 6)
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["Access control policy"]

@@ -170,6 +170,9 @@ def _unmarked_items(lines: list[str]) -> set[int]:
     return out | set(run if len(run) >= 2 else [])
 
 
+# a sentence that ends inside the line ("Created from X. CC BY-SA 4 license", "When in doubt,
+# ASK! (in #g-security)"): no title
+_SENTENCE_END = re.compile(r"[a-z]{2}[.!?] +[A-Z(]|[A-Z]{2}[!?] +[A-Z(]")
 _SERIES_ENDS = (";", ",", " and", " or")  # an item of a series ends so, and is followed by one
 _BARE_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){2,}\.?$")  # "1.1.1", "2.2.1.3"
 _RULE_NUMBER = re.compile(r"^(\d{1,2})\.\s+[A-Z]")
@@ -341,7 +344,7 @@ def _title_shape(line: str) -> bool:
     """Capitalised, ending in a word, ")" or "?" (no closing punctuation), not a ``Key: value``
     line, and not ending in an open end ("Employees must"; "What We Strive For" is a title)."""
     words = line.split()
-    return bool(words) and line[:1].isupper() and \
+    return bool(words) and line[:1].isupper() and not _SENTENCE_END.search(line) and \
         (line[-1:].isalnum() or line.endswith(("?", ")"))) and key_value(line) is None and \
         (words[-1].lower().strip("?") not in _OPEN_ENDS or _title_like(line))
 
