@@ -91,9 +91,9 @@ ROUND_15 = "round 15 (measured unseen once, then developed on)"
 ROUND_16 = "round 16 (measured unseen once, then developed on)"
 ROUND_17 = "round 17 (measured unseen once, then developed on)"
 ROUND_18 = "round 18 (measured unseen five times, then developed on)"
-ROUND_19 = "round 19 (held out)"
+ROUND_19 = "round 19 (measured unseen twice, then developed on)"
 ROUND_20 = "round 20 (held out)"
-HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_19, ROUND_20)
+HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_20)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",

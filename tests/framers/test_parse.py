@@ -457,3 +457,22 @@ def test_text_line_with_a_sentence_inside_is_no_title(tmp_path: Path) -> None:
                       "supports it, without any exception at all.\n" * 6)
     doc = read_document(path)
     assert [s.title for s in doc.all_sections()] == ["Access control policy"]
+
+
+def test_text_colon_titles_and_numbered_titles_after_a_lead_in(tmp_path: Path) -> None:
+    """Plain text whose bold titles lost their markup: "Security of processing:" over its
+    paragraph and "User rights:" over its items are titles (the items are the users' rights);
+    "1. Player name" right under a lead-in, and "3. IP address", are numbered titles."""
+    path = tmp_path / "privacy.txt"
+    path.write_text("Lobby Privacy Policy\n\nWildfire Games processes these personal data:\n"
+                    "1. Player name\nThe player is identified by a name chosen at registration."
+                    "\n\n2. IP address\nThe IP address of a host is sent to every player.\n\n"
+                    "Security of processing:\nThe transmission of personal data is secured."
+                    "\n\nUser rights:\n1. Right of access to personal data.\n"
+                    "2. Right to obtain personal data in a machine-readable format.\n\n"
+                    "Required:\n1. All interactions adhere to the Code of Conduct.\n")
+    doc = read_document(path)
+    sections = doc.all_sections()
+    assert [s.title for s in sections] == ["Preamble", "Player name", "IP address",
+                                           "Security of processing", "User rights"]
+    assert [p.modality for p in sections[-1].policies][:2] == [Modality.permission] * 2

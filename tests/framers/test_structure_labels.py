@@ -1,7 +1,7 @@
-"""Extraction accuracy on the hand-labelled documents (the nine 18F pages and rounds 1-7 and 9-18
-of four or five documents of other styles: 80 documents, 5,668 labels; the held-out rounds 8 and
-19 are left to the bench) stays above floors a bit under what bench/bench_structure.py
-measured (in total precision 0.82, recall 0.82, modality 0.79, negated rules 0.79, actor
+"""Extraction accuracy on the hand-labelled documents (the nine 18F pages and rounds 1-7 and 9-19
+of four to six documents of other styles: 85 documents, 6,062 labels; the held-out rounds 8 and
+20 are left to the bench) stays above floors a bit under what bench/bench_structure.py
+measured (in total precision 0.82, recall 0.82, modality 0.79, negated rules 0.78, actor
 0.81)."""
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ def test_extraction_figures_stay_above_their_floors(bench: ModuleType) -> None:
                 bench.Scores())
     assert total.labels >= 2000
     assert total.found / total.labels >= 0.95  # segmentation: a statement for every label
-    assert total.recall >= 0.82
+    assert total.recall >= 0.81
     assert total.precision >= 0.78
-    assert total.modality_accuracy >= 0.79
+    assert total.modality_accuracy >= 0.78
     assert total.negated_accuracy >= 0.75
     assert total.actor_accuracy >= 0.78
     for name, scores in per_doc.items():  # the documents the rules were developed on

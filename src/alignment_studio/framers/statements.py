@@ -47,10 +47,12 @@ _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
     (Modality.permission, False, re.compile(
         r"^(ok|okay|allowed|allowances?|permitted|approved|acceptable|optional|you (may|can)|"
         r"what you "
-        r"(may|can) do)\b|\b(allowed|permitted) (activities|actions|uses)$", re.I)),
+        r"(may|can) do)\b|\b(allowed|permitted) (activities|actions|uses)$|"
+        r"^(your|user|users'?|member|members'?|participant|participants'?) rights$", re.I)),
     (Modality.obligation, False, re.compile(
         r"^(do'?s|must|required|requirements?|mandatory|what to do|your (duties|obligations|"
-        r"responsibilities))$|^(responsibilities|duties|obligations|expectations)\b", re.I)),
+        r"responsibilities))$|^(responsibilities|duties|obligations|expectations)\b|"
+        r"(?<!\bof )\b(obligations|duties)$", re.I)),  # not "Segregation of duties"
     (Modality.recommendation, False, re.compile(
         r"^(recommended|recommendations?|best practices?|suggestions?)$", re.I)),
 ]

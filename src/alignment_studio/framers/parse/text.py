@@ -244,7 +244,8 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     following = _next_line(lines, i + 1)
     if _BARE_NUMBER.match(line) and following and not _BULLET.match(following):
         return line.count(".") + 2  # "1.1.1" alone over its clause, as a PDF saved as text
-    if not line or len(line) > 100 or not (prev_blank or _stacked(lines, i)):
+    after_lead_in = i > 0 and lines[i - 1].rstrip().endswith(":") and bool(_numbered(line))
+    if not line or len(line) > 100 or not (prev_blank or _stacked(lines, i) or after_lead_in):
         return 0
     bullet = _BULLET.match(lines[i])
     if bullet and _run_in_title(bullet, lines, i):
@@ -268,6 +269,8 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     letters = [c for c in line if c.isalpha()]
     if len(letters) >= 3 and line.upper() == line and not line.endswith((".", ":")):
         return 2
+    if _colon_title(line) and nxt:
+        return 2  # "Security of processing:" / "The transmission of personal data is ..."
     lead_in = line.endswith(":") and _BULLET.match(_next_line(lines, i + 1)) is not None
     if not nxt and (_title_like(line) or _short_title(lines, i)) and key_value(line) is None \
             and not lead_in:  # "Recommended:" over its items announces them
@@ -275,6 +278,16 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     if _title_over_text(lines, i):
         return 2
     return 0
+
+
+def _colon_title(line: str) -> bool:
+    """A noun phrase of two to five words ending in ':' with no verb of a clause ("User
+    rights:", "Legal basis for the processing:"), a bold title in the source; not "Required:"
+    nor a lead-in ("You must:", "Employees are expected to:")."""
+    words = line[:-1].split()
+    return line.endswith(":") and 2 <= len(words) <= 5 and _title_shape(line[:-1]) and \
+        not _CLAUSE_WORDS.intersection(w.lower() for w in words) and \
+        not _OPEN_ENDS.intersection(w.lower() for w in words[-1:])
 
 
 def _stacked(lines: list[str], i: int) -> bool:
@@ -405,6 +418,8 @@ def _numbered(line: str) -> re.Match[str] | None:
     if numbered is None or "." in numbered.group(1):
         return numbered
     rest = numbered.group(2)
+    if re.match(r"\d+\.\s", line):
+        return numbered  # "3. IP address": a citation has no full stop after its number
     first = re.sub(r"[^A-Za-z]", "", rest.split()[0])
     citation = len(first) >= 2 and first.isupper() and not rest.isupper()
     return None if citation else numbered
@@ -457,5 +472,5 @@ def _heading_text(line: str) -> str:
     text = numbered.group(2) if numbered else line
     if section and section.group("title").strip():
         text = section.group("title")
-    text = text.strip().rstrip(".").strip() or line
+    text = text.strip().rstrip(".:").strip() or line
     return text.title() if text.isupper() else text
