@@ -1569,20 +1569,25 @@ def _quoted(clause: Token) -> bool:
 def _hyphen_end(token: Token) -> Token:
     """The last piece of a hyphenated word the tagger split into sibling subjects ("Non",
     "-", "members"): the word's head noun."""
-    doc = token.doc
-    while token.i + 2 < len(doc) and not token.whitespace_ and doc[token.i + 1].text == "-" \
-            and not doc[token.i + 1].whitespace_ and doc[token.i + 2].head == token.head \
-            and doc[token.i + 2].dep_ == token.dep_:
-        token = doc[token.i + 2]
-    return token
+    return _hyphen_piece(token, 1)
 
 
 def _hyphen_start(token: Token) -> Token:
     """The first piece of the hyphenated word ``token`` ends ("Non" of "Non-members")."""
+    return _hyphen_piece(token, -1)
+
+
+def _hyphen_piece(token: Token, step: int) -> Token:
+    """Walk from ``token`` over "-" pieces glued to it (no space either side) that share its
+    head, forward (step 1) or back (step -1), to the word's last or first piece."""
     doc = token.doc
-    while token.i >= 2 and doc[token.i - 1].text == "-" and not doc[token.i - 1].whitespace_ \
-            and not doc[token.i - 2].whitespace_ and doc[token.i - 2].head == token.head:
-        token = doc[token.i - 2]
+    while 0 <= token.i + 2 * step < len(doc):
+        dash, piece = doc[token.i + step], doc[token.i + 2 * step]
+        left = token if step > 0 else piece
+        if dash.text != "-" or left.whitespace_ or dash.whitespace_ or \
+                piece.head != token.head or step > 0 and piece.dep_ != token.dep_:
+            break
+        token = piece
     return token
 
 

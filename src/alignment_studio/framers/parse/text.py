@@ -258,8 +258,8 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
         return 2
     numbered = _numbered(line)
     wrapped = i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t") and bool(nxt)
-    item_end = line.endswith((".", ":", ";", ",")) or line.endswith((" and", " or"))
-    before = next((text.strip() for text in reversed(lines[:i]) if text.strip()), "")
+    item_end = line.endswith((".", ":", *_SERIES_ENDS))
+    before = _previous_line(lines, i - 1) if bullet else ""
     if bullet and (line.endswith(_SERIES_ENDS) or before.endswith(_SERIES_ENDS) and
                    _BULLET.match(before) is not None):
         return 0  # "2. Trusted Role appointments; and" / "3. Network Boundary Controls"
@@ -271,7 +271,7 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
         return 2
     if _colon_title(line) and nxt:
         return 2  # "Security of processing:" / "The transmission of personal data is ..."
-    lead_in = line.endswith(":") and _BULLET.match(_next_line(lines, i + 1)) is not None
+    lead_in = line.endswith(":") and _BULLET.match(following) is not None
     if not nxt and (_title_like(line) or _short_title(lines, i)) and key_value(line) is None \
             and not lead_in:  # "Recommended:" over its items announces them
         return 2
@@ -327,17 +327,23 @@ def _title_over_text(lines: list[str], i: int) -> bool:
 
 
 def _next_line(lines: list[str], start: int) -> str:
-    """The first line from ``start`` on that is not blank ("" at the end)."""
-    return next((line for line in lines[start:] if line.strip()), "")
+    """The first line from ``start`` on that is not blank ("" at the end); the list is not
+    copied, as this runs for every line."""
+    return next((lines[k] for k in range(start, len(lines)) if lines[k].strip()), "")
+
+
+def _previous_line(lines: list[str], end: int) -> str:
+    """The last non-blank line at or before ``end``, stripped ("" at the start)."""
+    return next((lines[k].strip() for k in range(end, -1, -1) if lines[k].strip()), "")
 
 
 def _paragraph(lines: list[str], start: int) -> list[str]:
     """The stripped lines from ``start`` up to the next blank line."""
     out: list[str] = []
-    for text in lines[start:]:
-        if not text.strip():
+    for k in range(start, len(lines)):
+        if not lines[k].strip():
             break
-        out.append(text.strip())
+        out.append(lines[k].strip())
     return out
 
 
