@@ -965,3 +965,27 @@ def test_a_participle_the_parser_took_for_the_main_verb() -> None:
     clause = analyse(["Whenever the Members meet, written notice of the meeting shall be "
                       "transmitted ten days before the meeting."])[0][0]
     assert (clause.modality, clause.negated) == (Modality.obligation, False)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Unit tests are strongly RECOMMENDED.", (Modality.recommendation, False)),
+    ("The README SHOULD describe what contributions the developers would welcome.",
+     (Modality.recommendation, False)),
+    ("The abstract SHOULD be at most one page in length.", (Modality.recommendation, False)),
+    ("Depending on the type of pull request it is, follow the corresponding rules listed "
+     "previously.", (Modality.obligation, False)),
+    ("If you're creating a repo because it's primarily for your work, and the work you perform "
+     "in it is primarily to benefit the agency, start the repo in the agency's organization.",
+     (Modality.obligation, False)),
+    ("If you have questions, reach out to your Benefits Specialist.",
+     (Modality.informational, False)),
+    ("If it rains, we stay inside.", (Modality.informational, False)),
+    ("The Organisers do not store any card information.", (Modality.prohibition, True)),
+])
+def test_key_words_in_capitals_orders_after_a_lead_and_an_organiser_s_practice(
+        text: str, expected: tuple[Modality, bool]) -> None:
+    """RFC 2119's key words in capitals are read as the modal words they are; an order the
+    parser hung under a leading condition is read from its verb (not a help line); an agent
+    noun's standing "do not" is its practice, as "We do not" is."""
+    clause = analyse([text])[0][0]
+    assert (clause.modality, clause.negated) == expected

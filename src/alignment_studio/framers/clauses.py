@@ -167,6 +167,8 @@ _LEXICON: dict[str, set[str]] = {}
 # a plain-text file's inline markup ("**Don't** cross-post", "``#intros``"): not words
 _EMPHASIS = re.compile(r"\*\*|``")
 _REFERENCE = re.compile(r"(?<=[\w.])\(([A-Za-z0-9]{1,4})\)")
+# RFC 2119's key words in capitals, which the parser takes for names ("The README SHOULD ...").
+_KEY_WORDS = re.compile(r"\b(?:MUST|SHALL|SHOULD|MAY|REQUIRED|RECOMMENDED|OPTIONAL|NOT)\b")
 # "Step 2) ", and a numbered heading's number: "8. ", "2.1 ", "(a) "
 _STEP = re.compile(r"^(?:(?:step|stage|phase)\s+\d{1,2}[a-z]?\s*[).:\-–]\s+|"
                    r"\(?\d{1,2}(?:\.\d{1,2})*[.)]\s+(?=[A-Z])|\d{1,2}(?:\.\d{1,2})+\s+(?=[A-Z])|"
@@ -221,6 +223,7 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
         elif (verb := _pleaded(doc)) is not None and not _aside(doc[:], verb, None):
             out[i] = [_imperative(doc[verb.i:], plain[i])]
     _reread_unmarked_conditions(plain, docs, out, addressee)
+    _reread_after_a_lead(plain, out, addressee)
     _reread_without_asides(plain, out, addressee)
     _reread_before_a_dash(plain, out, addressee)
     return [[_relabel(_restore(c, text, source), source, full) for c in found]
@@ -271,6 +274,41 @@ def _reread_before_a_dash(plain: list[str], out: list[list[Clause]],
         if len(again) == 1 and again[0].modality != Modality.informational and (
                 again[0].imperative or again[0].explicit):
             out[i] = [again[0]._replace(text=plain[i])]
+
+
+# A lead that offers help ("If you have questions, ...", "For more information, ...").
+_HELP_LINE = re.compile(r"\b(questions?|information|help|assistance|clarification|comments?|"
+                        r"suggestions?|details?|guidance)\b", re.IGNORECASE)
+# Words that open a condition, a time or a circumstance before a sentence's main clause.
+_LEADS = {"if", "when", "whenever", "while", "once", "depending", "before", "after", "unless",
+          "where", "until", "upon", "during", "for", "in", "as", "since", "because"}
+
+
+def _reread_after_a_lead(plain: list[str], out: list[list[Clause]],
+                         addressee: str | None) -> None:
+    """An order after a leading clause the parser hung it under ("Depending on the type of
+    pull request it is, follow the rules listed previously"; "If you're creating a repo
+    because ..., start the repo in the CISA organization"): a sentence read as saying nothing
+    that opens with a condition or a time is read again from a verb after one of its commas,
+    and that reading is kept when it is an order; the lead becomes its condition."""
+    todo: dict[int, tuple[str, str]] = {}  # sentence -> (lead, the rest from the verb)
+    for i, found in enumerate(out):
+        words = plain[i].split(maxsplit=1)
+        if not words or words[0].lower() not in _LEADS or any(
+                c.modality != Modality.informational for c in found):
+            continue
+        for comma in re.finditer(r",\s+(?=[a-z])", plain[i]):
+            rest = plain[i][comma.end():]
+            if rest.split(maxsplit=1)[0] in _lexicon("verb") - _POINTING - _NOTING:
+                todo[i] = (plain[i][:comma.start()], rest)
+                break
+    rests = [rest for _, rest in todo.values()]
+    for (i, (lead, rest)), doc in zip(todo.items(), parse(rests), strict=True):
+        again = clauses_of(doc, rest, addressee)
+        if len(again) == 1 and again[0].imperative and again[0].modality != \
+                Modality.informational and not (_HELP_LINE.search(plain[i]) and any(
+                    t.lemma_.lower() in _CONTACTING | {"seek"} for t in doc[:2])):
+            out[i] = [again[0]._replace(text=plain[i], conditions=[lead, *again[0].conditions])]
 
 
 def _reread_unmarked_conditions(plain: list[str], docs: list[Doc], out: list[list[Clause]],
@@ -384,9 +422,11 @@ def _verb_taken_for_noun(doc: Doc, found: list[Clause]) -> bool:
 
 
 def _straight(text: str) -> str:
-    """What the parser reads: straight apostrophes, and paragraph references such as
-    "§ 2635.302(a)" as one word ("2635.302_a_"); the length stays the same."""
+    """What the parser reads: straight apostrophes, RFC 2119 key words in lower case, and
+    paragraph references such as "§ 2635.302(a)" as one word ("2635.302_a_"); the length
+    stays the same."""
     text = _unshouted(text.replace("’", "'").replace("‘", "'"))
+    text = _KEY_WORDS.sub(lambda m: m.group().lower(), text)
     return _REFERENCE.sub(lambda m: f"_{m.group(1)}_", _blank_markup(text))
 
 
@@ -990,7 +1030,7 @@ def _refusal(head: Token) -> bool:
     subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
     return head.tag_ == "VB" and head.dep_ == "ROOT" and any(a in ("do", "does") for a in aux) \
         and subject is not None and (subject.lower_ == "we" or subject.pos_ == "PROPN" or (
-            subject.pos_ == "NOUN" and subject.lemma_.lower() in _AGENTS)) and \
+            subject.pos_ == "NOUN" and _agentive(subject))) and \
         head.lemma_.lower() not in _NOT_COMMITMENTS | _HAPPENING | _NOT_REFUSALS
 
 
