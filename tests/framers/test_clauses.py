@@ -989,3 +989,26 @@ def test_key_words_in_capitals_orders_after_a_lead_and_an_organiser_s_practice(
     noun's standing "do not" is its practice, as "We do not" is."""
     clause = analyse([text])[0][0]
     assert (clause.modality, clause.negated) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('Did you run "make test" to check if your patch didn\'t break other features?',
+     (Modality.obligation, False)),
+    ("Did you read the patch again?", (Modality.obligation, False)),
+    ('Did you create test script for "make test"? (Recommended)',
+     (Modality.recommendation, False)),
+    ("Have you ever been to the office?", (Modality.informational, False)),
+    ("Does the pull request make the text more clear?", (Modality.informational, False)),
+    ("Do not high-jack threads, by bringing up entirely new topics.",
+     (Modality.prohibition, True)),
+    ("Modify source to fix a bug in PHP or add a new feature to PHP.",
+     (Modality.obligation, False)),
+    ("Go dependencies are managed using Go Modules.", (Modality.informational, False)),
+])
+def test_checklist_questions_and_orders_with_verbs_the_parser_misread(
+        text: str, expected: tuple[Modality, bool]) -> None:
+    """A checklist's "Did you X?" asks the reader to have done X (its "(Recommended)" weight
+    makes it advice); "Do not" before a verb the parser does not know still forbids; a leading
+    verb the parser took for a compound noun is still an order."""
+    clause = analyse([text])[0][0]
+    assert (clause.modality, clause.negated) == expected

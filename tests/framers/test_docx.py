@@ -92,3 +92,21 @@ def test_typed_numbers_on_bold_larger_titles_and_duty_lists(tmp_path: Path) -> N
     assert any(p.text.startswith("Ensure access") for p in doc.policies())
     item = next(p for t, p in by_text.items() if t.startswith("sample data"))
     assert (item.modality, item.negated) == (Modality.obligation, True)
+
+
+def test_list_number_2_items_nest_under_a_british_lead_in(tmp_path: Path) -> None:
+    """Word's "List Number 2" style nests its items even when their numbering says level 0,
+    and a lead-in ending in ":-" passes its force to them."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Internet use", level=1)
+    document.add_paragraph("The company will not tolerate the use of the Internet for "
+                           "unofficial purposes, including:-", style="List Number")
+    for item in ("any messages that could constitute bullying or harassment;",
+                 "posting confidential information about other employees or customers."):
+        document.add_paragraph(item, style="List Number 2")
+    path = tmp_path / "handbook.docx"
+    document.save(str(path))
+    items = read_document(path).policies()[1:]
+    assert [(p.modality, p.negated) for p in items] == [(Modality.prohibition, True)] * 2

@@ -476,3 +476,31 @@ def test_text_colon_titles_and_numbered_titles_after_a_lead_in(tmp_path: Path) -
     assert [s.title for s in sections] == ["Preamble", "Player name", "IP address",
                                            "Security of processing", "User rights"]
     assert [p.modality for p in sections[-1].policies][:2] == [Modality.permission] * 2
+
+
+def test_text_licence_title_numbered_clauses_and_quoted_terms(tmp_path: Path) -> None:
+    """A plain-text licence: its title underlined with "=-=-=-" is the document's title, its
+    version and copyright lines are no headings, a numbered clause whose first line goes on in
+    lower case on the next is a clause of its section (not a heading), and a quoted term over
+    its indented gloss is a definition."""
+    path = tmp_path / "licence.txt"
+    path.write_text("The Example Public License\n=-=-=-=-=-=-=-=-=-=-=-=-\n\n"
+                    "EPL Version 1.3c  2008-05-04\n\nCopyright 1999 2002-2008 Example Project\n"
+                    "    Everyone is allowed to distribute verbatim copies of this\n"
+                    "    license document, but modification of it is not allowed.\n\n\n"
+                    "DEFINITIONS\n===========\n\n   `Work'\n    Any work being distributed under "
+                    "this License.\n\n   `Derived Work'\n    Any work that under any applicable "
+                    "law is derived from the Work.\n\n\nCONDITIONS\n==========\n\n"
+                    "1.  You may distribute a complete, unmodified copy of the Work as you\n"
+                    "received it.  Distribution of only part of the Work is considered\n"
+                    "modification of the Work.\n\n2.  If you are the Current Maintainer of "
+                    "the Work, you may, without\nrestriction, modify the Work.\n")
+    doc = read_document(path)
+    assert doc.title == "The Example Public License"
+    assert [s.title for s in doc.all_sections()] == ["Preamble", "Definitions", "Conditions"]
+    definitions = doc.all_sections()[1].policies
+    assert [p.modality for p in definitions] == [Modality.definition] * 2
+    conditions = doc.all_sections()[2].policies
+    assert conditions[0].text == "You may distribute a complete, unmodified copy of the Work " \
+        "as you received it."
+    assert conditions[0].modality == Modality.permission

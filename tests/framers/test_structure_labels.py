@@ -1,8 +1,9 @@
-"""Extraction accuracy on the hand-labelled documents (the nine 18F pages and rounds 1-7 and 9-19
-of four to six documents of other styles: 85 documents, 6,062 labels; the held-out rounds 8 and
-20 are left to the bench) stays above floors a bit under what bench/bench_structure.py
-measured (in total precision 0.82, recall 0.82, modality 0.79, negated rules 0.78, actor
-0.81)."""
+"""Extraction accuracy on the hand-labelled documents (the nine 18F pages and rounds 1-7 and 9-20
+of four to six documents of other styles: 91 documents, 6,487 labels; the held-out rounds 8 and
+21 are left to the bench) stays above floors a bit under what bench/bench_structure.py
+measured (in total precision 0.82, recall 0.81, modality 0.78, negated rules 0.76, actor
+0.80). Round 20, measured unseen at recall 0.57 and developed on from the sixth 2026-12-04
+session, lowered the floors of recall, modality and negated rules by a point each."""
 
 from __future__ import annotations
 
@@ -43,10 +44,10 @@ def test_extraction_figures_stay_above_their_floors(bench: ModuleType) -> None:
                 bench.Scores())
     assert total.labels >= 2000
     assert total.found / total.labels >= 0.95  # segmentation: a statement for every label
-    assert total.recall >= 0.81
+    assert total.recall >= 0.80
     assert total.precision >= 0.78
-    assert total.modality_accuracy >= 0.78
-    assert total.negated_accuracy >= 0.75
+    assert total.modality_accuracy >= 0.77
+    assert total.negated_accuracy >= 0.74
     assert total.actor_accuracy >= 0.78
     for name, scores in per_doc.items():  # the documents the rules were developed on
         if bench.group_of(name) in (bench.DEVELOPED, bench.ROUND_1):

@@ -226,8 +226,28 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
     _reread_after_a_lead(plain, out, addressee)
     _reread_without_asides(plain, out, addressee)
     _reread_before_a_dash(plain, out, addressee)
+    for i, found in enumerate(out):
+        if (force := _checklist_force(plain[i])) is not None and all(
+                c.modality == Modality.informational for c in found):
+            out[i] = [Clause(plain[i], force, False, False, "you", False, True, [], [], None)]
     return [[_relabel(_restore(c, text, source), source, full) for c in found]
             for found, text, source, full in zip(out, plain, sentences, whole, strict=True)]
+
+
+# A checklist's question about the reader's own act ("Did you run make test?", "Have you read
+# the patch again?"), perhaps with its weight after it ("(Recommended)", "(Optional)").
+_CHECKLIST = re.compile(r"^(?:did|have) you\b(?! ever\b)[^?]*\?\s*(?:\((?P<weight>\w+)\))?\s*$",
+                        re.I)
+_WEIGHTS = {"recommended": _ADVISE, "optional": _PERMIT}
+
+
+def _checklist_force(text: str) -> Modality | None:
+    """The force of a checklist's question: an obligation to have done the act, or what its
+    weight says; None for any other sentence."""
+    match = _CHECKLIST.match(text.strip())
+    if match is None:
+        return None
+    return _WEIGHTS.get((match.group("weight") or "").lower(), _OBLIGE)
 
 
 def _trimmed(sentence: str) -> str:
@@ -349,15 +369,19 @@ def _unmarked_condition_end(doc: Doc) -> int | None:
 def _misread_order(doc: Doc) -> bool:
     """An order the parser read as something else: a leading base-form verb taken for the
     subject of a later verb ("Give examples of what you felt was misconduct": "Give ... was";
-    "Activate Find My iPhone": "Activate" the subject of "Find"),
-    or "Please be ..." taken for a participle ("Please be understanding with ...")."""
+    "Activate Find My iPhone": "Activate" the subject of "Find"; "Modify source to fix a bug":
+    "Modify" a compound of "source"), "Do not X" with a verb the parser does not know, or
+    "Please be ..." taken for a participle ("Please be understanding with ...")."""
     if len(doc) < 3:
         return False
     if doc[0].lower_ == "please" and doc[1].lower_ == "be":
         return True
     if doc[0].tag_ == "VB" and doc[0].dep_ == "nsubj" and doc[0].head.tag_ == "VB":
         return doc[0].lower_ not in _POINTING | _NOTING  # "Activate Find My iPhone"
-    return doc[0].tag_ == "VB" and doc[0].dep_ in ("csubj", "csubjpass") and \
+    if doc[0].lower_ == "do" and doc[1].lower_ in ("not", "n't") and doc[2].lower_ != "hesitate":
+        return True  # "Do not high-jack threads": an unknown verb the parser took for a noun
+    return doc[0].tag_ == "VB" and (doc[0].dep_ in ("csubj", "csubjpass") or doc[0].dep_ ==
+                                    "compound" and _only_a_verb(doc[0])) and \
         doc[0].text[:1].isupper() and doc[0].lower_ not in _POINTING | _NOTING
 
 
@@ -402,14 +426,16 @@ def _lexicon(pos: str) -> set[str]:
 
 
 def _imperative(doc: Doc | Span, text: str) -> Clause:
-    """The clause read as an order to the reader, its first word the verb."""
-    verb = doc[0]
-    lemma = verb.lower_
-    modality = _ADVISE if lemma in _TRY else _FORBID if lemma in _AVOID else _OBLIGE
+    """The clause read as an order to the reader, its first word the verb ("Do not X": a
+    prohibition of X)."""
+    negated = len(doc) > 2 and doc[0].lower_ == "do" and doc[1].lower_ in ("not", "n't")
+    lemma = doc[2 if negated else 0].lower_
+    modality = _FORBID if negated or lemma in _AVOID else _ADVISE if lemma in _TRY else _OBLIGE
     obj = next((t for t in doc[1:] if t.dep_ in ("dobj", "pobj", "ROOT") and t.pos_ in (
         "NOUN", "PROPN")), None)
     action = Action(verb=lemma, object=obj.text if obj is not None else None)
-    return Clause(text, modality, lemma in _AVOID, False, "you", False, True, [], [], action)
+    return Clause(text, modality, negated or lemma in _AVOID, negated, "you", False, True, [],
+                  [], action)
 
 
 def _verb_taken_for_noun(doc: Doc, found: list[Clause]) -> bool:

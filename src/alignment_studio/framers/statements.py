@@ -33,6 +33,9 @@ _NUMBER_SIGN = re.compile(r"\bno\.$", re.I)  # "No. 5" (but "No. Please don't ..
 _LOWER_KEY = re.compile(r"^(?P<key>[a-z][\w/…-]*(?: [a-z][\w/…-]*)?)\s*:\s+(?P<value>[A-Z].*)$")
 _KEY_VALUE = re.compile(r"^(?P<key>[A-Z][\w’'/&()-]*(?:\s+[\w’'/&()-]+){0,4})\s*:\s+"
                         r"(?P<value>\S.*)$")
+# A glossary entry without a colon: the term in quotes, then its gloss ("`Work' Any work being
+# distributed under this License.", a plain-text licence's term over its indented gloss).
+_QUOTED_TERM = re.compile(r"^(?P<key>[`'\"“‘][A-Z][\w -]{0,40}?['\"”’])\s+(?P<value>[A-Z].*)$")
 _NOT_A_TERM = re.compile(r"^(note|notes|example|examples|tip|tips|warning|important|caution|"
                          r"remember|reminder|q|a|question|answer|step \d+|example \d+)$", re.I)
 _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
@@ -203,7 +206,7 @@ def is_contact(value: str) -> bool:
 def key_value(text: str) -> tuple[str, str] | None:
     """("Term", "gloss") for a ``Term: gloss`` line; None for prose, labels like "Note:" and
     clauses before a colon ("If it says Unit: ...")."""
-    match = _KEY_VALUE.match(text) or _LOWER_KEY.match(text)
+    match = _KEY_VALUE.match(text) or _LOWER_KEY.match(text) or _QUOTED_TERM.match(text)
     if match is None or _NOT_A_TERM.match(match.group("key")) or \
             match.group("key").split()[0].lower() in _CLAUSE_STARTS:
         return None
@@ -246,9 +249,11 @@ def relative_force(clause: Clause, text: str, reader: str | None) -> Force | Non
 
 def ends_lead_in(text: str) -> bool:
     """Whether a paragraph announces the items after it: it ends in a colon, or in a dash as
-    regulations write it ("are prohibited from—", "except for -")."""
+    regulations write it ("are prohibited from—", "except for -"), or in both as British
+    handbooks write it ("for unofficial purposes, including:-")."""
     end = text.rstrip()
-    return end.endswith((":", "—", "–", " -", "--")) or _FOLLOWING.search(end) is not None
+    return end.endswith((":", "—", "–", " -", "--", ":-", ":–")) or \
+        _FOLLOWING.search(end) is not None
 
 
 _JUDGED = [(Modality.prohibition, re.compile(

@@ -124,6 +124,9 @@ def _formatted_heading(paragraph: Any, text: str, sizes: list[float]) -> int:
     return len(sizes) + 1 if _bold(paragraph) else 0
 
 
+_LIST_STYLE_LEVEL = re.compile(r"^list(?: \w+)? ([2-9])$", re.I)
+
+
 def _block(paragraph: Any, number: int, sizes: list[float], depth_of: Depth) -> Block | None:
     text = clean_inline(paragraph.text)
     if not text:
@@ -145,7 +148,7 @@ def _block(paragraph: Any, number: int, sizes: list[float], depth_of: Depth) -> 
     kind, depth = BlockType.paragraph, 0
     bullet = _BULLET.match(text)
     if listed or bullet:
-        kind, depth = BlockType.list_item, numbering or 0
+        kind, depth = BlockType.list_item, max(numbering or 0, _style_level(style))
         if bullet is not None and not listed:  # "(a) ..." typed: its marker says the level
             depth = depth_of(bullet.group().strip(), "")
         text = _BULLET.sub("", text, count=1)
@@ -154,6 +157,13 @@ def _block(paragraph: Any, number: int, sizes: list[float], depth_of: Depth) -> 
         if _starts_bold(paragraph):
             text = _LABEL.sub("", text, count=1)
     return Block(type=kind, text=text, level=depth, start_line=number, end_line=number)
+
+
+def _style_level(style: str) -> int:
+    """The list level (0-based) a list style's name gives: "List Number 2" and "List Bullet 3"
+    are Word's styles for nested items, whose numbering may still say level 0."""
+    match = _LIST_STYLE_LEVEL.match(style)
+    return int(match.group(1)) - 1 if match else 0
 
 
 def _numbering_level(paragraph: Any) -> int | None:

@@ -31,7 +31,12 @@ _BULLET = re.compile(r"^(?P<indent>\s*)(?:\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))*"
                      r"\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))\s+(?P<text>.*)$")
 # a line of one repeated punctuation character under (and perhaps over) a title: Markdown's
 # setext "=" and "-", and every adornment reStructuredText allows
-_UNDERLINE = re.compile(r"^\s*([=\-~^\"'`+*#_<>])\1{2,}\s*$")
+# A copyright or version line under a title ("Copyright 1999 2002-2008 LaTeX3 Project",
+# "LPPL Version 1.3c  2008-05-04"): no heading.
+_NOTICE = re.compile(r"^(copyright|©)\s|\bversion\s+v?\d|\b\d{4}-\d\d-\d\d\b", re.I)
+# A line of one adornment character, or of a pair of them ("=-=-=-=-", a licence's title).
+_UNDERLINE = re.compile(r"^\s*(?:(?P<char>[=\-~^\"'`+*#_<>])(?P=char){2,}|"
+                        r"(?P<pair>[=\-~^*#]{2})(?P=pair){2,}[=\-~^*#]?)\s*$")
 _SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with",
                 "at", "from", "as", "vs", "nor", "but", "per"}
 MAX_HEADING_WORDS = 10
@@ -217,7 +222,7 @@ def _adornment(lines: list[str], i: int) -> tuple[str, bool] | None:
     over = bool(prev) and prev == nxt
     if prev and not over:
         return None
-    return under.group(1), over
+    return under.group("char") or under.group("pair"), over
 
 
 def _adorned_headings(lines: list[str]) -> dict[int, int]:
@@ -245,7 +250,8 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     if _BARE_NUMBER.match(line) and following and not _BULLET.match(following):
         return line.count(".") + 2  # "1.1.1" alone over its clause, as a PDF saved as text
     after_lead_in = i > 0 and lines[i - 1].rstrip().endswith(":") and bool(_numbered(line))
-    if not line or len(line) > 100 or not (prev_blank or _stacked(lines, i) or after_lead_in):
+    if not line or len(line) > 100 or not (prev_blank or _stacked(lines, i) or after_lead_in) \
+            or _NOTICE.search(line):
         return 0
     bullet = _BULLET.match(lines[i])
     if bullet and _run_in_title(bullet, lines, i):
@@ -257,7 +263,8 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     if section and (not title or title[0].isupper() and (not nxt or _title_like(title))):
         return 2
     numbered = _numbered(line)
-    wrapped = i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t") and bool(nxt)
+    wrapped = i + 1 < len(lines) and (lines[i + 1][:1] in (" ", "\t") or nxt[:1].islower()) \
+        and bool(nxt)  # indented, or going on in lower case: the line's sentence continues
     item_end = line.endswith((".", ":", *_SERIES_ENDS))
     before = _previous_line(lines, i - 1) if bullet else ""
     if bullet and (line.endswith(_SERIES_ENDS) or before.endswith(_SERIES_ENDS) and
