@@ -1004,11 +1004,17 @@ def test_key_words_in_capitals_orders_after_a_lead_and_an_organiser_s_practice(
     ("Modify source to fix a bug in PHP or add a new feature to PHP.",
      (Modality.obligation, False)),
     ("Go dependencies are managed using Go Modules.", (Modality.informational, False)),
+    ("Violations of the rules can lead to temporary or permanent removal from the network.",
+     (Modality.permission, False)),
+    ("Unauthorised access to the computer facility will result in disciplinary action.",
+     (Modality.obligation, False)),
+    ("This may lead to delays.", (Modality.informational, False)),
 ])
 def test_checklist_questions_and_orders_with_verbs_the_parser_misread(
         text: str, expected: tuple[Modality, bool]) -> None:
     """A checklist's "Did you X?" asks the reader to have done X (its "(Recommended)" weight
     makes it advice); "Do not" before a verb the parser does not know still forbids; a leading
-    verb the parser took for a compound noun is still an order."""
+    verb the parser took for a compound noun is still an order; a sanction something "can lead
+    to" is the enforcer's permission, one it "will result in" the enforcer's duty."""
     clause = analyse([text])[0][0]
     assert (clause.modality, clause.negated) == expected

@@ -504,3 +504,25 @@ def test_text_licence_title_numbered_clauses_and_quoted_terms(tmp_path: Path) ->
     assert conditions[0].text == "You may distribute a complete, unmodified copy of the Work " \
         "as you received it."
     assert conditions[0].modality == Modality.permission
+
+
+def test_metadata_lines_and_outcome_lead_ins_say_no_norm(tmp_path: Path) -> None:
+    """"Source: ..." and "Last updated: ..." lines are about the document, not definitions;
+    the items that finish "following these rules will:" are outcomes, not orders; a lead-in
+    split in two clauses ("shall be filed ... and shall include:") still hands on its force."""
+    path = tmp_path / "rules.md"
+    path.write_text("# Rules\n\nFollowing some basic rules with regards to mailing lists will:\n\n"
+                    "- Make everybody happier.\n- Prevent some of those 'Oops' moments.\n\n"
+                    "An application shall be filed with Facility Services no later than four "
+                    "business days before the demonstration and shall include:\n\n"
+                    "- The name of the organization of the demonstration;\n"
+                    "- The proposed location of the demonstration.\n\n"
+                    "Last updated: May 22, 2026\n\nSource: The Example Society, rules.md of its "
+                    "handbook repository.\n")
+    policies = read_document(path).policies()
+    modality = {p.text: p.modality for p in policies}
+    assert modality["Make everybody happier."] == Modality.informational
+    assert modality["The name of the organization of the demonstration;"] == Modality.obligation
+    assert modality["Last updated: May 22, 2026"] == Modality.informational
+    assert next(m for t, m in modality.items() if t.startswith("Source:")) == \
+        Modality.informational

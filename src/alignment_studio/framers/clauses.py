@@ -750,10 +750,12 @@ _SANCTION_VERBS = {"remove", "suspend", "ban", "terminate", "close", "delete", "
 
 def _sanctioned(head: Token) -> bool:
     """"Violations may result in disciplinary action", "... can result in plugins being
-    removed": a sanction the rule's enforcer may impose (a permission), not a possible outcome
-    ("This may result in delays")."""
-    return head.lemma_.lower() == "result" and any(
-        c.dep_ == "prep" and c.lower_ == "in" and any(
+    removed", "can lead to removal from the network": a sanction the rule's enforcer may impose
+    (a permission; with "will", a duty), not a possible outcome ("This may result in
+    delays")."""
+    lemma = head.lemma_.lower()
+    return lemma in ("result", "lead") and any(
+        c.dep_ == "prep" and c.lower_ == ("in" if lemma == "result" else "to") and any(
             n.lemma_.lower() in _SANCTIONS or any(
                 v.lemma_.lower() in _SANCTION_VERBS and v.tag_ in ("VBN", "VBG")
                 for v in n.subtree)
@@ -945,7 +947,7 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         negated = True  # "must do nothing that would ...": must not do anything that would
     if modal is not None:
         base = _MODALS.get(modal.lower_, _PERMIT)
-        if modal.lower_ in ("may", "can") and _sanctioned(head):
+        if modal.lower_ in ("may", "can", "could", "might") and _sanctioned(head):
             return _PERMIT, True, negated, None, False  # "Violations may result in removal"
         if base == _PERMIT and _epistemic(modal, head):
             return None, False, negated, None, False
@@ -979,6 +981,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                                   and head.lemma_.lower() not in _NOT_COMMITMENTS)
                                   for c in head.children):
         return (_FORBID if negated else _OBLIGE), True, negated, None, False  # "I will not X"
+    if pledge is not None and not negated and _sanctioned(head):
+        return _OBLIGE, True, False, None, False  # "X will result in disciplinary action"
     if pledge is not None and _committed(head):  # "CISA will provide reports"
         return (_FORBID if negated else _OBLIGE), True, negated, None, False
     if pledge is not None and _you_will(head):  # "you will post a notice" in an agreement

@@ -90,6 +90,9 @@ _HOLDS_LEAD_IN = re.compile(
 # party does
 _WHO_LEAD_IN = re.compile(r"^(?:the )?(?P<who>[a-z][\w -]{1,40}?) (?:is|are) (?:an?|the) "
                           r"[^:]*\bwho(?: \w+)?\s*:$", re.I)
+# "Thus, following some basic rules will:": items that finish the sentence say what a thing
+# (no party) will do, outcomes rather than orders
+_OUTCOME_LEAD_IN = re.compile(r"\bwill\s*:+$", re.I)
 # "You can help us do this by following these tips:": the items advise
 _TIPS_LEAD_IN = re.compile(r"\b(these|the following|some|a few|our|a couple of) (\w+ )?(tips|"
                            r"suggestions|recommendations|best practices|pointers|hints)\b"
@@ -196,6 +199,18 @@ def entry_parts(text: str) -> tuple[str, str, Force | None] | None:
 
 
 _CONTACT = re.compile(r"^(\S+@\S+\.\w+|https?://\S+|#[\w-]+|\+?[\d ()-]{7,})\.?$")
+
+
+_METADATA_KEY = re.compile(r"^(sources?|last (updated|modified|reviewed|revised)( on)?|"
+                          r"effective( date)?|date|version|copyright|credits?|attribution)$",
+                          re.I)
+
+
+def is_metadata(text: str) -> bool:
+    """A line about the document, not a rule in it ("Source: ...", "Last updated: May 2026",
+    "Effective date: September 30, 2019")."""
+    entry = key_value(text)
+    return entry is not None and _METADATA_KEY.match(entry[0].strip()) is not None
 
 
 def is_contact(value: str) -> bool:
@@ -349,10 +364,14 @@ def is_fragment(text: str) -> bool:
 def lead_in_force(clause: Clause, text: str) -> Force | None:
     """A lead-in's force, or None when it gives none ("For example:"). A lead-in that lists
     what a term covers ("These spaces include:") makes its items definitions; one that offers
-    options ("You have a few options:") makes them permissions."""
+    options ("You have a few options:") makes them permissions; one whose items finish what a
+    thing "will:" do keeps them informational."""
     party = _party_lead_in(clause, text)
     if party is not None:
         return party
+    if _OUTCOME_LEAD_IN.search(text.rstrip()) and clause.modality == Modality.informational \
+            and clause.actor is None:  # "Following these rules will:" / "Make everybody happier"
+        return Force(Modality.informational, False, None, [], examples=True)
     if _TIPS_LEAD_IN.search(text.rstrip()) and clause.modality not in (Modality.prohibition,
                                                                       Modality.obligation):
         return Force(Modality.recommendation, False, None, list(clause.conditions))

@@ -43,6 +43,7 @@ from alignment_studio.framers.statements import (
     is_example_lead_in,
     is_exception_lead_in,
     is_fragment,
+    is_metadata,
     is_reasons_lead_in,
     judged_force,
     key_value,
@@ -272,7 +273,8 @@ class _TreeBuilder:
         if policies and following is not None and following.type == BlockType.heading and \
                 policies[-1].text.rstrip().endswith(":"):
             policies[-1].modality = Modality.informational  # announces the sections below
-        if policies and announces and ends_lead_in(policies[-1].text):
+        if policies and announces and (ends_lead_in(policies[-1].text) or ends_lead_in(
+                block.text)):  # "... shall be filed and shall include:" split in two clauses
             self._start_lead_in(policies[-1], following, policies[:-1], depth)
         elif block.type not in _ENTRY_TYPES:
             self.lead_ins = []
@@ -341,7 +343,8 @@ class _TreeBuilder:
     def _inherit(self, clause: Clause, unit: str, force: Force | None, entry: bool) -> Clause:
         """The first statement of a block with its key's, lead-in's or heading's force."""
         parts = entry_parts(unit)
-        if parts is not None and is_contact(parts[1]):  # "Email: privacy@justice.gov.uk"
+        if parts is not None and (is_contact(parts[1]) or is_metadata(unit)):
+            # "Email: privacy@justice.gov.uk", "Source: ...", "Last updated: May 2026"
             return clause._replace(modality=Modality.informational, explicit=False, actor=None)
         own = parts[2] if parts is not None else None
         clause = inherit(clause, own or force, entry and parts is not None)
