@@ -526,3 +526,17 @@ def test_metadata_lines_and_outcome_lead_ins_say_no_norm(tmp_path: Path) -> None
     assert modality["Last updated: May 22, 2026"] == Modality.informational
     assert next(m for t, m in modality.items() if t.startswith("Source:")) == \
         Modality.informational
+
+
+def test_actors_of_shares_of_a_body_and_passive_items_under_a_party_lead_in(
+        tmp_path: Path) -> None:
+    """"A simple majority within the SC may X": the SC acts; a passive item under "Employees
+    using the email system should:" binds the employees, not the reader by default."""
+    path = tmp_path / "rules.md"
+    path.write_text("# Rules\n\nA simple majority within the SC may call a reelection of the "
+                    "entire SC.\n\nEmployees using the email system should give particular "
+                    "attention to the following points:\n\n- email messages should only be sent "
+                    "to those for whom they are relevant;\n- flame mails must not be sent.\n")
+    actors = [p.actor for p in read_document(path).policies()]
+    assert actors[0] == "sc"
+    assert actors[-2:] == ["employees", "employees"]

@@ -1500,9 +1500,26 @@ def _actor(head: Token, frame: Token | None, passive: bool,
                   and _agentive(c)), None)
     if owner is not None and not _agentive(subject):
         return _noun_phrase(owner)  # "The Contractor's control system shall": the Contractor
+    body = _body_of_share(subject)
+    if body is not None:  # "A simple majority within the SC may call X": the SC
+        return _noun_phrase(body)
     if addressee is not None and not _agentive(subject):
         return addressee  # "Blog posts should offer something": the writer is under the norm
     return _noun_phrase(subject)
+
+
+# A share of a body that acts for it ("a majority of the Board", "a quorum of members")
+_SHARES = {"majority", "supermajority", "minority", "quorum", "half", "third", "two-thirds",
+           "unanimity", "plurality"}
+
+
+def _body_of_share(subject: Token) -> Token | None:
+    """The body whose share is the subject ("A two-thirds majority of the Board": the Board),
+    or None."""
+    if subject.lemma_.lower() not in _SHARES:
+        return None
+    return next((g for c in subject.children if c.dep_ == "prep" and c.lower_ in (
+        "of", "within", "in") for g in c.children if g.dep_ == "pobj"), None)
 
 
 # passives whose by-phrase names what holds the subject, not who acts ("bound by the code")
@@ -1661,12 +1678,17 @@ def _hyphen_piece(token: Token, step: int) -> Token:
     return token
 
 
+# Words before a noun that say which or how many, not who ("such employees", "sufficient
+# members of the committee")
+_HOW_MANY = {"such", "sufficient", "enough", "several"}
+
+
 def _noun_phrase(token: Token) -> str:
     """The head noun with its compounds and adjectives, lower case, without articles or
     possessives ("each new employee" -> "new employee"); coordinated nouns are kept."""
     keep = [t for c in token.lefts if c.dep_ not in ("det", "poss", "predet", "punct", "cc",
                                                       "advmod", "case", "preconj", "neg")
-            and c.lower_ != "such"  # "such employees": the ones just named
+            and c.lower_ not in _HOW_MANY  # "such employees": the ones just named
             for t in c.subtree if not t.is_punct and t.dep_ not in ("det", "poss")]
     words = [t for t in (*keep, token) if not t.is_space]
     first = _hyphen_start(token)  # "non-members" whole, where the tagger split it

@@ -447,8 +447,10 @@ def inherit(clause: Clause, force: Force | None, entry: bool) -> Clause:
     if clause.explicit and clause.modality != Modality.definition:
         if force is None or force.examples:
             return clause
-        return clause._replace(actor=clause.actor or force.actor,
-                               conditions=force.conditions + clause.conditions)
+        actor = clause.actor or force.actor
+        if clause.passive and clause.actor in (None, "you") and force.actor:
+            actor = force.actor  # "Employees using email should:" / "Messages must not be sent"
+        return clause._replace(actor=actor, conditions=force.conditions + clause.conditions)
     if force is not None and force.modality == Modality.informational:
         return clause._replace(actor=clause.actor or force.actor,
                                conditions=force.conditions + clause.conditions)
