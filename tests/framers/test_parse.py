@@ -540,3 +540,34 @@ def test_actors_of_shares_of_a_body_and_passive_items_under_a_party_lead_in(
     actors = [p.actor for p in read_document(path).policies()]
     assert actors[0] == "sc"
     assert actors[-2:] == ["employees", "employees"]
+
+
+def test_text_definition_list_terms_are_no_headings(tmp_path: Path) -> None:
+    """A reStructuredText-style definition list in a text file ("Preemptive" over its indented
+    definition) stays in its section: each term is a paragraph of its own, its definition
+    another, and a term with its own norm ("No user subscription required") says it."""
+    path = tmp_path / "glep.txt"
+    path.write_text("Requirements\n============\n\nAn adequate solution must meet all of the "
+                    "following requirements:\n\nPreemptive\n    Users should be told of changes "
+                    "before they break a system.\n\nNo user subscription required\n    Many "
+                    "users do not read the announce mailing list.\n\nSpecification\n"
+                    "=============\n\nNews items are published in the repository.\n")
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["Requirements", "Specification"]
+    texts = [p.text for p in doc.all_sections()[0].policies]
+    assert texts[1:4] == ["Preemptive", "Users should be told of changes before they break a "
+                          "system.", "No user subscription required"]
+    assert doc.all_sections()[0].policies[2].modality == Modality.recommendation
+
+
+def test_a_numbered_passive_rule_heading_over_sub_headings_is_a_statement(
+        tmp_path: Path) -> None:
+    """"## 1. Removal of packages should be avoided" with only sub-headings under it
+    ("#### Exceptions:") is a rule of its own."""
+    path = tmp_path / "policies.md"
+    path.write_text("# Repository Policies\n\n## 1. Removal of packages should be avoided\n\n"
+                    "#### Exceptions:\n\n- Packages with known security issues\n")
+    doc = read_document(path)
+    rule = doc.all_sections()[0].policies
+    assert [(p.text, p.modality) for p in rule] == [
+        ("1. Removal of packages should be avoided", Modality.recommendation)]

@@ -315,3 +315,32 @@ def test_a_bold_title_with_a_plain_colon_on_its_own_line_is_a_heading(tmp_path: 
     titles = [s.title for s in read_document(path).all_sections()]
     assert titles[:2] == ["Overview", "Scope and Applicability:"], titles
     assert not any(t.startswith("Every employee") for t in titles)
+
+
+def test_bold_run_in_sentences_and_table_header_rows_are_no_headings(tmp_path: Path) -> None:
+    """A paragraph that opens with a bold sentence running to the margin ("**All new code
+    should be hosted in an account owned by the ...**") and a table's bold header row
+    ("Licence ... Use") are no headings: what follows stays in its section."""
+    pdf, line = flush_pdf()
+
+    def heading(text: str) -> None:
+        pdf.set_font("Helvetica", "B", 13)
+        pdf.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+
+    heading("a. Repositories")
+    line("All new code should be hosted in an account owned by the commissioning organisation,",
+         "B")
+    line("unit, or community to ensure ongoing management and accountability. As projects")
+    line("change scale, the repository should be transferred.", gap=3)
+    heading("b. Licences")
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(60, 5, "Licence")
+    pdf.cell(0, 5, "Use", new_x="LMARGIN", new_y="NEXT")
+    line("MIT Licence          Default licence for all new code", gap=3)
+    line("All open source projects must be accompanied by a licence.", gap=3)
+    path = tmp_path / "nhs.pdf"
+    pdf.output(str(path))
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["a. Repositories", "b. Licences"]
+    assert doc.all_sections()[0].policies[0].text.startswith("All new code should be hosted")

@@ -171,6 +171,8 @@ def states_rule(clause: Clause, heading: str) -> bool:
         return False
     if text.endswith("."):
         return clause.explicit or clause.imperative
+    if _NUMBER.match(text) and clause.explicit and clause.passive:
+        return True  # "1. Removal of packages should be avoided": a numbered rule
     return _states_norm(clause) and clause.actor is not None and not clause.imperative and \
         clause.action is not None  # not "Loomio may on Coordinator approval"
 

@@ -14,6 +14,7 @@ the same numbers and a number can be found again in ``pypdf``'s ``extract_text``
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections import Counter
@@ -69,6 +70,7 @@ class _Line:
     bold: bool
     italic: bool
     text: str
+    columns: bool = False  # its runs stand in columns far apart: a table's row
 
 
 @dataclass(slots=True)
@@ -294,7 +296,15 @@ def _line(parts: list[tuple[str, float, float, float, str]], page: int,
     return _Line(number=number, page=page, x=inked[0][1], y=inked[0][2], size=round(size, 1),
                  bold=all(_BOLD_FONT.search(p[4]) for p in inked  # "**Scope**:" is bold
                           if any(c.isalnum() for c in p[0])),
-                 italic=all(_ITALIC_FONT.search(p[4]) for p in inked), text=text)
+                 italic=all(_ITALIC_FONT.search(p[4]) for p in inked), text=text,
+                 columns=_in_columns(inked))
+
+
+def _in_columns(parts: list[tuple[str, float, float, float, str]]) -> bool:
+    """Whether a run starts far to the right of where the run before it can have ended (more
+    than four character widths of blank): the cells of a table's row ("Licence ... Use")."""
+    return any(b[1] - a[1] > (len(a[0]) * 0.6 + 4) * a[3] for a, b in itertools.pairwise(parts)
+               if b[2] == a[2])
 
 
 def _drop_furniture(lines: list[_Line]) -> list[_Line]:
@@ -356,7 +366,7 @@ def _heading_levels(lines: list[_Line], body: float) -> dict[tuple[float, bool],
 
 def _is_heading_style(line: _Line, body: float) -> bool:
     """Larger than the body text and short, or bold body-size text that reads like a title."""
-    if len(line.text) > 200:
+    if len(line.text) > 200 or line.columns:
         return False
     if line.size >= body + 0.9:
         return True
@@ -377,8 +387,9 @@ def _blocks(lines: list[_Line]) -> list[Block]:
     current: _Open | None = None
     previous: _Line | None = None
     depth_of = Depth()  # "(a) ... may not:" over "(1) ...": these markers nest, as in text
-    for line in lines:
-        kind = _line_kind(line, body, margins[line.page])
+    run_ins = _bold_run_ins(lines, body, pitch)
+    for i, line in enumerate(lines):
+        kind = BlockType.paragraph if i in run_ins else _line_kind(line, body, margins[line.page])
         starts_new = current is None or previous is None or _starts_block(
             current, previous, line, kind, pitch, margins[line.page])
         if starts_new and previous is not None and _cites_across_lines(previous, line):
@@ -395,6 +406,20 @@ def _blocks(lines: list[_Line]) -> list[Block]:
     if current is not None:
         blocks.append(_finish(current, vocabulary))
     return blocks
+
+
+def _bold_run_ins(lines: list[_Line], body: float, pitch: float) -> set[int]:
+    """Bold body-size lines that open a paragraph with a bold sentence ("**All new code should
+    be hosted in an account owned by the ... and**" / "accountability.** As projects ..."): a
+    line that runs to the margin and goes straight on below is no title."""
+    out: set[int] = set()
+    for i, (line, nxt) in enumerate(itertools.pairwise(lines)):
+        if line.bold and abs(line.size - body) < 0.6 and len(line.text) >= _FULL_LINE and \
+                nxt.page == line.page and line.y - nxt.y <= pitch * 1.3 and \
+                abs(nxt.size - line.size) < 0.3 and not _SENTENCE_END.search(line.text) and \
+                not _MARKER.match(line.text) and not _SECTION_NUMBER.match(line.text):
+            out.add(i)
+    return out
 
 
 def _margins(lines: list[_Line], body: float) -> dict[int, float]:

@@ -61,8 +61,9 @@ def read_text(text: str) -> RawDocument:
         return read_asciidoc(text)
     lines, titles = _unbroken(text.split("\n"))
     items = _unmarked_items(lines)
-    adorned = dict.fromkeys(items, 0) | _adorned_headings(lines) | {i: 2 for i in titles} | \
-        _rule_titles(lines)
+    terms = _definition_terms(lines)
+    adorned = dict.fromkeys(items | terms, 0) | _adorned_headings(lines) | \
+        {i: 2 for i in titles} | _rule_titles(lines)
     if looks_like_rst(text, len(adorned)):  # reStructuredText: its markup is not read
         lines = rst_to_plain(lines)
     blocks: list[Block] = []
@@ -97,6 +98,10 @@ def read_text(text: str) -> RawDocument:
             flush(i)
             buf, kind, start = [bullet.group("text")], BlockType.list_item, i
             depth = depth_of(bullet.group("marker"), bullet.group("indent"))
+        elif i in terms:  # a definition list's term: a paragraph of its own
+            flush(i)
+            blocks.append(Block(type=BlockType.paragraph, text=" ".join(stripped.split()),
+                                level=0, start_line=i + 1, end_line=i + 1))
         elif i in items:  # an item of a list that lost its markers
             flush(i)
             buf, kind, start = [stripped], BlockType.list_item, i
@@ -145,6 +150,28 @@ def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
         if ends and starts:
             out.append("")
     return out, titles
+
+
+def _definition_terms(lines: list[str]) -> set[int]:
+    """The terms of a reStructuredText-style definition list: a short line without closing
+    punctuation, after a blank line, over its definition indented deeper ("Preemptive" /
+    "    Users should be told of changes ..."). Not a quoted glossary term ("`Work'"), which
+    stays one entry with its gloss."""
+    out: set[int] = set()
+    for i in range(len(lines) - 1):
+        line, nxt = lines[i], lines[i + 1]
+        text = line.strip()
+        if not text or not nxt.strip() or (i and lines[i - 1].strip()) or \
+                _indent(nxt) <= _indent(line) or len(text.split()) > 8 or \
+                text.endswith((".", ":", ";", ",", "?", "!")) or text[0] in "`'\"“‘" or \
+                _BULLET.match(line) or _UNDERLINE.match(nxt.strip()):
+            continue
+        out.add(i)
+    return out
+
+
+def _indent(line: str) -> int:
+    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
 
 
 def _unmarked_items(lines: list[str]) -> set[int]:
