@@ -319,7 +319,8 @@ def _reread_after_a_lead(plain: list[str], out: list[list[Clause]],
             continue
         for comma in re.finditer(r",\s+(?=[a-z])", plain[i]):
             rest = plain[i][comma.end():]
-            if rest.split(maxsplit=1)[0] in _lexicon("verb") - _POINTING - _NOTING:
+            verb = rest.split(maxsplit=1)[0]
+            if verb in _lexicon("verb") and verb not in _POINTING | _NOTING:
                 todo[i] = (plain[i][:comma.start()], rest)
                 break
     rests = [rest for _, rest in todo.values()]

@@ -206,11 +206,11 @@ _METADATA_KEY = re.compile(r"^(sources?|last (updated|modified|reviewed|revised)
                           re.I)
 
 
-def is_metadata(text: str) -> bool:
-    """A line about the document, not a rule in it ("Source: ...", "Last updated: May 2026",
-    "Effective date: September 30, 2019")."""
-    entry = key_value(text)
-    return entry is not None and _METADATA_KEY.match(entry[0].strip()) is not None
+def is_metadata(head: str) -> bool:
+    """Whether the head of a ``Key: value`` line (``entry_parts``' first part) makes it a line
+    about the document, not a rule in it ("Source: ...", "Last updated: May 2026", "Effective
+    date: September 30, 2019")."""
+    return _METADATA_KEY.match(head.strip().rstrip(":").strip()) is not None
 
 
 def is_contact(value: str) -> bool:

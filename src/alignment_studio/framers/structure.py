@@ -345,7 +345,7 @@ class _TreeBuilder:
     def _inherit(self, clause: Clause, unit: str, force: Force | None, entry: bool) -> Clause:
         """The first statement of a block with its key's, lead-in's or heading's force."""
         parts = entry_parts(unit)
-        if parts is not None and (is_contact(parts[1]) or is_metadata(unit)):
+        if parts is not None and (is_contact(parts[1]) or is_metadata(parts[0])):
             # "Email: privacy@justice.gov.uk", "Source: ...", "Last updated: May 2026"
             return clause._replace(modality=Modality.informational, explicit=False, actor=None)
         own = parts[2] if parts is not None else None

@@ -29,12 +29,12 @@ _SECTION = re.compile(r"^(?:§+\s*\d+(?:[.-]\d+)*[a-z]?|(?:section|article|part|
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))*"
                      rf"(?P<marker>[-*•◦▪]|\d{{1,3}}[.)]|[a-z][.)]|{ROMAN_MARKER}|#\.|"
                      r"\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))\s+(?P<text>.*)$")
-# a line of one repeated punctuation character under (and perhaps over) a title: Markdown's
-# setext "=" and "-", and every adornment reStructuredText allows
 # A copyright or version line under a title ("Copyright 1999 2002-2008 LaTeX3 Project",
 # "LPPL Version 1.3c  2008-05-04"): no heading.
 _NOTICE = re.compile(r"^(copyright|©)\s|\bversion\s+v?\d|\b\d{4}-\d\d-\d\d\b", re.I)
-# A line of one adornment character, or of a pair of them ("=-=-=-=-", a licence's title).
+# a line of one repeated punctuation character under (and perhaps over) a title: Markdown's
+# setext "=" and "-", and every adornment reStructuredText allows; or of a pair of them
+# ("=-=-=-=-", a licence's title)
 _UNDERLINE = re.compile(r"^\s*(?:(?P<char>[=\-~^\"'`+*#_<>])(?P=char){2,}|"
                         r"(?P<pair>[=\-~^*#]{2})(?P=pair){2,}[=\-~^*#]?)\s*$")
 _SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with",
@@ -100,8 +100,8 @@ def read_text(text: str) -> RawDocument:
             depth = depth_of(bullet.group("marker"), bullet.group("indent"))
         elif i in terms:  # a definition list's term: a paragraph of its own
             flush(i)
-            blocks.append(Block(type=BlockType.paragraph, text=" ".join(stripped.split()),
-                                level=0, start_line=i + 1, end_line=i + 1))
+            buf, start = [stripped], i
+            flush(i + 1)
         elif i in items:  # an item of a list that lost its markers
             flush(i)
             buf, kind, start = [stripped], BlockType.list_item, i
