@@ -80,7 +80,9 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # that session, held out too, measured unseen three times; developed on from the sixth
 # 2026-12-04 session); round 21 (labelled the same way in that sixth session, held out with
 # round 8, measured unseen twice, developed on from that session's last hour); round 22
-# (labelled the same way then: held out with round 8, its errors never listed). -v
+# (labelled the same way then: held out with round 8, measured unseen once; developed on from
+# the 2026-12-05 session); round 23 (labelled the same way in that session: held out with round
+# 8, its errors never listed). -v
 # lists the errors of the first two groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
@@ -98,8 +100,9 @@ ROUND_18 = "round 18 (measured unseen five times, then developed on)"
 ROUND_19 = "round 19 (measured unseen twice, then developed on)"
 ROUND_20 = "round 20 (measured unseen three times, then developed on)"
 ROUND_21 = "round 21 (measured unseen twice, then developed on)"
-ROUND_22 = "round 22 (held out)"
-HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_22)
+ROUND_22 = "round 22 (measured unseen once, then developed on)"
+ROUND_23 = "round 23 (held out)"
+HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_23)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",
@@ -127,6 +130,7 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
     REPO / "tests" / "fixtures" / "round-20" / "documents": ROUND_20,
     REPO / "tests" / "fixtures" / "round-21" / "documents": ROUND_21,
     REPO / "tests" / "fixtures" / "round-22" / "documents": ROUND_22,
+    REPO / "tests" / "fixtures" / "round-23" / "documents": ROUND_23,
 }
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")

@@ -1018,3 +1018,33 @@ def test_checklist_questions_and_orders_with_verbs_the_parser_misread(
     to" is the enforcer's permission, one it "will result in" the enforcer's duty."""
     clause = analyse([text])[0][0]
     assert (clause.modality, clause.negated) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Please DON'T post your bug reports on the gnu.* newsgroups!", (F, True, "you")),
+    ("It is unlawful willfully to destroy, damage, or remove property.", (F, False, "you")),
+    ("Umbrellas may be required to be checked at the entrance.", (P, False, "you")),
+    ("You may be asked to reduce the length of your paper.", (P, False, "you")),
+    ("You may need to renew your badge.", (OB, False, "you")),
+    ("If a member leaves the employment of a partner, the partner must notify lowRISC C.I.C. "
+     "promptly so that they can be removed from the project.", (OB, False, "partner")),
+    ("For this reason, we require that authors include a statement of need.",
+     (OB, False, "authors")),
+    ("We ask that any use of the logos be in compliance with the guidelines.",
+     (OB, False, "you")),
+])
+def test_shouted_negations_unlawful_acts_possible_requests_and_the_one_told(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    """A shouted "DON'T" forbids like "don't"; "it is unlawful to X" forbids X; what "may be
+    required" of someone may happen (a permission of whoever requires it), while "may need
+    to" still obliges; a norm after a leading condition the parser hung under the condition
+    is read again from its subject; the one told is the subject of the complement when it
+    names someone who acts, not a leading "For this reason" nor "any use of the logos"."""
+    assert first(text) == expected
+
+
+def test_unlawful_describing_content_is_no_frame_of_its_own() -> None:
+    """"unlawful" describing content (as an item under "We do not allow content that:") does
+    not replace the sentence's own force and negation."""
+    assert first("We do not allow content that is unlawful or promotes unlawful activities.") \
+        == (F, True, "you")

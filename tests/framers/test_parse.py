@@ -7,6 +7,8 @@ import pytest
 
 from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.clauses import classify_modality
+from parsed import by_text
+
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.statements import split_sentences
 from alignment_studio.types import Form, Modality
@@ -571,3 +573,43 @@ def test_a_numbered_passive_rule_heading_over_sub_headings_is_a_statement(
     rule = doc.all_sections()[0].policies
     assert [(p.text, p.modality) for p in rule] == [
         ("1. Removal of packages should be avoided", Modality.recommendation)]
+
+
+def test_text_in_emacs_outline_layout_has_its_star_headlines_as_headings(
+        tmp_path: Path) -> None:
+    """GNU's etc/ files and Org notes: "* Title" lines over paragraphs are headings (level by
+    the stars); a deeper star line that is a field of its headline ("** Send contributions to:
+    list@host") is not; a list of "* item" lines stays a list."""
+    path = tmp_path / "MAILINGLISTS"
+    path.with_suffix(".txt").write_text(
+        "     GNU Project Electronic Mailing Lists.\n\n* Getting the lists directly\n\n"
+        "Project GNU would prefer that you set up one address.\n\n* General Information\n\n"
+        "Please keep each message under 40,000 characters.\n\n"
+        "* info-gnu-request@prep.ai.mit.edu to subscribe to info-gnu\n"
+        "** gnUSENET newsgroup: gnu.announce\n** Send announcements to: info-gnu@prep.ai.mit.edu"
+        "\n\nThis list distributes progress reports.  Please DON'T post bug reports here.\n")
+    doc = read_document(path.with_suffix(".txt"))
+    assert [s.title for s in doc.all_sections()] == [
+        "Getting the lists directly", "General Information",
+        "info-gnu-request@prep.ai.mit.edu to subscribe to info-gnu"]
+    assert by_text(doc, "Please DON'T").modality == Modality.prohibition
+    listed = tmp_path / "notes.txt"
+    listed.write_text("Rules\n\n* Keep messages short.\n\n* Be polite.\n\n* Do not cross-post."
+                      "\n\nThanks.\n")
+    titles = {s.title for s in read_document(listed).all_sections()}
+    assert not titles & {"Keep messages short.", "Be polite.", "Do not cross-post."}
+
+
+def test_markdown_clause_parts_on_lines_of_their_own_are_items(tmp_path: Path) -> None:
+    """"an implementation must" / "(i) meet X, and" / "(ii) be approved by Y." inside one
+    paragraph: each part is an item that takes the lead-in's "must"; an "(Optional)" weight
+    before an item makes it a permission."""
+    path = tmp_path / "cert.md"
+    path.write_text("# Certification\n\nTo be eligible, an implementation must\n(i) meet the "
+                    "standards of the framework, and\n(ii) be approved by the Board of "
+                    "Directors.\n\n## Steps\n\n- (Optional) create a metadata file for your "
+                    "software.\n")
+    doc = read_document(path)
+    assert by_text(doc, "meet the standards").modality == Modality.obligation
+    assert by_text(doc, "be approved by").modality == Modality.obligation
+    assert by_text(doc, "(Optional) create").modality == Modality.permission

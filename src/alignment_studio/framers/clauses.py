@@ -63,7 +63,8 @@ _FRAMES: dict[str, Modality] = {
     "get": _PERMIT, "prohibit": _FORBID,
     "forbid": _FORBID, "ban": _FORBID, "bar": _FORBID, "disallow": _FORBID,
     "unacceptable": _FORBID, "prohibited": _FORBID, "forbidden": _FORBID,
-    "appropriate": _PERMIT, "inappropriate": _FORBID, "commit": _OBLIGE,
+    "appropriate": _PERMIT, "inappropriate": _FORBID, "commit": _OBLIGE, "illegal": _FORBID,
+    "unlawful": _FORBID,
 }
 # Verbs whose object is what must not happen ("Avoid X", "must refrain from X").
 _AVOID = {"avoid", "refrain"}
@@ -74,7 +75,7 @@ _ACT_ADJECTIVES = {"ok", "okay", "fine", "acceptable", "permissible", "important
                    "compulsory", "obligatory", "crucial", "advisable", "unacceptable",
                    "prohibited", "forbidden", "best", "wise", "better", "reimbursable",
                    "prudent", "sensible", "preferable", "desirable", "optional", "safe",
-                   "paramount", "appropriate", "inappropriate",
+                   "paramount", "appropriate", "inappropriate", "illegal", "unlawful",
                    "allowable"}
 # Verbs that pass a duty on to a "that" clause ("we ask that you X", "ensure that staff Y").
 _ASKING = {"ask", "insist", "request", "demand", "direct", "instruct", "remember", "note",
@@ -168,7 +169,8 @@ _LEXICON: dict[str, set[str]] = {}
 _EMPHASIS = re.compile(r"\*\*|``")
 _REFERENCE = re.compile(r"(?<=[\w.])\(([A-Za-z0-9]{1,4})\)")
 # RFC 2119's key words in capitals, which the parser takes for names ("The README SHOULD ...").
-_KEY_WORDS = re.compile(r"\b(?:MUST|SHALL|SHOULD|MAY|REQUIRED|RECOMMENDED|OPTIONAL|NOT)\b")
+_KEY_WORDS = re.compile(r"\b(?:MUST|SHALL|SHOULD|MAY|REQUIRED|RECOMMENDED|OPTIONAL|NOT|NEVER|"
+                        r"ALWAYS|DO|DOES|DON'T|DOESN'T|CANNOT|CAN'T|WON'T|SHOULDN'T)(?![\w'])")
 # "Step 2) ", and a numbered heading's number: "8. ", "2.1 ", "(a) "
 _STEP = re.compile(r"^(?:(?:step|stage|phase)\s+\d{1,2}[a-z]?\s*[).:\-–]\s+|"
                    r"\(?\d{1,2}(?:\.\d{1,2})*[.)]\s+(?=[A-Z])|\d{1,2}(?:\.\d{1,2})+\s+(?=[A-Z])|"
@@ -304,13 +306,23 @@ _LEADS = {"if", "when", "whenever", "while", "once", "depending", "before", "aft
           "where", "until", "upon", "during", "for", "in", "as", "since", "because"}
 
 
+# the main clause after a leading condition: its subject, then a modal ("the Project Partner
+# must notify ...", which the parser hung under the condition as a relative clause)
+_SUBJECT_MODAL = re.compile(r"^(?:the|a|an|each|every|any|all|this|that|such|your|our|their|its)"
+                            r"\s+(?:[\w.'-]+\s+){0,4}(?:must|shall|should|may|cannot)\s")
+
+_EXAMPLE_LEAD = re.compile(r"^(?:for example|for instance|e\.g\.)", re.I)
+
+
 def _reread_after_a_lead(plain: list[str], out: list[list[Clause]],
                          addressee: str | None) -> None:
     """An order after a leading clause the parser hung it under ("Depending on the type of
     pull request it is, follow the rules listed previously"; "If you're creating a repo
-    because ..., start the repo in the CISA organization"): a sentence read as saying nothing
-    that opens with a condition or a time is read again from a verb after one of its commas,
-    and that reading is kept when it is an order; the lead becomes its condition."""
+    because ..., start the repo in the CISA organization"), or a norm the parser hung under
+    the lead ("If X leaves, the Project Partner must notify us"): a sentence read as saying
+    nothing that opens with a condition or a time is read again from a verb, or a subject and
+    its modal, after one of its commas, and that reading is kept when it is an order or a
+    norm; the lead becomes its condition."""
     todo: dict[int, tuple[str, str]] = {}  # sentence -> (lead, the rest from the verb)
     for i, found in enumerate(out):
         words = plain[i].split(maxsplit=1)
@@ -320,15 +332,17 @@ def _reread_after_a_lead(plain: list[str], out: list[list[Clause]],
         for comma in re.finditer(r",\s+(?=[a-z])", plain[i]):
             rest = plain[i][comma.end():]
             verb = rest.split(maxsplit=1)[0]
-            if verb in _lexicon("verb") and verb not in _POINTING | _NOTING:
+            if verb in _lexicon("verb") and verb not in _POINTING | _NOTING or \
+                    _SUBJECT_MODAL.match(rest) and not _EXAMPLE_LEAD.match(plain[i]):
                 todo[i] = (plain[i][:comma.start()], rest)
                 break
     rests = [rest for _, rest in todo.values()]
     for (i, (lead, rest)), doc in zip(todo.items(), parse(rests), strict=True):
         again = clauses_of(doc, rest, addressee)
-        if len(again) == 1 and again[0].imperative and again[0].modality != \
-                Modality.informational and not (_HELP_LINE.search(plain[i]) and any(
-                    t.lemma_.lower() in _CONTACTING | {"seek"} for t in doc[:2])):
+        if len(again) == 1 and (again[0].imperative or _SUBJECT_MODAL.match(rest)) and \
+                again[0].modality != Modality.informational and not (
+                    _HELP_LINE.search(plain[i]) and any(
+                        t.lemma_.lower() in _CONTACTING | {"seek"} for t in doc[:2])):
             out[i] = [again[0]._replace(text=plain[i], conditions=[lead, *again[0].conditions])]
 
 
@@ -449,7 +463,8 @@ def _verb_taken_for_noun(doc: Doc, found: list[Clause]) -> bool:
 
 
 def _straight(text: str) -> str:
-    """What the parser reads: straight apostrophes, RFC 2119 key words in lower case, and
+    """What the parser reads: straight apostrophes, RFC 2119 key words and shouted negations
+    ("Please DON'T post", "NEVER a reason") in lower case, and
     paragraph references such as "§ 2635.302(a)" as one word ("2635.302_a_"); the length
     stays the same."""
     text = _unshouted(text.replace("’", "'").replace("‘", "'"))
@@ -920,7 +935,11 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     if frame is not None and (modal is None or modal.lower_ in ("will", "would") or
                               modal.lower_ in ("may", "might", "could") and (
                                   frame.pos_ == "ADJ" or frame.pos_ == "VERB"
-                                  and _key(frame) in _DUTY_FRAMES and not (
+                                  and _key(frame) in _DUTY_FRAMES
+                                  and not (_passive(frame) and modal.dep_ == "aux"
+                                           and modal.head == frame)
+                                  # "Bags may be required to be opened": it may happen
+                                  and not (
                                       frame == head and _key(frame) not in ("need", "have")
                                       and any(c.dep_ == "nsubj" and _agentive(c)
                                               for c in head.children)))
@@ -1278,7 +1297,8 @@ def _is_frame(token: Token) -> bool:
         return token.pos_ == "VERB"
     if lemma == "approve":  # "Zoom is approved for OFFICIAL", not "approved by your manager"
         return token.tag_ == "VBN" and not any(c.dep_ == "agent" for c in token.children)
-    if lemma in _IMPORTANCE:  # "It is paramount that X", not "Context is important"
+    if lemma in _IMPORTANCE or lemma in ("illegal", "unlawful"):
+        # "It is paramount that X", "It is unlawful to X"; not "Context is important"
         return any(c.dep_ in ("ccomp", "xcomp") for h in (token, token.head)
                    for c in h.children) or token.head.lemma_ != "be"
     if lemma == "reserve":  # "reserves the right to X"
@@ -1632,9 +1652,9 @@ def _told(frame: Token) -> str | None:
         if child.dep_ in ("xcomp", "ccomp") and not _quoted(child):
             inner = next((c for c in child.children if c.dep_ in ("nsubj", "nsubjpass")
                           and not _vague(c)), None)
-            if inner is not None:
-                return _noun_phrase(inner)
-        if child.dep_ == "prep" and child.lower_ == "for" and any(
+            if inner is not None and (_agentive(inner) or inner.dep_ == "nsubjpass"):
+                return _noun_phrase(inner)  # not "we ask that any use of the logos be X"
+        if child.dep_ == "prep" and child.lower_ == "for" and child.i > frame.i and any(
                 c.dep_ in ("xcomp", "ccomp") for h in (frame, frame.head) for c in h.children):
             obj = next((c for c in child.children if c.dep_ == "pobj"), None)
             if obj is not None and not _vague(obj):

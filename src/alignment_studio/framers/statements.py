@@ -179,11 +179,18 @@ def addressee(sentences: list[str], share: float = Settings().addressee_share) -
     return "you" if second >= share * len(sentences) else None
 
 
+# a weight in brackets before an item ("(Optional) create a metadata file ...")
+_WEIGHT_TAG = re.compile(r"^[(\[](?P<key>optional|recommended|required|mandatory)[)\]]\s*"
+                         r"(?P<value>\S.*)$", re.I)
+
+
 def entry_parts(text: str) -> tuple[str, str, Force | None] | None:
-    """For a ``Key: value`` line: the part before the value (kept verbatim in the statement),
+    """For a ``Key: value`` line, or an item after a weight in brackets ("(Optional) create
+    ..."): the part before the value (kept verbatim in the statement),
     the value to analyse, and the force its key or a yes/no answer gives ("Optional: ...",
     "Required: ...", "Credit hours: No - not available" forbids, "Overtime: Yes" permits)."""
-    entry = key_value(text)
+    tag = _WEIGHT_TAG.match(text)
+    entry = (tag.group("key"), tag.group("value")) if tag else key_value(text)
     if entry is None:
         return None
     key, value = entry
@@ -262,13 +269,22 @@ def relative_force(clause: Clause, text: str, reader: str | None) -> Force | Non
                  negated, reader, [])
 
 
+# a sentence broken off after its modal, its verbs in the items ("an implementation must" /
+# "(i) meet X, and" / "(ii) be approved by Y.")
+_OPEN_MODAL = re.compile(r"\b(must|shall|should|may|will)(\s+not)?$", re.I)
+_BARE_MODALS = {"must": Modality.obligation, "shall": Modality.obligation,
+                "will": Modality.obligation, "should": Modality.recommendation,
+                "may": Modality.permission}
+
+
 def ends_lead_in(text: str) -> bool:
     """Whether a paragraph announces the items after it: it ends in a colon, or in a dash as
     regulations write it ("are prohibited from—", "except for -"), or in both as British
-    handbooks write it ("for unofficial purposes, including:-")."""
+    handbooks write it ("for unofficial purposes, including:-"), or in a bare modal whose
+    verbs the items give ("Employees must" / "- report X")."""
     end = text.rstrip()
     return end.endswith((":", "—", "–", " -", "--", ":-", ":–")) or \
-        _FOLLOWING.search(end) is not None
+        _FOLLOWING.search(end) is not None or _OPEN_MODAL.search(end) is not None
 
 
 _JUDGED = [(Modality.prohibition, re.compile(
@@ -369,6 +385,14 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     party = _party_lead_in(clause, text)
     if party is not None:
         return party
+    open_modal = _OPEN_MODAL.search(text.rstrip())
+    if open_modal is not None and clause.modality == Modality.informational:
+        # "To be eligible, an implementation must" / "(i) meet X": the parser found no verb
+        modal, negated = open_modal.group(1).lower(), open_modal.group(2) is not None
+        modality = _BARE_MODALS[modal]
+        if negated and modality != Modality.recommendation:
+            modality = Modality.prohibition
+        return Force(modality, negated, clause.actor, list(clause.conditions))
     if _OUTCOME_LEAD_IN.search(text.rstrip()) and clause.modality == Modality.informational \
             and clause.actor is None:  # "Following these rules will:" / "Make everybody happier"
         return Force(Modality.informational, False, None, [], examples=True)

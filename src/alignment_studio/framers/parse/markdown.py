@@ -26,6 +26,10 @@ _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
 # which Markdown does not make a list but a reader reads as one
 _TYPED = re.compile(rf"^\s{{0,3}}(?P<marker>[a-zA-Z][.)]|{ROMAN_MARKER})\s+"
                     r"(?P<text>[A-Z\"“(].*)$")
+# a clause's parts on lines of their own inside a paragraph ("must" / "(i) meet X, and" /
+# "(ii) be approved by Y."): Markdown keeps them in the paragraph, a reader reads a list
+_ENUMERATED = re.compile(r"^\s*\((?P<marker>[ivx]{1,4}|[a-h]|\d{1,2})\)\s+(?P<text>\S.*)$")
+_SECOND = {"i": "ii", "a": "b", "1": "2"}
 _ORDERED = re.compile(r"^(?P<marker>\d{1,3}[.)])\s")
 _TOC_ENTRY = re.compile(r"\[[^\]]+\]\(#[^)\s]*\)")
 _QUESTION = re.compile(r"^\*{0,2}Q[:.]\*{0,2}\s*(.*)$")
@@ -153,6 +157,12 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
                 flush(i)
                 buf_type, start = BlockType.callout, i
             buf.append(stripped.lstrip("> ").strip())
+        elif buf and _enumerated(lines, i, buf):
+            under = depth if _ENUMERATED.match(lines[start]) else \
+                depth + 1 if buf_type == BlockType.list_item else 1  # the run's first part
+            flush(i)
+            buf, buf_type, start = [_ENUMERATED.sub(r"\g<text>", line)], BlockType.list_item, i
+            depth = under
         else:
             if buf and buf_type == BlockType.paragraph and key_value(clean_inline(stripped)):
                 flush(i)  # "**Term:** gloss" lines are entries of their own
@@ -163,6 +173,25 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
             buf.append(stripped)
     flush(len(lines))
     return blocks
+
+
+def _enumerated(lines: list[str], i: int, buf: list[str]) -> bool:
+    """Whether line i, inside a paragraph, is one of its parts on a line of their own: "(i)",
+    "(a)" or "(1)" with its sibling "(ii)" ("(b)", "(2)") starting a line before the next blank
+    one, or a later part of such a run (the paragraph being read is its earlier part)."""
+    match = _ENUMERATED.match(lines[i])
+    if match is None:
+        return False
+    second = _SECOND.get(match.group("marker"))
+    if second is None:  # a later part: the part being read began as one
+        return _ENUMERATED.match(lines[i - len(buf)]) is not None
+    for line in lines[i + 1:]:
+        if not line.strip():
+            return False
+        nxt = _ENUMERATED.match(line)
+        if nxt is not None and nxt.group("marker") == second:
+            return True
+    return False
 
 
 def follows_lead_in(blocks: list[Block]) -> bool:

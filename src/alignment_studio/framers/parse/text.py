@@ -37,6 +37,9 @@ _NOTICE = re.compile(r"^(copyright|©)\s|\bversion\s+v?\d|\b\d{4}-\d\d-\d\d\b", 
 # ("=-=-=-=-", a licence's title)
 _UNDERLINE = re.compile(r"^\s*(?:(?P<char>[=\-~^\"'`+*#_<>])(?P=char){2,}|"
                         r"(?P<pair>[=\-~^*#]{2})(?P=pair){2,}[=\-~^*#]?)\s*$")
+# a headline of Emacs outline mode (and Org): stars at the line's start, one per level
+_OUTLINE = re.compile(r"^(?P<stars>\*+) (?P<title>\S.*)$")
+_FIELD = re.compile(r"^[^:]{1,40}:\s+\S")  # "gnUSENET newsgroup: gnu.announce"
 _SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with",
                 "at", "from", "as", "vs", "nor", "but", "per"}
 MAX_HEADING_WORDS = 10
@@ -62,8 +65,9 @@ def read_text(text: str) -> RawDocument:
     lines, titles = _unbroken(text.split("\n"))
     items = _unmarked_items(lines)
     terms = _definition_terms(lines)
+    outline = _outline_headings(lines)
     adorned = dict.fromkeys(items | terms, 0) | _adorned_headings(lines) | \
-        {i: 2 for i in titles} | _rule_titles(lines)
+        {i: 2 for i in titles} | _rule_titles(lines) | outline
     if looks_like_rst(text, len(adorned)):  # reStructuredText: its markup is not read
         lines = rst_to_plain(lines)
     blocks: list[Block] = []
@@ -90,6 +94,8 @@ def read_text(text: str) -> RawDocument:
         if heading:
             flush(i)
             title = bullet.group("text") if bullet and not _NUMBERED.match(stripped) else stripped
+            if i in outline:
+                title = _OUTLINE.sub(r"\g<title>", line)
             blocks.append(Block(type=BlockType.heading, text=_heading_text(title),
                                 level=heading, start_line=i + 1, end_line=i + 1))
         elif not stripped or _UNDERLINE.match(stripped):
@@ -263,6 +269,34 @@ def _adorned_headings(lines: list[str]) -> dict[int, int]:
         if style is not None:
             out[i] = levels.setdefault(style, len(levels) + 1)
     return out
+
+
+def _outline_headings(lines: list[str]) -> dict[int, int]:
+    """Line index -> level + 1 of each headline of a file in Emacs outline layout ("* General
+    Information about all lists", "** Subtopic"), as GNU's etc/ files and Org notes are
+    written: at least three star lines open a part (a blank line, then text that is no list
+    item; or a deeper star line) and two thirds of the one-star lines do, none of them ending
+    a sentence, so a list of "* item" lines is not read so. A deeper star line that is a
+    field of the headline above it ("** Send contributions to: list@host")
+    is an entry, not a headline."""
+    stars = {i: m for i, line in enumerate(lines) if (m := _OUTLINE.match(line))}
+
+    def opens(i: int) -> bool:
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        deeper = _OUTLINE.match(nxt)
+        if deeper:
+            return len(deeper["stars"]) > len(stars[i]["stars"])
+        following = _next_line(lines, i + 1)
+        return not nxt.strip() and bool(following) and not _BULLET.match(following) and \
+            not _OUTLINE.match(following)
+
+    heads = [i for i in stars if opens(i)]
+    tops = [i for i in stars if len(stars[i]["stars"]) == 1]
+    if len(heads) < 3 or len([i for i in heads if i in tops]) * 3 < len(tops) * 2 or \
+            any(stars[i]["title"].rstrip().endswith((".", ";", ",")) for i in heads):
+        return {}
+    return {i: len(m["stars"]) + 1 for i, m in stars.items()
+            if len(m["stars"]) == 1 or not _FIELD.match(m["title"])}
 
 
 def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
