@@ -4,11 +4,10 @@ import re
 from pathlib import Path
 
 import pytest
+from parsed import by_text
 
 from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.clauses import classify_modality
-from parsed import by_text
-
 from alignment_studio.framers.parse import read_document
 from alignment_studio.framers.statements import split_sentences
 from alignment_studio.types import Form, Modality
