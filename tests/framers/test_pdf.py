@@ -344,3 +344,24 @@ def test_bold_run_in_sentences_and_table_header_rows_are_no_headings(tmp_path: P
     doc = read_document(path)
     assert [s.title for s in doc.all_sections()] == ["a. Repositories", "b. Licences"]
     assert doc.all_sections()[0].policies[0].text.startswith("All new code should be hosted")
+
+
+_UNICODE_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@pytest.mark.skipif(not _UNICODE_FONT.exists(), reason="needs the DejaVu Sans font file")
+def test_round_and_square_bullets_mark_items(tmp_path: Path) -> None:
+    """Bullets other than "•" (as Word's "●" and "■" levels) start list items."""
+    pdf = fpdf.FPDF(format="A4")
+    pdf.add_font("DejaVu", "", str(_UNICODE_FONT))
+    pdf.add_page()
+    pdf.set_font("DejaVu", "", 10)
+    for text in ["Visitors must:", "●  sign in at the front desk", "■  wear the badge at all times",
+                 "●  leave before closing time"]:
+        pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    target = tmp_path / "bullets.pdf"
+    pdf.output(str(target))
+    blocks = [(b.type, b.text) for b in read_pdf(target).blocks]
+    assert blocks[1:] == [(BlockType.list_item, "sign in at the front desk"),
+                          (BlockType.list_item, "wear the badge at all times"),
+                          (BlockType.list_item, "leave before closing time")]

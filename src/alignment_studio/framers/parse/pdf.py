@@ -38,7 +38,10 @@ _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _ITALIC_FONT = re.compile(r"italic|oblique", re.I)
 _CITING_END = re.compile(r"\b(paragraphs?|subparagraphs?|sections?|subsections?|clauses?|"
                          r"subpart|part|§+)$", re.I)
-_MARKER = re.compile(r"^(?:[•◦▪‣∙·*–-]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+")
+# bullets and numbers; Word's bullets exported in its Symbol and Wingdings fonts come out as
+# private-use characters ("\uf0b7", "\uf0a7", "\uf0d8")
+_MARKER = re.compile(r"^(?:[•◦▪‣∙·*–●○■□►➢✓✔\uf0b7\uf0a7\uf0d8\uf076\uf0fc-]|\(?\d{1,3}[.)]|"
+                     r"\(?[a-z][.)])\s+")
 _SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$",
                           re.I)
