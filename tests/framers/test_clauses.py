@@ -1048,3 +1048,22 @@ def test_unlawful_describing_content_is_no_frame_of_its_own() -> None:
     not replace the sentence's own force and negation."""
     assert first("We do not allow content that is unlawful or promotes unlawful activities.") \
         == (F, True, "you")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("It's up to each poster to decide whether to cross-post to other newsgroups.",
+     (P, False, "poster")),
+    ("Ultimately, our decisions are up to staffer discretion.", (P, False, "staffer")),
+    ("RubyGems.org retains full discretion to take action in response to a violation.",
+     (P, False, "rubygems.org")),
+    ("It is possible to appeal the decision to decline a submission.", (P, False, "you")),
+    ("Your dependencies must be up to date.", (OB, False, "you")),
+    ("We recognise that it is possible for actions outside the community to harm it.",
+     (INFO, False, "we")),
+])
+def test_leeway_left_to_someone_is_a_permission(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    """A choice left to someone ("it's up to X to decide", "up to X's discretion"), a right
+    or discretion someone retains, and "it is possible to X" opening a sentence permit; "up to
+    date" and a possibility inside a description do not."""
+    assert first(text) == expected

@@ -99,6 +99,12 @@ _STRENGTH = {_FORBID: 0, _OBLIGE: 1, _ADVISE: 2, _PERMIT: 3}
 _ONLY_APPROVED = re.compile(r"\bthe only (approved|permitted|allowed|authori[sz]ed|acceptable)\b",
                             re.I)
 _GO_FOR_IT = re.compile(r"\b(go for it|feel free)\b", re.I)
+# leeway left to someone: "RubyGems.org retains full discretion to X", "It's up to each poster
+# to decide whether to X", "decisions are up to staffer discretion", "It is possible to appeal"
+_LEEWAY = re.compile(r"\bretains? (?:the |full |sole |all )?(?:right|rights|discretion)\b|"
+                     r"\b(?:is|are|'s) (?:entirely |solely )?up to (?:the |each |every |your |"
+                     r"our |their )?[\w-]+(?:'s)? (?:discretion|to decide|to choose|whether)\b|"
+                     r"^\W*it(?:'s| is) (?:also |still )?possible to\b", re.I)
 _RULES = {"prohibition", "restriction", "requirement", "rule", "limit", "limitation", "policy",
           "ban", "provision", "section", "obligation"}
 _DUTIES = {"responsibility", "duty", "obligation"}
@@ -653,7 +659,8 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
         actor = "you" if imperative else _actor(head, frame, passive, addressee)
         if is_pronoun_actor(actor):
             actor = _named_before(span, head) or actor
-        actor = _whose_duty(span) or _grantee(head) or _reserver(text) or actor
+        actor = _whose_duty(span) or _grantee(head) or _reserver(text) or _left_to(text) or \
+            actor
     elif modality == Modality.informational:
         actor = _doer(head)  # "GSA IT manages software updates": who acts, if anyone
     conditions, exceptions = _circumstances(span, head, modality)
@@ -672,6 +679,16 @@ def _reserver(text: str) -> str | None:
     """Who "reserves the right to X" (the parser often reads "reserves" as a plural noun)."""
     found = _RESERVER.match(text.strip())
     return found.group("who").lower().replace("’", "'") if found else None
+
+
+_LEFT_TO = re.compile(r"\bup to (?:the |each |every |your |our |their )?(?P<who>[\w-]+?)(?:'s)? "
+                      r"(?:discretion|to decide|to choose|whether)\b", re.I)
+
+
+def _left_to(text: str) -> str | None:
+    """Whom a choice is left to ("It's up to each poster to decide whether to X")."""
+    found = _LEFT_TO.search(text)
+    return found.group("who").lower() if found else None
 
 
 def _grantee(head: Token) -> str | None:
@@ -919,8 +936,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         modal = head
         negated = negated or any(c.dep_ == "neg" or c.lower_ in ("never", "not")
                                  for c in head.children)
-    if _GO_FOR_IT.search(span.text):  # "go for it", "feel free to"
-        return _PERMIT, True, False, None, False
+    if _GO_FOR_IT.search(span.text) or _LEEWAY.search(span.text) and not negated:
+        return _PERMIT, True, False, None, False  # "feel free to", "it is up to you whether"
     if _banned(span, head):  # "No shaming.", "No food in the lab."
         return _FORBID, True, True, None, True
     frame = next((h for h in chain if _key(h) in _FRAMES and _is_frame(h)), None)
