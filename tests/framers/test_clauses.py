@@ -1067,3 +1067,14 @@ def test_leeway_left_to_someone_is_a_permission(
     or discretion someone retains, and "it is possible to X" opening a sentence permit; "up to
     date" and a possibility inside a description do not."""
     assert first(text) == expected
+
+
+def test_a_concession_with_its_own_modal_is_a_norm_of_its_own() -> None:
+    """", although you may X" after a norm is a second statement (the guideline's two norms
+    in one sentence); "although" without a modal of its own stays in the sentence."""
+    two = analyse(["We will review every report within a week, although you may request the "
+                   "reporter's contact information."])[0]
+    assert [c.modality for c in two] == [OB, P]
+    assert two[1].text == "although you may request the reporter's contact information."
+    one = analyse(["You must sign the form, although it is short."])[0]
+    assert [c.modality for c in one] == [OB]

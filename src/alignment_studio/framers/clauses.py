@@ -579,7 +579,8 @@ def _clause_spans(doc: Doc) -> list[Span]:
 def _predicates(root: Token) -> list[Token]:
     """Clause heads coordinated with the root (or with one another) that carry a norm of their
     own: a conjunct with its own subject, modal or negation, or an imperative after ', and';
-    any clause joined by ';' or ':'."""
+    a concession with its own subject and modal (", although you can X"); any clause joined
+    by ';' or ':'."""
     out: list[Token] = []
     todo = [root]
     while todo:
@@ -593,10 +594,16 @@ def _predicates(root: Token) -> list[Token]:
             between = child.doc[min(child.i, head.i):max(child.i, head.i)]
             semicolon = any(t.text in (";", ":") and t.head in (head, child) for t in between)
             coordinated = own & set(_SUBJECTS) or has_modal or _comma_and(child)
-            if child.dep_ == "conj" and coordinated or child.dep_ != "conj" and semicolon:
+            conceded = child.dep_ == "advcl" and has_modal and own & set(_SUBJECTS) and any(
+                c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in child.children)
+            if child.dep_ == "conj" and coordinated or child.dep_ != "conj" and semicolon or \
+                    conceded:  # ", although you can choose to X": a norm of its own
                 out.append(child)
                 todo.append(child)
     return out
+
+
+_CONCESSIVE = {"although", "though", "whereas"}
 
 
 def _comma_and(verb: Token) -> bool:
