@@ -7,7 +7,7 @@ from pathlib import Path
 from renderers import to_html
 
 from alignment_studio.framers.parse import read_document
-from alignment_studio.types import Form, PolicyDocument
+from alignment_studio.types import Form, Modality, PolicyDocument
 
 
 def tree(doc: PolicyDocument) -> list[tuple[str, str, int]]:
@@ -70,3 +70,19 @@ def test_a_table_of_contents_is_not_read_but_links_under_a_lead_in_are(tmp_path:
                         "## Leave\n\nFor vacation, you can use:\n\n- [Annual Leave](#annual)\n"
                         "- [Award Leave](#award)\n")
     assert [p.text for p in read_document(markdown).policies()] == texts[1:]
+
+
+def test_a_definition_list_is_a_glossary_and_a_question_list_is_not(tmp_path: Path) -> None:
+    """"<dt>Verifier</dt><dd>A volunteer who ...</dd>" is one glossary entry, a definition,
+    whatever lead-in came before the list; a <dt> question keeps its answer apart."""
+    path = tmp_path / "guide.html"
+    path.write_text("<h1>Guide</h1><p>Please check for the following errors:</p><ul><li>"
+                    "spelling errors</li></ul><dl><dt>Verifier</dt><dd>A volunteer who checks "
+                    "a finished book.</dd><dt>Can I skip a page?</dt><dd>No, you must check "
+                    "every page.</dd></dl>")
+    found = {p.text: p for p in read_document(path).policies()}
+    entry = found["Verifier: A volunteer who checks a finished book."]
+    assert entry.modality == Modality.definition
+    assert "Can I skip a page?" not in found or found["Can I skip a page?"].modality == \
+        Modality.informational
+    assert any(t.startswith("No, you must check every page") for t in found)

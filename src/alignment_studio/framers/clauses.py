@@ -1643,7 +1643,7 @@ def _vague(token: Token) -> bool:
 def _agentive(token: Token) -> bool:
     """Whether a subject names someone who can act: a pronoun, a proper noun (an agency, a
     team), a noun for people or their groups, or an agent noun made from a verb the lexicon
-    knows ("approver", "supervisor", "consultant", "designee", "specialist")."""
+    knows ("approver", "supervisor", "consultant", "designee", "specialist", "verifier")."""
     if token.i == token.sent.start and _only_a_verb(token):
         return False  # "Solicit, accept or receive X": a verb the tagger took for a name
     if token.pos_ in ("PRON", "PROPN") or token.tag_ in ("PRP", "NNP", "NNPS"):
@@ -1660,7 +1660,8 @@ def _agentive(token: Token) -> bool:
         if lemma.endswith(suffix):
             stem = lemma[:-len(suffix)]
             return any(v in verbs for v in (stem, stem + "e", stem + "ate", lemma[:-1],
-                                            stem[:-1] if stem[-1:] == stem[-2:-1] else ""))
+                                            stem[:-1] if stem[-1:] == stem[-2:-1] else "",
+                                            stem[:-1] + "y" if stem.endswith("i") else ""))
     return False
 
 

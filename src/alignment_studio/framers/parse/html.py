@@ -1,5 +1,6 @@
 """HTML reader (standard library ``html.parser``): headings, paragraphs, list items (with their
-nesting depth), Q&A, block quotes as call-outs, tables row by row (``<th>`` cells are headers).
+nesting depth), Q&A, block quotes as call-outs, tables row by row (``<th>`` cells are headers),
+a definition list's term with its gloss as one ``Term: gloss`` entry (a glossary).
 Scripts, styles, navigation, code blocks and table-of-contents entries (an item that is only a
 link to a place on the page) are skipped."""
 
@@ -15,6 +16,7 @@ from alignment_studio.framers.blocks import (
     table_row,
 )
 from alignment_studio.framers.parse.markdown import follows_lead_in, pair_questions
+from alignment_studio.framers.statements import key_value
 
 _SKIP = {"script", "style", "pre", "nav", "head", "template", "noscript"}
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
@@ -44,6 +46,7 @@ class _Reader(HTMLParser):
         self.anchor = False  # inside a link to a place on the page (a table of contents)
         self.anchored: list[str] = []
         self.toc: bool | None = None  # whether the list being read is a table of contents
+        self.term: Block | None = None  # a definition list's term, waiting for its gloss
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
@@ -160,8 +163,18 @@ class _Reader(HTMLParser):
             kind = BlockType.callout
         elif tag == "li" or "li" in self.stack:
             kind, level = BlockType.list_item, max(self.lists - 1, 0)
+        term = self.term
+        self.term = None
+        entry = f"{term.text}: {text}" if term is not None and tag == "dd" else ""
+        if term is not None and term is self.blocks[-1] and key_value(entry) is not None:
+            # "<dt>Verifier</dt><dd>A volunteer who ...</dd>": a glossary entry
+            self.blocks[-1] = term.model_copy(update={
+                "type": BlockType.paragraph, "text": entry, "end_line": self.getpos()[0]})
+            return
         self.blocks.append(Block(type=kind, text=text, level=level, start_line=self.start,
                                  end_line=self.getpos()[0]))
+        if tag == "dt" and not text.endswith("?"):  # a question over its answer stays apart
+            self.term = self.blocks[-1]
 
 
 def read_html(text: str) -> RawDocument:
