@@ -612,3 +612,23 @@ def test_markdown_clause_parts_on_lines_of_their_own_are_items(tmp_path: Path) -
     assert by_text(doc, "meet the standards").modality == Modality.obligation
     assert by_text(doc, "be approved by").modality == Modality.obligation
     assert by_text(doc, "(Optional) create").modality == Modality.permission
+
+
+def test_agreement_lead_ins_and_short_acts_ending_in_semicolons(tmp_path: Path) -> None:
+    """Terms of use: items under "You agree not to:" or "You agree that you will not:" are
+    prohibitions, under "You agree to:" obligations; short acts ending in ";" under "The
+    Foundation may:" are its permissions, not fragments of the lead-in's sentence (as "race,"
+    / "or age." under "on the basis of:" are)."""
+    path = tmp_path / "terms.md"
+    path.write_text("# Terms\n\nYou agree not to:\n\n- copy the data for commercial purposes;\n"
+                    "- share your password.\n\nYou agree that you will not:\n\n- resell the "
+                    "service.\n\nYou agree to:\n\n- keep the data confidential.\n\nThe "
+                    "Foundation may:\n\n- suspend your access;\n- terminate this agreement.\n")
+    doc = read_document(path)
+    for start in ("copy the data", "share your password", "resell the service"):
+        found = by_text(doc, start)
+        assert (found.modality, found.negated) == (Modality.prohibition, True), start
+    assert by_text(doc, "keep the data").modality == Modality.obligation
+    for start in ("suspend your access", "terminate this agreement"):
+        found = by_text(doc, start)
+        assert (found.modality, found.actor) == (Modality.permission, "foundation"), start

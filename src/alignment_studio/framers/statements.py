@@ -272,6 +272,8 @@ def relative_force(clause: Clause, text: str, reader: str | None) -> Force | Non
 # a sentence broken off after its modal, its verbs in the items ("an implementation must" /
 # "(i) meet X, and" / "(ii) be approved by Y.")
 _OPEN_MODAL = re.compile(r"\b(must|shall|should|may|will)(\s+not)?$", re.I)
+_AGREED_LEAD = re.compile(r"\bagrees?\s+(?:that\s+\w+\s+(?:will|shall)\s+)?(?P<neg>not\b)?\s*"
+                          r"(?:to)?$", re.I)
 _BARE_MODALS = {"must": Modality.obligation, "shall": Modality.obligation,
                 "will": Modality.obligation, "should": Modality.recommendation,
                 "may": Modality.permission}
@@ -368,11 +370,15 @@ def is_example_lead_in(text: str) -> bool:
     return _EXAMPLE_LEAD_IN.search(text.rstrip()) is not None
 
 
-def is_fragment(text: str) -> bool:
-    """A list item that only continues its lead-in's sentence ("race,", "or age.")."""
+def is_fragment(text: str, lead_in: str = "") -> bool:
+    """A list item that only continues its lead-in's sentence ("race,", "or age."); not an
+    act under a lead-in that ends in its modal ("The Foundation may:" / "suspend your
+    access;")."""
     words = text.split()
     if words and words[0][:1].isupper() and words[0].endswith("ing"):
         return False  # "Stealing property;": an act under "are prohibited from—"
+    if _OPEN_MODAL.search(lead_in.rstrip().rstrip(":—–-").rstrip()):
+        return False
     return len(words) <= 4 and (text.rstrip().endswith((",", ";")) or
                                 words[0].lower() in ("or", "and"))
 
@@ -385,7 +391,11 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     party = _party_lead_in(clause, text)
     if party is not None:
         return party
-    open_modal = _OPEN_MODAL.search(text.rstrip())
+    if _OUTCOME_LEAD_IN.search(text.rstrip()) and clause.modality == Modality.informational \
+            and clause.actor is None:  # "Following these rules will:" / "Make everybody happier"
+        return Force(Modality.informational, False, None, [], examples=True)
+    end = text.rstrip().rstrip(":—–-").rstrip()
+    open_modal = _OPEN_MODAL.search(end)
     if open_modal is not None and clause.modality == Modality.informational:
         # "To be eligible, an implementation must" / "(i) meet X": the parser found no verb
         modal, negated = open_modal.group(1).lower(), open_modal.group(2) is not None
@@ -393,9 +403,12 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
         if negated and modality != Modality.recommendation:
             modality = Modality.prohibition
         return Force(modality, negated, clause.actor, list(clause.conditions))
-    if _OUTCOME_LEAD_IN.search(text.rstrip()) and clause.modality == Modality.informational \
-            and clause.actor is None:  # "Following these rules will:" / "Make everybody happier"
-        return Force(Modality.informational, False, None, [], examples=True)
+    agreed = _AGREED_LEAD.search(end)
+    if agreed is not None and clause.modality == Modality.informational:
+        # "You agree that you will not:" / "You agree not to:" / "You agree to:"
+        negated = agreed.group("neg") is not None
+        return Force(Modality.prohibition if negated else Modality.obligation, negated,
+                     clause.actor, list(clause.conditions))
     if _TIPS_LEAD_IN.search(text.rstrip()) and clause.modality not in (Modality.prohibition,
                                                                       Modality.obligation):
         return Force(Modality.recommendation, False, None, list(clause.conditions))
