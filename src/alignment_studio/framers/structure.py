@@ -426,8 +426,8 @@ class _TreeBuilder:
             self.lead_ins.append((Force(Modality.informational, False, None, [], examples=True),
                                   policy, depth))
             return
-        elif following is not None and is_fragment(following.text, policy.text) and force is not None \
-                and force.modality != Modality.definition:
+        elif following is not None and is_fragment(following.text, policy.text) and \
+                force is not None and force.modality != Modality.definition:
             force = force._replace(as_conditions=True)
         inherited = depth >= 0 and self.lead_in is not None and \
             policy.modality != Modality.informational  # an item under a norm's lead-in
