@@ -427,7 +427,9 @@ class _TreeBuilder:
                                   policy, depth))
             return
         elif following is not None and is_fragment(following.text, policy.text) and \
-                force is not None and force.modality != Modality.definition:
+                force is not None and force.modality != Modality.definition and \
+                not any(c.imperative for c in self.clauses.get(following.text, [])):
+            # not "respect other users;" under "All visitors are expected to:": an act
             force = force._replace(as_conditions=True)
         inherited = depth >= 0 and self.lead_in is not None and \
             policy.modality != Modality.informational  # an item under a norm's lead-in
