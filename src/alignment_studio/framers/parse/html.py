@@ -1,8 +1,6 @@
 """HTML reader (standard library ``html.parser``): headings, paragraphs, list items (with their
 nesting depth), Q&A, block quotes as call-outs, tables row by row (``<th>`` cells are headers),
-a definition list's term with its gloss as one ``Term: gloss`` entry (a glossary), and a short
-paragraph set wholly in bold ("<p><strong>Expected behaviour</strong></p>", as web editors
-write sub-titles) as a heading one level below the last real one.
+a definition list's term with its gloss as one ``Term: gloss`` entry (a glossary).
 Scripts, styles, navigation, code blocks and table-of-contents entries (an item that is only a
 link to a place on the page) are skipped."""
 
@@ -24,7 +22,6 @@ _SKIP = {"script", "style", "pre", "nav", "head", "template", "noscript"}
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
 _BLOCKS = {"p", "li", "blockquote", "div", "dd", "dt"}
 _CELLS = {"td", "th"}
-_TITLE_WORDS = 10
 
 
 class _Reader(HTMLParser):
@@ -50,9 +47,6 @@ class _Reader(HTMLParser):
         self.anchored: list[str] = []
         self.toc: bool | None = None  # whether the list being read is a table of contents
         self.term: Block | None = None  # a definition list's term, waiting for its gloss
-        self.bold = 0  # open <b>/<strong> tags
-        self.letters = [0, 0]  # non-blank characters of the block: in bold, in all
-        self.heading_level = 1  # the level of the last <h1>-<h6>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
@@ -75,12 +69,8 @@ class _Reader(HTMLParser):
             self.anchor = (dict(attrs).get("href") or "").startswith("#")
         elif tag in ("strong", "b") and self.quote_depth and not "".join(self.text).strip():
             self.label = True
-        if tag in ("strong", "b"):
-            self.bold += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("strong", "b"):
-            self.bold = max(0, self.bold - 1)
         if tag in _SKIP:
             self.skip = max(0, self.skip - 1)
         elif self._table_end(tag):
@@ -147,16 +137,13 @@ class _Reader(HTMLParser):
             self.title = (self.title or "") + data
         elif not self.skip:
             self.text.append(data)
-            letters = len("".join(data.split()))
-            self.letters = [self.letters[0] + letters * (self.bold > 0), self.letters[1] + letters]
             if self.anchor:
                 self.anchored.append(data)
 
     def _flush(self, closing: str | None = None) -> None:
         text = clean_inline("".join(self.text))
         anchored = clean_inline("".join(self.anchored))
-        bold, letters = self.letters
-        self.text, self.anchored, self.letters = [], [], [0, 0]
+        self.text, self.anchored = [], []
         if not text:
             return
         item = closing == "li" or "li" in self.stack
@@ -172,10 +159,6 @@ class _Reader(HTMLParser):
         level = 0
         if tag in _HEADINGS:
             kind, level = BlockType.heading, _HEADINGS[tag]
-            self.heading_level = level
-        elif tag in ("p", "div") and not self.quote_depth and "li" not in self.stack and \
-                bold == letters and _bold_title(text):
-            kind, level = BlockType.heading, min(self.heading_level + 1, 6)
         elif self.quote_depth:
             kind = BlockType.callout
         elif tag == "li" or "li" in self.stack:
@@ -192,15 +175,6 @@ class _Reader(HTMLParser):
                                  end_line=self.getpos()[0]))
         if tag == "dt" and not text.endswith("?"):  # a question over its answer stays apart
             self.term = self.blocks[-1]
-
-
-def _bold_title(text: str) -> bool:
-    """Whether a paragraph set wholly in bold reads as a title: a few words without closing
-    punctuation ("Expected behaviour"; not "You must not share passwords.", "Note:" nor a
-    question over its answer)."""
-    words = text.split()
-    return 0 < len(words) <= _TITLE_WORDS and text[:1].isupper() and \
-        not text.endswith((".", ":", ";", ",", "!", "?"))
 
 
 def read_html(text: str) -> RawDocument:
