@@ -110,3 +110,24 @@ def test_list_number_2_items_nest_under_a_british_lead_in(tmp_path: Path) -> Non
     document.save(str(path))
     items = read_document(path).policies()[1:]
     assert [(p.modality, p.negated) for p in items] == [(Modality.prohibition, True)] * 2
+
+
+def test_typed_roman_numerals_past_ten_stay_items_under_an_agreement_lead_in(
+        tmp_path: Path) -> None:
+    """Sixteen restrictions typed "i." to "xvi." in Normal paragraphs are all items (not
+    "xi." and after glued to the item before), and "You agree that you will not:" forbids
+    each."""
+    import docx
+
+    numerals = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii",
+                "xiii", "xiv", "xv", "xvi"]
+    document = docx.Document()
+    document.add_heading("Restrictions", level=1)
+    document.add_paragraph("You agree that you will not:")
+    for n in numerals:
+        document.add_paragraph(f"{n}. share the data set with person number {len(n)};")
+    path = tmp_path / "terms.docx"
+    document.save(str(path))
+    items = read_document(path).policies()[1:]
+    assert len(items) == len(numerals)
+    assert {(p.modality, p.negated) for p in items} == {(Modality.prohibition, True)}

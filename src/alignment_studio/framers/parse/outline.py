@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 
-_ROMAN = re.compile(r"^\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii)\)$")
+_ROMAN = re.compile(r"^\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii|xiii|xiv|xv|xvi|xvii|xviii|"
+                    r"xix|xx)\)$")
 # a typed roman marker of two or more letters ("ii.", "iv)"), for the readers' marker patterns
 # (the one-letter "i.", "v.", "x." already match as letters; ``marker_kind`` tells them apart)
-ROMAN_MARKER = r"(?:ii|iii|iv|vi|vii|viii|ix)[.)]"
+ROMAN_MARKER = r"(?:ii|iii|iv|vi|vii|viii|ix|xi|xii|xiii|xiv|xv|xvi|xvii|xviii|xix|xx)[.)]"
 
 
 class Depth:
