@@ -632,3 +632,14 @@ def test_agreement_lead_ins_and_short_acts_ending_in_semicolons(tmp_path: Path) 
     for start in ("suspend your access", "terminate this agreement"):
         found = by_text(doc, start)
         assert (found.modality, found.actor) == (Modality.permission, "foundation"), start
+
+
+def test_a_numbered_force_heading_gives_its_items_force(tmp_path: Path) -> None:
+    """"## 3. Prohibited uses" forbids the items under it as "## Prohibited uses" does; the
+    number is not part of the heading's words."""
+    path = tmp_path / "aup.md"
+    path.write_text("# Acceptable use\n\n## 3. Prohibited uses\n\n- Mining cryptocurrency\n"
+                    "- Sharing accounts\n\n## 4. Allowed\n\n- Personal email in breaks\n")
+    doc = read_document(path)
+    assert by_text(doc, "Mining").modality == Modality.prohibition
+    assert by_text(doc, "Personal email").modality == Modality.permission

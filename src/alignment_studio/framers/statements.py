@@ -235,10 +235,13 @@ def key_value(text: str) -> tuple[str, str] | None:
     return match.group("key"), match.group("value")
 
 
+_HEADING_NUMBER = re.compile(r"^(?:§+\s*)?(?:\d+(?:\.\d+)*|[A-Z]|[IVX]+)[.)]?\s+(?=[A-Za-z])")
+
+
 def heading_force(title: str, clause: Clause | None, words: bool = True) -> Force | None:
     """The force a heading gives the items under it: its words ("Not OK", "Allowed"), or, for a
     heading written as a lead-in ("If you work a flexible schedule you:"), its analysis."""
-    plain = " ".join(title.strip(" :.").split())
+    plain = _HEADING_NUMBER.sub("", " ".join(title.strip(" :.").split()))  # "1. Definitions"
     for modality, negated, pattern in _FORCE_HEADINGS if words else []:
         if pattern.search(plain):
             return Force(modality, negated, None, [])
