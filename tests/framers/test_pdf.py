@@ -365,3 +365,21 @@ def test_round_and_square_bullets_mark_items(tmp_path: Path) -> None:
     assert blocks[1:] == [(BlockType.list_item, "sign in at the front desk"),
                           (BlockType.list_item, "wear the badge at all times"),
                           (BlockType.list_item, "leave before closing time")]
+
+
+def test_numbered_question_titles_are_headings_and_scoped_definitions_define(
+        tmp_path: Path) -> None:
+    """Plain-language regulations title sections as questions in bold ("§ 1801.40 How long
+    may a Scholar receive payments?"): headings, not statements; "As used in this part, fee
+    means X" is a definition."""
+    pdf, line = flush_pdf()
+    line("1801.40 How long may a Scholar receive payments?", "B", 3)
+    line("(a) A Scholar may receive payments for up to three years of graduate study.", gap=3)
+    line("1801.42 What is a fee?", "B", 3)
+    line("As used in this part, fee means a charge for tuition or required services.", gap=3)
+    target = tmp_path / "cfr.pdf"
+    pdf.output(str(target))
+    doc = read_document(target)
+    assert [s.title for s in doc.all_sections()] == [
+        "1801.40 How long may a Scholar receive payments?", "1801.42 What is a fee?"]
+    assert [p.modality.value for p in doc.policies()] == ["permission", "definition"]

@@ -49,6 +49,9 @@ _TOC_ENTRY = re.compile(r"(?:\.\s*){4,}[ivxlc\d]{1,5}$", re.I)  # "2.1 Scope . .
 # a bold run-in title on a line of its own: "Scope and Applicability:", "Guiding Principle:"
 _TITLE_COLON = re.compile(r"^[A-Z][\w'’-]*(?: (?:[A-Z][\w'’-]*|and|or|of|the|for|to|in|&))"
                           r"{0,5}:$")
+# a numbered section whose title is a question, as plain-language regulations write them:
+# "§ 1801.40 How long may a Scholar receive payments?"
+_NUMBERED_QUESTION = re.compile(r"^(?:§+\s*)?\d{1,4}(?:\.\d{1,4}){0,4}[a-z]?\.?\s+\S.*\?$")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
 _HYPHENATED = re.compile(r"[A-Za-z]+-[A-Za-z]+")
 _FULL_LINE = 50  # characters: a shorter line ended where its text did, not at the margin
@@ -374,7 +377,8 @@ def _is_heading_style(line: _Line, body: float) -> bool:
     if line.size >= body + 0.9:
         return True
     return bool(line.bold and abs(line.size - body) < 0.6 and len(line.text) <= 120
-                and (not _SENTENCE_END.search(line.text) or _TITLE_COLON.match(line.text))
+                and (not _SENTENCE_END.search(line.text) or _TITLE_COLON.match(line.text)
+                     or _NUMBERED_QUESTION.match(line.text))
                 and not _MARKER.match(line.text))
 
 
