@@ -718,11 +718,12 @@ def _grantee(head: Token) -> str | None:
 
 def _whose_duty(span: Span) -> str | None:
     """X of "the responsibility/duty/obligation of X" ("It is the sole responsibility of the
-    plugin developer to ensure ...")."""
+    plugin developer to ensure ...") or of "X's responsibility" ("the Editor's duty")."""
     for token in span:
         if token.lemma_.lower() in _DUTIES:
             owner = next((g for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
-                          for g in c.children if g.dep_ == "pobj"), None)
+                          for g in c.children if g.dep_ == "pobj"), None) or next(
+                (c for c in token.children if c.dep_ == "poss" and c.pos_ != "PRON"), None)
             if owner is not None and owner.pos_ in ("NOUN", "PROPN") and _agentive(owner):
                 return _noun_phrase(owner)
     return None
@@ -758,8 +759,9 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     (re.compile(r"\bassumes? (full |all )?responsibility\b", re.I), _OBLIGE, False),
     # "It is the sole responsibility of the developer to ensure X", "Security is the ultimate
     # responsibility of the developer", "your next responsibility will be to present X"
-    (re.compile(r"\b(is|are|remains?|will be) (the|your|their|our|his|her|its) (\w+ )?"
-                r"(responsibility|duty|obligation) (of|to)\b", re.I), _OBLIGE, False),
+    (re.compile(r"\b(is|are|remains?|will be) ((the|your|their|our|his|her|its) |(the |each |"
+                r"every |an? )?[\w-]+(['’]s|s['’]) )(\w+ )?(responsibility|duty|obligation) "
+                r"(of|to)\b", re.I), _OBLIGE, False),  # "It is the Editor's duty to X"
     (re.compile(r"\b(is|are|am) not supposed to\b", re.I), _FORBID, True),
     (re.compile(r"\b(is|are|am) (also |only )?supposed to\b", re.I), _OBLIGE, False),
     # "PLCs are not to approve X", "Staff are to report Y" (not "The aim is to X")
