@@ -85,6 +85,8 @@ def test_imperatives(text: str, expected: tuple[Modality, bool, str | None]) -> 
     ("The approver must sign the form within a week.", "you", "approver"),
     ("The verifier should check every book.", "you", "verifier"),  # verify -> verifier
     ("It is each person's responsibility to follow the data policy.", "you", "person"),
+    ("Scholars who withdraw from graduate study must repay all funds.", "you", "scholars"),
+    ("The applicant must sign the form.", "you", "applicant"),
     ("It is the Editor's duty to keep the standard current.", "you", "editor"),
     ("Teammates do not need permission to start a project.", "you", "teammates"),
     ("Vehicle drivers are prohibited from parking on the lawn.", None, "vehicle drivers"),

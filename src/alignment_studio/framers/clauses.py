@@ -128,7 +128,11 @@ _AGENTS = {"employee", "staff", "team", "member", "people", "person", "folk", "f
            "project", "program", "programme", "initiative",  # a project: its team
            "city", "county", "town", "municipality", "council", "university", "college",
            "school", "library", "institute", "institution", "foundation", "association",
-           "society", "ministry", "commission", "community", "administration", "owner"}
+           "society", "ministry", "commission", "community", "administration", "owner",
+           "scholar", "applicant", "recipient", "patron", "tenant", "faculty", "officer",
+           "chairperson", "chairman", "chairwoman", "registrar", "bursar", "patient", "nurse",
+           "doctor", "physician", "landlord", "customer", "sponsor", "beneficiary", "secretary",
+           "president", "dean", "provost", "chancellor", "clerk", "judge", "trustee"}
 _THINGS = {"number", "computer", "server", "browser", "folder", "printer", "container", "error",
            "behavior", "behaviour", "order", "paper", "letter", "matter", "chapter", "cover",
            "filter", "register", "trigger", "answer", "power", "water", "paragraph", "layer"}
