@@ -99,11 +99,13 @@ _STRENGTH = {_FORBID: 0, _OBLIGE: 1, _ADVISE: 2, _PERMIT: 3}
 _ONLY_APPROVED = re.compile(r"\bthe only (approved|permitted|allowed|authori[sz]ed|acceptable)\b",
                             re.I)
 _GO_FOR_IT = re.compile(r"\b(go for it|feel free)\b", re.I)
+# whom a choice is left to ("up to each poster to decide", "up to staffer discretion")
+_UP_TO = (r"up to (?:the |each |every |your |our |their )?(?P<who>[\w-]+?)(?:'s)? "
+          r"(?:discretion|to decide|to choose|whether)\b")
 # leeway left to someone: "RubyGems.org retains full discretion to X", "It's up to each poster
 # to decide whether to X", "decisions are up to staffer discretion", "It is possible to appeal"
 _LEEWAY = re.compile(r"\bretains? (?:the |full |sole |all )?(?:right|rights|discretion)\b|"
-                     r"\b(?:is|are|'s) (?:entirely |solely )?up to (?:the |each |every |your |"
-                     r"our |their )?[\w-]+(?:'s)? (?:discretion|to decide|to choose|whether)\b|"
+                     r"\b(?:is|are|'s) (?:entirely |solely )?" + _UP_TO + "|"
                      r"^\W*it(?:'s| is) (?:also |still )?possible to\b", re.I)
 _RULES = {"prohibition", "restriction", "requirement", "rule", "limit", "limitation", "policy",
           "ban", "provision", "section", "obligation"}
@@ -693,8 +695,7 @@ def _reserver(text: str) -> str | None:
     return found.group("who").lower().replace("’", "'") if found else None
 
 
-_LEFT_TO = re.compile(r"\bup to (?:the |each |every |your |our |their )?(?P<who>[\w-]+?)(?:'s)? "
-                      r"(?:discretion|to decide|to choose|whether)\b", re.I)
+_LEFT_TO = re.compile(r"\b" + _UP_TO, re.I)
 
 
 def _left_to(text: str) -> str | None:

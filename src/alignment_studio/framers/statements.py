@@ -282,6 +282,11 @@ _BARE_MODALS = {"must": Modality.obligation, "shall": Modality.obligation,
                 "may": Modality.permission}
 
 
+def _lead_in_body(text: str) -> str:
+    """A lead-in without the colon or dash that ends it."""
+    return text.rstrip().rstrip(":—–-").rstrip()
+
+
 def ends_lead_in(text: str) -> bool:
     """Whether a paragraph announces the items after it: it ends in a colon, or in a dash as
     regulations write it ("are prohibited from—", "except for -"), or in both as British
@@ -380,7 +385,7 @@ def is_fragment(text: str, lead_in: str = "") -> bool:
     words = text.split()
     if words and words[0][:1].isupper() and words[0].endswith("ing"):
         return False  # "Stealing property;": an act under "are prohibited from—"
-    if _OPEN_MODAL.search(lead_in.rstrip().rstrip(":—–-").rstrip()):
+    if _OPEN_MODAL.search(_lead_in_body(lead_in)):
         return False
     return len(words) <= 4 and (text.rstrip().endswith((",", ";")) or
                                 words[0].lower() in ("or", "and"))
@@ -397,7 +402,7 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     if _OUTCOME_LEAD_IN.search(text.rstrip()) and clause.modality == Modality.informational \
             and clause.actor is None:  # "Following these rules will:" / "Make everybody happier"
         return Force(Modality.informational, False, None, [], examples=True)
-    end = text.rstrip().rstrip(":—–-").rstrip()
+    end = _lead_in_body(text)
     open_modal = _OPEN_MODAL.search(end)
     if open_modal is not None and clause.modality == Modality.informational:
         # "To be eligible, an implementation must" / "(i) meet X": the parser found no verb
@@ -451,7 +456,7 @@ _OPEN_CONDITION = re.compile(r"\b(is|are|has|have|includes?|involves?|meets?)\s*
 def _ends_in_condition(clause: Clause, text: str) -> bool:
     """"No person may operate X over a human being unless that human being is:": the colon
     ends the norm's own condition or exception, so the items complete it."""
-    end = text.rstrip().rstrip(":—–-").rstrip()
+    end = _lead_in_body(text)
     return any(len(c.split()) >= 3 and end.endswith(c.rstrip()) and _OPEN_CONDITION.search(c)
                for c in [*clause.conditions, *clause.exceptions])
 

@@ -157,7 +157,7 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
                 flush(i)
                 buf_type, start = BlockType.callout, i
             buf.append(stripped.lstrip("> ").strip())
-        elif buf and _enumerated(lines, i, buf):
+        elif buf and _enumerated(lines, i, start):
             under = depth if _ENUMERATED.match(lines[start]) else \
                 depth + 1 if buf_type == BlockType.list_item else 1  # the run's first part
             flush(i)
@@ -175,16 +175,17 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
     return blocks
 
 
-def _enumerated(lines: list[str], i: int, buf: list[str]) -> bool:
-    """Whether line i, inside a paragraph, is one of its parts on a line of their own: "(i)",
-    "(a)" or "(1)" with its sibling "(ii)" ("(b)", "(2)") starting a line before the next blank
-    one, or a later part of such a run (the paragraph being read is its earlier part)."""
+def _enumerated(lines: list[str], i: int, start: int) -> bool:
+    """Whether line i, inside the paragraph that began at line ``start``, is one of its parts
+    on a line of their own: "(i)", "(a)" or "(1)" with its sibling "(ii)" ("(b)", "(2)")
+    starting a line before the next blank one, or a later part of such a run (the block being
+    read began as its earlier part)."""
     match = _ENUMERATED.match(lines[i])
     if match is None:
         return False
     second = _SECOND.get(match.group("marker"))
     if second is None:  # a later part: the part being read began as one
-        return _ENUMERATED.match(lines[i - len(buf)]) is not None
+        return _ENUMERATED.match(lines[start]) is not None
     for line in lines[i + 1:]:
         if not line.strip():
             return False
