@@ -233,3 +233,20 @@ def test_a_paragraphs_run_in_title_is_no_statement_of_its_own(tmp_path: Path) ->
     assert by_text(doc, "Free to Attend.").modality == Modality.informational  # not "free to"
     assert by_text(doc, "We ask that you").modality == Modality.obligation
     assert by_text(doc, "Listen.").modality == Modality.obligation  # an order, not a title
+
+
+def test_an_order_before_sub_headings_hands_its_force_to_their_items(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Verification\n\n## Checks to make\n\n"
+                "Please check for the following types of errors:\n\n"
+                "### Minor errors\n\n- Spellcheck errors\n- Paragraph breaks missing\n\n"
+                "### Major errors\n\n- Missing pages\n"
+                "- Being careful includes reading the whole text.\n\n"
+                "## Background\n\nThe following sections explain the levels:\n\n"
+                "### Levels\n\n- Level 1 errors\n")
+    for start in ("Spellcheck errors", "Missing pages"):
+        item = by_text(doc, start)
+        assert (item.modality, item.actor) == (Modality.obligation, "you"), start
+    assert by_text(doc, "Please check").modality == Modality.informational  # announces
+    # a definition in its own words keeps it; a lead-in that orders nothing hands nothing
+    assert by_text(doc, "Being careful").modality == Modality.definition
+    assert by_text(doc, "Level 1 errors").modality == Modality.informational

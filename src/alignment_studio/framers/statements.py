@@ -151,6 +151,7 @@ class Force(NamedTuple):
     as_conditions: bool = False  # "... unless:": the items are the lead-in's exceptions
     examples: bool = False  # "For example:": the items illustrate and carry no norm
     steps: bool = False  # "The election process works as follows:": every sentence binds
+    across: bool = False  # "Check for the following:" before headings: their items' force
 
 
 def split_sentences(text: str) -> list[str]:
@@ -499,6 +500,8 @@ def inherit(clause: Clause, force: Force | None, entry: bool) -> Clause:
     if force is not None and force.modality == Modality.informational:
         return clause._replace(actor=clause.actor or force.actor,
                                conditions=force.conditions + clause.conditions)
+    if force is not None and force.across and clause.modality == Modality.definition:
+        return clause  # a definition in its own words under a far lead-in ("X includes Y")
     if force is not None and force.modality != Modality.informational:
         actor = clause.actor if clause.actor and not clause.imperative else force.actor
         if clause.imperative and (actor is None or _ABSTRACT.search(actor)

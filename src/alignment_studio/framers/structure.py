@@ -274,7 +274,7 @@ class _TreeBuilder:
             following.level > depth
         if policies and following is not None and following.type == BlockType.heading and \
                 policies[-1].text.rstrip().endswith(":"):
-            policies[-1].modality = Modality.informational  # announces the sections below
+            self._announce_sections(policies[-1])
         if policies and announces and (ends_lead_in(policies[-1].text) or ends_lead_in(
                 block.text)):  # "... shall be filed and shall include:" split in two clauses
             self._start_lead_in(policies[-1], following, policies[:-1], depth)
@@ -283,6 +283,17 @@ class _TreeBuilder:
         if block.type not in _ENTRY_TYPES and any(announces_steps(p.text) for p in policies):
             self.procedure = Force(Modality.obligation, False, None, [], steps=True)
         section.policies.extend(policies)
+
+    def _announce_sections(self, policy: Policy) -> None:
+        """A statement ending in ':' before a heading announces the sections below; one that
+        orders ("Please check for the following types of errors:") hands its force to their
+        items, as a heading that gives none would."""
+        clause = self.clauses.get(policy.text)
+        force = lead_in_force(clause[0], policy.text) if clause and len(clause) == 1 else None
+        if force is not None and force.modality in (Modality.obligation, Modality.prohibition) \
+                and not force.examples and self.headings and self.headings[-1] is None:
+            self.headings[-1] = force._replace(actor=force.actor or self.reader, across=True)
+        policy.modality = Modality.informational
 
     def _policies(self, block: Block, units: list[str], section: Section,
                   paragraph: int) -> list[Policy]:
