@@ -168,6 +168,15 @@ def test_markdown_edge_cases() -> None:
     assert blocks_of("# C#\n\nx\n")[0] == ("heading", "C#")
 
 
+def test_markdown_reference_links_read_as_their_text() -> None:
+    text = ("The [Editor] may add [Standards][Living Standard] and [notes][].\n\n"
+            "Keep [this] as written.\n\n```\n[Editor]: kept in code\n```\n\n"
+            "[Editor]: ./policy.md#editor\n[living standard]: ./ls.md\n[notes]: <./n.md>\n")
+    # no definition: "[this]" is no link; definitions and code are no text a reader reads
+    assert blocks_of(text) == [("paragraph", "The Editor may add Standards and notes."),
+                               ("paragraph", "Keep [this] as written.")]
+
+
 def test_text_numbered_list_is_not_a_heading(tmp_path: Path) -> None:
     path = tmp_path / "rules.txt"
     path.write_text("RULES\n\n1. Report incidents to security\n2. Lock your screen\n")

@@ -45,14 +45,44 @@ _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 _RULE_ROW = re.compile(r"^[\s|:-]+$")
+# a link reference definition ("[Editor]: ./policy.md#editor"), which a reader never sees
+_REF_DEF = re.compile(r"^\s{0,3}\[(?P<label>[^\]]+)\]:\s*\S+")
+# "[Participants][Workstream Participants]", "[Editor][]" or a bare "[Editor]" (a reference
+# link only where its label is defined)
+_REF_LINK = re.compile(r"(?<![\]!\\])\[(?P<text>[^\]\[]+)\](?:\[(?P<ref>[^\]]*)\])?(?![(:\[])")
 
 
 def read_markdown(text: str) -> RawDocument:
     """Blocks of a Markdown document; line numbers refer to the original text."""
     title, offset, body = _front_matter(text)
     body = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
-    blocks = _blocks(body.split("\n"), offset)
+    blocks = _blocks(_resolve_references(body.split("\n")), offset)
     return RawDocument(title=title, blocks=pair_questions(blocks))
+
+
+def _resolve_references(lines: list[str]) -> list[str]:
+    """Reference links as the text a reader sees ("[Editor]" -> "Editor"); their definitions
+    blanked (line numbers kept). Lines in code fences are left as they are."""
+    fenced, inside = [], False
+    for line in lines:
+        opens = bool(_FENCE.match(line))
+        inside = inside != opens
+        fenced.append(inside or opens)
+    defs = [None if f else _REF_DEF.match(line) for line, f in zip(lines, fenced, strict=True)]
+    defined = {_label(m.group("label")) for m in defs if m}
+    if not defined:
+        return lines
+
+    def link(match: re.Match[str]) -> str:
+        ref = match.group("ref") or match.group("text")
+        return match.group("text") if _label(ref) in defined else match.group(0)
+
+    return [line if f else "" if d else _REF_LINK.sub(link, line)
+            for line, f, d in zip(lines, fenced, defs, strict=True)]
+
+
+def _label(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 def _front_matter(text: str) -> tuple[str | None, int, str]:
