@@ -102,3 +102,20 @@ def test_acts_under_expected_to_are_norms_and_bold_lines_stay_in_their_section(
     found = {p.text: p for p in doc.policies()}
     assert found["respect other users;"].modality == Modality.obligation
     assert found["follow staff instructions."].modality == Modality.obligation
+
+
+def test_an_item_left_open_ends_at_the_next_item_or_at_the_lists_end(tmp_path: Path) -> None:
+    """"<li>a<li>b</li></ol>": as a browser reads it, the paragraphs after the list are not
+    items of it."""
+    path = tmp_path / "guide.html"
+    path.write_text("<h1>Guide</h1><h2>Steps</h2><ol><li>Send the note.<li>Upload the book."
+                    "</li></ol><h2>Errors</h2><p>Errors should be fixed in one of the "
+                    "following ways:</p><ul><li>Correct them silently</li><li>Leave them and "
+                    "say so in a note</li></ul>")
+    doc = read_document(path)
+    blocks = {p.text: p for p in doc.policies()}
+    lead_in = blocks["Errors should be fixed in one of the following ways:"]
+    assert lead_in.modality == Modality.recommendation  # its own duty, no list item's
+    for item in ("Correct them silently", "Leave them and say so in a note"):
+        assert (blocks[item].modality, blocks[item].actor) == (Modality.permission, "you")
+    assert blocks["Send the note."].modality == Modality.obligation

@@ -241,6 +241,8 @@ def test_an_order_before_sub_headings_hands_its_force_to_their_items(tmp_path: P
                 "### Minor errors\n\n- Spellcheck errors\n- Paragraph breaks missing\n\n"
                 "### Major errors\n\n- Missing pages\n"
                 "- Being careful includes reading the whole text.\n\n"
+                "### Strongly Recommended (not counted toward the rating)\n\n"
+                "- Keep line lengths reasonable\n\n"
                 "## Background\n\nThe following sections explain the levels:\n\n"
                 "### Levels\n\n- Level 1 errors\n")
     for start in ("Spellcheck errors", "Missing pages"):
@@ -250,3 +252,5 @@ def test_an_order_before_sub_headings_hands_its_force_to_their_items(tmp_path: P
     # a definition in its own words keeps it; a lead-in that orders nothing hands nothing
     assert by_text(doc, "Being careful").modality == Modality.definition
     assert by_text(doc, "Level 1 errors").modality == Modality.informational
+    # a force heading below takes over, its aside dropped
+    assert by_text(doc, "Keep line lengths").modality == Modality.recommendation

@@ -57,8 +57,10 @@ _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
         r"responsibilities))$|^(responsibilities|duties|obligations|expectations)\b|"
         r"(?<!\bof )\b(obligations|duties)$", re.I)),  # not "Segregation of duties"
     (Modality.recommendation, False, re.compile(
-        r"^(recommended|recommendations?|best practices?|suggestions?)$", re.I)),
+        r"^((strongly|highly|mildly) )?(recommended|recommendations?|best practices?|suggestions?)$",
+        re.I)),
 ]
+_ASIDE_END = re.compile(r"\s*\([^()]*\)$")
 _LEAD_IN_END = r"\s*(:|—|–|-{1,2})$"  # a colon, or a dash as regulations write it
 _CONDITION_LEAD_IN = re.compile(r"\b(unless|except( for)?|if|when|where|provided that|only if|"
                                 r"regardless of|whether( \w+){0,3})" + _LEAD_IN_END, re.I)
@@ -72,6 +74,10 @@ _DUTY_LIST = re.compile(r"\b(steps|considerations|requirements|responsibilities|
                         r"( as follows)?:$", re.I)
 _OPTIONS_LEAD_IN = re.compile(r"\b(options?|choices?|alternatives?)\b[^:]*:$|"
                               r"\b(may|can) (choose|select|pick)\b[^:]*:$", re.I)
+# "X should be addressed in one, or a combination, of the following ways:": the duty is the
+# lead-in's; each item is one way it may be met
+_WAYS_LEAD_IN = re.compile(r"\b(one|either|any)\b(,? or (a combination|more|both),?)? of the "
+                           r"following (ways|methods|means|approaches)\b[^:]*:$", re.I)
 _EXAMPLE_LEAD_IN = re.compile(r"\b(for example|for instance|e\.g\.|examples?|such as|"
                               r"like these|like this)\s*:$", re.I)
 # "Meltano prohibits X for the following reasons:": the items give reasons; the norm is the
@@ -152,6 +158,7 @@ class Force(NamedTuple):
     examples: bool = False  # "For example:": the items illustrate and carry no norm
     steps: bool = False  # "The election process works as follows:": every sentence binds
     across: bool = False  # "Check for the following:" before headings: their items' force
+    options: bool = False  # "in one of the following ways:": each order is one allowed way
 
 
 def split_sentences(text: str) -> list[str]:
@@ -243,6 +250,7 @@ def heading_force(title: str, clause: Clause | None, words: bool = True) -> Forc
     """The force a heading gives the items under it: its words ("Not OK", "Allowed"), or, for a
     heading written as a lead-in ("If you work a flexible schedule you:"), its analysis."""
     plain = _HEADING_NUMBER.sub("", " ".join(title.strip(" :.").split()))  # "1. Definitions"
+    plain = _ASIDE_END.sub("", plain)  # "Strongly Recommended (not counted toward rating)"
     for modality, negated, pattern in _FORCE_HEADINGS if words else []:
         if pattern.search(plain):
             return Force(modality, negated, None, [])
@@ -428,6 +436,9 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     if _DEFINING_LEAD_IN.search(text) and not clause.imperative and (
             not clause.explicit or clause.modality == Modality.definition):
         return Force(Modality.definition, False, None, [])
+    if _WAYS_LEAD_IN.search(text.rstrip()):
+        return Force(Modality.permission, False, clause.actor, list(clause.conditions),
+                     options=True)
     if _OPTIONS_LEAD_IN.search(text) and not clause.explicit:
         return Force(Modality.permission, False, clause.actor, list(clause.conditions))
     subject = _LEAD_IN_SUBJECT.search(text)
@@ -490,6 +501,9 @@ def is_exception_lead_in(text: str) -> bool:
 def inherit(clause: Clause, force: Force | None, entry: bool) -> Clause:
     """The clause with the force of its lead-in or heading where its own words say none; an
     ``entry`` (a ``Key: value`` line) with no force at all is a definition."""
+    if force is not None and force.options and clause.imperative:
+        return clause._replace(modality=Modality.permission, negated=False,
+                               conditions=force.conditions + clause.conditions)
     if clause.explicit and clause.modality != Modality.definition:
         if force is None or force.examples:
             return clause

@@ -450,9 +450,11 @@ class _TreeBuilder:
             force = Force(policy.modality, policy.negated, policy.actor, [])
         self.lead_ins.append((force, policy, depth))
         glossed = policy.modality == Modality.definition and key_value(policy.text) is not None
-        if force is not None and not force.as_conditions and not inherited and not glossed:
+        if force is not None and not force.as_conditions and not inherited and not glossed \
+                and not force.options:
             # its norm moves to the items; a glossary entry ("Root CA System: A system used
-            # to:") still defines its term
+            # to:") still defines its term; "X should be addressed in one of the following
+            # ways:" keeps its duty, its items are the ways
             policy.modality = Modality.informational
 
     def _attach_condition(self, text: str) -> None:

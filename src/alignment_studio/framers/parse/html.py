@@ -56,8 +56,12 @@ class _Reader(HTMLParser):
         elif tag in ("ul", "ol"):
             self._flush()
             self.lists += 1
+            self.stack.append(tag)
         elif tag == "title":
             self.in_title = True
+        elif tag == "li" and self._open_item():
+            self.handle_endtag("li")  # "<li>a<li>b": a new item ends the one left open
+            self.handle_starttag(tag, attrs)
         elif tag in _HEADINGS or tag in _BLOCKS:
             self._flush()
             self.stack.append(tag)
@@ -76,7 +80,12 @@ class _Reader(HTMLParser):
         elif self._table_end(tag):
             return
         elif tag in ("ul", "ol"):
+            while self._open_item():
+                self.handle_endtag("li")  # the list's end ends an item left open
             self.lists = max(0, self.lists - 1)
+            if tag in self.stack:
+                while self.stack and self.stack.pop() != tag:
+                    pass
         elif tag == "title":
             self.in_title = False
         elif tag == "a":
@@ -92,6 +101,11 @@ class _Reader(HTMLParser):
                 while self.stack and self.stack.pop() != tag:
                     pass
             self.quote_depth -= tag == "blockquote"
+
+    def _open_item(self) -> bool:
+        """Whether an <li> of the innermost open list is still open."""
+        lists = [i for i, t in enumerate(self.stack) if t in ("ul", "ol")]
+        return "li" in self.stack[lists[-1] + 1 if lists else 0:]
 
     def _table_start(self, tag: str) -> bool:
         """Tables are read row by row: True when the tag belonged to a table."""
