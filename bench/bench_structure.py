@@ -82,7 +82,8 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # round 8, measured unseen twice, developed on from that session's last hour); round 22
 # (labelled the same way then: held out with round 8, measured unseen once; developed on from
 # the 2026-12-05 session); round 23 (labelled the same way in that session: held out with round
-# 8, measured unseen once; developed on from the next 2026-12-05 session). -v
+# 8, measured unseen once; developed on from the next 2026-12-05 session); round 24 (labelled the
+# same way in that next session: held out with round 8, its errors never listed). -v
 # lists the errors of the first two groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
@@ -102,7 +103,8 @@ ROUND_20 = "round 20 (measured unseen three times, then developed on)"
 ROUND_21 = "round 21 (measured unseen twice, then developed on)"
 ROUND_22 = "round 22 (measured unseen once, then developed on)"
 ROUND_23 = "round 23 (measured unseen once, then developed on)"
-HELD_OUT_GROUPS = (HELD_OUT_GROUP,)
+ROUND_24 = "round 24 (held out)"
+HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_24)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",
@@ -131,6 +133,7 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
     REPO / "tests" / "fixtures" / "round-21" / "documents": ROUND_21,
     REPO / "tests" / "fixtures" / "round-22" / "documents": ROUND_22,
     REPO / "tests" / "fixtures" / "round-23" / "documents": ROUND_23,
+    REPO / "tests" / "fixtures" / "round-24" / "documents": ROUND_24,
 }
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
