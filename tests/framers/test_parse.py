@@ -652,3 +652,22 @@ def test_a_numbered_force_heading_gives_its_items_force(tmp_path: Path) -> None:
     doc = read_document(path)
     assert by_text(doc, "Mining").modality == Modality.prohibition
     assert by_text(doc, "Personal email").modality == Modality.permission
+
+
+def test_text_numbered_outline_titles_are_headings_at_their_depth(tmp_path: Path) -> None:
+    """"0. Prerequisites." / "1. Coding style." / "1.1 Portability.": short numbered titles
+    whose numbers run as an outline are headings, closing full stop and all; a numbered list
+    of sentences, with no sub-number, is not read so."""
+    path = tmp_path / "guide.txt"
+    path.write_text("This file is a guide for developers.\n\n0. Prerequisites.\n\n"
+                    "Read the README first.\n\n1. Coding style.\n\n1.1 Portability.\n\n"
+                    "Don't use C++-style comments.\n\n1.2 String handling.\n\n"
+                    "Do not use strcpy().\n\n2. Tests.\n\nYou must run the tests.\n\n"
+                    "Steps\n\n1. Fill in the form.\n\n2. Send it to the team.\n\n"
+                    "3. Wait for a reply.\n")
+    doc = read_document(path)
+    titles = [(s.title, s.level) for s in doc.all_sections()]
+    assert titles[1:] == [("Prerequisites", 2), ("Coding style", 2), ("Portability", 3),
+                          ("String handling", 3), ("Tests", 2), ("Steps", 2)]  # "3." is an item
+    assert by_text(doc, "Don't use C++").section_id.endswith("/portability")
+    assert by_text(doc, "Fill in the form").modality == Modality.obligation

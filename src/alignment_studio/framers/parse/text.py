@@ -67,7 +67,7 @@ def read_text(text: str) -> RawDocument:
     terms = _definition_terms(lines)
     outline = _outline_headings(lines)
     adorned = dict.fromkeys(items | terms, 0) | _adorned_headings(lines) | \
-        {i: 2 for i in titles} | _rule_titles(lines) | outline
+        {i: 2 for i in titles} | _rule_titles(lines) | _numbered_outline(lines) | outline
     if looks_like_rst(text, len(adorned)):  # reStructuredText: its markup is not read
         lines = rst_to_plain(lines)
     blocks: list[Block] = []
@@ -236,6 +236,45 @@ def _rule_titles(lines: list[str]) -> dict[int, int]:
             out.update({n: 3 for n in run})
         run = [i] if i is not None and numbers[i] == 1 else []
     return out
+
+
+_OUTLINE_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+"
+                             r"(?P<title>[A-Z][^.!?:;]{0,60})\.?$")
+
+
+def _numbered_outline(lines: list[str]) -> dict[int, int]:
+    """Short numbered titles set off by blank lines whose numbers run as a document's outline
+    ("0. Prerequisites." / "1. Coding style." / "1.1 Portability." / "1.2 ..." / "2. ..."),
+    with at least one sub-number: headings at their depth, whatever closes them."""
+    found: list[tuple[int, tuple[int, ...]]] = []
+    listed: int | None = None  # the last plain number of a list read since the last title
+    for i, line in enumerate(lines):
+        match = _OUTLINE_NUMBER.match(line) or _RULE_NUMBER.match(line.strip())
+        if match is None:
+            continue
+        number = tuple(int(n) for n in match.group(1).split("."))
+        set_off = (i == 0 or not lines[i - 1].strip()) and \
+            (i + 1 == len(lines) or not lines[i + 1].strip())
+        title = match.re is _OUTLINE_NUMBER and len(match.group("title").split()) <= 8
+        if not (set_off and title) or (found and not _follows(found[-1][1], number)) or \
+                (not found and number[-1] > 1) or (listed is not None and number == (listed + 1,)):
+            listed = number[0] if len(number) == 1 else listed  # "3." after a list's "2."
+            continue
+        found.append((i, number))
+        listed = None
+    if len(found) < 3 or all(len(n) == 1 for _, n in found):
+        return {}
+    return {i: len(number) + 1 for i, number in found}
+
+
+def _follows(before: tuple[int, ...], number: tuple[int, ...]) -> bool:
+    """Whether an outline number comes next after another: its first sub-number, or the next
+    number at its own or an outer level ("1.2" after "1.1" or "1.1.3"; "2" after "1.2")."""
+    if number == (*before, 0) or number == (*before, 1):
+        return True
+    depth = len(number)
+    return depth <= len(before) and number[:-1] == before[:depth - 1] and \
+        number[-1] == before[depth - 1] + 1
 
 
 def _explained(lines: list[str], start: int, end: int) -> bool:
