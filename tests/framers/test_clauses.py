@@ -946,6 +946,13 @@ def test_stages_acronyms_kinds_and_parts_define(
     ("You consent and waive any objection to the jurisdiction of these courts.",
      (OB, False, "you")),
     ("When you register, you agree to be bound by these Terms.", (OB, False, "you")),
+    ("You hereby agree to the terms of the Project Privacy Policy.", (OB, False, "you")),
+    ("You expressly acknowledge and agree that you waive any claim to the contrary.",
+     (OB, False, "you")),
+    ("By using the Site, you accept and agree to be bound by these Terms of Use.",
+     (OB, False, "you")),
+    ("The Participant accepts the Code of Conduct.", (OB, False, "participant")),
+    ("You agree that you have read the terms.", (INFO, False, "you")),  # a statement of fact
     ("We do not represent or warrant the accuracy of any content.", (F, True, "we")),
     ("IN NO EVENT SHALL WE BE LIABLE TO YOU, IN CONTRACT, TORT OR OTHERWISE, FOR ANY DIRECT, "
      "INDIRECT, SPECIAL, INCIDENTAL, CONSEQUENTIAL, PUNITIVE, EXEMPLARY OR OTHER DAMAGES OF ANY "

@@ -1137,18 +1137,34 @@ def _you_will(head: Token) -> bool:
 def _agreed(head: Token) -> bool | None:
     """Whether what a party agrees to is negated ("You agree to see that X": False; "you agree
     not to X", "You agree that you will not acquire X": True); None when the clause is not an
-    agreement to act."""
-    if head.lemma_.lower() != "agree" or not _has_subject(head) or \
+    agreement to act. "You accept and agree to be bound by X" and "You acknowledge and agree
+    that you waive X" agree in their second verb; "You hereby agree to the terms of X" and "The
+    Participant accepts the Code of Conduct" bind the party to a text's terms."""
+    agree = head if head.lemma_.lower() == "agree" else next(
+        (c for c in head.children if c.dep_ == "conj" and c.lemma_.lower() == "agree"
+         and head.lemma_.lower() in ("accept", "acknowledge", "understand")), None)
+    if agree is None and head.lemma_.lower() == "accept" and _has_subject(head) and any(
+            c.dep_ == "dobj" and c.lemma_.lower() in _TERMS_WORDS for c in head.children):
+        return None if any(c.dep_ == "neg" for c in head.children) else False
+    if agree is None or not _has_subject(head) or \
             any(c.dep_ == "neg" for c in head.children):
         return None
-    for child in head.children:
+    for child in agree.children:
         if child.dep_ == "xcomp" and (child.tag_ == "VB" or child.tag_ == "VBN" and any(
                 c.dep_ == "auxpass" for c in child.children)):  # "agree to be bound by X"
             return any(c.dep_ == "neg" for c in child.children)
-        if child.dep_ == "ccomp" and any(c.dep_ == "aux" and c.lower_ in ("will", "shall")
-                                         for c in child.children):
+        if child.dep_ == "ccomp" and (any(c.dep_ == "aux" and c.lower_ in ("will", "shall")
+                                          for c in child.children) or _undertaken(child)):
             return any(c.dep_ == "neg" for c in child.children)
+        if child.dep_ == "prep" and child.lower_ == "to" and any(
+                c.dep_ == "pobj" and c.lemma_.lower() in _TERMS_WORDS for c in child.children):
+            return False
     return None
+
+
+# the texts a party agrees to or accepts ("the terms of the Privacy Policy", "these Terms")
+_TERMS_WORDS = {"term", "terms", "condition", "policy", "rule", "code", "agreement",
+                "guideline", "provision"}
 
 
 # What the reader undertakes by saying it in an agreement: "You represent and warrant that you
