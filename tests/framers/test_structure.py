@@ -254,3 +254,15 @@ def test_an_order_before_sub_headings_hands_its_force_to_their_items(tmp_path: P
     assert by_text(doc, "Level 1 errors").modality == Modality.informational
     # a force heading below takes over, its aside dropped
     assert by_text(doc, "Keep line lengths").modality == Modality.recommendation
+
+
+def test_a_lead_in_whose_items_say_what_its_object_holds_keeps_its_norm(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Payments\n\n## Reports\n\n"
+                "A Scholar must submit a Payment Request Form containing the following:\n\n"
+                "- A statement of the costs;\n- A certification of good standing.\n\n"
+                "Scholars must:\n\n- submit a report\n")
+    lead_in = by_text(doc, "A Scholar must submit")
+    assert (lead_in.modality, lead_in.actor) == (Modality.obligation, "scholar")
+    assert by_text(doc, "A statement of the costs").modality == Modality.obligation
+    # a lead-in that only announces its items hands its norm on
+    assert by_text(doc, "Scholars must:").modality == Modality.informational

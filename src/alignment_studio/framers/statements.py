@@ -78,6 +78,12 @@ _OPTIONS_LEAD_IN = re.compile(r"\b(options?|choices?|alternatives?)\b[^:]*:$|"
 # lead-in's; each item is one way it may be met
 _WAYS_LEAD_IN = re.compile(r"\b(one|either|any)\b(,? or (a combination|more|both),?)? of the "
                            r"following (ways|methods|means|approaches)\b[^:]*:$", re.I)
+# "a Scholar must submit a Payment Request Form containing the following:": a norm complete in
+# itself, whose items say what its object holds
+_CONTENTS_LEAD_IN = re.compile(
+    r"\b((containing|(that|which) contains?)( (at least )?the following( \w+)?)?|with (at least )?"
+    r"the following( (features|information|fields|details|contents?))?( in it)?|"
+    r"(an amount )?equal to)\s*:$", re.I)
 _EXAMPLE_LEAD_IN = re.compile(r"\b(for example|for instance|e\.g\.|examples?|such as|"
                               r"like these|like this)\s*:$", re.I)
 # "Meltano prohibits X for the following reasons:": the items give reasons; the norm is the
@@ -492,6 +498,13 @@ def _party_lead_in(clause: Clause, text: str) -> Force | None:
     if _STEPS_LEAD_IN.search(plain):
         return Force(Modality.obligation, False, None, [], steps=True)
     return None
+
+
+def keeps_its_norm(force: Force, text: str) -> bool:
+    """A lead-in that keeps its own norm as well as handing it on: one whose items are the ways
+    to meet it ("in one of the following ways:") or what its object holds ("must submit a form
+    containing the following:")."""
+    return force.options or _CONTENTS_LEAD_IN.search(text.rstrip()) is not None
 
 
 def is_exception_lead_in(text: str) -> bool:

@@ -46,6 +46,7 @@ from alignment_studio.framers.statements import (
     is_metadata,
     is_reasons_lead_in,
     judged_force,
+    keeps_its_norm,
     key_value,
     lead_in_force,
     refers_back,
@@ -451,7 +452,7 @@ class _TreeBuilder:
         self.lead_ins.append((force, policy, depth))
         glossed = policy.modality == Modality.definition and key_value(policy.text) is not None
         if force is not None and not force.as_conditions and not inherited and not glossed \
-                and not force.options:
+                and not keeps_its_norm(force, policy.text):
             # its norm moves to the items; a glossary entry ("Root CA System: A system used
             # to:") still defines its term; "X should be addressed in one of the following
             # ways:" keeps its duty, its items are the ways
