@@ -952,6 +952,11 @@ def test_stages_acronyms_kinds_and_parts_define(
     ("By using the Site, you accept and agree to be bound by these Terms of Use.",
      (OB, False, "you")),
     ("The Participant accepts the Code of Conduct.", (OB, False, "participant")),
+    # "it" / "they" naming again the party of a clause before it
+    ("If the Foundation grants a postponement, it may impose conditions.",
+     (P, False, "foundation")),
+    ("Once reviewers agree, they must record the decision.", (OB, False, "reviewers")),
+    ("If the file is large, it may take a while to load.", (INFO, False, None)),
     ("You agree that you have read the terms.", (INFO, False, "you")),  # a statement of fact
     ("We do not represent or warrant the accuracy of any content.", (F, True, "we")),
     ("IN NO EVENT SHALL WE BE LIABLE TO YOU, IN CONTRACT, TORT OR OTHERWISE, FOR ANY DIRECT, "

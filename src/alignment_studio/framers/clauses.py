@@ -1220,7 +1220,7 @@ def _epistemic(modal: Token, head: Token) -> bool:
     subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     if word == "could" and (subject is None or subject.lower_ != "you"):
         return True
-    if subject is not None and _vague(subject):
+    if subject is not None and _vague(subject) and _party_referred(subject) is None:
         return True
     lemma = head.lemma_.lower()
     if lemma in _HOLDING and word in ("may", "can") and any(c.dep_ == "neg" for c in head.children):
@@ -1554,6 +1554,8 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         subject = head  # "The Contractor shall -": a lead-in with its modal and no verb
     if subject is None and head.dep_ == "conj":  # "... and must not X" shares the subject
         return _actor(head.head, frame, passive, addressee)
+    if subject is not None and _vague(subject):
+        subject = _party_referred(subject) or subject  # "If the Foundation ..., it may X"
     if subject is None or _vague(subject):
         inner = next((c for c in _chain(head)[1:] for c in c.children
                       if c.dep_ == "nsubj"), None)  # "we ask that you X"
@@ -1657,6 +1659,24 @@ def _whose_vote(noun: Token) -> Token:
     if body is not None and words & _VOTES:
         return _whose_vote(body)
     return noun
+
+
+def _party_referred(pronoun: Token) -> Token | None:
+    """The party "it" or "they" names again in its sentence: the subject of a clause before it
+    that heads its own ("If the Foundation grants a postponement, it may impose conditions";
+    "Once reviewers agree, they must record the decision")."""
+    if pronoun.lower_ not in ("it", "they") or pronoun.dep_ != "nsubj":
+        return None
+    plural = pronoun.lower_ == "they"
+    verb = pronoun.head
+    if not any(c.dep_ == "dobj" for c in verb.children):
+        return None  # an act done to something, not "it can be useful to X"
+    for token in pronoun.doc[:pronoun.i]:
+        if token.dep_ == "nsubj" and token.pos_ in ("NOUN", "PROPN") and _agentive(token) and \
+                token.head.head == verb and token.head.dep_ == "advcl" and \
+                (token.tag_ in ("NNS", "NNPS")) == plural:
+            return token
+    return None
 
 
 def _vague(token: Token) -> bool:
