@@ -952,6 +952,9 @@ def test_stages_acronyms_kinds_and_parts_define(
     ("By using the Site, you accept and agree to be bound by these Terms of Use.",
      (OB, False, "you")),
     ("The Participant accepts the Code of Conduct.", (OB, False, "participant")),
+    ("You are encouraged, but not required, to disclose use of AI tools.", (R, False, "you")),
+    ("Please try not using lines longer than 79 characters.", (R, True, "you")),
+    ("Don't try to fix it yourself.", (F, True, "you")),
     # "it" / "they" naming again the party of a clause before it
     ("If the Foundation grants a postponement, it may impose conditions.",
      (P, False, "foundation")),

@@ -649,6 +649,8 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
         force = None  # "To make sure we can investigate your grievance:": what the items serve
     elif _NO_DUTY.search(span.text):  # "There should be no expectation to X": X is optional
         force, explicit, negated = _PERMIT, True, True
+    elif _ADVISED_ONLY.search(span.text):  # "You are encouraged, but not required, to X"
+        force, explicit, negated = _ADVISE, True, False
     elif _VIOLATION_TO.search(span.text):  # "It shall be a violation of this part to X"
         force, explicit, negated = _FORBID, True, False
     elif _NO_THING.search(span.text) and force in (_OBLIGE, _ADVISE) and not negated:
@@ -775,6 +777,8 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
 ]
 
 
+_ADVISED_ONLY = re.compile(r"\b(encouraged|recommended|advised|invited|welcome)\b,? (but|though) "
+                           r"(is |are )?not (required|obliged|obligated|mandatory)\b", re.I)
 _NO_DUTY = re.compile(r"^(\w+, )?there(['’]s| (is|are|should be|will be|shall be)) no (\w+ )?"
                       r"(need|requirement|obligation|expectation)s? (to|that|for)\b", re.I)
 
@@ -1019,9 +1023,11 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
             return None, False, False, None, True  # "Remember that it is impossible to X"
         if _pointer(span, head) or lemma == "thank":  # "Thank you for helping X": no order
             return None, False, negated, None, True
+        if lemma in _TRY and not any(c.dep_ == "neg" for c in head.children):
+            return _ADVISE, negated, negated, None, True  # "Please try not using X": advice
         if negated or lemma in _AVOID:
             return _FORBID, negated or lemma in _AVOID, negated, None, True
-        return (_ADVISE if lemma in _TRY else _OBLIGE), False, False, None, True
+        return _OBLIGE, False, False, None, True
     if negated and head.lemma_.lower() == "apply" and any(
             c.dep_ == "nsubj" and _rule_word(c) for c in head.children):
         return _PERMIT, True, True, None, False  # "The prohibitions do not apply to X"
