@@ -377,9 +377,13 @@ def test_numbered_question_titles_are_headings_and_scoped_definitions_define(
     line("(a) A Scholar may receive payments for up to three years of graduate study.", gap=3)
     line("1801.42 What is a fee?", "B", 3)
     line("As used in this part, fee means a charge for tuition or required services.", gap=3)
+    line("52h.7 What matters must be reviewed?", "B", 3)  # a part numbered "52h"
+    line("Each application must be reviewed by a peer review group.", gap=3)
     target = tmp_path / "cfr.pdf"
     pdf.output(str(target))
     doc = read_document(target)
     assert [s.title for s in doc.all_sections()] == [
-        "1801.40 How long may a Scholar receive payments?", "1801.42 What is a fee?"]
-    assert [p.modality.value for p in doc.policies()] == ["permission", "definition"]
+        "1801.40 How long may a Scholar receive payments?", "1801.42 What is a fee?",
+        "52h.7 What matters must be reviewed?"]
+    assert [p.modality.value for p in doc.policies()] == ["permission", "definition",
+                                                         "obligation"]

@@ -57,8 +57,8 @@ _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
         r"responsibilities))$|^(responsibilities|duties|obligations|expectations)\b|"
         r"(?<!\bof )\b(obligations|duties)$", re.I)),  # not "Segregation of duties"
     (Modality.recommendation, False, re.compile(
-        r"^((strongly|highly|mildly) )?(recommended|recommendations?|best practices?|suggestions?)$",
-        re.I)),
+        r"^((strongly|highly|mildly) )?(recommended|recommendations?|best practices?|"
+        r"suggestions?)$", re.I)),
 ]
 _ASIDE_END = re.compile(r"\s*\([^()]*\)$")
 _LEAD_IN_END = r"\s*(:|—|–|-{1,2})$"  # a colon, or a dash as regulations write it
@@ -249,7 +249,8 @@ def key_value(text: str) -> tuple[str, str] | None:
     return match.group("key"), match.group("value")
 
 
-_HEADING_NUMBER = re.compile(r"^(?:§+\s*)?(?:\d+(?:\.\d+)*|[A-Z]|[IVX]+)[.)]?\s+(?=[A-Za-z])")
+_HEADING_NUMBER = re.compile(r"^(?:§+\s*)?(?:\d+[a-z]?(?:\.\d+[a-z]?)*|[A-Z]|[IVX]+)[.)]?"
+                             r"\s+(?=[A-Za-z])")
 
 
 def heading_force(title: str, clause: Clause | None, words: bool = True) -> Force | None:

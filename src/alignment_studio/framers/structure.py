@@ -156,7 +156,7 @@ def _states_norm(clause: Clause) -> bool:
 
 
 # a heading's number: "8. ", "2.1 ", "(a) ", "§ 327.19 "
-_NUMBER = re.compile(r"^\s*(?:§+\s*[\d.]+[a-z]?|\(?(?:\d{1,3}|[a-z])(?:\.\d+)*[.)]|"
+_NUMBER = re.compile(r"^\s*(?:§+\s*\d+[a-z]?(?:[.-]\d+[a-z]?)*|\(?(?:\d{1,3}|[a-z])(?:\.\d+)*[.)]|"
                      r"\d{1,3}(?:\.\d+)+)\s+")
 _TOPIC_HEADING = re.compile(r"^(what|how|when|where|why|who|which|\w+ing)$", re.I)
 

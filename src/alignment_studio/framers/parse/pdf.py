@@ -51,7 +51,7 @@ _TITLE_COLON = re.compile(r"^[A-Z][\w'’-]*(?: (?:[A-Z][\w'’-]*|and|or|of|the
                           r"{0,5}:$")
 # a numbered section whose title is a question, as plain-language regulations write them:
 # "§ 1801.40 How long may a Scholar receive payments?"
-_NUMBERED_QUESTION = re.compile(r"^(?:§+\s*)?\d{1,4}(?:\.\d{1,4}){0,4}[a-z]?\.?\s+\S.*\?$")
+_NUMBERED_QUESTION = re.compile(r"^(?:§+\s*)?\d{1,4}[a-z]?(?:\.\d{1,4}[a-z]?){0,4}\.?\s+\S.*\?$")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
 _HYPHENATED = re.compile(r"[A-Za-z]+-[A-Za-z]+")
 _FULL_LINE = 50  # characters: a shorter line ended where its text did, not at the margin

@@ -24,8 +24,9 @@ from alignment_studio.framers.parse.rst import looks_like_rst, rst_to_plain
 from alignment_studio.framers.statements import key_value
 
 _NUMBERED = re.compile(r"^(\d+(?:[.-]\d+)*)\.?\s+([A-Z][^.!?]{1,80})\.?$")
-_SECTION = re.compile(r"^(?:§+\s*\d+(?:[.-]\d+)*[a-z]?|(?:section|article|part|chapter|rule)\s+"
-                      r"[\dIVXLC]+(?:[.-]\d+)*)(?:\s*[.:—–-]\s*|\s+)?(?P<title>.*)$", re.I)
+_SECTION = re.compile(r"^(?:§+\s*\d+[a-z]?(?:[.-]\d+[a-z]?)*|"
+                      r"(?:section|article|part|chapter|rule)\s+[\dIVXLC]+(?:[.-]\d+)*)"
+                      r"(?:\s*[.:—–-]\s*|\s+)?(?P<title>.*)$", re.I)
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))*"
                      rf"(?P<marker>[-*•◦▪]|\d{{1,3}}[.)]|[a-z][.)]|{ROMAN_MARKER}|#\.|"
                      r"\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))\s+(?P<text>.*)$")
