@@ -955,6 +955,8 @@ def test_stages_acronyms_kinds_and_parts_define(
     ("You are encouraged, but not required, to disclose use of AI tools.", (R, False, "you")),
     ("Please try not using lines longer than 79 characters.", (R, True, "you")),
     ("Don't try to fix it yourself.", (F, True, "you")),
+    ("Welcome to the Project, which is supported by the Foundation.", (INFO, False, None)),
+    ("Welcome new contributors warmly.", (OB, False, "you")),
     # "it" / "they" naming again the party of a clause before it
     ("If the Foundation grants a postponement, it may impose conditions.",
      (P, False, "foundation")),

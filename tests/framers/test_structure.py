@@ -229,10 +229,12 @@ def test_examples_after_a_prohibition_are_the_banned_acts(tmp_path: Path) -> Non
 def test_a_paragraphs_run_in_title_is_no_statement_of_its_own(tmp_path: Path) -> None:
     doc = parse(tmp_path, "# Agreement\n\n## Requirements\n\n"
                 "Free to Attend. We ask that you show proof of venue registration.\n\n"
-                "Listen. Moderators read the whole thread first.\n")
+                "Listen. Moderators read the whole thread first.\n\n"
+                "Use Restrictions. You agree not to resell the data.\n")
     assert by_text(doc, "Free to Attend.").modality == Modality.informational  # not "free to"
     assert by_text(doc, "We ask that you").modality == Modality.obligation
     assert by_text(doc, "Listen.").modality == Modality.obligation  # an order, not a title
+    assert by_text(doc, "Use Restrictions.").modality == Modality.informational  # a title
 
 
 def test_an_order_before_sub_headings_hands_its_force_to_their_items(tmp_path: Path) -> None:

@@ -1021,7 +1021,9 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                 g.dep_ == "mark" and g.lower_ == "that" for g in fact.children) and not any(
                 g.tag_ == "MD" for g in fact.children):
             return None, False, False, None, True  # "Remember that it is impossible to X"
-        if _pointer(span, head) or lemma == "thank":  # "Thank you for helping X": no order
+        if _pointer(span, head) or lemma == "thank" or lemma == "welcome" and not any(
+                c.dep_ == "dobj" for c in head.children):
+            # "Thank you for helping X", "Welcome to the Project": no order
             return None, False, negated, None, True
         if lemma in _TRY and not any(c.dep_ == "neg" for c in head.children):
             return _ADVISE, negated, negated, None, True  # "Please try not using X": advice

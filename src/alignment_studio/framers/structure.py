@@ -309,9 +309,10 @@ class _TreeBuilder:
         for n, unit in enumerate(units):
             title = self._clauses(unit, first=True)[0] if n == 0 and len(units) > 1 and \
                 block.type == BlockType.paragraph and is_run_in_title(unit) else None
-            if title is not None and not title.imperative:
-                # "**Venue.** We ask that you ...": a title ("Listen." is an order; an item's
-                # title under "The following are prohibited:" names what is banned)
+            if title is not None and (not title.imperative or len(unit.split()) > 1):
+                # "**Venue.** We ask that you ...", "Use Restrictions. You agree not to ...": a
+                # title ("Listen." is an order; an item's title under "The following are
+                # prohibited:" names what is banned)
                 out.append(self._policy(title._replace(
                     modality=Modality.informational, explicit=False, negated=False, actor=None,
                     action=None), block, section.id, paragraph))
