@@ -671,3 +671,20 @@ def test_text_numbered_outline_titles_are_headings_at_their_depth(tmp_path: Path
                           ("String handling", 3), ("Tests", 2), ("Steps", 2)]  # "3." is an item
     assert by_text(doc, "Don't use C++").section_id.endswith("/portability")
     assert by_text(doc, "Fill in the form").modality == Modality.obligation
+
+
+@pytest.mark.parametrize("frame", ["[ {} ]", "--- {} ---", "*** {} ***", "<< {} >>", "{n}) {}"])
+def test_text_titles_drawn_around_or_numbered_with_a_parenthesis(tmp_path: Path,
+                                                                 frame: str) -> None:
+    """A channel's rules as plain text: "[ Posting ]", "--- Posting ---", "1) Posting" over
+    the paragraphs that explain them are headings, without the marks around them."""
+    rules = [("General", "Members must be polite to each other at all times."),
+             ("Posting", "You must not post advertisements or spam in any channel."),
+             ("Bans", "Operators may ban users who break these rules without warning.")]
+    path = tmp_path / "rules.txt"
+    path.write_text("Channel Rules\n\n" + "".join(
+        frame.format(title, n=n) + "\n\n" + body + "\n\n"
+        for n, (title, body) in enumerate(rules, 1)))
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["General", "Posting", "Bans"]
+    assert by_text(doc, "You must not post").section_id.endswith("/posting")

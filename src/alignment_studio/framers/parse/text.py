@@ -214,7 +214,7 @@ def _unmarked_items(lines: list[str]) -> set[int]:
 _SENTENCE_END = re.compile(r"[a-z]{2}[.!?] +[A-Z(]|[A-Z]{2}[!?] +[A-Z(]")
 _SERIES_ENDS = (";", ",", " and", " or")  # an item of a series ends so, and is followed by one
 _BARE_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){2,}\.?$")  # "1.1.1", "2.2.1.3"
-_RULE_NUMBER = re.compile(r"^(\d{1,2})\.\s+[A-Z]")
+_RULE_NUMBER = re.compile(r"^(\d{1,2})[.)]\s+[A-Z]")
 
 
 def _rule_titles(lines: list[str]) -> dict[int, int]:
@@ -225,7 +225,7 @@ def _rule_titles(lines: list[str]) -> dict[int, int]:
     starts = [i for i, line in enumerate(lines) if _RULE_NUMBER.match(line) and
               (i == 0 or not lines[i - 1].strip()) and
               (i + 1 == len(lines) or not lines[i + 1].strip()) and len(line) <= 200]
-    numbers = {i: int(line.split(".", 1)[0]) for i in starts for line in [lines[i]]}
+    numbers = {i: int(re.split(r"[.)]", lines[i], maxsplit=1)[0]) for i in starts}
     out: dict[int, int] = {}
     run: list[int] = []
     for i in [*starts, None]:
@@ -587,4 +587,15 @@ def _heading_text(line: str) -> str:
     if section and section.group("title").strip():
         text = section.group("title")
     text = text.strip().rstrip(".:").strip() or line
+    text = _undecorated(text)
     return text.title() if text.isupper() else text
+
+
+_FRAMED = re.compile(r"^[\[<=*~#+_-]{1,5}\s*(?P<title>\w.*?)\s*[\]>=*~#+_-]{1,5}$")
+_TRAILING_RULE = re.compile(r"^(?P<title>.*?\w)\s+([=*~#_-])\2+$")
+
+
+def _undecorated(text: str) -> str:
+    """A title without the marks drawn around it ("[ Rules ]", "--- Rules ---", "Rules ***")."""
+    found = _FRAMED.match(text) or _TRAILING_RULE.match(text)
+    return found.group("title") if found else text
