@@ -131,3 +131,36 @@ def test_typed_roman_numerals_past_ten_stay_items_under_an_agreement_lead_in(
     items = read_document(path).policies()[1:]
     assert len(items) == len(numerals)
     assert {(p.modality, p.negated) for p in items} == {(Modality.prohibition, True)}
+
+
+def test_paragraphs_with_an_outline_level_are_headings(tmp_path: Path) -> None:
+    """A paragraph in an author's own style that Word's navigation pane lists (an outline level
+    set on it or on its style) is a heading at that level; body text (level 9) is not."""
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def outline(paragraph_format: object, level: int) -> None:
+        element = OxmlElement("w:outlineLvl")
+        element.set(qn("w:val"), str(level))
+        paragraph_format.get_or_add_pPr().append(element)  # type: ignore[attr-defined]
+
+    document = docx.Document()
+    own = document.styles.add_style("Rule Title", WD_STYLE_TYPE.PARAGRAPH)
+    outline(own.element, 1)
+    document.add_paragraph("Posting", style="Rule Title")
+    document.add_paragraph("You must not post advertisements.")
+    bans = document.add_paragraph("Bans")
+    outline(bans._p, 1)
+    document.add_paragraph("Operators may ban users who break these rules.")
+    body = document.add_paragraph("A plain line")
+    outline(body._p, 9)
+    document.add_paragraph("Members should be polite.")
+    path = tmp_path / "rules.docx"
+    document.save(str(path))
+    doc = read_document(path)
+    assert [(s.title, s.level) for s in doc.all_sections()] == [("Posting", 2), ("Bans", 2)]
+    assert [p.modality for p in doc.all_sections()[1].policies] == [Modality.permission,
+                                                                    Modality.informational,
+                                                                    Modality.recommendation]

@@ -139,6 +139,10 @@ def _block(paragraph: Any, number: int, sizes: list[float], depth_of: Depth) -> 
     if heading:
         return Block(type=BlockType.heading, text=text, level=int(heading.group(1)),
                      start_line=number, end_line=number)
+    outline = _outline_level(paragraph)
+    if outline is not None:  # a paragraph Word's navigation pane lists as a heading
+        return Block(type=BlockType.heading, text=text, level=outline + 1, start_line=number,
+                     end_line=number)
     numbering = _numbering_level(paragraph)
     listed = style.lower().startswith("list") or numbering is not None
     level = 0 if listed else _formatted_heading(paragraph, text, sizes)
@@ -157,6 +161,26 @@ def _block(paragraph: Any, number: int, sizes: list[float], depth_of: Depth) -> 
         if _starts_bold(paragraph):
             text = _LABEL.sub("", text, count=1)
     return Block(type=kind, text=text, level=depth, start_line=number, end_line=number)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _outline_level(paragraph: Any) -> int | None:
+    """The outline level (0-based) set on the paragraph or its style ("w:outlineLvl"), which
+    makes a paragraph in a style of the author's own a heading; 9 is body text."""
+    holders = [paragraph._p.pPr]
+    style = paragraph.style
+    while style is not None:
+        holders.append(style.element.pPr)
+        style = style.base_style
+    for ppr in holders:
+        found = ppr.find(f"{_W}outlineLvl") if ppr is not None else None
+        if found is not None:
+            value = found.get(f"{_W}val")
+            return int(value) if value is not None and value.isdigit() and int(value) < 9 \
+                else None
+    return None
 
 
 def _style_level(style: str) -> int:
