@@ -119,3 +119,16 @@ def test_an_item_left_open_ends_at_the_next_item_or_at_the_lists_end(tmp_path: P
     for item in ("Correct them silently", "Leave them and say so in a note"):
         assert (blocks[item].modality, blocks[item].actor) == (Modality.permission, "you")
     assert blocks["Send the note."].modality == Modality.obligation
+
+
+def test_elements_with_the_heading_role_are_headings(tmp_path: Path) -> None:
+    """'<div role="heading" aria-level="2">' (a page built from generic elements) is a heading
+    at its ARIA level, also with a <div> inside it."""
+    path = tmp_path / "rules.html"
+    path.write_text('<h1>Channel Rules</h1><div role="heading" aria-level="2">Posting</div>'
+                    "<p>You must not post advertisements.</p>"
+                    '<div role="heading" aria-level="3"><div>Bans</div></div>'
+                    "<p>Operators may ban users who break these rules.</p>")
+    doc = read_document(path)
+    assert [(s.title, s.level) for s in doc.all_sections()] == [("Posting", 2), ("Bans", 3)]
+    assert doc.all_sections()[1].policies[0].modality == Modality.permission

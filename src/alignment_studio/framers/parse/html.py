@@ -47,8 +47,21 @@ class _Reader(HTMLParser):
         self.anchored: list[str] = []
         self.toc: bool | None = None  # whether the list being read is a table of contents
         self.term: Block | None = None  # a definition list's term, waiting for its gloss
+        self.aria: list[tuple[str, str]] = []  # open role="heading" elements: tag, heading
+        self.aria_nested: list[int] = []  # same tags opened inside each of them
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if self.aria and tag == self.aria[-1][0]:
+            self.aria_nested[-1] += 1  # a <div> inside the heading's <div>: its text
+            return
+        elif named.get("role") == "heading" and (tag in _BLOCKS or tag == "span"):
+            # '<div role="heading" aria-level="2">': a heading however it is drawn
+            level = named.get("aria-level") or "2"
+            heading = f"h{min(max(int(level), 1), 6)}" if level.isdigit() else "h2"
+            self.aria.append((tag, heading))
+            self.aria_nested.append(0)
+            tag = heading
         if tag in _SKIP:
             self.skip += 1
         elif self._table_start(tag):
@@ -75,6 +88,12 @@ class _Reader(HTMLParser):
             self.label = True
 
     def handle_endtag(self, tag: str) -> None:
+        if self.aria and tag == self.aria[-1][0]:
+            self.aria_nested[-1] -= 1
+            if self.aria_nested[-1] >= 0:
+                return
+            self.aria_nested.pop()
+            tag = self.aria.pop()[1]
         if tag in _SKIP:
             self.skip = max(0, self.skip - 1)
         elif self._table_end(tag):
