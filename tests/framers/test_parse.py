@@ -168,6 +168,13 @@ def test_markdown_edge_cases() -> None:
     assert blocks_of("# C#\n\nx\n")[0] == ("heading", "C#")
 
 
+def test_markdown_raw_html_headings_and_admonitions() -> None:
+    text = ('<h2 id="bans">Bans</h2>\n\nOperators may ban users.\n\n:::note\n'
+            "Members should be polite.\n:::\n\n<h3></h3>\n")
+    assert blocks_of(text) == [("heading", "Bans"), ("paragraph", "Operators may ban users."),
+                               ("callout", "Members should be polite.")]  # "<h3></h3>": none
+
+
 def test_markdown_reference_links_read_as_their_text() -> None:
     text = ("The [Editor] may add [Standards][Living Standard] and [notes][].\n\n"
             "Keep [this] as written.\n\n```\n[Editor]: kept in code\n```\n\n"

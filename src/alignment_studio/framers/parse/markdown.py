@@ -36,8 +36,14 @@ _QUESTION = re.compile(r"^\*{0,2}Q[:.]\*{0,2}\s*(.*)$")
 _ANSWER = re.compile(r"^\*{0,2}A[:.]\*{0,2}\s*(.*)$")
 _CALLOUT_LABEL = re.compile(r"^\*\*([^*]{1,30}?):?\*\*:?\s*")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_ALERT_OPEN = re.compile(r"^\s*\{%-?\s*(alert|callout|note|warning)\b[^%]*%\}\s*$")
-_ALERT_CLOSE = re.compile(r"^\s*\{%-?\s*end(alert|callout|note|warning)\b[^%]*%\}\s*$")
+# Liquid call-outs ("{% alert %}") and Docusaurus admonitions (":::note" ... ":::")
+_ALERT_OPEN = re.compile(r"^\s*\{%-?\s*(alert|callout|note|warning)\b[^%]*%\}\s*$|"
+                         r"^\s*:::+\s*(note|tip|info|warning|caution|danger|important)\b.*$",
+                         re.I)
+_ALERT_CLOSE = re.compile(r"^\s*\{%-?\s*end(alert|callout|note|warning)\b[^%]*%\}\s*$|"
+                          r"^\s*:::+\s*$")
+# a raw HTML heading on a line of its own, as READMEs write them ("<h2 id="x">Bans</h2>")
+_HTML_HEADING = re.compile(r"^\s*<h(?P<level>[1-6])\b[^>]*>(?P<text>.*?)</h(?P=level)>\s*$", re.I)
 _ALERT_INLINE = re.compile(r"^\s*\{%-?\s*(alert|callout|note|warning)\b[^%]*%\}(.*)"
                            r"\{%-?\s*end\1\b[^%]*%\}\s*$")
 _THEMATIC = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
@@ -58,6 +64,13 @@ def read_markdown(text: str) -> RawDocument:
     body = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     blocks = _blocks(_resolve_references(body.split("\n")), offset)
     return RawDocument(title=title, blocks=pair_questions(blocks))
+
+
+def _html_heading(line: str) -> re.Match[str] | None:
+    """A raw HTML heading line, matched as an ATX heading ("#" * level, text) would be."""
+    found = _HTML_HEADING.match(line)
+    return _HEADING.match("#" * int(found.group("level")) + " " + found.group("text")) \
+        if found and found.group("text").strip() else None
 
 
 def _resolve_references(lines: list[str]) -> list[str]:
@@ -132,7 +145,7 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
             buf, buf_type, start = [inline_alert.group(2).strip()], BlockType.callout, i
             flush(i + 1)
             continue
-        heading = _HEADING.match(line)
+        heading = _HEADING.match(line) or _html_heading(line)
         item = _ITEM.match(line)
         typed = _TYPED.match(line) if not buf and not item else None
         stripped = line.strip()
