@@ -387,3 +387,34 @@ def test_numbered_question_titles_are_headings_and_scoped_definitions_define(
         "52h.7 What matters must be reviewed?"]
     assert [p.modality.value for p in doc.policies()] == ["permission", "definition",
                                                          "obligation"]
+
+
+@pytest.mark.parametrize("style", ["capitals", "numbered", "italic", "labelled"])
+def test_titles_in_the_body_font_standing_alone_are_headings(tmp_path: Path,
+                                                             style: str) -> None:
+    """A PDF whose titles are set in the body's own font, between paragraph gaps: in
+    capitals, numbered, in italics or as "SECTION 2 - POSTING"; an item "- PDF" is none."""
+    pdf = fpdf.FPDF(format="A4")
+    pdf.add_page()
+    rules = [("General", "Members must be polite to each other at all times. "),
+             ("Posting", "You must not post advertisements or spam in any channel. ")]
+    for n, (title, body) in enumerate(rules, 1):
+        text = {"capitals": title.upper(), "numbered": f"{n}. {title}", "italic": title,
+                "labelled": f"SECTION {n} - {title.upper()}"}[style]
+        pdf.set_font("Helvetica", "I" if style == "italic" else "", 10)
+        pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+        pdf.set_font("Helvetica", "", 10)
+        pdf.multi_cell(0, 5, body * 4)
+        pdf.ln(3)
+    pdf.multi_cell(0, 5, "Formats we accept:")
+    pdf.ln(3)
+    pdf.cell(0, 5, "- PDF", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.multi_cell(0, 5, "Members may ask the operators for help at any time of the day. " * 3)
+    target = tmp_path / "rules.pdf"
+    pdf.output(str(target))
+    doc = read_document(target)
+    assert len(doc.all_sections()) == 2
+    posting = next(p for p in doc.policies() if p.text.startswith("You must not post"))
+    assert posting.section_id == doc.all_sections()[1].id

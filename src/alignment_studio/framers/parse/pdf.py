@@ -395,8 +395,10 @@ def _blocks(lines: list[_Line]) -> list[Block]:
     previous: _Line | None = None
     depth_of = Depth()  # "(a) ... may not:" over "(1) ...": these markers nest, as in text
     run_ins = _bold_run_ins(lines, body, pitch)
+    titles = _plain_titles(lines, body, pitch)
     for i, line in enumerate(lines):
-        kind = BlockType.paragraph if i in run_ins else _line_kind(line, body, margins[line.page])
+        kind = BlockType.paragraph if i in run_ins else BlockType.heading if i in titles \
+            else _line_kind(line, body, margins[line.page])
         starts_new = current is None or previous is None or _starts_block(
             current, previous, line, kind, pitch, margins[line.page])
         if starts_new and previous is not None and _cites_across_lines(previous, line):
@@ -425,6 +427,34 @@ def _bold_run_ins(lines: list[_Line], body: float, pitch: float) -> set[int]:
                 nxt.page == line.page and line.y - nxt.y <= pitch * 1.3 and \
                 abs(nxt.size - line.size) < 0.3 and not _SENTENCE_END.search(line.text) and \
                 not _MARKER.match(line.text) and not _SECTION_NUMBER.match(line.text):
+            out.add(i)
+    return out
+
+
+_LABELLED_SECTION = re.compile(r"^(section|article|part|chapter)\s+[\dIVXLC]+\b", re.I)
+
+
+def _plain_titles(lines: list[_Line], body: float, pitch: float) -> set[int]:
+    """Titles set in the body's own font, standing alone between paragraph gaps: a line in
+    capitals ("GENERAL PROVISIONS"), "SECTION 2 - SCOPE", a numbered title ("3. Posting")
+    over a paragraph, or a whole line in italics; short, and no sentence."""
+    out: set[int] = set()
+    for i, line in enumerate(lines):
+        before = lines[i - 1] if i else None
+        after = lines[i + 1] if i + 1 < len(lines) else None
+        alone = (before is None or before.page != line.page or before.y - line.y > pitch * 1.3) \
+            and after is not None and (after.page != line.page or line.y - after.y > pitch * 1.3)
+        words = line.text.split()
+        if not alone or line.bold or line.columns or abs(line.size - body) >= 0.6 or \
+                not 1 <= len(words) <= 10 or _SENTENCE_END.search(line.text) or after is None:
+            continue
+        letters = [c for c in line.text if c.isalpha()]
+        capitals = len(letters) >= 3 and line.text.upper() == line.text
+        numbered = _SECTION_NUMBER.match(line.text) is not None and \
+            line.text.split(maxsplit=1)[-1][:1].isupper() and not _MARKER.match(after.text)
+        if numbered or not _MARKER.match(line.text) and (
+                capitals or _LABELLED_SECTION.match(line.text) or
+                line.italic and line.text[:1].isupper()):  # not an item "• PDF"
             out.add(i)
     return out
 
@@ -508,7 +538,7 @@ def _continues_on_next_page(current: _Open, previous: _Line, line: _Line, kind: 
 def _start(line: _Line, kind: BlockType, levels: dict[tuple[float, bool], int],
            body: float, depth_of: Depth) -> _Open:
     if kind == BlockType.heading:
-        level = levels[(round(line.size * 2) / 2, line.bold)]
+        level = levels.get((round(line.size * 2) / 2, line.bold), len(levels) + 1)
         number = _SECTION_NUMBER.match(line.text)
         if number and abs(line.size - body) < 0.6:  # "2.3 Scope" in bold body text
             level += number.group(1).count(".")
