@@ -669,7 +669,9 @@ def test_text_numbered_outline_titles_are_headings_at_their_depth(tmp_path: Path
     path.write_text("This file is a guide for developers.\n\n0. Prerequisites.\n\n"
                     "Read the README first.\n\n1. Coding style.\n\n1.1 Portability.\n\n"
                     "Don't use C++-style comments.\n\n1.2 String handling.\n\n"
-                    "Do not use strcpy().\n\n2. Tests.\n\nYou must run the tests.\n\n"
+                    "Do not use strcpy(). Put the constant in a macro, e.g.\n\n"
+                    "\tG_GINT64_CONSTANT(11644473600U)\n\nrather than\n\n\t11644473600ULL\n\n"
+                    "2. Tests.\n\nYou must run the tests.\n\n"
                     "Steps\n\n1. Fill in the form.\n\n2. Send it to the team.\n\n"
                     "3. Wait for a reply.\n")
     doc = read_document(path)

@@ -41,6 +41,8 @@ _UNDERLINE = re.compile(r"^\s*(?:(?P<char>[=\-~^\"'`+*#_<>])(?P=char){2,}|"
 # a headline of Emacs outline mode (and Org): stars at the line's start, one per level
 _OUTLINE = re.compile(r"^(?P<stars>\*+) (?P<title>\S.*)$")
 _FIELD = re.compile(r"^[^:]{1,40}:\s+\S")  # "gnUSENET newsgroup: gnu.announce"
+# a line of code or a constant ("G_GINT64_CONSTANT(11644473600U)", "11644473600ULL", "x;")
+_CODE_LIKE = re.compile(r"[{};]|\w_\w|[A-Z0-9_]{3,}\(|\d{4,}[A-Za-z]")
 _SMALL_WORDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "by", "with",
                 "at", "from", "as", "vs", "nor", "but", "per"}
 MAX_HEADING_WORDS = 10
@@ -375,7 +377,8 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
         # (not "1. Make a local copy of the" over its indented continuation "   Checklist.")
         return numbered.group(1).count(".") + 2
     letters = [c for c in line if c.isalpha()]
-    if len(letters) >= 3 and line.upper() == line and not line.endswith((".", ":")):
+    if len(letters) >= 3 and line.upper() == line and not line.endswith((".", ":")) and \
+            not _CODE_LIKE.search(line):  # not "G_GINT64_CONSTANT(11644473600U)"
         return 2
     if _colon_title(line) and nxt:
         return 2  # "Security of processing:" / "The transmission of personal data is ..."
@@ -569,7 +572,8 @@ def _title_like(text: str) -> bool:
     "Overtime pay and comp time" is not; "Overview." is, as a regulation's section title)."""
     text = text.strip()
     words = re.findall(r"[A-Za-z][\w'’-]*", text)
-    if not words or len(text.split()) > MAX_HEADING_WORDS or text.endswith((",", ";", "?")):
+    if not words or len(text.split()) > MAX_HEADING_WORDS or text.endswith((",", ";", "?")) \
+            or _CODE_LIKE.search(text):
         return False
     if text.endswith(".") and (len(words) > 6 or text.count(".") > 1):
         return False
