@@ -46,7 +46,7 @@ import yaml
 
 from alignment_studio.core.text import stem
 from alignment_studio.framers.parse import read_document
-from alignment_studio.framers.statements import Settings
+from alignment_studio.framers.statements import SECTION_SIGN_NUMBER, Settings
 from alignment_studio.types import Modality, Policy, PolicyDocument
 
 REPO = Path(__file__).resolve().parents[1]
@@ -137,8 +137,9 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
 }
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-_NUMBERING = re.compile(r"^\s*(?:§+\s*\d+[a-z]?(?:[.-]\d+[a-z]?)*|"
-                        r"(?:section|article|part|chapter)\s+[\dIVXLC.]+:?|\(?[\dA-Za-z]{1,3}(?:\.\d+)*[.)]|[A-Z]?\d+(?:\.\d+)*)\s+",
+_NUMBERING = re.compile(rf"^\s*(?:{SECTION_SIGN_NUMBER}|"
+                        r"(?:section|article|part|chapter)\s+[\dIVXLC.]+:?|"
+                        r"\(?[\dA-Za-z]{1,3}(?:\.\d+)*[.)]|[A-Z]?\d+(?:\.\d+)*)\s+",
                         re.I)  # "§ 2635.302", "Section 4", "(a)", "2.1", "V5.1", "Article I:"
 _DETERMINERS = {"the", "a", "an", "your", "our", "their", "his", "her", "its", "all", "each",
                 "every", "any", "no", "only", "some"}

@@ -60,6 +60,8 @@ _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
         r"^((strongly|highly|mildly) )?(recommended|recommendations?|best practices?|"
         r"suggestions?)$", re.I)),
 ]
+# a section sign and its number ("§ 2635.302", "§ 52h.5", "§§ 1.10a-2"), for every reader
+SECTION_SIGN_NUMBER = r"§+\s*\d+[a-z]?(?:[.-]\d+[a-z]?)*"
 _ASIDE_END = re.compile(r"\s*\([^()]*\)$")
 _LEAD_IN_END = r"\s*(:|—|–|-{1,2})$"  # a colon, or a dash as regulations write it
 _CONDITION_LEAD_IN = re.compile(r"\b(unless|except( for)?|if|when|where|provided that|only if|"

@@ -29,6 +29,7 @@ from alignment_studio.framers.clauses import (
 from alignment_studio.framers.nlp import parse
 from alignment_studio.framers.statements import (
     REF_SUFFIX,
+    SECTION_SIGN_NUMBER,
     Force,
     Settings,
     addressee,
@@ -156,7 +157,7 @@ def _states_norm(clause: Clause) -> bool:
 
 
 # a heading's number: "8. ", "2.1 ", "(a) ", "§ 327.19 "
-_NUMBER = re.compile(r"^\s*(?:§+\s*\d+[a-z]?(?:[.-]\d+[a-z]?)*|\(?(?:\d{1,3}|[a-z])(?:\.\d+)*[.)]|"
+_NUMBER = re.compile(rf"^\s*(?:{SECTION_SIGN_NUMBER}|\(?(?:\d{{1,3}}|[a-z])(?:\.\d+)*[.)]|"
                      r"\d{1,3}(?:\.\d+)+)\s+")
 _TOPIC_HEADING = re.compile(r"^(what|how|when|where|why|who|which|\w+ing)$", re.I)
 

@@ -21,10 +21,10 @@ from alignment_studio.framers.parse.markdown import read_markdown
 from alignment_studio.framers.parse.outline import ROMAN_MARKER, Depth, marker_kind
 from alignment_studio.framers.parse.pod import looks_like_pod, pod_to_markdown
 from alignment_studio.framers.parse.rst import looks_like_rst, rst_to_plain
-from alignment_studio.framers.statements import key_value
+from alignment_studio.framers.statements import SECTION_SIGN_NUMBER, key_value
 
 _NUMBERED = re.compile(r"^(\d+(?:[.-]\d+)*)\.?\s+([A-Z][^.!?]{1,80})\.?$")
-_SECTION = re.compile(r"^(?:§+\s*\d+[a-z]?(?:[.-]\d+[a-z]?)*|"
+_SECTION = re.compile(rf"^(?:{SECTION_SIGN_NUMBER}|"
                       r"(?:section|article|part|chapter|rule)\s+[\dIVXLC]+(?:[.-]\d+)*)"
                       r"(?:\s*[.:—–-]\s*|\s+)?(?P<title>.*)$", re.I)
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:\((?:\d{1,3}|[a-z]{1,4}|[A-Z])\))*"
