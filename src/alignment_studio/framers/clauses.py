@@ -1148,15 +1148,15 @@ def _agreed(head: Token) -> bool | None:
     agreement to act. "You accept and agree to be bound by X" and "You acknowledge and agree
     that you waive X" agree in their second verb; "You hereby agree to the terms of X" and "The
     Participant accepts the Code of Conduct" bind the party to a text's terms."""
+    if not _has_subject(head) or any(c.dep_ == "neg" for c in head.children):
+        return None
     agree = head if head.lemma_.lower() == "agree" else next(
         (c for c in head.children if c.dep_ == "conj" and c.lemma_.lower() == "agree"
          and head.lemma_.lower() in ("accept", "acknowledge", "understand")), None)
-    if agree is None and head.lemma_.lower() == "accept" and _has_subject(head) and any(
-            c.dep_ == "dobj" and c.lemma_.lower() in _TERMS_WORDS for c in head.children):
-        return None if any(c.dep_ == "neg" for c in head.children) else False
-    if agree is None or not _has_subject(head) or \
-            any(c.dep_ == "neg" for c in head.children):
-        return None
+    if agree is None:  # "The Participant accepts the Code of Conduct"
+        return False if head.lemma_.lower() == "accept" and any(
+            c.dep_ == "dobj" and c.lemma_.lower() in _TERMS_WORDS for c in head.children) \
+            else None
     for child in agree.children:
         if child.dep_ == "xcomp" and (child.tag_ == "VB" or child.tag_ == "VBN" and any(
                 c.dep_ == "auxpass" for c in child.children)):  # "agree to be bound by X"

@@ -439,14 +439,11 @@ def _plain_titles(lines: list[_Line], body: float, pitch: float) -> set[int]:
     capitals ("GENERAL PROVISIONS"), "SECTION 2 - SCOPE", a numbered title ("3. Posting")
     over a paragraph, or a whole line in italics; short, and no sentence."""
     out: set[int] = set()
-    for i, line in enumerate(lines):
-        before = lines[i - 1] if i else None
-        after = lines[i + 1] if i + 1 < len(lines) else None
-        alone = (before is None or before.page != line.page or before.y - line.y > pitch * 1.3) \
-            and after is not None and (after.page != line.page or line.y - after.y > pitch * 1.3)
+    for i, (line, after) in enumerate(itertools.pairwise(lines)):  # the last line titles nothing
+        alone = (i == 0 or _gap(lines[i - 1], line, pitch)) and _gap(line, after, pitch)
         words = line.text.split()
         if not alone or line.bold or line.columns or abs(line.size - body) >= 0.6 or \
-                not 1 <= len(words) <= 10 or _SENTENCE_END.search(line.text) or after is None:
+                not 1 <= len(words) <= 10 or _SENTENCE_END.search(line.text):
             continue
         letters = [c for c in line.text if c.isalpha()]
         capitals = len(letters) >= 3 and line.text.upper() == line.text
@@ -457,6 +454,11 @@ def _plain_titles(lines: list[_Line], body: float, pitch: float) -> set[int]:
                 line.italic and line.text[:1].isupper()):  # not an item "• PDF"
             out.add(i)
     return out
+
+
+def _gap(upper: _Line, lower: _Line, pitch: float) -> bool:
+    """Whether a paragraph's gap, or a page break, stands between two lines."""
+    return upper.page != lower.page or upper.y - lower.y > pitch * 1.3
 
 
 def _margins(lines: list[_Line], body: float) -> dict[int, float]:

@@ -224,10 +224,11 @@ def _rule_titles(lines: list[str]) -> dict[int, int]:
     explain it ("1. Plugins must be compatible with the GPL." / "Although any ..." / "2. ..."),
     as a web page of numbered rule headings reads when saved as text: headings (level 3), not
     a list. A numbered list whose items follow one another stays a list."""
-    starts = [i for i, line in enumerate(lines) if _RULE_NUMBER.match(line) and
-              (i == 0 or not lines[i - 1].strip()) and
-              (i + 1 == len(lines) or not lines[i + 1].strip()) and len(line) <= 200]
-    numbers = {i: int(re.split(r"[.)]", lines[i], maxsplit=1)[0]) for i in starts}
+    numbers = {i: int(match.group(1)) for i, line in enumerate(lines)
+               if (match := _RULE_NUMBER.match(line)) and
+               (i == 0 or not lines[i - 1].strip()) and
+               (i + 1 == len(lines) or not lines[i + 1].strip()) and len(line) <= 200}
+    starts = list(numbers)
     out: dict[int, int] = {}
     run: list[int] = []
     for i in [*starts, None]:
