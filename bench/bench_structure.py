@@ -83,7 +83,9 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # (labelled the same way then: held out with round 8, measured unseen once; developed on from
 # the 2026-12-05 session); round 23 (labelled the same way in that session: held out with round
 # 8, measured unseen once; developed on from the next 2026-12-05 session); round 24 (labelled the
-# same way in that next session: held out with round 8, its errors never listed). -v
+# same way in that next session: held out with round 8, measured unseen once; developed on from
+# the third 2026-12-05 session); round 25 (labelled the same way in that third session: held
+# out with round 8, its errors never listed). -v
 # lists the errors of the first two groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
@@ -103,8 +105,9 @@ ROUND_20 = "round 20 (measured unseen three times, then developed on)"
 ROUND_21 = "round 21 (measured unseen twice, then developed on)"
 ROUND_22 = "round 22 (measured unseen once, then developed on)"
 ROUND_23 = "round 23 (measured unseen once, then developed on)"
-ROUND_24 = "round 24 (held out)"
-HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_24)
+ROUND_24 = "round 24 (measured unseen once, then developed on)"
+ROUND_25 = "round 25 (held out)"
+HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_25)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",
@@ -134,6 +137,7 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
     REPO / "tests" / "fixtures" / "round-22" / "documents": ROUND_22,
     REPO / "tests" / "fixtures" / "round-23" / "documents": ROUND_23,
     REPO / "tests" / "fixtures" / "round-24" / "documents": ROUND_24,
+    REPO / "tests" / "fixtures" / "round-25" / "documents": ROUND_25,
 }
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")

@@ -1100,3 +1100,26 @@ def test_a_concession_with_its_own_modal_is_a_norm_of_its_own() -> None:
     assert two[1].text == "although you may request the reporter's contact information."
     one = analyse(["You must sign the form, although it is short."])[0]
     assert [c.modality for c in one] == [OB]
+
+
+def test_reading_or_asking_something_that_is_no_document_is_an_order() -> None:
+    for text in ["Read the incident log that led to the suspension.",
+                 "Ask the applicant questions that matter for the decision.",
+                 "Read and follow the checklist at the door."]:
+        assert first(text)[0] == OB, text
+    for text in ["Read the guide on choosing passwords.", "Read README.md for setup help.",
+                 "Please read these Terms carefully.", "Ask the team if you have questions."]:
+        assert first(text)[0] == INFO, text
+
+
+def test_a_condition_without_a_comma_is_not_the_main_clause() -> None:
+    for text, who in (("Before a decision can be made it must be approved by the chair.", "chair"),
+                      ("Before an outcome can be made it must be approved by the chair.",
+                       "chair")):
+        clause = analyse([text])[0][0]
+        assert (clause.modality, clause.actor) == (OB, who), text
+        assert clause.conditions == [text.split(" it ")[0]]
+    # a modal inside what the condition reports ("decides that X should not be") is no norm
+    told = analyse(["If the board decides that a grant should not be renewed the reasons "
+                    "should be recorded."])[0][0]
+    assert (told.modality, told.negated) == (Modality.recommendation, False)

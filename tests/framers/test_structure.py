@@ -268,3 +268,31 @@ def test_a_lead_in_whose_items_say_what_its_object_holds_keeps_its_norm(tmp_path
     assert by_text(doc, "A statement of the costs").modality == Modality.obligation
     # a lead-in that only announces its items hands its norm on
     assert by_text(doc, "Scholars must:").modality == Modality.informational
+
+
+def test_expense_lists_say_what_is_paid_and_what_is_not(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Travel costs\n\nThe Society will pay the following costs:\n\n"
+                "## Trains\n\n- Second-class fares.\n- Book the cheapest fare you can find.\n"
+                "- Seat reservations are permitted.\n\n"
+                "Extra Reimbursable Rail Costs:\n\n- Platform tickets.\n\n"
+                "Non-Claimable Rail Costs:\n\n- First-class supplements.\n\n"
+                "# Ineligible costs\n\nThe following are examples of costs not covered:\n\n"
+                "- Minibar charges.\n\n"
+                "# Brand use\n\nAcceptable wording examples:\n\n- Works with the Society\n")
+    fare = by_text(doc, "Second-class fares")
+    assert (fare.modality, fare.actor) == (Modality.obligation, "society")  # the far lead-in's
+    # a sentence of its own names its own actor, not the far lead-in's party
+    assert by_text(doc, "Book the cheapest").actor == "you"
+    assert by_text(doc, "Seat reservations").actor != "society"
+    assert by_text(doc, "Platform tickets").modality == Modality.permission
+    for start in ("First-class supplements", "Minibar charges"):
+        item = by_text(doc, start)
+        assert (item.modality, item.negated) == (Modality.prohibition, True), start
+    assert by_text(doc, "Works with the Society").modality == Modality.informational  # example
+
+
+def test_a_lead_in_ending_in_its_modal_names_its_subject(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Our commitments\n\nThe Archive will not:\n\n"
+                "- Check the accuracy of deposited data;\n- Edit deposits without consent.\n")
+    item = by_text(doc, "Check the accuracy")
+    assert (item.modality, item.negated, item.actor) == (Modality.prohibition, True, "archive")

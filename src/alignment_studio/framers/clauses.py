@@ -90,6 +90,9 @@ _POINTING = {"see", "refer", "read", "visit", "learn", "head", "look"}
 _DOCUMENT_WORDS = {"page", "guide", "policy", "site", "website", "link", "chart", "document",
                    "handbook", "calendar", "list", "sheet", "article", "faq", "wiki", "resource",
                    "directory", "regulation", "instruction"}
+# what one is pointed to read ("Read the guide on passwords", "read these Terms carefully")
+_READINGS = _DOCUMENT_WORDS | {"doc", "docs", "documentation", "section", "instruction",
+                               "direction", "term", "guideline", "archive", "readme"}
 _DETAILS = {"information", "detail", "details", "guidance", "help", "instructions", "advice",
             "assistance", "clarification"}
 _EXAMPLE = re.compile(r"^(for (example|instance)|e\.g\.|example( \d+)?\s*:)", re.I)
@@ -872,6 +875,8 @@ def _main_head(span: Span) -> tuple[Token, str | None]:
     said = _leading_ccomp(span) or _after_participle(span)
     if said is not None:
         return said, None
+    if (main := _main_after_mark(span)) is not None:
+        return main, span.doc[span.start:main.left_edge.i].text.strip(" ,")
     first = span[0].lower_ if len(span) else ""
     leads = first in _CONDITION_MARKS - {"as", "where"} or first in ("in", "unless") and \
         len(span) > 2 and \
@@ -884,6 +889,21 @@ def _main_head(span: Span) -> tuple[Token, str | None]:
     if after is None or after.tag_ not in ("VB", "MD"):
         return root, None
     return after, span.doc[span.start:comma.i].text
+
+
+def _main_after_mark(span: Span) -> Token | None:
+    """The main clause after a leading condition written without a comma, which the parser
+    took for the root ("Before an outcome can be made it must be approved by X": rooted at
+    "made", the duty is "approved"): a later clause with its own subject and modal."""
+    root = span.root
+    if not len(span) or span[0].dep_ not in ("mark", "prep", "advmod") or span[0].head != root or \
+            span[0].lower_ not in _CONDITION_MARKS:
+        return None
+    return next((c for c in root.children if c.dep_ in ("ccomp", "dep", "conj", "parataxis")
+                 and root.i < c.i < span.end and c.pos_ in ("VERB", "AUX")
+                 and any(d.dep_ in ("nsubj", "nsubjpass") for d in c.children)
+                 and any(d.tag_ == "MD" and d.dep_ == "aux" for d in c.children)
+                 and not any(d.dep_ == "mark" for d in c.children)), None)  # not "X decides that"
 
 
 def _leading_ccomp(span: Span) -> Token | None:
@@ -1261,10 +1281,16 @@ def _pointer(span: Span, head: Token) -> bool:
     particle = {c.lower_ for c in head.children if c.dep_ == "prt"}
     if lemma == "look" and particle & {"down", "after", "out", "forward"}:
         return False  # "never look down on someone", "look after your equipment"
+    if lemma == "read":  # "Read more about X", "Read the guide", not "Read the ahelp"
+        return any(c.lower_ in ("more", "about", "up") or c.dep_ == "prep" and c.lower_ == "for"
+                   for c in head.children) or any(
+            t.lemma_.lower() in _READINGS or "." in t.text[1:-1] or "/" in t.text
+            for c in head.children if c.dep_ == "dobj" for t in c.subtree)
     if lemma in _POINTING or lemma == "check" and "out" in particle:
         return True
     words = [t.lower_ for t in span]
-    asking = "question" in {t.lemma_.lower() for t in span} or any(
+    asking = any(t.lemma_.lower() == "question" and not (t.dep_ == "dobj" and t.head == head)
+                 for t in span) or any(  # not "Ask the player questions that are important"
         a in ("more", "further", "additional") and b in ("information", "detail", "details",
                                                       "guidance", "help")
         for a, b in zip(words, words[1:], strict=False))

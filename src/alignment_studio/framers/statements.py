@@ -38,10 +38,13 @@ _KEY_VALUE = re.compile(r"^(?P<key>[A-Z][\w’'/&()-]*(?:\s+[\w’'/&()-]+){0,4}
 _QUOTED_TERM = re.compile(r"^(?P<key>[`'\"“‘][A-Z][\w -]{0,40}?['\"”’])\s+(?P<value>[A-Z].*)$")
 _NOT_A_TERM = re.compile(r"^(note|notes|example|examples|tip|tips|warning|important|caution|"
                          r"remember|reminder|q|a|question|answer|step \d+|example \d+)$", re.I)
+# what an expense policy will not pay: "Ineligible Expenses", "Non-Reimbursable Car Expenses"
+_NOT_CLAIMABLE = (r"\b(ineligible|non-?reimbursable|unallowable|non-?allowable|non-?claimable|"
+                  r"not (reimbursable|covered|eligible|allowable|claimable))\b")
 _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
     (Modality.prohibition, True, re.compile(
         r"^(not (ok|okay|allowed|permitted|acceptable)|don'?t'?s?|do not|never|"
-        r"what not to do|things (not to do|to avoid))\b|"
+        r"what not to do|things (not to do|to avoid))\b|" + _NOT_CLAIMABLE + "|"
         r"\bnot (be )?(tolerated|accepted|allowed|permitted)$", re.I)),
     (Modality.prohibition, False, re.compile(
         r"^(prohibited|forbidden|unacceptable|banned|restricted|avoid)\b|"
@@ -316,9 +319,10 @@ def ends_lead_in(text: str) -> bool:
 
 
 _JUDGED = [(Modality.prohibition, re.compile(
-    r"\b(unacceptable|prohibited|forbidden|banned|not (allowed|permitted|acceptable|tolerated))\b",
-    re.I)),
-           (Modality.permission, re.compile(r"\b(acceptable|allowed|permitted|approved)\b", re.I)),
+    r"\b(unacceptable|prohibited|forbidden|banned|not (allowed|permitted|acceptable|tolerated))\b|"
+    + _NOT_CLAIMABLE, re.I)),
+           (Modality.permission, re.compile(r"\b(acceptable|allowed|permitted|approved|"
+                                            r"reimbursable|eligible|allowable|claimable)\b", re.I)),
            # "Potential consequences for violating the code include:": what the enforcer may do
            (Modality.permission, re.compile(r"\b(consequences|sanctions|penalties|disciplinary "
                                             r"actions?|(possible|potential) (responses|actions|"
@@ -331,15 +335,28 @@ def judged_force(text: str) -> Force | None:
     include:", "Prohibited activities include:", "Expected behaviours are:"): its items take
     that force."""
     end = text.rstrip()
-    if not end.endswith(":") or not _DEFINING_LEAD_IN.search(end) and \
-            not re.search(r"\b(are|is)\s*:$", end, re.I):
+    examples = _EXAMPLES_OF.search(end)
+    if examples is not None:  # "The following are examples of expenses not covered:"
+        subject = examples.group("what")
+    elif not end.endswith(":") or not _DEFINING_LEAD_IN.search(end) and \
+            not re.search(r"\b(are|is)\s*:$", end, re.I) and not _NAMED_LIST.match(end):
         return None
-    subject = re.split(r"\b(includes?|include|are|is)\b", end, maxsplit=1, flags=re.I)[0]
+    else:  # "Prohibited activities include:", "Additional Reimbursable Expenses:"
+        subject = re.split(r"\b(includes?|include|are|is)\b", end, maxsplit=1, flags=re.I)[0]
     for modality, pattern in _JUDGED:
+        if examples is not None and modality != Modality.prohibition or \
+                is_example_lead_in(subject):
+            continue  # "Examples of permitted fair use:", "Acceptable usage examples:" illustrate
         if pattern.search(subject):
-            return Force(modality, modality == Modality.prohibition and "not" in subject.lower(),
-                         None, [])
+            negated = modality == Modality.prohibition and \
+                _NEGATION_WORD.search(subject) is not None
+            return Force(modality, negated, None, [])
     return None
+
+
+_EXAMPLES_OF = re.compile(r"\bexamples? of (?P<what>[^:]{3,80}):$", re.I)
+_NAMED_LIST = re.compile(r"^[A-Z][\w'’/&-]*(?: [\w'’/&-]+){0,5}:$")  # a list's name, no verb
+_NEGATION_WORD = re.compile(r"\b(not|non|ineligible|unallowable)\b", re.I)
 
 
 # A column whose values are what may be spent or claimed ("Reimbursable amount", "Allowance")
@@ -428,7 +445,8 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
         modality = _BARE_MODALS[modal]
         if negated and modality != Modality.recommendation:
             modality = Modality.prohibition
-        return Force(modality, negated, clause.actor, list(clause.conditions))
+        return Force(modality, negated, clause.actor or _bare_subject(end[:open_modal.start()]),
+                     list(clause.conditions))
     agreed = _AGREED_LEAD.search(end)
     if agreed is not None and clause.modality == Modality.informational:
         # "You agree that you will not:" / "You agree not to:" / "You agree to:"
@@ -466,6 +484,20 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     return Force(clause.modality, clause.negated, clause.actor, list(clause.conditions),
                  as_conditions=_CONDITION_LEAD_IN.search(text.rstrip()) is not None
                  or _ends_in_condition(clause, text))
+
+
+_BARE_SUBJECT = re.compile(r"^(?:(?:the|our|each|every|all|any)\s+)?(?P<who>[A-Za-z][\w'-]*"
+                           r"(?:\s+[A-Za-z][\w'-]*){0,3})\s*$", re.I)
+
+
+def _bare_subject(text: str) -> str | None:
+    """The subject before a lead-in's bare modal ("Dryad will not:", "To be eligible, an
+    applicant must"), which the parser, finding no verb, did not name."""
+    match = _BARE_SUBJECT.match(text.rsplit(",", 1)[-1].strip())
+    if match is None or match.group("who").split()[0].lower() in ("to", "it", "this", "that",
+                                                                  "there", "they", "a", "an"):
+        return None
+    return match.group("who").lower()
 
 
 # a condition the list completes: "unless that human being is", "if one of the following
@@ -523,6 +555,8 @@ def inherit(clause: Clause, force: Force | None, entry: bool) -> Clause:
     if clause.explicit and clause.modality != Modality.definition:
         if force is None or force.examples:
             return clause
+        if force.across:  # a far lead-in's party does not act in a sentence of its own
+            return clause._replace(conditions=force.conditions + clause.conditions)
         actor = clause.actor or force.actor
         if clause.passive and clause.actor in (None, "you") and force.actor:
             actor = force.actor  # "Employees using email should:" / "Messages must not be sent"
@@ -534,7 +568,7 @@ def inherit(clause: Clause, force: Force | None, entry: bool) -> Clause:
         return clause  # a definition in its own words under a far lead-in ("X includes Y")
     if force is not None and force.modality != Modality.informational:
         actor = clause.actor if clause.actor and not clause.imperative else force.actor
-        if clause.imperative and (actor is None or _ABSTRACT.search(actor)
+        if clause.imperative and (actor is None or force.across or _ABSTRACT.search(actor)
                                   and not names_party(actor)):
             actor = "you"  # "we expect self-promotion to follow these guidelines:" / "Be X"
         # "Required:" over "The source does not include compiled files.": a duty that
