@@ -191,16 +191,24 @@ def html_as_text(source: Path, target: Path) -> None:
         junk.getparent().remove(junk)
     out: list[str] = []
 
-    def walk(node: Any) -> None:
+    def flow(text: str | None, pre: bool) -> str:
+        """Text as a browser lays it out: the source's line breaks and runs of spaces are one
+        space, except in <pre>."""
+        return (text or "") if pre else re.sub(r"\s+", " ", text or "")
+
+    def walk(node: Any, pre: bool = False) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
+        pre = pre or tag == "pre"
         if tag in _BLOCKS:
             out.append("\n")
         if tag in ("td", "th"):
             out.append("\t")
-        out.append(node.text or "")
+        if tag == "br":
+            out.append("\n")
+        out.append(flow(node.text, pre))
         for child in node:
-            walk(child)
-            out.append(child.tail or "")
+            walk(child, pre)
+            out.append(flow(child.tail, pre))
         if tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "pre"):
             out.append("\n\n")
 

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from parsed import by_text
+from parsed import by_text, parse
 
 from alignment_studio.core.errors import StudioError
 from alignment_studio.framers.clauses import classify_modality
@@ -697,3 +697,57 @@ def test_text_titles_drawn_around_or_numbered_with_a_parenthesis(tmp_path: Path,
     doc = read_document(path)
     assert [s.title for s in doc.all_sections()] == ["General", "Posting", "Bans"]
     assert by_text(doc, "You must not post").section_id.endswith("/posting")
+
+
+_PAD = ("in every office, on every site and on every shared drive that the organisation runs, "
+        "whoever administers it")
+
+
+def test_a_web_page_copied_from_a_browser_keeps_its_lists_and_titles(tmp_path: Path) -> None:
+    """A browser's copy: paragraphs on one long line each, a blank line after paragraphs and
+    titles, list items one per line with no markers and no blank line between them."""
+    text = (f"Records Policy\n\nEvery team must keep its records {_PAD}.\n\n"
+            "Storage rules for shared drives, archives and laptops of the records team\n\n"
+            f"Staff must check the following before they archive a box {_PAD}:\n\n"
+            "Labels on every folder\nDates of the oldest and newest papers\n"
+            "The retention period of each series\n\n"
+            f"Please check each box for the following kinds of damage {_PAD}:\n\n"
+            "Level 2 (serious problems) - All Sites\n\n"
+            "Missing inventories\nWater damage that was not reported\n\n"
+            f"A footnote* explains the retention schedule {_PAD}.\n\n"
+            f"Old boxes may be destroyed after review {_PAD}.\n")
+    doc = parse(tmp_path, text, name="copied.txt")
+    titles = [s.title for s in doc.all_sections()]
+    assert "Storage rules for shared drives, archives and laptops of the records team" in titles
+    assert "Level 2 (serious problems) - All Sites" in titles
+    for start in ("Labels on every folder", "Dates of the oldest", "The retention period"):
+        item = by_text(doc, start)
+        assert (item.form, item.modality) == (Form.list_item, Modality.obligation), start
+    assert by_text(doc, "Missing inventories").modality == Modality.obligation  # the order above
+    assert by_text(doc, "Old boxes may be destroyed").modality == Modality.permission
+
+
+def test_wrapped_text_keeps_its_soft_line_breaks(tmp_path: Path) -> None:
+    text = ("Records Policy\n\nEvery team must keep its records in every office and on\n"
+            "every shared drive that the organisation runs.\n\nOld boxes may be destroyed\n"
+            "after a review by the records officer.\n")
+    doc = parse(tmp_path, text, name="wrapped.txt")
+    assert by_text(doc, "Every team must keep").text.endswith("that the organisation runs.")
+
+
+def test_lettered_titles_in_a_pdf_saved_as_text(tmp_path: Path) -> None:
+    """pypdf's text: no blank lines, paragraphs wrapped at the page width, section titles
+    lettered ("a. Storage") over their paragraphs."""
+    body = ("Every team must keep its records in a store that the records office approves, and\n"
+            "it must label each box with the series it holds and the date of its papers.\n")
+    text = ("Records Policy\n1. How to keep records\n"
+            "This part sets out what each team does with the records it makes during the year.\n"
+            f"a. Storage\n{body}{body}"
+            "b. Retention\n"
+            "Staff should keep each series for the period that the schedule sets for it, and\n"
+            "they may destroy a series only after the records office has reviewed it in full.\n"
+            f"{body}c. Access\n{body}{body}")
+    doc = parse(tmp_path, text, name="saved.txt")
+    titles = [s.title for s in doc.all_sections()]
+    assert {"Storage", "Retention", "Access"} <= set(titles), titles
+    assert by_text(doc, "Staff should keep each series").section_id.endswith("retention")

@@ -65,12 +65,17 @@ def read_text(text: str) -> RawDocument:
         return read_markdown(pod_to_markdown(text))
     if looks_like_asciidoc(text):  # AsciiDoc source saved as text
         return read_asciidoc(text)
-    lines, titles = _unbroken(text.split("\n"))
-    items = _unmarked_items(lines)
+    raw = text.split("\n")
+    lines, titles = _unbroken(raw)
+    browser = lines is raw and _browser_copy(lines)  # not text _unbroken has split
+    listed, own_lines = _line_blocks(lines) if browser else (set(), set())
+    items = _unmarked_items(lines) | listed
     terms = _definition_terms(lines)
     outline = _outline_headings(lines)
     adorned = dict.fromkeys(items | terms, 0) | _adorned_headings(lines) | \
-        {i: 2 for i in titles} | _rule_titles(lines) | _numbered_outline(lines) | outline
+        {i: 2 for i in titles | (_lone_titles(lines) - items if browser else set())} | \
+        dict.fromkeys(_list_titles(lines, listed), 3) | \
+        _rule_titles(lines) | _numbered_outline(lines) | outline  # a list's title: a sub-title
     if looks_like_rst(text, len(adorned)):  # reStructuredText: its markup is not read
         lines = rst_to_plain(lines)
     blocks: list[Block] = []
@@ -114,6 +119,9 @@ def read_text(text: str) -> RawDocument:
         elif i in items:  # an item of a list that lost its markers
             flush(i)
             buf, kind, start = [stripped], BlockType.list_item, i
+        elif i in own_lines:  # a paragraph on one line of a browser's copy
+            flush(i)
+            buf, start = [stripped], i
         elif key_value(stripped) is not None and (buf or kind == BlockType.list_item):
             flush(i)  # consecutive "Key: value" lines are one entry each
             buf, kind, start = [stripped], BlockType.list_item, i
@@ -126,6 +134,76 @@ def read_text(text: str) -> RawDocument:
     flush(len(lines))
     title = blocks[0].text if blocks and blocks[0].type == BlockType.heading else None
     return RawDocument(title=title, blocks=blocks)
+
+
+def _browser_copy(lines: list[str]) -> bool:
+    """Whether the text reads as a web page copied from a browser: paragraphs not wrapped
+    (some lines far longer than a wrapped text's 80 characters), blank lines, and no list
+    markers (a footnote's "*" aside)."""
+    filled = [line for line in lines if line.strip()]
+    long = sum(len(line.rstrip()) > _UNWRAPPED for line in filled)
+    marked = sum(_BULLET.match(line) is not None for line in filled)
+    return long >= max(3, 0.1 * len(filled)) and any(not line.strip() for line in lines) and \
+        marked <= max(2, 0.05 * len(filled))
+
+
+def _lone_titles(lines: list[str]) -> set[int]:
+    """In a browser's copy, where every paragraph ends a sentence, the lines that stand alone
+    between blank lines without closing punctuation, of up to fifteen words, capitalised:
+    the page's headings ("Dryad obligations, representations and warranties to Partners,
+    Submitters and Users")."""
+    out: set[int] = set()
+    for i, line in enumerate(lines):
+        text = line.strip()
+        alone = text and (i == 0 or not lines[i - 1].strip()) and \
+            (i + 1 == len(lines) or not lines[i + 1].strip())
+        if alone and len(text.split()) <= 15 and (text[:1].isupper() or text[:1].isdigit()) \
+                and not text.endswith((".", ":", ";", ",", "!")) and key_value(text) is None:
+            out.add(i)
+    return out
+
+
+def _list_titles(lines: list[str], listed: set[int]) -> set[int]:
+    """In a browser's copy, a line set off by blank lines right above a list that lost its
+    markers, shaped as a title ("Level 1 (minor errors) - All Versions" / "Images"), not a
+    clause ("The following are prohibited")."""
+    out: set[int] = set()
+    for i in sorted(listed):
+        if i - 1 in listed:
+            continue  # not the run's first line
+        j = max((k for k in range(i) if lines[k].strip()), default=-1)
+        if j < 0 or j in listed or j + 1 == i or j > 0 and lines[j - 1].strip():
+            continue  # the line above must stand alone between blank lines
+        line = lines[j].strip()
+        if _title_shape(line) and len(line.split()) <= MAX_HEADING_WORDS and \
+                not _CLAUSE_WORDS.intersection(w.lower() for w in line.split()):
+            out.add(j)
+    return out
+
+
+def _line_blocks(lines: list[str]) -> tuple[set[int], set[int]]:
+    """In a web page copied from a browser (``_browser_copy``): paragraphs not wrapped (one
+    line each), no list markers, a blank line after paragraphs and titles and none between a
+    list's items. The lines of each run of lines without a blank one are blocks of their own:
+    list items (the first set) after a lead-in that ends with ':' or when most of the run's
+    lines do not end a sentence, else paragraphs (the second set)."""
+    items: set[int] = set()
+    paragraphs: set[int] = set()
+    i = 0
+    while i < len(lines):
+        run = _paragraph(lines, i) if lines[i].strip() else []
+        if len(run) < 2:
+            i += max(len(run), 1)
+            continue
+        lead = _previous_line(lines, i - 1).endswith(":")
+        open_ended = sum(not line.strip().endswith((".", "!", "?")) for line in run)
+        target = items if lead or open_ended > len(run) / 2 else paragraphs
+        target.update(range(i, i + len(run)))
+        i += len(run)
+    return items, paragraphs
+
+
+_UNWRAPPED = 110  # a longer line is a paragraph nobody wrapped
 
 
 def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
@@ -147,8 +225,8 @@ def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
         text, nxt = line.strip(), lines[i + 1].strip() if i + 1 < len(lines) else ""
         starts = nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in "\"“(§[" or \
             _BULLET.match(lines[i + 1] if nxt else "") is not None
-        if starts and len(text) < 0.6 * width and _BULLET.match(line) is None and \
-                len(text.split()) <= MAX_HEADING_WORDS and _title_shape(text) and \
+        if starts and len(text) < 0.6 * width and _not_an_item(line, nxt) and \
+                len(text.split()) <= MAX_HEADING_WORDS and _title_shape(_unmarked(line)) and \
                 (not out or not out[-1].strip() or i == 0 or len(out) - 1 in titles or
                  lines[i - 1].rstrip().endswith((".", ":", "!", "?", ";"))):
             titles.add(len(out))
@@ -159,6 +237,20 @@ def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
         if ends and starts:
             out.append("")
     return out, titles
+
+
+def _unmarked(line: str) -> str:
+    """A line without its list marker ("a. Repositories": "Repositories"), stripped."""
+    bullet = _BULLET.match(line)
+    return bullet.group("text").strip() if bullet else line.strip()
+
+
+def _not_an_item(line: str, nxt: str) -> bool:
+    """A line without a list marker, or a lettered or numbered title over a paragraph ("a.
+    Repositories" / "Most open source code is ..."), not an item over the next item."""
+    bullet = _BULLET.match(line)
+    return bullet is None or _title_like(bullet.group("text")) and \
+        bool(re.match(r"\s*\(?[a-z\d]{1,2}[.)]\s", line)) and _BULLET.match(nxt) is None
 
 
 def _definition_terms(lines: list[str]) -> set[int]:
