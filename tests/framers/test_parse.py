@@ -751,3 +751,24 @@ def test_lettered_titles_in_a_pdf_saved_as_text(tmp_path: Path) -> None:
     titles = [s.title for s in doc.all_sections()]
     assert {"Storage", "Retention", "Access"} <= set(titles), titles
     assert by_text(doc, "Staff should keep each series").section_id.endswith("retention")
+
+
+def test_tab_separated_tables_in_word_saved_as_text(tmp_path: Path) -> None:
+    """Word's plain text of a requirements table: the section title right above the header
+    row, rows with tab-separated cells; a row never a title, and the title after a row read."""
+    rows = "".join(f"2.{n}\tVerify that the service checks input number {n} against its "
+                   f"schema before it stores or forwards anything at all.\t✓\t✓\t{n}\n"
+                   for n in range(1, 6))
+    text = ("Security Requirements\nControl Objective\n"
+            "Every service must validate what it receives before it uses it in any way.\n"
+            "V2.1 Input Validation Requirements\n#\tDescription\tL1\tL2\tCWE\n" + rows +
+            "V2.2 Output Encoding Requirements\n"
+            "Output encoding must happen close to the interpreter that reads the output.\n"
+            "#\tDescription\tL1\tL2\tCWE\n" + rows.replace("2.", "3."))
+    doc = parse(tmp_path, text, name="asvs.txt")
+    titles = [s.title for s in doc.all_sections()]
+    assert "V2.1 Input Validation Requirements" in titles
+    assert "V2.2 Output Encoding Requirements" in titles
+    assert not any("\t" in title for title in titles)
+    row = by_text(doc, "3.1")
+    assert row.section_id.endswith("output-encoding-requirements")

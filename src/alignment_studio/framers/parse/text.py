@@ -215,7 +215,8 @@ def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
     ten words, over a new paragraph ("Information security policy and acceptable use policy"),
     which only the width tells from a wrapped paragraph's first line."""
     filled = [line for line in lines if line.strip()]
-    ends = sum(line.rstrip().endswith((".", ":", "!", "?")) for line in filled)
+    ends = sum(line.rstrip().endswith((".", ":", "!", "?")) or line.count("\t") >= 2
+               for line in filled)  # a sentence's end or a table's row
     if len(filled) < 12 or sum(not line for line in lines) > 0.25 * ends:
         return lines, set()  # blank lines end its paragraphs (a line of spaces: a list's gap)
     width = sorted(len(line.rstrip()) for line in filled)[int(0.9 * len(filled))]
@@ -224,16 +225,19 @@ def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
     for i, line in enumerate(lines):
         text, nxt = line.strip(), lines[i + 1].strip() if i + 1 < len(lines) else ""
         starts = nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in "\"“(§[" or \
-            _BULLET.match(lines[i + 1] if nxt else "") is not None
+            _BULLET.match(lines[i + 1] if nxt else "") is not None or \
+            nxt.count("\t") >= 2  # a table's row, its cells tab-separated
         if starts and len(text) < 0.6 * width and _not_an_item(line, nxt) and \
                 len(text.split()) <= MAX_HEADING_WORDS and _title_shape(_unmarked(line)) and \
                 (not out or not out[-1].strip() or i == 0 or len(out) - 1 in titles or
-                 lines[i - 1].rstrip().endswith((".", ":", "!", "?", ";"))):
+                 lines[i - 1].rstrip().endswith((".", ":", "!", "?", ";")) or
+                 lines[i - 1].count("\t") >= 2):
             titles.add(len(out))
         out.append(line)
         if not text or not nxt:
             continue
-        ends = text.endswith((".", ":", "!", "?", ";")) or len(line.rstrip()) < 0.75 * width
+        ends = text.endswith((".", ":", "!", "?", ";")) or len(line.rstrip()) < 0.75 * width \
+            or text.count("\t") >= 2  # a table's row ends where its line does
         if ends and starts:
             out.append("")
     return out, titles
@@ -440,6 +444,8 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     if i in adorned:
         return adorned[i]
     line = lines[i].strip()
+    if line.count("\t") >= 2:
+        return 0  # a table's row, its cells tab-separated
     prev_blank = i == 0 or not lines[i - 1].strip()
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
     following = _next_line(lines, i + 1)
