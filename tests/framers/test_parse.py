@@ -772,3 +772,20 @@ def test_tab_separated_tables_in_word_saved_as_text(tmp_path: Path) -> None:
     assert not any("\t" in title for title in titles)
     row = by_text(doc, "3.1")
     assert row.section_id.endswith("output-encoding-requirements")
+
+
+def test_page_numbers_and_running_headers_of_a_pdf_saved_as_text(tmp_path: Path) -> None:
+    """pypdf's text keeps each page's number and running header; a sentence broken by them
+    reads on, and neither is a title."""
+    para = ("Every team must keep its records in a store that the records office approves, and\n"
+            "it must label each box with the series it holds and the date of its papers.\n")
+    text = ("Records Policy\nStorage\n" + para * 3 +
+            "Staff must send each box that is older than ten years to the records office for\n"
+            "Page 1 of 2\nRecords Policy - Storage and retention\n"
+            "a review before the end of the year in which it turns ten.\n" + para * 3 +
+            "Page 2 of 2\nRecords Policy - Storage and retention\n" + para)
+    doc = parse(tmp_path, text, name="saved.txt")
+    titles = [s.title for s in doc.all_sections()]
+    assert not any(t.startswith(("Page ", "Records Policy - ")) for t in titles), titles
+    broken = by_text(doc, "Staff must send each box")
+    assert broken.text.endswith("in which it turns ten.")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 
 from alignment_studio.framers.blocks import Block, BlockType, RawDocument
 from alignment_studio.framers.parse.asciidoc import asciidoc_to_markdown, looks_like_asciidoc
@@ -65,7 +66,7 @@ def read_text(text: str) -> RawDocument:
         return read_markdown(pod_to_markdown(text))
     if looks_like_asciidoc(text):  # AsciiDoc source saved as text
         return read_asciidoc(text)
-    raw = text.split("\n")
+    raw = _without_page_furniture(text.split("\n"))
     lines, titles = _unbroken(raw)
     browser = lines is raw and _browser_copy(lines)  # not text _unbroken has split
     listed, own_lines = _line_blocks(lines) if browser else (set(), set())
@@ -134,6 +135,27 @@ def read_text(text: str) -> RawDocument:
     flush(len(lines))
     title = blocks[0].text if blocks and blocks[0].type == BlockType.heading else None
     return RawDocument(title=title, blocks=blocks)
+
+
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+\d+(?:\s*(?:of|/)\s*\d+)?|\d+\s*(?:of|/)\s*\d+|"
+                          r"-\s*\d+\s*-)\s*$", re.I)  # "Page 2 of 4", "3/12", "- 7 -"
+
+
+def _without_page_furniture(lines: list[str]) -> list[str]:
+    """A PDF's text as pypdf gives it, without its page furniture: the page numbers ("Page 2 of
+    4") and the running header or footer line beside them that repeats on the pages, so that a
+    paragraph broken by a page reads on. Text with fewer than two page numbers is left as it
+    is."""
+    numbers = [i for i, line in enumerate(lines) if _PAGE_NUMBER.match(line)]
+    if len(numbers) < 2:
+        return lines
+    beside = Counter(lines[k].strip() for i in numbers for k in (i - 1, i + 1)
+                     if 0 <= k < len(lines) and lines[k].strip() and k not in numbers)
+    running = {text for text, count in beside.items()
+               if count >= 2 and len(text.split()) <= MAX_HEADING_WORDS + 5}
+    drop = set(numbers) | {k for i in numbers for k in (i - 1, i + 1)
+                           if 0 <= k < len(lines) and lines[k].strip() in running}
+    return [line for k, line in enumerate(lines) if k not in drop]
 
 
 def _browser_copy(lines: list[str]) -> bool:
