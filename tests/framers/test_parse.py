@@ -789,3 +789,21 @@ def test_page_numbers_and_running_headers_of_a_pdf_saved_as_text(tmp_path: Path)
     assert not any(t.startswith(("Page ", "Records Policy - ")) for t in titles), titles
     broken = by_text(doc, "Staff must send each box")
     assert broken.text.endswith("in which it turns ten.")
+
+
+def test_unnumbered_titles_among_lettered_ones_in_a_browser_copy_are_sub_titles(
+        tmp_path: Path) -> None:
+    """A browser's copy flattens heading levels; lettered titles ("A) Storage") stay the
+    sections and the unnumbered titles between them are their sub-sections, so an order
+    before them ("Please check for the following problems:") reaches every sub-section."""
+    text = (f"Records Checks\n\nA) Storage\n\nEvery team must keep its records {_PAD}.\n\n"
+            "B) Checks to Make\n\n"
+            f"Please check each box for the following problems {_PAD}:\n\n"
+            "Minor Problems (all sites)\n\nMissing labels\nFaded dates\n\n"
+            "Serious Problems - Archive Only\n\nSevere Damage\n\n"
+            "Water damage that was not reported\nMould on the papers\n\n"
+            f"C) Destruction\n\nOld boxes may be destroyed after review {_PAD}.\n")
+    doc = parse(tmp_path, text, name="checks.txt")
+    for start in ("Missing labels", "Water damage", "Mould on the papers"):
+        assert by_text(doc, start).modality == Modality.obligation, start
+    assert by_text(doc, "Old boxes may be destroyed").modality == Modality.permission

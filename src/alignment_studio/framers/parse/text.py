@@ -73,9 +73,12 @@ def read_text(text: str) -> RawDocument:
     items = _unmarked_items(lines) | listed
     terms = _definition_terms(lines)
     outline = _outline_headings(lines)
+    lone = _lone_titles(lines) - items if browser else set()
+    marked = {i for i in lone if _HEAD_MARK.match(lines[i])}  # "A) General Procedures"
+    under = 3 if len(marked) >= 2 else 2  # unnumbered titles among numbered ones: sub-titles
     adorned = dict.fromkeys(items | terms, 0) | _adorned_headings(lines) | \
-        {i: 2 for i in titles | (_lone_titles(lines) - items if browser else set())} | \
-        dict.fromkeys(_list_titles(lines, listed), 3) | \
+        {i: 2 for i in titles} | {i: 2 if i in marked else under for i in lone} | \
+        dict.fromkeys(_list_titles(lines, listed), under + 1) | \
         _rule_titles(lines) | _numbered_outline(lines) | outline  # a list's title: a sub-title
     if looks_like_rst(text, len(adorned)):  # reStructuredText: its markup is not read
         lines = rst_to_plain(lines)
@@ -169,6 +172,9 @@ def _browser_copy(lines: list[str]) -> bool:
         marked <= max(2, 0.05 * len(filled))
 
 
+_HEAD_MARK = re.compile(r"^\s*(?:\(?[A-Za-z\d]{1,3}[.)]|\d+(?:\.\d+)+\.?|§+)\s+\S")
+
+
 def _lone_titles(lines: list[str]) -> set[int]:
     """In a browser's copy, where every paragraph ends a sentence, the lines that stand alone
     between blank lines without closing punctuation, of up to fifteen words, capitalised:
@@ -179,7 +185,8 @@ def _lone_titles(lines: list[str]) -> set[int]:
         text = line.strip()
         alone = text and (i == 0 or not lines[i - 1].strip()) and \
             (i + 1 == len(lines) or not lines[i + 1].strip())
-        if alone and len(text.split()) <= 15 and (text[:1].isupper() or text[:1].isdigit()) \
+        words = len(_ASIDE.sub("", text).split())  # "Strongly Recommended (not counted ...)"
+        if alone and words <= 15 and (text[:1].isupper() or text[:1].isdigit()) \
                 and not text.endswith((".", ":", ";", ",", "!")) and key_value(text) is None:
             out.add(i)
     return out
@@ -226,6 +233,7 @@ def _line_blocks(lines: list[str]) -> tuple[set[int], set[int]]:
 
 
 _UNWRAPPED = 110  # a longer line is a paragraph nobody wrapped
+_ASIDE = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
