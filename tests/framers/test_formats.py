@@ -58,4 +58,3 @@ def test_an_unregistered_format_is_refused_naming_every_registered_one(tmp_path:
     with pytest.raises(StudioError) as caught:
         read_document(path)
     assert all(suffix in str(caught.value) for suffix in FORMATS)
-

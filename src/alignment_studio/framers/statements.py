@@ -65,7 +65,7 @@ _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
 ]
 # a section sign and its number ("§ 2635.302", "§ 52h.5", "§§ 1.10a-2"), for every reader
 SECTION_SIGN_NUMBER = r"§+\s*\d+[a-z]?(?:[.-]\d+[a-z]?)*"
-_ASIDE_END = re.compile(r"\s*\([^()]*\)$")
+ASIDE_END = re.compile(r"\s*\([^()]*\)$")  # a trailing "(...)", for every reader
 _LEAD_IN_END = r"\s*(:|—|–|-{1,2})$"  # a colon, or a dash as regulations write it
 _CONDITION_LEAD_IN = re.compile(r"\b(unless|except( for)?|if|when|where|provided that|only if|"
                                 r"regardless of|whether( \w+){0,3})" + _LEAD_IN_END, re.I)
@@ -262,7 +262,7 @@ def heading_force(title: str, clause: Clause | None, words: bool = True) -> Forc
     """The force a heading gives the items under it: its words ("Not OK", "Allowed"), or, for a
     heading written as a lead-in ("If you work a flexible schedule you:"), its analysis."""
     plain = _HEADING_NUMBER.sub("", " ".join(title.strip(" :.").split()))  # "1. Definitions"
-    plain = _ASIDE_END.sub("", plain)  # "Strongly Recommended (not counted toward rating)"
+    plain = ASIDE_END.sub("", plain)  # "Strongly Recommended (not counted toward rating)"
     for modality, negated, pattern in _FORCE_HEADINGS if words else []:
         if pattern.search(plain):
             return Force(modality, negated, None, [])
@@ -343,10 +343,11 @@ def judged_force(text: str) -> Force | None:
         return None
     else:  # "Prohibited activities include:", "Additional Reimbursable Expenses:"
         subject = re.split(r"\b(includes?|include|are|is)\b", end, maxsplit=1, flags=re.I)[0]
+    if is_example_lead_in(subject):
+        return None  # "Acceptable usage examples:" illustrates
     for modality, pattern in _JUDGED:
-        if examples is not None and modality != Modality.prohibition or \
-                is_example_lead_in(subject):
-            continue  # "Examples of permitted fair use:", "Acceptable usage examples:" illustrate
+        if examples is not None and modality != Modality.prohibition:
+            continue  # "Examples of permitted fair use:" illustrates
         if pattern.search(subject):
             negated = modality == Modality.prohibition and \
                 _NEGATION_WORD.search(subject) is not None

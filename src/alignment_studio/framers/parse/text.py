@@ -22,7 +22,7 @@ from alignment_studio.framers.parse.markdown import read_markdown
 from alignment_studio.framers.parse.outline import ROMAN_MARKER, Depth, marker_kind
 from alignment_studio.framers.parse.pod import looks_like_pod, pod_to_markdown
 from alignment_studio.framers.parse.rst import looks_like_rst, rst_to_plain
-from alignment_studio.framers.statements import SECTION_SIGN_NUMBER, key_value
+from alignment_studio.framers.statements import ASIDE_END, SECTION_SIGN_NUMBER, key_value
 
 _NUMBERED = re.compile(r"^(\d+(?:[.-]\d+)*)\.?\s+([A-Z][^.!?]{1,80})\.?$")
 _SECTION = re.compile(rf"^(?:{SECTION_SIGN_NUMBER}|"
@@ -149,14 +149,14 @@ def _without_page_furniture(lines: list[str]) -> list[str]:
     4") and the running header or footer line beside them that repeats on the pages, so that a
     paragraph broken by a page reads on. Text with fewer than two page numbers is left as it
     is."""
-    numbers = [i for i, line in enumerate(lines) if _PAGE_NUMBER.match(line)]
+    numbers = {i for i, line in enumerate(lines) if _PAGE_NUMBER.match(line)}
     if len(numbers) < 2:
         return lines
     beside = Counter(lines[k].strip() for i in numbers for k in (i - 1, i + 1)
                      if 0 <= k < len(lines) and lines[k].strip() and k not in numbers)
     running = {text for text, count in beside.items()
                if count >= 2 and len(text.split()) <= MAX_HEADING_WORDS + 5}
-    drop = set(numbers) | {k for i in numbers for k in (i - 1, i + 1)
+    drop = numbers | {k for i in numbers for k in (i - 1, i + 1)
                            if 0 <= k < len(lines) and lines[k].strip() in running}
     return [line for k, line in enumerate(lines) if k not in drop]
 
@@ -185,7 +185,7 @@ def _lone_titles(lines: list[str]) -> set[int]:
         text = line.strip()
         alone = text and (i == 0 or not lines[i - 1].strip()) and \
             (i + 1 == len(lines) or not lines[i + 1].strip())
-        words = len(_ASIDE.sub("", text).split())  # "Strongly Recommended (not counted ...)"
+        words = len(ASIDE_END.sub("", text).split())  # "Strongly Recommended (not counted ...)"
         if alone and words <= 15 and (text[:1].isupper() or text[:1].isdigit()) \
                 and not text.endswith((".", ":", ";", ",", "!")) and key_value(text) is None:
             out.add(i)
@@ -200,7 +200,7 @@ def _list_titles(lines: list[str], listed: set[int]) -> set[int]:
     for i in sorted(listed):
         if i - 1 in listed:
             continue  # not the run's first line
-        j = max((k for k in range(i) if lines[k].strip()), default=-1)
+        j = next((k for k in range(i - 1, -1, -1) if lines[k].strip()), -1)  # the line above
         if j < 0 or j in listed or j + 1 == i or j > 0 and lines[j - 1].strip():
             continue  # the line above must stand alone between blank lines
         line = lines[j].strip()
@@ -233,7 +233,11 @@ def _line_blocks(lines: list[str]) -> tuple[set[int], set[int]]:
 
 
 _UNWRAPPED = 110  # a longer line is a paragraph nobody wrapped
-_ASIDE = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def _table_row(line: str) -> bool:
+    """A table's row saved as text, its cells tab-separated."""
+    return line.count("\t") >= 2
 
 
 def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
@@ -245,7 +249,7 @@ def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
     ten words, over a new paragraph ("Information security policy and acceptable use policy"),
     which only the width tells from a wrapped paragraph's first line."""
     filled = [line for line in lines if line.strip()]
-    ends = sum(line.rstrip().endswith((".", ":", "!", "?")) or line.count("\t") >= 2
+    ends = sum(line.rstrip().endswith((".", ":", "!", "?")) or _table_row(line)
                for line in filled)  # a sentence's end or a table's row
     if len(filled) < 12 or sum(not line for line in lines) > 0.25 * ends:
         return lines, set()  # blank lines end its paragraphs (a line of spaces: a list's gap)
@@ -256,18 +260,18 @@ def _unbroken(lines: list[str]) -> tuple[list[str], set[int]]:
         text, nxt = line.strip(), lines[i + 1].strip() if i + 1 < len(lines) else ""
         starts = nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in "\"“(§[" or \
             _BULLET.match(lines[i + 1] if nxt else "") is not None or \
-            nxt.count("\t") >= 2  # a table's row, its cells tab-separated
+            _table_row(nxt)
         if starts and len(text) < 0.6 * width and _not_an_item(line, nxt) and \
                 len(text.split()) <= MAX_HEADING_WORDS and _title_shape(_unmarked(line)) and \
                 (not out or not out[-1].strip() or i == 0 or len(out) - 1 in titles or
                  lines[i - 1].rstrip().endswith((".", ":", "!", "?", ";")) or
-                 lines[i - 1].count("\t") >= 2):
+                 _table_row(lines[i - 1])):
             titles.add(len(out))
         out.append(line)
         if not text or not nxt:
             continue
         ends = text.endswith((".", ":", "!", "?", ";")) or len(line.rstrip()) < 0.75 * width \
-            or text.count("\t") >= 2  # a table's row ends where its line does
+            or _table_row(text)  # a table's row ends where its line does
         if ends and starts:
             out.append("")
     return out, titles
@@ -474,8 +478,8 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     if i in adorned:
         return adorned[i]
     line = lines[i].strip()
-    if line.count("\t") >= 2:
-        return 0  # a table's row, its cells tab-separated
+    if _table_row(line):
+        return 0
     prev_blank = i == 0 or not lines[i - 1].strip()
     nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
     following = _next_line(lines, i + 1)
