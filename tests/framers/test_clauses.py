@@ -1123,3 +1123,43 @@ def test_a_condition_without_a_comma_is_not_the_main_clause() -> None:
     told = analyse(["If the board decides that a grant should not be renewed the reasons "
                     "should be recorded."])[0][0]
     assert (told.modality, told.negated) == (Modality.recommendation, False)
+
+
+def test_a_condition_opened_by_should_is_no_recommendation() -> None:
+    """"Should no candidate win a majority, a second ballot may be held": the inverted
+    "should" says the condition; the main clause carries the norm."""
+    clauses = analyse(["Should no candidate win a majority, a second ballot may be held "
+                       "within a week."])[0]
+    assert [c.modality for c in clauses] == [P]
+    assert clauses[0].conditions[0] == "Should no candidate win a majority"
+    assert first("Should you wish to appeal, you must write to the board within 14 days.") \
+        == (OB, False, "you")
+    assert first("Should a volunteer travel by train on the day of an event, such a fare is "
+                 "eligible for reimbursement.")[0] != R
+    assert first("Members should vote in every election.")[0] == R  # "should" after a subject
+
+
+def test_it_is_not_possible_to_act_is_a_prohibition_unless_the_writer_speaks() -> None:
+    assert first("It is not possible to vote by proxy.")[:2] == (F, True)
+    assert first("It is not possible to list every case here.")[0] == INFO
+    assert first("If it is not possible to reach the chair, the deputy may sign the form.")[0] == P
+
+
+def test_the_actor_of_a_reported_decision_is_who_the_rule_binds() -> None:
+    """"we agreed that X MUST be included": the decision binds the reader, not "we"."""
+    assert first("After a long debate, we agreed that every release MUST be signed.") == \
+        (OB, False, "you")
+    assert first("We agree to review every report within a week.")[2] == "we"
+
+
+def test_asking_follow_up_questions_is_an_order_not_a_help_line() -> None:
+    assert first("Ask follow up questions before you close a ticket.")[0] == OB
+    assert first("Email the office with any questions.")[0] == INFO
+
+
+def test_a_second_will_verb_that_shares_the_subject_keeps_its_negation() -> None:
+    """"Tickets will be issued by the box office and will not be refunded": two norms, the
+    second negated, both of the sentence's subject."""
+    clauses = analyse(["Tickets will be issued by the box office and will not be refunded "
+                       "after the show."])[0]
+    assert [(c.modality, c.negated) for c in clauses] == [(OB, False), (F, True)]

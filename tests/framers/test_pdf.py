@@ -418,3 +418,34 @@ def test_titles_in_the_body_font_standing_alone_are_headings(tmp_path: Path,
     assert len(doc.all_sections()) == 2
     posting = next(p for p in doc.policies() if p.text.startswith("You must not post"))
     assert posting.section_id == doc.all_sections()[1].id
+
+
+def test_an_indented_italic_quote_is_a_call_out_not_a_title(tmp_path: Path) -> None:
+    """A line quoted in italics under "it SHOULD read as follows:", indented from the margin,
+    is a call-out: the sentences after it stay in their section."""
+    pdf = fpdf.FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 8, "Headers", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("Helvetica", "", 10)
+    pdf.multi_cell(0, 5, "Every source file carries the project's header, which names its "
+                         "licence so that anyone who copies the file knows the terms that "
+                         "apply to it. The first line of every source file SHOULD read as "
+                         "follows:")
+    pdf.ln(3)
+    pdf.set_font("Helvetica", "I", 10)
+    pdf.set_x(pdf.l_margin + 12)
+    pdf.cell(0, 5, "Project-Header: Example Licence 2 OR Other", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("Helvetica", "", 10)
+    pdf.multi_cell(0, 5, "Authors MUST NOT remove the header from a file they did not write. "
+                         "A file without the header is not accepted until one is added by "
+                         "its author or by a maintainer who reviews the change.")
+    target = tmp_path / "headers.pdf"
+    pdf.output(str(target))
+    doc = read_document(target)
+    assert not any("Project-Header" in s.title for s in doc.all_sections())
+    first_line = next(p for p in doc.policies() if "The first line" in p.text)
+    kept = next(p for p in doc.policies() if p.text.startswith("Authors MUST NOT"))
+    assert kept.section_id == first_line.section_id

@@ -296,3 +296,14 @@ def test_a_lead_in_ending_in_its_modal_names_its_subject(tmp_path: Path) -> None
                 "- Check the accuracy of deposited data;\n- Edit deposits without consent.\n")
     item = by_text(doc, "Check the accuracy")
     assert (item.modality, item.negated, item.actor) == (Modality.prohibition, True, "archive")
+
+
+def test_examples_of_what_someone_may_do_illustrate(tmp_path: Path) -> None:
+    """"Examples of when a club may want to hire a coach:" describes the examples with its
+    "may"; the items are no permissions (a plain "A club may:" lists them)."""
+    doc = parse(tmp_path, "# Clubs\n\nExamples of when a club may want to hire a coach:\n\n"
+                          "- Youth training on weekday evenings.\n- Preparing for a national "
+                          "final.\n\nA club may:\n\n- Charge a fee for guests.\n")
+    for start in ("Youth training", "Preparing for"):
+        assert by_text(doc, start).modality == Modality.informational, start
+    assert by_text(doc, "Charge a fee").modality == Modality.permission

@@ -574,6 +574,8 @@ def _clause_spans(doc: Doc) -> list[Span]:
     root = roots[0]
     cuts: set[int] = set()
     for head in _predicates(root):
+        if _inverted_should(doc[:]) and head.head == root and head.i > root.i:
+            continue  # "Should no one object, the motion may pass": the condition's main clause
         if head.i > root.i:
             cuts.add(head.left_edge.i)
         else:
@@ -764,6 +766,11 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
                 r".*\b(is|are) (not |un)able to\b", re.I), _FORBID, True),
     (re.compile(r"\b(is|are) not (acceptable|allowed|permitted|tolerated)\b", re.I), _FORBID,
      True),
+    # "It is not possible to cast an abstain vote": the rules leave no way to (read only when
+    # the sentence opens with it, not "If it is not possible to X, ..."; not the writer's
+    # "It is not possible to list every case")
+    (re.compile(r"^it(['’]s| is) not possible to (?!(list|describe|cover|anticipate|foresee|"
+                r"enumerate|predict|detail|mention|know|say|give)\b)", re.I), _FORBID, True),
     (re.compile(r"\b(is|are) to be (\w+ed|paid|kept|made|sent|done|given|taken)\b", re.I),
      _OBLIGE, False),
     (re.compile(r"\bassumes? (full |all )?responsibility\b", re.I), _OBLIGE, False),
@@ -878,17 +885,29 @@ def _main_head(span: Span) -> tuple[Token, str | None]:
     if (main := _main_after_mark(span)) is not None:
         return main, span.doc[span.start:main.left_edge.i].text.strip(" ,")
     first = span[0].lower_ if len(span) else ""
+    inverted = _inverted_should(span)
     leads = first in _CONDITION_MARKS - {"as", "where"} or first in ("in", "unless") and \
         len(span) > 2 and \
-        span[2].lower_ in ("event", "case")
+        span[2].lower_ in ("event", "case") or inverted
     comma = next((t for t in span if t.text == "," and t.i > root.i), None)
     if not leads or comma is None:
         return root, None
     after = next((t for t in span[comma.i - span.start + 1:] if t.head == root
                   and t.pos_ in ("VERB", "AUX") and t.dep_ in ("dep", "conj", "parataxis")), None)
-    if after is None or after.tag_ not in ("VB", "MD"):
+    if after is None or after.tag_ not in ("VB", "MD") and not (inverted and any(
+            c.tag_ == "MD" for c in after.children)):
         return root, None
     return after, span.doc[span.start:comma.i].text
+
+
+def _inverted_should(span: Span) -> bool:
+    """A condition written as an inversion ("Should no alternative reach this quorum, another
+    vote may be called"; "Should you have questions, contact X"): "should" opens the sentence
+    before a subject and a comma closes the condition; a list item's "should update X" has no
+    subject of its own."""
+    return len(span) > 3 and span[0].lower_ == "should" and span[0].tag_ == "MD" and \
+        span[1].pos_ in ("DET", "PRON", "NOUN", "PROPN", "ADJ", "NUM") and \
+        any(t.text == "," for t in span[2:])
 
 
 def _main_after_mark(span: Span) -> Token | None:
@@ -971,6 +990,9 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                   or t.lower_ == "need" and t.dep_ == "aux"), None)  # "You needn't ask"
     if modal is not None and _ensured_ability(chain, modal, negated):
         modal = None  # "Make sure texts can bypass your settings": the order is to make sure
+    if modal is not None and modal.i == span.start and _inverted_should(span) and any(
+            t.text == "," for t in span.doc[modal.i:head.i]):
+        modal = None  # "Should X travel on Y, such an expense is eligible": parsed as one verb
     if modal is None and head.tag_ == "MD" and head.lower_ in _MODALS:  # "You must never:"
         modal = head
         negated = negated or any(c.dep_ == "neg" or c.lower_ in ("never", "not")
@@ -1217,10 +1239,13 @@ def _committed(head: Token) -> bool:
     by = _by_agent(head)
     if by is not None:  # "Reports will be investigated by the people responsible"
         return by.pos_ != "PRON" and _agentive(by)
-    party = next((c for c in head.children if c.dep_ == "nsubj"), None)
+    # "Travel will be provided by X and will not be deducted from Y": the first verb's subject
+    owner = head.head if head.dep_ == "conj" and not any(
+        c.dep_ in ("nsubj", "nsubjpass") for c in head.children) else head
+    party = next((c for c in owner.children if c.dep_ == "nsubj"), None)
     if party is None:  # "Reports will be handled confidentially": said of a named thing
         return head.tag_ == "VBN" and any(c.dep_ == "nsubjpass" and c.pos_ in ("NOUN", "PROPN")
-                                          for c in head.children)
+                                          for c in owner.children)
     return party.pos_ in ("PROPN", "NOUN") and _agentive(party)
 
 
@@ -1289,12 +1314,21 @@ def _pointer(span: Span, head: Token) -> bool:
     if lemma in _POINTING or lemma == "check" and "out" in particle:
         return True
     words = [t.lower_ for t in span]
-    asking = any(t.lemma_.lower() == "question" and not (t.dep_ == "dobj" and t.head == head)
+    asking = any(t.lemma_.lower() == "question" and not _asked(t, head)
                  for t in span) or any(  # not "Ask the player questions that are important"
         a in ("more", "further", "additional") and b in ("information", "detail", "details",
                                                       "guidance", "help")
         for a, b in zip(words, words[1:], strict=False))
     return lemma in _CONTACTING and asking
+
+
+def _asked(question: Token, head: Token) -> bool:
+    """Questions the order is about ("Ask the player questions", "Ask follow up questions"):
+    the verb's object or its complement's, not a condition's ("if you have questions")."""
+    node = question
+    while node.dep_ in ("dobj", "xcomp") and node != head:
+        node = node.head
+    return node == head
 
 
 def _aside(span: Span, verb: Token, frame: Token | None) -> bool:
@@ -1538,6 +1572,16 @@ def _allowed_by_agreement(head: Token) -> Token | None:
     return party if party is not None and party.lower_ != "you" and _agentive(party) else None
 
 
+def _decided_rule(head: Token) -> Token | None:
+    """The rule a past decision reports ("we agreed that the following features MUST be
+    included", "The board decided that members shall pay dues"): the ruled clause, whose actor
+    is not the one who decided."""
+    if head.lemma_.lower() not in ("agree", "decide", "resolve") or head.tag_ != "VBD":
+        return None
+    return next((c for c in head.children if c.dep_ == "ccomp" and any(
+        a.tag_ == "MD" and a.lower_ in ("must", "shall", "should") for a in c.children)), None)
+
+
 def _actor(head: Token, frame: Token | None, passive: bool,
            addressee: str | None) -> str | None:
     """Who must, may or must not act; None when the text does not say and nobody is
@@ -1549,6 +1593,9 @@ def _actor(head: Token, frame: Token | None, passive: bool,
     addressee; with an adjective about the act ("X is fine", "It is critical that you X") the
     subject of the complement, else the addressee."""
     lemma = _key(frame) if frame is not None else ""
+    ruled = _decided_rule(head)
+    if ruled is not None:  # "we agreed that the features MUST be included": the packager
+        return _actor(ruled, None, _passive(ruled), addressee)
     allowed = _allowed_by_agreement(head)
     if allowed is not None:  # "You agree that Penn State may migrate the Work": Penn State
         return _noun_phrase(allowed)
@@ -1885,6 +1932,9 @@ def _circumstances(span: Span, head: Token, modality: Modality) -> tuple[list[st
                 target = exceptions
             elif word not in _CONDITION_MARKS:
                 phrase = None
+        elif token.i == span.start and token.head.dep_ == "advcl" and token.head.head in chain \
+                and _inverted_should(span):  # "Should no candidate win, a ballot may be held"
+            phrase = _subtree(token.head, span)
         elif token.dep_ == "prep" and token.head in chain:
             excepting = word in ("except", "excluding") or _multiword(token, ("other", "than"))
             if excepting or word == "without" and modality == _FORBID:

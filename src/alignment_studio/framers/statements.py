@@ -414,6 +414,19 @@ def is_example_lead_in(text: str) -> bool:
     return _EXAMPLE_LEAD_IN.search(text.rstrip()) is not None
 
 
+_EXAMPLES_HEAD = re.compile(r"^\W*(some |a few |other |more |typical |common )?examples? of\b"
+                            r"[^:]*:$", re.I)
+
+
+def opens_with_examples(text: str, own: Clause | None) -> bool:
+    """A lead-in whose subject is examples of what someone may do ("Examples of when a board
+    may want to use an external library:"): its "may" describes the examples, the items
+    illustrate (examples of what must not be done, "Examples of sensitive information that
+    should not be deposited include:", are the banned things)."""
+    return own is not None and own.modality == Modality.permission and not own.negated and \
+        _EXAMPLES_HEAD.match(text.strip()) is not None
+
+
 def is_fragment(text: str, lead_in: str = "") -> bool:
     """A list item that only continues its lead-in's sentence ("race,", "or age."); not an
     act under a lead-in that ends in its modal ("The Foundation may:" / "suspend your

@@ -50,6 +50,7 @@ from alignment_studio.framers.statements import (
     keeps_its_norm,
     key_value,
     lead_in_force,
+    opens_with_examples,
     refers_back,
     refs_of,
     relative_force,
@@ -428,8 +429,8 @@ class _TreeBuilder:
         judged = judged_force(policy.text)
         if judged is not None and (own is None or not _states_norm(own)):
             force = judged  # "Examples of unacceptable behaviour include:"
-        elif is_example_lead_in(policy.text) and not (own is not None and _states_norm(own)) \
-                and not banned:
+        elif (is_example_lead_in(policy.text) and not (own is not None and _states_norm(own))
+              or opens_with_examples(policy.text, own)) and not banned:
             # "For example:" illustrates; "Such employees may, for example:" lists norms
             force = Force(Modality.informational, False, None, [], examples=True)
         elif is_reasons_lead_in(policy.text) or _SUCH_AS.search(policy.text) and \

@@ -395,7 +395,7 @@ def _blocks(lines: list[_Line]) -> list[Block]:
     previous: _Line | None = None
     depth_of = Depth()  # "(a) ... may not:" over "(1) ...": these markers nest, as in text
     run_ins = _bold_run_ins(lines, body, pitch)
-    titles = _plain_titles(lines, body, pitch)
+    titles = _plain_titles(lines, body, pitch, margins)
     for i, line in enumerate(lines):
         kind = BlockType.paragraph if i in run_ins else BlockType.heading if i in titles \
             else _line_kind(line, body, margins[line.page])
@@ -434,10 +434,13 @@ def _bold_run_ins(lines: list[_Line], body: float, pitch: float) -> set[int]:
 _LABELLED_SECTION = re.compile(r"^(section|article|part|chapter)\s+[\dIVXLC]+\b", re.I)
 
 
-def _plain_titles(lines: list[_Line], body: float, pitch: float) -> set[int]:
+def _plain_titles(lines: list[_Line], body: float, pitch: float,
+                  margins: dict[int, float]) -> set[int]:
     """Titles set in the body's own font, standing alone between paragraph gaps: a line in
     capitals ("GENERAL PROVISIONS"), "SECTION 2 - SCOPE", a numbered title ("3. Posting")
-    over a paragraph, or a whole line in italics; short, and no sentence."""
+    over a paragraph, or a whole line in italics at the margin (indented, it is a call-out:
+    "SPDX-License-Identifier: Apache-2.0 OR MIT" quoted under "it SHOULD appear as-follows:");
+    short, and no sentence."""
     out: set[int] = set()
     for i, (line, after) in enumerate(itertools.pairwise(lines)):  # the last line titles nothing
         alone = (i == 0 or _gap(lines[i - 1], line, pitch)) and _gap(line, after, pitch)
@@ -451,7 +454,8 @@ def _plain_titles(lines: list[_Line], body: float, pitch: float) -> set[int]:
             line.text.split(maxsplit=1)[-1][:1].isupper() and not _MARKER.match(after.text)
         if numbered or not _MARKER.match(line.text) and (
                 capitals or _LABELLED_SECTION.match(line.text) or
-                line.italic and line.text[:1].isupper()):  # not an item "• PDF"
+                line.italic and line.text[:1].isupper() and  # not an item "• PDF"
+                line.x <= margins[line.page] + body * 0.8):
             out.add(i)
     return out
 
