@@ -86,8 +86,9 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # same way in that next session: held out with round 8, measured unseen once; developed on from
 # the third 2026-12-05 session); round 25 (labelled the same way in that third session: held
 # out with round 8, measured unseen once; developed on from the fourth 2026-12-05 session); round
-# 26 (labelled the same way in that fourth session: held out with round 8, its errors never
-# listed). -v
+# 26 (labelled the same way in that fourth session: held out with round 8, measured unseen once;
+# developed on from that session's second hour); round 27 (labelled the same way in that
+# session: held out with round 8, its errors never listed). -v
 # lists the errors of the first two groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
@@ -109,8 +110,9 @@ ROUND_22 = "round 22 (measured unseen once, then developed on)"
 ROUND_23 = "round 23 (measured unseen once, then developed on)"
 ROUND_24 = "round 24 (measured unseen once, then developed on)"
 ROUND_25 = "round 25 (measured unseen once, then developed on)"
-ROUND_26 = "round 26 (held out)"
-HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_26)
+ROUND_26 = "round 26 (measured unseen once, then developed on)"
+ROUND_27 = "round 27 (held out)"
+HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_27)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",
@@ -142,6 +144,7 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
     REPO / "tests" / "fixtures" / "round-24" / "documents": ROUND_24,
     REPO / "tests" / "fixtures" / "round-25" / "documents": ROUND_25,
     REPO / "tests" / "fixtures" / "round-26" / "documents": ROUND_26,
+    REPO / "tests" / "fixtures" / "round-27" / "documents": ROUND_27,
 }
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")

@@ -405,6 +405,31 @@ def test_text_numbered_rules_explained_by_paragraphs_are_headings(tmp_path: Path
         "Fill in the form.", "Send it to the team."]
 
 
+def test_text_rules_numbered_in_parentheses_from_zero_are_headings(tmp_path: Path) -> None:
+    """"(0) Decide what to base your work on." / paragraphs / "(1) Make separate commits.":
+    numbered rule headings too; an indented block's own title ("        Volunteer Pledge 2.0"
+    over the pledge's indented text) is no heading of the document."""
+    path = tmp_path / "contributing.txt"
+    path.write_text("Contributing to the Foo project\n\n"
+                    "(0) Decide what to base your work on.\n\n"
+                    "Base bug fixes on the oldest branch that has the bug.\n"
+                    "New features should be based on the main branch.\n\n"
+                    "(1) Make separate commits for separate changes.\n\n"
+                    "Do not mix a whitespace cleanup with a real change.  If you agree to\n"
+                    "the pledge below:\n\n"
+                    "        Volunteer Pledge 2.0\n\n"
+                    "        By volunteering I promise that:\n\n"
+                    "        (a) I will be kind to other people and answer\n"
+                    "            their questions in public.\n\n"
+                    "then add a line saying you agree.\n\n"
+                    "You must keep each commit small.\n")
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == [
+        "Decide what to base your work on", "Make separate commits for separate changes"]
+    last = doc.all_sections()[-1].policies[-1]
+    assert last.text == "You must keep each commit small."
+
+
 def test_text_list_that_lost_its_markers_is_read_as_items(tmp_path: Path) -> None:
     """A web page copied from a browser: the items under "may not:" are lines of their own,
     set off by blank lines, without markers; they take the lead-in's force, not a title's

@@ -76,7 +76,8 @@ def read_text(text: str) -> RawDocument:
     lone = _lone_titles(lines) - items if browser else set()
     marked = {i for i in lone if _HEAD_MARK.match(lines[i])}  # "A) General Procedures"
     under = 3 if len(marked) >= 2 else 2  # unnumbered titles among numbered ones: sub-titles
-    adorned = dict.fromkeys(items | terms, 0) | _adorned_headings(lines) | \
+    quoted = _quoted_titles(lines)
+    adorned = dict.fromkeys(items | terms | quoted, 0) | _adorned_headings(lines) | \
         {i: 2 for i in titles} | {i: 2 if i in marked else under for i in lone} | \
         dict.fromkeys(_list_titles(lines, listed), under + 1) | \
         _rule_titles(lines) | _numbered_outline(lines) | outline  # a list's title: a sub-title
@@ -346,12 +347,13 @@ def _unmarked_items(lines: list[str]) -> set[int]:
 _SENTENCE_END = re.compile(r"[a-z]{2}[.!?] +[A-Z(]|[A-Z]{2}[!?] +[A-Z(]")
 _SERIES_ENDS = (";", ",", " and", " or")  # an item of a series ends so, and is followed by one
 _BARE_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){2,}\.?$")  # "1.1.1", "2.2.1.3"
-_RULE_NUMBER = re.compile(r"^(\d{1,2})[.)]\s+[A-Z]")
+_RULE_NUMBER = re.compile(r"^(?:\((?=\d{1,2}\)))?(\d{1,2})[.)]\s+[A-Z]")  # "1.", "1)", "(1)"
 
 
 def _rule_titles(lines: list[str]) -> dict[int, int]:
     """Numbered one-line rules, each set off by blank lines and followed by paragraphs that
-    explain it ("1. Plugins must be compatible with the GPL." / "Although any ..." / "2. ..."),
+    explain it ("1. Plugins must be compatible with the GPL." / "Although any ..." / "2. ...";
+    "(0) Decide what to base your work on." / ... / "(1) Make separate commits."),
     as a web page of numbered rule headings reads when saved as text: headings (level 3), not
     a list. A numbered list whose items follow one another stays a list."""
     numbers = {i: int(match.group(1)) for i, line in enumerate(lines)
@@ -368,7 +370,7 @@ def _rule_titles(lines: list[str]) -> dict[int, int]:
             continue
         if len(run) >= 2:
             out.update({n: 3 for n in run})
-        run = [i] if i is not None and numbers[i] == 1 else []
+        run = [i] if i is not None and numbers[i] in (0, 1) else []
     return out
 
 
@@ -470,6 +472,23 @@ def _outline_headings(lines: list[str]) -> dict[int, int]:
         return {}
     return {i: len(m["stars"]) + 1 for i, m in stars.items()
             if len(m["stars"]) == 1 or not _FIELD.match(m["title"])}
+
+
+def _quoted_titles(lines: list[str]) -> set[int]:
+    """Title lines of a block quoted by indentation ("        Developer's Certificate of Origin
+    1.1" over the certificate's indented text): the quoted text's own title, not a heading of
+    the document. A centred title over text at the margin stays a heading."""
+    indents = Counter(_indent(line) for line in lines if line.strip())
+    if not indents:
+        return set()
+    quoted = indents.most_common(1)[0][0] + 4
+    return {i for i, line in enumerate(lines) if line.strip() and _indent(line) >= quoted and
+            _indent(_next_raw(lines, i + 1)) >= quoted}
+
+
+def _next_raw(lines: list[str], start: int) -> str:
+    """The next non-blank line as written (with its indentation), or ""."""
+    return next((line for line in lines[start:] if line.strip()), "")
 
 
 def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
