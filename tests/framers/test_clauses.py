@@ -1163,3 +1163,26 @@ def test_a_second_will_verb_that_shares_the_subject_keeps_its_negation() -> None
     clauses = analyse(["Tickets will be issued by the box office and will not be refunded "
                        "after the show."])[0]
     assert [(c.modality, c.negated) for c in clauses] == [(OB, False), (F, True)]
+
+
+def test_this_means_that_draws_a_rule_when_its_clause_has_one() -> None:
+    """"This means that speakers cannot give talks about X" is the ban it draws; "This means
+    that your data will be stored in X" explains."""
+    assert first("This also means that speakers cannot promote their own products.") == \
+        (F, True, "speakers")
+    assert first("This means you need to keep every receipt.")[0] == OB
+    assert first("This means that your files will be stored in two countries.")[0] != OB
+
+
+def test_people_named_by_role_or_by_a_clause_are_the_actor() -> None:
+    assert first("Mentors and mentees should meet once a month.")[2] == "mentors and mentees"
+    assert first("Those who wish to speak must register in advance.")[2] == \
+        "those who wish to speak"
+    assert first("It is the parents’/guardians’ responsibility to read the rules with "
+                 "their children.")[0] == OB
+
+
+def test_a_pledge_never_to_ask_binds_the_one_who_pledges() -> None:
+    assert first("We will never ask you to send us your password.") == (F, True, "we")
+    assert first("The club will not require members to attend every meeting.") == \
+        (P, True, "members")

@@ -88,17 +88,17 @@ def test_a_definition_list_is_a_glossary_and_a_question_list_is_not(tmp_path: Pa
     assert any(t.startswith("No, you must check every page") for t in found)
 
 
-def test_acts_under_expected_to_are_norms_and_bold_lines_stay_in_their_section(
-        tmp_path: Path) -> None:
+def test_acts_under_expected_to_are_norms_under_a_bold_title(tmp_path: Path) -> None:
     """Short acts ending in ";" under "All visitors are expected to:" are obligations, not
-    pieces of its sentence; a paragraph wholly in bold ("Expected behaviour") stays in its
-    section, as the labels read such lines (ASF's bold questions, Envoy's "Technical")."""
+    pieces of its sentence; a paragraph wholly in bold ("Expected behaviour") titles them, as
+    round 26's labels read such lines (ASF's bold questions stay in their section: see
+    test_a_paragraph_set_wholly_in_bold_is_a_title_below_the_heading)."""
     path = tmp_path / "conduct.html"
     path.write_text("<h1>Library Code of Conduct</h1><h2>Behaviour</h2><p><strong>Expected "
                     "behaviour</strong></p><p>All visitors are expected to:</p><ol><li>respect "
                     "other users;</li><li>follow staff instructions.</li></ol>")
     doc = read_document(path)
-    assert [s.title for s in doc.all_sections()] == ["Behaviour"]
+    assert [s.title for s in doc.all_sections()] == ["Behaviour", "Expected behaviour"]
     found = {p.text: p for p in doc.policies()}
     assert found["respect other users;"].modality == Modality.obligation
     assert found["follow staff instructions."].modality == Modality.obligation
@@ -132,3 +132,22 @@ def test_elements_with_the_heading_role_are_headings(tmp_path: Path) -> None:
     doc = read_document(path)
     assert [(s.title, s.level) for s in doc.all_sections()] == [("Posting", 2), ("Bans", 3)]
     assert doc.all_sections()[1].policies[0].modality == Modality.permission
+
+
+def test_a_paragraph_set_wholly_in_bold_is_a_title_below_the_heading(tmp_path: Path) -> None:
+    """"<p><strong>Data we collect</strong></p>" titles the paragraphs under it, one level
+    below the heading above; a bold sentence, question or lead-in stays what it is."""
+    path = tmp_path / "privacy.html"
+    path.write_text("<html><body><h1>Privacy</h1><h2>Policy</h2>"
+                    "<p><strong>Data we collect</strong></p><p>We must record your e-mail "
+                    "address.</p><p><strong>What is a cookie?</strong></p><p>A cookie is a "
+                    "small file.</p><p><strong>All reports will be kept confidential.</strong>"
+                    "</p><p><strong>Security measures</strong></p><p>Passwords must be "
+                    "hashed.</p></body></html>", encoding="utf-8")
+    doc = read_document(path)
+    titles = [(s.title, s.level) for s in doc.all_sections()]
+    assert ("Data we collect", 3) in titles and ("Security measures", 3) in titles
+    assert not any(t.startswith(("What is", "All reports")) for t, _ in titles)
+    hashed = next(p for p in doc.policies() if p.text.startswith("Passwords must"))
+    assert next(s for s in doc.all_sections() if s.id == hashed.section_id).title == \
+        "Security measures"

@@ -137,7 +137,9 @@ _AGENTS = {"employee", "staff", "team", "member", "people", "person", "folk", "f
            "scholar", "applicant", "recipient", "patron", "tenant", "faculty", "officer",
            "chairperson", "chairman", "chairwoman", "registrar", "bursar", "patient", "nurse",
            "doctor", "physician", "landlord", "customer", "sponsor", "beneficiary", "secretary",
-           "president", "dean", "provost", "chancellor", "clerk", "judge", "trustee"}
+           "president", "dean", "provost", "chancellor", "clerk", "judge", "trustee",
+           "mentor", "mentee", "deputy", "coach", "tutor", "trainee", "apprentice", "guardian",
+           "parent"}
 _THINGS = {"number", "computer", "server", "browser", "folder", "printer", "container", "error",
            "behavior", "behaviour", "order", "paper", "letter", "matter", "chapter", "cover",
            "filter", "register", "trigger", "answer", "power", "water", "paragraph", "layer"}
@@ -777,7 +779,8 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     # "It is the sole responsibility of the developer to ensure X", "Security is the ultimate
     # responsibility of the developer", "your next responsibility will be to present X"
     (re.compile(r"\b(is|are|remains?|will be) ((the|your|their|our|his|her|its) |(the |each |"
-                r"every |an? )?[\w-]+(['’]s|s['’]) )(\w+ )?(responsibility|duty|obligation) "
+                r"every |an? )?([\w-]+s['’]/)?[\w-]+(['’]s|s['’]) )(\w+ )?(responsibility|duty|"
+                r"obligation) "
                 r"(of|to)\b", re.I), _OBLIGE, False),  # "It is the Editor's duty to X"
     (re.compile(r"\b(is|are|am) not supposed to\b", re.I), _FORBID, True),
     (re.compile(r"\b(is|are|am) (also |only )?supposed to\b", re.I), _OBLIGE, False),
@@ -879,7 +882,7 @@ def _main_head(span: Span) -> tuple[Token, str | None]:
         return order, None
     if root.pos_ in ("NOUN", "PROPN") and (ruled := _ruled_verb(span)) is not None:
         return ruled, None
-    said = _leading_ccomp(span) or _after_participle(span)
+    said = _leading_ccomp(span) or _after_participle(span) or _meant_rule(span)
     if said is not None:
         return said, None
     if (main := _main_after_mark(span)) is not None:
@@ -908,6 +911,25 @@ def _inverted_should(span: Span) -> bool:
     return len(span) > 3 and span[0].lower_ == "should" and span[0].tag_ == "MD" and \
         span[1].pos_ in ("DET", "PRON", "NOUN", "PROPN", "ADJ", "NUM") and \
         any(t.text == "," for t in span[2:])
+
+
+def _meant_rule(span: Span) -> Token | None:
+    """The rule a "This means that" sentence draws ("This also means that speakers cannot give
+    talks about paid products", "This means you need to stay on top of deadlines"): the clause
+    with a duty, a ban or advice is the norm; "This means that your data may be stored in X"
+    explains."""
+    root = span.root
+    if root.lemma_.lower() != "mean" or not any(
+            c.dep_ == "nsubj" and c.lower_ in ("this", "that", "it") for c in root.children):
+        return None
+    for said in (c for c in root.children if c.dep_ == "ccomp" and c.pos_ in ("VERB", "AUX")):
+        negated = any(c.dep_ == "neg" for c in said.children)
+        if said.lemma_.lower() == "need" and any(c.dep_ == "xcomp" for c in said.children) or \
+                any(c.tag_ == "MD" and (c.lower_ in ("must", "shall", "should", "need") or
+                                        c.lower_ in ("can", "ca") and negated)
+                    for c in said.children):
+            return said
+    return None
 
 
 def _main_after_mark(span: Span) -> Token | None:
@@ -1572,6 +1594,20 @@ def _allowed_by_agreement(head: Token) -> Token | None:
     return party if party is not None and party.lower_ != "you" and _agentive(party) else None
 
 
+def _refusing_asker(frame: Token | None) -> Token | None:
+    """Who pledges never to ask or press for something ("We will never ask you to X", "Staff
+    will not pressure volunteers to Y"): the subject, not the one who would be asked ("will not
+    require members to X" leaves the members free: theirs is the permission)."""
+    if frame is None or frame.pos_ != "VERB" or frame.lemma_.lower() not in (
+            "ask", "request", "force", "compel", "pressure"):
+        return None
+    if not any(c.dep_ == "neg" or c.lower_ == "never" for c in frame.children) or not any(
+            c.dep_ == "aux" and c.lower_ in ("will", "'ll", "shall") for c in frame.children):
+        return None
+    subject = next((c for c in frame.children if c.dep_ == "nsubj"), None)
+    return subject if subject is not None and _agentive(subject) else None
+
+
 def _decided_rule(head: Token) -> Token | None:
     """The rule a past decision reports ("we agreed that the following features MUST be
     included", "The board decided that members shall pay dues"): the ruled clause, whose actor
@@ -1593,6 +1629,9 @@ def _actor(head: Token, frame: Token | None, passive: bool,
     addressee; with an adjective about the act ("X is fine", "It is critical that you X") the
     subject of the complement, else the addressee."""
     lemma = _key(frame) if frame is not None else ""
+    refuser = _refusing_asker(frame)
+    if refuser is not None:  # "We will never ask you to send your password": our commitment
+        return _noun_phrase(refuser)
     ruled = _decided_rule(head)
     if ruled is not None:  # "we agreed that the features MUST be included": the packager
         return _actor(ruled, None, _passive(ruled), addressee)
@@ -1761,7 +1800,11 @@ def _party_referred(pronoun: Token) -> Token | None:
 
 
 def _vague(token: Token) -> bool:
-    """A pronoun that names nobody ("it", "this"); "IT" in capitals is the IT department."""
+    """A pronoun that names nobody ("it", "this"); "IT" in capitals is the IT department, and
+    "those" with a clause of its own names people ("Those who break the rules", "Those taking
+    advantage of the code")."""
+    if token.lower_ == "those" and any(c.dep_ in ("acl", "relcl") for c in token.children):
+        return False
     return token.lower_ in _VAGUE_ACTORS and token.text != "IT"
 
 
@@ -1873,6 +1916,10 @@ def _noun_phrase(token: Token) -> str:
                                                                         "neither")
                             for c in token.children) else "and"
         phrase = f"{phrase} {joint} {_noun_phrase(conj)}"
+    clause = next((c for c in token.children if c.dep_ in ("acl", "relcl")), None)
+    if token.lower_ == "those" and clause is not None:  # "those who wish to speak"
+        phrase = " ".join(t.lower_ for t in token.doc[token.i:clause.right_edge.i + 1]
+                          if not t.is_punct)
     return phrase.replace("’", "'")
 
 

@@ -49,6 +49,9 @@ class _Reader(HTMLParser):
         self.term: Block | None = None  # a definition list's term, waiting for its gloss
         self.aria: list[tuple[str, str]] = []  # open role="heading" elements: tag, heading
         self.aria_nested: list[int] = []  # same tags opened inside each of them
+        self.bold = 0  # open <strong>/<b> elements
+        self.bold_text: list[str] = []  # the block's text set in bold
+        self.last_level = 1  # the last heading's level: a bold title ranks below it
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)
@@ -86,6 +89,8 @@ class _Reader(HTMLParser):
             self.anchor = (dict(attrs).get("href") or "").startswith("#")
         elif tag in ("strong", "b") and self.quote_depth and not "".join(self.text).strip():
             self.label = True
+        if tag in ("strong", "b"):
+            self.bold += 1
 
     def handle_endtag(self, tag: str) -> None:
         if self.aria and tag == self.aria[-1][0]:
@@ -114,6 +119,8 @@ class _Reader(HTMLParser):
             if label.endswith(":") and len(label) <= 31:
                 self.text = []
             self.label = False
+        if tag in ("strong", "b"):
+            self.bold = max(0, self.bold - 1)
         elif tag in _HEADINGS or tag in _BLOCKS:
             self._flush(tag)
             if tag in self.stack:
@@ -170,13 +177,16 @@ class _Reader(HTMLParser):
             self.title = (self.title or "") + data
         elif not self.skip:
             self.text.append(data)
+            if self.bold:
+                self.bold_text.append(data)
             if self.anchor:
                 self.anchored.append(data)
 
     def _flush(self, closing: str | None = None) -> None:
         text = clean_inline("".join(self.text))
         anchored = clean_inline("".join(self.anchored))
-        self.text, self.anchored = [], []
+        bold = clean_inline("".join(self.bold_text))
+        self.text, self.anchored, self.bold_text = [], [], []
         if not text:
             return
         item = closing == "li" or "li" in self.stack
@@ -192,6 +202,9 @@ class _Reader(HTMLParser):
         level = 0
         if tag in _HEADINGS:
             kind, level = BlockType.heading, _HEADINGS[tag]
+            self.last_level = level
+        elif tag == "p" and not item and not self.quote_depth and _bold_title(text, bold):
+            kind, level = BlockType.heading, min(self.last_level + 1, 6)
         elif self.quote_depth:
             kind = BlockType.callout
         elif tag == "li" or "li" in self.stack:
@@ -208,6 +221,15 @@ class _Reader(HTMLParser):
                                  end_line=self.getpos()[0]))
         if tag == "dt" and not text.endswith("?"):  # a question over its answer stays apart
             self.term = self.blocks[-1]
+
+
+def _bold_title(text: str, bold: str) -> bool:
+    """A paragraph set wholly in bold, short and no sentence, question or lead-in
+    ("<p><strong>Data we collect</strong></p>"): a title, as a bold line in a Word file is (a
+    bold "What is a trademark?" opens a question with its answer, which the labels keep under
+    the heading above)."""
+    return bold == text and len(text.split()) <= 12 and \
+        not text.endswith((".", ":", ";", ",", "?"))
 
 
 def read_html(text: str) -> RawDocument:
