@@ -430,6 +430,20 @@ def test_text_rules_numbered_in_parentheses_from_zero_are_headings(tmp_path: Pat
     assert last.text == "You must keep each commit small."
 
 
+def test_text_items_of_a_series_are_no_numbered_rule_headings(tmp_path: Path) -> None:
+    """"(1) A statement of the costs;" ends as an item of a series does: no heading, though
+    set off by blank lines with wrapped text between the items."""
+    path = tmp_path / "stipends.txt"
+    path.write_text("Stipends\n\nTo receive a stipend, a Scholar must submit:\n\n"
+                    "(1) A statement of the Scholar's costs for tuition and fees;\n\n"
+                    "signed by the Scholar and dated\n\n"
+                    "(2) A certification by the institution that the Scholar is enrolled; and\n\n"
+                    "signed by an official of the institution\n\n"
+                    "(3) A copy of the transcript.\n")
+    doc = read_document(path)
+    assert not any(s.title.startswith("A statement") for s in doc.all_sections())
+
+
 def test_text_list_that_lost_its_markers_is_read_as_items(tmp_path: Path) -> None:
     """A web page copied from a browser: the items under "may not:" are lines of their own,
     set off by blank lines, without markers; they take the lead-in's force, not a title's

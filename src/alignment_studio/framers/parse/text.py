@@ -359,7 +359,8 @@ def _rule_titles(lines: list[str]) -> dict[int, int]:
     numbers = {i: int(match.group(1)) for i, line in enumerate(lines)
                if (match := _RULE_NUMBER.match(line)) and
                (i == 0 or not lines[i - 1].strip()) and
-               (i + 1 == len(lines) or not lines[i + 1].strip()) and len(line) <= 200}
+               (i + 1 == len(lines) or not lines[i + 1].strip()) and len(line) <= 200
+               and not line.rstrip().endswith(_SERIES_ENDS)}  # "(1) A statement of X;": an item
     starts = list(numbers)
     out: dict[int, int] = {}
     run: list[int] = []
