@@ -409,21 +409,19 @@ def test_text_rules_numbered_in_parentheses_from_zero_are_headings(tmp_path: Pat
     """"(0) Decide what to base your work on." / paragraphs / "(1) Make separate commits.":
     numbered rule headings too; an indented block's own title ("        Volunteer Pledge 2.0"
     over the pledge's indented text) is no heading of the document."""
-    path = tmp_path / "contributing.txt"
-    path.write_text("Contributing to the Foo project\n\n"
-                    "(0) Decide what to base your work on.\n\n"
-                    "Base bug fixes on the oldest branch that has the bug.\n"
-                    "New features should be based on the main branch.\n\n"
-                    "(1) Make separate commits for separate changes.\n\n"
-                    "Do not mix a whitespace cleanup with a real change.  If you agree to\n"
-                    "the pledge below:\n\n"
-                    "        Volunteer Pledge 2.0\n\n"
-                    "        By volunteering I promise that:\n\n"
-                    "        (a) I will be kind to other people and answer\n"
-                    "            their questions in public.\n\n"
-                    "then add a line saying you agree.\n\n"
-                    "You must keep each commit small.\n")
-    doc = read_document(path)
+    doc = parse(tmp_path, "Contributing to the Foo project\n\n"
+                          "(0) Decide what to base your work on.\n\n"
+                          "Base bug fixes on the oldest branch that has the bug.\n"
+                          "New features should be based on the main branch.\n\n"
+                          "(1) Make separate commits for separate changes.\n\n"
+                          "Do not mix a whitespace cleanup with a real change.  If you agree to\n"
+                          "the pledge below:\n\n"
+                          "        Volunteer Pledge 2.0\n\n"
+                          "        By volunteering I promise that:\n\n"
+                          "        (a) I will be kind to other people and answer\n"
+                          "            their questions in public.\n\n"
+                          "then add a line saying you agree.\n\n"
+                          "You must keep each commit small.\n", "contributing.txt")
     assert [s.title for s in doc.all_sections()] == [
         "Decide what to base your work on", "Make separate commits for separate changes"]
     last = doc.all_sections()[-1].policies[-1]
@@ -433,14 +431,13 @@ def test_text_rules_numbered_in_parentheses_from_zero_are_headings(tmp_path: Pat
 def test_text_items_of_a_series_are_no_numbered_rule_headings(tmp_path: Path) -> None:
     """"(1) A statement of the costs;" ends as an item of a series does: no heading, though
     set off by blank lines with wrapped text between the items."""
-    path = tmp_path / "stipends.txt"
-    path.write_text("Stipends\n\nTo receive a stipend, a Scholar must submit:\n\n"
-                    "(1) A statement of the Scholar's costs for tuition and fees;\n\n"
-                    "signed by the Scholar and dated\n\n"
-                    "(2) A certification by the institution that the Scholar is enrolled; and\n\n"
-                    "signed by an official of the institution\n\n"
-                    "(3) A copy of the transcript.\n")
-    doc = read_document(path)
+    doc = parse(tmp_path, "Stipends\n\nTo receive a stipend, a Scholar must submit:\n\n"
+                          "(1) A statement of the Scholar's costs for tuition and fees;\n\n"
+                          "signed by the Scholar and dated\n\n"
+                          "(2) A certification by the institution that the Scholar is "
+                          "enrolled; and\n\n"
+                          "signed by an official of the institution\n\n"
+                          "(3) A copy of the transcript.\n", "stipends.txt")
     assert not any(s.title.startswith("A statement") for s in doc.all_sections())
 
 

@@ -575,8 +575,9 @@ def _clause_spans(doc: Doc) -> list[Span]:
         return [doc[:]]
     root = roots[0]
     cuts: set[int] = set()
+    inverted = _inverted_should(doc[:])
     for head in _predicates(root):
-        if _inverted_should(doc[:]) and head.head == root and head.i > root.i:
+        if inverted and head.head == root and head.i > root.i:
             continue  # "Should no one object, the motion may pass": the condition's main clause
         if head.i > root.i:
             cuts.add(head.left_edge.i)
@@ -1610,8 +1611,7 @@ def _refusing_asker(frame: Token | None) -> Token | None:
 
 def _decided_rule(head: Token) -> Token | None:
     """The rule a past decision reports ("we agreed that the following features MUST be
-    included", "The board decided that members shall pay dues"): the ruled clause, whose actor
-    is not the one who decided."""
+    included"): the ruled clause, whose actor is not the one who decided."""
     if head.lemma_.lower() not in ("agree", "decide", "resolve") or head.tag_ != "VBD":
         return None
     return next((c for c in head.children if c.dep_ == "ccomp" and any(
@@ -1803,9 +1803,16 @@ def _vague(token: Token) -> bool:
     """A pronoun that names nobody ("it", "this"); "IT" in capitals is the IT department, and
     "those" with a clause of its own names people ("Those who break the rules", "Those taking
     advantage of the code")."""
-    if token.lower_ == "those" and any(c.dep_ in ("acl", "relcl") for c in token.children):
+    if _described_those(token) is not None:
         return False
     return token.lower_ in _VAGUE_ACTORS and token.text != "IT"
+
+
+def _described_those(token: Token) -> Token | None:
+    """The clause that says who "those" are ("those who wish to speak"), if it is such."""
+    if token.lower_ != "those":
+        return None
+    return next((c for c in token.children if c.dep_ in ("acl", "relcl")), None)
 
 
 def _agentive(token: Token) -> bool:
@@ -1916,8 +1923,8 @@ def _noun_phrase(token: Token) -> str:
                                                                         "neither")
                             for c in token.children) else "and"
         phrase = f"{phrase} {joint} {_noun_phrase(conj)}"
-    clause = next((c for c in token.children if c.dep_ in ("acl", "relcl")), None)
-    if token.lower_ == "those" and clause is not None:  # "those who wish to speak"
+    clause = _described_those(token)
+    if clause is not None:  # "those who wish to speak"
         phrase = " ".join(t.lower_ for t in token.doc[token.i:clause.right_edge.i + 1]
                           if not t.is_punct)
     return phrase.replace("’", "'")
