@@ -1186,3 +1186,14 @@ def test_a_pledge_never_to_ask_binds_the_one_who_pledges() -> None:
     assert first("We will never ask you to send us your password.") == (F, True, "we")
     assert first("The club will not require members to attend every meeting.") == \
         (P, True, "members")
+
+
+def test_might_permits_what_a_named_party_may_do_but_not_what_may_happen() -> None:
+    """"We might contact you with a newsletter" says what the club may do; "The server might
+    be down", "You might want to X", "Some people might ask X" and "you might think" do not."""
+    assert first("We might contact you with a newsletter about the club.") == (P, False, "we")
+    assert first("In rare cases, staff might refuse a booking.") == (P, False, "staff")
+    for text in ("The server might be down at night.", "You might want to read the guide.",
+                 "Some people might ask questions that are hard to answer.",
+                 "A joke you might think is funny can upset someone."):
+        assert first(text)[0] != P, text

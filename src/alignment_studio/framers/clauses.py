@@ -1291,9 +1291,14 @@ def _epistemic(modal: Token, head: Token) -> bool:
     without "you"; a pronoun subject ("these can indicate", "it may be phishing"); a verb of
     happening ("evidence may be lost", "rates can vary")."""
     word = modal.lower_
-    if word == "might":
-        return True
     subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if word == "might":  # "We might contact you with a newsletter": what a party may do
+        return not (subject is not None and subject.dep_ == "nsubj" and
+                    (subject.lower_ in ("we", "you") or _agentive(subject) and
+                     subject.pos_ != "PRON" and not any(  # not "Some people might ask X"
+                         c.lower_ in _HOW_MANY | {"some", "many", "most", "few"}
+                         for c in subject.children)) and head.dep_ in ("ROOT", "conj") and
+                    head.lemma_.lower() not in _NOT_COMMITMENTS | _HAPPENING | _MUSING)
     if word == "could" and (subject is None or subject.lower_ != "you"):
         return True
     if subject is not None and _vague(subject) and _party_referred(subject) is None:
@@ -1312,6 +1317,8 @@ def _epistemic(modal: Token, head: Token) -> bool:
     return lemma in _HAPPENING
 
 
+# Verbs of a mind, not an act: "you might think it funny", "you might intend X".
+_MUSING = {"think", "intend", "feel", "wish", "incur", "notice", "wonder", "expect", "believe"}
 # Verbs that point at a fact ("Remember that X", "Note that Y"): no norm unless the fact is one.
 _NOTING = {"remember", "note", "understand", "recognize", "recognise", "realize", "realise"}
 # Adjectives of importance: a norm only with what is important ("It is important to X").
