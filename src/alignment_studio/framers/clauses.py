@@ -1298,7 +1298,7 @@ def _epistemic(modal: Token, head: Token) -> bool:
                      subject.pos_ != "PRON" and not any(  # not "Some people might ask X"
                          c.lower_ in _HOW_MANY | {"some", "many", "most", "few"}
                          for c in subject.children)) and head.dep_ in ("ROOT", "conj") and
-                    head.lemma_.lower() not in _NOT_COMMITMENTS | _HAPPENING | _MUSING)
+                    head.lemma_.lower() not in _NOT_COMMITMENTS | _MUSING)
     if word == "could" and (subject is None or subject.lower_ != "you"):
         return True
     if subject is not None and _vague(subject) and _party_referred(subject) is None:

@@ -119,14 +119,14 @@ class _Reader(HTMLParser):
             if label.endswith(":") and len(label) <= 31:
                 self.text = []
             self.label = False
-        if tag in ("strong", "b"):
-            self.bold = max(0, self.bold - 1)
         elif tag in _HEADINGS or tag in _BLOCKS:
             self._flush(tag)
             if tag in self.stack:
                 while self.stack and self.stack.pop() != tag:
                     pass
             self.quote_depth -= tag == "blockquote"
+        if tag in ("strong", "b"):
+            self.bold = max(0, self.bold - 1)
 
     def _open_item(self) -> bool:
         """Whether an <li> of the innermost open list is still open."""

@@ -484,12 +484,7 @@ def _quoted_titles(lines: list[str]) -> set[int]:
         return set()
     quoted = indents.most_common(1)[0][0] + 4
     return {i for i, line in enumerate(lines) if line.strip() and _indent(line) >= quoted and
-            _indent(_next_raw(lines, i + 1)) >= quoted}
-
-
-def _next_raw(lines: list[str], start: int) -> str:
-    """The next non-blank line as written (with its indentation), or ""."""
-    return next((line for line in lines[start:] if line.strip()), "")
+            _indent(_next_line(lines, i + 1)) >= quoted}
 
 
 def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
