@@ -29,7 +29,7 @@ Prints the figures; asserts nothing (tests/framers/test_structure_labels.py hold
 
     .venv/bin/python bench/bench_structure.py [-v [--all]] [--held-out]
 
-The held-out groups (rounds 8 and 22) are left out of every figure unless --held-out is given:
+The held-out groups (rounds 8 and 28) are left out of every figure unless --held-out is given:
 run it with that flag only to report, never while choosing a rule.
 """
 
@@ -88,7 +88,9 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # out with round 8, measured unseen once; developed on from the fourth 2026-12-05 session); round
 # 26 (labelled the same way in that fourth session: held out with round 8, measured unseen once;
 # developed on from that session's second hour); round 27 (labelled the same way in that
-# session: held out with round 8, its errors never listed). -v
+# session: held out with round 8, measured unseen once; developed on from the fifth 2026-12-05
+# session); round 28 (labelled the same way in that fifth session: held out with round 8, its
+# errors never listed). -v
 # lists the errors of the first two groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
@@ -111,8 +113,9 @@ ROUND_23 = "round 23 (measured unseen once, then developed on)"
 ROUND_24 = "round 24 (measured unseen once, then developed on)"
 ROUND_25 = "round 25 (measured unseen once, then developed on)"
 ROUND_26 = "round 26 (measured unseen once, then developed on)"
-ROUND_27 = "round 27 (held out)"
-HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_27)
+ROUND_27 = "round 27 (measured unseen once, then developed on)"
+ROUND_28 = "round 28 (held out)"
+HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_28)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",
@@ -145,6 +148,7 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
     REPO / "tests" / "fixtures" / "round-25" / "documents": ROUND_25,
     REPO / "tests" / "fixtures" / "round-26" / "documents": ROUND_26,
     REPO / "tests" / "fixtures" / "round-27" / "documents": ROUND_27,
+    REPO / "tests" / "fixtures" / "round-28" / "documents": ROUND_28,
 }
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")

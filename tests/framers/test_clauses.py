@@ -1197,3 +1197,23 @@ def test_might_permits_what_a_named_party_may_do_but_not_what_may_happen() -> No
                  "Some people might ask questions that are hard to answer.",
                  "A joke you might think is funny can upset someone."):
         assert first(text)[0] != P, text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I am taking part as a volunteer and not as an employee of the host.", (OB, False, "i")),
+    ("I waive any claim against the organisers for injuries during the event.", (OB, False, "i")),
+    ("I have not received any payment for my contribution.", (F, True, "i")),
+    ("I am at least 16 years of age.", (OB, False, "i")),
+    ("I think the process works well.", (INFO, False, "i")),  # an opinion, no undertaking
+    ("I hope you enjoy the workshop.", (INFO, False, "i")),
+])
+def test_a_signers_first_person_declarations_bind_the_signer(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    """Terms a person signs speak in the first person and the present ("I am volunteering
+    for my own purposes", "I release X from liability"): each is the signer's undertaking; an
+    opinion or a wish is none, and a code variable "i" is no signer."""
+    assert first(text) == expected
+
+
+def test_a_code_variable_i_is_no_signer() -> None:
+    assert first("i = strlen(greeting); byte = tvb_get_guint8(tvb, i);")[0] == INFO

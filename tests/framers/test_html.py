@@ -151,3 +151,26 @@ def test_a_paragraph_set_wholly_in_bold_is_a_title_below_the_heading(tmp_path: P
     hashed = next(p for p in doc.policies() if p.text.startswith("Passwords must"))
     assert next(s for s in doc.all_sections() if s.id == hashed.section_id).title == \
         "Security measures"
+
+
+def test_a_lead_in_whose_relative_clause_says_what_we_may_do_gives_its_items_force(
+        tmp_path: Path) -> None:
+    """"Circumstances in which we may disclose your data:" over noun-phrase items: each item is
+    what "we" may do; a whole sentence ending "as described below." before the list is no
+    lead-in, so it keeps its own force and hands none to the items."""
+    path = tmp_path / "privacy.html"
+    path.write_text("<html><body><h1>Privacy Policy</h1><p>By using the Services, you consent "
+                    "to our use of your Personal Data as described below.</p><ol>"
+                    "<li>Circumstances in which we may disclose your Personal Data to third "
+                    "parties:<ul><li>To respond to subpoenas or court orders.</li>"
+                    "<li>In connection with a merger or sale of assets.</li></ul></li>"
+                    "<li>How we store Personal Data:<ul><li>Backups are encrypted.</li></ul>"
+                    "</li></ol></body></html>", encoding="utf-8")
+    texts = {p.text: p for p in read_document(path).policies()}
+    consent = texts["By using the Services, you consent to our use of your Personal Data as "
+                    "described below."]
+    assert (consent.modality, consent.actor) == (Modality.obligation, "you")
+    for item in ("To respond to subpoenas or court orders.",
+                 "In connection with a merger or sale of assets."):
+        assert (texts[item].modality, texts[item].actor) == (Modality.permission, "we"), item
+    assert texts["Backups are encrypted."].modality == Modality.informational

@@ -843,3 +843,66 @@ def test_unnumbered_titles_among_lettered_ones_in_a_browser_copy_are_sub_titles(
     for start in ("Missing labels", "Water damage", "Mould on the papers"):
         assert by_text(doc, start).modality == Modality.obligation, start
     assert by_text(doc, "Old boxes may be destroyed").modality == Modality.permission
+
+
+_VIM_HELP = """*dev.txt*          Nvim
+
+
+                            NVIM REFERENCE MANUAL
+
+
+Development of Nvim                                     *development* *dev*
+
+Nvim is free and open source.  Everybody is encouraged to contribute.
+
+                                      Type |gO| to see the table of contents.
+
+==============================================================================
+Design goals                                            *design-goals*
+
+A balance must be found.
+
+
+NVIM IS... WELL DOCUMENTED                              *design-documented*
+
+- A patch for a new feature must include the documentation.
+- Write docstrings with present tense, not imperative. >
+    /// Gets a highlight definition.
+- Do not prefix help tags with "nvim-". Use |vim_diff.txt| to catalog
+  differences from Vim.
+
+                                                        *provider-reload*
+To reload a provider, undefine its "loaded" flag: >vim
+
+    :unlet g:loaded_clipboard_provider
+<
+Documentation format ~
+
+Separate blocks of content by a blank line.
+
+ vim:tw=78:ts=8:sw=4:et:ft=help:norl:
+"""
+
+
+def test_a_vim_help_file_reads_its_titles_from_its_markup(tmp_path: Path) -> None:
+    """A Vim help file ("*dev.txt*" tag line): the first tagged line is the document's title,
+    the line after a "====" rule a chapter, an ALL-CAPS tagged line a section and a "Title ~"
+    line a column heading; tags, "|link|" bars, the banner, the TOC hint, the modeline and the
+    ">" examples say nothing, and line numbers still point into the file."""
+    path = tmp_path / "dev.txt"
+    path.write_text(_VIM_HELP, encoding="utf-8")
+    doc = read_document(path)
+    assert doc.title == "Development of Nvim"
+    assert [(s.title, s.level) for s in doc.all_sections()] == [
+        ("Preamble", 1), ("Design goals", 2), ("Nvim Is... Well Documented", 3),
+        ("Documentation format", 4)]
+    texts = {p.text: p for p in doc.policies()}
+    assert texts["A balance must be found."].modality == Modality.obligation
+    assert texts["Write docstrings with present tense, not imperative."].modality == \
+        Modality.obligation
+    assert texts["Use vim_diff.txt to catalog differences from Vim."].modality == \
+        Modality.obligation
+    assert not any("///" in t or "unlet" in t or "*" in t or "gO" in t or "vim:" in t
+                   for t in texts)
+    blank = texts["Separate blocks of content by a blank line."]
+    assert _VIM_HELP.split("\n")[blank.span.start_line - 1] == blank.text

@@ -449,3 +449,46 @@ def test_an_indented_italic_quote_is_a_call_out_not_a_title(tmp_path: Path) -> N
     first_line = next(p for p in doc.policies() if "The first line" in p.text)
     kept = next(p for p in doc.policies() if p.text.startswith("Authors MUST NOT"))
     assert kept.section_id == first_line.section_id
+
+
+def test_bold_numbered_titles_are_headings_and_indented_items_nest(tmp_path: Path) -> None:
+    """Bylaws typeset as a person would: "1. Interested Person" in bold body-size type over its
+    paragraph is a title, not a list item; under "4. ..., it shall not:" the items set further
+    right are that item's own, so each takes its force (forbidden)."""
+    pdf = fpdf.FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 8, "Conflict of Interest Policy", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    for n, (title, body) in enumerate([
+            ("Interested Person", "Any director who has a direct or indirect financial "
+                                  "interest, as defined below, is an interested person."),
+            ("Determining Whether a Conflict of Interest Exists", "The remaining board "
+             "members shall decide if a conflict of interest exists.")], 1):
+        pdf.set_font("Helvetica", "B", 10.5)
+        pdf.cell(0, 6, f"{n}. {title}", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 10)
+        pdf.multi_cell(0, 5, body)
+        pdf.ln(3)
+    pdf.multi_cell(0, 5, "4. While the Organization is a private foundation, it shall not:")
+    for item in ("1. Engage in any act of self dealing as defined in Section 4941(d).",
+                 "2. Retain any excess business holdings as defined in Section 4943(c)."):
+        pdf.set_x(pdf.l_margin + 8)
+        pdf.multi_cell(0, 5, item)
+    pdf.ln(3)
+    pdf.multi_cell(0, 5, "5. The Organization may accept gifts for its exempt purposes.")
+    target = tmp_path / "bylaws.pdf"
+    pdf.output(str(target))
+    doc = read_document(target)
+    titles = [s.title for s in doc.all_sections()]
+    assert titles == ["1. Interested Person",
+                      "2. Determining Whether a Conflict of Interest Exists"]
+    decide = next(p for p in doc.policies() if p.text.startswith("The remaining board"))
+    assert decide.section_id == doc.all_sections()[1].id
+    levels = [b.level for b in read_pdf(target).blocks if b.type == BlockType.list_item]
+    assert levels == [0, 1, 1, 0]
+    for start in ("Engage", "Retain"):
+        item = next(p for p in doc.policies() if p.text.startswith(start))
+        assert (item.modality.value, item.negated) == ("prohibition", True), item.text
+    gifts = next(p for p in doc.policies() if "accept gifts" in p.text)
+    assert gifts.modality.value == "permission"

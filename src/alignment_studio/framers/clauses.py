@@ -1106,6 +1106,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                                   and head.lemma_.lower() not in _NOT_COMMITMENTS)
                                   for c in head.children):
         return (_FORBID if negated else _OBLIGE), True, negated, None, False  # "I will not X"
+    if pledge is None and _declared(head):  # "I am volunteering solely for X", "I release Y"
+        return (_FORBID if negated else _OBLIGE), True, negated, None, False
     if pledge is not None and not negated and _sanctioned(head):
         return _OBLIGE, True, False, None, False  # "X will result in disciplinary action"
     if pledge is not None and _committed(head):  # "CISA will provide reports"
@@ -1187,6 +1189,19 @@ def _refusal(head: Token) -> bool:
         and subject is not None and (subject.lower_ == "we" or subject.pos_ == "PROPN" or (
             subject.pos_ == "NOUN" and _agentive(subject))) and \
         head.lemma_.lower() not in _NOT_COMMITMENTS | _HAPPENING | _NOT_REFUSALS
+
+
+def _declared(head: Token) -> bool:
+    """A first-person declaration in the present of terms a person signs ("I am volunteering
+    solely for my own purposes", "I release DemocracyLab from all liability", "I have not
+    promised any compensation", "I am at least 18 years old"): what the signer undertakes."""
+    aux = [c.lower_ for c in head.children if c.dep_ in ("aux", "auxpass")]
+    present = head.tag_ == "VBP" or head.tag_ in ("VBG", "VBN") and \
+        any(a in ("am", "have") for a in aux)
+    return present and not any(c.tag_ == "MD" for c in head.children) and \
+        any(c.dep_ == "nsubj" and c.text == "I" for c in head.children) and \
+        head.lemma_.lower() not in _MUSING | _NOTING | _NOT_REFUSALS | {"hope", "want", "like",
+                                                                        "know", "see", "agree"}
 
 
 _NOT_PLEDGED = _NOT_COMMITMENTS | {"earn", "accrue", "notice", "learn", "enjoy", "lose", "gain",

@@ -18,6 +18,7 @@ import re
 from typing import NamedTuple
 
 from alignment_studio.framers.clauses import Clause, modal_force, names_party
+from alignment_studio.framers.nlp import parse
 from alignment_studio.types import Modality
 
 # (also after a plain-text file's bold run-in: "**Don't be snarky.** We are all ...")
@@ -272,6 +273,9 @@ def heading_force(title: str, clause: Clause | None, words: bool = True) -> Forc
 
 
 _FOLLOWING = re.compile(r"\b(the following|as follows|listed below|below)\s*[.:]?$", re.I)
+# "..., you consent to our use of your data as described below.": a whole sentence that points
+# at the text below, not a lead-in its items finish
+_POINTS_BELOW = re.compile(r"\bas (described|explained|detailed|set out|outlined) below\.$", re.I)
 
 
 # "Information which should not be posted includes:": a relative clause says what the items
@@ -281,12 +285,36 @@ _RELATIVE_NORM = re.compile(
     r"(?P<neg>\s+not|n['’]t)?\s+(?:\w+\s+)?be\s+\w+ed\b", re.I)
 
 
+_PARTIES = {"we", "you", "they"}
+_RELATIVE_MODALS = {"must", "shall", "should", "may", "can"}
+
+
+def _relative_party(text: str) -> tuple[str, str, bool] | None:
+    """(party, modal, negated) of a relative clause with its own modal in a lead-in
+    ("Circumstances in which we may disclose your Personal Data to third parties:", "the types
+    of Personal Data we may collect and use:"): the items are what the party may (must) do so."""
+    for token in parse([text])[0]:
+        verb = token.head
+        if token.tag_ == "MD" and token.lower_ in _RELATIVE_MODALS and verb.dep_ == "relcl":
+            who = [c.lower_ for c in verb.children if c.dep_ == "nsubj" and c.lower_ in _PARTIES]
+            if who:
+                return who[0], token.lower_, any(c.dep_ == "neg" for c in verb.children)
+    return None
+
+
 def relative_force(clause: Clause, text: str, reader: str | None) -> Force | None:
     """The force a lead-in with no norm of its own carries in a relative clause about the
-    items ("Sensitive information, which should not be posted, includes the following.")."""
-    match = _RELATIVE_NORM.search(text)
-    if match is None or (clause.explicit and clause.modality != Modality.definition):
+    items ("Sensitive information, which should not be posted, includes the following.";
+    "Circumstances in which we may disclose your data:")."""
+    if clause.explicit and clause.modality != Modality.definition:
         return None
+    match = _RELATIVE_NORM.search(text)
+    if match is None:
+        party = _relative_party(text) if clause.modality == Modality.informational else None
+        if party is None:
+            return None
+        who, modal, negated = party
+        return Force(modal_force(modal, negated), negated, who, [])
     modal = match.group("modal").lower()
     negated = match.group("neg") is not None or modal.startswith(("cannot", "can'", "can’"))
     return Force(modal_force(modal[:3] if modal.startswith("can") else modal, negated),
@@ -315,7 +343,8 @@ def ends_lead_in(text: str) -> bool:
     verbs the items give ("Employees must" / "- report X")."""
     end = text.rstrip()
     return end.endswith((":", "—", "–", " -", "--", ":-", ":–")) or \
-        _FOLLOWING.search(end) is not None or _OPEN_MODAL.search(end) is not None
+        _FOLLOWING.search(end) is not None and _POINTS_BELOW.search(end) is None or \
+        _OPEN_MODAL.search(end) is not None
 
 
 _JUDGED = [(Modality.prohibition, re.compile(

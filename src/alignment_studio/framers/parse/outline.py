@@ -23,6 +23,16 @@ class Depth:
         self.kinds: list[str] = []
         self.open: list[str] = []  # the marker kind of each open level, outermost first
         self.last_letter = ""
+        self.xs: list[float] = []  # where the open levels' markers stand (a PDF's items)
+
+    def at(self, x: float) -> int:
+        """The depth of an item whose marker stands at x: further right than the item above
+        it opens a level, back at an open level's place closes the levels below it."""
+        while self.xs and x < self.xs[-1] - 2:
+            self.xs.pop()
+        if not self.xs or x > self.xs[-1] + 2:
+            self.xs.append(x)
+        return len(self.xs) - 1
 
     def __call__(self, marker: str, indent: str) -> int:
         kind = self._kind(marker)

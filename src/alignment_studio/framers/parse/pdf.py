@@ -379,7 +379,17 @@ def _is_heading_style(line: _Line, body: float) -> bool:
     return bool(line.bold and abs(line.size - body) < 0.6 and len(line.text) <= 120
                 and (not _SENTENCE_END.search(line.text) or _TITLE_COLON.match(line.text)
                      or _NUMBERED_QUESTION.match(line.text))
-                and not _MARKER.match(line.text))
+                and (not _MARKER.match(line.text) or _numbered_title(line.text)))
+
+
+def _numbered_title(text: str) -> bool:
+    """A numbered title in bold ("2. Determining Whether a Conflict of Interest Exists"), not a
+    bold list item: up to ten words, most of the long ones capitalised, no sentence."""
+    words = text.split()[1:]
+    long = [w for w in words if len(w) > 3]
+    return _SECTION_NUMBER.match(text) is not None and 1 <= len(words) <= 10 and \
+        words[0][:1].isupper() and sum(w[:1].isupper() for w in long) * 2 >= len(long) and \
+        not _SENTENCE_END.search(text)
 
 
 def _blocks(lines: list[_Line]) -> list[Block]:
@@ -550,9 +560,10 @@ def _start(line: _Line, kind: BlockType, levels: dict[tuple[float, bool], int],
             level += number.group(1).count(".")
         return _Open(kind, [line], line.x, min(level, 6))
     if kind == BlockType.list_item:
-        marker = _MARKER.match(line.text)  # a regulation's "(a)" / "(1)" nest; bullets do not
+        marker = _MARKER.match(line.text)  # a regulation's "(a)" / "(1)" nest by their kind,
+        # other markers by where they stand
         depth = depth_of(marker.group().strip(), "") \
-            if marker is not None and marker.group().startswith("(") else 0
+            if marker is not None and marker.group().startswith("(") else depth_of.at(line.x)
         return _Open(kind, [line], line.x + 2, depth)
     return _Open(kind, [line], line.x)
 

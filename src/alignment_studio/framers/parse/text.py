@@ -22,6 +22,7 @@ from alignment_studio.framers.parse.markdown import read_markdown
 from alignment_studio.framers.parse.outline import ROMAN_MARKER, Depth, marker_kind
 from alignment_studio.framers.parse.pod import looks_like_pod, pod_to_markdown
 from alignment_studio.framers.parse.rst import looks_like_rst, rst_to_plain
+from alignment_studio.framers.parse.vimhelp import looks_like_vim_help, vim_help_lines
 from alignment_studio.framers.statements import ASIDE_END, SECTION_SIGN_NUMBER, key_value
 
 _NUMBERED = re.compile(r"^(\d+(?:[.-]\d+)*)\.?\s+([A-Z][^.!?]{1,80})\.?$")
@@ -66,9 +67,18 @@ def read_text(text: str) -> RawDocument:
         return read_markdown(pod_to_markdown(text))
     if looks_like_asciidoc(text):  # AsciiDoc source saved as text
         return read_asciidoc(text)
+    if looks_like_vim_help(text):  # its titles are known from its markup
+        lines, known = vim_help_lines(text)
+        return _read_lines(text, lines, known, browser=False)
     raw = _without_page_furniture(text.split("\n"))
     lines, titles = _unbroken(raw)
     browser = lines is raw and _browser_copy(lines)  # not text _unbroken has split
+    return _read_lines(text, lines, dict.fromkeys(titles, 2), browser)
+
+
+def _read_lines(text: str, lines: list[str], known: dict[int, int],
+                browser: bool) -> RawDocument:
+    """The blocks of the text's lines, ``known`` titles (line index -> level) among them."""
     listed, own_lines = _line_blocks(lines) if browser else (set(), set())
     items = _unmarked_items(lines) | listed
     terms = _definition_terms(lines)
@@ -78,7 +88,7 @@ def read_text(text: str) -> RawDocument:
     under = 3 if len(marked) >= 2 else 2  # unnumbered titles among numbered ones: sub-titles
     quoted = _quoted_titles(lines)
     adorned = dict.fromkeys(items | terms | quoted, 0) | _adorned_headings(lines) | \
-        {i: 2 for i in titles} | {i: 2 if i in marked else under for i in lone} | \
+        known | {i: 2 if i in marked else under for i in lone} | \
         dict.fromkeys(_list_titles(lines, listed), under + 1) | \
         _rule_titles(lines) | _numbered_outline(lines) | outline  # a list's title: a sub-title
     if looks_like_rst(text, len(adorned)):  # reStructuredText: its markup is not read
