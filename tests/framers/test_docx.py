@@ -164,3 +164,27 @@ def test_paragraphs_with_an_outline_level_are_headings(tmp_path: Path) -> None:
     assert [p.modality for p in doc.all_sections()[1].policies] == [Modality.permission,
                                                                     Modality.informational,
                                                                     Modality.recommendation]
+
+
+def test_code_set_in_a_monospace_font_or_a_code_style_says_no_rule(tmp_path: Path) -> None:
+    """A guide's example program in Word: paragraphs whose runs are all in Courier New (or in a
+    code style such as "HTML Preformatted") are no statements; prose with one word in
+    Courier keeps its rule."""
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    document.add_heading("Coding practices", 1)
+    document.add_paragraph("Code must be reviewed before it is merged.")
+    listing = document.add_paragraph()
+    listing.add_run("def check(x):\n    return x.must_pass()").font.name = "Courier New"
+    document.styles.add_style("HTML Preformatted", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("if ok: you_must = True", style="HTML Preformatted")
+    mixed = document.add_paragraph("You must run ")
+    mixed.add_run("make test").font.name = "Courier New"
+    mixed.add_run(" before you push.")
+    target = tmp_path / "practices.docx"
+    document.save(str(target))
+    texts = [p.text for p in read_document(target).policies()]
+    assert texts == ["Code must be reviewed before it is merged.",
+                     "You must run make test before you push."]

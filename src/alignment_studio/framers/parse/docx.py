@@ -92,6 +92,22 @@ def _size(paragraph: Any) -> float | None:
     return None
 
 
+_MONOSPACE = re.compile(r"courier|consolas|menlo|monaco|mono\b|source code|lucida console",
+                        re.I)
+_CODE_STYLES = {"html preformatted", "source code", "code", "macro text"}
+
+
+def _code(paragraph: Any) -> bool:
+    """A code listing: a code style, or every run of text set in a monospace font (an example
+    program quoted in a guide says no rule)."""
+    style = paragraph.style
+    if style is not None and (style.name or "").lower() in _CODE_STYLES:
+        return True
+    style_font = style.font.name if style is not None and style.font is not None else None
+    fonts = [r.font.name or style_font for r in paragraph.runs if r.text.strip()]
+    return bool(fonts) and all(f is not None and _MONOSPACE.search(f) for f in fonts)
+
+
 def _bold(paragraph: Any) -> bool:
     runs = [r for r in paragraph.runs if r.text.strip()]
     style_bold = paragraph.style is not None and paragraph.style.font is not None and bool(
@@ -129,7 +145,7 @@ _LIST_STYLE_LEVEL = re.compile(r"^list(?: \w+)? ([2-9])$", re.I)
 
 def _block(paragraph: Any, number: int, sizes: list[float], depth_of: Depth) -> Block | None:
     text = clean_inline(paragraph.text)
-    if not text:
+    if not text or _code(paragraph):
         return None
     style = (paragraph.style.name or "") if paragraph.style is not None else ""
     heading = _HEADING_STYLE.match(style)
