@@ -1217,3 +1217,18 @@ def test_a_signers_first_person_declarations_bind_the_signer(
 
 def test_a_code_variable_i_is_no_signer() -> None:
     assert first("i = strlen(greeting); byte = tvb_get_guint8(tvb, i);")[0] == INFO
+
+
+def test_imperative_items_under_a_goals_heading_name_aims_not_orders(tmp_path: Path) -> None:
+    """"## Programme objectives" over "- Grow the contributor base": the items say what the
+    programme aims at; under another heading the same item is an order, and a goal item
+    that says a norm in its own words keeps it."""
+    doc = parse(tmp_path, "# Grants\n\n## Programme objectives\n\n- Grow the contributor base "
+                          "in every region\n- Support the maintainers of widely used libraries\n"
+                          "- Grantees must publish their work under an open licence\n\n"
+                          "## Applying\n\n- Support the maintainers of widely used "
+                          "libraries first\n")
+    assert by_text(doc, "Grow the contributor base").modality == INFO
+    assert by_text(doc, "Support the maintainers of widely used libraries").modality == INFO
+    assert by_text(doc, "Grantees must publish").modality == OB
+    assert by_text(doc, "Support the maintainers of widely used libraries first").modality == OB

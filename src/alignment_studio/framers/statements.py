@@ -259,6 +259,15 @@ _HEADING_NUMBER = re.compile(r"^(?:§+\s*)?(?:\d+[a-z]?(?:\.\d+[a-z]?)*|[A-Z]|[I
                              r"\s+(?=[A-Za-z])")
 
 
+_GOALS = re.compile(r"\b(goals?|objectives?|aims|mission)\b", re.I)
+
+
+def names_goals(title: str) -> bool:
+    """A section of goals ("Our primary goals", "Program Goals"): its items in the imperative
+    ("Reward ongoing contributions", "Protect clients' information") name aims, not orders."""
+    return _GOALS.search(title) is not None
+
+
 def heading_force(title: str, clause: Clause | None, words: bool = True) -> Force | None:
     """The force a heading gives the items under it: its words ("Not OK", "Allowed"), or, for a
     heading written as a lead-in ("If you work a flexible schedule you:"), its analysis."""

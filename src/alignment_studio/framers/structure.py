@@ -50,6 +50,7 @@ from alignment_studio.framers.statements import (
     keeps_its_norm,
     key_value,
     lead_in_force,
+    names_goals,
     opens_with_examples,
     refers_back,
     refs_of,
@@ -341,6 +342,10 @@ class _TreeBuilder:
                     clause = clause._replace(modality=Modality.informational, explicit=False)
                 elif n == 0 and not out:
                     clause = self._inherit(clause, unit, force, entry)
+                if block.type in _ENTRY_TYPES and clause.imperative and \
+                        names_goals(section.title):  # "Goals" / "Reward ongoing contributions"
+                    clause = clause._replace(modality=Modality.informational, explicit=False,
+                                             negated=False)
                 elif force is not None and force.steps and \
                         clause.modality == Modality.informational and not clause.text.endswith("?"):
                     clause = inherit(clause, force, entry=False)  # each step of a procedure
