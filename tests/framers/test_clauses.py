@@ -59,6 +59,9 @@ def test_negation_forms(text: str, expected: tuple[Modality, bool, str | None]) 
     ("If email is unavailable, contact them another way.", (OB, False, "you")),
     ("Install Caulking.", (OB, False, "you")),  # a capitalised verb the tagger takes for a noun
     ("Abide by the Code of Conduct.", (OB, False, "you")),
+    # a verb that is a noun too, before a plural object, no finite verb after it
+    ("Separate sections (chapters) of a report by a page break.", (OB, False, "you")),
+    ("Board members.", (INFO, False, None)),
     ("Avoid using personal email for work.", (F, False, "you")),
     ("Try thinking of a line from a song.", (R, False, "you")),
     ("Consider a password manager.", (R, False, "you")),

@@ -439,7 +439,10 @@ def _known_verb(doc: Doc) -> bool:
     ending = (".", "!", ":") if _only_a_verb(doc[0]) else (".", "!")
     return first in verbs and doc.text.rstrip().endswith(ending) and len(doc) >= 3 and (
         first not in nouns or doc[1].tag_ in ("DT", "IN", "PRP$", "PRP", "RP", "CC", "TO",
-                                              "JJ", "RB"))
+                                              "JJ", "RB") or
+        doc[1].tag_ == "NNS" and sum(not t.is_punct for t in doc) >= 4 and
+        not any(t.tag_ in ("VBZ", "VBP", "VBD", "MD") for t in doc))
+    # "Separate blocks of content by a blank line": a plural object and no finite verb
 
 
 def _only_a_verb(token: Token) -> bool:
