@@ -1209,6 +1209,7 @@ def test_might_permits_what_a_named_party_may_do_but_not_what_may_happen() -> No
     ("I am at least 16 years of age.", (OB, False, "i")),
     ("I think the process works well.", (INFO, False, "i")),  # an opinion, no undertaking
     ("I hope you enjoy the workshop.", (INFO, False, "i")),
+    ("I grant the organisers permission to use photographs of me.", (P, False, "organisers")),
 ])
 def test_a_signers_first_person_declarations_bind_the_signer(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:

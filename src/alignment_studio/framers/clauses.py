@@ -1109,8 +1109,6 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                                   and head.lemma_.lower() not in _NOT_COMMITMENTS)
                                   for c in head.children):
         return (_FORBID if negated else _OBLIGE), True, negated, None, False  # "I will not X"
-    if pledge is None and _declared(head):  # "I am volunteering solely for X", "I release Y"
-        return (_FORBID if negated else _OBLIGE), True, negated, None, False
     if pledge is not None and not negated and _sanctioned(head):
         return _OBLIGE, True, False, None, False  # "X will result in disciplinary action"
     if pledge is not None and _committed(head):  # "CISA will provide reports"
@@ -1128,6 +1126,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     if head.lemma_.lower() in ("violate", "breach", "contravene") and not negated and any(
             c.dep_ in ("csubj", "nsubj") and c.tag_ == "VBG" for c in head.children):
         return _FORBID, True, False, None, False  # "Working overtime without approval violates X"
+    if pledge is None and _declared(head):  # "I am volunteering solely for X", "I release Y"
+        return (_FORBID if negated else _OBLIGE), True, negated, None, False
     if negated and _refusal(head):  # "CISA does not offer out-of-band scans"
         return _FORBID, True, True, None, False
     if _ONLY_APPROVED.search(span.text):  # "X is the only approved method of Y"
