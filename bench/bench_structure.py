@@ -90,7 +90,8 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # developed on from that session's second hour); round 27 (labelled the same way in that
 # session: held out with round 8, measured unseen once; developed on from the fifth 2026-12-05
 # session); round 28 (labelled the same way in that fifth session: held out with round 8, its
-# errors never listed). -v
+# errors never listed); round 29 (labelled the same way in that session, measured unseen once,
+# then developed on). -v
 # lists the errors of the first two groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
@@ -115,6 +116,7 @@ ROUND_25 = "round 25 (measured unseen once, then developed on)"
 ROUND_26 = "round 26 (measured unseen once, then developed on)"
 ROUND_27 = "round 27 (measured unseen once, then developed on)"
 ROUND_28 = "round 28 (held out)"
+ROUND_29 = "round 29 (measured unseen once, then developed on)"
 HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_28)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
@@ -149,6 +151,7 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
     REPO / "tests" / "fixtures" / "round-26" / "documents": ROUND_26,
     REPO / "tests" / "fixtures" / "round-27" / "documents": ROUND_27,
     REPO / "tests" / "fixtures" / "round-28" / "documents": ROUND_28,
+    REPO / "tests" / "fixtures" / "round-29" / "documents": ROUND_29,
 }
 JACCARD = 0.6
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
