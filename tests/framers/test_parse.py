@@ -906,3 +906,22 @@ def test_a_vim_help_file_reads_its_titles_from_its_markup(tmp_path: Path) -> Non
                    for t in texts)
     blank = texts["Separate blocks of content by a blank line."]
     assert _VIM_HELP.split("\n")[blank.span.start_line - 1] == blank.text
+
+
+def test_bold_numbered_lines_of_markdown_are_titles_and_unnumbered_ones_are_not(
+        tmp_path: Path) -> None:
+    """A policy exported to Markdown with its titles as bold lines: "**II. Use of Data**" and
+    "**1\\. Analytics**" are titles (one level per numbering style, under the last "#"
+    heading, the escaped dot dropped); "**Technical**" over a list stays a paragraph."""
+    path = tmp_path / "privacy.md"
+    path.write_text("# Privacy\n\nWe must protect your data.\n\n**I. Data We Collect**\n\n"
+                    "We may collect your name.\n\n**1\\. Data You Give Us**\n\nYou may send us "
+                    "files.\n\n**II. Use of Data**\n\nWe must not sell your data.\n\n"
+                    "**Technical**\n\n- Staff must encrypt backups.\n", encoding="utf-8")
+    doc = read_document(path)
+    assert [(s.title, s.level) for s in doc.all_sections()] == [
+        ("Preamble", 1), ("I. Data We Collect", 2), ("1. Data You Give Us", 3),
+        ("II. Use of Data", 2)]
+    sections = {s.id: s.title for s in doc.all_sections()}
+    assert sections[by_text(doc, "You may send").section_id] == "1. Data You Give Us"
+    assert sections[by_text(doc, "Staff must encrypt").section_id] == "II. Use of Data"

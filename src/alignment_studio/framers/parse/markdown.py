@@ -119,11 +119,19 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
     table: list[str] | None = None  # the header cells while inside a table
     toc: bool | None = None  # whether the list being read is a table of contents
     outline: Depth | None = None  # typed outline markers seen: their kinds set the depth
+    styles: dict[str, int] = {}  # numbering styles of bold titles ("I.", "1."), in order seen
+    marked_level = 1  # the level of the last "#" heading
 
     def flush(end: int) -> None:
         nonlocal buf, buf_type, depth
         text = clean_inline(" ".join(buf))
-        if text:
+        style = _bold_title_style(buf) if text and buf_type == BlockType.paragraph else None
+        if style is not None:  # under the last "#" heading, one level per numbering style
+            rank = styles.setdefault(style, len(styles) + 1)
+            blocks.append(Block(type=BlockType.heading, text=_ESCAPED.sub(r"\1", text),
+                                level=min(marked_level + rank, 6),
+                                start_line=start + offset + 1, end_line=end + offset))
+        elif text:
             block = _make_block(buf_type, text, buf, start + offset + 1, end + offset)
             blocks.append(block.model_copy(update={"level": depth}) if depth else block)
         buf, buf_type, depth = [], BlockType.paragraph, 0
@@ -177,6 +185,7 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
             toc, outline = None, None
             text = clean_inline(heading.group(2))
             if text:
+                marked_level, styles = len(heading.group(1)), {}
                 blocks.append(Block(type=BlockType.heading, text=text,
                                     level=len(heading.group(1)),
                                     start_line=i + offset + 1, end_line=i + offset + 1))
@@ -216,6 +225,26 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
             buf.append(stripped)
     flush(len(lines))
     return blocks
+
+
+_BOLD_LINE = re.compile(r"^(\*\*|__)(?P<title>[^*_].*?)\1$")
+_SECTION_MARK = re.compile(r"^(?:(?P<roman>[IVXLC]{1,6})|(?P<letter>[A-Z])|"
+                           r"(?P<arabic>\d{1,2}(?:\.\d{1,2})*))\\?\.\s+[A-Z]")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # "1\." as Markdown escapes a number's dot
+
+
+def _bold_title_style(raw: list[str]) -> str | None:
+    """The numbering style ("roman", "letter", "arabic") of a paragraph of one line set wholly
+    in bold that starts with a section's number, short and no sentence, question or lead-in
+    ("**I. The Information We Collect**", "**1\\. Information You Provide To Us**"): a title.
+    None for any other paragraph: an unnumbered bold line ("**Technical**") may only name a
+    group of the items below it, as readers of such files take it."""
+    bold = _BOLD_LINE.match(raw[0].strip()) if len(raw) == 1 else None
+    title = bold.group("title").strip() if bold else ""
+    mark = _SECTION_MARK.match(title)
+    if mark is None or len(title.split()) > 12 or title.endswith((".", ":", ";", ",", "?")):
+        return None
+    return next(name for name, value in mark.groupdict().items() if value)
 
 
 def _enumerated(lines: list[str], i: int, start: int) -> bool:
