@@ -174,3 +174,20 @@ def test_a_lead_in_whose_relative_clause_says_what_we_may_do_gives_its_items_for
                  "In connection with a merger or sale of assets."):
         assert (texts[item].modality, texts[item].actor) == (Modality.permission, "we"), item
     assert texts["Backups are encrypted."].modality == Modality.informational
+
+
+def test_a_sites_menus_and_sidebars_are_skipped_without_a_nav_element(tmp_path: Path) -> None:
+    """A page built by Sphinx or Bootstrap puts its menus in <div role="navigation">,
+    <div class="navbar"> or <div class="bs-sidenav"> rather than <nav>: their links ("Write
+    Documentation") are no statements, and the text after them is read."""
+    path = tmp_path / "charter.html"
+    path.write_text('<html><body><div class="related" role="navigation"><ul><li><a href="/">'
+                    'Get Involved</a></li></ul></div><div class="navbar"><div class="inner">'
+                    '<ul class="nav"><li><a href="/docs">Write Documentation</a></li></ul>'
+                    '</div></div><div class="row"><div id="sidebar" class="bs-sidenav well">'
+                    '<ul><li><a href="/r">Release Checklists</a></li></ul></div>'
+                    '<div class="span8"><h1>Charter</h1><p>Members must pay the annual fee.'
+                    '</p><ul><li>The board shall meet twice a year.</li></ul></div></div>'
+                    '</body></html>', encoding="utf-8")
+    texts = [p.text for p in read_document(path).policies()]
+    assert texts == ["Members must pay the annual fee.", "The board shall meet twice a year."]

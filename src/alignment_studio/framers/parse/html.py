@@ -6,6 +6,8 @@ link to a place on the page) are skipped."""
 
 from __future__ import annotations
 
+import re
+
 from html.parser import HTMLParser
 
 from alignment_studio.framers.blocks import (
@@ -52,9 +54,17 @@ class _Reader(HTMLParser):
         self.bold = 0  # open <strong>/<b> elements
         self.bold_text: list[str] = []  # the block's text set in bold
         self.last_level = 1  # the last heading's level: a bold title ranks below it
+        self.hidden: list[str] = []  # a site's menu, sidebar or breadcrumbs, and its tag
+        self.hidden_nested = 0  # the same tag opened inside it
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)
+        if self.hidden:
+            self.hidden_nested += tag == self.hidden[0]
+            return
+        if _site_navigation(named):
+            self.hidden, self.hidden_nested = [tag], 0
+            return
         if self.aria and tag == self.aria[-1][0]:
             self.aria_nested[-1] += 1  # a <div> inside the heading's <div>: its text
             return
@@ -93,6 +103,12 @@ class _Reader(HTMLParser):
             self.bold += 1
 
     def handle_endtag(self, tag: str) -> None:
+        if self.hidden:
+            if tag == self.hidden[0]:
+                self.hidden_nested -= 1
+                if self.hidden_nested < 0:
+                    self.hidden = []
+            return
         if self.aria and tag == self.aria[-1][0]:
             self.aria_nested[-1] -= 1
             if self.aria_nested[-1] >= 0:
@@ -169,6 +185,8 @@ class _Reader(HTMLParser):
         return True
 
     def handle_data(self, data: str) -> None:
+        if self.hidden:
+            return
         if self.cell is not None:
             if not self.skip:
                 self.cell.append(data)
@@ -221,6 +239,19 @@ class _Reader(HTMLParser):
                                  end_line=self.getpos()[0]))
         if tag == "dt" and not text.endswith("?"):  # a question over its answer stays apart
             self.term = self.blocks[-1]
+
+
+# the classes of a site's own menus and sidebars (Bootstrap's "navbar", "nav-collapse" and
+# "bs-sidenav", Sphinx's "related" bar and "sphinxsidebar", "breadcrumbs")
+_NAVIGATION_CLASS = re.compile(r"^(?:navbar|nav-collapse|[\w-]*sidenav|sphinxsidebar|sidebar|"
+                               r"related|breadcrumbs?|main-menu|site-nav)$")
+
+
+def _site_navigation(attrs: dict[str, str | None]) -> bool:
+    """An element that holds the site's navigation, not the page's text: role="navigation",
+    or a menu's or sidebar's class (what <nav> holds on pages written without it)."""
+    classes = (attrs.get("class") or "").split()
+    return attrs.get("role") == "navigation" or any(_NAVIGATION_CLASS.match(c) for c in classes)
 
 
 def _bold_title(text: str, bold: str) -> bool:
