@@ -7,7 +7,6 @@ link to a place on the page) are skipped."""
 from __future__ import annotations
 
 import re
-
 from html.parser import HTMLParser
 
 from alignment_studio.framers.blocks import (
