@@ -191,3 +191,21 @@ def test_a_sites_menus_and_sidebars_are_skipped_without_a_nav_element(tmp_path: 
                     '</body></html>', encoding="utf-8")
     texts = [p.text for p in read_document(path).policies()]
     assert texts == ["Members must pay the annual fee.", "The board shall meet twice a year."]
+
+
+def test_a_bold_term_a_dash_and_its_gloss_in_a_list_is_a_glossary_entry(tmp_path: Path) -> None:
+    """"<li><strong>Voting member</strong> - any person who may vote ...</li>" defines the term
+    (read as "Voting member: ..."); a bold paragraph before a dash outside a list is a run-in
+    title and stays as it is written."""
+    path = tmp_path / "charter.html"
+    path.write_text("<html><body><h1>Definitions</h1><ul><li><p><strong>Voting member</strong>"
+                    " - any person who may vote on decisions made by the board.</p></li>"
+                    "<li><strong>Chair</strong> – An individual elected from amongst the board."
+                    "</li></ul><p><strong>Tip</strong> - Members should read the minutes.</p>"
+                    "</body></html>", encoding="utf-8")
+    texts = {p.text: p for p in read_document(path).policies()}
+    voting = texts["Voting member: any person who may vote on decisions made by the board."]
+    assert voting.modality == Modality.definition
+    assert texts["Chair: An individual elected from amongst the board."].modality == \
+        Modality.definition
+    assert "Tip - Members should read the minutes." in texts

@@ -217,6 +217,7 @@ class _Reader(HTMLParser):
         tag = closing or (self.stack[-1] if self.stack else "p")
         kind = BlockType.paragraph
         level = 0
+        text = _glossed(text, bold) if item else text  # a glossary's items, not run-in titles
         if tag in _HEADINGS:
             kind, level = BlockType.heading, _HEADINGS[tag]
             self.last_level = level
@@ -251,6 +252,19 @@ def _site_navigation(attrs: dict[str, str | None]) -> bool:
     or a menu's or sidebar's class (what <nav> holds on pages written without it)."""
     classes = (attrs.get("class") or "").split()
     return attrs.get("role") == "navigation" or any(_NAVIGATION_CLASS.match(c) for c in classes)
+
+
+_DASH = re.compile(r"\s+[-–—]\s+(?=\S)")
+
+
+def _glossed(text: str, bold: str) -> str:
+    """"<li><strong>Voting member</strong> - any person who may vote": a glossary entry,
+    written as "Term: gloss" as the other readers give one."""
+    if not bold or not text.startswith(bold) or not 1 <= len(bold.split()) <= 6 or \
+            bold.endswith((".", ":", "?", "!")):
+        return text
+    dash = _DASH.match(text, len(bold))
+    return f"{bold}: {text[dash.end():]}" if dash else text
 
 
 def _bold_title(text: str, bold: str) -> bool:
