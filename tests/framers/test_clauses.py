@@ -1236,3 +1236,15 @@ def test_imperative_items_under_a_goals_heading_name_aims_not_orders(tmp_path: P
     assert by_text(doc, "Support the maintainers of widely used libraries").modality == INFO
     assert by_text(doc, "Grantees must publish").modality == OB
     assert by_text(doc, "Support the maintainers of widely used libraries first").modality == OB
+
+
+def test_a_lead_in_that_gives_a_party_something_makes_its_items_permissions(
+        tmp_path: Path) -> None:
+    """"Joining the maintainers team gives you the following:" over noun-phrase items: each item
+    is what the party may do."""
+    doc = parse(tmp_path, "# Access\n\nJoining the maintainers team gives you the following:\n\n"
+                          "- The ability to close stale issues.\n- Access to the release "
+                          "dashboard.\n")
+    for start in ("The ability to close", "Access to the release"):
+        item = by_text(doc, start)
+        assert (item.modality, item.actor) == (P, "you"), start

@@ -104,6 +104,11 @@ _HOLDS_LEAD_IN = re.compile(
     r"(?:(?:is|are) (?:volunteering|agreeing|expected) to )?(?:takes? on|assumes?|accepts?)) "
     r"(?:the following|these|the)( \w+)? (?P<what>prerogatives|rights|powers|privileges|"
     r"responsibilities|duties)\b[^:]*:$", re.I)
+# "Being in the flutter-hackers group gives you the following:", "Membership entitles members
+# to:": the items are what the party may do or have
+_GIVES_LEAD_IN = re.compile(r"\b(?:gives?|grants?|entitles?) (?P<who>you|members|users|"
+                            r"contributors|participants|employees|staff)(?: to)?"
+                            r"(?: the following| these)?(?: \w+)?\s*:$", re.I)
 # "The steering council is a group of experienced contributors who:": the items say what the
 # party does
 _WHO_LEAD_IN = re.compile(r"^(?:the )?(?P<who>[a-z][\w -]{1,40}?) (?:is|are) (?:an?|the) "
@@ -578,6 +583,10 @@ def _party_lead_in(clause: Clause, text: str) -> Force | None:
         duty = holds.group("what").lower() in ("responsibilities", "duties")
         return Force(Modality.obligation if duty else Modality.permission, False,
                      holds.group("who").lower(), list(clause.conditions))
+    gives = _GIVES_LEAD_IN.search(plain)
+    if gives is not None:
+        return Force(Modality.permission, False, gives.group("who").lower(),
+                     list(clause.conditions))
     who = _WHO_LEAD_IN.search(plain)
     if who is not None:
         return Force(Modality.obligation, False, who.group("who").lower(),
