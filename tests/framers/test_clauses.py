@@ -1248,3 +1248,12 @@ def test_a_lead_in_that_gives_a_party_something_makes_its_items_permissions(
     for start in ("The ability to close", "Access to the release"):
         item = by_text(doc, start)
         assert (item.modality, item.actor) == (P, "you"), start
+
+
+@pytest.mark.parametrize("text", [
+    "Our preferred format for timestamps is ISO 8601.",
+    "The recommended editor for these files is Vim.",
+    "In general we favor short commit summaries over long ones.",
+])
+def test_a_stated_preference_is_a_recommendation(text: str) -> None:
+    assert first(text)[0] == R

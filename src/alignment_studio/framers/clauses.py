@@ -54,7 +54,8 @@ _FRAMES: dict[str, Modality] = {
     "acceptable": _PERMIT, "permissible": _PERMIT, "free": _PERMIT, "welcome": _PERMIT,
     "eligible": _PERMIT, "encourage": _ADVISE, "discourage": _ADVISE, "recommend": _ADVISE,
     "advise": _ADVISE,
-    "suggest": _ADVISE, "prefer": _ADVISE, "advisable": _ADVISE, "best": _ADVISE,
+    "suggest": _ADVISE, "prefer": _ADVISE, "favor": _ADVISE, "favour": _ADVISE,
+    "advisable": _ADVISE, "best": _ADVISE,
     "wise": _ADVISE, "better": _ADVISE, "prudent": _ADVISE, "sensible": _ADVISE,
     "preferable": _ADVISE, "desirable": _ADVISE, "optional": _PERMIT, "safe": _PERMIT,
     "tolerate": _PERMIT, "accept": _PERMIT, "approve": _PERMIT, "reserve": _PERMIT,
@@ -1132,7 +1133,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         return _FORBID, True, True, None, False
     if _ONLY_APPROVED.search(span.text):  # "X is the only approved method of Y"
         return _OBLIGE, True, negated, None, False
-    if any(c.lower_ in ("ideally", "preferably") for c in head.children) or _advice(head):
+    if any(c.lower_ in ("ideally", "preferably") for c in head.children) or _advice(head) \
+            or _preferred_subject(head):
         return _ADVISE, True, negated, None, False
     return None, False, negated, None, False
 
@@ -1288,6 +1290,17 @@ def _committed(head: Token) -> bool:
         return head.tag_ == "VBN" and any(c.dep_ == "nsubjpass" and c.pos_ in ("NOUN", "PROPN")
                                           for c in owner.children)
     return party.pos_ in ("PROPN", "NOUN") and _agentive(party)
+
+
+_PREFERRED = {"preferred", "favored", "favoured", "recommended"}
+
+
+def _preferred_subject(head: Token) -> bool:
+    """"Our preferred format for dates is RFC3339", "The recommended editor is X": a choice the
+    document advises."""
+    return head.lemma_ == "be" and any(
+        c.dep_ == "nsubj" and any(a.dep_ == "amod" and a.lower_ in _PREFERRED
+                                  for a in c.children) for c in head.children)
 
 
 def _advice(head: Token) -> bool:
@@ -1456,8 +1469,8 @@ def _is_frame(token: Token) -> bool:
         return any(c.dep_ in ("xcomp", "dobj") for c in token.children) and (
             lemma == "need" or any(c.dep_ == "xcomp" for c in token.children)
             or _opportunity(token) is not None)
-    if lemma in ("prefer", "suggest", "recommend", "advise", "encourage", "discourage",
-                 "require", "expect", "ban", "bar"):
+    if lemma in ("prefer", "favor", "favour", "suggest", "recommend", "advise", "encourage",
+                 "discourage", "require", "expect", "ban", "bar"):
         return token.pos_ == "VERB"
     if lemma == "approve":  # "Zoom is approved for OFFICIAL", not "approved by your manager"
         return token.tag_ == "VBN" and not any(c.dep_ == "agent" for c in token.children)
