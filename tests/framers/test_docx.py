@@ -188,3 +188,29 @@ def test_code_set_in_a_monospace_font_or_a_code_style_says_no_rule(tmp_path: Pat
     texts = [p.text for p in read_document(target).policies()]
     assert texts == ["Code must be reviewed before it is merged.",
                      "You must run make test before you push."]
+
+
+def test_a_table_of_contents_written_as_a_plain_list_says_no_rule(tmp_path: Path) -> None:
+    """A Word copy of a page keeps its contents list's words but not its links: three or more
+    items that name the headings further on are a table of contents; a list whose items name
+    no heading ("Access to the dashboard", a permission under "gives you:") stays."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Open source rules", 1)
+    for entry in ("1. Purpose", "2. Rules", "Appendix 1: Philosophy/principles"):
+        document.add_paragraph(entry, style="List Number")
+    document.add_heading("Purpose", 2)
+    document.add_paragraph("Membership gives you the following:")
+    for item in ("Access to the dashboard.", "The ability to merge pull requests.",
+                 "Rules for the wiki."):
+        document.add_paragraph(item, style="List Bullet")
+    document.add_heading("Rules", 2)
+    document.add_paragraph("You must create a licence file.")
+    document.add_heading("Appendix 1: Philosophy / Principles", 2)
+    document.add_paragraph("We should publish code that others can use.")
+    target = tmp_path / "rules.docx"
+    document.save(str(target))
+    texts = [p.text for p in read_document(target).policies()]
+    assert not any(t.startswith(("Purpose", "Appendix 1:")) for t in texts)
+    assert "Access to the dashboard." in texts and "Rules for the wiki." in texts

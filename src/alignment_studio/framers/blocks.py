@@ -64,3 +64,36 @@ def table_row(cells: list[str], headers: list[str], start: int, end: int) -> Blo
         return None
     return Block(type=BlockType.table_row, text=" | ".join(c for c in cells if c), cells=cells,
                  headers=headers, start_line=start, end_line=end)
+
+
+_ENTRY_NUMBER = re.compile(r"^\s*(?:[\dIVXivx]{1,5}[.)]|\d+(?:\.\d+)+\.?)\s+")
+_CONTENTS_SHARE = 0.8  # of a list's items that name a heading further on
+
+
+def _title_key(text: str) -> str:
+    """A title without its number, case or punctuation ("Appendix 1: Philosophy / Principles"
+    and "5. Appendix 1: Philosophy/principles" are one)."""
+    return " ".join(re.findall(r"[a-z0-9]+", _ENTRY_NUMBER.sub("", text).lower()))
+
+
+def without_contents(raw: RawDocument) -> RawDocument:
+    """The document without its table of contents written as a plain list (a Word or PDF copy
+    keeps the entries' words but not their links): a run of three or more list items of which
+    most name a heading further on."""
+    blocks = raw.blocks
+    later: list[set[str]] = [set() for _ in range(len(blocks) + 1)]
+    for i in range(len(blocks) - 1, -1, -1):
+        later[i] = later[i + 1] | ({_title_key(blocks[i].text)}
+                                   if blocks[i].type == BlockType.heading else set())
+    kept: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        j = i
+        while j < len(blocks) and blocks[j].type == BlockType.list_item:
+            j += 1
+        run = blocks[i:j] if j > i else blocks[i:i + 1]
+        named = sum(_title_key(b.text) in later[j] for b in run) if j > i else 0
+        if not (j - i >= 3 and named >= _CONTENTS_SHARE * len(run)):
+            kept.extend(run)
+        i = max(j, i + 1)
+    return raw if len(kept) == len(blocks) else raw.model_copy(update={"blocks": kept})

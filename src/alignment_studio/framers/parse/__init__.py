@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from alignment_studio.core.errors import StudioError
-from alignment_studio.framers.blocks import Block, BlockType, RawDocument
+from alignment_studio.framers.blocks import Block, BlockType, RawDocument, without_contents
 from alignment_studio.framers.parse.docx import read_docx
 from alignment_studio.framers.parse.html import read_html
 from alignment_studio.framers.parse.limits import check_blocks
@@ -93,7 +93,8 @@ def read_document(path: Path, doc_id: str | None = None,
     else:
         text, data = decode_policy_file(path)
         raw = reader(text.replace("\r\n", "\n").replace("\r", "\n"))
-    document = build_document(check_blocks(raw, path), doc_id or slugify(path.stem), str(path),
+    document = build_document(without_contents(check_blocks(raw, path)),
+                              doc_id or slugify(path.stem), str(path),
                               sha256_bytes(data),
                               fallback_title=path.stem.replace("-", " ").title(),
                               settings=settings)
