@@ -925,3 +925,20 @@ def test_bold_numbered_lines_of_markdown_are_titles_and_unnumbered_ones_are_not(
     sections = {s.id: s.title for s in doc.all_sections()}
     assert sections[by_text(doc, "You may send").section_id] == "1. Data You Give Us"
     assert sections[by_text(doc, "Staff must encrypt").section_id] == "II. Use of Data"
+
+
+def test_a_bold_title_and_its_date_opening_a_markdown_file_is_a_title(tmp_path: Path) -> None:
+    """"**ACME PRIVACY POLICY** 09 September 2024" as the body's first paragraph titles the
+    statements after it: the document's title, or under a front matter's title a section; a
+    bold sentence first ("**Note** that we may ...") stays a paragraph."""
+    body = "**ACME PRIVACY POLICY** 09 September 2024\n\nWe must protect your data.\n"
+    path = tmp_path / "privacy.md"
+    path.write_text(body, encoding="utf-8")
+    assert read_document(path).title == "ACME PRIVACY POLICY"
+    path.write_text('---\ntitle: "Privacy Policy"\n---\n\n' + body, encoding="utf-8")
+    doc = read_document(path)
+    assert doc.title == "Privacy Policy"
+    assert [s.title for s in doc.all_sections()] == ["ACME PRIVACY POLICY"]
+    path.write_text("**Note** that we may change this policy in 2025.\n\nWe must protect your "
+                    "data.\n", encoding="utf-8")
+    assert read_document(path).policies()[0].text.startswith("Note that we may")

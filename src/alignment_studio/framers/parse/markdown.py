@@ -62,7 +62,7 @@ def read_markdown(text: str) -> RawDocument:
     """Blocks of a Markdown document; line numbers refer to the original text."""
     title, offset, body = _front_matter(text)
     body = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
-    blocks = _blocks(_resolve_references(body.split("\n")), offset)
+    blocks = _blocks(_resolve_references(body.split("\n")), offset, titled=title is not None)
     return RawDocument(title=title, blocks=pair_questions(blocks))
 
 
@@ -110,7 +110,9 @@ def _front_matter(text: str) -> tuple[str | None, int, str]:
     return (str(title) if title else None), match.group(0).count("\n"), text[match.end():]
 
 
-def _blocks(lines: list[str], offset: int) -> list[Block]:
+def _blocks(lines: list[str], offset: int, titled: bool = False) -> list[Block]:
+    """The blocks of a Markdown body (``titled``: its front matter names the document, so a
+    dated bold title opening the body is a section under that title)."""
     blocks: list[Block] = []
     buf: list[str] = []
     buf_type = BlockType.paragraph
@@ -126,7 +128,14 @@ def _blocks(lines: list[str], offset: int) -> list[Block]:
         nonlocal buf, buf_type, depth
         text = clean_inline(" ".join(buf))
         style = _bold_title_style(buf) if text and buf_type == BlockType.paragraph else None
-        if style is not None:  # under the last "#" heading, one level per numbering style
+        dated = _dated_title(buf) if not blocks and buf_type == BlockType.paragraph else None
+        if dated is not None:  # "**DENO PRIVACY POLICY** 09 September 2024" opens the file
+            blocks.append(Block(type=BlockType.heading, text=clean_inline(dated[0]),
+                                level=2 if titled else 1,
+                                start_line=start + offset + 1, end_line=end + offset))
+            blocks.append(Block(type=BlockType.paragraph, text=clean_inline(dated[1]),
+                                start_line=start + offset + 1, end_line=end + offset))
+        elif style is not None:  # under the last "#" heading, one level per numbering style
             rank = styles.setdefault(style, len(styles) + 1)
             blocks.append(Block(type=BlockType.heading, text=_ESCAPED.sub(r"\1", text),
                                 level=min(marked_level + rank, 6),
@@ -231,6 +240,18 @@ _BOLD_LINE = re.compile(r"^(\*\*|__)(?P<title>[^*_].*?)\1$")
 _SECTION_MARK = re.compile(r"^(?:(?P<roman>[IVXLC]{1,6})|(?P<letter>[A-Z])|"
                            r"(?P<arabic>\d{1,2}(?:\.\d{1,2})*))\\?\.\s+[A-Z]")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # "1\." as Markdown escapes a number's dot
+
+
+_DATED_TITLE = re.compile(r"^(\*\*|__)(?P<title>[^*_][^*]*?)\1\s+(?P<date>(?:\S+\s+){0,4}"
+                          r"\d{4}\.?)$")
+
+
+def _dated_title(raw: list[str]) -> tuple[str, str] | None:
+    """The title and date of a first paragraph that is a bold title and a date ("**DENO
+    PRIVACY POLICY** 09 September 2024", "**Terms of Service** Last updated May 2024"), as a
+    policy exported without heading marks opens."""
+    found = _DATED_TITLE.match(raw[0].strip()) if len(raw) == 1 else None
+    return (found.group("title").strip(), found.group("date")) if found else None
 
 
 def _bold_title_style(raw: list[str]) -> str | None:
