@@ -158,7 +158,7 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _NUMBERING = re.compile(rf"^\s*(?:{SECTION_SIGN_NUMBER}|"
                         r"(?:section|article|part|chapter)\s+[\dIVXLC.]+:?|"
                         r"\(?[\dA-Za-z]{1,3}(?:\.\d+)*[.)]|[IVXLC]{4,7}\.|[A-Z]?\d+(?:\.\d+)*)\s+",
-                        re.I)  # "§ 2635.302", "Section 4", "(a)", "2.1", "V5.1", "VIII.", "Article I:"
+                        re.I)  # "§ 2635.302", "Section 4", "(a)", "2.1", "VIII.", "Article I:"
 _DETERMINERS = {"the", "a", "an", "your", "our", "their", "his", "her", "its", "all", "each",
                 "every", "any", "no", "only", "some"}
 SETTINGS_GRID = [Settings(share, heading, entry) for share, heading, entry in
