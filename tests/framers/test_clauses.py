@@ -59,6 +59,9 @@ def test_negation_forms(text: str, expected: tuple[Modality, bool, str | None]) 
     ("If email is unavailable, contact them another way.", (OB, False, "you")),
     ("Install Caulking.", (OB, False, "you")),  # a capitalised verb the tagger takes for a noun
     ("Abide by the Code of Conduct.", (OB, False, "you")),
+    # a series of duties sharing the first one's subject, rooted by the parser at the last verb
+    ("The Club shall not endorse any candidate, will not make donations to political parties "
+     "or campaign for any party.", (F, True, "club")),
     # a verb that is a noun too, before a plural object, no finite verb after it
     ("Separate sections (chapters) of a report by a page break.", (OB, False, "you")),
     ("Board members.", (INFO, False, None)),

@@ -961,8 +961,10 @@ def _leading_ccomp(span: Span) -> Token | None:
     frame ("X may change, so we recommend Y"), nor a clause that opens with something other
     than its subject ("To the extent CISA has the rights to do so, CISA will X")."""
     root = span.root
-    if _key(root) in _FRAMES or not any(c.dep_ in ("nsubj", "nsubjpass") and c.i < root.i
-                                        for c in root.children):
+    shares = not _has_subject(root) and any(c.tag_ == "MD" for c in root.children)
+    # "The Organization shall not participate in X, will not engage in Y": rooted at "engage"
+    if _key(root) in _FRAMES or not shares and not any(
+            c.dep_ in ("nsubj", "nsubjpass") and c.i < root.i for c in root.children):
         return None
     said = next((c for c in root.children if c.dep_ == "ccomp" and c.pos_ in ("VERB", "AUX")
                  and span.start <= c.left_edge.i and c.right_edge.i < root.i), None)
