@@ -1260,3 +1260,12 @@ def test_a_lead_in_that_gives_a_party_something_makes_its_items_permissions(
 ])
 def test_a_stated_preference_is_a_recommendation(text: str) -> None:
     assert first(text)[0] == R
+
+
+def test_a_clause_joined_by_nor_is_negated_too() -> None:
+    """"..., nor may they give them away": the second clause forbids as the first does."""
+    found = analyse(["Members may not sell tickets, nor may they give them away."])[0]
+    assert [(c.modality, c.negated) for c in found] == [(F, True), (F, True)]
+    found = analyse(["No person shall light a fire, nor shall any person discharge a firework "
+                     "in the park."])[0]
+    assert [(c.modality, c.negated) for c in found][-1] == (F, True)

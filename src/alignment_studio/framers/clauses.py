@@ -1012,7 +1012,7 @@ def _relative(verb: Token) -> bool:
 def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token | None, bool]:
     """(modality, said explicitly, negated, frame word, imperative) of the clause's head."""
     chain = _chain(head, span.end)
-    negated = _negated(chain) or _negative_subject(head)
+    negated = _negated(chain) or _negative_subject(head) or _after_nor(span)
     modal = next((t for t in (c for h in chain for c in h.children)
                   if t.tag_ == "MD" and t.lower_ in _MODALS
                   or t.lower_ == "ca" and t.dep_ == "aux"  # "can't" (not "The CA shall")
@@ -1585,6 +1585,13 @@ def _negative_subject(head: Token) -> bool:
         if any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in child.children):
             return True
     return False
+
+
+def _after_nor(span: Span) -> bool:
+    """A clause that "nor" joins to a negated one ("..., nor may they give tickets away"): it
+    is negated too, though the word is left outside the clause."""
+    edges = [span.doc[i] for i in (span.start - 1, span.start) if 0 <= i < len(span.doc)]
+    return any(t.lower_ == "nor" for t in edges)
 
 
 def _has_subject(token: Token) -> bool:
