@@ -452,6 +452,8 @@ def test_a_hostile_sentence_parses_in_bounded_time(tmp_path: Path) -> None:
     ("PII is information that can be used to trace an individual's identity.", D),
     ("Triaging is a process of prioritizing attention to each new issue report.", D),
     ("Mergers are a small set of people who merge pull requests.", D),
+    ('N is the "patch" level of a release.', D),  # a term in quotes after "is the"
+    ("N is the patch level we ship.", INFO),
     ("The team is a process owner for billing.", INFO),  # not "a process of / that"
     ("A good idea is to ask your manager first.", R),  # advice, not a definition
     ("A manager must approve every exception.", OB),

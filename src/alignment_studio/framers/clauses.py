@@ -154,6 +154,7 @@ _DEFINITION = re.compile(
     r"are defined as|is when|are when)\b|[\"“][^\"”]{2,60}[\"”]\s+(means|refers to|"
     r"is defined as|includes)\b|^(an? |the )?[\"“][^\"”]{2,60}[\"”]( or [\"“][^\"”]{2,60}[\"”])?"
     r"\s+(is|are)\b|^means\b|\bwe mean\b|^this (also )?includes\b|"
+    r"^[\w-]{1,20} (is|are) (the|an?) [\"“][^\"”]{2,30}[\"”]|"  # 'X is the "major" number'
     r"^an? [\w -]{2,40}? (is|are) (an?|the|your|our) (\w+ ){0,3}(account|credential|term|"
     r"person|document|record|tool|system|service|category|kind|type|form|set|level|group)\b|"
     r"^(?-i:[A-Z][A-Z-]{2,})( [a-z]+)? (is|are) (an?|the|not an?)\b|"
