@@ -1271,3 +1271,14 @@ def test_a_clause_joined_by_nor_is_negated_too() -> None:
     found = analyse(["No person shall light a fire, nor shall any person discharge a firework "
                      "in the park."])[0]
     assert [(c.modality, c.negated) for c in found][-1] == (F, True)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("You can choose not to accept cookies when you visit the site.", (P, False)),
+    ("Members may decide not to attend the annual meeting.", (P, False)),
+    ("You should choose not to reuse passwords.", (R, True)),
+])
+def test_a_not_after_a_verb_of_choosing_is_in_the_choice(
+        text: str, expected: tuple[Modality, bool]) -> None:
+    """"You can choose not to X" permits declining X; it forbids nothing."""
+    assert first(text)[:2] == expected

@@ -1521,7 +1521,9 @@ def _opportunity(token: Token) -> Token | None:
                  and c.lemma_.lower() in _OPPORTUNITY), None)
 
 
-_ENSURING = {"ensure", "sure", "verify", "confirm"}
+# verbs of making sure, and of choosing: a "not" after them is in what is made sure of or
+# chosen ("You can choose not to permit cookies": a permission to decline)
+_ENSURING = {"ensure", "sure", "verify", "confirm", "choose", "decide", "elect", "opt"}
 
 
 def _before_ensured(chain: list[Token]) -> list[Token]:
