@@ -342,13 +342,13 @@ class _TreeBuilder:
                     clause = clause._replace(modality=Modality.informational, explicit=False)
                 elif n == 0 and not out:
                     clause = self._inherit(clause, unit, force, entry)
+                elif force is not None and force.steps and \
+                        clause.modality == Modality.informational and not clause.text.endswith("?"):
+                    clause = inherit(clause, force, entry=False)  # each step of a procedure
                 if block.type in _ENTRY_TYPES and clause.imperative and \
                         names_goals(section.title):  # "Goals" / "Reward ongoing contributions"
                     clause = clause._replace(modality=Modality.informational, explicit=False,
                                              negated=False)
-                elif force is not None and force.steps and \
-                        clause.modality == Modality.informational and not clause.text.endswith("?"):
-                    clause = inherit(clause, force, entry=False)  # each step of a procedure
                 out.append(self._policy(clause, block, section.id, paragraph))
         return out
 
