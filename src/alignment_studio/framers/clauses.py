@@ -435,7 +435,9 @@ def _pleaded(doc: Doc) -> Token | None:
 
 def _known_verb(doc: Doc) -> bool:
     """The first word is a verb in the pipeline's lexicon and reads as one: not a noun too,
-    or followed by what follows a verb ("Abide by", "Default to", "Document and make")."""
+    or followed by what follows a verb ("Abide by", "Default to", "Document and make"), or by
+    a plural object in a sentence of four words or more with no finite verb ("Separate
+    blocks of content by a blank line")."""
     verbs, nouns = _lexicon("verb"), _lexicon("noun")
     first = doc[0].lower_
     ending = (".", "!", ":") if _only_a_verb(doc[0]) else (".", "!")
@@ -444,7 +446,6 @@ def _known_verb(doc: Doc) -> bool:
                                               "JJ", "RB") or
         doc[1].tag_ == "NNS" and sum(not t.is_punct for t in doc) >= 4 and
         not any(t.tag_ in ("VBZ", "VBP", "VBD", "MD") for t in doc))
-    # "Separate blocks of content by a blank line": a plural object and no finite verb
 
 
 def _only_a_verb(token: Token) -> bool:
@@ -1199,6 +1200,10 @@ def _refusal(head: Token) -> bool:
         head.lemma_.lower() not in _NOT_COMMITMENTS | _HAPPENING | _NOT_REFUSALS
 
 
+# words that put a verb in the past ("I set the alarm yesterday": "set" is no present)
+_PAST_TIME = {"yesterday", "ago", "previously", "earlier", "last", "formerly"}
+
+
 def _declared(head: Token) -> bool:
     """A first-person declaration in the present of terms a person signs ("I am volunteering
     solely for my own purposes", "I release DemocracyLab from all liability", "I have not
@@ -1208,6 +1213,7 @@ def _declared(head: Token) -> bool:
         any(a in ("am", "have") for a in aux)
     return present and not any(c.tag_ == "MD" for c in head.children) and \
         any(c.dep_ == "nsubj" and c.text == "I" for c in head.children) and \
+        not any(t.lower_ in _PAST_TIME for t in head.subtree) and \
         head.lemma_.lower() not in _MUSING | _NOTING | _NOT_REFUSALS | {"hope", "want", "like",
                                                                         "know", "see", "agree"}
 
@@ -1527,8 +1533,9 @@ _ENSURING = {"ensure", "sure", "verify", "confirm", "choose", "decide", "elect",
 
 
 def _before_ensured(chain: list[Token]) -> list[Token]:
-    """The chain up to a verb of making sure: a "not" in what is made sure of ("ensure that
-    passwords are not shared") is the content of a duty, not a negated one."""
+    """The chain up to a verb of making sure or of choosing: a "not" in what is made sure of
+    ("ensure that passwords are not shared") is the content of a duty, not a negated one, and
+    one in what is chosen ("you can choose not to accept cookies") that of a permission."""
     cut = next((n for n, t in enumerate(chain) if t.lemma_.lower() in _ENSURING), None)
     return chain if cut is None else chain[:cut + 1]
 

@@ -53,16 +53,16 @@ class _Reader(HTMLParser):
         self.bold = 0  # open <strong>/<b> elements
         self.bold_text: list[str] = []  # the block's text set in bold
         self.last_level = 1  # the last heading's level: a bold title ranks below it
-        self.hidden: list[str] = []  # a site's menu, sidebar or breadcrumbs, and its tag
+        self.hidden: str | None = None  # the tag of a site's menu, sidebar or breadcrumbs
         self.hidden_nested = 0  # the same tag opened inside it
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)
-        if self.hidden:
-            self.hidden_nested += tag == self.hidden[0]
+        if self.hidden is not None:
+            self.hidden_nested += tag == self.hidden
             return
         if _site_navigation(named):
-            self.hidden, self.hidden_nested = [tag], 0
+            self.hidden, self.hidden_nested = tag, 0
             return
         if self.aria and tag == self.aria[-1][0]:
             self.aria_nested[-1] += 1  # a <div> inside the heading's <div>: its text
@@ -102,11 +102,11 @@ class _Reader(HTMLParser):
             self.bold += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if self.hidden:
-            if tag == self.hidden[0]:
+        if self.hidden is not None:
+            if tag == self.hidden:
                 self.hidden_nested -= 1
                 if self.hidden_nested < 0:
-                    self.hidden = []
+                    self.hidden = None
             return
         if self.aria and tag == self.aria[-1][0]:
             self.aria_nested[-1] -= 1
@@ -184,7 +184,7 @@ class _Reader(HTMLParser):
         return True
 
     def handle_data(self, data: str) -> None:
-        if self.hidden:
+        if self.hidden is not None:
             return
         if self.cell is not None:
             if not self.skip:
