@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from enum import Enum
 
@@ -70,30 +71,29 @@ _ENTRY_NUMBER = re.compile(r"^\s*(?:[\dIVXivx]{1,5}[.)]|\d+(?:\.\d+)+\.?)\s+")
 _CONTENTS_SHARE = 0.8  # of a list's items that name a heading further on
 
 
-def _title_key(text: str) -> str:
-    """A title without its number, case or punctuation ("Appendix 1: Philosophy / Principles"
-    and "5. Appendix 1: Philosophy/principles" are one)."""
-    return " ".join(re.findall(r"[a-z0-9]+", _ENTRY_NUMBER.sub("", text).lower()))
+def title_key(title: str) -> str:
+    """A title without case or punctuation ("Philosophy / Principles", "philosophy-principles")."""
+    return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
+
+
+def _entry_key(text: str) -> str:
+    return title_key(_ENTRY_NUMBER.sub("", text))
 
 
 def without_contents(raw: RawDocument) -> RawDocument:
     """The document without its table of contents written as a plain list (a Word or PDF copy
     keeps the entries' words but not their links): a run of three or more list items of which
-    most name a heading further on."""
-    blocks = raw.blocks
-    later: list[set[str]] = [set() for _ in range(len(blocks) + 1)]
-    for i in range(len(blocks) - 1, -1, -1):
-        later[i] = later[i + 1] | ({_title_key(blocks[i].text)}
-                                   if blocks[i].type == BlockType.heading else set())
+    most name a heading further on (numbers aside: "5. Appendix 1: Philosophy/principles")."""
+    last = {_entry_key(b.text): i for i, b in enumerate(raw.blocks)
+            if b.type == BlockType.heading}  # the last place each heading stands
     kept: list[Block] = []
-    i = 0
-    while i < len(blocks):
-        j = i
-        while j < len(blocks) and blocks[j].type == BlockType.list_item:
-            j += 1
-        run = blocks[i:j] if j > i else blocks[i:i + 1]
-        named = sum(_title_key(b.text) in later[j] for b in run) if j > i else 0
-        if not (j - i >= 3 and named >= _CONTENTS_SHARE * len(run)):
+    end = 0
+    for listed, group in itertools.groupby(raw.blocks,
+                                           key=lambda b: b.type == BlockType.list_item):
+        run = list(group)
+        end += len(run)
+        contents = listed and len(run) >= 3 and sum(
+            last.get(_entry_key(b.text), -1) >= end for b in run) >= _CONTENTS_SHARE * len(run)
+        if not contents:
             kept.extend(run)
-        i = max(j, i + 1)
-    return raw if len(kept) == len(blocks) else raw.model_copy(update={"blocks": kept})
+    return raw if len(kept) == len(raw.blocks) else raw.model_copy(update={"blocks": kept})

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 
 from alignment_studio.core.text import text_hash
-from alignment_studio.framers.blocks import Block, BlockType, RawDocument
+from alignment_studio.framers.blocks import Block, BlockType, RawDocument, title_key
 from alignment_studio.framers.clauses import (
     Clause,
     analyse,
@@ -212,20 +212,16 @@ def _run_in_terms(blocks: list[Block], units: list[list[str]]) -> list[list[str]
 def resolve_refs(document: PolicyDocument) -> None:
     """Replace a reference whose name is a section title of the document by that section's ID;
     other names (documents elsewhere) are kept as written."""
-    titles = {_title_key(s.title): s.id for s in document.all_sections()}
+    titles = {title_key(s.title): s.id for s in document.all_sections()}
     for policy in document.policies():
-        policy.refs = [titles.get(_title_key(REF_SUFFIX.sub("", name)),
-                                  titles.get(_title_key(name), name)) for name in policy.refs]
+        policy.refs = [titles.get(title_key(REF_SUFFIX.sub("", name)),
+                                  titles.get(title_key(name), name)) for name in policy.refs]
 
 
 def _head_word(actor: str) -> str:
     """The last word of an actor, singular ("voting members" -> "member")."""
     word = actor.split()[-1].lower()
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
-
-
-def _title_key(title: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
 
 
 class _TreeBuilder:

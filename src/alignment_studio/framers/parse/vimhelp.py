@@ -32,9 +32,10 @@ CHAPTER, SECTION, COLUMN = 2, 3, 4  # heading levels; the document's title is 1
 def looks_like_vim_help(text: str) -> bool:
     """Whether a text file is Vim help: its first line is a "*name.txt*" tag line, and it has a
     chapter rule or a tagged title."""
-    first = next((line for line in text.split("\n") if line.strip()), "")
+    lines = text.split("\n")
+    first = next((line for line in lines if line.strip()), "")
     return bool(_FILE_TAG.match(first)) and \
-        any(_CHAPTER_RULE.match(line) or _titled(line) for line in text.split("\n")[1:])
+        any(_CHAPTER_RULE.match(line) or _titled(line) for line in lines[1:])
 
 
 def _titled(line: str) -> str | None:
@@ -62,11 +63,11 @@ def vim_help_lines(text: str) -> tuple[list[str], dict[int, int]]:
                 continue
             else:
                 in_example = False
-        if i == 0 and _FILE_TAG.match(line) or _CHAPTER_RULE.match(line) or \
-                _TAG_ONLY.match(line) or _MODELINE.match(line) or _TOC_HINT.match(line) or \
+        rule = _CHAPTER_RULE.match(line) is not None
+        if i == 0 and _FILE_TAG.match(line) or rule or _TAG_ONLY.match(line) or \
+                _MODELINE.match(line) or _TOC_HINT.match(line) or \
                 not started and _BANNER.match(line):
-            chapter_next = chapter_next or bool(_CHAPTER_RULE.match(line))
-            started = started or bool(_CHAPTER_RULE.match(line))
+            chapter_next, started = chapter_next or rule, started or rule
             out.append("")
             continue
         title, level = _heading(line, chapter_next, started)
