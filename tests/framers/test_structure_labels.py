@@ -8,7 +8,10 @@ round 22 (measured unseen at recall 0.61, developed on from 2026-12-05), round 2
 developed on from the next session), round 24 (0.45, developed on from the third 2026-12-05
 session) and round 25 (0.70, developed on from the fourth) moved none; round 26 (0.40, developed
 on from that fourth session, modality 0.66 after it) lowered the modality floor by a point;
-rounds 27 (0.60) and 29 (0.55), developed on from the fifth, moved none."""
+rounds 27 (0.60) and 29 (0.55), developed on from the fifth, moved none. The floors are the
+rules' alone: the learned second reading (framers/second_reading.py) is trained on these
+documents, so its figures here are in-sample and are checked only for what it adds; round 30 is
+held out with rounds 8 and 28."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import pytest
 from parsed import load_bench
 
 from alignment_studio.framers.parse import read_document
+from alignment_studio.framers.statements import Settings
 from alignment_studio.types import Modality, Policy, PolicyDocument, Section
 
 
@@ -42,11 +46,20 @@ def test_every_label_names_a_real_section_and_quote(bench: ModuleType) -> None:
     assert len(bench.label_files()) >= 38
 
 
-def test_extraction_figures_stay_above_their_floors(bench: ModuleType) -> None:
-    per_doc = bench.score_all()
-    held_out = bench.HELD_OUT_GROUPS  # the held-out rounds are measured by the bench
-    total = sum((s for name, s in per_doc.items() if bench.group_of(name) not in held_out),
-                bench.Scores())
+def _developed_total(bench: ModuleType, per_doc: dict) -> object:
+    return sum((s for name, s in per_doc.items() if bench.group_of(name)
+                not in bench.HELD_OUT_GROUPS), bench.Scores())
+
+
+@pytest.fixture(scope="module")
+def rules_only(bench: ModuleType) -> dict:
+    """Scores per document of the rules alone (the learned second reading off)."""
+    return bench.score_all(Settings(second_reading=False))
+
+
+def test_extraction_figures_stay_above_their_floors(bench: ModuleType, rules_only: dict) -> None:
+    """The rules alone, on the documents they were developed on."""
+    total = _developed_total(bench, rules_only)
     assert total.labels >= 2000
     assert total.found / total.labels >= 0.95  # segmentation: a statement for every label
     assert total.recall >= 0.80
@@ -54,9 +67,23 @@ def test_extraction_figures_stay_above_their_floors(bench: ModuleType) -> None:
     assert total.modality_accuracy >= 0.76
     assert total.negated_accuracy >= 0.74
     assert total.actor_accuracy >= 0.78
-    for name, scores in per_doc.items():  # the documents the rules were developed on
+    for name, scores in rules_only.items():  # the documents the rules were developed on
         if bench.group_of(name) in (bench.DEVELOPED, bench.ROUND_1):
             assert scores.recall >= 0.55 and scores.modality_accuracy >= 0.5, name
+
+
+def test_the_second_reading_adds_norms_and_changes_no_statement(bench: ModuleType,
+                                                                rules_only: dict) -> None:
+    """With the shipped model (trained on these documents, so the lift here is in-sample; the
+    cross-validated one is in bench/results/second-reading-cross-validation.txt) recall and
+    modality rise; the statements are the same (a label may match another of them, since the
+    matching prefers a norm)."""
+    rules = _developed_total(bench, rules_only)
+    both = _developed_total(bench, bench.score_all())
+    assert both.labels == rules.labels and abs(both.found - rules.found) <= 0.005 * rules.labels
+    assert both.recall >= rules.recall + 0.05
+    assert both.modality_accuracy >= rules.modality_accuracy + 0.05
+    assert both.precision >= 0.80
 
 
 def test_scorer_counts_misses_wrong_modalities_and_extras(bench: ModuleType) -> None:

@@ -15,11 +15,14 @@ also takes what its place in the document says:
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from alignment_studio.framers.clauses import Clause, modal_force, names_party
 from alignment_studio.framers.nlp import parse
 from alignment_studio.types import Modality
+
+if TYPE_CHECKING:
+    from alignment_studio.framers.second_reading import NormModel
 
 # (also after a plain-text file's bold run-in: "**Don't be snarky.** We are all ...")
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]\*\*))[\"'”’)]?\s+"
@@ -162,6 +165,8 @@ class Settings(NamedTuple):
     addressee_share: float = 0.05  # share of "you" sentences: the reader is the addressee
     heading_force: bool = True  # "Not OK", "Allowed"... headings give their items a force
     entry_definitions: bool = True  # a "Term: gloss" line without force is a definition
+    second_reading: bool = True  # the learned model may read a norm the rules missed
+    norm_model: NormModel | None = None  # that model; None: the one shipped with the package
 
 
 class Force(NamedTuple):

@@ -27,6 +27,7 @@ from alignment_studio.framers.clauses import (
     role_of,
 )
 from alignment_studio.framers.nlp import parse
+from alignment_studio.framers.second_reading import read_again
 from alignment_studio.framers.statements import (
     REF_SUFFIX,
     SECTION_SIGN_NUMBER,
@@ -124,6 +125,8 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
         builder.add(block, units[i], blocks[i + 1] if i + 1 < len(blocks) else None)
     document = PolicyDocument(id=doc_id, title=title or fallback_title, version=sha256[:12],
                               source=source, sha256=sha256, sections=builder.roots)
+    if settings.second_reading:
+        read_again(document, settings.norm_model, skip=builder.settled)
     resolve_refs(document)
     fill_actors(document)
     return document
@@ -247,6 +250,9 @@ class _TreeBuilder:
         self.named: set[str] | None = None  # head words of the actors of stated norms
         self.ordinal: dict[str, int] = {}
         self.next_suffix: dict[str, int] = {}
+        # statements a rule reads as no norm on purpose (an example, a goal, a run-in title, a
+        # lead-in to sections): the second reading leaves them alone
+        self.settled: set[str] = set()
 
     def add(self, block: Block, units: list[str], following: Block | None) -> None:
         if block.type == BlockType.heading:
@@ -294,6 +300,7 @@ class _TreeBuilder:
                 and not force.examples and self.headings and self.headings[-1] is None:
             self.headings[-1] = force._replace(actor=force.actor or self.reader, across=True)
         policy.modality = Modality.informational
+        self.settled.add(policy.id)
 
     def _policies(self, block: Block, units: list[str], section: Section,
                   paragraph: int) -> list[Policy]:
@@ -312,11 +319,12 @@ class _TreeBuilder:
                 # "**Venue.** We ask that you ...", "Use Restrictions. You agree not to ...": a
                 # title ("Listen." is an order; an item's title under "The following are
                 # prohibited:" names what is banned)
-                out.append(self._policy(title._replace(
+                out.append(self._settle(self._policy(title._replace(
                     modality=Modality.informational, explicit=False, negated=False, actor=None,
-                    action=None), block, section.id, paragraph))
+                    action=None), block, section.id, paragraph)))
                 continue
             for clause in self._clauses(unit, first=n == 0):
+                settled = False
                 # a lead-in reaches the first statement of an item; later ones speak for
                 # themselves
                 if force is not None and force.examples:
@@ -326,6 +334,7 @@ class _TreeBuilder:
                         # should compile cleanly") keeps it
                         clause = clause._replace(modality=Modality.informational,
                                                  explicit=False)
+                        settled = True
                 elif force is not None and force.modality == Modality.definition and \
                         n == 0 and not out and block.type in _ENTRY_TYPES:
                     # the items of "X includes:" define X, whatever their own words say; an
@@ -345,8 +354,15 @@ class _TreeBuilder:
                         names_goals(section.title):  # "Goals" / "Reward ongoing contributions"
                     clause = clause._replace(modality=Modality.informational, explicit=False,
                                              negated=False)
-                out.append(self._policy(clause, block, section.id, paragraph))
+                    settled = True
+                policy = self._policy(clause, block, section.id, paragraph)
+                out.append(self._settle(policy) if settled else policy)
         return out
+
+    def _settle(self, policy: Policy) -> Policy:
+        """Mark a statement a rule read as no norm on purpose (see ``settled``)."""
+        self.settled.add(policy.id)
+        return policy
 
     def _clauses(self, unit: str, first: bool) -> list[Clause]:
         """The clauses of a sentence; of a ``Key: value`` line, those of its value, the first
