@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from alignment_studio.framers.statements import terms_of
 from alignment_studio.types import Modality, Policy, PolicyDocument
@@ -62,12 +62,20 @@ class NormModel(BaseModel):
     threshold: float = Field(0.3, description="a norm is added when P(no norm) is below this")
     trained_on: list[str] = Field(default_factory=list, description="labelled documents used")
 
+    _index: dict[str, int] = PrivateAttr(default_factory=dict)
+    _matrix: np.ndarray | None = PrivateAttr(default=None)
+
     def probabilities(self, features: Sequence[Sequence[str]]) -> np.ndarray:
         """One row of class probabilities per statement; unknown features are ignored."""
-        zero = [0.0] * len(self.classes)
-        logits = np.array([np.sum([self.weights.get(f, zero) for f in feats] or [zero], axis=0)
-                           for feats in features]).reshape(len(features), len(self.classes))
-        logits += np.array(self.bias)
+        if self._matrix is None:  # the weights as one matrix, a row per feature, once
+            self._index = {f: i for i, f in enumerate(self.weights)}
+            self._matrix = np.array([*self.weights.values(), [0.0] * len(self.classes)])
+        index = self._index  # a local name: a private attribute is slow to reach
+        rows = [[index[f] for f in feats if f in index] for feats in features]
+        sizes = np.array([len(r) for r in rows], dtype=np.int64)
+        flat = np.array([i for r in rows for i in r], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        logits = _row_sums(self._matrix[flat], starts, sizes) + np.array(self.bias)
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
@@ -127,15 +135,21 @@ def read_again(document: PolicyDocument, model: NormModel | None = None,
     from alignment_studio.framers.nlp import parse
 
     model = model or bundled()
-    policies = document.policies()
-    if model is None or not policies:
+    titles = {s.id: s.title for s in document.all_sections()}
+    todo = [p for p in document.policies()
+            if p.modality == Modality.informational and p.id not in skip]
+    if model is None or not todo:
         return
-    docs = parse([p.text for p in policies])
-    probs = model.probabilities(statement_features(document, docs))
-    for policy, doc, row in zip(policies, docs, probs, strict=True):
-        if policy.modality == Modality.informational and row[0] < model.threshold \
-                and policy.id not in skip:
-            _give_norm(policy, model.classes[int(np.argmax(row[1:])) + 1], doc)
+    # a handbook repeats sentences under the same heading: each distinct one is read once
+    keys = [(p.text, titles.get(p.section_id, ""), p.form.value, bool(p.question)) for p in todo]
+    distinct = list(dict.fromkeys(keys))
+    docs = dict(zip(distinct, parse([k[0] for k in distinct]), strict=True))
+    probs = model.probabilities([features(*key, docs[key]) for key in distinct])
+    rows = dict(zip(distinct, probs, strict=True))
+    for policy, key in zip(todo, keys, strict=True):
+        row = rows[key]
+        if row[0] < model.threshold:
+            _give_norm(policy, model.classes[int(np.argmax(row[1:])) + 1], docs[key])
 
 
 def _give_norm(policy: Policy, modality: str, doc: Doc) -> None:
@@ -206,6 +220,6 @@ def _row_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.n
     statement without known features sums to zero."""
     out = np.zeros((len(sizes), values.shape[1]))
     nonempty = sizes > 0
-    if values.size:
+    if nonempty.any():
         out[nonempty] = np.add.reduceat(values, starts[nonempty], axis=0)
     return out
