@@ -53,8 +53,7 @@ def developed() -> list[tuple[str, str, PolicyDocument, list[bench.Label]]]:
     return out
 
 
-def examples(name: str, group: str, doc: PolicyDocument,
-             labels: list[bench.Label]) -> list[Example]:
+def examples(doc: PolicyDocument, labels: list[bench.Label]) -> list[Example]:
     """One example per statement, classed by the label the bench matches it to."""
     titles = {s.id: bench.title_key(s.title) for s in doc.all_sections()}
     statements = doc.policies()
@@ -64,8 +63,7 @@ def examples(name: str, group: str, doc: PolicyDocument,
         if hit is not None:
             gold[hit] = label.modality.value
     feats = statement_features(doc, parse([p.text for p in statements]))
-    return [Example(features=f, gold=gold.get(i, "none"), group=group)
-            for i, f in enumerate(feats)]
+    return [Example(features=f, gold=gold.get(i, "none")) for i, f in enumerate(feats)]
 
 
 def cross_validate(docs: list[tuple[str, str, PolicyDocument, list[bench.Label]]],
@@ -94,7 +92,7 @@ def main() -> None:
     parser.add_argument("--cross-validate", action="store_true")
     args = parser.parse_args()
     docs = developed()
-    data = {name: examples(name, group, doc, labels) for name, group, doc, labels in docs}
+    data = {name: examples(doc, labels) for name, _, doc, labels in docs}
     if args.cross_validate:
         cross_validate(docs, data)
         return

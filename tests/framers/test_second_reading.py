@@ -76,8 +76,9 @@ def _word_model(word: str, modality: str, threshold: float = 0.3) -> NormModel:
 
 def test_an_informational_statement_takes_the_models_norm() -> None:
     doc = _document("Staff badge in at the front desk.", "The office opens at nine.")
-    read_again(doc, _word_model("badge", "obligation"))
+    changed = read_again(doc, _word_model("badge", "obligation"))
     first, second = doc.policies()
+    assert changed == [first]
     assert first.modality == Modality.obligation and not first.negated
     assert second.modality == Modality.informational
 
@@ -89,11 +90,22 @@ def test_negation_is_read_when_the_model_gives_a_norm() -> None:
     assert doc.policies()[0].negated
 
 
-def test_a_definition_gets_its_terms() -> None:
-    doc = _document('"Badge" means the card that opens the doors.')
-    read_again(doc, _word_model("means", "definition"))
-    assert doc.policies()[0].modality == Modality.definition
-    assert doc.policies()[0].terms == ["Badge"]
+def test_a_definition_the_model_adds_gets_its_terms(tmp_path: Path) -> None:
+    path = tmp_path / "doors.md"
+    path.write_text('# Office\n\n## Doors\n\n"Badge" opens the doors of the office.\n')
+    model = _word_model("opens", "definition")
+    rules = read_document(path, settings=Settings(second_reading=False)).policies()[0]
+    both = read_document(path, settings=Settings(norm_model=model)).policies()[0]
+    assert rules.modality == Modality.informational and rules.terms == []
+    assert both.modality == Modality.definition and both.terms == ["Badge"]
+
+
+def test_a_feature_counts_once_however_often_it_occurs() -> None:
+    """The model is trained on which features a statement has, so a repeated word or a second
+    punctuation mark weighs no more at run time."""
+    model = train(_toy(), min_count=2)
+    assert np.allclose(model.probabilities([["w:must", "w:must", "w:must"]]),
+                       model.probabilities([["w:must"]]))
 
 
 def test_the_rules_norms_are_left_alone() -> None:

@@ -8,9 +8,9 @@ pairs, the section's title and a few dependency-parse facts (modal lemma, negati
 its tag, subject), trained by ``bench/train_norm_model.py`` on the project's hand-labelled
 documents (never on the held-out rounds). It only ever *adds* a norm: a statement the rules call
 informational becomes the model's most likely norm when the model's probability of "no norm" is
-below the threshold; what the rules call a norm is left alone (in the prototype, leaving one round out, letting it
-veto a rule's norm at P(no norm) > 0.95 gained 2 points of precision and lost 4 of recall, and
-letting it change a rule's modality lowered modality accuracy).
+below the threshold; what the rules call a norm is left alone (in the prototype, leaving one
+round out, letting it veto a rule's norm at P(no norm) > 0.95 gained 2 points of precision and
+lost 4 of recall, and letting it change a rule's modality lowered modality accuracy).
 
 The weights ship as a gzipped JSON resource of the package; numpy computes the scores, so the
 framers need no training library at run time.
@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from alignment_studio.framers.statements import terms_of
 from alignment_studio.types import Modality, Policy, PolicyDocument
 
 if TYPE_CHECKING:
@@ -50,7 +49,6 @@ class Example(BaseModel):
     model_config = ConfigDict(extra="forbid")
     features: list[str]
     gold: str = NONE
-    group: str = ""
 
 
 class NormModel(BaseModel):
@@ -72,14 +70,8 @@ class NormModel(BaseModel):
             self._index = {f: i for i, f in enumerate(self.weights)}
             self._matrix = np.array([*self.weights.values(), [0.0] * len(self.classes)])
         index = self._index  # a local name: a private attribute is slow to reach
-        rows = [[index[f] for f in feats if f in index] for feats in features]
-        sizes = np.array([len(r) for r in rows], dtype=np.int64)
-        flat = np.array([i for r in rows for i in r], dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        logits = _row_sums(self._matrix[flat], starts, sizes) + np.array(self.bias)
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        flat, starts, sizes = _pack([{index[f] for f in feats if f in index} for feats in features])
+        return _softmax(_row_sums(self._matrix[flat], starts, sizes) + np.array(self.bias))
 
 
 def features(text: str, title: str, form: str, question: bool, doc: Doc) -> list[str]:
@@ -130,9 +122,10 @@ def statement_features(document: PolicyDocument, docs: Iterable[Doc]) -> list[li
 
 
 def read_again(document: PolicyDocument, model: NormModel | None = None,
-               skip: Collection[str] = ()) -> None:
+               skip: Collection[str] = ()) -> list[Policy]:
     """Give the model's norm to each informational statement it reads as a norm (in place),
-    except those whose IDs are in ``skip`` (a rule read them as no norm on purpose)."""
+    except those whose IDs are in ``skip`` (a rule read them as no norm on purpose); the
+    statements changed."""
     from alignment_studio.framers.nlp import parse
 
     model = model or bundled()
@@ -140,22 +133,24 @@ def read_again(document: PolicyDocument, model: NormModel | None = None,
     todo = [p for p in document.policies()
             if p.modality == Modality.informational and p.id not in skip]
     if model is None or not todo:
-        return
+        return []
     # a handbook repeats sentences under the same heading: each distinct one is read once
     keys = [(p.text, titles.get(p.section_id, ""), p.form.value, bool(p.question)) for p in todo]
     distinct = list(dict.fromkeys(keys))
     docs = dict(zip(distinct, parse([k[0] for k in distinct]), strict=True))
     probs = model.probabilities([features(*key, docs[key]) for key in distinct])
     rows = dict(zip(distinct, probs, strict=True))
+    changed = []
     for policy, key in zip(todo, keys, strict=True):
         row = rows[key]
         if row[0] < model.threshold:
             _give_norm(policy, model.classes[int(np.argmax(row[1:])) + 1], docs[key])
+            changed.append(policy)
+    return changed
 
 
 def _give_norm(policy: Policy, modality: str, doc: Doc) -> None:
     policy.modality = Modality(modality)
-    policy.terms = terms_of(policy.text, policy.modality)
     policy.negated = modality != Modality.definition.value and any(
         t.dep_ == "neg" or t.lower_ in _NEGATIONS for t in doc)
 
@@ -187,21 +182,15 @@ def train(examples: Sequence[Example], min_count: int = 3, steps: int = 150,
         for f in set(ex.features):
             counts[f] = counts.get(f, 0) + 1
     vocab = {f: i for i, f in enumerate(sorted(f for f, c in counts.items() if c >= min_count))}
-    rows = [sorted({vocab[f] for f in ex.features if f in vocab}) for ex in examples]
-    flat = np.array([i for row in rows for i in row], dtype=np.int64)
-    sizes = np.array([len(row) for row in rows])
-    owner = np.repeat(np.arange(len(rows)), sizes)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    target = np.zeros((len(rows), len(CLASSES)))
-    target[np.arange(len(rows)), [CLASSES.index(ex.gold) for ex in examples]] = 1.0
+    flat, starts, sizes = _pack([{vocab[f] for f in ex.features if f in vocab} for ex in examples])
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    target = np.zeros((len(sizes), len(CLASSES)))
+    target[np.arange(len(sizes)), [CLASSES.index(ex.gold) for ex in examples]] = 1.0
     weights = np.zeros((len(vocab) + 1, len(CLASSES)))  # the last row is the bias
     moment, second = np.zeros_like(weights), np.zeros_like(weights)
     for step in range(1, steps + 1):
-        logits = _row_sums(weights[flat], starts, sizes) + weights[-1]
-        logits -= logits.max(axis=1, keepdims=True)
-        probs = np.exp(logits)
-        probs /= probs.sum(axis=1, keepdims=True)
-        error = (probs - target) / len(rows)
+        probs = _softmax(_row_sums(weights[flat], starts, sizes) + weights[-1])
+        error = (probs - target) / len(sizes)
         spread = error[owner]
         grad = np.empty_like(weights)
         for c in range(len(CLASSES)):
@@ -214,6 +203,21 @@ def train(examples: Sequence[Example], min_count: int = 3, steps: int = 150,
     names = sorted(vocab, key=vocab.__getitem__)
     return NormModel(weights={f: weights[i].tolist() for i, f in enumerate(names)},
                      bias=weights[-1].tolist(), threshold=threshold)
+
+
+def _pack(rows: Sequence[set[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each statement's distinct feature indices, one statement after another (the model is
+    trained on which features a statement has, not how often), with where each starts and how
+    many it has."""
+    sizes = np.array([len(row) for row in rows], dtype=np.int64)
+    flat = np.array([i for row in rows for i in sorted(row)], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    return flat, starts, sizes
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
 
 
 def _row_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:

@@ -126,7 +126,8 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     document = PolicyDocument(id=doc_id, title=title or fallback_title, version=sha256[:12],
                               source=source, sha256=sha256, sections=builder.roots)
     if settings.second_reading:
-        read_again(document, settings.norm_model, skip=builder.settled)
+        for policy in read_again(document, settings.norm_model, skip=builder.settled):
+            policy.terms = terms_of(policy.text, policy.modality)
     resolve_refs(document)
     fill_actors(document)
     return document
