@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from alignment_studio.types import Modality, Policy, PolicyDocument
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Token
 
 NONE = "none"
 CLASSES = (NONE, Modality.obligation.value, Modality.prohibition.value,
@@ -103,10 +103,10 @@ def _parse_features(doc: Doc) -> list[str]:
     return out
 
 
-def _subject(root: object) -> str:
+def _subject(root: Token) -> str:
     """A pronoun subject by its word ("you", "we"), any other by its relation and part of
     speech, or ``none`` for an imperative or a fragment."""
-    subjects = [c for c in root.children if c.dep_ in ("nsubj", "nsubjpass", "expl")]  # type: ignore[attr-defined]
+    subjects = [c for c in root.children if c.dep_ in ("nsubj", "nsubjpass", "expl")]
     if not subjects:
         return "none"
     first = subjects[0]
@@ -117,8 +117,13 @@ def statement_features(document: PolicyDocument, docs: Iterable[Doc]) -> list[li
     """The features of every statement of a document, in ``document.policies()`` order, from
     the statements' parses (``docs``, same order)."""
     titles = {s.id: s.title for s in document.all_sections()}
-    return [features(p.text, titles.get(p.section_id, ""), p.form.value, bool(p.question), doc)
+    return [features(*_context(p, titles), doc)
             for p, doc in zip(document.policies(), docs, strict=True)]
+
+
+def _context(policy: Policy, titles: dict[str, str]) -> tuple[str, str, str, bool]:
+    """What the model reads besides the parse: text, heading, form, whether it answers."""
+    return policy.text, titles.get(policy.section_id, ""), policy.form.value, bool(policy.question)
 
 
 def read_again(document: PolicyDocument, model: NormModel | None = None,
@@ -135,7 +140,7 @@ def read_again(document: PolicyDocument, model: NormModel | None = None,
     if model is None or not todo:
         return []
     # a handbook repeats sentences under the same heading: each distinct one is read once
-    keys = [(p.text, titles.get(p.section_id, ""), p.form.value, bool(p.question)) for p in todo]
+    keys = [_context(p, titles) for p in todo]
     distinct = list(dict.fromkeys(keys))
     docs = dict(zip(distinct, parse([k[0] for k in distinct]), strict=True))
     probs = model.probabilities([features(*key, docs[key]) for key in distinct])
