@@ -301,7 +301,7 @@ class _TreeBuilder:
                 and not force.examples and self.headings and self.headings[-1] is None:
             self.headings[-1] = force._replace(actor=force.actor or self.reader, across=True)
         policy.modality = Modality.informational
-        self.settled.add(policy.id)
+        self._settle(policy)
 
     def _policies(self, block: Block, units: list[str], section: Section,
                   paragraph: int) -> list[Policy]:
