@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,13 +54,30 @@ async def test_hf_scores_choices_the_same_in_a_padded_batch_as_one_by_one() -> N
              [Message(role="user", content="A long question about gifts of cash to public "
                       "officials during a tender. Start with one label: compliant, violating "
                       "or needs_info.")]]
-    options = ["Paris", "banana", "violating"]
+    options = ["Paris", "banana", "violating", "needs_info"]  # one token and several
     together = await backend.score_choices(convs, options)
     alone = [(await backend.score_choices([c], options))[0] for c in convs]
     for row, single in zip(together, alone, strict=True):
         assert row == pytest.approx(single, abs=1e-3)
+    # the options run on the prompts' cache: the same as one pass over prompt + option
+    whole = [[_one_pass(backend, c, o) for o in options] for c in convs]
+    for row, reference in zip(together, whole, strict=True):
+        assert row == pytest.approx(reference, abs=1e-3)
     assert together[0][0] > together[0][1]  # Paris over banana
     assert all(s < 0 for row in together for s in row)
+
+
+def _one_pass(backend: Any, conv: list[Any], option: str) -> float:
+    """An option's summed log-probability from one unpadded pass over prompt + option."""
+    import torch
+
+    prompt = backend.tokenizer(backend._chat_texts([conv])[0],
+                               add_special_tokens=False)["input_ids"]
+    tail = backend.tokenizer(option, add_special_tokens=False)["input_ids"]
+    with torch.inference_mode():
+        logits = backend.net(input_ids=torch.tensor([prompt + tail])).logits
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    return sum(float(logp[0, len(prompt) - 1 + k, tok]) for k, tok in enumerate(tail))
 
 
 @pytest.mark.slow

@@ -114,25 +114,56 @@ class HFBackend(ModelBackend):
 
     def _score_chunk(self, chunk: Sequence[Sequence[Message]], options: Sequence[str]
                      ) -> list[list[float]]:
+        """The prompts run once, left-padded, keeping their key-value cache; the options then
+        run on that cache, each prompt's cache repeated once per option (a forward pass per
+        option over the whole prompt took six times as long)."""
         import torch
 
         prompts = [self.tokenizer(text, add_special_tokens=False)["input_ids"]
                    for text in self._chat_texts(chunk)]
         tails = [self.tokenizer(o, add_special_tokens=False)["input_ids"] for o in options]
-        rows = [p + t for p in prompts for t in tails]
-        width, keep = max(map(len, rows)), max(map(len, tails)) + 1
-        pad = self.tokenizer.pad_token_id
-        ids = torch.tensor([[pad] * (width - len(r)) + r for r in rows])
-        mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
-        logp = self._log_probs(ids, mask, logits_to_keep=keep)  # (rows, keep, vocab)
-        flat = []
-        for row in range(len(rows)):
-            tail = tails[row % len(tails)]
-            # logits[:, j] predicts token width - keep + j + 1; the tail is the last len(tail)
-            first = keep - 1 - len(tail)
-            flat.append(sum(float(logp[row, first + k, tok]) for k, tok in enumerate(tail)))
+        ids, mask = self._left_padded(prompts)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        with torch.inference_mode():
+            out = self.net(input_ids=ids, attention_mask=mask, position_ids=positions,
+                           use_cache=True, logits_to_keep=1)
+        first = torch.log_softmax(out.logits[:, -1].float(), dim=-1)  # (prompts, vocab)
+        rest = self._tail_log_probs(out.past_key_values, mask, tails)  # (rows, steps, vocab)
         n = len(tails)
-        return [flat[i:i + n] for i in range(0, len(flat), n)]
+        return [[float(first[p, tail[0]]) + sum(float(rest[p * n + t, k, tok])
+                                                 for k, tok in enumerate(tail[1:]))
+                 for t, tail in enumerate(tails)] for p in range(len(prompts))]
+
+    def _left_padded(self, rows: Sequence[Sequence[int]]) -> tuple[Any, Any]:
+        import torch
+
+        width, pad = max(map(len, rows)), self.tokenizer.pad_token_id
+        ids = torch.tensor([[pad] * (width - len(r)) + list(r) for r in rows])
+        mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
+        return ids, mask
+
+    def _tail_log_probs(self, cache: Any, mask: Any, tails: Sequence[Sequence[int]]) -> Any:
+        """Log-probabilities after each option's tokens but its last, read on the prompts'
+        cache; rows are (prompt, option) in that order, options right-padded. None when
+        every option is one token."""
+        import torch
+
+        steps = max(map(len, tails)) - 1
+        if steps == 0:
+            return None
+        n, pad = len(tails), self.tokenizer.pad_token_id
+        cache.batch_repeat_interleave(n)
+        body = torch.tensor([list(t[:-1]) + [pad] * (steps - len(t) + 1) for t in tails])
+        body_mask = torch.tensor([[1] * (len(t) - 1) + [0] * (steps - len(t) + 1) for t in tails])
+        rows = mask.shape[0] * n
+        full_mask = torch.cat([mask.repeat_interleave(n, dim=0), body_mask.repeat(rows // n, 1)],
+                              dim=1)
+        start = mask.sum(-1).repeat_interleave(n).unsqueeze(1)
+        positions = start + torch.arange(steps).unsqueeze(0)
+        with torch.inference_mode():
+            logits = self.net(input_ids=body.repeat(rows // n, 1), attention_mask=full_mask,
+                              position_ids=positions, past_key_values=cache).logits
+        return torch.log_softmax(logits.float(), dim=-1)
 
     def _log_probs(self, ids: Any, mask: Any, **extra: Any) -> Any:
         """Log-softmax of the model's logits for left-padded rows, positions counted from each
