@@ -135,6 +135,7 @@ class HFBackend(ModelBackend):
                  for t, tail in enumerate(tails)] for p in range(len(prompts))]
 
     def _left_padded(self, rows: Sequence[Sequence[int]]) -> tuple[Any, Any]:
+        """Token rows padded on the left to one width, and their attention mask."""
         import torch
 
         width, pad = max(map(len, rows)), self.tokenizer.pad_token_id
@@ -155,25 +156,24 @@ class HFBackend(ModelBackend):
         cache.batch_repeat_interleave(n)
         body = torch.tensor([list(t[:-1]) + [pad] * (steps - len(t) + 1) for t in tails])
         body_mask = torch.tensor([[1] * (len(t) - 1) + [0] * (steps - len(t) + 1) for t in tails])
-        rows = mask.shape[0] * n
-        full_mask = torch.cat([mask.repeat_interleave(n, dim=0), body_mask.repeat(rows // n, 1)],
+        prompts = mask.shape[0]
+        full_mask = torch.cat([mask.repeat_interleave(n, dim=0), body_mask.repeat(prompts, 1)],
                               dim=1)
         start = mask.sum(-1).repeat_interleave(n).unsqueeze(1)
         positions = start + torch.arange(steps).unsqueeze(0)
         with torch.inference_mode():
-            logits = self.net(input_ids=body.repeat(rows // n, 1), attention_mask=full_mask,
+            logits = self.net(input_ids=body.repeat(prompts, 1), attention_mask=full_mask,
                               position_ids=positions, past_key_values=cache).logits
         return torch.log_softmax(logits.float(), dim=-1)
 
-    def _log_probs(self, ids: Any, mask: Any, **extra: Any) -> Any:
+    def _log_probs(self, ids: Any, mask: Any) -> Any:
         """Log-softmax of the model's logits for left-padded rows, positions counted from each
         row's first real token (so padding changes nothing)."""
         import torch
 
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         with torch.inference_mode():
-            logits = self.net(input_ids=ids, attention_mask=mask, position_ids=positions,
-                              **extra).logits
+            logits = self.net(input_ids=ids, attention_mask=mask, position_ids=positions).logits
         return torch.log_softmax(logits.float(), dim=-1)
 
     async def perplexity(self, texts: Sequence[str]) -> list[float]:
