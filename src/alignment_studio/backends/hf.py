@@ -119,29 +119,19 @@ class HFBackend(ModelBackend):
         option over the whole prompt took six times as long)."""
         import torch
 
-        prompts = [self.tokenizer(text, add_special_tokens=False)["input_ids"]
-                   for text in self._chat_texts(chunk)]
+        enc = self.tokenizer(self._chat_texts(chunk), return_tensors="pt", padding=True,
+                             add_special_tokens=False)  # left-padded (see load_model)
+        mask = enc["attention_mask"]
         tails = [self.tokenizer(o, add_special_tokens=False)["input_ids"] for o in options]
-        ids, mask = self._left_padded(prompts)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
         with torch.inference_mode():
-            out = self.net(input_ids=ids, attention_mask=mask, position_ids=positions,
-                           use_cache=True, logits_to_keep=1)
+            out = self.net(input_ids=enc["input_ids"], attention_mask=mask,
+                           position_ids=_positions(mask), use_cache=True, logits_to_keep=1)
         first = torch.log_softmax(out.logits[:, -1].float(), dim=-1)  # (prompts, vocab)
         rest = self._tail_log_probs(out.past_key_values, mask, tails)  # (rows, steps, vocab)
         n = len(tails)
         return [[float(first[p, tail[0]]) + sum(float(rest[p * n + t, k, tok])
                                                  for k, tok in enumerate(tail[1:]))
-                 for t, tail in enumerate(tails)] for p in range(len(prompts))]
-
-    def _left_padded(self, rows: Sequence[Sequence[int]]) -> tuple[Any, Any]:
-        """Token rows padded on the left to one width, and their attention mask."""
-        import torch
-
-        width, pad = max(map(len, rows)), self.tokenizer.pad_token_id
-        ids = torch.tensor([[pad] * (width - len(r)) + list(r) for r in rows])
-        mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
-        return ids, mask
+                 for t, tail in enumerate(tails)] for p in range(mask.shape[0])]
 
     def _tail_log_probs(self, cache: Any, mask: Any, tails: Sequence[Sequence[int]]) -> Any:
         """Log-probabilities after each option's tokens but its last, read on the prompts'
@@ -171,9 +161,9 @@ class HFBackend(ModelBackend):
         row's first real token (so padding changes nothing)."""
         import torch
 
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
         with torch.inference_mode():
-            logits = self.net(input_ids=ids, attention_mask=mask, position_ids=positions).logits
+            logits = self.net(input_ids=ids, attention_mask=mask,
+                              position_ids=_positions(mask)).logits
         return torch.log_softmax(logits.float(), dim=-1)
 
     async def perplexity(self, texts: Sequence[str]) -> list[float]:
@@ -333,3 +323,8 @@ def _decode_kwargs(config: GenerationConfig, tokenizer: Any) -> dict[str, Any]:
     else:
         kwargs.update(do_sample=False)
     return kwargs
+
+
+def _positions(mask: Any) -> Any:
+    """Position ids of left-padded rows, counted from each row's first real token."""
+    return (mask.cumsum(-1) - 1).clamp(min=0)
