@@ -91,3 +91,32 @@ async def test_hf_perplexity_ranks_broken_english_above_fluent_and_ignores_paddi
     alone = [(await backend.perplexity([t]))[0] for t in texts]
     assert together == pytest.approx(alone, rel=1e-3)
     assert together[1] > 5 * together[0] > 0
+
+
+@pytest.mark.slow
+async def test_hf_batches_by_length_and_answers_in_the_callers_order() -> None:
+    """Chunks are formed shortest first (less padding); every result still belongs to its
+    own prompt, for generation, constrained choice and perplexity alike."""
+    from alignment_studio.backends.base import GenerationConfig
+    from alignment_studio.backends.hf import HFBackend
+    from alignment_studio.types import Message
+
+    backend = HFBackend("embedded", batch_size=2)
+    questions = ["Please tell me, in one word and nothing else, which city is the capital "
+                 "of France, the country in western Europe?", "What is 2 + 2?",
+                 "Name a colour of the sky on a clear summer day, in one word.", "Say hi."]
+    convs = [[Message(role="user", content=q)] for q in questions]  # longest first, mixed
+    config = GenerationConfig(max_new_tokens=6)
+    together = await backend.generate_batch(convs, config)
+    alone = [await backend.generate(c, config) for c in convs]
+    assert [o.text for o in together] == [o.text for o in alone]
+    assert len({o.text for o in together}) > 1
+    options = ["Paris", "4", "blue", "Hello"]
+    scores = await backend.score_choices(convs, options)
+    singles = [(await backend.score_choices([c], options))[0] for c in convs]
+    for row, single in zip(scores, singles, strict=True):
+        assert row == pytest.approx(single, abs=1e-3)
+    assert max(range(4), key=scores[0].__getitem__) == 0  # Paris for the capital question
+    texts = [q * 3 for q in questions]
+    assert await backend.perplexity(texts) == pytest.approx(
+        [(await backend.perplexity([t]))[0] for t in texts], rel=1e-3)

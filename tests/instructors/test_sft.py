@@ -11,6 +11,7 @@ import pytest
 from alignment_studio.core.errors import StudioError
 from alignment_studio.instructors.sft import (
     effective_save_steps,
+    mixed_bf16,
     quantization_config,
     sft_config,
     split_validation,
@@ -56,10 +57,26 @@ def test_trainer_config_packs_padding_free_and_restores_the_best(tmp_path: Path)
     assert not plain.packing and not plain.padding_free and plain.eval_strategy == "no"
 
 
+@pytest.mark.parametrize(("capabilities", "expected"), [
+    ({"avx512_bf16": True, "amx_bf16": False}, True), ({"amx_bf16": True}, True),
+    ({"avx512_bf16": False, "amx_bf16": False, "avx2": True}, False)])
+def test_auto_precision_is_bf16_only_where_the_cpu_computes_it(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capabilities: dict[str, bool],
+        expected: bool) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: capabilities)
+    assert mixed_bf16("auto", cuda=False) is expected
+    assert sft_config(TrainSettings(), tmp_path, cuda=False).bf16 is expected
+    assert mixed_bf16("auto", cuda=True)  # a GPU always
+    assert mixed_bf16("bf16", cuda=False) and not mixed_bf16("fp32", cuda=True)
+    assert sft_config(TrainSettings(precision="fp32"), tmp_path, cuda=False).bf16 is False
+
+
 def test_every_new_setting_is_documented() -> None:
     fields = TrainSettings.model_fields
     for name in ("packing", "validation_fraction", "eval_steps", "early_stopping_patience",
-                 "quantization"):
+                 "quantization", "precision"):
         assert fields[name].description, name
     assert TrainSettings().quantization == "none"
 

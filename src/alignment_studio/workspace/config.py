@@ -150,6 +150,10 @@ class TrainSettings(TrainerSettings):
         "policy text in the prompt); null = as they come in the data")
     gradient_checkpointing: bool = Field(
         True, description="recompute activations in backward: much less memory")
+    precision: Literal["auto", "bf16", "fp32"] = Field(
+        "auto", description="auto: bf16 mixed precision where the hardware computes bf16 "
+        "natively (a CUDA GPU, or a CPU with AVX-512 BF16 or AMX), else fp32; bf16: always "
+        "(slow on CPUs without it); fp32: never. The weights stay fp32 on a CPU either way")
     save_steps: int = Field(
         10, ge=1, description="checkpoint every N steps (resume after Ctrl-C); with a validation "
         "split it is rounded up to a multiple of eval_steps, so the best model can be restored")
