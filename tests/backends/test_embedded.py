@@ -120,3 +120,19 @@ async def test_hf_batches_by_length_and_answers_in_the_callers_order() -> None:
     texts = [q * 3 for q in questions]
     assert await backend.perplexity(texts) == pytest.approx(
         [(await backend.perplexity([t]))[0] for t in texts], rel=1e-3)
+
+
+def test_batches_take_similar_lengths_and_fewer_long_prompts() -> None:
+    from alignment_studio.backends.hf import BATCH_CHARS, _chunks
+
+    lengths = [120, 6_000, 300, 90, 7_000, 200, 50, 80, 6_500, 400, 30_000]
+    chunks = _chunks(lengths, size=4)
+    assert sorted(i for c in chunks for i in c) == list(range(len(lengths)))  # each once
+    flat = [lengths[i] for c in chunks for i in c]
+    assert flat == sorted(lengths)  # shortest first
+    assert all(len(c) <= 4 for c in chunks)
+    assert all(len(c) * max(lengths[i] for i in c) <= BATCH_CHARS for c in chunks
+               if len(c) > 1)
+    assert [10] in chunks  # a prompt longer than the budget goes alone
+    assert len(chunks[0]) == 4  # short prompts fill the batch
+    assert _chunks([], 4) == []

@@ -30,6 +30,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # rows per perplexity pass: it keeps every position's logits (8 x 256 x 49k floats = 400 MB
 # for the embedded model), where generation keeps only the last position's
 PERPLEXITY_ROWS = 8
+# a batch's rows times its longest prompt, in characters (about 4,000 tokens): prompts with
+# retrieved passages go in smaller batches; 16 of them at once took the full demo's audit to
+# 3.5 GB
+BATCH_CHARS = 16_000
 
 
 class HFSpec(BackendSpec):
@@ -114,14 +118,11 @@ class HFBackend(ModelBackend):
                          run: Callable[[Sequence[Any]], list[Any]],
                          progress: Progress | None = None, size: int | None = None
                          ) -> list[Any]:
-        """``run`` over chunks of ``size`` (else ``batch_size``) items taken shortest first, so
-        a chunk's rows are padded to similar lengths; the results come back in the items'
-        order."""
-        order = sorted(range(len(items)), key=lengths.__getitem__)
+        """``run`` over chunks of at most ``size`` (else ``batch_size``) items taken shortest
+        first, so a chunk's rows are padded to similar lengths (see ``_chunks``); the results
+        come back in the items' order."""
         out: list[Any] = [None] * len(items)
-        size = size or self.batch_size
-        for start in range(0, len(order), size):
-            chunk = order[start:start + size]
+        for chunk in _chunks(lengths, size or self.batch_size):
             done = await asyncio.to_thread(run, [items[i] for i in chunk])
             for i, result in zip(chunk, done, strict=True):
                 out[i] = result
@@ -333,6 +334,18 @@ def _decode_kwargs(config: GenerationConfig, tokenizer: Any) -> dict[str, Any]:
     else:
         kwargs.update(do_sample=False)
     return kwargs
+
+
+def _chunks(lengths: Sequence[int], size: int) -> list[list[int]]:
+    """Indices in order of length, cut into chunks of at most ``size`` whose rows times the
+    longest row stay within BATCH_CHARS (a single longer row goes alone)."""
+    chunks: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        if not chunks or len(chunks[-1]) >= size \
+                or (len(chunks[-1]) + 1) * lengths[i] > BATCH_CHARS:
+            chunks.append([])
+        chunks[-1].append(i)
+    return chunks
 
 
 def _chars(messages: Sequence[Message]) -> int:
