@@ -225,20 +225,29 @@ def test_validation_loss_is_logged_and_the_best_adapter_is_kept(rows: list[dict[
     assert read_train_log(tmp_path / "out") == log
 
 
-@pytest.mark.parametrize("packing", [True, False])
+@pytest.mark.parametrize(("packing", "precision"),
+                         [(True, "fp32"), (False, "fp32"), (True, "bf16")])
 def test_answer_only_logits_give_trl_s_own_loss(rows: list[dict[str, Any]], tokenizer: Any,
-                                                tmp_path: Path, packing: bool) -> None:
-    """Our trainer applies the LM head only where there is loss; the loss must be TRL's."""
+                                                tmp_path: Path, packing: bool,
+                                                precision: str) -> None:
+    """Our trainer applies the LM head only where there is loss; the loss must be TRL's, in
+    the same precision. In bf16 it must really run in bf16: our loss calls the inner modules,
+    which bypass the forward that accelerate wraps in autocast."""
     import torch
     from trl import SFTTrainer
 
     trainer = build_trainer(rows, [], resolve_model_path("embedded"), tokenizer,
-                            tiny(max_length=256, packing=packing), tmp_path)
+                            tiny(max_length=256, packing=packing, precision=precision), tmp_path)
     batch = next(iter(trainer.get_train_dataloader()))
     trainer.model.train()
     ours = trainer.compute_loss(trainer.model, dict(batch))
-    theirs = SFTTrainer.compute_loss(trainer, trainer.model, dict(batch))
-    assert torch.allclose(ours, theirs, atol=1e-5), (ours, theirs)
+    with trainer.accelerator.autocast():  # off in fp32
+        theirs = SFTTrainer.compute_loss(trainer, trainer.model, dict(batch))
+    assert torch.allclose(ours, theirs, atol=1e-5 if precision == "fp32" else 2e-2), \
+        (ours, theirs)
+    if precision == "bf16":
+        full = SFTTrainer.compute_loss(trainer, trainer.model, dict(batch))  # no autocast
+        assert abs(float(ours) - float(full)) > 1e-4, (ours, full)
 
 
 def test_full_finetune_trains_every_layer_and_loads_like_an_adapter(
