@@ -73,6 +73,14 @@ def test_auto_precision_is_bf16_only_where_the_cpu_computes_it(
     assert sft_config(TrainSettings(precision="fp32"), tmp_path, cuda=False).bf16 is False
 
 
+def test_auto_precision_is_fp32_where_torch_cannot_tell(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    monkeypatch.delattr(torch.cpu, "get_capabilities")  # torch before the probe existed
+    assert mixed_bf16("auto", cuda=False) is False
+    assert mixed_bf16("bf16", cuda=False) is True
+
+
 def test_every_new_setting_is_documented() -> None:
     fields = TrainSettings.model_fields
     for name in ("packing", "validation_fraction", "eval_steps", "early_stopping_patience",

@@ -96,7 +96,8 @@ def mixed_bf16(precision: str, cuda: bool) -> bool:
         return True
     import torch
 
-    capabilities = torch.cpu.get_capabilities()
+    probe = getattr(torch.cpu, "get_capabilities", None)  # newer than torch 2.4, which we allow
+    capabilities = probe() if probe else {}  # unknown: fp32, as before ``precision`` existed
     return bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
 
 
