@@ -1282,3 +1282,35 @@ def test_a_not_after_a_verb_of_choosing_is_in_the_choice(
         text: str, expected: tuple[Modality, bool]) -> None:
     """"You can choose not to X" permits declining X; it forbids nothing."""
     assert first(text)[:2] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("You are expected to not share your password.", (F, True, "you")),
+    ("You have to not exceed the limit.", (F, True, "you")),
+    ("We need to be careful to not make the challenge too complicated.", (F, True, "we")),
+    ("It is important not to share passwords.", (F, True, "you")),
+    ("It is illegal not to bill for time spent on a project.", (OB, True, "you")),
+    ("Staff are allowed to not attend the meeting.", (P, True, "staff")),
+    # the negation on the frame itself still waives the duty
+    ("You are not expected to reply at weekends.", (P, True, "you")),
+    ("It is not necessary to attend.", (P, True, "you")),
+    ("You don't have to attend.", (P, True, "you")),
+])
+def test_a_negation_after_the_frame_word_is_in_the_act(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    """"You are expected to not share X" requires not sharing: a prohibition, never the waiver
+    "you are not expected to"."""
+    assert first(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Managers must not require employees to work overtime.", (F, True, "managers")),
+    ("You must not require the submission of personally identifiable information.",
+     (F, True, "you")),
+    ("Supervisors shall not encourage staff to skip breaks.", (F, True, "supervisors")),
+    ("Employees shall not be required to work overtime.", (P, True, "employees")),
+])
+def test_a_party_told_not_to_impose_a_duty_is_forbidden(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    """"Managers must not require X" forbids the managers; it waives nobody's duty."""
+    assert first(text) == expected

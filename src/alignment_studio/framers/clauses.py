@@ -1063,6 +1063,13 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
             base = _OBLIGE if chance.lemma_.lower() in _DUTIES else _PERMIT
             negated = negated or any(c.dep_ == "det" and c.lower_ == "no"
                                      for c in chance.children)  # "has no obligation to X"
+        if negated and chance is None and frame.tag_ != "VBG" and _negated_after(chain, frame):
+            # "You are expected to not share X", "allowed to not attend": the frame holds; what
+            # it requires or allows is the negative act ("It is illegal not to bill": a duty)
+            late = _OBLIGE if base == _FORBID else _flip(base, base == _OBLIGE, avoid)
+            return late, True, True, frame, False
+        if negated and _imposing(frame, modal):  # the one who must not require is the actor
+            return _FORBID, True, True, None, False
         if negated and _key(frame) in _DUTY_FRAMES and base == _OBLIGE:
             return _PERMIT, True, True, frame, False
         return _flip(base, negated, avoid), True, negated, frame, False
@@ -1459,6 +1466,15 @@ def _chain(head: Token, end: int | None = None) -> list[Token]:
         if nxt is None:
             break
         out.append(nxt)
+        if nxt.dep_ == "acomp" and node.lemma_ == "be" and _key(nxt) in _FRAMES and not any(
+                c.dep_ in ("xcomp", "ccomp") for c in nxt.children) and any(
+                c.dep_ in ("nsubj", "expl") and c.lower_ == "it" for c in node.children):
+            # "It is important not to share X": the act hangs on "is", beside the adjective
+            act = next((c for c in node.children if c.dep_ == "xcomp"
+                        and nxt.i < c.i < (end or len(c.doc))), None)
+            if act is not None:
+                out.append(act)
+                nxt = act
         node = nxt
     return out
 
@@ -1566,6 +1582,23 @@ def _negated(chain: list[Token]) -> bool:
                     child.doc[child.i + 1].lower_ in ("not", "n't", "never"):
                 return True
     return False
+
+
+def _negated_after(chain: list[Token], frame: Token) -> bool:
+    """Whether the negation falls only on a verb after the frame word ("We need to be careful
+    to not make X", "You have to not exceed Y"), not on the frame ("You do not need to X")."""
+    cut = chain.index(frame) + 1 if frame in chain else len(chain)
+    return cut < len(chain) and not _negated(chain[:cut]) and _negated(chain[cut:])
+
+
+def _imposing(frame: Token, modal: Token | None) -> bool:
+    """A party told by a duty's modal not to impose one ("Managers must not require employees
+    to X", "You must not expect others to Y"): an active frame verb with its own subject under
+    "must"/"shall" is forbidden, not waived as in "X is not required"."""
+    return modal is not None and _MODALS.get(modal.lower_) == _OBLIGE and \
+        modal.lower_ != "need" and frame.pos_ == "VERB" and \
+        frame.lemma_.lower() not in ("need", "have") and not _passive(frame) and \
+        _has_subject(frame)
 
 
 _NO_CASE_NOUNS = {"way", "circumstance", "circumstances", "time", "case", "point", "event"}
