@@ -1314,3 +1314,17 @@ def test_a_party_told_not_to_impose_a_duty_is_forbidden(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:
     """"Managers must not require X" forbids the managers; it waives nobody's duty."""
     assert first(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Food and beverage are not considered camping equipment.", (D, True)),
+    ("A gift does not include coffee, donuts and similar items.", (D, True)),
+    ("The term employee does not include contractors.", (D, True)),
+    ("A gift includes any item of monetary value.", (D, False)),
+    ("We do not include your email in reports.", (F, True)),  # a party's standing refusal
+])
+def test_a_definition_said_through_a_negation_is_negated(
+        text: str, expected: tuple[Modality, bool]) -> None:
+    """"X does not include Y" defines X by what it leaves out: a definition, negated (the
+    guideline's "negated: true" for a norm or definition said through a negation)."""
+    assert first(text)[:2] == expected

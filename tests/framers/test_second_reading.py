@@ -160,3 +160,14 @@ def test_the_resource_is_gzipped_json() -> None:
 
     data = (resources.files("alignment_studio") / "resources" / "norm_model.json.gz").read_bytes()
     assert set(json.loads(gzip.decompress(data))) >= {"weights", "bias", "threshold", "trained_on"}
+
+
+def test_a_definition_the_model_adds_is_negated_only_by_its_main_verb() -> None:
+    """"X is not a security problem" is a negated definition; "A problem that does not
+    reproduce is a bug" is not (its "not" sits in a relative clause)."""
+    doc = _document("A funny looking command line is not a security problem.")
+    read_again(doc, _word_model("funny", "definition"))
+    assert doc.policies()[0].modality == Modality.definition and doc.policies()[0].negated
+    doc = _document("A funny report that does not reproduce is a bug.")
+    read_again(doc, _word_model("funny", "definition"))
+    assert doc.policies()[0].modality == Modality.definition and not doc.policies()[0].negated

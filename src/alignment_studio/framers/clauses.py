@@ -684,6 +684,8 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     if force == _OBLIGE and not negated and _settled(head):
         force = Modality.definition  # "The term of membership shall run through December 31"
     modality = force or Modality.informational
+    if modality in (Modality.informational, Modality.definition) and not negated:
+        negated = fact_negated(head)  # "X is not a security problem", "There are no fees"
     actor = None
     if modality not in (Modality.informational, Modality.definition):
         actor = "you" if imperative else _actor(head, frame, passive, addressee)
@@ -1156,6 +1158,8 @@ _NOT_COMMITMENTS = _HAPPENING | {"be", "have", "receive", "get", "need", "want",
 
 
 _NOT_REFUSALS = {"know", "mean", "matter", "count"}
+# what a term covers: "The term employee does not include contractors" defines, refuses nothing
+_SCOPE_VERBS = {"include", "cover", "contain", "comprise", "constitute", "encompass"}
 
 
 _SCOPED = _RULES | {"part", "subpart", "chapter", "paragraph", "code", "guideline", "standard",
@@ -1203,7 +1207,8 @@ def _refusal(head: Token) -> bool:
     subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
     return head.tag_ == "VB" and head.dep_ == "ROOT" and any(a in ("do", "does") for a in aux) \
         and subject is not None and (subject.lower_ == "we" or subject.pos_ == "PROPN" or (
-            subject.pos_ == "NOUN" and _agentive(subject))) and \
+            subject.pos_ == "NOUN" and _agentive(subject)
+            and head.lemma_.lower() not in _SCOPE_VERBS)) and \
         head.lemma_.lower() not in _NOT_COMMITMENTS | _HAPPENING | _NOT_REFUSALS
 
 
@@ -1599,6 +1604,18 @@ def _imposing(frame: Token, modal: Token | None) -> bool:
         modal.lower_ != "need" and frame.pos_ == "VERB" and \
         frame.lemma_.lower() not in ("need", "have") and not _passive(frame) and \
         _has_subject(frame)
+
+
+_NEGATIVE_WORDS = {"nothing", "nobody", "none", "neither", "no-one"}
+
+
+def fact_negated(head: Token) -> bool:
+    """A statement of fact said through a negation: "X is not a security problem", "Accounts
+    do not expire", "There are no fees for X", "Libera Chat accepts no liability"."""
+    return any(c.dep_ == "neg" or c.lower_ == "never" or c.dep_ in (
+        "nsubj", "nsubjpass", "dobj", "attr") and (c.lower_ in _NEGATIVE_WORDS or any(
+            d.dep_ in ("det", "preconj") and d.lower_ in ("no", "neither") for d in c.children))
+        for c in head.children)
 
 
 _NO_CASE_NOUNS = {"way", "circumstance", "circumstances", "time", "case", "point", "event"}

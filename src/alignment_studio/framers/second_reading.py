@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from alignment_studio.framers.clauses import fact_negated
 from alignment_studio.types import Modality, Policy, PolicyDocument
 
 if TYPE_CHECKING:
@@ -155,9 +156,14 @@ def read_again(document: PolicyDocument, model: NormModel | None = None,
 
 
 def _give_norm(policy: Policy, modality: str, doc: Doc) -> None:
+    """A norm is negated where any negation is written; a definition where its main verb is
+    ("X is not a security problem", "There are no fees for Y"), not for a "not" inside it."""
     policy.modality = Modality(modality)
-    policy.negated = modality != Modality.definition.value and any(
-        t.dep_ == "neg" or t.lower_ in _NEGATIONS for t in doc)
+    if modality == Modality.definition.value:
+        root = next((t for t in doc if t.dep_ == "ROOT"), None)
+        policy.negated = root is not None and fact_negated(root)
+    else:
+        policy.negated = any(t.dep_ == "neg" or t.lower_ in _NEGATIONS for t in doc)
 
 
 @functools.lru_cache(maxsize=1)

@@ -342,7 +342,7 @@ class _TreeBuilder:
                     # order ("Key things to remember include:" / "Test the service") stays one
                     if not (clause.imperative or _states_norm(clause)):
                         clause = clause._replace(modality=Modality.definition, actor=None,
-                                                 negated=False, action=None)
+                                                 action=None)
                 elif force is not None and force.as_conditions and n == 0 and not out:
                     self._attach_condition(clause.text)
                     clause = clause._replace(modality=Modality.informational, explicit=False)
