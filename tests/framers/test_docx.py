@@ -214,3 +214,41 @@ def test_a_table_of_contents_written_as_a_plain_list_says_no_rule(tmp_path: Path
     texts = [p.text for p in read_document(target).policies()]
     assert not any(t.startswith(("Purpose", "Appendix 1:")) for t in texts)
     assert "Access to the dashboard." in texts and "Rules for the wiki." in texts
+
+
+def _bold_and_plain(path: Path, lines: list[tuple[str, bool]]) -> Path:
+    import docx
+
+    document = docx.Document()
+    for text, bold in lines:
+        document.add_paragraph().add_run(text).bold = bold
+    document.save(str(path))
+    return path
+
+
+def test_bold_numbered_titles_in_capitals_and_the_next_number_are_headings(
+        tmp_path: Path) -> None:
+    """Rules of behaviour typed in Word at the body's size: "1. GENERAL RULES" in bold capitals
+    is a title (with or without its period), and so is "3. Acknowledgement" that takes the next
+    number; lettered items stay items under them."""
+    path = _bold_and_plain(tmp_path / "rules.docx", [
+        ("1. GENERAL RULES OF BEHAVIOR", True), ("a.\tI will lock my screen.", False),
+        ("2. SPECIFIC RULES OF BEHAVIOR.", True), ("a.\tI will not share my password.", False),
+        ("3. Acknowledgement and Acceptance", True), ("I accept these rules.", False)])
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == [
+        "1. GENERAL RULES OF BEHAVIOR", "2. SPECIFIC RULES OF BEHAVIOR.",
+        "3. Acknowledgement and Acceptance"]
+    assert next(p for p in doc.policies() if "password" in p.text).modality == \
+        Modality.prohibition
+
+
+def test_bold_numbered_items_under_a_numbered_title_stay_items(tmp_path: Path) -> None:
+    """"2. **Lock your screen**" under "1. GENERAL RULES" is the list's second item, not the
+    next title: numbered items under a title end the count of titles."""
+    path = _bold_and_plain(tmp_path / "steps.docx", [
+        ("Staff rules", True), ("1. GENERAL RULES", True), ("1. Ensure access", True),
+        ("2. Lock your screen", True),
+        ("3. Report incidents", True)])
+    assert [s.title for s in read_document(path).all_sections()] == ["Staff rules",
+                                                                     "1. GENERAL RULES"]

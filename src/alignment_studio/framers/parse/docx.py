@@ -26,6 +26,7 @@ _SECTION_TITLE = re.compile(r"^(§+\s*\d[\w.-]*|(sec\.|section|article|part|rule
                             r"[A-Z]", re.I)
 _BULLET = re.compile(rf"^\s*(?:[•◦▪·‣–-]|\d{{1,3}}[.)]|[a-zA-Z][.)]|{ROMAN_MARKER}|"
                      r"\([a-zA-Z0-9]{1,4}\))\s+")
+_SECTION_NUMBER = re.compile(r"^\s*(\d{1,2})[.)]\s+\S")
 MAX_HEADING_WORDS = 14
 WORD_DEFAULT_PT = 11.0  # the Normal style's size when the document does not set one
 
@@ -49,14 +50,22 @@ def read_docx(path: Path) -> RawDocument:
     blocks: list[Block] = []
     number = 0
     depth_of = Depth()  # items numbered in their text: "(a)" then "(1)" nests, as in text
+    section = 0  # the number of the last bold title numbered "N." ("2. SPECIFIC RULES")
+    section_size: float | None = None  # ... and its font size: the next title has the same
     for item in items:
         if hasattr(item, "runs"):
             number += 1
-            block = _block(item, number, sizes, depth_of)
+            follows = section + 1 if section and _size(item) == section_size else None
+            block = _block(item, number, sizes, depth_of, follows)
             if block is not None:
                 blocks.append(block)
                 if block.type == BlockType.heading:
                     depth_of = Depth()
+                    numbered = _SECTION_NUMBER.match(block.text)
+                    section = int(numbered.group(1)) if numbered else section
+                    section_size = _size(item) if numbered else section_size
+                elif _SECTION_NUMBER.match(item.text):
+                    section = 0  # items numbered "1." under it: a number names no title now
         else:
             rows = _table(item, number + 1)
             number += len(item.rows)
@@ -127,23 +136,40 @@ def _heading_sizes(paragraphs: list[Any], default: float = WORD_DEFAULT_PT) -> l
     return sorted((s for s in weights if s > body), reverse=True)
 
 
-def _formatted_heading(paragraph: Any, text: str, sizes: list[float]) -> int:
-    """The level of a paragraph that looks like a heading by its formatting, else 0."""
+def _formatted_heading(paragraph: Any, text: str, sizes: list[float],
+                       next_section: int | None = None) -> int:
+    """The level of a paragraph that looks like a heading by its formatting, else 0. A bold
+    numbered line is an item ("1. **Ensure access**") unless it is set in capitals ("1. GENERAL
+    RULES OF BEHAVIOR.") or takes the next number after such a title ("3. Acknowledgement")."""
+    bullet = _BULLET.match(text)
+    numbered = _SECTION_NUMBER.match(text)
+    titled = bullet is not None and _bold(paragraph) and (
+        _shouted(text[bullet.end():]) or numbered is not None
+        and int(numbered.group(1)) == next_section)
     if len(text.split()) > MAX_HEADING_WORDS or text.endswith((",", ";")) or \
-            text.endswith(".") and not _SECTION_TITLE.match(text):
+            text.endswith(".") and not _SECTION_TITLE.match(text) and not (
+                titled and _shouted(text[bullet.end():])):
         return 0  # a sentence, unless a numbered section's title ("§ 2.2 Wildlife protection.")
     size = _size(paragraph)
     if size is not None and size in sizes and (not _BULLET.match(text) or _bold(paragraph)):
         return sizes.index(size) + 1  # "1. Posting code" set bold and larger: a title
-    if _BULLET.match(text):
+    if bullet and not titled:
         return 0  # "1. **Ensure access**" at the body's size: a bold item
-    return len(sizes) + 1 if _bold(paragraph) else 0
+    return len(sizes) + 1 if _bold(paragraph) else 0  # "**1. GENERAL RULES**": a title
+
+
+def _shouted(text: str) -> bool:
+    """Text in capitals, as a numbered section's title is often set ("GENERAL RULES OF
+    BEHAVIOR"): two words or more, every letter upper case."""
+    letters = [c for c in text if c.isalpha()]
+    return len(text.split()) >= 2 and len(letters) >= 6 and all(c.isupper() for c in letters)
 
 
 _LIST_STYLE_LEVEL = re.compile(r"^list(?: \w+)? ([2-9])$", re.I)
 
 
-def _block(paragraph: Any, number: int, sizes: list[float], depth_of: Depth) -> Block | None:
+def _block(paragraph: Any, number: int, sizes: list[float], depth_of: Depth,
+           next_section: int | None = None) -> Block | None:
     text = clean_inline(paragraph.text)
     if not text or _code(paragraph):
         return None
@@ -161,7 +187,7 @@ def _block(paragraph: Any, number: int, sizes: list[float], depth_of: Depth) -> 
                      end_line=number)
     numbering = _numbering_level(paragraph)
     listed = style.lower().startswith("list") or numbering is not None
-    level = 0 if listed else _formatted_heading(paragraph, text, sizes)
+    level = 0 if listed else _formatted_heading(paragraph, text, sizes, next_section)
     if level:  # a bold numbered item ("1. **Ensure Access**") stays an item
         return Block(type=BlockType.heading, text=text, level=level, start_line=number,
                      end_line=number)
