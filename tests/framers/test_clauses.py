@@ -1328,3 +1328,42 @@ def test_a_definition_said_through_a_negation_is_negated(
     """"X does not include Y" defines X by what it leaves out: a definition, negated (the
     guideline's "negated: true" for a norm or definition said through a negation)."""
     assert first(text)[:2] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The Directors shall receive no compensation for their service.", (F, True, "directors")),
+    ("The Corporation shall have no members.", (F, True, "corporation")),
+    ("Tenants may have no more than two pets.", (P, False, "tenants")),  # a limit, no "no X"
+    ("Code must compile cleanly (no errors, no warnings) on one platform.", (OB, False, "you")),
+    ("You are not responsible for fixing all of the bugs that you find.", (P, True, "you")),
+    ("Gratipay shall not be responsible for any loss.", (F, True, "gratipay")),
+    ("Don't feel responsible for solving problems.", (F, True, "you")),
+])
+def test_no_object_and_no_duty(text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    """"shall receive no compensation" forbids; "You are not responsible for X" waives a duty
+    (a disclaimer with "shall" and an order with "Don't" keep their prohibition)."""
+    assert first(text) == expected
+
+
+def test_a_subject_that_negates_turns_a_phrase_duty_into_a_prohibition() -> None:
+    assert first("No stakeholder is supposed to deploy patches before the disclosure date.")[
+        :2] == (F, True)
+    assert first("Members are supposed to vote.") == (OB, False, "members")
+
+
+def test_a_clause_hung_under_the_next_one_with_so_is_cut() -> None:
+    """"You are not expected to know every system, so don't hesitate to ask": a waiver and an
+    order, two statements (the parser hangs the first under "hesitate")."""
+    found = analyse(["You are not expected to know the ins and outs of every system, so don't "
+                     "hesitate to involve the wider team."])[0]
+    assert [(c.modality, c.negated, c.text) for c in found] == [
+        (P, True, "You are not expected to know the ins and outs of every system"),
+        (F, True, "don't hesitate to involve the wider team.")]
+
+
+def test_a_tips_lead_in_without_a_determiner_advises(tmp_path: Path) -> None:
+    """"Tips for using the incidents board:" over bare imperatives: the items advise."""
+    doc = parse(tmp_path, "# On-call\n\n## Incidents\n\nTips for using the incidents board:\n\n"
+                          "- Include a link to the original discussion\n"
+                          "- Post updates to keep track of progress\n", name="oncall.md")
+    assert [p.modality for p in doc.policies() if p.modality != INFO] == [R, R]

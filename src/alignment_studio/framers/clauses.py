@@ -617,14 +617,27 @@ def _predicates(root: Token) -> list[Token]:
             coordinated = own & set(_SUBJECTS) or has_modal or _comma_and(child)
             conceded = child.dep_ == "advcl" and has_modal and own & set(_SUBJECTS) and any(
                 c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in child.children)
+            joined = child.dep_ in ("ccomp", "parataxis") and child.i < head.i and \
+                bool(own & set(_SUBJECTS)) and _joined_before(child) and (any(
+                    c.tag_ == "MD" or c.dep_ == "neg" for c in head.children) or (
+                    head.tag_ == "VB" and not _has_subject(head)))  # "..., so don't X"
             if child.dep_ == "conj" and coordinated or child.dep_ != "conj" and semicolon or \
-                    conceded:  # ", although you can choose to X": a norm of its own
+                    conceded or joined:  # ", although you can choose to X": a norm of its own
                 out.append(child)
                 todo.append(child)
     return out
 
 
 _CONCESSIVE = {"although", "though", "whereas"}
+
+
+def _joined_before(clause: Token) -> bool:
+    """A whole clause the parser hung under the next one, which ", so" / ", and" / ", but"
+    opens ("You are not expected to know every system, so don't hesitate to ask")."""
+    after = clause.right_edge.i + 1
+    doc = clause.doc
+    return after + 1 < len(doc) and doc[after].text == "," and \
+        doc[after + 1].lower_ in ("so", "and", "but")
 
 
 def _comma_and(verb: Token) -> bool:
@@ -638,7 +651,8 @@ def _comma_and(verb: Token) -> bool:
 
 
 def _trim(doc: Doc, start: int, end: int) -> Span | None:
-    while start < end and (doc[start].is_punct or doc[start].dep_ == "cc"):
+    while start < end and (doc[start].is_punct or doc[start].dep_ == "cc" or start > 0 and (
+            doc[start].lower_ == "so" and doc[start - 1].text == ",")):
         start += 1
     while end > start and doc[end - 1].text in (",", ";", ":") or (
             end > start and doc[end - 1].dep_ == "cc"):
@@ -670,7 +684,11 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     elif _NO_THING.search(span.text) and force in (_OBLIGE, _ADVISE) and not negated:
         force, negated = _flip(force, True, False), True  # "There should be no talk of prices"
     elif force is None and (phrase := _phrase_force(text)) is not None:
-        force, explicit, negated = phrase[0], True, phrase[1]
+        force, explicit = phrase[0], True
+        if negated and not phrase[1]:  # "No stakeholder is supposed to X": the subject negates
+            force = _flip(force, True, False)
+        else:
+            negated = phrase[1]
     content = _content_verb(head, frame)
     if force is not None and (_EXAMPLE.match(text) or _aside(span, content, frame)):
         force = None  # an example, a pointer, a help line or an offer of help
@@ -1072,7 +1090,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
             return late, True, True, frame, False
         if negated and _imposing(frame, modal):  # the one who must not require is the actor
             return _FORBID, True, True, None, False
-        if negated and _key(frame) in _DUTY_FRAMES and base == _OBLIGE:
+        if negated and (_key(frame) in _DUTY_FRAMES or _no_duty_of(frame, modal)) and \
+                base == _OBLIGE:
             return _PERMIT, True, True, frame, False
         return _flip(base, negated, avoid), True, negated, frame, False
     if modal is not None and negated and any(c.lower_ in ("merely", "only", "just", "simply")
@@ -1080,9 +1099,10 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                                              for c in h.children) and any(
             c.lower_ == "but" for h in chain for c in h.children):
         negated = False  # "must not merely be open, but also visible": both are required
-    if modal is not None and not negated and any(c.dep_ == "dobj" and c.lower_ == "nothing"
-                                                 for c in head.children):
-        negated = True  # "must do nothing that would ...": must not do anything that would
+    if modal is not None and not negated and any(c.dep_ == "dobj" and (c.lower_ == "nothing" or any(
+            d.dep_ == "det" and d.lower_ == "no" for d in c.children) and not any(
+            t.text == "(" for t in head.doc[head.i:c.i])) for c in head.children):
+        negated = True  # "must do nothing that would ...", "shall receive no compensation"
     if modal is not None:
         base = _MODALS.get(modal.lower_, _PERMIT)
         if modal.lower_ in ("may", "can", "could", "might") and _sanctioned(head):
@@ -1596,6 +1616,15 @@ def _negated_after(chain: list[Token], frame: Token) -> bool:
     return cut < len(chain) and not _negated(chain[:cut]) and _negated(chain[cut:])
 
 
+def _no_duty_of(frame: Token, modal: Token | None) -> bool:
+    """"You are not responsible for fixing every bug": a party told, in the present, that a
+    task is not its duty (not "X shall not be responsible for any loss", a disclaimer the
+    labels read as a prohibition, nor the order "Don't feel responsible for X")."""
+    be = frame.head if frame.dep_ == "acomp" else None
+    return frame.lemma_.lower() == "responsible" and modal is None and be is not None and \
+        be.lemma_ == "be" and _has_subject(be)
+
+
 def _imposing(frame: Token, modal: Token | None) -> bool:
     """A party told by a duty's modal not to impose one ("Managers must not require employees
     to X", "You must not expect others to Y"): an active frame verb with its own subject under
@@ -1772,7 +1801,7 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         return addressee  # "incidents need to be reported": the subject is what is acted on
     subject = next((c for c in map(_hyphen_end, head.children)  # "Non-members": in pieces
                     if c.dep_ in ("nsubj", "csubj")
-                    or c.dep_ == "nsubjpass" and (complement or not passive
+                    or c.dep_ == "nsubjpass" and (complement or not passive or _supposed(head)
                                                   or _entitled(frame) and _agentive(c)
                                                   or _admitted(head, frame) and _agentive(c))),
                    None)  # "Employees are entitled to:" (a lead-in): the employees
@@ -1809,6 +1838,11 @@ def _actor(head: Token, frame: Token | None, passive: bool,
 # A share of a body that acts for it ("a majority of the Board", "a quorum of members")
 _SHARES = {"majority", "supermajority", "minority", "quorum", "half", "third", "two-thirds",
            "unanimity", "plurality"}
+
+
+def _supposed(head: Token) -> bool:
+    """"Stakeholders are supposed to X": the subject of the passive acts, as with "required"."""
+    return head.lemma_.lower() == "suppose" and any(c.dep_ == "xcomp" for c in head.children)
 
 
 def _body_of_share(subject: Token) -> Token | None:

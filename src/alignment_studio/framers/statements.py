@@ -119,8 +119,9 @@ _WHO_LEAD_IN = re.compile(r"^(?:the )?(?P<who>[a-z][\w -]{1,40}?) (?:is|are) (?:
 # "Thus, following some basic rules will:": items that finish the sentence say what a thing
 # (no party) will do, outcomes rather than orders
 _OUTCOME_LEAD_IN = re.compile(r"\bwill\s*:+$", re.I)
-# "You can help us do this by following these tips:": the items advise
-_TIPS_LEAD_IN = re.compile(r"\b(these|the following|some|a few|our|a couple of) (\w+ )?(tips|"
+# "You can help us do this by following these tips:", "Tips for using the board:": the items
+# advise
+_TIPS_LEAD_IN = re.compile(r"(\b(these|the following|some|a few|our|a couple of) |^)(\w+ )?(tips|"
                            r"suggestions|recommendations|best practices|pointers|hints)\b"
                            r"[^:]{0,60}:$", re.I)
 # a procedure: "The election process works as follows:", "The procedure is as follows:"
