@@ -1367,3 +1367,15 @@ def test_a_tips_lead_in_without_a_determiner_advises(tmp_path: Path) -> None:
                           "- Include a link to the original discussion\n"
                           "- Post updates to keep track of progress\n", name="oncall.md")
     assert [p.modality for p in doc.policies() if p.modality != INFO] == [R, R]
+
+
+@pytest.mark.parametrize(("text", "actor"), [
+    ("During work hours, on-call engineers are responsible for responding to incidents.",
+     "on call engineers"),
+    ("The two engineers who are on-call are free to split the responsibility.", "two engineers"),
+    ("Blog posts should offer something.", "you"),  # a thing: the writer is under the norm
+])
+def test_a_party_described_as_responsible_or_free_is_the_actor(text: str, actor: str) -> None:
+    """"Engineers are responsible for X" names the engineers, although "engineer" is no agent
+    noun the lexicon can tell."""
+    assert first(text)[2] == actor

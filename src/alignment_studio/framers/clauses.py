@@ -1830,9 +1830,15 @@ def _actor(head: Token, frame: Token | None, passive: bool,
     body = _body_of_share(subject)
     if body is not None:  # "A simple majority within the SC may call X": the SC
         return _noun_phrase(body)
-    if addressee is not None and not _agentive(subject):
+    if addressee is not None and not _agentive(subject) and not (
+            frame is not None and frame.lemma_.lower() in _PERSON_FRAMES
+            and subject.lemma_.lower() not in _THINGS):
         return addressee  # "Blog posts should offer something": the writer is under the norm
-    return _noun_phrase(subject)
+    return _noun_phrase(subject)  # "On-call engineers are responsible for X": the engineers
+
+
+# adjectives said of a party, never of its work: their subject acts whatever the noun
+_PERSON_FRAMES = {"responsible", "accountable", "free", "entitled", "eligible", "liable"}
 
 
 # A share of a body that acts for it ("a majority of the Board", "a quorum of members")
