@@ -22,6 +22,11 @@ Jaccard is >= 0.6. Each statement matches at most one label. Figures per documen
 - negated rules: labels marked ``negated: true`` whose statement has the right modality and is
   marked negated (the total also counts matched statements flagged negated whose label is not,
   the flag's false positives, which the figure itself does not penalise);
+- negated, up to where the negation sits: the label format cannot tell "is not required to X"
+  (not obliged) from "will not share X" (obliged not to), so a negated obligation also counts as
+  read when it came out a negated permission or a prohibition, a negated permission when it came
+  out a negated obligation, and a prohibition when it came out a negated obligation (a separate
+  figure; the targets use the strict one);
 - inverted: matched labels read as their opposite (a prohibition as a duty or permission, a
   plain duty or permission as a prohibition), the error that teaches the wrong behaviour;
 - actor: labels naming an actor whose statement names the same one (compared leniently: words
@@ -205,6 +210,7 @@ class Scores:
     inverted: int = 0  # a prohibition read as a duty or permission, or the other way round
     negated_total: int = 0
     negated_ok: int = 0
+    negated_equivalent: int = 0  # negated labels read right up to where the negation sits
     negated_flagged: int = 0  # matched statements flagged negated
     negated_false: int = 0  # ... whose label is not negated
     actor_total: int = 0
@@ -354,6 +360,8 @@ def _tally(out: Scores, label: Label, policy: Policy, doc_id: str) -> None:
     if label.negated:
         out.negated_total += 1
         out.negated_ok += policy.modality == label.modality and policy.negated
+        out.negated_equivalent += policy.negated and policy.modality in _EQUIVALENT.get(
+            label.modality, {label.modality})
         if not (policy.modality == label.modality and policy.negated):
             out.wrong.append(f"{doc_id}: negated {label.modality.value}, got "
                              f"{policy.modality.value} negated={policy.negated}: "
@@ -368,6 +376,13 @@ def _tally(out: Scores, label: Label, policy: Policy, doc_id: str) -> None:
 
 
 _DUTY_OR_LEAVE = (Modality.obligation, Modality.permission)
+# A negated label's modality and the readings that say the same rule with the negation
+# elsewhere: "is not required to X" (obligation, negated) = "need not X" (permission, negated);
+# "will not share X" (obligation, negated) = "must not share X" (prohibition)
+_EQUIVALENT = {Modality.obligation: {Modality.obligation, Modality.permission,
+                                     Modality.prohibition},
+               Modality.permission: {Modality.permission, Modality.obligation},
+               Modality.prohibition: {Modality.prohibition, Modality.obligation}}
 
 
 def inverted(gold: Modality, gold_negated: bool, got: Modality) -> bool:
@@ -466,6 +481,9 @@ def main() -> None:
     print(f"matched statements flagged negated: {total.negated_flagged}, of which the label is "
           f"not negated: {total.negated_false}")
     print(f"rules read as their opposite (inverted): {total.inverted} of {total.found}")
+    print(f"negated labels read with the right force up to where the negation sits (obligation "
+          f"negated = permission negated = prohibition): {total.negated_equivalent}/"
+          f"{total.negated_total}")
     pooled, chosen = leave_one_out(held_out)
     print(line("leave-one-document-out", pooled) + f"  negated {pooled.negated_accuracy:.2f}")
     print("  settings chosen without each document: "

@@ -1379,3 +1379,24 @@ def test_a_party_described_as_responsible_or_free_is_the_actor(text: str, actor:
     """"Engineers are responsible for X" names the engineers, although "engineer" is no agent
     noun the lexicon can tell."""
     assert first(text)[2] == actor
+
+
+@pytest.mark.parametrize("text", [
+    "Do not exceed or circumvent rate limits, run automated processes that interfere with the "
+    "Services, place an unreasonable load on the Services, or otherwise cause excess usage.",
+    "Do not make the calls public, for example always require a password to join the call.",
+])
+def test_a_do_not_series_rooted_at_a_later_verb_still_forbids(text: str) -> None:
+    """The parser roots "Do not exceed X, run Y, place Z" at "place": the negation still covers
+    the series."""
+    assert first(text)[:2] == (F, True)
+
+
+def test_a_modal_verb_joined_to_a_participle_is_read() -> None:
+    """"Members are automatically registered and need not register": the second verb, hung
+    under the participle, waives the duty; "encouraged, but not required, to X" stays advice."""
+    found = analyse(["All individual members of the DSF are automatically registered and need "
+                     "not explicitly register."])[0]
+    assert [(c.modality, c.negated) for c in found] == [(P, True)]
+    assert first("You are encouraged, but not required, to disclose use of AI tools.")[:2] == (
+        R, False)

@@ -104,3 +104,26 @@ def test_scorer_counts_misses_wrong_modalities_and_extras(bench: ModuleType) -> 
     assert (scores.found, scores.recalled, scores.precise, scores.policies) == (2, 2, 2, 3)
     assert scores.modality_ok == 1 and len(scores.missed) == 2 and len(scores.spurious) == 1
     assert scores.confusion[("permission", "obligation")] == 1
+
+
+def test_scorer_counts_modality_of_norms_inversions_and_equivalent_negations(
+        bench: ModuleType) -> None:
+    """A label found as an informational statement lowers the strict modality figure only; a
+    prohibition read as a permission is an inversion; "is not required" read as a negated
+    permission is right up to where the negation sits, not strictly."""
+    doc = PolicyDocument(id="d", title="D", version="v", source="s", sha256="x", sections=[])
+    doc.sections.append(Section(id="d/s", title="S", level=1, policies=[
+        Policy(id="d/s/p-1", text="Never share passwords.", modality=Modality.permission,
+               section_id="d/s"),
+        Policy(id="d/s/p-2", text="You are not required to attend.",
+               modality=Modality.permission, negated=True, section_id="d/s"),
+        Policy(id="d/s/p-3", text="Badges are blue.", modality=Modality.informational,
+               section_id="d/s")]))
+    labels = [bench.Label("S", Modality.prohibition, "Never share passwords.", negated=True),
+              bench.Label("S", Modality.obligation, "not required to attend", negated=True),
+              bench.Label("S", Modality.definition, "Badges are blue.")]
+    scores = bench.score(doc, labels)
+    assert (scores.found, scores.recalled, scores.modality_ok, scores.norm_modality_ok) == \
+        (3, 2, 0, 0)
+    assert scores.inverted == 1
+    assert (scores.negated_ok, scores.negated_equivalent, scores.negated_total) == (0, 1, 2)

@@ -607,11 +607,17 @@ def _predicates(root: Token) -> list[Token]:
     while todo:
         head = todo.pop()
         for child in head.children:
+            if child.dep_ == "acomp" and child.tag_ == "VBN" and head == root:
+                todo.append(child)  # "are registered and need not register": look under it
+                continue
             if child.dep_ not in ("conj", "ccomp", "parataxis", "advcl") or \
                     child.pos_ not in ("VERB", "AUX"):
                 continue
             own = {c.dep_ for c in child.children}
             has_modal = any(c.tag_ == "MD" or c.dep_ == "neg" for c in child.children)
+            if head.dep_ == "acomp":  # under "are registered": only a verb with its own modal
+                has_modal = any(c.tag_ == "MD" or c.dep_ == "aux" and c.lower_ == "need"
+                                for c in child.children)
             between = child.doc[min(child.i, head.i):max(child.i, head.i)]
             semicolon = any(t.text in (";", ":") and t.head in (head, child) for t in between)
             coordinated = own & set(_SUBJECTS) or has_modal or _comma_and(child)
@@ -1129,6 +1135,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
             return None, False, negated, None, True
         if lemma in _TRY and not any(c.dep_ == "neg" for c in head.children):
             return _ADVISE, negated, negated, None, True  # "Please try not using X": advice
+        if not negated and _leading_dont(span, head):
+            negated = True  # "Do not exceed X, run Y, place Z": parsed as rooted at "place"
         if negated or lemma in _AVOID:
             return _FORBID, negated or lemma in _AVOID, negated, None, True
         return _OBLIGE, False, False, None, True
@@ -1607,6 +1615,24 @@ def _negated(chain: list[Token]) -> bool:
                     child.doc[child.i + 1].lower_ in ("not", "n't", "never"):
                 return True
     return False
+
+
+def _leading_dont(span: Span, head: Token) -> bool:
+    """A series of orders opened by "Do not" or "Never" that the parser rooted at a later
+    verb of the series ("Do not exceed rate limits, run automated processes, place a load on X"):
+    the negation covers the series."""
+    words = [t for t in span if not t.is_punct]
+    if len(words) < 4:
+        return False
+    if words[0].lower_ == "do" and words[1].lower_ in ("not", "n't"):
+        verb = words[2]
+    elif words[0].lower_ == "never":
+        verb = words[1]
+    else:
+        return False
+    return verb.tag_ == "VB" and verb.i < head.i and verb.head == head and \
+        verb.dep_ in ("advcl", "conj", "dep", "ccomp") and \
+        any(t.text == "," for t in span.doc[verb.i:head.i])
 
 
 def _negated_after(chain: list[Token], frame: Token) -> bool:
