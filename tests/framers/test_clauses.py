@@ -860,6 +860,7 @@ def test_a_process_announced_as_follows_makes_its_steps_duties(tmp_path: Path) -
      (D, False, None)),
     ("The termination shall be effective on the receipt of such notice.", (D, False, None)),
     ("Such term shall automatically renew for one year.", (D, False, None)),
+    ("Any such resignation shall take effect at the time specified therein.", (D, False, None)),
     ("The Contractor shall be the point of contact.", (OB, False, "contractor")),
     ("Unless otherwise indicated, the term “Commander” shall include the deputies.",
      (D, False, None)),

@@ -870,7 +870,7 @@ def _settled(head: Token) -> bool:
     """What the text settles about a thing with "shall"/"will", not a duty of anyone ("The
     effective date shall be the date of approval", "the termination shall be effective on
     receipt", "such term shall automatically renew", "Any violation shall constitute a separate
-    violation"): a thing as subject, and a state, an identity or a verb of a term's course."""
+    violation", "Any such resignation shall take effect at the time specified"): a thing as subject, and a state, an identity or a verb of a term's course."""
     if not any(c.dep_ == "aux" and c.lower_ in ("shall", "will") for c in head.children):
         return False
     subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
@@ -881,7 +881,8 @@ def _settled(head: Token) -> bool:
         return any(c.dep_ == "acomp" and c.lower_ in _SETTLED_STATES or c.dep_ == "attr" and any(
             d.dep_ == "det" and d.lower_ == "the" for d in c.children)
             and c.lemma_.lower() not in _DUTIES for c in head.children)
-    return lemma in _SETTLING_VERBS
+    return lemma in _SETTLING_VERBS or lemma == "take" and any(  # "shall take effect on X"
+        c.dep_ == "dobj" and c.lower_ == "effect" for c in head.children)
 
 
 def _phrase_force(text: str) -> tuple[Modality, bool] | None:
