@@ -870,7 +870,8 @@ def _settled(head: Token) -> bool:
     """What the text settles about a thing with "shall"/"will", not a duty of anyone ("The
     effective date shall be the date of approval", "the termination shall be effective on
     receipt", "such term shall automatically renew", "Any violation shall constitute a separate
-    violation", "Any such resignation shall take effect at the time specified"): a thing as subject, and a state, an identity or a verb of a term's course."""
+    violation", "Any such resignation shall take effect at the time specified"): a thing as
+    subject, and a state, an identity or a verb of a term's course."""
     if not any(c.dep_ == "aux" and c.lower_ in ("shall", "will") for c in head.children):
         return False
     subject = next((c for c in head.children if c.dep_ == "nsubj"), None)

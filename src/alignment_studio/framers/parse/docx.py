@@ -64,7 +64,7 @@ def read_docx(path: Path) -> RawDocument:
                     numbered = _SECTION_NUMBER.match(block.text)
                     section = int(numbered.group(1)) if numbered else section
                     section_size = _size(item) if numbered else section_size
-                elif _SECTION_NUMBER.match(item.text):
+                elif _SECTION_NUMBER.match(getattr(item, "text", "")):
                     section = 0  # items numbered "1." under it: a number names no title now
         else:
             rows = _table(item, number + 1)
@@ -143,12 +143,11 @@ def _formatted_heading(paragraph: Any, text: str, sizes: list[float],
     RULES OF BEHAVIOR.") or takes the next number after such a title ("3. Acknowledgement")."""
     bullet = _BULLET.match(text)
     numbered = _SECTION_NUMBER.match(text)
+    shouted = bullet is not None and _shouted(text[bullet.end():])
     titled = bullet is not None and _bold(paragraph) and (
-        _shouted(text[bullet.end():]) or numbered is not None
-        and int(numbered.group(1)) == next_section)
+        shouted or numbered is not None and int(numbered.group(1)) == next_section)
     if len(text.split()) > MAX_HEADING_WORDS or text.endswith((",", ";")) or \
-            text.endswith(".") and not _SECTION_TITLE.match(text) and not (
-                titled and _shouted(text[bullet.end():])):
+            text.endswith(".") and not _SECTION_TITLE.match(text) and not (titled and shouted):
         return 0  # a sentence, unless a numbered section's title ("§ 2.2 Wildlife protection.")
     size = _size(paragraph)
     if size is not None and size in sizes and (not _BULLET.match(text) or _bold(paragraph)):
