@@ -174,6 +174,14 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
     REPO / "tests" / "fixtures" / "round-31" / "documents": ROUND_31,
 }
 JACCARD = 0.6
+_DUTY_OR_LEAVE = (Modality.obligation, Modality.permission)
+# A negated label's modality and the readings that say the same rule with the negation
+# elsewhere: "is not required to X" (obligation, negated) = "need not X" (permission, negated);
+# "will not share X" (obligation, negated) = "must not share X" (prohibition)
+_EQUIVALENT = {Modality.obligation: {Modality.obligation, Modality.permission,
+                                     Modality.prohibition},
+               Modality.permission: {Modality.permission, Modality.obligation},
+               Modality.prohibition: {Modality.prohibition, Modality.obligation}}
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _NUMBERING = re.compile(rf"^\s*(?:{SECTION_SIGN_NUMBER}|"
                         r"(?:section|article|part|chapter)\s+[\dIVXLC.]+:?|"
@@ -373,16 +381,6 @@ def _tally(out: Scores, label: Label, policy: Policy, doc_id: str) -> None:
         if not ok:
             out.wrong.append(f"{doc_id}: actor {label.actor!r}, got {policy.actor!r}: "
                              f"{policy.text[:70]}")
-
-
-_DUTY_OR_LEAVE = (Modality.obligation, Modality.permission)
-# A negated label's modality and the readings that say the same rule with the negation
-# elsewhere: "is not required to X" (obligation, negated) = "need not X" (permission, negated);
-# "will not share X" (obligation, negated) = "must not share X" (prohibition)
-_EQUIVALENT = {Modality.obligation: {Modality.obligation, Modality.permission,
-                                     Modality.prohibition},
-               Modality.permission: {Modality.permission, Modality.obligation},
-               Modality.prohibition: {Modality.prohibition, Modality.obligation}}
 
 
 def inverted(gold: Modality, gold_negated: bool, got: Modality) -> bool:
