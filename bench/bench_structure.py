@@ -27,6 +27,10 @@ Jaccard is >= 0.6. Each statement matches at most one label. Figures per documen
   read when it came out a negated permission or a prohibition, a negated permission when it came
   out a negated obligation, and a prohibition when it came out a negated obligation (a separate
   figure; the targets use the strict one);
+- elsewhere: labels not found in their section but matched by a statement under another heading
+  (the statement was read; its heading was not, or another line was taken for one), and the
+  precision and recall the norms would have if headings were ignored (a diagnostic: the targets
+  use the figures above);
 - inverted: matched labels read as their opposite (a prohibition as a duty or permission, a
   plain duty or permission as a prohibition), the error that teaches the wrong behaviour;
 - actor: labels naming an actor whose statement names the same one (compared leniently: words
@@ -211,6 +215,8 @@ class Scores:
     labels: int = 0
     policies: int = 0  # extracted statements that are not informational
     found: int = 0  # labels matched by a statement of any modality
+    elsewhere: int = 0  # labels not found in their section but in another one (a heading issue)
+    elsewhere_norms: int = 0  # ... by a statement read as a norm
     recalled: int = 0  # labels matched by a non-informational statement
     precise: int = 0  # non-informational statements matched to a label
     modality_ok: int = 0
@@ -333,11 +339,13 @@ def score(doc: PolicyDocument, labels: list[Label]) -> Scores:
     titles = {s.id: title_key(s.title) for s in doc.all_sections()}
     statements = doc.policies()
     used: set[int] = set()
+    missed: list[Label] = []
     out = Scores(labels=len(labels),
                  policies=sum(p.modality != Modality.informational for p in statements))
     for label in labels:
         hit = _best(label, statements, titles, used, doc.title)
         if hit is None:
+            missed.append(label)
             out.missed.append(f"{doc.id}: [{label.modality.value}] {label.text}")
             out.negated_total += label.negated
             out.actor_total += label.actor is not None
@@ -347,6 +355,13 @@ def score(doc: PolicyDocument, labels: list[Label]) -> Scores:
     out.spurious = [f"{doc.id}: [{p.modality.value}] {p.text[:90]}"
                     for i, p in enumerate(statements)
                     if i not in used and p.modality != Modality.informational]
+    for label in missed:  # read, but under another heading than the label's
+        hit = next((i for i, p in enumerate(statements)
+                    if i not in used and matches(label.text, p.text)), None)
+        if hit is not None:
+            used.add(hit)
+            out.elsewhere += 1
+            out.elsewhere_norms += statements[hit].modality != Modality.informational
     return out
 
 
@@ -475,7 +490,11 @@ def main() -> None:
         total = total + s
     print(line("total", total) + f"  negated {total.negated_accuracy:.2f}")
     print(f"labels found as any statement (segmentation recall): {total.found}/{total.labels} "
-          f"= {total.found / max(total.labels, 1):.2f}")
+          f"= {total.found / max(total.labels, 1):.2f}; not found in their section but found "
+          f"under another heading: {total.elsewhere}")
+    print(f"ignoring headings (a label matched by a statement under any heading): precision "
+          f"{(total.precise + total.elsewhere_norms) / max(total.policies, 1):.2f}, recall "
+          f"{(total.recalled + total.elsewhere_norms) / max(total.labels, 1):.2f}")
     print(f"matched statements flagged negated: {total.negated_flagged}, of which the label is "
           f"not negated: {total.negated_false}")
     print(f"rules read as their opposite (inverted): {total.inverted} of {total.found}")

@@ -103,6 +103,7 @@ def test_scorer_counts_misses_wrong_modalities_and_extras(bench: ModuleType) -> 
     scores = bench.score(doc, labels)
     assert (scores.found, scores.recalled, scores.precise, scores.policies) == (2, 2, 2, 3)
     assert scores.modality_ok == 1 and len(scores.missed) == 2 and len(scores.spurious) == 1
+    assert (scores.elsewhere, scores.elsewhere_norms) == (1, 1)  # read under "S", not "Other"
     assert scores.confusion[("permission", "obligation")] == 1
 
 
