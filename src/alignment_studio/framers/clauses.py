@@ -1663,14 +1663,11 @@ def _imposing(frame: Token, modal: Token | None) -> bool:
         _has_subject(frame)
 
 
-_NEGATIVE_WORDS = {"nothing", "nobody", "none", "neither", "no-one"}
-
-
 def fact_negated(head: Token) -> bool:
     """A statement of fact said through a negation: "X is not a security problem", "Accounts
     do not expire", "There are no fees for X", "Libera Chat accepts no liability"."""
     return any(c.dep_ == "neg" or c.lower_ == "never" or c.dep_ in (
-        "nsubj", "nsubjpass", "dobj", "attr") and (c.lower_ in _NEGATIVE_WORDS or any(
+        "nsubj", "nsubjpass", "dobj", "attr") and (c.lower_ in _NEGATIVE_SUBJECTS or any(
             d.dep_ in ("det", "preconj") and d.lower_ in ("no", "neither") for d in c.children))
         for c in head.children)
 

@@ -150,7 +150,7 @@ def _formatted_heading(paragraph: Any, text: str, sizes: list[float],
             text.endswith(".") and not _SECTION_TITLE.match(text) and not (titled and shouted):
         return 0  # a sentence, unless a numbered section's title ("§ 2.2 Wildlife protection.")
     size = _size(paragraph)
-    if size is not None and size in sizes and (not _BULLET.match(text) or _bold(paragraph)):
+    if size is not None and size in sizes and (bullet is None or _bold(paragraph)):
         return sizes.index(size) + 1  # "1. Posting code" set bold and larger: a title
     if bullet and not titled:
         return 0  # "1. **Ensure access**" at the body's size: a bold item
