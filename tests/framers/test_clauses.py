@@ -204,10 +204,30 @@ def test_two_norms_in_one_sentence_split_verbatim() -> None:
     assert [c.modality for c in rationale] == [OB]  # the clause without a norm stays attached
 
 
+def test_a_modal_under_a_conjunct_and_a_closing_relative_clause_are_norms_of_their_own() -> None:
+    nested = analyse(["Employees shall protect and conserve Federal property and shall not use "
+                      "it for other than authorized activities."])[0]
+    assert [(c.modality, c.negated) for c in nested] == [(OB, False), (F, True)]
+    assert nested[1].text == "shall not use it for other than authorized activities."
+    relative = analyse(["Livestock may be impounded at a point designated by the District "
+                        "Commander, who may assess a reasonable impoundment fee."])[0]
+    assert [c.text for c in relative][1] == "who may assess a reasonable impoundment fee."
+    assert (relative[1].modality, relative[1].actor) == (Modality.permission, "district commander")
+    # a lead-in stays whole: its items need its party; without a modal a relative clause
+    # describes ("..., which is rare") and stays attached
+    for text in ["The program is overseen by Bellevue ITD, who will appoint a manager to lead:",
+                 "Managers must approve the request, which is rare."]:
+        assert len(analyse([text])[0]) == 1, text
+
+
 def test_sentences_run_together_are_split() -> None:
     assert split_sentences("Keep each item short.Size Limit: 10 MB per file. See e.g. the "
                            "guide.") == ["Keep each item short.", "Size Limit: 10 MB per file.",
                                          "See e.g. the guide."]
+    # a sentence may open with a name in camel case; "e.g." is still no sentence end
+    assert split_sentences("Each work is judged on its content. arXiv may decline it. See e.g. "
+                           "iOS apps.") == ["Each work is judged on its content.",
+                                            "arXiv may decline it.", "See e.g. iOS apps."]
 
 
 def test_lead_ins_and_force_headings_pass_their_force(tmp_path: Path) -> None:

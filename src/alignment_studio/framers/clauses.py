@@ -590,6 +590,8 @@ def _clause_spans(doc: Doc) -> list[Span]:
         else:
             cuts.add(head.right_edge.i + 1)
     words = [i for i, t in enumerate(doc) if not t.is_punct]
+    if words and doc[-1].text != ":":  # a lead-in keeps its items' party whole
+        cuts.update(t.left_edge.i for t in doc if _trailing_relative(t, words[-1]))
     # a label before a colon ("Remember: ...", "Optional: ...") is no clause of its own
     cuts = {c for c in cuts if sum(1 for i in words if i < c) >= 3}
     bounds = [0, *sorted(cuts), len(doc)]
@@ -603,6 +605,7 @@ def _predicates(root: Token) -> list[Token]:
     a concession with its own subject and modal (", although you can X"); any clause joined
     by ';' or ':'."""
     out: list[Token] = []
+    nested: list[Token] = []
     todo = [root]
     while todo:
         head = todo.pop()
@@ -631,10 +634,25 @@ def _predicates(root: Token) -> list[Token]:
                     conceded or joined:  # ", although you can choose to X": a norm of its own
                 out.append(child)
                 todo.append(child)
+            elif child.dep_ == "conj" and head == root:  # "shall protect and conserve X and
+                nested.append(child)  # shall not use it": a modal of its own under a conjunct
+    for head in nested:
+        out += [c for c in head.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")
+                and any(g.tag_ == "MD" for g in c.children)]
     return out
 
 
 _CONCESSIVE = {"although", "though", "whereas"}
+_RELATIVES = {"who", "which"}
+
+
+def _trailing_relative(verb: Token, last: int) -> bool:
+    """A relative clause after a comma that ends the sentence and has its own modal ("...
+    to the District Commander, who may assess a fee"): a norm of its own."""
+    start = verb.left_edge.i
+    return verb.dep_ == "relcl" and start > 0 and verb.doc[start - 1].text == "," and \
+        verb.doc[start].lower_ in _RELATIVES and verb.right_edge.i >= last and \
+        any(c.tag_ == "MD" for c in verb.children)
 
 
 def _joined_before(clause: Token) -> bool:
@@ -1956,7 +1974,11 @@ def _whose_vote(noun: Token) -> Token:
 def _party_referred(pronoun: Token) -> Token | None:
     """The party "it" or "they" names again in its sentence: the subject of a clause before it
     that heads its own ("If the Foundation grants a postponement, it may impose conditions";
-    "Once reviewers agree, they must record the decision")."""
+    "Once reviewers agree, they must record the decision"), or that a relative pronoun
+    stands for ("to the District Commander, who may assess a fee")."""
+    if pronoun.lower_ in _RELATIVES and pronoun.dep_ == "nsubj" and \
+            pronoun.head.dep_ == "relcl" and _agentive(pronoun.head.head):
+        return pronoun.head.head
     if pronoun.lower_ not in ("it", "they") or pronoun.dep_ != "nsubj":
         return None
     plural = pronoun.lower_ == "they"

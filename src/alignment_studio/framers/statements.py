@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from alignment_studio.framers.second_reading import NormModel
 
 # (also after a plain-text file's bold run-in: "**Don't be snarky.** We are all ...")
+# the next sentence opens with a capital, a digit or a name written in camel case ("arXiv")
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]\*\*))[\"'”’)]?\s+"
-                           r"(?=(?:\*\*)?[\"“'(]?[A-Z0-9])")
+                           r"(?=(?:\*\*)?[\"“'(]?(?:[A-Z0-9]|[a-z]{1,3}[A-Z]))")
 # "...each item.Size Limit: ..." - a sentence run on without a space (not "e.g.It", "U.S.")
 _RUN_TOGETHER = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
 _ABBREVIATION = re.compile(r"\b(ex|e\.g|i\.e|cf|vs|approx|incl|sec|para|art|u\.s)\.$", re.I)
