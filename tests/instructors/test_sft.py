@@ -73,6 +73,27 @@ def test_auto_precision_is_bf16_only_where_the_cpu_computes_it(
     assert sft_config(TrainSettings(precision="fp32"), tmp_path, cuda=False).bf16 is False
 
 
+def test_every_trainer_follows_its_own_precision(monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    """DPO, ORPO, GRPO and the reward models read ``precision`` as SFT does."""
+    import torch
+
+    from alignment_studio.instructors.preference import dpo_config, orpo_config
+    from alignment_studio.instructors.reward import reward_config
+    from alignment_studio.instructors.rl import grpo_config
+    from alignment_studio.workspace.config import PreferenceSettings, RewardSettings, RLSettings
+
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx512_bf16": True})
+    builders = [lambda p: dpo_config(PreferenceSettings(precision=p), tmp_path, cuda=False),
+                lambda p: orpo_config(PreferenceSettings(precision=p), tmp_path, cuda=False),
+                lambda p: grpo_config(RLSettings(precision=p), [1.0], tmp_path, cuda=False),
+                lambda p: reward_config(RewardSettings(precision=p), tmp_path, cuda=False)]
+    for build in builders:
+        assert build("auto").bf16 is True and build("fp32").bf16 is False
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx2": True})
+    assert all(build("auto").bf16 is False and build("bf16").bf16 is True for build in builders)
+
+
 def test_auto_precision_is_fp32_where_torch_cannot_tell(monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
 

@@ -33,6 +33,7 @@ from alignment_studio.instructors.sft import (
     latest_checkpoint,
     load_tokenizer,
     lora_config,
+    mixed_bf16,
 )
 from alignment_studio.workspace.config import PreferenceSettings, TrainSettings
 
@@ -87,7 +88,7 @@ def _common_args(settings: PreferenceSettings, output_dir: Path, cuda: bool) -> 
         lr_scheduler_type="linear", warmup_steps=0, logging_steps=1,
         save_steps=settings.save_steps, save_total_limit=2, save_strategy="steps",
         report_to=[], seed=settings.seed, data_seed=settings.seed, beta=settings.beta,
-        max_length=settings.max_length, bf16=cuda, use_cpu=not cuda,
+        max_length=settings.max_length, bf16=mixed_bf16(settings.precision, cuda), use_cpu=not cuda,
         dataloader_num_workers=0, eval_strategy="no",
         gradient_checkpointing=settings.gradient_checkpointing)
 
@@ -105,13 +106,15 @@ def orpo_config(settings: PreferenceSettings, output_dir: Path, cuda: bool) -> A
     return ORPOConfig(**_common_args(settings, output_dir, cuda))
 
 
-def load_policy(path: Path, sft_adapter: Path | None, cuda: bool) -> Any:
-    """The base model, with the SFT adapter loaded trainable when there is one."""
+def load_policy(path: Path, sft_adapter: Path | None, cuda: bool,
+                precision: str = "auto") -> Any:
+    """The base model (bf16 on a GPU unless ``precision`` is fp32, fp32 on a CPU), with the SFT
+    adapter loaded trainable when there is one."""
     import torch
     from transformers import AutoModelForCausalLM
 
-    model = AutoModelForCausalLM.from_pretrained(
-        path, local_files_only=True, dtype=torch.bfloat16 if cuda else torch.float32)
+    dtype = torch.bfloat16 if cuda and precision != "fp32" else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=dtype)
     if sft_adapter is None:
         return model
     if not (sft_adapter / "adapter_config.json").is_file():
@@ -168,7 +171,7 @@ def train_preference(rows: list[dict[str, Any]], base_model: str, sft_adapter: P
     if not fitted:
         raise StudioError(f"every preference prompt is longer than max_length "
                           f"({settings.max_length}) minus {MIN_ANSWER_TOKENS} answer tokens")
-    model = load_policy(path, sft_adapter, cuda)
+    model = load_policy(path, sft_adapter, cuda, settings.precision)
     fresh = None if sft_adapter is not None else lora_config(train or TrainSettings())
     trainer = _trainer(settings, model, fitted, tokenizer, work_dir, cuda, fresh)
     resume = latest_checkpoint(work_dir)

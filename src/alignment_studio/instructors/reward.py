@@ -25,6 +25,7 @@ from alignment_studio.backends.base import GenerationConfig, ModelBackend, Model
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.backends.hf import release_memory, require_hf
 from alignment_studio.core.errors import StudioError
+from alignment_studio.instructors.sft import mixed_bf16
 from alignment_studio.types import Example, Kind, Label, Message, PolicyDocument, Section, Split
 from alignment_studio.types.data import DatasetBundle
 from alignment_studio.workspace.config import RewardSettings
@@ -288,8 +289,8 @@ def reward_config(settings: RewardSettings, output_dir: Path, cuda: bool) -> Any
         per_device_train_batch_size=settings.batch_size, learning_rate=settings.learning_rate,
         lr_scheduler_type="linear", warmup_steps=0, logging_steps=1, save_strategy="no",
         report_to=[], seed=settings.seed, data_seed=settings.seed, max_length=None,
-        bf16=cuda, use_cpu=not cuda, dataloader_num_workers=0, disable_tqdm=True,
-        eval_strategy="no", gradient_checkpointing=False)
+        bf16=mixed_bf16(settings.precision, cuda), use_cpu=not cuda, dataloader_num_workers=0,
+        disable_tqdm=True, eval_strategy="no", gradient_checkpointing=False)
 
 
 def train_reward_model(rows: list[Row], base_model: str, settings: RewardSettings,

@@ -41,6 +41,7 @@ from alignment_studio.instructors.sft import (
     latest_checkpoint,
     load_tokenizer,
     lora_config,
+    mixed_bf16,
 )
 from alignment_studio.types import Kind, Label, Message, Split
 from alignment_studio.types.data import DatasetBundle
@@ -221,7 +222,8 @@ def grpo_config(settings: RLSettings, weights: list[float], output_dir: Path, cu
         report_to=[], seed=settings.seed, data_seed=settings.seed,
         num_generations=settings.num_generations,
         max_completion_length=settings.max_completion_length, temperature=settings.temperature,
-        beta=settings.beta, reward_weights=weights, bf16=cuda, use_cpu=not cuda,
+        beta=settings.beta, reward_weights=weights,
+        bf16=mixed_bf16(settings.precision, cuda), use_cpu=not cuda,
         # ratios and KL must compare one function with itself, not two dropout masks
         disable_dropout=True, dataloader_num_workers=0, eval_strategy="no",
         gradient_checkpointing=False)
@@ -253,7 +255,7 @@ def train_rl(rows: list[Row], base_model: str, start_adapter: Path | None, setti
     if settings.max_prompts is not None and len(fitted) > settings.max_prompts:
         # a seeded sample, not the head: the data set is ordered by policy
         fitted = random.Random(settings.seed).sample(fitted, settings.max_prompts)
-    model = load_policy(path, start_adapter, cuda)
+    model = load_policy(path, start_adapter, cuda, settings.precision)
     fresh = None if start_adapter is not None else lora_config(train or TrainSettings())
     trainer = _trainer(settings, model, fitted, tokenizer, funcs, weights, work_dir, cuda, fresh)
     resume = latest_checkpoint(work_dir)

@@ -109,6 +109,10 @@ class TrainerSettings(_Strict):
     max_steps: int = Field(-1, description="stop after N optimizer steps (-1 = use epochs)")
     batch_size: int = Field(2, ge=1, description="items per device step")
     seed: int = Field(0, description="random seed for LoRA init and data order")
+    precision: Literal["auto", "bf16", "fp32"] = Field(
+        "auto", description="auto: bf16 mixed precision where the hardware computes bf16 "
+        "natively (a CUDA GPU, or a CPU with AVX-512 BF16 or AMX), else fp32; bf16: always "
+        "(slow on CPUs without it); fp32: never. The weights stay fp32 on a CPU either way")
 
 
 def _trainer(name: str, default: Any, description: str | None = None) -> Any:
@@ -150,10 +154,6 @@ class TrainSettings(TrainerSettings):
         "policy text in the prompt); null = as they come in the data")
     gradient_checkpointing: bool = Field(
         True, description="recompute activations in backward: much less memory")
-    precision: Literal["auto", "bf16", "fp32"] = Field(
-        "auto", description="auto: bf16 mixed precision where the hardware computes bf16 "
-        "natively (a CUDA GPU, or a CPU with AVX-512 BF16 or AMX), else fp32; bf16: always "
-        "(slow on CPUs without it); fp32: never. The weights stay fp32 on a CPU either way")
     save_steps: int = Field(
         10, ge=1, description="checkpoint every N steps (resume after Ctrl-C); with a validation "
         "split it is rounded up to a multiple of eval_steps, so the best model can be restored")
