@@ -171,8 +171,9 @@ def cell(found: Score | None) -> str:
 HEADER = ("| recipe | closed book: base | aligned | majority | aligned macro-F1 | "
           "by likelihood: base / aligned | guardian: base / aligned | "
           "general: base / aligned | minutes | calibrated choice: base / aligned "
+          "(aligned macro-F1) | prior removed (training questions): base / aligned "
           "(aligned macro-F1) |\n"
-          "|---|---|---|---|---|---|---|---|---|---|")
+          "|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def row(name: str, report: AuditReport, minutes: float) -> str:
@@ -187,7 +188,9 @@ def row(name: str, report: AuditReport, minutes: float) -> str:
             f"{pair('closed_book_choice_accuracy')} | {pair('guardian_accuracy')} | "
             f"{pair('general_accuracy')} | {minutes:.1f} | "
             f"{pair('closed_book_calibrated_accuracy')} "
-            f"({cell(score(report, 'aligned', 'closed_book_calibrated_macro_f1'))}) |")
+            f"({cell(score(report, 'aligned', 'closed_book_calibrated_macro_f1'))}) | "
+            f"{pair('closed_book_anchored_accuracy')} "
+            f"({cell(score(report, 'aligned', 'closed_book_anchored_macro_f1'))}) |")
 
 
 def main() -> None:

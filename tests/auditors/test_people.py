@@ -122,4 +122,16 @@ def test_every_variant_reads_verdicts_greedily_and_by_likelihood(doc: PolicyDocu
             return None
 
     assert all(r.choice is None for r in answer_items(NoScores(), suites, "base"))
+    assert all(r.anchored is None for r in results)  # no training questions to calibrate on
+    # training questions on which the model finds "violating" far likelier: their prior is
+    # taken out, so the closed-book item it called violating only narrowly turns compliant
+    anchored = Suites(items=items, conflicts=[], general=[], attacks=[],
+                      policies=suites.policies, passages=suites.passages,
+                      settings=AuditSettings(), anchors=items[:1])
+    leaning = FakeBackend(default="Hmm.", chooser=lambda m: "Violating")
+    out = answer_items(leaning, anchored, "base")
+    assert [r.book for r in out] == ["closed", "closed"]
+    assert [r.choice for r in out] == ["violating", "violating"]
+    assert {r.anchored for r in out} <= {"violating", "compliant", "needs_info"}
+    assert all(r.anchored is not None for r in out)
     assert [r.choice for r in plain] == ["compliant", "compliant"]  # "Hmm." starts no label

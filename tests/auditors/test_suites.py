@@ -226,6 +226,26 @@ def test_calibrated_choice_reads_the_ranking_without_the_label_prior() -> None:
     assert [x.value for x in calibrated_labels(rows)] == ["violating", "violating", "compliant",
                                                           "compliant"]
     assert calibrated_labels([]) == []
+    # calibrated on other questions (training ones) instead of the batch: their prior for
+    # "violating" is taken out of each row, whatever the batch holds
+    reference = [row(-3.0, -1.0), row(-3.0, -1.2)]
+    assert [x.value for x in calibrated_labels(rows[2:3], reference)] == ["compliant"]
+    assert [x.value for x in calibrated_labels(rows[:1], reference)] == ["violating"]
+    nothing = [[-float("inf")] * 6]  # no finite reference: the plain choice
+    assert [x.value for x in calibrated_labels(rows[2:3], nothing)] == ["violating"]
+
+
+def test_anchored_verdicts_are_scored_for_closed_book_items_only(
+        results: list[ItemResult]) -> None:
+    chosen = ["compliant", "violating", "violating", "violating", "needs_info", "needs_info",
+              "violating"]  # two of seven wrong
+    closed = [r.model_copy(update={"book": "closed", "anchored": c})
+              for r, c in zip([r for r in results if r.kind == SCENARIO], chosen, strict=True)]
+    scores = by_metric(suite_scores([*closed, *results], n_boot=50))
+    assert scores["closed_book_anchored_accuracy"].value == pytest.approx(5 / 7)
+    assert scores["closed_book_anchored_accuracy"].n == 7
+    assert "closed_book_anchored_macro_f1" in scores
+    assert "closed_book_anchored_accuracy" not in by_metric(suite_scores(results, n_boot=50))
 
 
 def test_calibrated_verdicts_are_scored_beside_the_plain_choice(

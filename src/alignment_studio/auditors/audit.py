@@ -52,6 +52,7 @@ class Suites:
     policies: dict[str, Policy]
     passages: list[Passage]
     settings: AuditSettings
+    anchors: list[Example] = field(default_factory=list)  # training questions, for calibration
     retriever: BM25Retriever = field(init=False)
 
     def __post_init__(self) -> None:
@@ -108,13 +109,16 @@ def answer_items(backend: ModelBackend, suites: Suites, variant: str,
         for i, output in zip(group, outputs, strict=True):
             results[i] = score_item_full(suites.items[i], output.text, known)
         if kind == Kind.scenario:
-            _add_choices(backend, prompts, [results[i] for i in group])
+            anchors = [variant_messages(a, variant, suites) for a in suites.anchors]
+            _add_choices(backend, prompts, [results[i] for i in group], anchors)
     return [results[i] for i in range(len(suites.items))]
 
 
 def _add_choices(backend: ModelBackend, prompts: Sequence[Sequence[Message]],
-                 results: Sequence[ItemResult]) -> None:
-    """Each scenario's verdict by constrained choice, when the backend can score text."""
+                 results: Sequence[ItemResult],
+                 anchors: Sequence[Sequence[Message]] = ()) -> None:
+    """Each scenario's verdict by constrained choice, when the backend can score text; the
+    closed-book ones also calibrated on the training questions ``anchors``."""
     scores = asyncio.run(backend.score_choices(prompts, choice_options()))
     if not scores:
         return
@@ -124,6 +128,12 @@ def _add_choices(backend: ModelBackend, prompts: Sequence[Sequence[Message]],
         group = [i for i, r in enumerate(results) if r.book == book]
         for i, label in zip(group, calibrated_labels([scores[i] for i in group]), strict=True):
             results[i].calibrated = label.value
+    closed = [i for i, r in enumerate(results) if r.book == "closed"]
+    if anchors and closed:
+        reference = asyncio.run(backend.score_choices(anchors, choice_options()))
+        labels = calibrated_labels([scores[i] for i in closed], reference)
+        for i, label in zip(closed, labels, strict=True):
+            results[i].anchored = label.value
 
 
 def run_model(backend: ModelBackend, model: str, suites: Suites, attack_judge: Scorer | None,

@@ -15,6 +15,10 @@ numbers, so the suites can be recomputed from a stored report. The suites:
   each label's likelihood less its mean over the items asked the same way), which reads how
   the model ranks situations without its prior for one label: ``closed_book_calibrated_accuracy``,
   ``closed_book_calibrated_macro_f1`` and ``guardian_calibrated_accuracy``;
+- anchored choice: the closed-book constrained choice less each label's mean over training
+  questions asked the same way (``ItemResult.anchored``; ``audit.anchor_items``), the
+  calibration a served model could apply, which sees no test question:
+  ``closed_book_anchored_accuracy`` and ``closed_book_anchored_macro_f1``;
 - scenario classification: ``scenario_accuracy`` and ``scenario_macro_f1`` over the three
   labels, and the ``confusion`` matrix expected -> predicted. An answer without a readable
   verdict is predicted ``"none"``: a wrong prediction that lowers the recall of its true label
@@ -99,6 +103,11 @@ def _calibrated(results: Iterable[ItemResult]) -> list[tuple[str, str]]:
     return [(r.expected, r.calibrated) for r in results if r.calibrated is not None]
 
 
+def _anchored(results: Iterable[ItemResult]) -> list[tuple[str, str]]:
+    """(expected, choice calibrated on training questions) per item that has one."""
+    return [(r.expected, r.anchored) for r in results if r.anchored is not None]
+
+
 def _matrix(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
     matrix = {row: dict.fromkeys((*LABELS, NONE), 0) for row in LABELS}
     for expected, predicted in pairs:
@@ -167,6 +176,9 @@ def suite_scores(results: Iterable[ItemResult], n_boot: int = 1000) -> list[Scor
                    lambda v: macro_f1(_matrix(v)), n_boot),
         _rate("guardian_calibrated_accuracy",
               [e == c for e, c in _calibrated(r for r in scen if r.book != "closed")]),
+        _rate("closed_book_anchored_accuracy", [e == c for e, c in _anchored(closed)]),
+        _statistic("closed_book_anchored_macro_f1", _anchored(closed),
+                   lambda v: macro_f1(_matrix(v)), n_boot),
         _rate("scenario_accuracy", [bool(r.correct) for r in scen]),
         _statistic("scenario_macro_f1", _verdicts(scen), lambda v: macro_f1(_matrix(v)),
                    n_boot),

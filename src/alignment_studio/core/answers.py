@@ -62,17 +62,28 @@ def label_totals(scores: Sequence[float]) -> list[float]:
     return [_logsumexp(scores[i * forms:(i + 1) * forms]) for i in range(len(Label))]
 
 
-def calibrated_labels(rows: Sequence[Sequence[float]]) -> list[Label]:
+def calibrated_labels(rows: Sequence[Sequence[float]],
+                      reference: Sequence[Sequence[float]] | None = None) -> list[Label]:
     """Batch calibration (Zhou et al., 2023): each label's log-likelihood less its mean over
-    the batch, then the most likely. A model that puts "violating" first for every situation
-    still ranks situations; this reads that ranking without its prior for one label. No label
-    of the batch is used, only its questions."""
+    the batch (or over ``reference``, other questions asked the same way), then the most
+    likely. A model that puts "violating" first for every situation still ranks situations;
+    this reads that ranking without its prior for one label. No label is used, only
+    questions."""
     totals = [label_totals(row) for row in rows]
+    means = label_means([label_totals(row) for row in reference] if reference is not None
+                        else totals)
+    if means is None:
+        return [chosen_label(row) for row in rows]
+    return [chosen_label_of([v - m for v, m in zip(t, means, strict=True)]) for t in totals]
+
+
+def label_means(totals: Sequence[Sequence[float]]) -> list[float] | None:
+    """Each label's mean log-likelihood over the rows where every label has a finite one;
+    None when no row does."""
     finite = [t for t in totals if all(math.isfinite(v) for v in t)]
     if not finite:
-        return [chosen_label(row) for row in rows]
-    means = [sum(t[k] for t in finite) / len(finite) for k in range(len(Label))]
-    return [chosen_label_of([v - m for v, m in zip(t, means, strict=True)]) for t in totals]
+        return None
+    return [sum(t[k] for t in finite) / len(finite) for k in range(len(Label))]
 
 
 def chosen_label_of(totals: Sequence[float]) -> Label:

@@ -32,13 +32,21 @@ from alignment_studio.auditors.sidebyside import side_by_side
 from alignment_studio.backends import get_backend
 from alignment_studio.framers.examples import ExampleFactory
 from alignment_studio.framers.seeds import load_seeds
+from alignment_studio.framers.split import sample_in_order
 from alignment_studio.instructors.reward import Ranker
 from alignment_studio.scoring.scorer import Scorer
 from alignment_studio.stages import aggregate, detect, instruct, judge, parse, publish, redteam
 from alignment_studio.stages import best_of as best_of_stage
 from alignment_studio.stages import review as review_stage
 from alignment_studio.stages import reward as reward_stage
-from alignment_studio.types import AuditReport, DatasetBundle, Example, PolicyDocument, Split
+from alignment_studio.types import (
+    AuditReport,
+    DatasetBundle,
+    Example,
+    Kind,
+    PolicyDocument,
+    Split,
+)
 from alignment_studio.workspace import Artifact, Workspace
 
 VERSION = "audit-v8"  # bump when metrics change, so reports are recomputed
@@ -94,7 +102,15 @@ def suites(ws: Workspace, bundle: DatasetBundle, docs: list[PolicyDocument]) -> 
     return Suites(items=select_items(test, settings.max_items) + people(ws, bundle, docs),
                   conflicts=select_conflicts(test, settings.max_items), general=general,
                   attacks=attacks, policies=parse.policies(docs), passages=passages(docs),
-                  settings=settings)
+                  settings=settings, anchors=anchors(bundle, settings.anchor_items))
+
+
+def anchors(bundle: DatasetBundle, count: int) -> list[Example]:
+    """A seeded sample of the training split's closed-book scenario questions: what the
+    anchored choice calibrates on (their labels are never read)."""
+    pool = [e for e in bundle.split(Split.train)
+            if e.kind == Kind.scenario and e.book == "closed"]
+    return sample_in_order(pool, count, seed=0) if count else []
 
 
 def variant_notes(ws: Workspace, variants: list[str]) -> dict[str, str]:

@@ -83,6 +83,10 @@ class ItemResult(BaseModel):
     calibrated: str | None = Field(None, description="scenario items: the constrained choice "
                                    "after batch calibration (each label's likelihood less its "
                                    "mean over the items asked the same way), None as choice")
+    anchored: str | None = Field(None, description="closed-book scenario items: the constrained "
+                                 "choice less each label's mean likelihood over training "
+                                 "questions asked the same way (no label used; what serving "
+                                 "could do), None without them")
     cited_ids: list[str] = Field(default_factory=list, description="policy IDs the answer names")
     refused: bool = False
     asks_for_info: bool = False

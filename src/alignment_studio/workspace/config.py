@@ -466,6 +466,11 @@ class AuditSettings(_Strict):
         400, ge=10, description="base+prompt: word budget of the policy list in the system "
         "prompt (the cited document's statements first when it does not all fit)")
     rag_k: int = Field(3, ge=1, description="+rag: policies retrieved (BM25) per question")
+    anchor_items: int = Field(
+        32, ge=0, description="closed-book scenario questions of the training split (a seeded "
+        "sample; their labels are not used) whose mean label likelihoods calibrate the "
+        "closed-book constrained choice, as a served model could: the closed_book_anchored "
+        "metrics (0 = off)")
     scenarios: list[str] = Field(
         default_factory=list, description="files of scenarios people wrote (the seed file's "
         "scenario: format), asked closed book: the situation alone. Never used for training; "
