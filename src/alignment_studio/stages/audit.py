@@ -49,7 +49,7 @@ from alignment_studio.types import (
 )
 from alignment_studio.workspace import Artifact, Workspace
 
-VERSION = "audit-v8"  # bump when metrics change, so reports are recomputed
+VERSION = "audit-v9"  # bump when metrics change, so reports are recomputed
 console = Console(stderr=True)
 
 
