@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alignment_studio.stages.audit import anchors
 from alignment_studio.types import DatasetBundle, Example, Kind, Label, Message, Provenance, Split
 
 
-def item(i: int, kind: Kind, split: Split, book: str) -> Example:
-    return Example(id=f"e{i}", kind=kind, split=split, book=book,  # type: ignore[arg-type]
+def item(i: int, kind: Kind, split: Split, book: Literal["guardian", "closed"]) -> Example:
+    return Example(id=f"e{i}", kind=kind, split=split, book=book,
                    label=Label.violating if kind == Kind.scenario else None, target="t",
                    messages=[Message(role="user", content=str(i))], policy_ids=[f"d/p-{i}"],
                    provenance=Provenance(source="structure"))

@@ -603,7 +603,8 @@ def _predicates(root: Token) -> list[Token]:
     """Clause heads coordinated with the root (or with one another) that carry a norm of their
     own: a conjunct with its own subject, modal or negation, or an imperative after ', and';
     a concession with its own subject and modal (", although you can X"); any clause joined
-    by ';' or ':'."""
+    by ';' or ':'; and a verb with its own modal coordinated with a conjunct that shares the
+    root's ("shall protect and conserve X and shall not use it")."""
     out: list[Token] = []
     nested: list[Token] = []
     todo = [root]
