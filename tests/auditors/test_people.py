@@ -123,15 +123,27 @@ def test_every_variant_reads_verdicts_greedily_and_by_likelihood(doc: PolicyDocu
 
     assert all(r.choice is None for r in answer_items(NoScores(), suites, "base"))
     assert all(r.anchored is None for r in results)  # no training questions to calibrate on
-    # training questions on which the model finds "violating" far likelier: their prior is
-    # taken out, so the closed-book item it called violating only narrowly turns compliant
+    # a model that leans to "violating", most of all on the training questions: removing the
+    # prior of those questions turns both items compliant, where the batch's own prior turns
+    # only the one it called violating narrowly
+    from alignment_studio.types import Message
+
+    class Leaning(FakeBackend):
+        async def score_choices(self, batch, options):  # type: ignore[no-untyped-def]
+            def row(compliant: float, violating: float) -> list[float]:
+                return [compliant, -50.0, violating, -50.0, -9.0, -50.0]
+
+            return [row(-3.0, 0.0) if "anchor" in m[-1].content else
+                    row(-3.0, -0.5) if "voucher" in m[-1].content else row(-1.6, -1.5)
+                    for m in batch]
+
+    anchor = items[0].model_copy(update={"messages": [Message(role="user", content="anchor")]})
     anchored = Suites(items=items, conflicts=[], general=[], attacks=[],
                       policies=suites.policies, passages=suites.passages,
-                      settings=AuditSettings(), anchors=items[:1])
-    leaning = FakeBackend(default="Hmm.", chooser=lambda m: "Violating")
-    out = answer_items(leaning, anchored, "base")
+                      settings=AuditSettings(), anchors=[anchor])
+    out = answer_items(Leaning(default="Hmm."), anchored, "base")
     assert [r.book for r in out] == ["closed", "closed"]
     assert [r.choice for r in out] == ["violating", "violating"]
-    assert {r.anchored for r in out} <= {"violating", "compliant", "needs_info"}
-    assert all(r.anchored is not None for r in out)
+    assert [r.calibrated for r in out] == ["violating", "compliant"]
+    assert [r.anchored for r in out] == ["compliant", "compliant"]
     assert [r.choice for r in plain] == ["compliant", "compliant"]  # "Hmm." starts no label
