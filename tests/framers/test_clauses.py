@@ -928,6 +928,11 @@ def test_negating_phrases_sanctions_authority_votes_and_settled_terms(
     ("You agree to see that all property is returned.", (OB, False, "you")),
     ("You agree not to resell the service.", (F, True, "you")),
     ("You agree that you will not acquire any rights in the Marks.", (F, True, "you")),
+    # promising, undertaking and pledging bind a party as agreeing does
+    ("The Licensee undertakes not to sublicense the software.", (F, True, "licensee")),
+    ("You promise to keep the password secret.", (OB, False, "you")),
+    ("Each director pledges to act in good faith.", (OB, False, "director")),
+    ("This policy does not promise a refund.", (INFO, True, None)),
     ("By signing this agreement, you grant MLH permission to record the event.",
      (P, False, "mlh")),
     ("We grant Member Events a licence to use the name.", (P, False, "member events")),

@@ -1305,7 +1305,7 @@ def _agreed(head: Token) -> bool | None:
     Participant accepts the Code of Conduct" bind the party to a text's terms."""
     if not _has_subject(head) or any(c.dep_ == "neg" for c in head.children):
         return None
-    agree = head if head.lemma_.lower() == "agree" else next(
+    agree = head if head.lemma_.lower() in _PROMISING else next(
         (c for c in head.children if c.dep_ == "conj" and c.lemma_.lower() == "agree"
          and head.lemma_.lower() in ("accept", "acknowledge", "understand")), None)
     if agree is None:  # "The Participant accepts the Code of Conduct"
@@ -1325,6 +1325,9 @@ def _agreed(head: Token) -> bool | None:
     return None
 
 
+# Verbs by which a party binds itself to an act as "agree" does ("The Licensee undertakes not to
+# sublicense X", "You promise to keep Y secret", "Each director pledges to act in good faith").
+_PROMISING = {"agree", "promise", "undertake", "pledge", "covenant"}
 # the texts a party agrees to or accepts ("the terms of the Privacy Policy", "these Terms")
 _TERMS_WORDS = {"term", "terms", "condition", "policy", "rule", "code", "agreement",
                 "guideline", "provision"}
