@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.backends.hf import release_memory, require_hf
 from alignment_studio.core.errors import StudioError
+from alignment_studio.instructors.progress import rich_progress
 from alignment_studio.instructors.sft import (
     ADAPTER_DIR,
     latest_checkpoint,
@@ -132,15 +133,16 @@ def _trainer(settings: PreferenceSettings, model: Any, rows: list[dict[str, Any]
     if settings.method == "orpo":
         from trl.experimental.orpo import ORPOTrainer
 
-        return ORPOTrainer(model=model, args=orpo_config(settings, work_dir, cuda),
-                           train_dataset=data, processing_class=tokenizer,
-                           peft_config=fresh_lora)
+        return rich_progress(ORPOTrainer(model=model, args=orpo_config(settings, work_dir, cuda),
+                                         train_dataset=data, processing_class=tokenizer,
+                                         peft_config=fresh_lora), "ORPO")
     from trl import DPOTrainer
 
     # ref_model=None: a PEFT policy gets a frozen "ref" adapter copy (SFT) or, for a fresh LoRA,
     # the adapter-disabled base, which is then exactly the starting policy.
-    return DPOTrainer(model=model, ref_model=None, args=dpo_config(settings, work_dir, cuda),
-                      train_dataset=data, processing_class=tokenizer, peft_config=fresh_lora)
+    return rich_progress(DPOTrainer(model=model, ref_model=None,
+                                    args=dpo_config(settings, work_dir, cuda), train_dataset=data,
+                                    processing_class=tokenizer, peft_config=fresh_lora), "DPO")
 
 
 def _reference(settings: PreferenceSettings, sft_adapter: Path | None) -> str:

@@ -25,6 +25,7 @@ from alignment_studio.backends.base import GenerationConfig, ModelBackend, Model
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.backends.hf import release_memory, require_hf
 from alignment_studio.core.errors import StudioError
+from alignment_studio.instructors.progress import rich_progress
 from alignment_studio.instructors.sft import mixed_bf16
 from alignment_studio.types import Example, Kind, Label, Message, PolicyDocument, Section, Split
 from alignment_studio.types.data import DatasetBundle
@@ -312,9 +313,10 @@ def train_reward_model(rows: list[Row], base_model: str, settings: RewardSetting
     net, tokenizer = _load_classifier(base_model, cache_dir, settings.seed)
     cuda = torch.cuda.is_available()
     before = pair_accuracy(RewardModel(net, tokenizer, settings.max_length), held) if held else None
-    trainer = RewardTrainer(model=net, args=reward_config(settings, work_dir, cuda),
-                            train_dataset=Dataset.from_list(_tokenized(tokenizer, train, settings)),
-                            processing_class=tokenizer, peft_config=lora_config(settings))
+    trainer = rich_progress(RewardTrainer(
+        model=net, args=reward_config(settings, work_dir, cuda),
+        train_dataset=Dataset.from_list(_tokenized(tokenizer, train, settings)),
+        processing_class=tokenizer, peft_config=lora_config(settings)), "reward model")
     start = time.perf_counter()
     trainer.train()
     runtime = time.perf_counter() - start

@@ -35,6 +35,7 @@ from alignment_studio.backends.hf import release_memory, require_hf
 from alignment_studio.core.answers import cites, parse_label
 from alignment_studio.core.errors import StudioError
 from alignment_studio.instructors.preference import load_policy
+from alignment_studio.instructors.progress import rich_progress
 from alignment_studio.instructors.reward import ValueScores
 from alignment_studio.instructors.sft import (
     ADAPTER_DIR,
@@ -282,10 +283,10 @@ def _trainer(settings: RLSettings, model: Any, rows: list[Row], tokenizer: Any,
     from datasets import Dataset
     from trl import GRPOTrainer
 
-    return GRPOTrainer(model=model, reward_funcs=list(funcs),
-                       args=grpo_config(settings, weights, work_dir, cuda),
-                       train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
-                       peft_config=fresh_lora)
+    return rich_progress(GRPOTrainer(model=model, reward_funcs=list(funcs),
+                                     args=grpo_config(settings, weights, work_dir, cuda),
+                                     train_dataset=Dataset.from_list(rows),
+                                     processing_class=tokenizer, peft_config=fresh_lora), "GRPO")
 
 
 def _result(history: list[dict[str, Any]], settings: RLSettings,

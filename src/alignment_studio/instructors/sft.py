@@ -24,6 +24,7 @@ from typing import Any
 from alignment_studio.backends.embedded import resolve_model_path
 from alignment_studio.backends.hf import release_memory, require_hf
 from alignment_studio.core.errors import StudioError
+from alignment_studio.instructors.progress import rich_progress
 from alignment_studio.types.models import EvalPoint, TrainResult, measured_points
 from alignment_studio.workspace.config import TrainSettings
 
@@ -195,11 +196,11 @@ def build_trainer(rows: list[dict[str, Any]], validation: list[dict[str, Any]], 
     extra = list(callbacks or [])
     if validation and settings.early_stopping_patience is not None:
         extra.append(EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience))
-    trainer = quiet_logs(completion_logits_trainer(SFTTrainer)(
+    trainer = rich_progress(completion_logits_trainer(SFTTrainer)(
         model=model, args=sft_config(settings, work_dir, cuda, bool(validation)),
         train_dataset=Dataset.from_list(rows),
         eval_dataset=Dataset.from_list(validation) if validation else None,
-        processing_class=tokenizer, peft_config=lora_config(settings), callbacks=extra))
+        processing_class=tokenizer, peft_config=lora_config(settings), callbacks=extra), "SFT")
     if settings.full_finetune:
         freeze_placeholder(trainer.model)
     return trainer
@@ -222,21 +223,6 @@ def freeze_placeholder(model: Any) -> None:
     for name, param in model.named_parameters():
         if "lora_" in name:
             param.requires_grad = False
-
-
-def quiet_logs(trainer: Any) -> Any:
-    """The trainer with its progress bar kept and its ``{'loss': …}`` lines not printed under
-    it (one bar per stage; the losses still go to the training log)."""
-    from transformers.trainer_callback import ProgressCallback
-
-    class QuietProgress(ProgressCallback):  # type: ignore[misc]
-        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None,
-                   **kwargs: Any) -> None:
-            return None
-
-    if trainer.pop_callback(ProgressCallback) is not None:
-        trainer.add_callback(QuietProgress)
-    return trainer
 
 
 _NOT_MODEL_INPUTS = {"labels", "completion_mask", "assistant_masks"}
