@@ -175,6 +175,17 @@ def test_markdown_raw_html_headings_and_admonitions() -> None:
                                ("callout", "Members should be polite.")]  # "<h3></h3>": none
 
 
+def test_markdown_headings_without_a_space_after_the_hashes() -> None:
+    # Python-Markdown (MkDocs) and a reader take "##Scope." for a heading; CommonMark does not
+    text = ("#Data retention policy.\n\nDeeson keeps records.\n\n##Scope.\n"
+            "The policy applies to all staff.\n\n#general is our channel.\n\n#Slack\n")
+    assert blocks_of(text) == [("heading", "Data retention policy."),
+                               ("paragraph", "Deeson keeps records."), ("heading", "Scope."),
+                               ("paragraph", "The policy applies to all staff."),
+                               ("paragraph", "#general is our channel."),
+                               ("paragraph", "#Slack")]  # a channel name, not a title
+
+
 def test_markdown_reference_links_read_as_their_text() -> None:
     text = ("The [Editor] may add [Standards][Living Standard] and [notes][].\n\n"
             "Keep [this] as written.\n\n```\n[Editor]: kept in code\n```\n\n"

@@ -43,6 +43,10 @@ _ALERT_OPEN = re.compile(r"^\s*\{%-?\s*(alert|callout|note|warning)\b[^%]*%\}\s*
 _ALERT_CLOSE = re.compile(r"^\s*\{%-?\s*end(alert|callout|note|warning)\b[^%]*%\}\s*$|"
                           r"^\s*:::+\s*$")
 # a raw HTML heading on a line of its own, as READMEs write them ("<h2 id="x">Bans</h2>")
+# "##Scope." with no space after the hashes: a heading to Python-Markdown (MkDocs) and to a
+# reader, not to CommonMark. Two or more hashes before a letter or digit; one hash only before a
+# capitalised title of two or more words ("#Data retention policy.", not "#general", "#Slack").
+_TIGHT_HEADING = re.compile(r"^(?:#{2,6}[A-Za-z0-9]|#[A-Z][^\s#]*\s+[^#]+$)")
 _HTML_HEADING = re.compile(r"^\s*<h(?P<level>[1-6])\b[^>]*>(?P<text>.*?)</h(?P=level)>\s*$", re.I)
 _ALERT_INLINE = re.compile(r"^\s*\{%-?\s*(alert|callout|note|warning)\b[^%]*%\}(.*)"
                            r"\{%-?\s*end\1\b[^%]*%\}\s*$")
@@ -64,6 +68,14 @@ def read_markdown(text: str) -> RawDocument:
     body = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     blocks = _blocks(_resolve_references(body.split("\n")), offset, titled=title is not None)
     return RawDocument(title=title, blocks=pair_questions(blocks))
+
+
+def _tight_heading(line: str) -> re.Match[str] | None:
+    """A heading written without a space after its hashes, matched as if it had one."""
+    if not _TIGHT_HEADING.match(line):
+        return None
+    hashes = len(line) - len(line.lstrip("#"))
+    return _HEADING.match(line[:hashes] + " " + line[hashes:])
 
 
 def _html_heading(line: str) -> re.Match[str] | None:
@@ -162,7 +174,7 @@ def _blocks(lines: list[str], offset: int, titled: bool = False) -> list[Block]:
             buf, buf_type, start = [inline_alert.group(2).strip()], BlockType.callout, i
             flush(i + 1)
             continue
-        heading = _HEADING.match(line) or _html_heading(line)
+        heading = _HEADING.match(line) or _tight_heading(line) or _html_heading(line)
         item = _ITEM.match(line)
         typed = _TYPED.match(line) if not buf and not item else None
         stripped = line.strip()
