@@ -75,6 +75,8 @@ def test_imperatives(text: str, expected: tuple[Modality, bool, str | None]) -> 
 
 @pytest.mark.parametrize(("text", "addressee", "actor"), [
     ("The report must be submitted by the manager within 24 hours.", "you", "manager"),
+    ("Reports must be reviewed and signed by the manager.", "you", "manager"),  # shared "by"
+    ("Reports must be reviewed, and they are then filed by the clerk.", "you", "you"),
     ("Repositories should be transferred to the archive organization.", "you", "you"),
     ("Repositories should be transferred to the archive organization.", None, None),
     ("Incidents need to be reported within one hour.", "you", "you"),
@@ -250,6 +252,13 @@ def test_lead_ins_and_force_headings_pass_their_force(tmp_path: Path) -> None:
     assert by_text(doc, "Post client names").modality == F
     assert by_text(doc, "A badge visible").modality == OB
     assert by_text(doc, "Responsive to issues").modality == OB  # "Responsibilities ..." heading
+
+
+def test_a_question_under_a_lead_in_takes_no_force(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Access\n\nYou must do the following:\n\n"
+                          "- Give copies to the employee.\n- May I charge for the copies?\n")
+    assert by_text(doc, "Give copies").modality == OB
+    assert by_text(doc, "May I charge").modality == INFO  # it asks; its answer rules
 
 
 def test_lead_ins_ending_in_a_dash_or_the_following_and_relative_force(tmp_path: Path) -> None:
@@ -756,6 +765,26 @@ def test_an_allowance_column_makes_each_row_a_permission(tmp_path: Path) -> None
     assert by_text(doc, "Docking station").modality == OB
 
 
+def test_never_to_be_done_forbids() -> None:
+    for text in ("Records are never to be destroyed without approval.",
+                 "Data is not to be shared with vendors."):
+        assert first(text)[:2] == (F, True)  # the actor of such passives is not read yet
+
+
+def test_a_retention_schedule_row_is_a_duty_of_the_role_its_column_names(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Retention periods\n\nYou must keep records safe. You must not "
+                          "copy them.\n\n| Record | Retention Period | Asset Officer | "
+                          "Action |\n|---|---|---|---|\n"
+                          "| Accounting records | 6 years | Hannah Sharpe | Archive |\n"
+                          "| Visitor logs | n/a | Sue Hopper | |\n\n"
+                          "| Record | Keep for |\n|---|---|\n| Payslips | 3 years |\n")
+    accounts = by_text(doc, "Accounting records")
+    assert (accounts.modality, accounts.actor) == (OB, "asset officer")
+    assert by_text(doc, "Visitor logs").modality == INFO  # no period: nothing to keep
+    payslips = by_text(doc, "Payslips")
+    assert (payslips.modality, payslips.actor) == (OB, "you")  # no role column: the reader
+
+
 def test_word_items_numbered_in_their_text_nest(tmp_path: Path) -> None:
     """"(a) The report must include:" then "(1) ..." typed in Normal paragraphs: the
     "(1)" items are the lead-in's, so each is a duty."""
@@ -928,6 +957,11 @@ def test_negating_phrases_sanctions_authority_votes_and_settled_terms(
     ("You agree to see that all property is returned.", (OB, False, "you")),
     ("You agree not to resell the service.", (F, True, "you")),
     ("You agree that you will not acquire any rights in the Marks.", (F, True, "you")),
+    # "never to" as "not to"; "not all X are required" waives the duty
+    ("Staff are never to share passwords.", (F, True, "staff")),
+    ("The goal is never to be late.", (INFO, True, None)),
+    ("Not all employees are required to attend.", (P, True, "employees")),
+    ("All employees are required to attend.", (OB, False, "employees")),
     # promising, undertaking and pledging bind a party as agreeing does
     ("The Licensee undertakes not to sublicense the software.", (F, True, "licensee")),
     ("You promise to keep the password secret.", (OB, False, "you")),
@@ -1171,6 +1205,10 @@ def test_a_condition_opened_by_should_is_no_recommendation() -> None:
     assert first("Should a volunteer travel by train on the day of an event, such a fare is "
                  "eligible for reimbursement.")[0] != R
     assert first("Members should vote in every election.")[0] == R  # "should" after a subject
+    # after a comma: "X is kept, should the owner leave"; not a question, not "but should be"
+    assert first("Backups are kept for a month, should the data owner leave.")[0] == INFO
+    assert first("This defaults to the supervisor, but should be discussed first.")[0] == R
+    assert first("Should employees share passwords?")[0] == INFO
 
 
 def test_it_is_not_possible_to_act_is_a_prohibition_unless_the_writer_speaks() -> None:

@@ -825,6 +825,9 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     # "It is not possible to list every case")
     (re.compile(r"^it(['’]s| is) not possible to (?!(list|describe|cover|anticipate|foresee|"
                 r"enumerate|predict|detail|mention|know|say|give)\b)", re.I), _FORBID, True),
+    # "Records are never to be destroyed without approval", "Data is not to be shared"
+    (re.compile(_NOT_AN_AIM + r".*\b(is|are) (not|never) to be (\w+ed|paid|kept|made|sent|done|"
+                r"given|taken)\b", re.I), _FORBID, True),
     (re.compile(r"\b(is|are) to be (\w+ed|paid|kept|made|sent|done|given|taken)\b", re.I),
      _OBLIGE, False),
     (re.compile(r"\bassumes? (full |all )?responsibility\b", re.I), _OBLIGE, False),
@@ -837,7 +840,7 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     (re.compile(r"\b(is|are|am) not supposed to\b", re.I), _FORBID, True),
     (re.compile(r"\b(is|are|am) (also |only )?supposed to\b", re.I), _OBLIGE, False),
     # "PLCs are not to approve X", "Staff are to report Y" (not "The aim is to X")
-    (re.compile(_NOT_AN_AIM + _IS_TO.replace("TO", "not to"), re.I), _FORBID, True),
+    (re.compile(_NOT_AN_AIM + _IS_TO.replace("TO", "(not|never) to"), re.I), _FORBID, True),
     (re.compile(_NOT_AN_AIM + _IS_TO.replace("TO", "to"), re.I), _OBLIGE, False),
 ]
 
@@ -967,6 +970,18 @@ def _inverted_should(span: Span) -> bool:
         any(t.text == "," for t in span[2:])
 
 
+def _trailing_should(span: Span, modal: Token) -> bool:
+    """A condition by inversion after a comma ("X is kept, should the owner leave"; "but
+    should you be dealing with Y, you must ask us"): "should", then the subject of its verb,
+    then the verb; not a question."""
+    if modal.lower_ != "should" or modal.i == 0 or span.text.rstrip().endswith("?"):
+        return False
+    before = modal.doc[modal.i - 1]
+    subject = next((c for c in modal.head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    return before.text in (",", ";", "but", "and") and subject is not None and \
+        modal.i < subject.i < modal.head.i
+
+
 def _meant_rule(span: Span) -> Token | None:
     """The rule a "This means that" sentence draws ("This also means that speakers cannot give
     talks about paid products", "This means you need to stay on top of deadlines"): the clause
@@ -1071,6 +1086,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     if modal is not None and modal.i == span.start and _inverted_should(span) and any(
             t.text == "," for t in span.doc[modal.i:head.i]):
         modal = None  # "Should X travel on Y, such an expense is eligible": parsed as one verb
+    if modal is not None and _trailing_should(span, modal):
+        modal = None  # "Backups are kept a month, should the owner leave": a condition
     if modal is None and head.tag_ == "MD" and head.lower_ in _MODALS:  # "You must never:"
         modal = head
         negated = negated or any(c.dep_ == "neg" or c.lower_ in ("never", "not")
@@ -1628,6 +1645,8 @@ def _negated(chain: list[Token]) -> bool:
             if child.i < token.i and (child.dep_ == "neg" or child.lower_ in ("never", "not")
                                       or _no_case(child)):
                 return True
+            if child.dep_ == "nsubjpass" and token.tag_ == "VBN" and _not_all(child):
+                return True  # "Not all records are required to be deleted": a waived duty
             if child.lower_ == "longer" and 0 < child.i < token.i and \
                     child.doc[child.i - 1].lower_ == "no":  # "can no longer be resurrected"
                 return True
@@ -1639,6 +1658,12 @@ def _negated(chain: list[Token]) -> bool:
                     child.doc[child.i + 1].lower_ in ("not", "n't", "never"):
                 return True
     return False
+
+
+def _not_all(subject: Token) -> bool:
+    """A subject opened by "not all" or "not every" ("Not all employees ...")."""
+    words = [t.lower_ for t in subject.subtree][:2]
+    return words in (["not", "all"], ["not", "every"])
 
 
 def _leading_dont(span: Span, head: Token) -> bool:
@@ -1951,8 +1976,12 @@ def _doer(head: Token) -> str | None:
 
 
 def _by_agent(head: Token) -> Token | None:
-    """The noun of a passive's "by" phrase ("maintained by *the DSF Board*"), if any."""
-    agent = next((c for c in head.children if c.dep_ == "agent"), None)
+    """The noun of a passive's "by" phrase ("maintained by *the DSF Board*"), if any; a "by"
+    phrase after passives joined by "and" is theirs all ("reviewed and signed by the manager")."""
+    agent = next((c for c in head.children if c.dep_ == "agent"), None) or next(
+        (c for conj in head.children if conj.dep_ == "conj" and conj.tag_ == "VBN"
+         and not any(g.dep_ in ("nsubj", "nsubjpass") for g in conj.children)
+         for c in conj.children if c.dep_ == "agent"), None)
     nouns = [c for c in agent.children if c.dep_ == "pobj"] if agent else []
     # "by a Super-majority of X" is parsed as three objects ("Super", "-", "majority")
     vote = next((n for n in nouns if n.lemma_.lower() in _VOTES), None)

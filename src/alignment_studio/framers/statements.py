@@ -427,6 +427,28 @@ def allowance_force(header: str, cell: str) -> Force | None:
     return Force(Modality.permission, False, None, [])
 
 
+# A retention schedule's period column ("Retention Period", "Retain for", "Keep for"): each row
+# is a duty to keep its record that long. A column naming a role ("Asset Officer", "Record
+# owner") says who keeps it.
+_RETENTION_HEADER = re.compile(r"^(minimum |required )?(retention( period| time| schedule)?|"
+                               r"period of retention|retain( for)?|keep( for)?|how long to keep)$",
+                               re.I)
+_ROLE_HEADER = re.compile(r"^[a-z ]{0,30}\b(officer|owner|custodian|manager|holder|lead)$", re.I)
+
+
+def retention_force(headers: list[str], cells: list[str]) -> Force | None:
+    """A retention schedule's row ("Accounting records | 6 years | Hannah Sharpe | Archive"
+    under "Record | Retention Period | Asset Officer | Action"): a duty to keep the record, of
+    the role a column names (else of the reader, which the caller fills in)."""
+    period = [cell for header, cell in zip(headers, cells, strict=False)
+              if _RETENTION_HEADER.match(" ".join(header.strip(" :*").split()))]
+    if not period or period[0].strip(" .*").lower() in _NOTHING:
+        return None
+    role = next((" ".join(h.strip(" :*").lower().split()) for h in headers
+                 if _ROLE_HEADER.match(" ".join(h.strip(" :*").split()))), None)
+    return Force(Modality.obligation, False, role, [])
+
+
 def answer_force(header: str, cell: str) -> Force | None:
     """A table cell answering its column's question: "Allowed?" / "Yes" gives the column's
     force, "No" its negation ("Required?" / "No": a negated duty, so a permission)."""
@@ -616,7 +638,11 @@ def is_exception_lead_in(text: str) -> bool:
 
 def inherit(clause: Clause, force: Force | None, entry: bool) -> Clause:
     """The clause with the force of its lead-in or heading where its own words say none; an
-    ``entry`` (a ``Key: value`` line) with no force at all is a definition."""
+    ``entry`` (a ``Key: value`` line) with no force at all is a definition. A question ("(vi)
+    May I charge for the copies?") takes no force: it asks, its answer rules."""
+    if force is not None and clause.text.rstrip(" \"'”’)").endswith("?") and \
+            clause.modality == Modality.informational:
+        return clause
     if force is not None and force.options and clause.imperative:
         return clause._replace(modality=Modality.permission, negated=False,
                                conditions=force.conditions + clause.conditions)

@@ -56,6 +56,7 @@ from alignment_studio.framers.statements import (
     refers_back,
     refs_of,
     relative_force,
+    retention_force,
     split_sentences,
     terms_of,
 )
@@ -502,6 +503,10 @@ class _TreeBuilder:
         if allowance is not None and analysed:  # "Keyboard | $250" under "reimbursable amount"
             return analysed[0]._replace(modality=allowance.modality, explicit=False,
                                         negated=False, actor=self.reader)
+        retained = retention_force(list(block.headers), list(block.cells))
+        if retained is not None and analysed:  # a retention schedule's row: keep the record
+            return analysed[0]._replace(modality=retained.modality, explicit=False,
+                                        negated=False, actor=retained.actor or self.reader)
         own = next((c for c in analysed if c.explicit and c.modality != Modality.definition),
                    None)
         force = next((f for header, cell in zip(block.headers, block.cells, strict=False)
