@@ -232,6 +232,15 @@ def test_sentences_run_together_are_split() -> None:
                                             "arXiv may decline it.", "See e.g. iOS apps."]
 
 
+def test_sentences_of_a_parenthesis_that_opens_a_sentence_are_split() -> None:
+    assert split_sentences("Set a strong password. (It must be 8 characters long. Do not use "
+                           "names.)") == ["Set a strong password.",
+                                          "(It must be 8 characters long.", "Do not use names.)"]
+    # a parenthesis inside a sentence keeps it whole
+    assert split_sentences("Report it (see section 4. It explains how) at once. Then wait.") == [
+        "Report it (see section 4. It explains how) at once.", "Then wait."]
+
+
 def test_lead_ins_and_force_headings_pass_their_force(tmp_path: Path) -> None:
     doc = parse(tmp_path, "# P\n\n## Devices\n\nEmployees must do the following:\n\n"
                           "- Lock the screen when away.\n- Keep the software updated.\n\n"

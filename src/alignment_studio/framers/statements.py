@@ -186,8 +186,9 @@ class Force(NamedTuple):
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences; a break after an abbreviation ("Ex.") or inside parentheses is undone, and
-    sentences run together without a space ("item.Size") are split."""
+    """Sentences; a break after an abbreviation ("Ex.") or inside parentheses is undone (not
+    in a parenthesis that opens the sentence: its sentences are whole), and sentences run
+    together without a space ("item.Size") are split."""
     out: list[str] = []
     for chunk in _RUN_TOGETHER.split(text):
         for piece in (s.strip() for s in _SENTENCE_END.split(chunk)):
@@ -195,6 +196,7 @@ def split_sentences(text: str) -> list[str]:
                 continue
             if out and (_ABBREVIATION.search(out[-1]) or _MARKER_ONLY.fullmatch(out[-1])
                         or out[-1].count("(") > out[-1].count(")")
+                        and not out[-1].startswith("(")  # "(It must be 8 long. Do not X.)"
                         or _NUMBER_SIGN.search(out[-1]) and piece[:1].isdigit()):
                 out[-1] = f"{out[-1]} {piece}"
             else:
