@@ -113,7 +113,7 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # out with rounds 8 and 28, its errors never listed); round 31 (labelled the same way in the
 # 2026-12-06 session, measured unseen once, then developed on); round 32 (labelled the same way in
 # the fourth 2026-12-06 session, measured unseen once, then developed on); round 33 (labelled the
-# same way later in that session, after round 32's rules, measured unseen once). -v
+# same way later in that session, after round 32's rules, measured unseen once, then developed on). -v
 # lists the errors of the first two groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
@@ -142,7 +142,7 @@ ROUND_29 = "round 29 (measured unseen once, then developed on)"
 ROUND_30 = "round 30 (held out)"
 ROUND_31 = "round 31 (measured unseen once, then developed on)"
 ROUND_32 = "round 32 (measured unseen once, then developed on)"
-ROUND_33 = "round 33 (measured unseen once)"
+ROUND_33 = "round 33 (measured unseen once, then developed on)"
 HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_28, ROUND_30)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,

@@ -252,3 +252,24 @@ def test_bold_numbered_items_under_a_numbered_title_stay_items(tmp_path: Path) -
         ("3. Report incidents", True)])
     assert [s.title for s in read_document(path).all_sections()] == ["Staff rules",
                                                                      "1. GENERAL RULES"]
+
+
+def test_a_run_of_bold_numbered_titles_at_the_body_size_are_sections(tmp_path: Path) -> None:
+    """No heading styles and no larger type: bold "1. Introduction", "2. Funding", "3. Timing"
+    in title case, each over plain text, are the file's sections; the steps numbered in plain
+    type under one of them stay items."""
+    import docx
+
+    document = docx.Document()
+    for text, bold in (("1. Introduction", True), ("Grants support open technology.", False),
+                       ("2. Funding", True), ("The Council shall set the budget.", False),
+                       ("3. Application Process", True), ("1. Applicants must submit the form.",
+                                                          False),
+                       ("2. The Council will decide within a month.", False)):
+        document.add_paragraph().add_run(text).bold = bold
+    path = tmp_path / "grants.docx"
+    document.save(str(path))
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["1. Introduction", "2. Funding",
+                                                     "3. Application Process"]
+    assert any(p.text.startswith("Applicants must submit") for p in doc.policies())

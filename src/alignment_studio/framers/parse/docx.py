@@ -47,6 +47,7 @@ def read_docx(path: Path) -> RawDocument:
     items = list(document.iter_inner_content())
     paragraphs = [p for p in items if hasattr(p, "runs")]
     sizes = _heading_sizes(paragraphs)
+    outline = _numbered_titles(paragraphs)
     blocks: list[Block] = []
     number = 0
     depth_of = Depth()  # items numbered in their text: "(a)" then "(1)" nests, as in text
@@ -56,6 +57,8 @@ def read_docx(path: Path) -> RawDocument:
         if hasattr(item, "runs"):
             number += 1
             follows = section + 1 if section and _size(item) == section_size else None
+            if id(item) in outline:  # "4. Types of Grants" in a run of bold numbered titles
+                follows = int(_SECTION_NUMBER.match(item.text).group(1))  # type: ignore[union-attr]
             block = _block(item, number, sizes, depth_of, follows)
             if block is not None:
                 blocks.append(block)
@@ -155,6 +158,41 @@ def _formatted_heading(paragraph: Any, text: str, sizes: list[float],
     if bullet and not titled:
         return 0  # "1. **Ensure access**" at the body's size: a bold item
     return len(sizes) + 1 if _bold(paragraph) else 0  # "**1. GENERAL RULES**": a title
+
+
+def _numbered_titles(paragraphs: list[Any]) -> set[int]:
+    """Bold lines numbered 1, 2, 3 … in order through the file, each in title case and followed
+    by text that is not bold ("1. Introduction", "2. Funding", … "7. Report for Linux Australia
+    Annual Report"): the sections of a file typed without heading styles. Fewer than three, or
+    numbers out of order, prove nothing ("1. Posting code" then "2. Ensure access" may be
+    items). Returns the ``id`` of each such paragraph."""
+    found: list[tuple[int, Any]] = []
+    for i, paragraph in enumerate(paragraphs):
+        text = clean_inline(paragraph.text)
+        numbered = _SECTION_NUMBER.match(text)
+        style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
+        if numbered is None or not _bold(paragraph) or style.startswith(("list", "heading")) \
+                or _numbering_level(paragraph) is not None \
+                or text.endswith((".", ",", ";", ":")) or len(text.split()) > MAX_HEADING_WORDS \
+                or not _title_case(text[numbered.end() - 1:]):
+            continue
+        nxt = paragraphs[i + 1] if i + 1 < len(paragraphs) else None
+        if nxt is not None and clean_inline(nxt.text) and not _bold(nxt):
+            found.append((int(numbered.group(1)), paragraph))
+    numbers = [n for n, _ in found]
+    if len(numbers) < 3 or numbers != list(range(1, len(numbers) + 1)):
+        return set()
+    return {id(p) for _, p in found}
+
+
+_MINOR_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the",
+                "to", "with", "vs", "via"}
+
+
+def _title_case(text: str) -> bool:
+    """Every word but the small ones capitalised ("Types of Grants and Sponsorships")."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() not in _MINOR_WORDS]
+    return bool(words) and all(w[0].isupper() for w in words)
 
 
 def _shouted(text: str) -> bool:
