@@ -263,6 +263,16 @@ def test_lead_ins_and_force_headings_pass_their_force(tmp_path: Path) -> None:
     assert by_text(doc, "Responsive to issues").modality == OB  # "Responsibilities ..." heading
 
 
+def test_a_suggested_plan_or_tips_heading_advises_its_orders(tmp_path: Path) -> None:
+    doc = parse(tmp_path, "# Team\n\n## Your First 30 Days: A Suggested Plan\n\n"
+                          "- Introduce yourself in the channel.\n\n## Tips\n\n"
+                          "- Keep posts short.\n\n## Suggested reading\n\n- Read the style "
+                          "guide.\n")
+    assert by_text(doc, "Introduce yourself").modality == R
+    assert by_text(doc, "Keep posts short").modality == R
+    assert by_text(doc, "Read the style guide").modality == OB  # reading lists give no force
+
+
 def test_a_question_under_a_lead_in_takes_no_force(tmp_path: Path) -> None:
     doc = parse(tmp_path, "# Access\n\nYou must do the following:\n\n"
                           "- Give copies to the employee.\n- May I charge for the copies?\n")

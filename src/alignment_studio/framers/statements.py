@@ -66,7 +66,9 @@ _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
         r"(?<!\bof )\b(obligations|duties)$", re.I)),  # not "Segregation of duties"
     (Modality.recommendation, False, re.compile(
         r"^((strongly|highly|mildly) )?(recommended|recommendations?|best practices?|"
-        r"suggestions?)$", re.I)),
+        r"suggestions?|tips)$|"  # "Your First 30 Days: A Suggested Plan", "Recommended steps"
+        r"\b(suggested|recommended) (plan|practices?|steps|approach|actions|process|workflow)$",
+        re.I)),
 ]
 # a section sign and its number ("§ 2635.302", "§ 52h.5", "§§ 1.10a-2"), for every reader
 SECTION_SIGN_NUMBER = r"§+\s*\d+[a-z]?(?:[.-]\d+[a-z]?)*"
