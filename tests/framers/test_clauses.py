@@ -981,6 +981,11 @@ def test_negating_phrases_sanctions_authority_votes_and_settled_terms(
     ("The goal is never to be late.", (INFO, True, None)),
     ("Not all employees are required to attend.", (P, True, "employees")),
     ("All employees are required to attend.", (OB, False, "employees")),
+    # "X is committed to Y-ing": the party's pledge (not a thing "committed to a repository")
+    ("The University Library is committed to sustaining its infrastructure.",
+     (OB, False, "university library")),
+    ("The news item is committed to a CVS repository.", (INFO, False, None)),
+    ("The team is not committed to a date.", (INFO, True, "team")),
     # promising, undertaking and pledging bind a party as agreeing does
     ("The Licensee undertakes not to sublicense the software.", (F, True, "licensee")),
     ("You promise to keep the password secret.", (OB, False, "you")),

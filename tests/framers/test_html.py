@@ -209,3 +209,17 @@ def test_a_bold_term_a_dash_and_its_gloss_in_a_list_is_a_glossary_entry(tmp_path
     assert texts["Chair: An individual elected from amongst the board."].modality == \
         Modality.definition
     assert "Tip - Members should read the minutes." in texts
+
+
+def test_paragraphs_typed_as_items_under_a_lead_in_take_its_force(tmp_path: Path) -> None:
+    """"<li>A Privacy Policy must:</li></ol><p>a.&#9;be written in plain language;</p>": the
+    typed "a." / "b." paragraphs are the lead-in's items; a numbered paragraph after prose is
+    not."""
+    path = tmp_path / "p.html"
+    path.write_text("<h2>Privacy</h2><ol><li>A Privacy Policy must:</li></ol>"
+                    "<p>a.\tbe written in plain language;</p><p>b.\tinclude a link.</p>"
+                    "<p>Agencies publish it.</p><p>1. Agencies review it yearly.</p>")
+    by_text = {p.text: p for p in read_document(path).policies()}
+    assert by_text["be written in plain language;"].modality == Modality.obligation
+    assert by_text["include a link."].modality == Modality.obligation
+    assert "1. Agencies review it yearly." in by_text

@@ -1591,9 +1591,14 @@ def _is_frame(token: Token) -> bool:
             c.dep_ == "neg" for c in be.children) or any(
             c.dep_ in ("xcomp", "ccomp") or c.dep_ == "prep" and c.lower_ == "for"
             for h in (token, be) for c in h.children))
-    if lemma == "commit":  # "The team commits to X" (not "We are committed to X": a mission)
-        return token.tag_ != "VBN" and any(c.dep_ == "prep" and c.lower_ == "to" and any(
-            g.dep_ == "pcomp" or g.tag_ == "VBG" for g in c.children)
+    if lemma == "commit":  # "The team commits to X", "The Library is committed to X-ing"
+        party = next((c for h in (token, token.head) if h == token or token.dep_ == "acomp"
+                      for c in h.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        denied = any(c.dep_ == "neg" for h in (token, token.head) for c in h.children)
+        pledged = token.tag_ != "VBN" or party is not None and _agentive(party) \
+            and not denied  # not "The item is committed to CVS", "We are not committed to X"
+        return pledged and any(c.dep_ == "prep" and c.lower_ == "to" and any(
+            g.dep_ in ("pcomp", "pobj") or g.tag_ == "VBG" for g in c.children)
             for c in token.children) or any(
             c.dep_ in ("xcomp", "advcl") and c.tag_ == "VBG" or c.dep_ == "xcomp"
             for c in token.children)

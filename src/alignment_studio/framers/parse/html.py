@@ -53,6 +53,7 @@ class _Reader(HTMLParser):
         self.bold = 0  # open <strong>/<b> elements
         self.bold_text: list[str] = []  # the block's text set in bold
         self.last_level = 1  # the last heading's level: a bold title ranks below it
+        self.typed = False  # the last block was a paragraph typed as an item ("a. X")
         self.hidden: str | None = None  # the tag of a site's menu, sidebar or breadcrumbs
         self.hidden_nested = 0  # the same tag opened inside it
 
@@ -227,6 +228,12 @@ class _Reader(HTMLParser):
             kind = BlockType.callout
         elif tag == "li" or "li" in self.stack:
             kind, level = BlockType.list_item, max(self.lists - 1, 0)
+        elif tag == "p" and (typed := _TYPED_ITEM.match(text)) and self.blocks and (
+                self.blocks[-1].text.endswith(":") or self.blocks[-1].type == BlockType.list_item
+                and self.typed):  # "<li>A Privacy Policy must:</li></ol><p>a. be written X</p>"
+            kind, level, text = BlockType.list_item, self.blocks[-1].level + (
+                0 if self.typed else 1), text[typed.end():]
+        self.typed = kind == BlockType.list_item and tag == "p"
         term = self.term
         self.term = None
         entry = f"{term.text}: {text}" if term is not None and tag == "dd" else ""
@@ -245,6 +252,10 @@ class _Reader(HTMLParser):
 # "bs-sidenav", Sphinx's "related" bar and "sphinxsidebar", "breadcrumbs")
 _NAVIGATION_CLASS = re.compile(r"^(?:navbar|nav-collapse|[\w-]*sidenav|sphinxsidebar|sidebar|"
                                r"related|breadcrumbs?|main-menu|site-nav)$")
+
+
+# a paragraph typed as a list's item: "a.\tbe written in plain language", "(b) provide X"
+_TYPED_ITEM = re.compile(r"^\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})[.)]\s+(?=\S)")
 
 
 def _site_navigation(attrs: dict[str, str | None]) -> bool:
