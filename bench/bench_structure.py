@@ -113,8 +113,8 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # out with rounds 8 and 28, its errors never listed); round 31 (labelled the same way in the
 # 2026-12-06 session, measured unseen once, then developed on); round 32 (labelled the same way in
 # the fourth 2026-12-06 session, measured unseen once, then developed on); round 33 (labelled the
-# same way later in that session, after round 32's rules, measured unseen once, then developed on). -v
-# lists the errors of the first two groups only (--all: every group but the held-out).
+# same way later in that session, after round 32's rules, measured unseen once, then developed
+# on). -v lists the errors of the first two groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
 HELD_OUT_GROUP = "round 8 (held out)"
