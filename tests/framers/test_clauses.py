@@ -76,6 +76,8 @@ def test_imperatives(text: str, expected: tuple[Modality, bool, str | None]) -> 
 @pytest.mark.parametrize(("text", "addressee", "actor"), [
     ("The report must be submitted by the manager within 24 hours.", "you", "manager"),
     ("Reports must be reviewed and signed by the manager.", "you", "manager"),  # shared "by"
+    ("Should the owner become unavailable, the successor must take over.", "you", "successor"),
+    ("Meeting scribes may use AI tools.", "you", "meeting scribes"),
     ("Reports must be reviewed, and they are then filed by the clerk.", "you", "you"),
     ("Repositories should be transferred to the archive organization.", "you", "you"),
     ("Repositories should be transferred to the archive organization.", None, None),
