@@ -114,7 +114,8 @@ HELD_OUT = REPO / "tests" / "fixtures" / "held-out"  # labels/ and documents/ of
 # 2026-12-06 session, measured unseen once, then developed on); round 32 (labelled the same way in
 # the fourth 2026-12-06 session, measured unseen once, then developed on); round 33 (labelled the
 # same way later in that session, after round 32's rules, measured unseen once, then developed
-# on). -v lists the errors of the first two groups only (--all: every group but the held-out).
+# on); round 34 (four documents labelled the same way at that session's end, measured unseen
+# once). -v lists the errors of the first two groups only (--all: every group but the held-out).
 DEVELOPED = "18F pages (developed on)"
 ROUND_1 = "round 1 (measured unseen, then developed on)"
 HELD_OUT_GROUP = "round 8 (held out)"
@@ -143,6 +144,7 @@ ROUND_30 = "round 30 (held out)"
 ROUND_31 = "round 31 (measured unseen once, then developed on)"
 ROUND_32 = "round 32 (measured unseen once, then developed on)"
 ROUND_33 = "round 33 (measured unseen once, then developed on)"
+ROUND_34 = "round 34 (measured unseen once)"
 HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_28, ROUND_30)
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
@@ -182,6 +184,7 @@ ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling
     REPO / "tests" / "fixtures" / "round-31" / "documents": ROUND_31,
     REPO / "tests" / "fixtures" / "round-32" / "documents": ROUND_32,
     REPO / "tests" / "fixtures" / "round-33" / "documents": ROUND_33,
+    REPO / "tests" / "fixtures" / "round-34" / "documents": ROUND_34,
 }
 JACCARD = 0.6
 _DUTY_OR_LEAVE = (Modality.obligation, Modality.permission)
