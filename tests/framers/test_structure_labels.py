@@ -13,7 +13,8 @@ rounds 27 (0.60) and 29 (0.55), developed on from the fifth, moved none; rounds 
 0.70), lowered the recall floor by a point (in total 0.798 with them). The floors are the
 rules' alone: the learned second reading (framers/second_reading.py) is trained on these
 documents, so its figures here are in-sample and are checked only for what it adds; round 30 is
-held out with rounds 8 and 28."""
+held out with rounds 8 and 28; round 34, measured unseen once at the end of the fourth 2026-12-06
+session and not developed on yet, is left out until it is."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def test_every_label_names_a_real_section_and_quote(bench: ModuleType) -> None:
     for path in bench.label_files():
         name, labels = bench.load_labels(path)
         assert len(labels) >= 10, name
-        if bench.group_of(name) in bench.HELD_OUT_GROUPS:
+        if bench.group_of(name) in (*bench.HELD_OUT_GROUPS, *bench.NOT_YET_DEVELOPED):
             continue
         doc = read_document(bench.document_path(name))
         titles = {bench.title_key(s.title) for s in doc.all_sections()}
@@ -50,7 +51,7 @@ def test_every_label_names_a_real_section_and_quote(bench: ModuleType) -> None:
 
 def _developed_total(bench: ModuleType, per_doc: dict) -> object:
     return sum((s for name, s in per_doc.items() if bench.group_of(name)
-                not in bench.HELD_OUT_GROUPS), bench.Scores())
+                not in (*bench.HELD_OUT_GROUPS, *bench.NOT_YET_DEVELOPED)), bench.Scores())
 
 
 @pytest.fixture(scope="module")
