@@ -1593,6 +1593,8 @@ def _is_frame(token: Token) -> bool:
             c.dep_ in ("xcomp", "ccomp") or c.dep_ == "prep" and c.lower_ == "for"
             for h in (token, be) for c in h.children))
     if lemma == "commit":  # "The team commits to X", "The Library is committed to X-ing"
+        # the participle may hang as an adjective complement of "is" ("OpenSAFELY is committed
+        # to X-ing"): then the party and a "not" are the copula's
         party = next((c for h in (token, token.head) if h == token or token.dep_ == "acomp"
                       for c in h.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         denied = any(c.dep_ == "neg" for h in (token, token.head) for c in h.children)
