@@ -421,10 +421,15 @@ _NOTHING = {"", "no", "n/a", "na", "none", "-", "--", "—", "0", "$0", "not cov
             "not reimbursable", "not allowed"}
 
 
+def _header_words(header: str) -> str:
+    """A column header's words, without its emphasis or closing colon ("**Retention Period:**")."""
+    return " ".join(header.strip(" :*").split())
+
+
 def allowance_force(header: str, cell: str) -> Force | None:
     """A row's amount under an allowance column ("reimbursable amount" / "$250"): the row
     is what may be claimed, whatever its other cells say about why."""
-    if not _ALLOWANCE_HEADER.search(" ".join(header.strip(" :*").split())):
+    if not _ALLOWANCE_HEADER.search(_header_words(header)):
         return None
     if cell.strip(" .*").lower() in _NOTHING:
         return None
@@ -445,11 +450,11 @@ def retention_force(headers: list[str], cells: list[str]) -> Force | None:
     under "Record | Retention Period | Asset Officer | Action"): a duty to keep the record, of
     the role a column names (else of the reader, which the caller fills in)."""
     period = [cell for header, cell in zip(headers, cells, strict=False)
-              if _RETENTION_HEADER.match(" ".join(header.strip(" :*").split()))]
+              if _RETENTION_HEADER.match(_header_words(header))]
     if not period or period[0].strip(" .*").lower() in _NOTHING:
         return None
-    role = next((" ".join(h.strip(" :*").lower().split()) for h in headers
-                 if _ROLE_HEADER.match(" ".join(h.strip(" :*").split()))), None)
+    role = next((_header_words(h).lower() for h in headers
+                 if _ROLE_HEADER.match(_header_words(h))), None)
     return Force(Modality.obligation, False, role, [])
 
 

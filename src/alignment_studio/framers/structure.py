@@ -498,15 +498,14 @@ class _TreeBuilder:
         return policy
 
     def _row_clause(self, block: Block, cells: list[str], analysed: list[Clause]) -> Clause:
-        allowance = next((f for header, cell in zip(block.headers, block.cells, strict=False)
-                          if (f := allowance_force(header, cell)) is not None), None)
-        if allowance is not None and analysed:  # "Keyboard | $250" under "reimbursable amount"
-            return analysed[0]._replace(modality=allowance.modality, explicit=False,
-                                        negated=False, actor=self.reader)
-        retained = retention_force(list(block.headers), list(block.cells))
-        if retained is not None and analysed:  # a retention schedule's row: keep the record
-            return analysed[0]._replace(modality=retained.modality, explicit=False,
-                                        negated=False, actor=retained.actor or self.reader)
+        # "Keyboard | $250" under "reimbursable amount"; a retention schedule's row: keep the
+        # record (of the role a column names)
+        column = next((f for header, cell in zip(block.headers, block.cells, strict=False)
+                       if (f := allowance_force(header, cell)) is not None), None) or \
+            retention_force(list(block.headers), list(block.cells))
+        if column is not None and analysed:
+            return analysed[0]._replace(modality=column.modality, explicit=False,
+                                        negated=False, actor=column.actor or self.reader)
         own = next((c for c in analysed if c.explicit and c.modality != Modality.definition),
                    None)
         force = next((f for header, cell in zip(block.headers, block.cells, strict=False)

@@ -58,7 +58,7 @@ def read_docx(path: Path) -> RawDocument:
             number += 1
             follows = section + 1 if section and _size(item) == section_size else None
             if id(item) in outline:  # "4. Types of Grants" in a run of bold numbered titles
-                follows = int(_SECTION_NUMBER.match(item.text).group(1))  # type: ignore[union-attr]
+                follows = outline[id(item)]
             block = _block(item, number, sizes, depth_of, follows)
             if block is not None:
                 blocks.append(block)
@@ -160,12 +160,12 @@ def _formatted_heading(paragraph: Any, text: str, sizes: list[float],
     return len(sizes) + 1 if _bold(paragraph) else 0  # "**1. GENERAL RULES**": a title
 
 
-def _numbered_titles(paragraphs: list[Any]) -> set[int]:
+def _numbered_titles(paragraphs: list[Any]) -> dict[int, int]:
     """Bold lines numbered 1, 2, 3 … in order through the file, each in title case and followed
     by text that is not bold ("1. Introduction", "2. Funding", … "7. Report for Linux Australia
     Annual Report"): the sections of a file typed without heading styles. Fewer than three, or
     numbers out of order, prove nothing ("1. Posting code" then "2. Ensure access" may be
-    items). Returns the ``id`` of each such paragraph."""
+    items). Maps the ``id`` of each such paragraph to its number."""
     found: list[tuple[int, Any]] = []
     for i, paragraph in enumerate(paragraphs):
         text = clean_inline(paragraph.text)
@@ -181,8 +181,8 @@ def _numbered_titles(paragraphs: list[Any]) -> set[int]:
             found.append((int(numbered.group(1)), paragraph))
     numbers = [n for n, _ in found]
     if len(numbers) < 3 or numbers != list(range(1, len(numbers) + 1)):
-        return set()
-    return {id(p) for _, p in found}
+        return {}
+    return {id(p): n for n, p in found}
 
 
 _MINOR_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the",

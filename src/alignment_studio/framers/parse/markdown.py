@@ -42,11 +42,11 @@ _ALERT_OPEN = re.compile(r"^\s*\{%-?\s*(alert|callout|note|warning)\b[^%]*%\}\s*
                          re.I)
 _ALERT_CLOSE = re.compile(r"^\s*\{%-?\s*end(alert|callout|note|warning)\b[^%]*%\}\s*$|"
                           r"^\s*:::+\s*$")
-# a raw HTML heading on a line of its own, as READMEs write them ("<h2 id="x">Bans</h2>")
 # "##Scope." with no space after the hashes: a heading to Python-Markdown (MkDocs) and to a
 # reader, not to CommonMark. Two or more hashes before a letter or digit; one hash only before a
 # capitalised title of two or more words ("#Data retention policy.", not "#general", "#Slack").
 _TIGHT_HEADING = re.compile(r"^(?:#{2,6}[A-Za-z0-9]|#[A-Z][^\s#]*\s+[^#]+$)")
+# a raw HTML heading on a line of its own, as READMEs write them ("<h2 id="x">Bans</h2>")
 _HTML_HEADING = re.compile(r"^\s*<h(?P<level>[1-6])\b[^>]*>(?P<text>.*?)</h(?P=level)>\s*$", re.I)
 _ALERT_INLINE = re.compile(r"^\s*\{%-?\s*(alert|callout|note|warning)\b[^%]*%\}(.*)"
                            r"\{%-?\s*end\1\b[^%]*%\}\s*$")
