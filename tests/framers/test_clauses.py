@@ -1490,3 +1490,14 @@ def test_a_modal_verb_joined_to_a_participle_is_read() -> None:
     assert [(c.modality, c.negated) for c in found] == [(P, True)]
     assert first("You are encouraged, but not required, to disclose use of AI tools.")[:2] == (
         R, False)
+
+
+def test_a_closing_quote_or_parenthesis_stays_with_its_sentence_and_history_lines_hold() -> None:
+    """The quote or parenthesis after a full stop ends that sentence (the text stays verbatim);
+    a statute's history ("Oct. 21, 1968, Pub. L. 90-614 ... D.C. Law 1-96") is one sentence."""
+    assert split_sentences('Two engineers will be "on-call." Both must answer pages.') == [
+        'Two engineers will be "on-call."', "Both must answer pages."]
+    history = "(Oct. 21, 1968, Pub. L. 90-614, title II, § 201; as added Mar. 25, 1977, " \
+        "D.C. Law 1-96, § 2, 23 DCR 9532b.)"
+    assert split_sentences(f"{history} A public body shall answer.") == [
+        history, "A public body shall answer."]

@@ -223,3 +223,26 @@ def test_paragraphs_typed_as_items_under_a_lead_in_take_its_force(tmp_path: Path
     assert by_text["be written in plain language;"].modality == Modality.obligation
     assert by_text["include a link."].modality == Modality.obligation
     assert "1. Agencies review it yearly." in by_text
+
+
+def test_a_call_out_box_with_its_own_title_is_a_section_and_permalinks_are_no_text(
+        tmp_path: Path) -> None:
+    """MkDocs and Sphinx output: "<p class="admonition-title">Voting on proposals</p>" titles
+    the box's rules one level below the heading; a stock "Note" box adds no section; the
+    heading's permalink ("¶") is not part of its title."""
+    path = tmp_path / "psc.html"
+    path.write_text('<html><body><h1>Steering committee</h1><h2 id="p">Proposals<a class='
+                    '"headerlink" href="#p">&para;</a></h2><p>Anyone may make a proposal.</p>'
+                    '<div class="admonition note"><p class="admonition-title">Voting on '
+                    'proposals</p><ol><li><p>A member who votes -1 must explain why.</p></li>'
+                    '</ol></div><div class="admonition note"><p class="admonition-title">Note'
+                    '</p><p>Members should reply within a week.</p></div></body></html>',
+                    encoding="utf-8")
+    doc = read_document(path)
+    assert doc.title == "Steering committee"
+    assert [(s.title, s.level) for s in doc.all_sections()] == [
+        ("Proposals", 2), ("Voting on proposals", 3)]
+    sections = {s.id: s.title for s in doc.all_sections()}
+    vote = next(p for p in doc.policies() if p.text.startswith("A member who votes"))
+    assert (sections[vote.section_id], vote.modality) == ("Voting on proposals",
+                                                          Modality.obligation)

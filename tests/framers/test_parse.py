@@ -108,6 +108,20 @@ def test_plain_text_headings_and_bullets(tmp_path: Path) -> None:
                                                        Modality.permission]
 
 
+def test_a_long_line_in_strict_title_case_is_a_plain_text_heading(tmp_path: Path) -> None:
+    """Twelve words with every word but "of", "and", "to" capitalised, set off by blank lines
+    over bullets, is a heading; a long line in sentence case over bullets is not."""
+    path = tmp_path / "privacy.txt"
+    path.write_text("Privacy Policy\n\nWhy We Collect Your Data\n\n- We collect data to pay "
+                    "benefits.\n\nOur Use of \u201cCookies\u201d and How It Affects Your Visit "
+                    "to Our Website\n\n- We must erase the cookie when you leave.\n\n"
+                    "the data we hold about you and the ways in which you can see it\n\n"
+                    "- You may ask for a copy.\n", encoding="utf-8")
+    titles = [s.title for s in read_document(path).all_sections()]
+    assert titles[-2:] == ["Why We Collect Your Data",
+                           "Our Use of \u201cCookies\u201d and How It Affects Your Visit to Our Website"]
+
+
 def test_restructuredtext_adornments_are_headings_in_the_order_they_appear(
         tmp_path: Path) -> None:
     """A .txt file written in reStructuredText (PEPs, kernel and Sphinx documentation): an
@@ -953,3 +967,25 @@ def test_a_bold_title_and_its_date_opening_a_markdown_file_is_a_title(tmp_path: 
     path.write_text("**Note** that we may change this policy in 2025.\n\nWe must protect your "
                     "data.\n", encoding="utf-8")
     assert read_document(path).policies()[0].text.startswith("Note that we may")
+
+
+def test_an_unnumbered_bold_line_over_prose_is_a_sub_heading_and_a_caption_is_not(
+        tmp_path: Path) -> None:
+    """"**Meetings start on time**" over a paragraph titles it, one level below the "#"
+    heading; a bold sentence stays a paragraph; an AsciiDoc block title (".Conceptual
+    structure") over a paragraph is that block's caption, no section."""
+    path = tmp_path / "remote.md"
+    path.write_text("# Remote work\n\n## Meetings\n\n**Meetings start on time**\n\nIf you lead a "
+                    "meeting, you must start it on time.\n\n**Doing this is easy.**\n\nYou should "
+                    "post a message in Slack.\n", encoding="utf-8")
+    doc = read_document(path)
+    assert [(s.title, s.level) for s in doc.all_sections()] == [
+        ("Meetings", 2), ("Meetings start on time", 3)]
+    sections = {s.id: s.title for s in doc.all_sections()}
+    assert sections[by_text(doc, "You should post").section_id] == "Meetings start on time"
+    adoc = tmp_path / "process.adoc"
+    adoc.write_text("= Process\n\n== Versions\n\n.Conceptual structure of a version\n"
+                    "image::images/version.svg[image, 250]\n\nThe document must be developed "
+                    "by the team.\n", encoding="utf-8")
+    doc = read_document(adoc)
+    assert [s.title for s in doc.all_sections()] == ["Versions"]

@@ -492,3 +492,40 @@ def test_bold_numbered_titles_are_headings_and_indented_items_nest(tmp_path: Pat
         assert (item.modality.value, item.negated) == ("prohibition", True), item.text
     gifts = next(p for p in doc.policies() if "accept gifts" in p.text)
     assert gifts.modality.value == "permission"
+
+
+def test_inserted_and_upper_case_statute_parts_are_items_that_keep_the_lead_ins_force(
+        tmp_path: Path) -> None:
+    """A statute's "(2A)" inserted between "(2)" and "(3)", with "(A)" parts of its own: every
+    numbered part stays an item of "may be exempt from disclosure:" (a permission), and "(b)"
+    is back at the outermost level with its own force."""
+    pdf, line = flush_pdf()
+    line("Sec. 2-534. Exemptions from disclosure.", "B", 3)
+    line("(a) The following matters may be exempt from disclosure:", gap=3)
+    line("(1) Trade secrets obtained from outside the government;", gap=3)
+    line("(2A) Any recordings made by the police department:", gap=3)
+    line("(A) Inside a personal residence; or", gap=3)
+    line("(B) Related to an incident of domestic violence;", gap=3)
+    line("(3) Test questions to be used in future examinations;", gap=3)
+    line("(b) Any segregable portion of a record shall be provided to the requester.", gap=3)
+    target = tmp_path / "statute.pdf"
+    pdf.output(str(target))
+    items = [(b.level, b.text.split()[0]) for b in read_pdf(target).blocks
+             if b.type == BlockType.list_item]
+    assert items == [(0, "The"), (1, "Trade"), (1, "Any"), (2, "Inside"), (2, "Related"),
+                     (1, "Test"), (0, "Any")]
+    modality = {p.text.split()[0] + p.text.split()[1]: p.modality.value
+                for p in read_document(target).policies()}
+    assert modality["Tradesecrets"] == modality["Testquestions"] == "permission"
+    assert modality["Anysegregable"] == "obligation"
+
+
+def test_a_part_whose_first_sibling_was_no_item_opens_the_outermost_level() -> None:
+    """"(b)" after "(1)" ... "(E)", where "(a)" was read as a paragraph (so no "(a)" level is
+    open): "(b)" goes back to the outermost level, not one below "(E)"; "(2A)" and "(a-1)" are
+    of their parent's kind."""
+    from alignment_studio.framers.parse.outline import Depth, marker_kind
+    depth = Depth()
+    assert [depth(m, "") for m in ("(1)", "(A)", "(B)", "(2)", "(b)", "(c)")] == \
+        [0, 1, 1, 0, 0, 0]
+    assert (marker_kind("(2A)"), marker_kind("(a-1)")) == ("(1)", "(a)")

@@ -26,11 +26,13 @@ if TYPE_CHECKING:
 
 # (also after a plain-text file's bold run-in: "**Don't be snarky.** We are all ...")
 # the next sentence opens with a capital, a digit or a name written in camel case ("arXiv")
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]\*\*))[\"'”’)]?\s+"
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]\*\*)|(?<=[.!?][\"'”’)]))\s+"
                            r"(?=(?:\*\*)?[\"“'(]?(?:[A-Z0-9]|[a-z]{1,3}[A-Z]))")
 # "...each item.Size Limit: ..." - a sentence run on without a space (not "e.g.It", "U.S.")
 _RUN_TOGETHER = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
-_ABBREVIATION = re.compile(r"\b(ex|e\.g|i\.e|cf|vs|approx|incl|sec|para|art|u\.s)\.$", re.I)
+# (and a statute's history: "Oct. 21, 1968, Pub. L. 90-614", "D.C. Law 1-96")
+_ABBREVIATION = re.compile(r"\b(ex|e\.g|i\.e|cf|vs|approx|incl|sec|para|art|u\.s|d\.c|pub|pub\. l|"
+                           r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.$", re.I)
 _MARKER_ONLY = re.compile(r"\(?(?:[a-zA-Z]|\d{1,3}|[ivx]{1,4})[.)]")  # "a.", "(b)", "2."
 _NUMBER_SIGN = re.compile(r"\bno\.$", re.I)  # "No. 5" (but "No. Please don't ...")
 # a glossary's lower-case term of one or two words: "bug: Something behaves unexpectedly",

@@ -146,8 +146,8 @@ def _line(line: str, attributes: dict[str, str], titles: dict[str, str]) -> str:
         return "#" * len(section.group("marks")) + " " + _inline(section.group("title"),
                                                                  attributes, titles)
     title = _BLOCK_TITLE.match(line)
-    if title is not None:
-        return "**" + _inline(title.group("title"), attributes, titles) + "**"
+    if title is not None:  # a caption of the block below (in italics: no sub-heading)
+        return "*" + _inline(title.group("title"), attributes, titles) + "*"
     admonition = _ADMONITION.match(line)
     if admonition is not None:
         kind = admonition.group("kind").capitalize()

@@ -56,6 +56,8 @@ class _Reader(HTMLParser):
         self.typed = False  # the last block was a paragraph typed as an item ("a. X")
         self.hidden: str | None = None  # the tag of a site's menu, sidebar or breadcrumbs
         self.hidden_nested = 0  # the same tag opened inside it
+        self.headerlink = False  # inside a heading's permalink ("¶"), which is no text
+        self.admonition = False  # the block is a call-out box's own title
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)
@@ -93,10 +95,12 @@ class _Reader(HTMLParser):
             self.stack.append(tag)
             self.quote_depth += tag == "blockquote"
             self.start = self.getpos()[0]
+            self.admonition = tag == "p" and "admonition-title" in (named.get("class") or "").split()
         elif tag == "br":
             self.text.append(" ")
         elif tag == "a":
-            self.anchor = (dict(attrs).get("href") or "").startswith("#")
+            self.anchor = (named.get("href") or "").startswith("#")
+            self.headerlink = "headerlink" in (named.get("class") or "").split()
         elif tag in ("strong", "b") and self.quote_depth and not "".join(self.text).strip():
             self.label = True
         if tag in ("strong", "b"):
@@ -129,7 +133,7 @@ class _Reader(HTMLParser):
         elif tag == "title":
             self.in_title = False
         elif tag == "a":
-            self.anchor = False
+            self.anchor = self.headerlink = False
         elif tag in ("strong", "b") and self.label:
             label = "".join(self.text).strip()
             if label.endswith(":") and len(label) <= 31:
@@ -193,7 +197,7 @@ class _Reader(HTMLParser):
             return
         if self.in_title:
             self.title = (self.title or "") + data
-        elif not self.skip:
+        elif not self.skip and not self.headerlink:
             self.text.append(data)
             if self.bold:
                 self.bold_text.append(data)
@@ -222,7 +226,8 @@ class _Reader(HTMLParser):
         if tag in _HEADINGS:
             kind, level = BlockType.heading, _HEADINGS[tag]
             self.last_level = level
-        elif tag == "p" and not item and not self.quote_depth and _bold_title(text, bold):
+        elif tag == "p" and not item and not self.quote_depth and (
+                _bold_title(text, bold) or self.admonition and _admonition_title(text)):
             kind, level = BlockType.heading, min(self.last_level + 1, 6)
         elif self.quote_depth:
             kind = BlockType.callout
@@ -285,6 +290,18 @@ def _bold_title(text: str, bold: str) -> bool:
     the heading above)."""
     return bold == text and len(text.split()) <= 12 and \
         not text.endswith((".", ":", ";", ",", "?"))
+
+
+# the stock titles of a call-out box (MkDocs, Sphinx): a label, not a heading of its own
+_STOCK_ADMONITIONS = {"note", "notes", "warning", "tip", "tips", "important", "caution", "danger",
+                      "attention", "hint", "info", "example", "see also", "seealso", "abstract",
+                      "todo", "error", "bug", "question", "quote", "success", "failure"}
+
+
+def _admonition_title(text: str) -> bool:
+    """'<p class="admonition-title">Voting on GeoServer Improvement Proposal (GSIP)</p>': a
+    call-out box with a title of its own reads as a heading over the box; "Note" does not."""
+    return text.lower().rstrip(" :.!") not in _STOCK_ADMONITIONS and _bold_title(text, text)
 
 
 def read_html(text: str) -> RawDocument:

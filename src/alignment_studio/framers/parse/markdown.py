@@ -135,11 +135,14 @@ def _blocks(lines: list[str], offset: int, titled: bool = False) -> list[Block]:
     outline: Depth | None = None  # typed outline markers seen: their kinds set the depth
     styles: dict[str, int] = {}  # numbering styles of bold titles ("I.", "1."), in order seen
     marked_level = 1  # the level of the last "#" heading
+    bold_lines: dict[int, int] = {}  # unnumbered bold title lines: block index -> its level
 
     def flush(end: int) -> None:
         nonlocal buf, buf_type, depth
         text = clean_inline(" ".join(buf))
         style = _bold_title_style(buf) if text and buf_type == BlockType.paragraph else None
+        if text and buf_type == BlockType.paragraph and style is None and _bold_title(buf):
+            bold_lines[len(blocks)] = min(marked_level + 1, 6)
         dated = _dated_title(buf) if not blocks and buf_type == BlockType.paragraph else None
         if dated is not None:  # "**DENO PRIVACY POLICY** 09 September 2024" opens the file
             blocks.append(Block(type=BlockType.heading, text=clean_inline(dated[0]),
@@ -245,7 +248,16 @@ def _blocks(lines: list[str], offset: int, titled: bool = False) -> list[Block]:
                     buf_type = BlockType.callout
             buf.append(stripped)
     flush(len(lines))
-    return blocks
+    return _bold_headings(blocks, bold_lines)
+
+
+def _bold_headings(blocks: list[Block], bold_lines: dict[int, int]) -> list[Block]:
+    """An unnumbered bold line over prose ("**Meetings start on time**" then a paragraph) is a
+    sub-heading of the "#" heading above; over a list it only names the group of items."""
+    return [block.model_copy(update={"type": BlockType.heading, "level": bold_lines[i]})
+            if i in bold_lines and i + 1 < len(blocks)
+            and blocks[i + 1].type == BlockType.paragraph else block
+            for i, block in enumerate(blocks)]
 
 
 _BOLD_LINE = re.compile(r"^(\*\*|__)(?P<title>[^*_].*?)\1$")
@@ -278,6 +290,14 @@ def _bold_title_style(raw: list[str]) -> str | None:
     if mark is None or len(title.split()) > 12 or title.endswith((".", ":", ";", ",", "?")):
         return None
     return next(name for name, value in mark.groupdict().items() if value)
+
+
+def _bold_title(raw: list[str]) -> bool:
+    """A paragraph of one line set wholly in bold, short and no sentence, question or lead-in."""
+    bold = _BOLD_LINE.match(raw[0].strip()) if len(raw) == 1 else None
+    title = bold.group("title").strip() if bold else ""
+    return bool(title) and len(title.split()) <= 12 and \
+        not title.endswith((".", ":", ";", ",", "?", "!"))
 
 
 def _enumerated(lines: list[str], i: int, start: int) -> bool:

@@ -39,7 +39,9 @@ class Depth:
         if kind not in self.kinds:
             self.kinds.append(kind)
         levels = [i for i, k in enumerate(self.open) if k == kind]
-        if levels and not (marker.strip("().") in _FIRST and levels[-1] < len(self.open) - 1):
+        if not levels and marker.strip("().") not in _FIRST:
+            self.open = []  # "(b)" whose "(a)" was no item (a paragraph): the outermost level
+        elif levels and not (marker.strip("().") in _FIRST and levels[-1] < len(self.open) - 1):
             del self.open[levels[-1]:]
         self.open.append(kind)
         return len(self.open) - 1 + len(indent.expandtabs(4)) // 2
@@ -62,8 +64,8 @@ def marker_kind(marker: str, letters_seen: bool = True, after_h: bool = False) -
     """"(1)", "(i)", "(a)", "(A)", "1.", "i.", "a.", "A." or "-". "(i)" and "i." are roman
     once lettered items of their style were seen, unless the letter follows the last one
     ("(i)" after "(h)": ``after_h``)."""
-    inner = marker.strip("().")
-    if marker[0].isdigit() or inner.isdigit():
+    inner = re.sub(r"-\d{1,2}$", "", marker.strip("()."))  # "(a-1)" is inserted after "(a)"
+    if marker[0].isdigit() or inner[:1].isdigit():  # "(2A)" is inserted after "(2)"
         return "(1)" if marker.startswith("(") else "1."
     if not inner.isalpha():
         return "-"

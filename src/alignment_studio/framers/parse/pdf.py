@@ -41,7 +41,9 @@ _CITING_END = re.compile(r"\b(paragraphs?|subparagraphs?|sections?|subsections?|
 # bullets and numbers; Word's bullets exported in its Symbol and Wingdings fonts come out as
 # private-use characters ("\uf0b7", "\uf0a7", "\uf0d8")
 _MARKER = re.compile(r"^(?:[•◦▪‣∙·*–●○■□►➢✓✔\uf0b7\uf0a7\uf0d8\uf076\uf0fc-]|\(?\d{1,3}[.)]|"
-                     r"\(?[a-z][.)])\s+")
+                     r"\(?[a-z][.)]|\((?:\d{1,3}[A-Z]|[a-z]-\d{1,2}|[A-Z]|"
+                     r"ii|iii|iv|vi|vii|viii|ix|xi|xii|xiii|xiv|xv)\))\s+")
+# a statute's inserted and upper-case parts: "(2A)", "(a-1)", "(A)", "(ii)"
 _SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$",
                           re.I)

@@ -710,7 +710,8 @@ def _short_title(lines: list[str], i: int) -> bool:
     line = lines[i].strip()
     start = next((n for n in range(i + 1, len(lines)) if lines[n].strip()), len(lines))
     paragraph = _paragraph(lines, start)
-    set_off = _title_shape(line) and len(line.split()) <= MAX_HEADING_WORDS and len(line) <= 80
+    set_off = _title_shape(line) and (len(line.split()) <= MAX_HEADING_WORDS and len(line) <= 80
+                                      or _long_title(line))
     if not (_bare_title(line) or set_off) or not paragraph:  # blank lines on both sides: up
         return False  # to ten words ("Taking space property out of the space")
     if line.endswith("?"):
@@ -723,6 +724,15 @@ def _short_title(lines: list[str], i: int) -> bool:
     after = " ".join(paragraph)
     return line[-1:].isalnum() and after.endswith((".", ":", "!")) and \
         len(after.split()) > len(line.split()) + 3
+
+
+def _long_title(line: str) -> bool:
+    """Eleven to fourteen words with every word but the small ones capitalised ("Our Use of
+    “Cookies” and How It Affects Your Visit to Our Website"): a title however long."""
+    words = re.findall(r"[A-Za-z][\w'’-]*", line)
+    long_words = [w for w in words if w.lower() not in _SMALL_WORDS]
+    return len(line.split()) <= 14 and len(line) <= 90 and len(long_words) >= 4 and \
+        all(w[0].isupper() for w in long_words)
 
 
 def _title_like(text: str) -> bool:
