@@ -1378,7 +1378,9 @@ def test_a_not_after_a_verb_of_choosing_is_in_the_choice(
     ("You are expected to not share your password.", (F, True, "you")),
     ("You have to not exceed the limit.", (F, True, "you")),
     ("We need to be careful to not make the challenge too complicated.", (F, True, "we")),
-    ("It is important not to share passwords.", (F, True, "you")),
+    # "important" advises, as labellers read it (10 of 16 labels): "should not" in other words
+    ("It is important not to share passwords.", (R, True, "you")),
+    ("It is important to back up your files.", (R, False, "you")),
     ("It is illegal not to bill for time spent on a project.", (OB, True, "you")),
     ("Staff are allowed to not attend the meeting.", (P, True, "staff")),
     # the negation on the frame itself still waives the duty
@@ -1501,3 +1503,17 @@ def test_a_closing_quote_or_parenthesis_stays_with_its_sentence_and_history_line
         "D.C. Law 1-96, § 2, 23 DCR 9532b.)"
     assert split_sentences(f"{history} A public body shall answer.") == [
         history, "A public body shall answer."]
+
+
+def test_an_imperative_to_have_a_power_permits_and_takes_the_lead_ins_party(
+        tmp_path: Path) -> None:
+    """"Each CSA shall:" over "Have the authority to conduct audits" and "Keep records": the
+    first grants a power (a permission of the CSA), the second is a duty; "Have the
+    responsibility to X" stays a duty."""
+    assert first("Have the authority to conduct unannounced audits.")[0] == P
+    assert first("Have the responsibility to conduct audits.")[0] == OB
+    doc = parse(tmp_path, "# Audits\n\nEach CSA shall:\n\n1. Have the authority to conduct unannounced "
+                "audits.\n2. Keep records.\n")
+    items = {p.text.split()[0]: (p.modality, p.actor) for p in doc.policies()
+             if p.form == Form.list_item}
+    assert items == {"Have": (P, "csa"), "Keep": (OB, "csa")}

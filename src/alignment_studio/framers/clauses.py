@@ -45,7 +45,7 @@ _DUTY_FRAMES = {"need", "have", "require", "expect", "oblige", "obligate", "mand
                 "necessary", "required", "mandatory", "compulsory", "obligatory"}
 _FRAMES: dict[str, Modality] = {
     "need": _OBLIGE, "have": _OBLIGE, "require": _OBLIGE, "expect": _OBLIGE, "oblige": _OBLIGE,
-    "obligate": _OBLIGE, "mandate": _OBLIGE, "responsible": _OBLIGE, "important": _OBLIGE,
+    "obligate": _OBLIGE, "mandate": _OBLIGE, "responsible": _OBLIGE, "important": _ADVISE,
     "critical": _OBLIGE, "essential": _OBLIGE, "vital": _OBLIGE, "mandatory": _OBLIGE,
     "necessary": _OBLIGE, "required": _OBLIGE, "imperative": _OBLIGE, "compulsory": _OBLIGE,
     "obligatory": _OBLIGE, "crucial": _OBLIGE, "allow": _PERMIT, "permit": _PERMIT,
@@ -1178,6 +1178,10 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
             negated = True  # "Do not exceed X, run Y, place Z": parsed as rooted at "place"
         if negated or lemma in _AVOID:
             return _FORBID, negated or lemma in _AVOID, negated, None, True
+        chance = _opportunity(head) if lemma == "have" else None
+        if chance is not None and chance.lemma_.lower() not in _DUTIES:
+            return _PERMIT, True, False, None, True  # "Have the authority to X" (an item of
+            # "Each CSA shall:"): the power to X, not a duty
         return _OBLIGE, False, False, None, True
     if negated and head.lemma_.lower() == "apply" and any(
             c.dep_ == "nsubj" and _rule_word(c) for c in head.children):

@@ -663,8 +663,9 @@ def inherit(clause: Clause, force: Force | None, entry: bool) -> Clause:
         if force.across:  # a far lead-in's party does not act in a sentence of its own
             return clause._replace(conditions=force.conditions + clause.conditions)
         actor = clause.actor or force.actor
-        if clause.passive and clause.actor in (None, "you") and force.actor:
-            actor = force.actor  # "Employees using email should:" / "Messages must not be sent"
+        if (clause.passive or clause.imperative) and clause.actor in (None, "you") and \
+                force.actor:  # "Employees using email should:" / "Messages must not be sent";
+            actor = force.actor  # "Each CSA shall:" / "Have the authority to X"
         return clause._replace(actor=actor, conditions=force.conditions + clause.conditions)
     if force is not None and force.modality == Modality.informational:
         return clause._replace(actor=clause.actor or force.actor,
