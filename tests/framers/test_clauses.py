@@ -1517,3 +1517,17 @@ def test_an_imperative_to_have_a_power_permits_and_takes_the_lead_ins_party(
     items = {p.text.split()[0]: (p.modality, p.actor) for p in doc.policies()
              if p.form == Form.list_item}
     assert items == {"Have": (P, "csa"), "Keep": (OB, "csa")}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # "pre-approved" is one word to the parser, so the modal reaches the verb
+    ("All air travel must be pre-approved by the Lead Maintainers before purchasing.",
+     (OB, False, "lead maintainers")),
+    # a bare singular noun is no subject of a plural verb: "Plan" is the order
+    ("Plan travel ahead of time and be early for scheduled departure.", (OB, False, "you")),
+    # "non-members", "co-authors": people, so the actor, not the reader
+    ("Non-members have to follow the guidelines.", (OB, False, "non-members")),
+])
+def test_hyphenated_prefixes_and_a_noun_read_verb_keep_their_norm(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected

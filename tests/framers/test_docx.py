@@ -273,3 +273,41 @@ def test_a_run_of_bold_numbered_titles_at_the_body_size_are_sections(tmp_path: P
     assert [s.title for s in doc.all_sections()] == ["1. Introduction", "2. Funding",
                                                      "3. Application Process"]
     assert any(p.text.startswith("Applicants must submit") for p in doc.policies())
+
+
+def test_run_in_titles_of_an_order_without_heading_styles_are_sections(tmp_path: Path) -> None:
+    """An order typed without heading styles: "6.\t**CONSULTATION POLICY**." (number and stop in
+    plain type) is a title, so is the bold run-in "7. **LISTENING SESSIONS**. At times ...", and
+    "Statement of Policy. Treasury will consult ..." opens a sub-section under "6."; with heading
+    styles in the file, a bold run-in title only names its paragraph."""
+    import docx
+
+    def write(path: Path, styled: bool) -> None:
+        document = docx.Document()
+        if styled:
+            document.add_heading("Requirements", level=1)
+        heading = document.add_paragraph()
+        heading.add_run("6.\t")
+        heading.add_run("CONSULTATION POLICY").bold = True
+        heading.add_run(".")
+        for text in ("Statement of Policy. Treasury will consult with Tribal Officials.",
+                     "Training. Bureaus shall require annual training.",
+                     "Record of Consultation.", "A record of each consultation shall be kept."):
+            document.add_paragraph(text)
+        listening = document.add_paragraph()
+        listening.add_run("7.\t")
+        listening.add_run("LISTENING SESSIONS").bold = True
+        listening.add_run(". At times, the Department may hold listening sessions.")
+        document.save(str(path))
+
+    plain, styled = tmp_path / "order.docx", tmp_path / "styled.docx"
+    write(plain, False)
+    write(styled, True)
+    doc = read_document(plain)
+    assert [(s.title, s.level) for s in doc.all_sections()] == [
+        ("6. CONSULTATION POLICY", 1), ("Statement of Policy", 2), ("Training", 2),
+        ("Record of Consultation", 2), ("7. LISTENING SESSIONS", 1)]
+    sections = {s.id: s.title for s in doc.all_sections()}
+    training = next(p for p in doc.policies() if p.text.startswith("Bureaus shall"))
+    assert (sections[training.section_id], training.modality) == ("Training", Modality.obligation)
+    assert not any(s.title == "Training" for s in read_document(styled).all_sections())

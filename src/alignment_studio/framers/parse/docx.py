@@ -48,22 +48,36 @@ def read_docx(path: Path) -> RawDocument:
     paragraphs = [p for p in items if hasattr(p, "runs")]
     sizes = _heading_sizes(paragraphs)
     outline = _numbered_titles(paragraphs)
+    run_ins = _run_in_titles(paragraphs)
     blocks: list[Block] = []
     number = 0
     depth_of = Depth()  # items numbered in their text: "(a)" then "(1)" nests, as in text
     section = 0  # the number of the last bold title numbered "N." ("2. SPECIFIC RULES")
     section_size: float | None = None  # ... and its font size: the next title has the same
+    titled = 0  # the level of the last heading other than a run-in title in title case
     for item in items:
         if hasattr(item, "runs"):
             number += 1
             follows = section + 1 if section and _size(item) == section_size else None
             if id(item) in outline:  # "4. Types of Grants" in a run of bold numbered titles
                 follows = outline[id(item)]
+            if id(item) in run_ins:  # "Training. Treasury shall require ...": a title, its text
+                title, rest, shouted = run_ins[id(item)]
+                level = len(sizes) + 1 if shouted else min(titled + 1, 6)
+                titled = level if shouted else titled
+                blocks.append(Block(type=BlockType.heading, text=title, level=level,
+                                    start_line=number, end_line=number))
+                if rest:
+                    blocks.append(Block(type=BlockType.paragraph, text=rest, start_line=number,
+                                        end_line=number))
+                depth_of = Depth()
+                continue
             block = _block(item, number, sizes, depth_of, follows)
             if block is not None:
                 blocks.append(block)
                 if block.type == BlockType.heading:
                     depth_of = Depth()
+                    titled = block.level
                     numbered = _SECTION_NUMBER.match(block.text)
                     section = int(numbered.group(1)) if numbered else section
                     section_size = _size(item) if numbered else section_size
@@ -121,7 +135,9 @@ def _code(paragraph: Any) -> bool:
 
 
 def _bold(paragraph: Any) -> bool:
-    runs = [r for r in paragraph.runs if r.text.strip()]
+    """Every word set bold; a number or a full stop in plain type around it ("6.\t" **CONSULTATION
+    POLICY** ".") does not count."""
+    runs = [r for r in paragraph.runs if re.search(r"[^\W\d_]", r.text)]
     style_bold = paragraph.style is not None and paragraph.style.font is not None and bool(
         paragraph.style.font.bold)
     return bool(runs) and all(r.bold or (r.bold is None and style_bold) for r in runs)
@@ -183,6 +199,48 @@ def _numbered_titles(paragraphs: list[Any]) -> dict[int, int]:
     if len(numbers) < 3 or numbers != list(range(1, len(numbers) + 1)):
         return {}
     return {id(p): n for n, p in found}
+
+
+# a paragraph that opens with its title: "7. LISTENING SESSIONS. At times ...", "Statement of
+# Policy. Treasury will consult ...", or the title alone ("Record of Consultation.")
+_RUN_IN = re.compile(r"^(?:\d{1,2}[.)]\s+)?(?P<title>[A-Z][^.!?:;,]{0,80}?)\.(?:\s+(?P<rest>\S.*))?$")
+_NO_TITLES = {"yes", "no", "note", "notes", "example", "important", "warning", "thanks", "ok",
+              "okay", "none", "n/a", "tbd", "signed", "approved", "date", "subject"}
+
+
+def _run_in_titles(paragraphs: list[Any]) -> dict[int, tuple[str, str, bool]]:
+    """Paragraphs of body text that open with a short title and a full stop, as orders and
+    directives set their sub-sections ("Point of Contact (POCTC). The Director shall ..."):
+    the title in title case or capitals, up to eight words. Three such paragraphs in a file
+    typed without heading styles make a pattern; fewer prove nothing, and in a file with heading
+    styles a bold run-in title names a paragraph, not a section ("**Duration.** Member Events
+    are 24 to 48 hours long"). Maps the ``id`` of each to its title (with its number),
+    the text after it, and whether the title is numbered and set in capitals (a section of the
+    file's top level, as "6. CONSULTATION POLICY." is)."""
+    found: dict[int, tuple[str, str, bool]] = {}
+    if any(_HEADING_STYLE.match(p.style.name or "") or _outline_level(p) is not None
+           for p in paragraphs if p.style is not None):
+        return found
+    for paragraph in paragraphs:
+        text = clean_inline(paragraph.text)
+        style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
+        match = _RUN_IN.match(text)
+        if match is None or style.startswith(("list", "heading", "title")) or \
+                _numbering_level(paragraph) is not None or _outline_level(paragraph) is not None:
+            continue
+        title = match.group("title").strip()
+        words = title.split()
+        if not 1 <= len(words) <= 8 or title.lower() in _NO_TITLES or \
+                not (_title_case(title) or _shouted(title)) or \
+                _BULLET.match(text) and not _SECTION_NUMBER.match(text):
+            continue
+        numbered = text[:match.start("title")].strip()
+        shouted = bool(numbered) and _shouted(title)
+        if numbered and not shouted:
+            continue  # "1) Tribal Governments and Economies." is an item
+        found[id(paragraph)] = (f"{numbered} {title}".strip(), match.group("rest") or "",
+                                shouted)
+    return found if len(found) >= 3 else {}
 
 
 _MINOR_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the",

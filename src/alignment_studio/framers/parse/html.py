@@ -58,6 +58,7 @@ class _Reader(HTMLParser):
         self.hidden_nested = 0  # the same tag opened inside it
         self.headerlink = False  # inside a heading's permalink ("¶"), which is no text
         self.admonition = False  # the block is a call-out box's own title
+        self.sup = 0  # open <sup> elements: a footnote's mark ("publication.<sup>2</sup>")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)
@@ -105,6 +106,7 @@ class _Reader(HTMLParser):
             self.label = True
         if tag in ("strong", "b"):
             self.bold += 1
+        self.sup += tag == "sup"
 
     def handle_endtag(self, tag: str) -> None:
         if self.hidden is not None:
@@ -147,6 +149,8 @@ class _Reader(HTMLParser):
             self.quote_depth -= tag == "blockquote"
         if tag in ("strong", "b"):
             self.bold = max(0, self.bold - 1)
+        if tag == "sup":
+            self.sup = max(0, self.sup - 1)
 
     def _open_item(self) -> bool:
         """Whether an <li> of the innermost open list is still open."""
@@ -197,6 +201,8 @@ class _Reader(HTMLParser):
             return
         if self.in_title:
             self.title = (self.title or "") + data
+        elif self.sup and _FOOTNOTE_MARK.match(data.strip()):
+            return  # "... place of publication.<sup>2</sup> The four ...": no text of its own
         elif not self.skip and not self.headerlink:
             self.text.append(data)
             if self.bold:
@@ -292,6 +298,7 @@ def _bold_title(text: str, bold: str) -> bool:
         not text.endswith((".", ":", ";", ",", "?"))
 
 
+_FOOTNOTE_MARK = re.compile(r"^\[?(\d{1,3}|[a-z]|[*†‡§])\]?$")
 # the stock titles of a call-out box (MkDocs, Sphinx): a label, not a heading of its own
 _STOCK_ADMONITIONS = {"note", "notes", "warning", "tip", "tips", "important", "caution", "danger",
                       "attention", "hint", "info", "example", "see also", "seealso", "abstract",

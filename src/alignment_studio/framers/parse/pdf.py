@@ -44,7 +44,8 @@ _MARKER = re.compile(r"^(?:[•◦▪‣∙·*–●○■□►➢✓✔\uf0b7\
                      r"\(?[a-z][.)]|\((?:\d{1,3}[A-Z]|[a-z]-\d{1,2}|[A-Z]|"
                      r"ii|iii|iv|vi|vii|viii|ix|xi|xii|xiii|xiv|xv)\))\s+")
 # a statute's inserted and upper-case parts: "(2A)", "(a-1)", "(A)", "(ii)"
-_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
+_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4}|\d{1,2}\.\d{1,3}\.\d{3})\.?\s+\S")
+# ("7.46.010 PURPOSE AND INTENT.": a municipal code's chapter.section number)
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$",
                           re.I)
 _TOC_ENTRY = re.compile(r"(?:\.\s*){4,}[ivxlc\d]{1,5}$", re.I)  # "2.1 Scope . . . . 4"
@@ -380,7 +381,9 @@ def _is_heading_style(line: _Line, body: float) -> bool:
         return True
     return bool(line.bold and abs(line.size - body) < 0.6 and len(line.text) <= 120
                 and (not _SENTENCE_END.search(line.text) or _TITLE_COLON.match(line.text)
-                     or _NUMBERED_QUESTION.match(line.text))
+                     or _NUMBERED_QUESTION.match(line.text)
+                     or line.text.endswith(".") and ". " not in line.text  # "7.46.010 PURPOSE."
+                     and _numbered_title(line.text[:-1]))
                 and (not _MARKER.match(line.text) or _numbered_title(line.text)))
 
 
@@ -411,6 +414,9 @@ def _blocks(lines: list[_Line]) -> list[Block]:
     for i, line in enumerate(lines):
         kind = BlockType.paragraph if i in run_ins else BlockType.heading if i in titles \
             else _line_kind(line, body, margins[line.page])
+        if kind != BlockType.heading and line.bold and current is not None and previous is not None \
+                and current.kind == BlockType.heading and _same_heading(previous, line, pitch):
+            kind = BlockType.heading  # "7.46.110 MARIJUANA PRODUCED FOR ..." / "CONSUMPTION."
         starts_new = current is None or previous is None or _starts_block(
             current, previous, line, kind, pitch, margins[line.page])
         if starts_new and previous is not None and _cites_across_lines(previous, line):

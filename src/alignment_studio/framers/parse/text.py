@@ -511,8 +511,10 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     if _BARE_NUMBER.match(line) and following and not _BULLET.match(following):
         return line.count(".") + 2  # "1.1.1" alone over its clause, as a PDF saved as text
     after_lead_in = i > 0 and lines[i - 1].rstrip().endswith(":") and bool(_numbered(line))
-    if not line or len(line) > 100 or not (prev_blank or _stacked(lines, i) or after_lead_in) \
-            or _NOTICE.search(line):
+    long_title = line.startswith("§") and len(line) <= 200  # "§ 7001.103 Statutory prohibition
+    # against interests in contracts to carry mail and acting as agent for contractors."
+    if not line or len(line) > 100 and not long_title or \
+            not (prev_blank or _stacked(lines, i) or after_lead_in) or _NOTICE.search(line):
         return 0
     bullet = _BULLET.match(lines[i])
     if bullet and _run_in_title(bullet, lines, i):
