@@ -1531,3 +1531,16 @@ def test_an_imperative_to_have_a_power_permits_and_takes_the_lead_ins_party(
 def test_hyphenated_prefixes_and_a_noun_read_verb_keep_their_norm(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:
     assert first(text) == expected
+
+
+def test_rules_in_a_series_of_semicolons_are_sentences_of_their_own() -> None:
+    """Three or more parts joined by ";" each with its own modal are separate rules; a part
+    without one stays with the part before; two parts stay one sentence."""
+    assert split_sentences("password authentication must be applied; encryption must be "
+                           "applied to the hard drive; it shall be deleted after use, if "
+                           "possible; or archived;") == [
+        "password authentication must be applied;",
+        "encryption must be applied to the hard drive;",
+        "it shall be deleted after use, if possible; or archived;"]
+    assert split_sentences("You must sign; you may keep a copy.") == [
+        "You must sign; you may keep a copy."]

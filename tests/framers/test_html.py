@@ -265,3 +265,14 @@ def test_a_footnote_mark_is_no_text_and_useful_advises(tmp_path: Path) -> None:
     assert strive.endswith("publication.") and texts[strive] == Modality.recommendation
     assert texts["It is useful to define holding periods."] == Modality.recommendation
     assert texts["This guide is useful for new staff."] == Modality.informational
+
+
+def test_a_title_set_in_several_bold_runs_is_still_a_title(tmp_path: Path) -> None:
+    """"<strong>Examples</strong> <span><strong>of</strong></span> <strong>Acceptable
+    Uses</strong>": the spaces between the bold runs are not bold, the line still is."""
+    path = tmp_path / "ai.html"
+    path.write_text("<html><body><h1>Rules</h1><p><strong>Examples</strong> <span><strong>of"
+                    "</strong></span> <strong>Acceptable Uses</strong></p><p>Staff may use the "
+                    "tool to draft summaries.</p></body></html>", encoding="utf-8")
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["Examples of Acceptable Uses"]

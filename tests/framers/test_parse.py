@@ -1037,3 +1037,17 @@ def test_a_long_section_sign_title_in_plain_text_is_a_heading(tmp_path: Path) ->
     titles = [s.title for s in read_document(path).all_sections()]
     assert titles[-1] == ("Statutory prohibition against interests in contracts to carry mail "
                           "and acting as agent for contractors")
+
+
+def test_restructuredtext_code_blocks_are_no_text(tmp_path: Path) -> None:
+    """A ".. code-block:: python" body and a literal block after "::" are code: none of their
+    lines ("return False", "def getUsers(self):") becomes a statement."""
+    path = tmp_path / "policy.txt"
+    path.write_text("Compatibility Policy\n====================\n\nPrivate names may change at "
+                    "any time.\n\n.. code-block:: python\n\n    class _Protected:\n        def "
+                    "getUsers(self):\n            return False\n\nA public method must be "
+                    "deprecated first. For example::\n\n    def old(self):\n        return "
+                    "new()\n\nYou must not remove it without a warning.\n", encoding="utf-8")
+    texts = [p.text for p in read_document(path).policies()]
+    assert not any("return" in t or "def " in t or "class " in t for t in texts)
+    assert "You must not remove it without a warning." in texts

@@ -206,6 +206,26 @@ def split_sentences(text: str) -> list[str]:
                 out[-1] = f"{out[-1]} {piece}"
             else:
                 out.append(piece)
+    return [part for sentence in out for part in _rules_in_series(sentence)]
+
+
+_SERIES_PART = re.compile(r"(?<=;)\s+(?=[a-z])")
+_MODAL_WORD = re.compile(r"\b(must|shall|should|may|will|can(not)?|need to|required)\b", re.I)
+
+
+def _rules_in_series(sentence: str) -> list[str]:
+    """"password authentication must be applied; encryption must be applied to the hard drive;
+    it shall be deleted immediately after use;": rules in a series, each with its own modal, are
+    sentences of their own (parts without one stay joined to the part before)."""
+    parts = _SERIES_PART.split(sentence)
+    if len(parts) < 3 or sum(_MODAL_WORD.search(p) is not None for p in parts) < 3:
+        return [sentence]
+    out: list[str] = []
+    for part in parts:
+        if out and _MODAL_WORD.search(part) is None:
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
     return out
 
 

@@ -293,8 +293,9 @@ def _bold_title(text: str, bold: str) -> bool:
     """A paragraph set wholly in bold, short and no sentence, question or lead-in
     ("<p><strong>Data we collect</strong></p>"): a title, as a bold line in a Word file is (a
     bold "What is a trademark?" opens a question with its answer, which the labels keep under
-    the heading above)."""
-    return bold == text and len(text.split()) <= 12 and \
+    the heading above). Spaces between bold runs ("<strong>Examples</strong> <strong>of</strong>")
+    are not themselves bold, so they do not count."""
+    return "".join(bold.split()) == "".join(text.split()) and len(text.split()) <= 12 and \
         not text.endswith((".", ":", ";", ",", "?"))
 
 

@@ -20,6 +20,7 @@ _DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:\|[^|]+\|\s+)?[\w:-]+::(?:\s.*)?$")
 _ADMONITION = re.compile(r"^(?P<indent>\s*)\.\.\s+(?:note|tip|important|warning|caution|"
                          r"attention|hint|danger|error|seealso)::\s+(?P<text>\S.*)$", re.I)
 _EXPLICIT = re.compile(r"^\s*\.\.(?:\s|$)")  # a comment, a link target, a footnote
+_CODE = re.compile(r"^\s*\.\.\s+(?:code-block|code|sourcecode|literalinclude|doctest)::")
 _OPTION = re.compile(r"^\s+:[\w -]+:(?:\s.*)?$")
 _ROLE = re.compile(r":[\w:+.-]+:`(?P<text>[^`]*?)\s*(?:<[^>`]*>)?`")
 _LINK = re.compile(r"`(?P<text>[^`<]+?)\s*(?:<[^>`]*>)?`__?")
@@ -39,10 +40,22 @@ def looks_like_rst(text: str, adorned_titles: int) -> bool:
 
 
 def rst_to_plain(lines: list[str]) -> list[str]:
-    """The lines with reStructuredText markup reduced to their text (same count)."""
+    """The lines with reStructuredText markup reduced to their text (same count); code (a
+    "code-block" directive's body, a literal block after "::") is blanked."""
     out: list[str] = []
     in_directive = False
+    code: int | None = None  # the indent a code block's lines go deeper than
     for line in lines:
+        indent = len(line) - len(line.lstrip())
+        if code is not None and (not line.strip() or indent > code):
+            out.append("")
+            continue
+        code = None
+        if _CODE.match(line) or line.rstrip().endswith("::") and not _EXPLICIT.match(line):
+            code = indent  # ".. code-block:: python" / "For example::" over indented code
+            if _CODE.match(line):
+                out.append("")
+                continue
         note = _ADMONITION.match(line)
         if note is not None:  # ".. tip:: Due to spam, we now ...": the note's text stays
             out.append(note.group("indent") + plain_inline(note.group("text")))
