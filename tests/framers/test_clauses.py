@@ -1512,8 +1512,8 @@ def test_an_imperative_to_have_a_power_permits_and_takes_the_lead_ins_party(
     responsibility to X" stays a duty."""
     assert first("Have the authority to conduct unannounced audits.")[0] == P
     assert first("Have the responsibility to conduct audits.")[0] == OB
-    doc = parse(tmp_path, "# Audits\n\nEach CSA shall:\n\n1. Have the authority to conduct unannounced "
-                "audits.\n2. Keep records.\n")
+    doc = parse(tmp_path, "# Audits\n\nEach CSA shall:\n\n1. Have the authority to conduct "
+                "unannounced audits.\n2. Keep records.\n")
     items = {p.text.split()[0]: (p.modality, p.actor) for p in doc.policies()
              if p.form == Form.list_item}
     assert items == {"Have": (P, "csa"), "Keep": (OB, "csa")}

@@ -118,8 +118,8 @@ def test_a_long_line_in_strict_title_case_is_a_plain_text_heading(tmp_path: Path
                     "the data we hold about you and the ways in which you can see it\n\n"
                     "- You may ask for a copy.\n", encoding="utf-8")
     titles = [s.title for s in read_document(path).all_sections()]
-    assert titles[-2:] == ["Why We Collect Your Data",
-                           "Our Use of \u201cCookies\u201d and How It Affects Your Visit to Our Website"]
+    assert titles[-2:] == ["Why We Collect Your Data", "Our Use of \u201cCookies\u201d and How It "
+                           "Affects Your Visit to Our Website"]
 
 
 def test_restructuredtext_adornments_are_headings_in_the_order_they_appear(
@@ -995,8 +995,8 @@ def test_a_yes_no_column_under_a_question_and_a_never_heading_give_force(tmp_pat
     """"Reimbursable by default?" over "Yes (cheapest class)" permits the row, over "No"
     forbids it (negated); the items under "Expenses that are never reimbursable" are forbidden."""
     path = tmp_path / "travel.md"
-    path.write_text("# Travel\n\n## Transport\n\n| Transportation Type | Reimbursable by default? |\n"
-                    "|---|---|\n| Train | Yes (cheapest class) |\n| Taxi | No |\n\n"
+    path.write_text("# Travel\n\n## Transport\n\n| Transportation Type | Reimbursable by "
+                    "default? |\n|---|---|\n| Train | Yes (cheapest class) |\n| Taxi | No |\n\n"
                     "## Expenses that are never reimbursable\n\n* Partner, spouse, and/or "
                     "companion travel\n* Upgrades to air travel\n", encoding="utf-8")
     doc = read_document(path)

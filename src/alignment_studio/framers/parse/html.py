@@ -96,7 +96,8 @@ class _Reader(HTMLParser):
             self.stack.append(tag)
             self.quote_depth += tag == "blockquote"
             self.start = self.getpos()[0]
-            self.admonition = tag == "p" and "admonition-title" in (named.get("class") or "").split()
+            self.admonition = tag == "p" and \
+                "admonition-title" in (named.get("class") or "").split()
         elif tag == "br":
             self.text.append(" ")
         elif tag == "a":

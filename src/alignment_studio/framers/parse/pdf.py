@@ -414,8 +414,9 @@ def _blocks(lines: list[_Line]) -> list[Block]:
     for i, line in enumerate(lines):
         kind = BlockType.paragraph if i in run_ins else BlockType.heading if i in titles \
             else _line_kind(line, body, margins[line.page])
-        if kind != BlockType.heading and line.bold and current is not None and previous is not None \
-                and current.kind == BlockType.heading and _same_heading(previous, line, pitch):
+        if kind != BlockType.heading and line.bold and current is not None and \
+                previous is not None and current.kind == BlockType.heading and \
+                _same_heading(previous, line, pitch):
             kind = BlockType.heading  # "7.46.110 MARIJUANA PRODUCED FOR ..." / "CONSUMPTION."
         starts_new = current is None or previous is None or _starts_block(
             current, previous, line, kind, pitch, margins[line.page])
