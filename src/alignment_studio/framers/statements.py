@@ -45,10 +45,10 @@ _KEY_VALUE = re.compile(r"^(?P<key>[A-Z][\w’'/&()-]*(?:\s+[\w’'/&()-]+){0,4}
 _QUOTED_TERM = re.compile(r"^(?P<key>[`'\"“‘][A-Z][\w -]{0,40}?['\"”’])\s+(?P<value>[A-Z].*)$")
 _NOT_A_TERM = re.compile(r"^(note|notes|example|examples|tip|tips|warning|important|caution|"
                          r"remember|reminder|q|a|question|answer|step \d+|example \d+)$", re.I)
-# what an expense policy will not pay: "Ineligible Expenses", "Non-Reimbursable Car Expenses"
+# what an expense policy will not pay: "Ineligible Expenses", "Non-Reimbursable Car Expenses",
+# "Expenses that are never reimbursable"
 _NOT_CLAIMABLE = (r"\b(ineligible|non-?reimbursable|unallowable|non-?allowable|non-?claimable|"
                   r"(not|never) (reimbursable|covered|eligible|allowable|claimable))\b")
-# ("Expenses that are never reimbursable")
 _FORCE_HEADINGS: list[tuple[Modality, bool, re.Pattern[str]]] = [
     (Modality.prohibition, True, re.compile(
         r"^(not (ok|okay|allowed|permitted|acceptable)|don'?t'?s?|do not|never|"
@@ -495,8 +495,9 @@ _QUESTION_WORDS = {"allowed": Modality.permission, "permitted": Modality.permiss
 def _question_column(header: str) -> Force | None:
     """The force a yes/no column asks about ("Reimbursable by default?" permits), if its
     header is a question in a few words."""
-    words = re.findall(r"[a-z]+", _header_words(header).lower())
-    if not _header_words(header).endswith("?") or not 1 <= len(words) <= 5:
+    question = _header_words(header)
+    words = re.findall(r"[a-z]+", question.lower())
+    if not question.endswith("?") or not 1 <= len(words) <= 5:
         return None
     found = next((_QUESTION_WORDS[w] for w in words if w in _QUESTION_WORDS), None)
     return Force(found, False, None, []) if found is not None else None

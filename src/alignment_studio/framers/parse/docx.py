@@ -65,11 +65,7 @@ def read_docx(path: Path) -> RawDocument:
                 title, rest, shouted = run_ins[id(item)]
                 level = len(sizes) + 1 if shouted else min(titled + 1, 6)
                 titled = level if shouted else titled
-                blocks.append(Block(type=BlockType.heading, text=title, level=level,
-                                    start_line=number, end_line=number))
-                if rest:
-                    blocks.append(Block(type=BlockType.paragraph, text=rest, start_line=number,
-                                        end_line=number))
+                blocks.extend(_run_in_blocks(title, rest, level, number))
                 depth_of = Depth()
                 continue
             block = _block(item, number, sizes, depth_of, follows)
@@ -227,7 +223,7 @@ def _run_in_titles(paragraphs: list[Any]) -> dict[int, tuple[str, str, bool]]:
         style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
         match = _RUN_IN.match(text)
         if match is None or style.startswith(("list", "heading", "title")) or \
-                _numbering_level(paragraph) is not None or _outline_level(paragraph) is not None:
+                _numbering_level(paragraph) is not None:
             continue
         title = match.group("title").strip()
         words = title.split()
@@ -242,6 +238,14 @@ def _run_in_titles(paragraphs: list[Any]) -> dict[int, tuple[str, str, bool]]:
         found[id(paragraph)] = (f"{numbered} {title}".strip(), match.group("rest") or "",
                                 shouted)
     return found if len(found) >= 3 else {}
+
+
+def _run_in_blocks(title: str, rest: str, level: int, number: int) -> list[Block]:
+    """A run-in title as a heading, and the text after it (if any) as its paragraph."""
+    heading = Block(type=BlockType.heading, text=title, level=level, start_line=number,
+                    end_line=number)
+    return [heading, Block(type=BlockType.paragraph, text=rest, start_line=number,
+                           end_line=number)] if rest else [heading]
 
 
 _MINOR_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the",

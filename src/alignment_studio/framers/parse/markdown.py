@@ -284,20 +284,25 @@ def _bold_title_style(raw: list[str]) -> str | None:
     ("**I. The Information We Collect**", "**1\\. Information You Provide To Us**"): a title.
     None for any other paragraph: an unnumbered bold line ("**Technical**") may only name a
     group of the items below it, as readers of such files take it."""
-    bold = _BOLD_LINE.match(raw[0].strip()) if len(raw) == 1 else None
-    title = bold.group("title").strip() if bold else ""
+    title = _bold_line(raw)
     mark = _SECTION_MARK.match(title)
-    if mark is None or len(title.split()) > 12 or title.endswith((".", ":", ";", ",", "?")):
+    if mark is None:
         return None
     return next(name for name, value in mark.groupdict().items() if value)
 
 
-def _bold_title(raw: list[str]) -> bool:
-    """A paragraph of one line set wholly in bold, short and no sentence, question or lead-in."""
+def _bold_line(raw: list[str]) -> str:
+    """The text of a paragraph of one line set wholly in bold, up to twelve words and no
+    sentence, question or lead-in; else ""."""
     bold = _BOLD_LINE.match(raw[0].strip()) if len(raw) == 1 else None
     title = bold.group("title").strip() if bold else ""
-    return bool(title) and len(title.split()) <= 12 and \
-        not title.endswith((".", ":", ";", ",", "?", "!"))
+    return "" if len(title.split()) > 12 or title.endswith((".", ":", ";", ",", "?")) else title
+
+
+def _bold_title(raw: list[str]) -> bool:
+    """An unnumbered bold title line, not an exclamation either."""
+    title = _bold_line(raw)
+    return bool(title) and not title.endswith("!")
 
 
 def _enumerated(lines: list[str], i: int, start: int) -> bool:
