@@ -96,13 +96,12 @@ class _Reader(HTMLParser):
             self.stack.append(tag)
             self.quote_depth += tag == "blockquote"
             self.start = self.getpos()[0]
-            self.admonition = tag == "p" and \
-                "admonition-title" in (named.get("class") or "").split()
+            self.admonition = tag == "p" and "admonition-title" in _classes(named)
         elif tag == "br":
             self.text.append(" ")
         elif tag == "a":
             self.anchor = (named.get("href") or "").startswith("#")
-            self.headerlink = "headerlink" in (named.get("class") or "").split()
+            self.headerlink = "headerlink" in _classes(named)
         elif tag in ("strong", "b") and self.quote_depth and not "".join(self.text).strip():
             self.label = True
         if tag in ("strong", "b"):
@@ -273,8 +272,13 @@ _TYPED_ITEM = re.compile(r"^\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})[.)]\s+(?=\S)")
 def _site_navigation(attrs: dict[str, str | None]) -> bool:
     """An element that holds the site's navigation, not the page's text: role="navigation",
     or a menu's or sidebar's class (what <nav> holds on pages written without it)."""
-    classes = (attrs.get("class") or "").split()
-    return attrs.get("role") == "navigation" or any(_NAVIGATION_CLASS.match(c) for c in classes)
+    return attrs.get("role") == "navigation" or any(_NAVIGATION_CLASS.match(c)
+                                                    for c in _classes(attrs))
+
+
+def _classes(attrs: dict[str, str | None]) -> list[str]:
+    """An element's class names."""
+    return (attrs.get("class") or "").split()
 
 
 _DASH = re.compile(r"\s+[-–—]\s+(?=\S)")

@@ -51,9 +51,10 @@ def rst_to_plain(lines: list[str]) -> list[str]:
             out.append("")
             continue
         code = None
-        if _CODE.match(line) or line.rstrip().endswith("::") and not _EXPLICIT.match(line):
+        directive = _CODE.match(line) is not None  # ".. code-block:: python": no text itself
+        if directive or line.rstrip().endswith("::") and not _EXPLICIT.match(line):
             code = indent  # ".. code-block:: python" / "For example::" over indented code
-            if _CODE.match(line):
+            if directive:
                 out.append("")
                 continue
         note = _ADMONITION.match(line)
