@@ -1414,6 +1414,10 @@ def test_a_party_told_not_to_impose_a_duty_is_forbidden(
     ("The term employee does not include contractors.", (D, True)),
     ("A gift includes any item of monetary value.", (D, False)),
     ("We do not include your email in reports.", (F, True)),  # a party's standing refusal
+    ("This section does not cover members of advisory councils.", (D, True)),
+    ("Approval of travel does not necessarily mean approval of expenses.", (D, True)),
+    ("Your use of the marks does not transfer rights in the marks to you.", (D, True)),
+    ("That doesn't mean everything gets lost, though.", (INFO, True)),  # a reassurance
 ])
 def test_a_definition_said_through_a_negation_is_negated(
         text: str, expected: tuple[Modality, bool]) -> None:

@@ -725,7 +725,7 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
         force = None  # an example, a pointer, a help line or an offer of help
     definition = (force is None and (_DEFINITION.search(text) is not None or
                                      _scope(head) and not text.rstrip().endswith(":"))) \
-        or _LEGAL_DEFINITION.search(text) is not None
+        or _LEGAL_DEFINITION.search(text) is not None or force is None and _negated_effect(head)
     if definition:
         force, explicit = Modality.definition, True
     if force in (_OBLIGE, _ADVISE) and not negated and _ensured_negation(_chain(head, span.end)):
@@ -1236,6 +1236,27 @@ _NOT_COMMITMENTS = _HAPPENING | {"be", "have", "receive", "get", "need", "want",
 _NOT_REFUSALS = {"know", "mean", "matter", "count"}
 # what a term covers: "The term employee does not include contractors" defines, refuses nothing
 _SCOPE_VERBS = {"include", "cover", "contain", "comprise", "constitute", "encompass"}
+
+
+# what a rule, a status or an act does not do to the reader's rights and duties ("This section
+# does not cover X", "approval of travel does not mean approval of Y", "The regulations do not
+# supersede Z", "Your use of the marks does not transfer rights")
+_EFFECT_VERBS = _SCOPE_VERBS | {"apply", "supersede", "affect", "confer", "transfer", "relieve",
+                                "authorize", "authorise", "foreclose", "grant", "limit", "waive",
+                                "mean", "imply", "replace", "create", "alter", "modify", "override",
+                                "protect", "expire", "constitute", "entitle"}
+
+
+def _negated_effect(head: Token) -> bool:
+    """A present-tense "X does not V" whose verb says what a rule or an act covers or brings
+    about ("This section does not apply to Y"): a negated definition of its scope or effect."""
+    aux = [c.lower_ for c in head.children if c.dep_ == "aux"]
+    subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    return head.lemma_.lower() in _EFFECT_VERBS and head.tag_ == "VB" and \
+        any(a in ("does", "do") for a in aux) and any(c.dep_ == "neg" for c in head.children) \
+        and subject is not None and subject.lower_ not in ("you", "we", "i", "they", "he", "she") \
+        and not (head.lemma_.lower() == "mean" and subject.pos_ == "PRON")  # "That doesn't mean
+    # everything gets lost": a reassurance
 
 
 _SCOPED = _RULES | {"part", "subpart", "chapter", "paragraph", "code", "guideline", "standard",
