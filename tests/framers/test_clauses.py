@@ -1548,3 +1548,62 @@ def test_rules_in_a_series_of_semicolons_are_sentences_of_their_own() -> None:
         "it shall be deleted after use, if possible; or archived;"]
     assert split_sentences("You must sign; you may keep a copy.") == [
         "You must sign; you may keep a copy."]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a participle the parser took for the subject: the noun before it acts
+    ("All officers authorized to exercise this authority must adhere to the standards.",
+     (OB, False, "officers")),
+    ("Not be found guilty of an offense that brings discredit upon the Department.",
+     (F, True, "you")),  # an order in the passive, its "be" bare
+    ("You must neither copy nor share the file.", (F, True, "you")),
+    ("It is our expectation that staff will reflect the standards of the company.",
+     (OB, False, "staff")),
+    ("Our preference is for each file to bear a copyright header.", (R, False, "you")),
+    ("When we create new software, our overwhelming bias is to open source it.",
+     (R, False, "you")),
+    ("Your continued use of the Services constitutes acceptance of the changes.",
+     (D, False, None)),
+])
+def test_participle_subjects_passive_orders_and_stated_positions(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_neither_negates_the_verb_it_opens() -> None:
+    clause = analyse(["Has neither been convicted of a felony, nor convicted of a misdemeanor."])
+    assert clause[0][0].negated
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Approves appointment of former officers to perform extended active duty.", OB),
+    ("Selects, appoints, or designates persons who qualify for appointment.", OB),
+    ("Recruits and selects persons from all sources who qualify.", OB),
+    ("Gifts and meals under twenty dollars.", INFO),  # nouns
+    ("Checks, Drafts, and Orders of Payment.", INFO),  # a title
+    ("Describes the process for new members.", INFO),  # describes a text
+    ("Reports are due on Friday.", INFO),  # a subject
+])
+def test_a_directives_duty_lines_open_with_their_verb(text: str, expected: Modality) -> None:
+    """A directive lists what an office does as lines that open with a third-person verb
+    ("Approves X"): each one of its duties; the tagger's plural noun for such a verb is read
+    again by the word's possible parts of speech."""
+    assert first(text)[0] == expected
+
+
+def test_coded_office_headings_and_duty_lists_name_the_actor(tmp_path: Path) -> None:
+    """A heading that names an office with its code ("1.5. Officer Accessions Branch
+    (AFPC/DPSIP).") gives its duty lines their actor; "The Commissioner's specific
+    responsibilities include the following:" gives its items the Commissioner's duty."""
+    doc = parse(tmp_path, "# Appointments\n\n## 1.5. Officer Accessions Branch (AFPC/DPSIP).\n\n"
+                          "Approves appointment of former officers to perform active duty.\n\n"
+                          "## 1.6. Release Branch\n\nKeeps the release notes current.\n\n"
+                          "## 2. Commissioner\n\nThe Commissioner's specific responsibilities "
+                          "include the following:\n\n- Designating the Law Enforcement "
+                          "Administrator;\n- Overseeing the training of officers.\n",
+                 name="afi.md")
+    approves = by_text(doc, "Approves appointment")
+    assert (approves.modality, approves.actor) == (OB, "officer accessions branch")
+    assert by_text(doc, "Keeps the release").actor != "release branch"  # no office code
+    overseeing = by_text(doc, "Overseeing the training")
+    assert (overseeing.modality, overseeing.actor) == (OB, "commissioner")

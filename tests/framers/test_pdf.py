@@ -559,3 +559,32 @@ def test_a_municipal_codes_numbered_titles_ending_in_a_stop_are_headings(tmp_pat
     rule = next(p for p in doc.policies() if p.text.startswith("No person"))
     assert sections[rule.section_id].endswith("CONSUMPTION.")
     assert rule.modality.value == "prohibition"
+
+
+def test_a_regulations_section_sign_titles_are_headings(tmp_path: Path) -> None:
+    """"§ 422.4 Responsibilities of the Commissioner of Reclamation." in bold a little above the
+    body size is a section title, in sentence case too, and one wrapped onto a second bold line
+    ("§ 422.9 Reclamation law enforcement contracts and cooperative" / "agreements.") is one
+    title, not a bold sentence opening a paragraph."""
+    pdf = fpdf.FPDF(format="A4")
+    pdf.add_page()
+
+    def line(text: str, style: str = "", size: float = 10.5, gap: float = 0) -> None:
+        pdf.set_font("Helvetica", style, size)
+        pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+
+    line("Responsibilities", "B", 13, 3)
+    line("§ 422.4 Responsibilities of the Commissioner of Reclamation.", "B", 11, 2)
+    line("The Commissioner must designate a Law Enforcement Administrator.", gap=3)
+    line("§ 422.9 Reclamation law enforcement contracts and cooperative", "B", 11)
+    line("agreements.", "B", 11, 2)
+    line("Each contract must expire no later than 3 years from its effective date.", gap=3)
+    target = tmp_path / "cfr.pdf"
+    pdf.output(str(target))
+    doc = read_document(target)
+    titles = {s.id: s.title for s in doc.all_sections()}
+    assert "§ 422.4 Responsibilities of the Commissioner of Reclamation." in titles.values()
+    contract = next(p for p in doc.policies() if p.text.startswith("Each contract"))
+    assert titles[contract.section_id] == \
+        "§ 422.9 Reclamation law enforcement contracts and cooperative agreements."

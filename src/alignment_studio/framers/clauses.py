@@ -142,7 +142,13 @@ _AGENTS = {"employee", "staff", "team", "member", "people", "person", "folk", "f
            "doctor", "physician", "landlord", "customer", "sponsor", "beneficiary", "secretary",
            "president", "dean", "provost", "chancellor", "clerk", "judge", "trustee",
            "mentor", "mentee", "deputy", "coach", "tutor", "trainee", "apprentice", "guardian",
-           "parent"}
+           "parent", "commander", "superintendent", "commissioner"}
+# the units a directive's responsibilities name in headings that give their office code ("1.5.
+# Officer Accessions Branch (AFPC/DPSIP).", "HQ Air Force Reserve Command (AFRC).")
+UNITS = {"branch", "command", "commander", "center", "centre", "corps", "directorate",
+         "headquarters", "secretariat", "superintendent", "office", "division", "bureau",
+         "agency", "department", "administrator", "director", "officer", "secretary", "chief",
+         "general", "commissioner", "board", "committee", "council", "commission"}
 _THINGS = {"number", "computer", "server", "browser", "folder", "printer", "container", "error",
            "behavior", "behaviour", "order", "paper", "letter", "matter", "chapter", "cover",
            "filter", "register", "trigger", "answer", "power", "water", "paragraph", "layer"}
@@ -720,12 +726,15 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
             force = _flip(force, True, False)
         else:
             negated = phrase[1]
+    if force is None and _duty_statement(span, head):
+        force = _OBLIGE  # "1.5. Officer Accessions Branch." / "Approves appointment of X"
     content = _content_verb(head, frame)
     if force is not None and (_EXAMPLE.match(text) or _aside(span, content, frame)):
         force = None  # an example, a pointer, a help line or an offer of help
     definition = (force is None and (_DEFINITION.search(text) is not None or
                                      _scope(head) and not text.rstrip().endswith(":"))) \
-        or _LEGAL_DEFINITION.search(text) is not None or force is None and _negated_effect(head)
+        or _LEGAL_DEFINITION.search(text) is not None or force is None and (
+            _negated_effect(head) or _legal_effect(head))
     if definition:
         force, explicit = Modality.definition, True
     if force in (_OBLIGE, _ADVISE) and not negated and _ensured_negation(_chain(head, span.end)):
@@ -798,6 +807,12 @@ def _whose_duty(span: Span) -> str | None:
                 (c for c in token.children if c.dep_ == "poss" and c.pos_ != "PRON"), None)
             if owner is not None and owner.pos_ in ("NOUN", "PROPN") and _agentive(owner):
                 return _noun_phrase(owner)
+        if token.lower_ == "expectation":  # "It is our expectation that staff will X": staff
+            expected = next((g for c in token.children if c.dep_ in ("acl", "ccomp", "relcl")
+                             for g in c.children if g.dep_ == "nsubj"), None)
+            if expected is not None and expected.pos_ in ("NOUN", "PROPN") and \
+                    _agentive(expected):
+                return _noun_phrase(expected)
     return None
 
 
@@ -813,6 +828,13 @@ _NOT_AN_AIM = (r"^(?!(this|it|that|there|what|which|here)\b)"
 _IS_TO = (r".*(?<!\bit )(?<!\bthis )(?<!\bthat )(?<!\bthey )\b(is|are) TO (?!(be|the|an?|our|your|"
           r"their|this|that|these|those|its|his|her|my|any|all|each|some)\b)[a-z]+")
 _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
+    # "Our preference is for each file to bear a header", "our overwhelming bias is to open
+    # source it": what the organisation prefers (before "X is to Y", a duty)
+    (re.compile(r"\b(our|my|the (company|team|organi[sz]ation|project)['’]s) (\w+ )?(preference|"
+                r"bias|inclination) is (for|to|that)\b", re.I), _ADVISE, False),
+    # "It is our expectation that conduct will reflect X", "Our expectation is that you X"
+    (re.compile(r"(^|, )(it is|it['’]s) (our|my|the \w+['’]s) (\w+ )?expectation that\b|"
+                r"(^|, )(our|my) (\w+ )?expectation is that\b", re.I), _OBLIGE, False),
     (re.compile(r"\breserves? the right not to\b", re.I), _PERMIT, True),
     (re.compile(r"\breserves? the right to\b", re.I), _PERMIT, False),
     (re.compile(r"\bthere (is|are) no (\w+ )?(need|requirement|obligation|expectation|limit|"
@@ -1247,6 +1269,17 @@ _EFFECT_VERBS = _SCOPE_VERBS | {"apply", "supersede", "affect", "confer", "trans
                                 "protect", "expire", "constitute", "entitle"}
 
 
+def _legal_effect(head: Token) -> bool:
+    """What terms settle in the present: "Access to the Services constitutes acceptance of this
+    Agreement" (a definition of what an act amounts to; "X makes no warranty" is left
+    informational, as the labels of terms of service read it)."""
+    if any(c.dep_ == "aux" and c.tag_ == "MD" for c in head.children) or \
+            head.tag_ not in ("VBZ", "VBP"):
+        return False
+    lemma = head.lemma_.lower()
+    return lemma == "constitute"
+
+
 def _negated_effect(head: Token) -> bool:
     """A present-tense "X does not V" whose verb says what a rule or an act covers or brings
     about ("This section does not apply to Y"): a negated definition of its scope or effect."""
@@ -1257,6 +1290,43 @@ def _negated_effect(head: Token) -> bool:
         and subject is not None and subject.lower_ not in ("you", "we", "i", "they", "he", "she") \
         and not (head.lemma_.lower() == "mean" and subject.pos_ == "PRON")  # "That doesn't mean
     # everything gets lost": a reassurance
+
+
+def _duty_statement(span: Span, head: Token) -> bool:
+    """A sentence that opens with its verb in the third person and no subject ("Approves
+    appointment of former officers", "Selects, appoints, or designates persons"): a directive
+    lists what the office its heading or lead-in names does, each line one of its duties. The
+    tagger often reads such a verb as a plural noun; a word that can only be a verb is taken
+    for one, a word that can also be a noun ("Reports directly to X") only where it heads the
+    sentence and governs an adverb, an object or a verb joined to it."""
+    from lemminflect import getAllLemmas
+
+    words = [t for t in span if not t.is_punct and not t.is_space]
+    first = words[0] if words else None
+    if first is None or len(words) < 3 or not first.text[:1].isupper() or \
+            not first.lower_.endswith("s") or first.dep_ in ("nsubj", "nsubjpass"):
+        return False
+    long = [t for t in words if len(t) > 3 and t.is_alpha]
+    if sum(t.text[:1].isupper() for t in long) * 2 > len(long):
+        return False  # a title ("Checks, Drafts, and Orders of Payment")
+    verb = getAllLemmas(first.lower_, upos="VERB").get("VERB")
+    if not verb or verb[0] in _EFFECT_VERBS | _HAPPENING | _NOT_DUTIES:
+        return False
+    if first.tag_ == "VBZ":
+        return first == head and not _has_subject(head)
+    if getAllLemmas(first.lower_, upos="NOUN"):
+        return first == head and any(  # not "Gifts and meals": a joined verb, not a noun
+            c.dep_ in ("advmod", "dobj", "dative") or c.dep_ == "conj" and (
+                c.tag_ == "VBZ" or any(g.dep_ == "dobj" for g in c.children))
+            for c in first.children)
+    return first == span.root or first.head == span.root and first.dep_ in (
+        "compound", "amod", "nmod")  # "Appoints persons selected under X": "persons" the root
+
+
+# present-tense verbs that describe rather than assign ("Seems", "Depends on", "Refers to")
+_NOT_DUTIES = {"be", "have", "seem", "depend", "refer", "contain", "look", "sound", "mean",
+               "describe", "explain", "show", "list", "outline", "summarize", "summarise",
+               "provide", "thank"}
 
 
 _SCOPED = _RULES | {"part", "subpart", "chapter", "paragraph", "code", "guideline", "standard",
@@ -1681,7 +1751,8 @@ def _negated(chain: list[Token]) -> bool:
     for token in _before_ensured(chain):
         for child in token.children:
             if child.i < token.i and (child.dep_ == "neg" or child.lower_ in ("never", "not")
-                                      or _no_case(child)):
+                                      or _no_case(child) or child.dep_ == "preconj"
+                                      and child.lower_ == "neither"):  # "has neither been X"
                 return True
             if child.dep_ == "nsubjpass" and token.tag_ == "VBN" and _not_all(child):
                 return True  # "Not all records are required to be deleted": a waived duty
@@ -1797,13 +1868,21 @@ def _has_subject(token: Token) -> bool:
     return any(c.dep_ in _SUBJECTS for c in token.children)
 
 
+def _passive_order(head: Token) -> bool:
+    """An order in the passive, its "be" bare ("(f) Not be found guilty of an offense", "Be
+    prepared to show your badge")."""
+    return head.tag_ == "VBN" and any(c.dep_ == "auxpass" and c.tag_ == "VB" and c.lower_ == "be"
+                                      for c in head.children)
+
+
 def _is_imperative(span: Span, head: Token) -> bool:
     """A base-form verb without subject or modal that starts its clause (after connectors,
     'please', adverbs, a leading condition or 'Don't')."""
     if _has_subject(head):
         return False
     if head.tag_ not in ("VB", "VBP", "NN", "NNP") and not _only_a_verb(head) and not (
-            head.tag_ == "VBD" and head.lower_ == head.lemma_.lower() and head.dep_ == "ROOT"):
+            head.tag_ == "VBD" and head.lower_ == head.lemma_.lower() and head.dep_ == "ROOT"
+    ) and not _passive_order(head):
         return False  # "Since TTS spans time zones, set expectations": "set" read as a past
     words = [t for t in span if not t.is_punct]
     if len(words) < 2 and not (words == [head] and head.tag_ == "VB" and _only_a_verb(head)
@@ -1928,6 +2007,11 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         subject = inner if inner is not None and not _vague(inner) else None
     if subject is None:
         return addressee if passive or _expletive(head) or frame is not None else None
+    if subject.dep_ == "csubj" and subject.tag_ in ("VBN", "VBD"):
+        # "All officers authorized to exercise X must adhere to Y": the parser took the
+        # participle of a reduced relative for the subject, and the noun for its subject
+        subject = next((c for c in subject.children if c.dep_ == "nsubj"
+                        and c.pos_ in ("NOUN", "PROPN")), subject)
     if _rule_word(subject) or subject.dep_ == "csubj" or subject.tag_ == "VBG":
         return addressee  # "The prohibitions do not apply", "Working overtime violates X"
     words = " ".join(t.lower_ for t in subject.subtree)
@@ -2294,6 +2378,9 @@ def role_of(heading: str) -> str | None:
     ("Responsibilities and Expectations of the CPC"). The statements under it that name no
     actor of their own (a verbless item, an order, "they") are that party's."""
     text = heading.strip(" :.")
+    unit = _coded_unit(heading)
+    if unit is not None:
+        return unit
     if not text or len(text.split()) > 8:
         return None
     doc = parse([_straight(text)])[0]
@@ -2314,6 +2401,21 @@ def role_of(heading: str) -> str | None:
             for t in doc) or not _agentive(root):
         return None
     return _noun_phrase(root)
+
+
+def is_coded_unit(heading: str) -> bool:
+    """Whether a heading names an office by its name and code (see _coded_unit)."""
+    return _coded_unit(heading) is not None
+
+
+def _coded_unit(heading: str) -> str | None:
+    """An office a directive's heading names with its office code ("1.5. Officer Accessions
+    Branch (AFPC/DPSIP).", "HQ Air Force Reserve Command (AFRC)."): its name, lower case."""
+    match = re.fullmatch(r"(?:\d+(?:\.\d+)*\.?\s+)?(?P<name>(?:[A-Z][\w'’-]*|of|the|and|for)(?: (?:[A-Z][\w'’-]*|of|the|"
+                         r"and|for)){0,7}) \((?P<code>[A-Z][A-Z/&. -]{1,30})\)[.:]?", heading.strip())
+    if match is None or match.group("name").split()[-1].lower() not in UNITS:
+        return None
+    return match.group("name").lower()
 
 
 def _named_before(span: Span, head: Token) -> str | None:

@@ -86,7 +86,10 @@ _DEFINING_LEAD_IN = re.compile(r"\b(includes?|including|means|covers?|comprises?
 # a list of what is to be done, announced as its contents: its items are duties
 _DUTY_LIST = re.compile(r"\b(steps|considerations|requirements|responsibilities|duties|"
                         r"obligations|tasks|expectations)\b[^:.;]{0,60}\b(include|are)\b"
-                        r"( as follows)?:$", re.I)
+                        r"( as follows| the following)?:$", re.I)
+# whose duties a duty list names: "The Commissioner's specific responsibilities include:"
+_DUTY_OWNER = re.compile(r"^(?:the\s+)?(?P<who>[A-Za-z][\w -]{1,40}?)['’]s?\s+(?:\([A-Z]+\)\s+)?"
+                         r"(?:\w+\s+)?(?:responsibilities|duties|obligations|tasks)\b", re.I)
 _OPTIONS_LEAD_IN = re.compile(r"\b(options?|choices?|alternatives?)\b[^:]*:$|"
                               r"\b(may|can) (choose|select|pick)\b[^:]*:$", re.I)
 # "X should be addressed in one, or a combination, of the following ways:": the duty is the
@@ -600,7 +603,10 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     if _DUTY_LIST.search(text.rstrip()) and not clause.imperative and (
             not clause.explicit or clause.modality == Modality.definition):
         # "Key considerations in these scenarios include:", "Your responsibilities are:"
-        return Force(Modality.obligation, False, None, list(clause.conditions))
+        owner = _DUTY_OWNER.match(text)
+        return Force(Modality.obligation, False,
+                     owner.group("who").lower() if owner is not None else None,
+                     list(clause.conditions))
     if _DEFINING_LEAD_IN.search(text) and not clause.imperative and (
             not clause.explicit or clause.modality == Modality.definition):
         return Force(Modality.definition, False, None, [])

@@ -22,6 +22,7 @@ from alignment_studio.framers.blocks import Block, BlockType, RawDocument, title
 from alignment_studio.framers.clauses import (
     Clause,
     analyse,
+    is_coded_unit,
     is_pronoun_actor,
     names_party,
     role_of,
@@ -254,6 +255,7 @@ class _TreeBuilder:
         self.headings: list[Force | None] = []  # the force of each open section's heading
         self.roles: list[str | None] = []  # the party each open section's heading names
         self.named: set[str] | None = None  # head words of the actors of stated norms
+        self.offices: set[str] = set()  # roles named by a heading with an office code
         self.ordinal: dict[str, int] = {}
         self.next_suffix: dict[str, int] = {}
         # statements a rule reads as no norm on purpose (an example, a goal, a run-in title, a
@@ -571,6 +573,9 @@ class _TreeBuilder:
         if self.named is None:
             self.named = {_head_word(c.actor) for found in self.clauses.values() for c in found
                           if c.actor and _states_norm(c)}
+        if is_coded_unit(title):  # "1.5. Officer Accessions Branch (AFPC/DPSIP)."
+            self.offices.add(role)
+            return role
         return role if _head_word(role) in self.named else None
 
     def _antecedent(self, actor: str | None, text: str) -> str | None:
@@ -595,8 +600,9 @@ class _TreeBuilder:
         pid = self._unique(policy_id(self.doc_id, clause.text), self.policy_ids)
         modality = clause.modality
         role = next((r for r in reversed(self.roles) if r is not None), None)
-        if role is not None and _is_norm(modality) \
-                and (clause.actor is None or clause.imperative or is_pronoun_actor(clause.actor)):
+        if role is not None and _is_norm(modality) and (
+                clause.actor is None and not (clause.passive and role in self.offices)
+                or clause.imperative or is_pronoun_actor(clause.actor)):
             clause = clause._replace(actor=role)  # "Reviewer" > "Focus on code quality"
         clause = clause._replace(actor=self._antecedent(clause.actor, clause.text))
         return Policy(id=pid, text=clause.text, modality=modality, section_id=section_id,

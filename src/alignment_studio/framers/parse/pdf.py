@@ -33,6 +33,7 @@ from alignment_studio.framers.parse.limits import (
 )
 from alignment_studio.framers.parse.markdown import pair_questions
 from alignment_studio.framers.parse.outline import Depth
+from alignment_studio.framers.statements import SECTION_SIGN_NUMBER
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _ITALIC_FONT = re.compile(r"italic|oblique", re.I)
@@ -56,6 +57,9 @@ _TITLE_COLON = re.compile(r"^[A-Z][\w'’-]*(?: (?:[A-Z][\w'’-]*|and|or|of|the
 # "§ 1801.40 How long may a Scholar receive payments?"
 _NUMBERED_QUESTION = re.compile(r"^(?:§+\s*)?\d{1,4}[a-z]?(?:\.\d{1,4}[a-z]?){0,4}\.?\s+\S.*\?$")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
+# a regulation's section title: "§ 422.4 Responsibilities of the Commissioner of Reclamation."
+_SECTION_SIGN = re.compile(rf"^{SECTION_SIGN_NUMBER}\.?\s")
+_SECTION_SIGN_TITLE = re.compile(rf"^{SECTION_SIGN_NUMBER}\.?\s+[A-Z][^.]{{2,150}}\.?$")
 _HYPHENATED = re.compile(r"[A-Za-z]+-[A-Za-z]+")
 _FULL_LINE = 50  # characters: a shorter line ended where its text did, not at the margin
 _SCANNED = "no text layer — the PDF looks scanned; run OCR (e.g. ocrmypdf) first"
@@ -383,7 +387,8 @@ def _is_heading_style(line: _Line, body: float) -> bool:
                 and (not _SENTENCE_END.search(line.text) or _TITLE_COLON.match(line.text)
                      or _NUMBERED_QUESTION.match(line.text)
                      or line.text.endswith(".") and ". " not in line.text  # "7.46.010 PURPOSE."
-                     and _numbered_title(line.text[:-1]))
+                     and (_numbered_title(line.text[:-1])
+                          or _SECTION_SIGN_TITLE.match(line.text) is not None))
                 and (not _MARKER.match(line.text) or _numbered_title(line.text)))
 
 
@@ -445,7 +450,8 @@ def _bold_run_ins(lines: list[_Line], body: float, pitch: float) -> set[int]:
         if line.bold and abs(line.size - body) < 0.6 and len(line.text) >= _FULL_LINE and \
                 nxt.page == line.page and line.y - nxt.y <= pitch * 1.3 and \
                 abs(nxt.size - line.size) < 0.3 and not _SENTENCE_END.search(line.text) and \
-                not _MARKER.match(line.text) and not _SECTION_NUMBER.match(line.text):
+                not _MARKER.match(line.text) and not _SECTION_NUMBER.match(line.text) and \
+                not _SECTION_SIGN.match(line.text):  # "§ 422.9 Reclamation law ... cooperative"
             out.add(i)
     return out
 
