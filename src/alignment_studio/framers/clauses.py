@@ -2403,6 +2403,11 @@ def role_of(heading: str) -> str | None:
     return _noun_phrase(root)
 
 
+_NAME_WORD = r"(?:[A-Z][\w'’-]*|of|the|and|for)"
+_CODED_UNIT = re.compile(rf"(?:\d+(?:\.\d+)*\.?\s+)?(?P<name>{_NAME_WORD}(?: {_NAME_WORD}){{0,7}}) "
+                         r"\((?P<code>[A-Z][A-Z/&. -]{1,30})\)[.:]?")
+
+
 def is_coded_unit(heading: str) -> bool:
     """Whether a heading names an office by its name and code (see _coded_unit)."""
     return _coded_unit(heading) is not None
@@ -2411,8 +2416,7 @@ def is_coded_unit(heading: str) -> bool:
 def _coded_unit(heading: str) -> str | None:
     """An office a directive's heading names with its office code ("1.5. Officer Accessions
     Branch (AFPC/DPSIP).", "HQ Air Force Reserve Command (AFRC)."): its name, lower case."""
-    match = re.fullmatch(r"(?:\d+(?:\.\d+)*\.?\s+)?(?P<name>(?:[A-Z][\w'’-]*|of|the|and|for)(?: (?:[A-Z][\w'’-]*|of|the|"
-                         r"and|for)){0,7}) \((?P<code>[A-Z][A-Z/&. -]{1,30})\)[.:]?", heading.strip())
+    match = _CODED_UNIT.fullmatch(heading.strip())
     if match is None or match.group("name").split()[-1].lower() not in UNITS:
         return None
     return match.group("name").lower()
