@@ -1051,3 +1051,20 @@ def test_restructuredtext_code_blocks_are_no_text(tmp_path: Path) -> None:
     texts = [p.text for p in read_document(path).policies()]
     assert not any("return" in t or "def " in t or "class " in t for t in texts)
     assert "You must not remove it without a warning." in texts
+
+
+def test_restructuredtext_comments_are_no_text(tmp_path: Path) -> None:
+    """A comment (".. Licensed under the Apache License ..." with its indented lines, or a
+    bare ".." with indented lines right under it) is hidden on the page: none of its lines
+    becomes a statement; a bare ".." before a blank line only ends the block above it."""
+    path = tmp_path / "policy.txt"
+    path.write_text(".. Licensed under the Apache License; you may not use this file\n"
+                    "   except in compliance with the License.\n\nBackports\n=========\n\n"
+                    "Every backport must name its upstream commit (see :doc:`testing`).\n\n"
+                    "..\n   Source note: "
+                    "you should cite this copy.\n\nReviewers may reject a backport.\n\n"
+                    "..\n\n    You must run the tests first.\n", encoding="utf-8")
+    texts = [p.text for p in read_document(path).policies()]
+    assert not any("Apache" in t or "compliance" in t or "Source note" in t for t in texts)
+    assert texts == ["Every backport must name its upstream commit (see testing).",
+                     "Reviewers may reject a backport.", "You must run the tests first."]

@@ -45,12 +45,19 @@ def rst_to_plain(lines: list[str]) -> list[str]:
     out: list[str] = []
     in_directive = False
     code: int | None = None  # the indent a code block's lines go deeper than
-    for line in lines:
+    for i, line in enumerate(lines):
         indent = len(line) - len(line.lstrip())
         if code is not None and (not line.strip() or indent > code):
             out.append("")
             continue
         code = None
+        if _comment(lines, i):  # ".. This section is generated" / "..\n   A note": hidden
+            code = indent
+            out.append("")
+            continue
+        if line.strip() == "..":  # an empty comment, which only ends the block above it
+            out.append("")
+            continue
         directive = _CODE.match(line) is not None  # ".. code-block:: python": no text itself
         if directive or line.rstrip().endswith("::") and not _EXPLICIT.match(line):
             code = indent  # ".. code-block:: python" / "For example::" over indented code
@@ -72,6 +79,21 @@ def rst_to_plain(lines: list[str]) -> list[str]:
         in_directive = False
         out.append(plain_inline(line))
     return out
+
+
+_COMMENT = re.compile(r"^\s*\.\.\s+(?![\[_|])(?!\S*::)")  # not a footnote, target, directive
+
+
+def _comment(lines: list[str], i: int) -> bool:
+    """A comment, which the rendered page does not show: ".. text" with its indented lines, or
+    a bare ".." with indented lines right under it (a bare ".." before a blank line only ends
+    the block above it)."""
+    line = lines[i]
+    if line.strip() == "..":
+        below = lines[i + 1] if i + 1 < len(lines) else ""
+        return bool(below.strip()) and len(below) - len(below.lstrip()) > \
+            len(line) - len(line.lstrip())
+    return _COMMENT.match(line) is not None
 
 
 def plain_inline(line: str) -> str:
