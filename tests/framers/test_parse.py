@@ -1068,3 +1068,29 @@ def test_restructuredtext_comments_are_no_text(tmp_path: Path) -> None:
     assert not any("Apache" in t or "compliance" in t or "Source note" in t for t in texts)
     assert texts == ["Every backport must name its upstream commit (see testing).",
                      "Reviewers may reject a backport.", "You must run the tests first."]
+
+
+def test_bylines_samples_and_stated_requirements(tmp_path: Path) -> None:
+    """"Author: Linux Australia Council" and "Last edited: 21 November 2023" are about the
+    document; a glossary's "Contributor: An individual who signs the agreement." is a
+    definition; a lead-in ending "in the following format:" keeps its norm and its item is the
+    sample; "It is a requirement that X" obliges and "The preference is that X" recommends."""
+    path = tmp_path / "standards.md"
+    path.write_text("# Standards\n\nAuthor: Linux Australia Council\n\nLast edited: 21 November "
+                    "2023\n\nContributor: An individual who signs the contributor agreement.\n\n"
+                    "A data-version attribute should be included in the page source in the "
+                    "following format:\n\n- data-version=\"1.0.34\"\n\nIt is a requirement that "
+                    "there be sign off from the Digital team for any release.\n\nThe preference "
+                    "is that all content is stored within the CMS platform.\n")
+    modality = {p.text: p.modality for p in read_document(path).policies()}
+    assert modality["Author: Linux Australia Council"] == Modality.informational
+    assert modality["Last edited: 21 November 2023"] == Modality.informational
+    assert modality["Contributor: An individual who signs the contributor agreement."] == \
+        Modality.definition
+    lead = next(t for t in modality if t.startswith("A data-version"))
+    assert modality[lead] == Modality.recommendation
+    assert modality['data-version="1.0.34"'] == Modality.informational
+    assert modality["It is a requirement that there be sign off from the Digital team for any "
+                    "release."] == Modality.obligation
+    assert modality["The preference is that all content is stored within the CMS platform."] \
+        == Modality.recommendation

@@ -830,8 +830,11 @@ _IS_TO = (r".*(?<!\bit )(?<!\bthis )(?<!\bthat )(?<!\bthey )\b(is|are) TO (?!(be
 _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     # "Our preference is for each file to bear a header", "our overwhelming bias is to open
     # source it": what the organisation prefers (before "X is to Y", a duty)
-    (re.compile(r"\b(our|my|the (company|team|organi[sz]ation|project)['’]s) (\w+ )?(preference|"
-                r"bias|inclination) is (for|to|that)\b", re.I), _ADVISE, False),
+    (re.compile(r"\b(our|my|the|the (company|team|organi[sz]ation|project)['’]s) (\w+ )?"
+                r"(preference|bias|inclination) is (for|to|that)\b", re.I), _ADVISE, False),
+    # "It is a requirement that there be sign off from the Digital team for X"
+    (re.compile(r"(^|, )it is (a |an )?(\w+ )?(requirement|mandatory|compulsory|obligatory) "
+                r"(that|to|for)\b", re.I), _OBLIGE, False),
     # "It is our expectation that conduct will reflect X", "Our expectation is that you X"
     (re.compile(r"(^|, )(it is|it['’]s) (our|my|the \w+['’]s) (\w+ )?expectation that\b|"
                 r"(^|, )(our|my) (\w+ )?expectation is that\b", re.I), _OBLIGE, False),

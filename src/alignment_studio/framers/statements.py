@@ -270,16 +270,25 @@ def entry_parts(text: str) -> tuple[str, str, Force | None] | None:
 _CONTACT = re.compile(r"^(\S+@\S+\.\w+|https?://\S+|#[\w-]+|\+?[\d ()-]{7,})\.?$")
 
 
-_METADATA_KEY = re.compile(r"^(sources?|last (updated|modified|reviewed|revised)( on)?|"
-                          r"effective( date)?|date|version|copyright|credits?|attribution)$",
+_METADATA_KEY = re.compile(r"^(sources?|last (updated|modified|reviewed|revised|edited)( on)?|"
+                          r"effective( date)?|date( (issued|modified|created|published))?|"
+                          r"version|copyright|credits?|attribution|publisher|identifier|"
+                          r"replaces|is replaced by|(status|description|type) of (the )?document)$",
                           re.I)
+# who wrote the document ("Author: Ciaran McCreesh <ciaranm@gentoo.org>"), not a glossary's
+# "Contributor: An individual who is a party to the agreement"
+_BYLINE_KEY = re.compile(r"^(authors?|contributors?|creators?|editors?|maintainers?)$", re.I)
+_NAMES = re.compile(r"^(?!(an?|the|any|all|each|every|one|someone|anyone|those|people|persons?)\b)"
+                    r"[A-Z][\w.'’-]*( [A-Z][\w.'’-]*)*\s*(<[^>]+>)?\s*([,;&]|and|$)")
 
 
-def is_metadata(head: str) -> bool:
-    """Whether the head of a ``Key: value`` line (``entry_parts``' first part) makes it a line
-    about the document, not a rule in it ("Source: ...", "Last updated: May 2026", "Effective
-    date: September 30, 2019")."""
-    return _METADATA_KEY.match(head.strip().rstrip(":").strip()) is not None
+def is_metadata(head: str, value: str = "") -> bool:
+    """Whether a ``Key: value`` line (``entry_parts``' first part and its value) is a line about
+    the document, not a rule in it ("Source: ...", "Last updated: May 2026", "Effective date:
+    September 30, 2019", "Author: Linux Australia Council")."""
+    key = head.strip().rstrip(":").strip()
+    return _METADATA_KEY.match(key) is not None or \
+        _BYLINE_KEY.match(key) is not None and _NAMES.match(value.strip()) is not None
 
 
 def is_contact(value: str) -> bool:

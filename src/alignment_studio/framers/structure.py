@@ -98,7 +98,9 @@ def is_run_in_title(sentence: str) -> bool:
         for w in words)
 
 
-_SUCH_AS = re.compile(r"\b(such as|like|e\.g\.|for instance),?\s*:$", re.I)
+_SUCH_AS = re.compile(r"\b(such as|like|e\.g\.|for instance),?\s*:$|"
+                      # "... should be included ... in the following format:": a sample
+                      r"\bin the following (format|form|pattern|syntax|style|layout)\s*:$", re.I)
 
 
 def slugify(text: str, limit: int = 48) -> str:
@@ -387,7 +389,7 @@ class _TreeBuilder:
     def _inherit(self, clause: Clause, unit: str, force: Force | None, entry: bool) -> Clause:
         """The first statement of a block with its key's, lead-in's or heading's force."""
         parts = entry_parts(unit)
-        if parts is not None and (is_contact(parts[1]) or is_metadata(parts[0])):
+        if parts is not None and (is_contact(parts[1]) or is_metadata(parts[0], parts[1])):
             # "Email: privacy@justice.gov.uk", "Source: ...", "Last updated: May 2026"
             return clause._replace(modality=Modality.informational, explicit=False, actor=None)
         own = parts[2] if parts is not None else None
