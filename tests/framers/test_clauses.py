@@ -1607,3 +1607,17 @@ def test_coded_office_headings_and_duty_lists_name_the_actor(tmp_path: Path) -> 
     assert by_text(doc, "Keeps the release").actor != "release branch"  # no office code
     overseeing = by_text(doc, "Overseeing the training")
     assert (overseeing.modality, overseeing.actor) == (OB, "commissioner")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("If they do not return, they will be removed by the Council.", (OB, False, "council")),
+    ("If a member becomes inactive, they will be removed from the list.", (OB, False, "you")),
+    ("The initial role of the STC is to instantiate the formal process.", (OB, False, "stc")),
+    ("The role of the moderation team is to keep conversation healthy.",
+     (OB, False, "moderation team")),
+])
+def test_passive_commitments_about_people_and_a_roles_duty(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    """"they will be removed" is the document's commitment about people, as "Reports will be
+    handled confidentially" is about things; "The role of X is to Y" is X's duty."""
+    assert first(text) == expected

@@ -801,7 +801,9 @@ def _whose_duty(span: Span) -> str | None:
     """X of "the responsibility/duty/obligation of X" ("It is the sole responsibility of the
     plugin developer to ensure ...") or of "X's responsibility" ("the Editor's duty")."""
     for token in span:
-        if token.lemma_.lower() in _DUTIES:
+        if token.lemma_.lower() in _DUTIES or token.lemma_.lower() in ("role", "job", "task") \
+                and token.dep_ == "nsubj" and token.head.lemma_ == "be":  # "The initial role
+            # of the STC is to X": the STC
             owner = next((g for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
                           for g in c.children if g.dep_ == "pobj"), None) or next(
                 (c for c in token.children if c.dep_ == "poss" and c.pos_ != "PRON"), None)
@@ -1481,8 +1483,9 @@ def _committed(head: Token) -> bool:
         c.dep_ in ("nsubj", "nsubjpass") for c in head.children) else head
     party = next((c for c in owner.children if c.dep_ == "nsubj"), None)
     if party is None:  # "Reports will be handled confidentially": said of a named thing
-        return head.tag_ == "VBN" and any(c.dep_ == "nsubjpass" and c.pos_ in ("NOUN", "PROPN")
-                                          for c in owner.children)
+        return head.tag_ == "VBN" and any(c.dep_ == "nsubjpass" and (
+            c.pos_ in ("NOUN", "PROPN") or c.lower_ in ("they", "he", "she", "them"))
+            for c in owner.children)  # "they will be removed upon a Council vote"
     return party.pos_ in ("PROPN", "NOUN") and _agentive(party)
 
 
