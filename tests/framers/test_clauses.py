@@ -1621,3 +1621,17 @@ def test_passive_commitments_about_people_and_a_roles_duty(
     """"they will be removed" is the document's commitment about people, as "Reports will be
     handled confidentially" is about things; "The role of X is to Y" is X's duty."""
     assert first(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("We won't share your information with other organisations.", (F, True, "we")),
+    ("arXiv will not provide detailed feedback regarding the decision.", (F, True, "arxiv")),
+    ("arXiv does not accept work containing verbatim comments by referees.",
+     (F, True, "arxiv")),
+])
+def test_wont_and_names_in_mixed_case_make_a_partys_refusal(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    """"won't" is "will not" (the parser splits it "wo" + "n't"); a name in mixed case that the
+    tagger takes for a common noun ("arXiv") names a party, whose "will not"/"does not" is its
+    refusal (a prohibition, as the guideline reads a party's negative commitment)."""
+    assert first(text) == expected

@@ -1221,7 +1221,7 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     if any(c.lower_ == "always" for c in head.children) and _has_subject(head):
         return _OBLIGE, True, negated, None, False
     pledge = next((c for h in chain for c in h.children if c.dep_ == "aux"
-                   and c.lower_ in ("will", "'ll")), None)
+                   and c.lower_ in ("will", "'ll", "wo")), None)  # "wo": of "won't"
     if pledge is not None and any(c.dep_ == "nsubj" and (c.lower_ == "i" or c.lower_ == "we"
                                   and head.lemma_.lower() not in _NOT_COMMITMENTS)
                                   for c in head.children):
@@ -1934,7 +1934,7 @@ def _refusing_asker(frame: Token | None) -> Token | None:
             "ask", "request", "force", "compel", "pressure"):
         return None
     if not any(c.dep_ == "neg" or c.lower_ == "never" for c in frame.children) or not any(
-            c.dep_ == "aux" and c.lower_ in ("will", "'ll", "shall") for c in frame.children):
+            c.dep_ == "aux" and c.lower_ in ("will", "'ll", "wo", "shall") for c in frame.children):
         return None
     subject = next((c for c in frame.children if c.dep_ == "nsubj"), None)
     return subject if subject is not None and _agentive(subject) else None
@@ -2176,8 +2176,9 @@ def _agentive(token: Token) -> bool:
     knows ("approver", "supervisor", "consultant", "designee", "specialist", "verifier")."""
     if token.i == token.sent.start and _only_a_verb(token):
         return False  # "Solicit, accept or receive X": a verb the tagger took for a name
-    if token.pos_ in ("PRON", "PROPN") or token.tag_ in ("PRP", "NNP", "NNPS"):
-        return True
+    if token.pos_ in ("PRON", "PROPN") or token.tag_ in ("PRP", "NNP", "NNPS") or \
+            token.is_alpha and token.text[:1].islower() and any(c.isupper() for c in token.text):
+        return True  # a name in mixed case the tagger took for a noun ("arXiv", "eLife")
     lemma = token.lemma_.lower().rsplit("-", 1)[-1]  # "non-member", "co-author": the noun
     if lemma in _AGENTS or token.lower_.rsplit("-", 1)[-1] in _AGENTS:
         return True
