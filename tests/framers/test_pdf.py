@@ -531,27 +531,33 @@ def test_a_part_whose_first_sibling_was_no_item_opens_the_outermost_level() -> N
     assert (marker_kind("(2A)"), marker_kind("(a-1)")) == ("(1)", "(a)")
 
 
+# a line of a PDF set one per row: (text, style, size, gap after)
+_Row = tuple[str, str, float, float]
+
+
+def _rows_pdf(target: Path, rows: list[_Row]) -> PolicyDocument:
+    """The document read from a PDF whose lines are set one by one, each in its own style."""
+    pdf = fpdf.FPDF(format="A4")
+    pdf.add_page()
+    for text, style, size, gap in rows:
+        pdf.set_font("Helvetica", style, size)
+        pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+    pdf.output(str(target))
+    return read_document(target)
+
+
 def test_a_municipal_codes_numbered_titles_ending_in_a_stop_are_headings(tmp_path: Path) -> None:
     """"7.46.010 PURPOSE AND INTENT." in bold a little above the body size is a section title
     (a chapter.section number, a full stop closing it), and a title wrapped onto a second bold
     line ("... ON-SITE" / "CONSUMPTION.") stays one title."""
-    pdf = fpdf.FPDF(format="A4")
-    pdf.add_page()
-
-    def line(text: str, style: str = "", size: float = 10, gap: float = 0) -> None:
-        pdf.set_font("Helvetica", style, size)
-        pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(gap)
-
-    line("ARTICLE 1 GENERAL PROVISIONS", "B", 12.5, 3)
-    line("7.46.010 PURPOSE AND INTENT.", "B", 10.5, 2)
-    line("This chapter regulates the collective cultivation of medical marijuana.", gap=3)
-    line("7.46.110 MARIJUANA PRODUCED FOR INDIVIDUAL RESIDENTIAL ON-SITE", "B", 10.5)
-    line("CONSUMPTION.", "B", 10.5, 2)
-    line("No person shall cultivate marijuana at a residence for sale.", gap=3)
-    target = tmp_path / "code.pdf"
-    pdf.output(str(target))
-    doc = read_document(target)
+    doc = _rows_pdf(tmp_path / "code.pdf", [
+        ("ARTICLE 1 GENERAL PROVISIONS", "B", 12.5, 3),
+        ("7.46.010 PURPOSE AND INTENT.", "B", 10.5, 2),
+        ("This chapter regulates the collective cultivation of medical marijuana.", "", 10, 3),
+        ("7.46.110 MARIJUANA PRODUCED FOR INDIVIDUAL RESIDENTIAL ON-SITE", "B", 10.5, 0),
+        ("CONSUMPTION.", "B", 10.5, 2),
+        ("No person shall cultivate marijuana at a residence for sale.", "", 10, 3)])
     titles = [s.title for s in doc.all_sections()]
     assert "7.46.010 PURPOSE AND INTENT." in titles
     assert "7.46.110 MARIJUANA PRODUCED FOR INDIVIDUAL RESIDENTIAL ON-SITE CONSUMPTION." in titles
@@ -566,23 +572,14 @@ def test_a_regulations_section_sign_titles_are_headings(tmp_path: Path) -> None:
     body size is a section title, in sentence case too, and one wrapped onto a second bold line
     ("§ 422.9 Reclamation law enforcement contracts and cooperative" / "agreements.") is one
     title, not a bold sentence opening a paragraph."""
-    pdf = fpdf.FPDF(format="A4")
-    pdf.add_page()
-
-    def line(text: str, style: str = "", size: float = 10.5, gap: float = 0) -> None:
-        pdf.set_font("Helvetica", style, size)
-        pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(gap)
-
-    line("Responsibilities", "B", 13, 3)
-    line("§ 422.4 Responsibilities of the Commissioner of Reclamation.", "B", 11, 2)
-    line("The Commissioner must designate a Law Enforcement Administrator.", gap=3)
-    line("§ 422.9 Reclamation law enforcement contracts and cooperative", "B", 11)
-    line("agreements.", "B", 11, 2)
-    line("Each contract must expire no later than 3 years from its effective date.", gap=3)
-    target = tmp_path / "cfr.pdf"
-    pdf.output(str(target))
-    doc = read_document(target)
+    doc = _rows_pdf(tmp_path / "cfr.pdf", [
+        ("Responsibilities", "B", 13, 3),
+        ("§ 422.4 Responsibilities of the Commissioner of Reclamation.", "B", 11, 2),
+        ("The Commissioner must designate a Law Enforcement Administrator.", "", 10.5, 3),
+        ("§ 422.9 Reclamation law enforcement contracts and cooperative", "B", 11, 0),
+        ("agreements.", "B", 11, 2),
+        ("Each contract must expire no later than 3 years from its effective date.", "", 10.5,
+         3)])
     titles = {s.id: s.title for s in doc.all_sections()}
     assert "§ 422.4 Responsibilities of the Commissioner of Reclamation." in titles.values()
     contract = next(p for p in doc.policies() if p.text.startswith("Each contract"))
