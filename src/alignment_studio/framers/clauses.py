@@ -145,7 +145,7 @@ _AGENTS = {"employee", "staff", "team", "member", "people", "person", "folk", "f
            "parent", "commander", "superintendent", "commissioner"}
 # the units a directive's responsibilities name in headings that give their office code ("1.5.
 # Officer Accessions Branch (AFPC/DPSIP).", "HQ Air Force Reserve Command (AFRC).")
-UNITS = {"branch", "command", "commander", "center", "centre", "corps", "directorate",
+_UNITS = {"branch", "command", "commander", "center", "centre", "corps", "directorate",
          "headquarters", "secretariat", "superintendent", "office", "division", "bureau",
          "agency", "department", "administrator", "director", "officer", "secretary", "chief",
          "general", "commissioner", "board", "committee", "council", "commission"}
@@ -1271,18 +1271,15 @@ _SCOPE_VERBS = {"include", "cover", "contain", "comprise", "constitute", "encomp
 _EFFECT_VERBS = _SCOPE_VERBS | {"apply", "supersede", "affect", "confer", "transfer", "relieve",
                                 "authorize", "authorise", "foreclose", "grant", "limit", "waive",
                                 "mean", "imply", "replace", "create", "alter", "modify", "override",
-                                "protect", "expire", "constitute", "entitle"}
+                                "protect", "expire", "entitle"}
 
 
 def _legal_effect(head: Token) -> bool:
     """What terms settle in the present: "Access to the Services constitutes acceptance of this
     Agreement" (a definition of what an act amounts to; "X makes no warranty" is left
     informational, as the labels of terms of service read it)."""
-    if any(c.dep_ == "aux" and c.tag_ == "MD" for c in head.children) or \
-            head.tag_ not in ("VBZ", "VBP"):
-        return False
-    lemma = head.lemma_.lower()
-    return lemma == "constitute"
+    return head.lemma_.lower() == "constitute" and head.tag_ in ("VBZ", "VBP") and \
+        not any(c.dep_ == "aux" and c.tag_ == "MD" for c in head.children)
 
 
 def _negated_effect(head: Token) -> bool:
@@ -2424,7 +2421,7 @@ def _coded_unit(heading: str) -> str | None:
     """An office a directive's heading names with its office code ("1.5. Officer Accessions
     Branch (AFPC/DPSIP).", "HQ Air Force Reserve Command (AFRC)."): its name, lower case."""
     match = _CODED_UNIT.fullmatch(heading.strip())
-    if match is None or match.group("name").split()[-1].lower() not in UNITS:
+    if match is None or match.group("name").split()[-1].lower() not in _UNITS:
         return None
     return match.group("name").lower()
 
