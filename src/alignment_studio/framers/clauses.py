@@ -117,6 +117,7 @@ _RULES = {"prohibition", "restriction", "requirement", "rule", "limit", "limitat
 _DUTIES = {"responsibility", "duty", "obligation"}
 _OPPORTUNITY = {"opportunity", "right", "option", "chance", "ability", "freedom", "choice",
                 "authority", "power", "discretion", *_DUTIES}
+_WILL = ("will", "'ll", "wo")  # "wo": the parser's half of "won't"
 _NEGATIVE_SUBJECTS = {"no one", "nobody", "none", "nothing", "neither", "no-one"}
 _VAGUE_ACTORS = {"it", "this", "that", "there", "which", "who", "these", "those", "what"}
 # Nouns for who can act (people, their groups and organisations); with an agentive suffix or a
@@ -727,7 +728,7 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
         else:
             negated = phrase[1]
     if force is None and _duty_statement(span, head):
-        force = _OBLIGE  # "1.5. Officer Accessions Branch." / "Approves appointment of X"
+        force = _OBLIGE  # "Approves appointment of X" under "1.5. Officer Accessions Branch"
     content = _content_verb(head, frame)
     if force is not None and (_EXAMPLE.match(text) or _aside(span, content, frame)):
         force = None  # an example, a pointer, a help line or an offer of help
@@ -1221,7 +1222,7 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
     if any(c.lower_ == "always" for c in head.children) and _has_subject(head):
         return _OBLIGE, True, negated, None, False
     pledge = next((c for h in chain for c in h.children if c.dep_ == "aux"
-                   and c.lower_ in ("will", "'ll", "wo")), None)  # "wo": of "won't"
+                   and c.lower_ in _WILL), None)
     if pledge is not None and any(c.dep_ == "nsubj" and (c.lower_ == "i" or c.lower_ == "we"
                                   and head.lemma_.lower() not in _NOT_COMMITMENTS)
                                   for c in head.children):
@@ -1931,7 +1932,7 @@ def _refusing_asker(frame: Token | None) -> Token | None:
             "ask", "request", "force", "compel", "pressure"):
         return None
     if not any(c.dep_ == "neg" or c.lower_ == "never" for c in frame.children) or not any(
-            c.dep_ == "aux" and c.lower_ in ("will", "'ll", "wo", "shall") for c in frame.children):
+            c.dep_ == "aux" and c.lower_ in (*_WILL, "shall") for c in frame.children):
         return None
     subject = next((c for c in frame.children if c.dep_ == "nsubj"), None)
     return subject if subject is not None and _agentive(subject) else None

@@ -41,26 +41,24 @@ def looks_like_rst(text: str, adorned_titles: int) -> bool:
 
 def rst_to_plain(lines: list[str]) -> list[str]:
     """The lines with reStructuredText markup reduced to their text (same count); code (a
-    "code-block" directive's body, a literal block after "::") is blanked."""
+    "code-block" directive's body, a literal block after "::") and comments are blanked."""
     out: list[str] = []
     in_directive = False
-    code: int | None = None  # the indent a code block's lines go deeper than
+    hidden: int | None = None  # the indent a code block's or comment's lines go deeper than
     for i, line in enumerate(lines):
         indent = len(line) - len(line.lstrip())
-        if code is not None and (not line.strip() or indent > code):
+        if hidden is not None and (not line.strip() or indent > hidden):
             out.append("")
             continue
-        code = None
-        if _comment(lines, i):  # ".. This section is generated" / "..\n   A note": hidden
-            code = indent
-            out.append("")
-            continue
-        if line.strip() == "..":  # an empty comment, which only ends the block above it
+        hidden = None
+        bare = line.strip() == ".."
+        if bare or _COMMENT.match(line):  # ".. This section is generated" / "..\n   A note"
+            hidden = indent if not bare or _indented_below(lines, i) else None
             out.append("")
             continue
         directive = _CODE.match(line) is not None  # ".. code-block:: python": no text itself
         if directive or line.rstrip().endswith("::") and not _EXPLICIT.match(line):
-            code = indent  # ".. code-block:: python" / "For example::" over indented code
+            hidden = indent  # ".. code-block:: python" / "For example::" over indented code
             if directive:
                 out.append("")
                 continue
@@ -69,7 +67,7 @@ def rst_to_plain(lines: list[str]) -> list[str]:
             out.append(note.group("indent") + plain_inline(note.group("text")))
             in_directive = True
             continue
-        if _DIRECTIVE.match(line) or _EXPLICIT.match(line) and line.strip() != "..":
+        if _EXPLICIT.match(line):  # a directive, a footnote, a link target
             out.append("")
             in_directive = True  # option lines may follow
             continue
@@ -84,16 +82,12 @@ def rst_to_plain(lines: list[str]) -> list[str]:
 _COMMENT = re.compile(r"^\s*\.\.\s+(?![\[_|])(?!\S*::)")  # not a footnote, target, directive
 
 
-def _comment(lines: list[str], i: int) -> bool:
-    """A comment, which the rendered page does not show: ".. text" with its indented lines, or
-    a bare ".." with indented lines right under it (a bare ".." before a blank line only ends
-    the block above it)."""
-    line = lines[i]
-    if line.strip() == "..":
-        below = lines[i + 1] if i + 1 < len(lines) else ""
-        return bool(below.strip()) and len(below) - len(below.lstrip()) > \
-            len(line) - len(line.lstrip())
-    return _COMMENT.match(line) is not None
+def _indented_below(lines: list[str], i: int) -> bool:
+    """Whether the line after a bare ".." is indented deeper: then it is a comment's text; a
+    bare ".." before a blank line is an empty comment, which only ends the block above it."""
+    below = lines[i + 1] if i + 1 < len(lines) else ""
+    return bool(below.strip()) and len(below) - len(below.lstrip()) > \
+        len(lines[i]) - len(lines[i].lstrip())
 
 
 def plain_inline(line: str) -> str:
