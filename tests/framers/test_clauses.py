@@ -58,6 +58,9 @@ def test_negation_forms(text: str, expected: tuple[Modality, bool, str | None]) 
     ("Please include the ticket number in the subject line.", (OB, False, "you")),
     ("If email is unavailable, contact them another way.", (OB, False, "you")),
     ("Install Caulking.", (OB, False, "you")),  # a capitalised verb the tagger takes for a noun
+    # bearing someone's standing in mind is an order (a fact about "it" is only noted)
+    ("When talking to beginners, remember that you were a beginner once too.",
+     (OB, False, "you")),
     ("Abide by the Code of Conduct.", (OB, False, "you")),
     # a series of duties sharing the first one's subject, rooted by the parser at the last verb
     ("The Club shall not endorse any candidate, will not make donations to political parties "
@@ -529,6 +532,37 @@ def test_will_commits_a_party_and_predicts_nothing(text: str,
     assert (modality, actor and actor.lower()) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # a choice left to someone permits; a task left to them obliges; either is theirs
+    ("It is up to the Qubes team to decide whether to close the issue.", (P, False, "qubes team")),
+    ("If counsel is required, it is up to the OSCO to make this determination.",
+     (OB, False, "osco")),
+    # what the text says nothing in it bars: a permission, negated, of the one not barred
+    ("Nothing in this section shall prohibit the governing body from establishing a procedure.",
+     (P, True, "governing body")),
+    ("Nothing in these Terms will be construed as granting you any right to use our marks.",
+     (P, True, "you")),
+    ("It shall not be a violation of this chapter for a majority of the members to travel "
+     "together.", (P, True, "majority of the members")),
+])
+def test_leeway_left_to_someone_and_what_nothing_bars(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_duty_headings_name_the_party_without_its_being_named_elsewhere(tmp_path: Path) -> None:
+    """"Maintainer Role" over "Responsibilities include:" and "Responsibilities of the SIG
+    Lead" say whose the orders are, though no sentence names that party as acting; a plural
+    "Project Roles" is a heading about roles, not the project's duties."""
+    doc = parse(tmp_path, "# Governance\n\n## Maintainer Role\n\nMaintainers have the most "
+                          "experience.\n\nResponsibilities include:\n\n- Perform code reviews\n"
+                          "\n## Responsibilities of the SIG Lead\n\n- Organize regular "
+                          "meetings\n\n## Project Roles\n\n- Open a pull request\n")
+    assert by_text(doc, "Perform code reviews").actor == "maintainer"
+    assert by_text(doc, "Organize regular meetings").actor == "sig lead"
+    assert by_text(doc, "Open a pull request").actor == "you"
+
+
 def test_role_headings_and_pronouns_give_the_actor(tmp_path: Path) -> None:
     doc = parse(tmp_path, "# Roles\n\n## Reviewer\n\nReviewers are able to review code for "
                           "quality.\n\n### Responsibilities\n\n- Focus on code quality\n- Expected "
@@ -571,6 +605,8 @@ def test_unmarked_conditions_misread_orders_and_purposes(
     ("Violence and threats of violence are not acceptable - online or offline.", F),
     ("Public transportation costs are to be itemized on the reimbursement form.", OB),
     ("The individual assumes responsibility for any additional charges incurred.", OB),
+    ("It’s your responsibility to be aware of these risks.", OB),  # "It's": the copula
+    ("It is up to the mentee to take responsibility for the activation of their chapter.", OB),
 ])
 def test_set_phrases_say_a_norm_whatever_the_parse(text: str, expected: Modality) -> None:
     assert first(text)[0] == expected

@@ -311,3 +311,29 @@ def test_run_in_titles_of_an_order_without_heading_styles_are_sections(tmp_path:
     training = next(p for p in doc.policies() if p.text.startswith("Bureaus shall"))
     assert (sections[training.section_id], training.modality) == ("Training", Modality.obligation)
     assert not any(s.title == "Training" for s in read_document(styled).all_sections())
+
+
+def test_sentence_case_titles_numbered_afresh_under_larger_titles(tmp_path: Path) -> None:
+    """Bold "1. Ethical approval" … at the body's size, numbered again from 1 under each bold
+    title in larger type ("Data collection", "Data organisation"), each over plain text: the
+    subsections of the file (a number typed twice, "2." "2.", does not undo them)."""
+    import docx
+    from docx.shared import Pt
+
+    document = docx.Document()
+    for text, bold, size in (
+            ("Data collection", True, 13), ("1. Ethical approval", True, 11),
+            ("Check the approval is in place.", False, None), ("2. Store raw data", True, 11),
+            ("Save the output to the sourcedata folder.", False, None),
+            ("2. Confidential data", True, 11), ("Delete these data when done.", False, None),
+            ("Data organisation", True, 13), ("1. Convert to BIDS", True, 11),
+            ("Reorganize the raw data files.", False, None)):
+        run = document.add_paragraph().add_run(text)
+        run.bold = bold
+        if size is not None:
+            run.font.size = Pt(size)
+    path = tmp_path / "sops.docx"
+    document.save(str(path))
+    sections = [s.title for s in read_document(path).all_sections()]
+    assert sections[-6:] == ["Data collection", "1. Ethical approval", "2. Store raw data",
+                             "2. Confidential data", "Data organisation", "1. Convert to BIDS"]

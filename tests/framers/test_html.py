@@ -276,3 +276,16 @@ def test_a_title_set_in_several_bold_runs_is_still_a_title(tmp_path: Path) -> No
                     "tool to draft summaries.</p></body></html>", encoding="utf-8")
     doc = read_document(path)
     assert [s.title for s in doc.all_sections()] == ["Examples of Acceptable Uses"]
+
+
+def test_a_skip_link_and_the_sites_banner_and_footer_are_skipped(tmp_path: Path) -> None:
+    """GOV.UK's "Skip to main content" link, its role="banner" header and role="contentinfo"
+    footer ("Privacy", "Cookies") are the site's, not the page's text."""
+    path = tmp_path / "terms.html"
+    path.write_text('<html><body><a href="#main" class="govuk-skip-link">Skip to main content'
+                    '</a><header role="banner"><a href="/">GOV.UK</a></header><main id="main">'
+                    '<h1>Terms</h1><p>You must not misuse our service.</p></main>'
+                    '<footer role="contentinfo"><ul><li><a href="/p">Privacy</a></li></ul>'
+                    '</footer></body></html>', encoding="utf-8")
+    texts = [p.text for p in read_document(path).policies()]
+    assert texts == ["You must not misuse our service."]

@@ -520,6 +520,28 @@ def test_inserted_and_upper_case_statute_parts_are_items_that_keep_the_lead_ins_
     assert modality["Anysegregable"] == "obligation"
 
 
+def test_roman_items_after_i_are_items_too(tmp_path: Path) -> None:
+    """"ii." under "i." is an item like "i." (not a paragraph that ends the list), so "b."
+    after it is still an item of the lead-in, one level in."""
+    pdf = fpdf.FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "", 10)
+    for indent, text in ((0, "1. A governing body may hold an executive session:"),
+                         (8, "a. To consider these matters:"),
+                         (16, "i. To consider matters affecting national security;"),
+                         (16, "ii. To consider the security of its systems;"),
+                         (8, "b. To consider the selection of a site.")):
+        pdf.set_x(pdf.l_margin + indent)
+        pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+    target = tmp_path / "rcw.pdf"
+    pdf.output(str(target))
+    items = [(b.level, b.text.split()[-1]) for b in read_pdf(target).blocks
+             if b.type == BlockType.list_item]
+    assert items == [(0, "session:"), (1, "matters:"), (2, "security;"), (2, "systems;"),
+                     (1, "site.")]
+
+
 def test_a_part_whose_first_sibling_was_no_item_opens_the_outermost_level() -> None:
     """"(b)" after "(1)" ... "(E)", where "(a)" was read as a paragraph (so no "(a)" level is
     open): "(b)" goes back to the outermost level, not one below "(E)"; "(2A)" and "(a-1)" are

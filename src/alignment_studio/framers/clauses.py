@@ -105,8 +105,9 @@ _ONLY_APPROVED = re.compile(r"\bthe only (approved|permitted|allowed|authori[sz]
                             re.I)
 _GO_FOR_IT = re.compile(r"\b(go for it|feel free)\b", re.I)
 # whom a choice is left to ("up to each poster to decide", "up to staffer discretion")
-_UP_TO = (r"up to (?:the |each |every |your |our |their )?(?P<who>[\w-]+?)(?:'s)? "
-          r"(?:discretion|to decide|to choose|whether)\b")
+_UP_TO_WHOM = (r"up to (?:the |each |every |your |our |their )?"
+               r"(?P<who>[A-Za-z][\w-]*(?: [\w-]+){0,2}?)")
+_UP_TO = _UP_TO_WHOM + r"(?:'s)? (?:discretion|to decide|to choose|whether)\b"
 # leeway left to someone: "RubyGems.org retains full discretion to X", "It's up to each poster
 # to decide whether to X", "decisions are up to staffer discretion", "It is possible to appeal"
 _LEEWAY = re.compile(r"\bretains? (?:the |full |sole |all )?(?:right|rights|discretion)\b|"
@@ -719,6 +720,8 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
         force, explicit, negated = _ADVISE, True, False
     elif _VIOLATION_TO.search(span.text):  # "It shall be a violation of this part to X"
         force, explicit, negated = _FORBID, True, False
+    elif force != _ADVISE and _not_barred(text) is not None:
+        force, explicit, negated = _PERMIT, True, True  # "Nothing ... shall prevent X from Y"
     elif _NO_THING.search(span.text) and force in (_OBLIGE, _ADVISE) and not negated:
         force, negated = _flip(force, True, False), True  # "There should be no talk of prices"
     elif force is None and (phrase := _phrase_force(text)) is not None:
@@ -751,7 +754,7 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
         if is_pronoun_actor(actor):
             actor = _named_before(span, head) or actor
         actor = _whose_duty(span) or _grantee(head) or _reserver(text) or _left_to(text) or \
-            actor
+            _not_barred(text) or actor
     elif modality == Modality.informational:
         actor = _doer(head)  # "GSA IT manages software updates": who acts, if anyone
     conditions, exceptions = _circumstances(span, head, modality)
@@ -760,6 +763,28 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     action = _action(content, passive) if modality != Modality.informational else None
     return Clause(text, modality, explicit, negated, actor, passive, imperative, conditions,
                   exceptions, action)
+
+
+# what a text says it does not bar: "Nothing in this chapter may be construed to prevent a
+# governing body from X", "Nothing in these Terms will be construed as granting you any right",
+# "It shall not be a violation of this chapter for a majority of the members to X"
+_WHO = r"(?:the |a |an |any )?(?P<who>[^,;.:]{1,60}?)"
+_NOT_BARRED = re.compile(
+    r"^\W*(?:nothing|no provision)\b[^.;:]{0,120}?\b(?:(?:prohibit|prevent|restrict|limit|"
+    r"preclude|bar)s?(?:,? or \w+)? " + _WHO + r" from|(?:as )?grant(?:s|ing)? " +
+    _WHO.replace("who", "to") + r" (?:any|a|the) (?:right|licen[cs]e|permission))\b|"
+    r"^\W*it (?:shall|will|does|is) not (?:be |constitute )an? violation\b[^.;]{0,80}?\bfor " +
+    _WHO.replace("who", "by") + r" to\b", re.I)
+
+
+def _not_barred(text: str) -> str | None:
+    """Whom a text leaves free by saying nothing in it bars them (see _NOT_BARRED), if it does;
+    "" when it names no one."""
+    found = _NOT_BARRED.search(text)
+    if found is None:
+        return None
+    who = next((g for g in found.groups() if g), "")
+    return who.lower().replace("’", "'")
 
 
 _RESERVER = re.compile(r"^(?:[^,]{0,60},\s*)?(?:[Tt]he\s+)?(?P<who>[A-Za-z][\w&.'’ -]{0,40}?)\s+"
@@ -772,7 +797,11 @@ def _reserver(text: str) -> str | None:
     return found.group("who").lower().replace("’", "'") if found else None
 
 
-_LEFT_TO = re.compile(r"\b" + _UP_TO, re.I)
+# whom a choice or a duty is left to
+_LEFT_TO = re.compile(r"\b" + _UP_TO_WHOM + r"(?:'s)? (?:discretion|to \w+|whether)\b", re.I)
+# "it is up to the mentee to take responsibility for X": a duty left to someone
+_LEFT_DUTY = re.compile(r"\b(?:is|'s) (?:entirely |solely )?" + _UP_TO_WHOM.replace("?P<who>", "") +
+                        r" to (?!decide|choose|determine whether)\w+", re.I)
 
 
 def _left_to(text: str) -> str | None:
@@ -865,12 +894,13 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     (re.compile(r"\b(is|are) to be (\w+ed|paid|kept|made|sent|done|given|taken)\b", re.I),
      _OBLIGE, False),
     (re.compile(r"\bassumes? (full |all )?responsibility\b", re.I), _OBLIGE, False),
+    (_LEFT_DUTY, _OBLIGE, False),  # "it is up to the OSCO to make this determination"
     # "It is the sole responsibility of the developer to ensure X", "Security is the ultimate
-    # responsibility of the developer", "your next responsibility will be to present X"
-    (re.compile(r"\b(is|are|remains?|will be) ((the|your|their|our|his|her|its) |(the |each |"
-                r"every |an? )?([\w-]+s['’]/)?[\w-]+(['’]s|s['’]) )(\w+ )?(responsibility|duty|"
-                r"obligation) "
-                r"(of|to)\b", re.I), _OBLIGE, False),  # "It is the Editor's duty to X"
+    # responsibility of the developer", "your next responsibility will be to present X", "It is
+    # the Editor's duty to X", "It's your responsibility to X"
+    (re.compile(r"(\b(is|are|remains?|will be)|['’]s) ((the|your|their|our|his|her|its) |"
+                r"(the |each |every |an? )?([\w-]+s['’]/)?[\w-]+(['’]s|s['’]) )(\w+ )?"
+                r"(responsibility|duty|obligation) (of|to)\b", re.I), _OBLIGE, False),
     (re.compile(r"\b(is|are|am) not supposed to\b", re.I), _FORBID, True),
     (re.compile(r"\b(is|are|am) (also |only )?supposed to\b", re.I), _OBLIGE, False),
     # "PLCs are not to approve X", "Staff are to report Y" (not "The aim is to X")
@@ -1196,8 +1226,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         if lemma in _NOTING and head.i + 1 < len(head.doc) and head.doc[head.i + 1].text == ":" \
                 and fact is not None and not any(g.tag_ == "MD" for g in fact.children):
             return None, False, False, None, True  # "Note: This document is in progress"
-        if lemma in _NOTING and not negated and fact is not None and not any(
-                c.dep_ == "xcomp" for c in head.children) and any(
+        if lemma in _NOTING and not negated and fact is not None and not _reminder(lemma, fact) \
+                and not any(c.dep_ == "xcomp" for c in head.children) and any(
                 g.dep_ == "mark" and g.lower_ == "that" for g in fact.children) and not any(
                 g.tag_ == "MD" for g in fact.children):
             return None, False, False, None, True  # "Remember that it is impossible to X"
@@ -1553,6 +1583,13 @@ _IMPORTANCE = {"important", "critical", "essential", "vital", "crucial", "paramo
 _HOLDING = {"contain", "include"}
 # Verbs of happening that are also acts when someone does them.
 _DOINGS = {"take", "apply", "change", "lead"}
+
+
+def _reminder(lemma: str, fact: Token) -> bool:
+    """"Remember that you are representing our community": an order to bear a person's
+    standing in mind (not "Remember that it is impossible to X", a fact noted)."""
+    return lemma == "remember" and not any(
+        c.dep_ in ("nsubj", "expl") and c.lower_ in ("it", "there") for c in fact.children)
 
 
 def _pointer(span: Span, head: Token) -> bool:
@@ -2399,18 +2436,29 @@ def role_of(heading: str) -> str | None:
     doc = parse([_straight(text.lower())])[0]  # "Subproject Owner": title case reads as names
     root = doc[:].root
     owner = next((c for c in root.children if c.dep_ in ("compound", "amod", "poss")), None)
-    if root.lemma_ in ("responsibility", "duty", "obligation", "role") and owner is not None:
-        root = owner  # "Contractor Responsibilities"
-    if root.pos_ != "NOUN" or any(
+    if root.lemma_ in _DUTY_NOUNS and owner is not None:
+        root = owner  # "Contractor Responsibilities", "Maintainer Role"
+    if root.pos_ not in ("NOUN", "PROPN") or root.pos_ == "PROPN" and owner is None or any(
             t.pos_ in ("ADP", "VERB", "AUX", "PRON") or t.text in ("&", "/", "?")
-            for t in doc) or not _agentive(root):
-        return None
+            for t in doc) or not _agentive(root) or any(t.like_num for t in doc):
+        return None  # "291-005-0055 User Password Management and Responsibilities"
     return _noun_phrase(root)
 
 
 _NAME_WORD = r"(?:[A-Z][\w'’-]*|of|the|and|for)"
 _CODED_UNIT = re.compile(rf"(?:\d+(?:\.\d+)*\.?\s+)?(?P<name>{_NAME_WORD}(?: {_NAME_WORD}){{0,7}}) "
                          r"\((?P<code>[A-Z][A-Z/&. -]{1,30})\)[.:]?")
+
+
+_DUTY_NOUNS = ("responsibility", "duty", "obligation", "role")
+_DUTY_HEADING = re.compile(r"\b(role|responsibilit(y|ies)|duties|obligations)$", re.I)
+
+
+def names_duties(heading: str) -> bool:
+    """Whether a heading says its section holds a party's duties ("Responsibilities of the
+    SIG Lead", "Maintainer Role"), so that the party need not be named elsewhere as well."""
+    text = heading.strip(" :.")
+    return _ROLE_DUTIES.match(text) is not None or _DUTY_HEADING.search(text) is not None
 
 
 def is_coded_unit(heading: str) -> bool:

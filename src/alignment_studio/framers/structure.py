@@ -24,6 +24,7 @@ from alignment_studio.framers.clauses import (
     analyse,
     is_coded_unit,
     is_pronoun_actor,
+    names_duties,
     names_party,
     role_of,
 )
@@ -578,7 +579,7 @@ class _TreeBuilder:
         if is_coded_unit(title):  # "1.5. Officer Accessions Branch (AFPC/DPSIP)."
             self.offices.add(role)
             return role
-        return role if _head_word(role) in self.named else None
+        return role if names_duties(title) or _head_word(role) in self.named else None
 
     def _antecedent(self, actor: str | None, text: str) -> str | None:
         """The actor a statement names again with "such" or "these" ("Such employees may:"

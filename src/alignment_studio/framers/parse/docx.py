@@ -47,7 +47,7 @@ def read_docx(path: Path) -> RawDocument:
     items = list(document.iter_inner_content())
     paragraphs = [p for p in items if hasattr(p, "runs")]
     sizes = _heading_sizes(paragraphs)
-    outline = _numbered_titles(paragraphs)
+    outline = _numbered_titles(paragraphs) or _numbered_under_titles(paragraphs, sizes)
     run_ins = _run_in_titles(paragraphs)
     blocks: list[Block] = []
     number = 0
@@ -195,6 +195,41 @@ def _numbered_titles(paragraphs: list[Any]) -> dict[int, int]:
     if len(numbers) < 3 or numbers != list(range(1, len(numbers) + 1)):
         return {}
     return {id(p): n for n, p in found}
+
+
+def _numbered_under_titles(paragraphs: list[Any], sizes: list[float]) -> dict[int, int]:
+    """Bold lines numbered 1, 2, 3 … afresh under each bold title in larger type, each over
+    text that is not bold ("Data collection" over "1. Ethical approval" … "7. Confidential
+    data", then "Data organisation" over "1. Convert to BIDS" …): the subsections of a file
+    typed without heading styles, in sentence case too, since the count starting again under
+    every larger title shows what they are. Two such titles or more, each count in order.
+    Maps the ``id`` of each such paragraph to its number."""
+    counts: list[list[tuple[int, Any]]] = []
+    for i, paragraph in enumerate(paragraphs):
+        text = clean_inline(paragraph.text)
+        numbered = _SECTION_NUMBER.match(text)
+        if numbered is None:
+            if text and _bold(paragraph) and _size(paragraph) in sizes:
+                counts.append([])  # a larger title: the count starts again under it
+            continue
+        style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
+        nxt = paragraphs[i + 1] if i + 1 < len(paragraphs) else None
+        if not counts or not _bold(paragraph) or style.startswith(("list", "heading")) or \
+                _numbering_level(paragraph) is not None or \
+                text.endswith((".", ",", ";", ":")) or len(text.split()) > MAX_HEADING_WORDS or \
+                nxt is None or not clean_inline(nxt.text) or _bold(nxt):
+            continue
+        counts[-1].append((int(numbered.group(1)), paragraph))
+    counts = [c for c in counts if c]
+    if len(counts) < 2 or not all(_in_order([n for n, _ in c]) for c in counts):
+        return {}
+    return {id(p): n for c in counts for n, p in c}
+
+
+def _in_order(numbers: list[int]) -> bool:
+    """1, 2, 3 …, a number typed twice allowed ("4. Store outputs", "4. Upload & clean up")."""
+    steps = zip(numbers, numbers[1:], strict=False)
+    return numbers[0] == 1 and all(b - a in (0, 1) for a, b in steps)
 
 
 # a paragraph that opens with its title: "7. LISTENING SESSIONS. At times ...", "Statement of

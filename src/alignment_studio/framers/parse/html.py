@@ -262,7 +262,9 @@ class _Reader(HTMLParser):
 # the classes of a site's own menus and sidebars (Bootstrap's "navbar", "nav-collapse" and
 # "bs-sidenav", Sphinx's "related" bar and "sphinxsidebar", "breadcrumbs")
 _NAVIGATION_CLASS = re.compile(r"^(?:navbar|nav-collapse|[\w-]*sidenav|sphinxsidebar|sidebar|"
-                               r"related|breadcrumbs?|main-menu|site-nav)$")
+                               r"related|breadcrumbs?|main-menu|site-nav|[\w-]*skip-link)$")
+# the landmarks of a site's own header and footer, around every page it serves
+_SITE_ROLES = ("navigation", "banner", "contentinfo")
 
 
 # a paragraph typed as a list's item: "a.\tbe written in plain language", "(b) provide X"
@@ -271,8 +273,9 @@ _TYPED_ITEM = re.compile(r"^\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})[.)]\s+(?=\S)")
 
 def _site_navigation(attrs: dict[str, str | None]) -> bool:
     """An element that holds the site's navigation, not the page's text: role="navigation",
-    or a menu's or sidebar's class (what <nav> holds on pages written without it)."""
-    return attrs.get("role") == "navigation" or any(_NAVIGATION_CLASS.match(c)
+    the site's banner or footer, a menu's or sidebar's class (what <nav> holds on pages
+    written without it), or a "Skip to main content" link."""
+    return attrs.get("role") in _SITE_ROLES or any(_NAVIGATION_CLASS.match(c)
                                                     for c in _classes(attrs))
 
 

@@ -41,9 +41,9 @@ _CITING_END = re.compile(r"\b(paragraphs?|subparagraphs?|sections?|subsections?|
                          r"subpart|part|§+)$", re.I)
 # bullets and numbers; Word's bullets exported in its Symbol and Wingdings fonts come out as
 # private-use characters ("\uf0b7", "\uf0a7", "\uf0d8"); a statute's inserted and upper-case
-# parts: "(2A)", "(a-1)", "(A)", "(ii)"
+# parts: "(2A)", "(a-1)", "(A)", "(ii)"; roman items "ii." under "i."
 _MARKER = re.compile(r"^(?:[•◦▪‣∙·*–●○■□►➢✓✔\uf0b7\uf0a7\uf0d8\uf076\uf0fc-]|\(?\d{1,3}[.)]|"
-                     r"\(?[a-z][.)]|\((?:\d{1,3}[A-Z]|[a-z]-\d{1,2}|[A-Z]|"
+                     r"\(?(?:[a-z]|ii|iii|iv|vi|vii|viii|ix|xi|xii)[.)]|\((?:\d{1,3}[A-Z]|[a-z]-\d{1,2}|[A-Z]|"
                      r"ii|iii|iv|vi|vii|viii|ix|xi|xii|xiii|xiv|xv)\))\s+")
 # "2.3 Scope", and a municipal code's chapter.section number ("7.46.010 PURPOSE AND INTENT.")
 _SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4}|\d{1,2}\.\d{1,3}\.\d{3})\.?\s+\S")
