@@ -544,8 +544,13 @@ def test_will_commits_a_party_and_predicts_nothing(text: str,
      (P, True, "you")),
     ("It shall not be a violation of this chapter for a majority of the members to travel "
      "together.", (P, True, "majority of the members")),
+    # "it" names the party the condition before it names; a call-out's label is not read
+    ("If a member project is expelled it may reapply for membership after one year.",
+     (P, False, "member project")),
+    ("Tip: You don't have to delete anything from Sharepoint after the transfer.",
+     (P, True, "you")),
 ])
-def test_leeway_left_to_someone_and_what_nothing_bars(
+def test_leeway_what_nothing_bars_its_and_call_out_labels(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:
     assert first(text) == expected
 

@@ -203,9 +203,11 @@ _KEY_WORDS = re.compile(r"\b(?:MUST|SHALL|SHOULD|MAY|REQUIRED|RECOMMENDED|OPTION
                         r"ALWAYS|DO|DOES|DON'T|DOESN'T|CANNOT|CAN'T|WON'T|SHOULDN'T)(?![\w'])")
 # "Step 2) ", and a numbered heading's number: "8. ", "2.1 ", "(a) "
 _STEP = re.compile(r"^(?:(?:step|stage|phase)\s+\d{1,2}[a-z]?\s*[).:\-–]\s+|"
+                   r"(?:tip|important|warning|caution|reminder|hint):\s+(?=[A-Z])|"
                    r"\(?\d{1,2}(?:\.\d{1,2})*[.)]\s+(?=[A-Z])|\d{1,2}(?:\.\d{1,2})+\s+(?=[A-Z])|"
                    r"\([a-z]\)\s+(?=[A-Z])|(?:[a-z]|[ivx]{1,4})[.)]\s+(?=(?-i:[A-Z])|[\"“]))", re.I)
-# ("a.      Bias for open", "iv. Development of X": a typed letter or roman number)
+# ("a.      Bias for open", "iv. Development of X": a typed letter or roman number; a call-out's
+# label, "Tip: You don't have to X", "Important: Keep X")
 
 
 class Clause(NamedTuple):
@@ -2170,7 +2172,8 @@ def _whose_vote(noun: Token) -> Token:
 def _party_referred(pronoun: Token) -> Token | None:
     """The party "it" or "they" names again in its sentence: the subject of a clause before it
     that heads its own ("If the Foundation grants a postponement, it may impose conditions";
-    "Once reviewers agree, they must record the decision"), or that a relative pronoun
+    "Once reviewers agree, they must record the decision"; "If a member project is expelled
+    it may reapply for membership"), or that a relative pronoun
     stands for ("to the District Commander, who may assess a fee")."""
     if pronoun.lower_ in _RELATIVES and pronoun.dep_ == "nsubj" and \
             pronoun.head.dep_ == "relcl" and _agentive(pronoun.head.head):
@@ -2179,10 +2182,12 @@ def _party_referred(pronoun: Token) -> Token | None:
         return None
     plural = pronoun.lower_ == "they"
     verb = pronoun.head
-    if not any(c.dep_ == "dobj" for c in verb.children):
-        return None  # an act done to something, not "it can be useful to X"
+    if not any(c.dep_ == "dobj" for c in verb.children) and (
+            verb.lemma_.lower() in _HAPPENING or verb.lemma_ == "be" or verb.pos_ != "VERB"):
+        return None  # an act (done to something), not "it can be useful to X"
     for token in pronoun.doc[:pronoun.i]:
-        if token.dep_ == "nsubj" and token.pos_ in ("NOUN", "PROPN") and _agentive(token) and \
+        if token.dep_ in ("nsubj", "nsubjpass") and token.pos_ in ("NOUN", "PROPN") and \
+                _agentive(token) and \
                 token.head.head == verb and token.head.dep_ == "advcl" and \
                 (token.tag_ in ("NNS", "NNPS")) == plural:
             return token
