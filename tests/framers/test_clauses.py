@@ -549,6 +549,10 @@ def test_will_commits_a_party_and_predicts_nothing(text: str,
      (P, False, "member project")),
     ("Tip: You don't have to delete anything from Sharepoint after the transfer.",
      (P, True, "you")),
+    # an office's acronym the tagger takes for an adverb; "our" responsibility is ours
+    ("OPM may establish an emergency leave transfer program.", (P, False, "opm")),
+    ("When we're working remotely, it's our responsibility to tell our teammates.",
+     (OB, False, "we")),
 ])
 def test_leeway_what_nothing_bars_its_and_call_out_labels(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:

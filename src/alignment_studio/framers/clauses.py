@@ -829,6 +829,9 @@ def _grantee(head: Token) -> str | None:
     return "you" if who.lower_ == "you" else _noun_phrase(who)
 
 
+_POSSESSORS = {"our": "we", "your": "you"}
+
+
 def _whose_duty(span: Span) -> str | None:
     """X of "the responsibility/duty/obligation of X" ("It is the sole responsibility of the
     plugin developer to ensure ...") or of "X's responsibility" ("the Editor's duty")."""
@@ -838,9 +841,11 @@ def _whose_duty(span: Span) -> str | None:
             # of the STC is to X": the STC
             owner = next((g for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
                           for g in c.children if g.dep_ == "pobj"), None) or next(
-                (c for c in token.children if c.dep_ == "poss" and c.pos_ != "PRON"), None)
+                (c for c in token.children if c.dep_ == "poss"), None)
             if owner is not None and owner.pos_ in ("NOUN", "PROPN") and _agentive(owner):
                 return _noun_phrase(owner)
+            if owner is not None and owner.lower_ in _POSSESSORS:
+                return _POSSESSORS[owner.lower_]  # "it's our responsibility to X": ours
         if token.lower_ == "expectation":  # "It is our expectation that staff will X": staff
             expected = next((g for c in token.children if c.dep_ in ("acl", "ccomp", "relcl")
                              for g in c.children if g.dep_ == "nsubj"), None)
@@ -1986,6 +1991,19 @@ def _decided_rule(head: Token) -> Token | None:
         a.tag_ == "MD" and a.lower_ in ("must", "shall", "should") for a in c.children)), None)
 
 
+def _acronym_subject(head: Token) -> Token | None:
+    """An office's acronym opening the sentence just before the modal ("OPM may establish X"),
+    which the tagger took for an adverb or a modifier, not the subject."""
+    first = head.sent[0]
+    modal = first.nbor() if first.i + 1 < len(head.doc) else None
+    if first.is_alpha and first.is_upper and 2 <= len(first) <= 6 and first.head == head and \
+            first.text not in ("NB", "PS", "OK", "FYI", "ASAP", "TBD") and \
+            first.dep_ in ("advmod", "npadvmod", "dep", "intj") and modal is not None and \
+            modal.tag_ == "MD" and modal.head == head:
+        return first
+    return None
+
+
 def _actor(head: Token, frame: Token | None, passive: bool,
            addressee: str | None) -> str | None:
     """Who must, may or must not act; None when the text does not say and nobody is
@@ -2042,6 +2060,9 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         subject = head  # "The Contractor shall -": a lead-in with its modal and no verb
     if subject is None and head.dep_ == "conj":  # "... and must not X" shares the subject
         return _actor(head.head, frame, passive, addressee)
+    acronym = _acronym_subject(head) if subject is None else None
+    if acronym is not None:
+        return acronym.lower_  # "OPM may establish X": "OPM" tagged an adverb
     if subject is not None and _vague(subject):
         subject = _party_referred(subject) or subject  # "If the Foundation ..., it may X"
     if subject is None or _vague(subject):
