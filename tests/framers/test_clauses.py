@@ -553,6 +553,10 @@ def test_will_commits_a_party_and_predicts_nothing(text: str,
     ("OPM may establish an emergency leave transfer program.", (P, False, "opm")),
     ("When we're working remotely, it's our responsibility to tell our teammates.",
      (OB, False, "we")),
+    # a ban on assisting is no offer of help; a passive's agent limits its own act
+    ("No employee shall assist any person in a matter before the agency.", (F, True, "employee")),
+    ("Once a version is published, it can no longer be modified by the depositor.",
+     (F, True, "depositor")),
 ])
 def test_leeway_what_nothing_bars_its_and_call_out_labels(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:

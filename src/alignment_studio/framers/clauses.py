@@ -1564,6 +1564,9 @@ def _epistemic(modal: Token, head: Token) -> bool:
                     head.lemma_.lower() not in _NOT_COMMITMENTS | _MUSING)
     if word == "could" and (subject is None or subject.lower_ != "you"):
         return True
+    agent = _by_agent(head) if subject is not None and subject.dep_ == "nsubjpass" else None
+    if agent is not None and _agentive(agent) and not _vague(agent):
+        return False  # "it can no longer be modified by the depositor": the depositor's limit
     if subject is not None and _vague(subject) and _party_referred(subject) is None:
         return True
     lemma = head.lemma_.lower()
@@ -1640,7 +1643,10 @@ def _aside(span: Span, verb: Token, frame: Token | None) -> bool:
     helpline = any(t.lemma_.lower() == "question" and t.head != verb for t in span) or any(
         a in ("more", "further", "additional", "detailed") and b in _DETAILS
         for a, b in zip(words, words[1:], strict=False))
-    offer = any(c.dep_ == "nsubj" and c.lower_ != "you" for c in verb.children)
+    offer = any(c.dep_ == "nsubj" and c.lower_ != "you" for c in verb.children) and not any(
+        c.dep_ == "neg" or c.tag_ == "MD" and c.lower_ in ("must", "shall", "should") or
+        c.dep_ == "nsubj" and any(d.lower_ == "no" for d in c.children)
+        for c in verb.children)  # not "No employee shall assist any person": a ban
     if lemma in _CONTACTING | _POINTING and helpline or lemma in ("help", "assist") and offer:
         return True  # "HR can help", not "Help new perspectives be heard"
     modal = any(c.tag_ == "MD" and c.lower_ in ("can", "may") for c in verb.children)
