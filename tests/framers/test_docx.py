@@ -337,3 +337,23 @@ def test_sentence_case_titles_numbered_afresh_under_larger_titles(tmp_path: Path
     sections = [s.title for s in read_document(path).all_sections()]
     assert sections[-6:] == ["Data collection", "1. Ethical approval", "2. Store raw data",
                              "2. Confidential data", "Data organisation", "1. Convert to BIDS"]
+
+
+def test_a_table_whose_rows_open_with_label_cells_has_no_header_row(tmp_path: Path) -> None:
+    """"Principle: | Macc open data will respect privacy." then "Best practice: | ...": every
+    row opens with a label, so the first row is an entry like the others, not a header."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph().add_run("Privacy").bold = True
+    table = document.add_table(rows=2, cols=2)
+    for row, (label, text) in zip(table.rows, (
+            ("Principle:", "Macc must respect privacy."),
+            ("Best practice:", "We will not disclose any data collected privately.")),
+            strict=True):
+        row.cells[0].text, row.cells[1].text = label, text
+    path = tmp_path / "open-data.docx"
+    document.save(str(path))
+    texts = [p.text for p in read_document(path).policies()]
+    assert any("Macc must respect privacy." in t for t in texts)
+    assert any("We will not disclose" in t for t in texts)

@@ -87,10 +87,13 @@ def read_docx(path: Path) -> RawDocument:
 
 
 def _table(table: Any, number: int) -> list[Block]:
+    """A table's rows under its first row's headers, unless every row opens with a label cell
+    ("Principle:", "Best practice:", "See also:"): then every row is an entry, none a header."""
     rows = [[clean_inline(c.text) for c in row.cells] for row in table.rows]
     if not rows:
         return []
-    headers, body = (rows[0], rows[1:]) if len(rows) > 1 else ([], rows)
+    labelled = all(row and row[0].endswith(":") for row in rows)  # "Principle: | X" rows
+    headers, body = (rows[0], rows[1:]) if len(rows) > 1 and not labelled else ([], rows)
     blocks = [table_row(_dedupe(cells), _dedupe(headers), number + i + 1, number + i + 1)
               for i, cells in enumerate(body)]
     return [b for b in blocks if b is not None]
