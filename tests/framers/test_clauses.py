@@ -510,6 +510,9 @@ def test_a_hostile_sentence_parses_in_bounded_time(tmp_path: Path) -> None:
     ("The team is a process owner for billing.", INFO),  # not "a process of / that"
     ("A good idea is to ask your manager first.", R),  # advice, not a definition
     ("A manager must approve every exception.", OB),
+    # the rules a party or a thing falls under: a scope
+    ("Judges are subject to the Code of Conduct for United States Judges.", D),
+    ("All use of the site is subject to this Privacy Policy.", D),
 ])
 def test_definitions_said_by_naming_or_by_genus(text: str, expected: Modality) -> None:
     assert first(text)[0] == expected

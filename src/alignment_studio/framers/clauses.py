@@ -189,6 +189,11 @@ _DEFINITION = re.compile(
     re.I)
 # a modal that defines rather than binds: "No person under the age of 10 years shall be
 # considered publicly nude.", "Such term shall include any natural pit ..."
+# what rules a person or a thing falls under: "Judges are subject to the Code of Conduct for
+# United States Judges", "Use of the Site is subject to these terms" (a scope, no duty)
+_GOVERNED_BY = re.compile(r"\b(is|are|remains?) (also )?subject to (the |this |these |their |its |"
+                          r"any |all )?([\w-]+ ){0,2}(standards?|codes?|rules|polic(y|ies)|"
+                          r"regulations|provisions|terms)\b", re.I)
 _LEGAL_DEFINITION = re.compile(r"\bshall (not )?be (considered|deemed)\b|"
                                r"(^|, )(such|the|this|that) term( [\"“][^\"”]{1,40}[\"”])? "
                                r"(shall|will) (also )?(include|mean)\b",
@@ -738,6 +743,7 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     if force is not None and (_EXAMPLE.match(text) or _aside(span, content, frame)):
         force = None  # an example, a pointer, a help line or an offer of help
     definition = (force is None and (_DEFINITION.search(text) is not None or
+                                     _GOVERNED_BY.search(text) is not None or
                                      _scope(head) and not text.rstrip().endswith(":"))) \
         or _LEGAL_DEFINITION.search(text) is not None or force is None and (
             _negated_effect(head) or _legal_effect(head))
