@@ -786,8 +786,8 @@ _NOT_BARRED = re.compile(
 
 
 def _not_barred(text: str) -> str | None:
-    """Whom a text leaves free by saying nothing in it bars them (see _NOT_BARRED), if it does;
-    "" when it names no one."""
+    """Whom a text leaves free by saying that nothing in it bars them (see _NOT_BARRED), if
+    it says so (each of its forms names the one left free)."""
     found = _NOT_BARRED.search(text)
     if found is None:
         return None
