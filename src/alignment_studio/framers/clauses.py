@@ -105,8 +105,9 @@ _ONLY_APPROVED = re.compile(r"\bthe only (approved|permitted|allowed|authori[sz]
                             re.I)
 _GO_FOR_IT = re.compile(r"\b(go for it|feel free)\b", re.I)
 # whom a choice is left to ("up to each poster to decide", "up to staffer discretion")
-_UP_TO_WHOM = (r"up to (?:the |each |every |your |our |their )?"
-               r"(?P<who>[A-Za-z][\w-]*(?: [\w-]+){0,2}?)")
+_UP_TO_PARTY = r"up to (?:the |each |every |your |our |their )?{}"
+_PARTY = r"[A-Za-z][\w-]*(?: [\w-]+){0,2}?"
+_UP_TO_WHOM = _UP_TO_PARTY.format(f"(?P<who>{_PARTY})")
 _UP_TO = _UP_TO_WHOM + r"(?:'s)? (?:discretion|to decide|to choose|whether)\b"
 # leeway left to someone: "RubyGems.org retains full discretion to X", "It's up to each poster
 # to decide whether to X", "decisions are up to staffer discretion", "It is possible to appeal"
@@ -776,13 +777,13 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
 # what a text says it does not bar: "Nothing in this chapter may be construed to prevent a
 # governing body from X", "Nothing in these Terms will be construed as granting you any right",
 # "It shall not be a violation of this chapter for a majority of the members to X"
-_WHO = r"(?:the |a |an |any )?(?P<who>[^,;.:]{1,60}?)"
+_WHO = r"(?:the |a |an |any )?([^,;.:]{1,60}?)"  # one group in each form: the one left free
 _NOT_BARRED = re.compile(
     r"^\W*(?:nothing|no provision)\b[^.;:]{0,120}?\b(?:(?:prohibit|prevent|restrict|limit|"
-    r"preclude|bar)s?(?:,? or \w+)? " + _WHO + r" from|(?:as )?grant(?:s|ing)? " +
-    _WHO.replace("who", "to") + r" (?:any|a|the) (?:right|licen[cs]e|permission))\b|"
+    r"preclude|bar)s?(?:,? or \w+)? " + _WHO + r" from|(?:as )?grant(?:s|ing)? " + _WHO +
+    r" (?:any|a|the) (?:right|licen[cs]e|permission))\b|"
     r"^\W*it (?:shall|will|does|is) not (?:be |constitute )an? violation\b[^.;]{0,80}?\bfor " +
-    _WHO.replace("who", "by") + r" to\b", re.I)
+    _WHO + r" to\b", re.I)
 
 
 def _not_barred(text: str) -> str | None:
@@ -808,7 +809,7 @@ def _reserver(text: str) -> str | None:
 # whom a choice or a duty is left to
 _LEFT_TO = re.compile(r"\b" + _UP_TO_WHOM + r"(?:'s)? (?:discretion|to \w+|whether)\b", re.I)
 # "it is up to the mentee to take responsibility for X": a duty left to someone
-_LEFT_DUTY = re.compile(r"\b(?:is|'s) (?:entirely |solely )?" + _UP_TO_WHOM.replace("?P<who>", "") +
+_LEFT_DUTY = re.compile(r"\b(?:is|'s) (?:entirely |solely )?" + _UP_TO_PARTY.format(_PARTY) +
                         r" to (?!decide|choose|determine whether)\w+", re.I)
 
 

@@ -175,6 +175,22 @@ def _formatted_heading(paragraph: Any, text: str, sizes: list[float],
     return len(sizes) + 1 if _bold(paragraph) else 0  # "**1. GENERAL RULES**": a title
 
 
+def _numbered_title(paragraphs: list[Any], i: int) -> re.Match[str] | None:
+    """The number of paragraph ``i`` if it looks like a numbered title typed without a heading
+    style: a short bold line numbered "N." (not a Word list or heading, not ending like a
+    sentence or a lead-in) over text that is not bold; else None."""
+    paragraph = paragraphs[i]
+    text = clean_inline(paragraph.text)
+    numbered = _SECTION_NUMBER.match(text)
+    style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
+    if numbered is None or not _bold(paragraph) or style.startswith(("list", "heading")) \
+            or _numbering_level(paragraph) is not None \
+            or text.endswith((".", ",", ";", ":")) or len(text.split()) > MAX_HEADING_WORDS:
+        return None
+    nxt = paragraphs[i + 1] if i + 1 < len(paragraphs) else None
+    return numbered if nxt is not None and clean_inline(nxt.text) and not _bold(nxt) else None
+
+
 def _numbered_titles(paragraphs: list[Any]) -> dict[int, int]:
     """Bold lines numbered 1, 2, 3 … in order through the file, each in title case and followed
     by text that is not bold ("1. Introduction", "2. Funding", … "7. Report for Linux Australia
@@ -183,16 +199,9 @@ def _numbered_titles(paragraphs: list[Any]) -> dict[int, int]:
     items). Maps the ``id`` of each such paragraph to its number."""
     found: list[tuple[int, Any]] = []
     for i, paragraph in enumerate(paragraphs):
-        text = clean_inline(paragraph.text)
-        numbered = _SECTION_NUMBER.match(text)
-        style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
-        if numbered is None or not _bold(paragraph) or style.startswith(("list", "heading")) \
-                or _numbering_level(paragraph) is not None \
-                or text.endswith((".", ",", ";", ":")) or len(text.split()) > MAX_HEADING_WORDS \
-                or not _title_case(text[numbered.end() - 1:]):
-            continue
-        nxt = paragraphs[i + 1] if i + 1 < len(paragraphs) else None
-        if nxt is not None and clean_inline(nxt.text) and not _bold(nxt):
+        numbered = _numbered_title(paragraphs, i)
+        if numbered is not None and \
+                _title_case(clean_inline(paragraph.text)[numbered.end() - 1:]):
             found.append((int(numbered.group(1)), paragraph))
     numbers = [n for n, _ in found]
     if len(numbers) < 3 or numbers != list(range(1, len(numbers) + 1)):
@@ -210,19 +219,13 @@ def _numbered_under_titles(paragraphs: list[Any], sizes: list[float]) -> dict[in
     counts: list[list[tuple[int, Any]]] = []
     for i, paragraph in enumerate(paragraphs):
         text = clean_inline(paragraph.text)
-        numbered = _SECTION_NUMBER.match(text)
-        if numbered is None:
+        if _SECTION_NUMBER.match(text) is None:
             if text and _bold(paragraph) and _size(paragraph) in sizes:
                 counts.append([])  # a larger title: the count starts again under it
             continue
-        style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
-        nxt = paragraphs[i + 1] if i + 1 < len(paragraphs) else None
-        if not counts or not _bold(paragraph) or style.startswith(("list", "heading")) or \
-                _numbering_level(paragraph) is not None or \
-                text.endswith((".", ",", ";", ":")) or len(text.split()) > MAX_HEADING_WORDS or \
-                nxt is None or not clean_inline(nxt.text) or _bold(nxt):
-            continue
-        counts[-1].append((int(numbered.group(1)), paragraph))
+        numbered = _numbered_title(paragraphs, i)
+        if counts and numbered is not None:
+            counts[-1].append((int(numbered.group(1)), paragraph))
     counts = [c for c in counts if c]
     if len(counts) < 2 or not all(_in_order([n for n, _ in c]) for c in counts):
         return {}
