@@ -282,6 +282,7 @@ class Scores:
     actor_total: int = 0
     actor_ok: int = 0
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    negated_kinds: Counter[tuple[str, bool]] = field(default_factory=Counter)  # (label, read)
     missed: list[str] = field(default_factory=list)
     spurious: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
@@ -400,6 +401,7 @@ def score(doc: PolicyDocument, labels: list[Label]) -> Scores:
             missed.append(label)
             out.missed.append(f"{doc.id}: [{label.modality.value}] {label.text}")
             out.negated_total += label.negated
+            out.negated_kinds[(label.modality.value, False)] += label.negated
             out.actor_total += label.actor is not None
             continue
         used.add(hit)
@@ -435,6 +437,8 @@ def _tally(out: Scores, label: Label, policy: Policy, doc_id: str) -> None:
     if label.negated:
         out.negated_total += 1
         out.negated_ok += policy.modality == label.modality and policy.negated
+        out.negated_kinds[(label.modality.value,
+                           policy.modality == label.modality and policy.negated)] += 1
         out.negated_equivalent += policy.negated and policy.modality in _EQUIVALENT.get(
             label.modality, {label.modality})
         if not (policy.modality == label.modality and policy.negated):
@@ -525,6 +529,19 @@ def line(name: str, s: Scores) -> str:
             f"= {s.actor_accuracy:.2f}")
 
 
+def negated_line(s: Scores) -> str:
+    """Negated labels read right, by the label's modality, and over the norms that are rules
+    (a negated definition, "This section does not apply to X", is a scope, not a rule)."""
+    kinds = sorted({kind for kind, _ in s.negated_kinds})
+    parts = [f"{kind} {s.negated_kinds[(kind, True)]}/"
+             f"{s.negated_kinds[(kind, True)] + s.negated_kinds[(kind, False)]}" for kind in kinds]
+    rules = [kind for kind in kinds if kind != Modality.definition.value]
+    ok = sum(s.negated_kinds[(kind, True)] for kind in rules)
+    total = ok + sum(s.negated_kinds[(kind, False)] for kind in rules)
+    return (f"negated labels read right by labelled modality: {', '.join(parts)}; "
+            f"rules (all but definitions): {ok}/{total}")
+
+
 def main() -> None:
     verbose = "-v" in sys.argv
     held_out = "--held-out" in sys.argv  # without it the held-out group is neither shown nor
@@ -553,6 +570,7 @@ def main() -> None:
     print(f"negated labels read with the right force up to where the negation sits (obligation "
           f"negated = permission negated = prohibition): {total.negated_equivalent}/"
           f"{total.negated_total}")
+    print(negated_line(total))
     pooled, chosen = leave_one_out(held_out)
     print(line("leave-one-document-out", pooled) + f"  negated {pooled.negated_accuracy:.2f}")
     print("  settings chosen without each document: "
