@@ -635,6 +635,12 @@ def test_set_phrases_say_a_norm_whatever_the_parse(text: str, expected: Modality
     ("There are no limits on the number of terms a Director may serve.", (P, True, "you")),
     ("No /ok-to-test needed.", (P, True, None)),
     ("We do not support PGP-encrypted emails at this time.", (F, True, "we")),  # a practice
+    # a standing practice with data in the present passive: the organisation's commitment
+    ("Your email address is not shared with the public authority.", (F, True, "you")),
+    ("Personal data are not sold to third parties.", (F, True, "you")),
+    ("If the address is not shared, we write to you.", (INFO, False, "we")),
+    ("Because their IP assignment is not automatically transferred, we ask for it.",
+     (INFO, False, "we")),
     ("Weather and Safety Leave does not count against your other leave balances.",
      (INFO, True, "weather and safety")),  # a fact about leave, its subject kept
 ])

@@ -1094,3 +1094,19 @@ def test_bylines_samples_and_stated_requirements(tmp_path: Path) -> None:
                     "release."] == Modality.obligation
     assert modality["The preference is that all content is stored within the CMS platform."] \
         == Modality.recommendation
+
+
+def test_a_labelled_example_line_under_a_title_is_no_title(tmp_path: Path) -> None:
+    """"Example: ``--use-deprecated=legacy-resolver``" set off by blank lines under a flag's
+    title is an aside: the statements under it stay in the flag's section."""
+    path = tmp_path / "flags.txt"
+    path.write_text("Feature Flags\n=============\n\n``--use-deprecated``\n"
+                    "--------------------\n\n"
+                    "Example: ``--use-deprecated=legacy-resolver``\n\nUse for features that will "
+                    "be deprecated. Deprecated features should remain available for six months, "
+                    "as per the `Deprecation Policy`_.\n", encoding="utf-8")
+    doc = read_document(path)
+    titles = {s.id: s.title for s in doc.all_sections()}
+    assert "Example: --use-deprecated=legacy-resolver" not in titles.values()
+    should = next(p for p in doc.policies() if p.text.startswith("Deprecated features should"))
+    assert titles[should.section_id] == "--use-deprecated"

@@ -1292,6 +1292,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         return (_FORBID if negated else _OBLIGE), True, negated, None, False
     if negated and _refusal(head):  # "CISA does not offer out-of-band scans"
         return _FORBID, True, True, None, False
+    if negated and _withheld(head):  # "Your email address is not shared with the authority"
+        return _FORBID, True, True, None, False
     if _ONLY_APPROVED.search(span.text):  # "X is the only approved method of Y"
         return _OBLIGE, True, negated, None, False
     if any(c.lower_ in ("ideally", "preferably") for c in head.children) or _advice(head) \
@@ -1424,6 +1426,22 @@ def _refusal(head: Token) -> bool:
             subject.pos_ == "NOUN" and _agentive(subject)
             and head.lemma_.lower() not in _SCOPE_VERBS)) and \
         head.lemma_.lower() not in _NOT_COMMITMENTS | _HAPPENING | _NOT_REFUSALS
+
+
+# what is done with data that a privacy policy says it does not do
+_DATA_HANDLING = {"share", "disclose", "sell", "publish", "store", "retain", "pass", "rent",
+                  "transfer", "release", "reveal", "divulge", "transmit", "trade", "lease"}
+
+
+def _withheld(head: Token) -> bool:
+    """A standing negative practice with data, said in the present passive ("Your email
+    address is not shared with the public authority", "Improperly managed data is not stored
+    indefinitely"): the organisation's commitment not to, as "will not be shared" is."""
+    return head.dep_ == "ROOT" and head.tag_ == "VBN" and \
+        head.lemma_.lower() in _DATA_HANDLING and \
+        any(c.dep_ == "auxpass" and c.lower_ in ("is", "are") for c in head.children) and \
+        not any(c.tag_ == "MD" or c.dep_ == "mark" or c.lower_ == "automatically"
+                for c in head.children)  # not "Because X is not automatically transferred"
 
 
 # words that put a verb in the past ("I set the alarm yesterday": "set" is no present)

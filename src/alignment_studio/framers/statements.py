@@ -296,6 +296,13 @@ def is_contact(value: str) -> bool:
     return _CONTACT.match(value.strip()) is not None
 
 
+def stock_labelled(text: str) -> bool:
+    """A line that opens with a call-out's stock label and its colon ("Example:
+    ``--use-deprecated=legacy-resolver``", "Note: ..."): an aside, not a title or a term."""
+    label, colon, rest = text.partition(":")
+    return bool(colon and rest.strip()) and _NOT_A_TERM.match(label.strip()) is not None
+
+
 def key_value(text: str) -> tuple[str, str] | None:
     """("Term", "gloss") for a ``Term: gloss`` line; None for prose, labels like "Note:" and
     clauses before a colon ("If it says Unit: ...")."""

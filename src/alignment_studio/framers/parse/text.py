@@ -23,7 +23,12 @@ from alignment_studio.framers.parse.outline import ROMAN_MARKER, Depth, marker_k
 from alignment_studio.framers.parse.pod import looks_like_pod, pod_to_markdown
 from alignment_studio.framers.parse.rst import looks_like_rst, rst_to_plain
 from alignment_studio.framers.parse.vimhelp import looks_like_vim_help, vim_help_lines
-from alignment_studio.framers.statements import ASIDE_END, SECTION_SIGN_NUMBER, key_value
+from alignment_studio.framers.statements import (
+    ASIDE_END,
+    SECTION_SIGN_NUMBER,
+    key_value,
+    stock_labelled,
+)
 
 _NUMBERED = re.compile(r"^(\d+(?:[.-]\d+)*)\.?\s+([A-Z][^.!?]{1,80})\.?$")
 _SECTION = re.compile(rf"^(?:{SECTION_SIGN_NUMBER}|"
@@ -632,10 +637,12 @@ def _bare_title(line: str) -> bool:
 
 def _title_shape(line: str) -> bool:
     """Capitalised, ending in a word, ")" or "?" (no closing punctuation), not a ``Key: value``
-    line, and not ending in an open end ("Employees must"; "What We Strive For" is a title)."""
+    line or a labelled aside ("Example: --use-feature=2020-resolver"), and not ending in an
+    open end ("Employees must"; "What We Strive For" is a title)."""
     words = line.split()
     return bool(words) and line[:1].isupper() and not _SENTENCE_END.search(line) and \
         (line[-1:].isalnum() or line.endswith(("?", ")"))) and key_value(line) is None and \
+        not stock_labelled(line) and \
         (words[-1].lower().strip("?") not in _OPEN_ENDS or _title_like(line))
 
 
