@@ -1110,3 +1110,21 @@ def test_a_labelled_example_line_under_a_title_is_no_title(tmp_path: Path) -> No
     assert "Example: --use-deprecated=legacy-resolver" not in titles.values()
     should = next(p for p in doc.policies() if p.text.startswith("Deprecated features should"))
     assert titles[should.section_id] == "--use-deprecated"
+
+
+def test_clauses_numbered_in_levels_are_items_of_their_lead_in(tmp_path: Path) -> None:
+    """A contract's "1.2.1.  copy ..." lines under "User shall not ... to:" are each a
+    prohibition, not one run-on statement; "2.3." after them, shallower than the lead-in's
+    items, is no longer under it."""
+    path = tmp_path / "terms.txt"
+    path.write_text("Terms of Service\n\nUser shall use the Services lawfully. User shall not, "
+                    "and shall not cause any other party to:\n1.2.1.  copy, translate or modify "
+                    "the Services;\n1.2.2.  sell, rent or transfer the Services to third "
+                    "parties; or\n1.2.3.  conduct any sort of penetration testing.\n\n2.3.  "
+                    "Protected Health Information.  Users shall not store PHI on the site.\n",
+                    encoding="utf-8")
+    policies = read_document(path).policies()
+    items = [p for p in policies if p.text.startswith(("copy,", "sell,", "conduct"))]
+    assert [(p.modality, p.negated) for p in items] == [(Modality.prohibition, True)] * 3
+    title = next(p for p in policies if p.text.startswith("Protected Health"))
+    assert title.modality == Modality.informational

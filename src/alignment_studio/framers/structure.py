@@ -487,6 +487,9 @@ class _TreeBuilder:
             # "(C) Periodic reviews of X, including -" under "shall provide for:": its items
             # are parts of the same duty
             force = Force(policy.modality, policy.negated, policy.actor, [])
+        if depth < 0 and following is not None and following.type in _ENTRY_TYPES:
+            depth = following.level - 1  # a paragraph over items of depth 2 ("1.2.1."): an
+            # item of depth 1 ("2.3.") after them is no longer the paragraph's
         self.lead_ins.append((force, policy, depth))
         glossed = policy.modality == Modality.definition and key_value(policy.text) is not None
         if force is not None and not force.as_conditions and not inherited and not glossed \

@@ -35,6 +35,8 @@ class Depth:
         return len(self.xs) - 1
 
     def __call__(self, marker: str, indent: str) -> int:
+        if _DECIMAL.match(marker.strip(".")):  # "1.2.1.": its number says its depth
+            return marker.strip(".").count(".")
         kind = self._kind(marker)
         if kind not in self.kinds:
             self.kinds.append(kind)
@@ -58,6 +60,7 @@ class Depth:
 
 
 _FIRST = {"1", "a", "i", "A", "I"}  # markers that start a series
+_DECIMAL = re.compile(r"^\d{1,2}(?:\.\d{1,2})+$")  # a clause number of two or more levels
 
 
 def marker_kind(marker: str, letters_seen: bool = True, after_h: bool = False) -> str:

@@ -128,7 +128,7 @@ def _read_lines(text: str, lines: list[str], known: dict[int, int],
                                 level=heading, start_line=i + 1, end_line=i + 1))
         elif not stripped or _UNDERLINE.match(stripped):
             flush(i)
-        elif bullet:
+        elif bullet or (bullet := _CLAUSE_ITEM.match(line)):
             flush(i)
             buf, kind, start = [bullet.group("text")], BlockType.list_item, i
             depth = depth_of(bullet.group("marker"), bullet.group("indent"))
@@ -361,6 +361,10 @@ def _unmarked_items(lines: list[str]) -> set[int]:
 # ASK! (in #g-security)"): no title
 _SENTENCE_END = re.compile(r"[a-z]{2}[.!?] +[A-Z(]|[A-Z]{2}[!?] +[A-Z(]")
 _SERIES_ENDS = (";", ",", " and", " or")  # an item of a series ends so, and is followed by one
+# a clause numbered in two or more levels with a closing period, not a title ("1.2.1.  copy,
+# translate or modify the Services;"): an item, numbered at its level
+_CLAUSE_ITEM = re.compile(r"^(?P<indent>\s*)(?P<marker>\d{1,2}(?:\.\d{1,2}){1,4}\.)\s+"
+                          r"(?P<text>\S.*)$")
 _BARE_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){2,}\.?$")  # "1.1.1", "2.2.1.3"
 _RULE_NUMBER = re.compile(r"^(?:\((?=\d{1,2}\)))?(\d{1,2})[.)]\s+[A-Z]")  # "1.", "1)", "(1)"
 
