@@ -289,3 +289,28 @@ def test_a_skip_link_and_the_sites_banner_and_footer_are_skipped(tmp_path: Path)
                     '</footer></body></html>', encoding="utf-8")
     texts = [p.text for p in read_document(path).policies()]
     assert texts == ["You must not misuse our service."]
+
+
+def test_a_block_the_page_shows_line_by_line_is_read_as_plain_text(tmp_path: Path) -> None:
+    """A terms page whose clauses sit in one <div> that its style sheet shows line by line
+    ("white-space: pre-line"): the numbered titles are headings and each "1.2.x." clause under
+    "User shall not ... to:" is a prohibition of its own; the same <div> without that style
+    stays one paragraph, as a browser shows it."""
+    clauses = ("1.  Services.\n1.1.  License.  FDA grants User a limited license to use the "
+               "Services.\n1.2.  Restrictions.  User shall not, and shall not permit any other "
+               "party to:\n1.2.1.  copy or modify the Services;\n1.2.2.  sell the Services to "
+               "third parties; or\n1.2.3.  conduct any penetration testing.\n\n2.  User Data.\n"
+               "2.1.  Warranty.  Users shall not store Trade Secrets on the site.\n")
+    styled = tmp_path / "terms.html"
+    styled.write_text("<html><head><style>.lead { font-size: 16px; }\n.pre-text { white-space: "
+                      f"pre-line; }}</style></head><body><h1>Terms</h1><div class=\"lead "
+                      f"pre-text\">\n{clauses}</div><p>Contact us.</p></body></html>",
+                      encoding="utf-8")
+    doc = read_document(styled)
+    assert [s.title for s in doc.all_sections()] == ["Services", "User Data"]
+    items = [p for p in doc.policies() if p.text.startswith(("copy", "sell", "conduct"))]
+    assert [(p.modality, p.negated) for p in items] == [(Modality.prohibition, True)] * 3
+    plain = tmp_path / "plain.html"
+    plain.write_text(styled.read_text(encoding="utf-8").replace("white-space: pre-line;", ""),
+                     encoding="utf-8")
+    assert "Services" not in [s.title for s in read_document(plain).all_sections()]

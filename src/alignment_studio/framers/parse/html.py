@@ -28,8 +28,11 @@ _CELLS = {"td", "th"}
 class _Reader(HTMLParser):
     """Collects text per block element; a nested block closes the text of its parent first."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept_classes: frozenset[str] = frozenset()) -> None:
         super().__init__(convert_charrefs=True)
+        self.kept_classes = kept_classes  # classes the page's style shows line by line
+        self.kept: str | None = None  # the tag of a block shown line by line, while open
+        self.kept_nested = 0  # the same tag opened inside it
         self.blocks: list[Block] = []
         self.title: str | None = None
         self.skip = 0
@@ -78,6 +81,15 @@ class _Reader(HTMLParser):
             self.aria.append((tag, heading))
             self.aria_nested.append(0)
             tag = heading
+        if self.kept is not None:
+            self.kept_nested += tag == self.kept
+            if tag == "br":
+                self.text.append("\n")
+            return
+        if tag in _BLOCKS and _lines_kept(named, self.kept_classes):
+            self._flush()
+            self.kept, self.kept_nested, self.start = tag, 0, self.getpos()[0]
+            return
         if tag in _SKIP:
             self.skip += 1
         elif self._table_start(tag):
@@ -114,6 +126,13 @@ class _Reader(HTMLParser):
                 self.hidden_nested -= 1
                 if self.hidden_nested < 0:
                     self.hidden = None
+            return
+        if self.kept is not None:
+            if tag == self.kept:
+                self.kept_nested -= 1
+                if self.kept_nested < 0:
+                    self.kept = None
+                    self._flush_lines()
             return
         if self.aria and tag == self.aria[-1][0]:
             self.aria_nested[-1] -= 1
@@ -209,6 +228,22 @@ class _Reader(HTMLParser):
                 self.bold_text.append(data)
             if self.anchor:
                 self.anchored.append(data)
+
+    def _flush_lines(self) -> None:
+        """A block the page shows line by line (CSS "white-space: pre-line"), read as the plain
+        text it renders as: its numbered titles, items and lead-ins (a terms page's "1.2.1."
+        clauses under "User shall not:"). Its headings rank below the page's last heading."""
+        from alignment_studio.framers.parse.text import read_text
+
+        text = "\n".join(line.strip() for line in "".join(self.text).split("\n"))
+        self.text, self.anchored, self.bold_text = [], [], []
+        line = self.start
+        for block in read_text(text.strip("\n") + "\n").blocks:
+            level = min(self.last_level + block.level, 6) if block.type == BlockType.heading \
+                else block.level
+            self.blocks.append(block.model_copy(update={
+                "level": level, "start_line": line + block.start_line - 1,
+                "end_line": line + block.end_line - 1}))
 
     def _flush(self, closing: str | None = None) -> None:
         text = clean_inline("".join(self.text))
@@ -320,8 +355,29 @@ def _admonition_title(text: str) -> bool:
     return text.lower().rstrip(" :.!") not in _STOCK_ADMONITIONS and _bold_title(text, text)
 
 
+_STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.S | re.I)
+_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_PRE_LINE = re.compile(r"white-space\s*:\s*pre(?:-line|-wrap)?\b", re.I)
+# utility classes that set it (Tailwind's "whitespace-pre-line", Bootstrap themes' "pre-line")
+_PRE_CLASS = re.compile(r"^(?:whitespace-)?pre-(?:line|wrap)$")
+
+
+def _kept_classes(page: str) -> frozenset[str]:
+    """The classes the page's own style sheet shows line by line ("white-space: pre-line")."""
+    return frozenset(name for style in _STYLE.findall(page) for selector, body in
+                     _RULE.findall(style) if _PRE_LINE.search(body)
+                     for name in re.findall(r"\.([\w-]+)", selector))
+
+
+def _lines_kept(attrs: dict[str, str | None], kept: frozenset[str]) -> bool:
+    """A block shown line by line: its style, a class the page's style sheet gives that, or a
+    utility class named for it."""
+    return _PRE_LINE.search(attrs.get("style") or "") is not None or any(
+        c in kept or _PRE_CLASS.match(c) for c in _classes(attrs))
+
+
 def read_html(text: str) -> RawDocument:
-    reader = _Reader()
+    reader = _Reader(_kept_classes(text))
     reader.feed(text)
     reader.close()
     reader._flush()

@@ -365,6 +365,9 @@ _SERIES_ENDS = (";", ",", " and", " or")  # an item of a series ends so, and is 
 # translate or modify the Services;"): an item, numbered at its level
 _CLAUSE_ITEM = re.compile(r"^(?P<indent>\s*)(?P<marker>\d{1,2}(?:\.\d{1,2}){1,4}\.)\s+"
                           r"(?P<text>\S.*)$")
+# a numbered title line, perhaps with a closing period ("1.  Services.", "8. Term and
+# Termination."): a heading when its own first sub-clause ("1.1.") follows
+_TITLE_OVER_CLAUSES = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+([A-Z][^.!?:]{1,60})\.?$")
 _BARE_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){2,}\.?$")  # "1.1.1", "2.2.1.3"
 _RULE_NUMBER = re.compile(r"^(?:\((?=\d{1,2}\)))?(\d{1,2})[.)]\s+[A-Z]")  # "1.", "1)", "(1)"
 
@@ -519,6 +522,9 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     following = _next_line(lines, i + 1)
     if _BARE_NUMBER.match(line) and following and not _BULLET.match(following):
         return line.count(".") + 2  # "1.1.1" alone over its clause, as a PDF saved as text
+    over = _TITLE_OVER_CLAUSES.match(line)
+    if over and following.startswith(f"{over.group(1)}.1") and _title_like(over.group(2)):
+        return over.group(1).count(".") + 2  # "1.  Services." over "1.1.  License. ..."
     after_lead_in = i > 0 and lines[i - 1].rstrip().endswith(":") and bool(_numbered(line))
     long_title = line.startswith("§") and len(line) <= 200  # "§ 7001.103 Statutory prohibition
     # against interests in contracts to carry mail and acting as agent for contractors."
