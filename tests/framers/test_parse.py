@@ -991,6 +991,24 @@ def test_an_unnumbered_bold_line_over_prose_is_a_sub_heading_and_a_caption_is_no
     assert [s.title for s in doc.all_sections()] == ["Versions"]
 
 
+def test_a_bold_term_over_its_gloss_under_definitions_is_a_glossary_entry(tmp_path: Path) -> None:
+    """Under "## Definitions", "**Event**" over "Any identifiable thing which can be logged"
+    is one definition of "Event", in the Definitions section; the same bold line under another
+    heading still titles its paragraph."""
+    path = tmp_path / "incidents.md"
+    path.write_text("# Incident policy\n\n## Definitions\n\n**Event**\n\nAny identifiable and "
+                    "discrete thing which can be logged by a production system\n\n**Alert**\n\n"
+                    "An event of potential interest which is identified by monitoring\n\n"
+                    "## Procedure\n\n**Triage**\n\nThe on-call engineer must triage every "
+                    "alert.\n", encoding="utf-8")
+    doc = read_document(path)
+    sections = {s.id: s.title for s in doc.all_sections()}
+    assert list(sections.values()) == ["Definitions", "Procedure", "Triage"]
+    event = by_text(doc, "Event: Any identifiable")
+    assert (sections[event.section_id], event.modality) == ("Definitions", Modality.definition)
+    assert by_text(doc, "Alert: An event of potential").modality == Modality.definition
+
+
 def test_a_yes_no_column_under_a_question_and_a_never_heading_give_force(tmp_path: Path) -> None:
     """"Reimbursable by default?" over "Yes (cheapest class)" permits the row, over "No"
     forbids it (negated); the items under "Expenses that are never reimbursable" are forbidden."""

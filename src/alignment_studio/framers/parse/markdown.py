@@ -253,11 +253,33 @@ def _blocks(lines: list[str], offset: int, titled: bool = False) -> list[Block]:
 
 def _bold_headings(blocks: list[Block], bold_lines: dict[int, int]) -> list[Block]:
     """An unnumbered bold line over prose ("**Meetings start on time**" then a paragraph) is a
-    sub-heading of the "#" heading above; over a list it only names the group of items."""
-    return [block.model_copy(update={"type": BlockType.heading, "level": bold_lines[i]})
-            if i in bold_lines and i + 1 < len(blocks)
-            and blocks[i + 1].type == BlockType.paragraph else block
-            for i, block in enumerate(blocks)]
+    sub-heading of the "#" heading above; over a list it only names the group of items. Under
+    a glossary's heading ("## Definitions") it is a term over its gloss: one "Term: gloss"
+    entry, as a definition list's term and gloss are."""
+    out: list[Block] = []
+    glossary = False
+    for i, block in enumerate(blocks):
+        if block.type == BlockType.heading:
+            glossary = _GLOSSARY_TITLE.search(block.text) is not None
+        over_prose = i in bold_lines and i + 1 < len(blocks) and \
+            blocks[i + 1].type == BlockType.paragraph
+        if out and out[-1].type == BlockType.paragraph and out[-1].text.endswith(_TERM_MARK):
+            term = out.pop()  # the gloss under its term
+            out.append(block.model_copy(update={
+                "text": term.text.removesuffix(_TERM_MARK) + ": " + block.text,
+                "start_line": term.start_line}))
+        elif over_prose and glossary and not block.text.endswith((".", ":", "?")):
+            out.append(block.model_copy(update={"text": block.text + _TERM_MARK}))
+        elif over_prose:
+            out.append(block.model_copy(update={"type": BlockType.heading,
+                                                "level": bold_lines[i]}))
+        else:
+            out.append(block)
+    return out
+
+
+_GLOSSARY_TITLE = re.compile(r"\b(glossary|definitions?|terminology|key terms)\b", re.I)
+_TERM_MARK = "\x00"  # a glossary's term waiting for its gloss
 
 
 _BOLD_LINE = re.compile(r"^(\*\*|__)(?P<title>[^*_].*?)\1$")
