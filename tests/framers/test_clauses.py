@@ -638,6 +638,8 @@ def test_set_phrases_say_a_norm_whatever_the_parse(text: str, expected: Modality
     # a standing practice with data in the present passive: the organisation's commitment
     ("Your email address is not shared with the public authority.", (F, True, "you")),
     ("Personal data are not sold to third parties.", (F, True, "you")),
+    # a body's code name the tagger takes for a common noun; RFC 2119's "MAY" after "It"
+    ("TC39 will review membership on a regular basis.", (OB, False, "tc39")),
     ("If the address is not shared, we write to you.", (INFO, False, "we")),
     ("Because their IP assignment is not automatically transferred, we ask for it.",
      (INFO, False, "we")),
@@ -1693,3 +1695,14 @@ def test_wont_and_names_in_mixed_case_make_a_partys_refusal(
     tagger takes for a common noun ("arXiv") names a party, whose "will not"/"does not" is its
     refusal (a prohibition, as the guideline reads a party's negative commitment)."""
     assert first(text) == expected
+
+
+def test_a_standards_may_after_it_grants_an_option(tmp_path: Path) -> None:
+    """RFC 2119's "MAY" after "It" grants the party named before an option; a lower-case
+    "it may" after a thing stays a possibility."""
+    doc = parse(tmp_path, "# Access\n\nThe VNF MUST support single sign-on. It MAY support "
+                          "other identity and access management protocols.\n\nThe service "
+                          "is old. It may fail on large inputs.\n")
+    found = by_text(doc, "It MAY support")
+    assert (found.modality, found.actor) == (P, "vnf")
+    assert by_text(doc, "It may fail").modality == INFO

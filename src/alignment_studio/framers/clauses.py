@@ -207,6 +207,9 @@ _REFERENCE = re.compile(r"(?<=[\w.])\(([A-Za-z0-9]{1,4})\)")
 # RFC 2119's key words in capitals, which the parser takes for names ("The README SHOULD ...").
 _KEY_WORDS = re.compile(r"\b(?:MUST|SHALL|SHOULD|MAY|REQUIRED|RECOMMENDED|OPTIONAL|NOT|NEVER|"
                         r"ALWAYS|DO|DOES|DON'T|DOESN'T|CANNOT|CAN'T|WON'T|SHOULDN'T)(?![\w'])")
+# RFC 2119's "MAY" grants an option whatever its subject ("It MAY", read as a possibility in
+# lower case)
+_KEY_WORD_MAY = re.compile(r"\bMAY\b(?! NOT\b)")
 # "Step 2) ", and a numbered heading's number: "8. ", "2.1 ", "(a) "
 _STEP = re.compile(r"^(?:(?:step|stage|phase)\s+\d{1,2}[a-z]?\s*[).:\-–]\s+|"
                    r"(?:tip|important|warning|caution|reminder|hint):\s+(?=[A-Z])|"
@@ -270,6 +273,10 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
         if (force := _checklist_force(plain[i])) is not None and all(
                 c.modality == Modality.informational for c in found):
             out[i] = [Clause(plain[i], force, False, False, "you", False, True, [], [], None)]
+    for i, found in enumerate(out):
+        if len(found) == 1 and found[0].modality == Modality.informational and \
+                _KEY_WORD_MAY.search(sentences[i]):  # "It MAY support other protocols": a
+            out[i] = [found[0]._replace(modality=Modality.permission, explicit=True)]  # grant
     return [[_relabel(_restore(c, text, source), source, full) for c in found]
             for found, text, source, full in zip(out, plain, sentences, whole, strict=True)]
 
@@ -2271,6 +2278,8 @@ def _agentive(token: Token) -> bool:
     if token.pos_ in ("PRON", "PROPN") or token.tag_ in ("PRP", "NNP", "NNPS") or \
             token.is_alpha and token.text[:1].islower() and any(c.isupper() for c in token.text):
         return True  # a name in mixed case the tagger took for a noun ("arXiv", "eLife")
+    if token.text[:1].isupper() and token.text.isalnum() and any(c.isdigit() for c in token.text):
+        return True  # a committee's or body's code name the tagger took for a noun ("TC39")
     lemma = token.lemma_.lower().rsplit("-", 1)[-1]  # "non-member", "co-author": the noun
     if lemma in _AGENTS or token.lower_.rsplit("-", 1)[-1] in _AGENTS:
         return True
