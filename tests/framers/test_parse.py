@@ -1146,3 +1146,15 @@ def test_clauses_numbered_in_levels_are_items_of_their_lead_in(tmp_path: Path) -
     assert [(p.modality, p.negated) for p in items] == [(Modality.prohibition, True)] * 3
     title = next(p for p in policies if p.text.startswith("Protected Health"))
     assert title.modality == Modality.informational
+
+
+def test_a_ladders_privileges_grant_and_its_requirements_bind(tmp_path: Path) -> None:
+    """A contributor ladder's bare "Privileges:" grants its items, and "Requirements:" binds
+    its items, as "Responsibilities include:" does."""
+    path = tmp_path / "ladder.md"
+    path.write_text("# Ladder\n\n## Reviewer\n\nRequirements:\n\n- Has reviewed at least 15 pull "
+                    "requests\n\nPrivileges:\n\n- Invitations to contributor events\n",
+                    encoding="utf-8")
+    doc = read_document(path)
+    assert by_text(doc, "Has reviewed at least").modality == Modality.obligation
+    assert by_text(doc, "Invitations to contributor").modality == Modality.permission

@@ -86,7 +86,10 @@ _DEFINING_LEAD_IN = re.compile(r"\b(includes?|including|means|covers?|comprises?
 # a list of what is to be done, announced as its contents: its items are duties
 _DUTY_LIST = re.compile(r"\b(steps|considerations|requirements|responsibilities|duties|"
                         r"obligations|tasks|expectations)\b[^:.;]{0,60}\b(include|are)\b"
-                        r"( as follows| the following)?:$", re.I)
+                        r"( as follows| the following)?:$|^((additional|key|main) )?"
+                        r"(requirements|responsibilities|duties|obligations):$", re.I)
+# what a role is granted ("Privileges:", "Additional privileges:" in a contributor ladder)
+_GRANTS_LEAD_IN = re.compile(r"^((additional|special) )?(privileges|perks)( include)?:$", re.I)
 # whose duties a duty list names: "The Commissioner's specific responsibilities include:"
 _DUTY_OWNER = re.compile(r"^(?:the\s+)?(?P<who>[A-Za-z][\w -]{1,40}?)['’]s?\s+(?:\([A-Z]+\)\s+)?"
                          r"(?:\w+\s+)?(?:responsibilities|duties|obligations|tasks)\b", re.I)
@@ -629,6 +632,8 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     if _WAYS_LEAD_IN.search(text.rstrip()):
         return Force(Modality.permission, False, clause.actor, list(clause.conditions),
                      options=True)
+    if _GRANTS_LEAD_IN.search(text.strip()) and not clause.explicit:
+        return Force(Modality.permission, False, clause.actor, list(clause.conditions))
     if _OPTIONS_LEAD_IN.search(text) and not clause.explicit:
         return Force(Modality.permission, False, clause.actor, list(clause.conditions))
     subject = _LEAD_IN_SUBJECT.search(text)
