@@ -237,7 +237,7 @@ class _Reader(HTMLParser):
 
         text = "\n".join(line.strip() for line in "".join(self.text).split("\n"))
         self.text, self.anchored, self.bold_text = [], [], []
-        line = self.start
+        line = self.start + len(text) - len(text.lstrip("\n"))  # the first line of text
         for block in read_text(text.strip("\n") + "\n").blocks:
             level = min(self.last_level + block.level, 6) if block.type == BlockType.heading \
                 else block.level
