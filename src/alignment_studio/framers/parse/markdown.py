@@ -258,18 +258,18 @@ def _bold_headings(blocks: list[Block], bold_lines: dict[int, int]) -> list[Bloc
     entry, as a definition list's term and gloss are."""
     out: list[Block] = []
     glossary = False
+    term: Block | None = None  # a glossary's term, waiting for the paragraph of its gloss
     for i, block in enumerate(blocks):
         if block.type == BlockType.heading:
             glossary = _GLOSSARY_TITLE.search(block.text) is not None
         over_prose = i in bold_lines and i + 1 < len(blocks) and \
             blocks[i + 1].type == BlockType.paragraph
-        if out and out[-1].type == BlockType.paragraph and out[-1].text.endswith(_TERM_MARK):
-            term = out.pop()  # the gloss under its term
-            out.append(block.model_copy(update={
-                "text": term.text.removesuffix(_TERM_MARK) + ": " + block.text,
-                "start_line": term.start_line}))
+        if term is not None:
+            out.append(block.model_copy(update={"text": f"{term.text}: {block.text}",
+                                                "start_line": term.start_line}))
+            term = None
         elif over_prose and glossary and not block.text.endswith((".", ":", "?")):
-            out.append(block.model_copy(update={"text": block.text + _TERM_MARK}))
+            term = block
         elif over_prose:
             out.append(block.model_copy(update={"type": BlockType.heading,
                                                 "level": bold_lines[i]}))
@@ -279,7 +279,6 @@ def _bold_headings(blocks: list[Block], bold_lines: dict[int, int]) -> list[Bloc
 
 
 _GLOSSARY_TITLE = re.compile(r"\b(glossary|definitions?|terminology|key terms)\b", re.I)
-_TERM_MARK = "\x00"  # a glossary's term waiting for its gloss
 
 
 _BOLD_LINE = re.compile(r"^(\*\*|__)(?P<title>[^*_].*?)\1$")

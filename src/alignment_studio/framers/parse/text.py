@@ -523,7 +523,8 @@ def _heading_level(lines: list[str], i: int, adorned: dict[int, int]) -> int:
     if _BARE_NUMBER.match(line) and following and not _BULLET.match(following):
         return line.count(".") + 2  # "1.1.1" alone over its clause, as a PDF saved as text
     over = _TITLE_OVER_CLAUSES.match(line)
-    if over and following.startswith(f"{over.group(1)}.1") and _title_like(over.group(2)):
+    if over and re.match(rf"{re.escape(over.group(1))}\.1\b", following) and \
+            _title_like(over.group(2)):
         return over.group(1).count(".") + 2  # "1.  Services." over "1.1.  License. ..."
     after_lead_in = i > 0 and lines[i - 1].rstrip().endswith(":") and bool(_numbered(line))
     long_title = line.startswith("§") and len(line) <= 200  # "§ 7001.103 Statutory prohibition
