@@ -632,9 +632,8 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     if _WAYS_LEAD_IN.search(text.rstrip()):
         return Force(Modality.permission, False, clause.actor, list(clause.conditions),
                      options=True)
-    if _GRANTS_LEAD_IN.search(text.strip()) and not clause.explicit:
-        return Force(Modality.permission, False, clause.actor, list(clause.conditions))
-    if _OPTIONS_LEAD_IN.search(text) and not clause.explicit:
+    if (_OPTIONS_LEAD_IN.search(text) or _GRANTS_LEAD_IN.search(text.strip())) and \
+            not clause.explicit:  # "You have a few options:", "Privileges:"
         return Force(Modality.permission, False, clause.actor, list(clause.conditions))
     subject = _LEAD_IN_SUBJECT.search(text)
     if clause.modality == Modality.informational and subject is not None:
