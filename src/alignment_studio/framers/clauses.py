@@ -270,13 +270,12 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
     _reread_without_asides(plain, out, addressee)
     _reread_before_a_dash(plain, out, addressee)
     for i, found in enumerate(out):
-        if (force := _checklist_force(plain[i])) is not None and all(
-                c.modality == Modality.informational for c in found):
+        if any(c.modality != Modality.informational for c in found):
+            continue
+        if (force := _checklist_force(plain[i])) is not None:
             out[i] = [Clause(plain[i], force, False, False, "you", False, True, [], [], None)]
-    for i, found in enumerate(out):
-        if len(found) == 1 and found[0].modality == Modality.informational and \
-                _KEY_WORD_MAY.search(sentences[i]):  # "It MAY support other protocols": a
-            out[i] = [found[0]._replace(modality=Modality.permission, explicit=True)]  # grant
+        elif len(found) == 1 and _KEY_WORD_MAY.search(sentences[i]):  # "It MAY support
+            out[i] = [found[0]._replace(modality=Modality.permission, explicit=True)]  # X"
     return [[_relabel(_restore(c, text, source), source, full) for c in found]
             for found, text, source, full in zip(out, plain, sentences, whole, strict=True)]
 

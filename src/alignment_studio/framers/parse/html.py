@@ -17,6 +17,7 @@ from alignment_studio.framers.blocks import (
     table_row,
 )
 from alignment_studio.framers.parse.markdown import follows_lead_in, pair_questions
+from alignment_studio.framers.parse.text import read_text
 from alignment_studio.framers.statements import key_value
 
 _SKIP = {"script", "style", "pre", "nav", "head", "template", "noscript"}
@@ -233,8 +234,6 @@ class _Reader(HTMLParser):
         """A block the page shows line by line (CSS "white-space: pre-line"), read as the plain
         text it renders as: its numbered titles, items and lead-ins (a terms page's "1.2.1."
         clauses under "User shall not:"). Its headings rank below the page's last heading."""
-        from alignment_studio.framers.parse.text import read_text
-
         text = "\n".join(line.strip() for line in "".join(self.text).split("\n"))
         self.text, self.anchored, self.bold_text = [], [], []
         line = self.start + len(text) - len(text.lstrip("\n"))  # the first line of text
