@@ -1706,3 +1706,43 @@ def test_a_standards_may_after_it_grants_an_option(tmp_path: Path) -> None:
     found = by_text(doc, "It MAY support")
     assert (found.modality, found.actor) == (P, "vnf")
     assert by_text(doc, "It may fail").modality == INFO
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a statute's "shall mean" and "shall have the ... meaning(s)" define
+    ("For the purposes of this definition, legal holiday shall mean Massachusetts legal "
+     "holidays.", (D, False, None)),
+    ("Unless the context clearly requires otherwise, the following terms shall have the "
+     "following meanings:", (D, False, None)),
+    ('"Qualified patient" shall have the same meaning as provided in the Health and Safety '
+     "Code.", (D, False, None)),
+    # "shall be eligible / entitled": a right, as "is eligible" is
+    ("Any voter shall be eligible to hold the office of councilor at-large.",
+     (P, False, "voter")),
+    ("All members shall be entitled to a discount on training courses.", (P, False, "members")),
+    # what a section says it does not prevent someone from doing: theirs to do
+    ("This section shall not prevent a city employee who vacated a position to serve as a "
+     "member of the city council from returning to the same position.",
+     (P, True, "city employee who vacated a position to serve as a member of the city council")),
+    # not definitions: staff who will consult guidelines act; "shall mean that" draws a rule
+    ("Staff will refer to the withdrawal guidelines when a request arrives.",
+     (OB, False, "staff")),
+    ("This shall mean that you must file the report.", (OB, False, "you")),
+])
+def test_statutory_definitions_eligibility_and_what_a_section_does_not_prevent(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_glossary_entries_that_open_with_a_quoted_term(tmp_path: Path) -> None:
+    """Under a definitions heading, '"City", the city of Somerville.' defines its quoted term
+    (the lead-in announcing the terms is no rule); elsewhere a quoted opening defines nothing."""
+    doc = parse(tmp_path, '# Charter\n\n## Definitions\n\nUnless the context clearly requires '
+                          "otherwise, the following terms shall have the following meanings:\n\n"
+                          '" City ", the city of Somerville.\n\n"General Laws", the '
+                          "Massachusetts General Laws.\n\n## Elections\n\n"
+                          '"Early voting", as the clerk calls it, starts in May.\n')
+    city = by_text(doc, '" City ", the city')
+    assert (city.modality, city.terms) == (D, ["City"])
+    assert by_text(doc, '"General Laws"').terms == ["General Laws"]
+    assert by_text(doc, '"Early voting"').modality == INFO

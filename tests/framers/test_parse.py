@@ -1158,3 +1158,25 @@ def test_a_ladders_privileges_grant_and_its_requirements_bind(tmp_path: Path) ->
     doc = read_document(path)
     assert by_text(doc, "Has reviewed at least").modality == Modality.obligation
     assert by_text(doc, "Invitations to contributor").modality == Modality.permission
+
+
+def test_restructuredtext_bold_lines_and_literal_intros_are_no_titles(tmp_path: Path) -> None:
+    """Where a reStructuredText file's titles are adorned, a bold line ("**Example**"), a line
+    that opens a literal block ("Correct::") and a title shown inside a code sample are no
+    titles: the rules after them stay in their section. A plain title-case line set off by
+    blank lines is still one, as a reader of the text file takes it."""
+    path = tmp_path / "style.txt"
+    path.write_text("Style Guide\n===========\n\nCode\n----\n\nA parameter should be in "
+                    "italics, as in :ref:`params`.\n\n**Example**\n\nThe parameter *x* is "
+                    "set.\n\nCorrect::\n\n    f(x)\n\nA variable must be in double backticks."
+                    "\n\nHeading markup looks like this::\n\n    Title\n    -----\n\n"
+                    "Names must be spelled as in the code.\n\nGeneral Requirements\n\n"
+                    "Every page must have a title.\n\nHeadings\n--------\n\n"
+                    "Use sentence case.\n", encoding="utf-8")
+    doc = read_document(path)
+    titles = {s.id: s.title for s in doc.all_sections()}
+    assert titles[by_text(doc, "A variable must").section_id] == "Code"
+    assert titles[by_text(doc, "Names must be spelled").section_id] == "Code"
+    assert titles[by_text(doc, "Every page must").section_id] == "General Requirements"
+    assert titles[by_text(doc, "Use sentence case.").section_id] == "Headings"
+    assert "Example" not in titles.values() and "" not in titles.values()

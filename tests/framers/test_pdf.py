@@ -607,3 +607,23 @@ def test_a_regulations_section_sign_titles_are_headings(tmp_path: Path) -> None:
     contract = next(p for p in doc.policies() if p.text.startswith("Each contract"))
     assert titles[contract.section_id] == \
         "§ 422.9 Reclamation law enforcement contracts and cooperative agreements."
+
+
+def test_bold_labelled_section_titles_closed_or_wrapped_are_headings(tmp_path: Path) -> None:
+    """A charter's bold "SECTION 1-3: SEPARATION OF POWERS." (closed by a full stop) and a
+    "SECTION 2-6: ..." title wrapped over two bold lines are headings, not a bold run-in
+    sentence: the text under each is its section's."""
+    pdf, line = flush_pdf()
+    line("SECTION 1-3: SEPARATION OF POWERS.", "B", 3)
+    line("The legislative branch shall never exercise any executive power.", gap=3)
+    line("SECTION 2-6: ELECTION, TERM, AND POWERS OF CITY COUNCIL", "B")
+    line("PRESIDENT AND VICE PRESIDENT", "B", 3)
+    line("The city council shall elect from among its members a president.", gap=3)
+    target = tmp_path / "charter.pdf"
+    pdf.output(str(target))
+    doc = read_document(target)
+    titles = {s.id: s.title for s in doc.all_sections()}
+    assert [(titles[p.section_id], p.modality.value) for p in doc.policies()] == [
+        ("SECTION 1-3: SEPARATION OF POWERS.", "prohibition"),
+        ("SECTION 2-6: ELECTION, TERM, AND POWERS OF CITY COUNCIL PRESIDENT AND VICE PRESIDENT",
+         "obligation")]

@@ -197,7 +197,11 @@ _GOVERNED_BY = re.compile(r"\b(is|are|remains?) (also )?subject to (the |this |t
                           r"regulations|provisions|terms)\b", re.I)
 _LEGAL_DEFINITION = re.compile(r"\bshall (not )?be (considered|deemed)\b|"
                                r"(^|, )(such|the|this|that) term( [\"“][^\"”]{1,40}[\"”])? "
-                               r"(shall|will) (also )?(include|mean)\b",
+                               r"(shall|will) (also )?(include|mean)\b|"
+                               # "legal holiday shall mean X", "the following terms shall have
+                               # the following meanings:", "shall have the same meaning as in X"
+                               r"\b(shall|will) (also )?mean\b(?! that)|"
+                               r"\b(shall|will) have the (same |following )?meanings?\b",
                                re.I)
 _SUBJECTS = ("nsubj", "nsubjpass", "expl", "csubj", "csubjpass")
 _LEXICON: dict[str, set[str]] = {}
@@ -789,7 +793,11 @@ _NOT_BARRED = re.compile(
     r"preclude|bar)s?(?:,? or \w+)? " + _WHO + r" from|(?:as )?grant(?:s|ing)? " + _WHO +
     r" (?:any|a|the) (?:right|licen[cs]e|permission))\b|"
     r"^\W*it (?:shall|will|does|is) not (?:be |constitute )an? violation\b[^.;]{0,80}?\bfor " +
-    _WHO + r" to\b", re.I)
+    _WHO + r" to\b|"
+    # "This section shall not prevent a city employee who X from returning to Y"
+    r"^\W*(?:this|these|such) (?:section|subsection|part|chapter|article|paragraph|policy|"
+    r"provision|rule)s? (?:shall|will|does|do|may) not (?:be construed to )?(?:prohibit|"
+    r"prevent|restrict|limit|preclude|bar) (?:the |a |an |any )?([^,;.:]{1,100}?) from\b", re.I)
 
 
 def _not_barred(text: str) -> str | None:
@@ -1200,9 +1208,11 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                                       frame == head and _key(frame) not in ("need", "have")
                                       and any(c.dep_ == "nsubj" and _agentive(c)
                                               for c in head.children)))
-                              # "Hunting shall be allowed in park areas": it is allowed
+                              # "Hunting shall be allowed in park areas": it is allowed;
+                              # "Any voter shall be eligible to hold the office": a right
                               or modal.lower_ == "shall" and not negated and
-                              frame.lemma_.lower() in ("allow", "permit", "authorize", "authorise")
+                              (frame.lemma_.lower() in ("allow", "permit", "authorize", "authorise")
+                               or _key(frame) in ("eligible", "entitle"))
                               or _key(frame) in _DUTY_FRAMES
                               and _MODALS.get(modal.lower_) == _OBLIGE):
         base = _FRAMES[_key(frame)]

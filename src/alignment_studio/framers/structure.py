@@ -77,6 +77,7 @@ _GLOSSARY = re.compile(r"\b(glossary|definitions?|terms|terminology)\b", re.I)
 _TERM = r"[A-Z][\w'-]*(?: [\w'-]+){0,5}"
 _RUN_IN_TERM = re.compile(rf"^({_TERM})(?:\.\s+(?=[A-Z\"“(])|\s*(?:—|--)\s*)")
 _BARE_TERM = re.compile(rf"^{_TERM}\.$")
+_QUOTED_OPENING = re.compile(r"^[\"“]([^\"”]{2,60})[\"”]")  # a glossary entry's quoted term
 _FORMS = {BlockType.paragraph: Form.prose, BlockType.list_item: Form.list_item,
           BlockType.qa: Form.qa, BlockType.callout: Form.callout,
           BlockType.table_row: Form.table_row, BlockType.heading: Form.prose}
@@ -556,6 +557,9 @@ class _TreeBuilder:
             elif i == 0 and _GLOSSARY.search(section.title) and \
                     (term := _RUN_IN_TERM.match(policy.text)):
                 policy.modality, policy.terms = Modality.definition, [term.group(1)]
+            elif _GLOSSARY.search(section.title) and \
+                    (term := _QUOTED_OPENING.match(policy.text)):  # '"City", the city of X.'
+                policy.modality, policy.terms = Modality.definition, [term.group(1).strip()]
 
     def _open(self, title: str, level: int, force: Force | None) -> Section:
         while self.stack and self.stack[-1].level >= level:

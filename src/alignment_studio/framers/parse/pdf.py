@@ -387,8 +387,9 @@ def _is_heading_style(line: _Line, body: float) -> bool:
                 and (not _SENTENCE_END.search(line.text) or _TITLE_COLON.match(line.text)
                      or _NUMBERED_QUESTION.match(line.text)
                      or line.text.endswith(".") and ". " not in line.text  # "7.46.010 PURPOSE."
-                     and (_numbered_title(line.text[:-1])
-                          or _SECTION_SIGN_TITLE.match(line.text) is not None))
+                     and (_numbered_title(line.text[:-1])  # "SECTION 1-3: SEPARATION OF POWERS."
+                          or _SECTION_SIGN_TITLE.match(line.text) is not None
+                          or _LABELLED_SECTION.match(line.text) is not None))
                 and (not _MARKER.match(line.text) or _numbered_title(line.text)))
 
 
@@ -451,7 +452,9 @@ def _bold_run_ins(lines: list[_Line], body: float, pitch: float) -> set[int]:
                 nxt.page == line.page and line.y - nxt.y <= pitch * 1.3 and \
                 abs(nxt.size - line.size) < 0.3 and not _SENTENCE_END.search(line.text) and \
                 not _MARKER.match(line.text) and not _SECTION_NUMBER.match(line.text) and \
-                not _SECTION_SIGN.match(line.text):  # "§ 422.9 Reclamation law ... cooperative"
+                not _SECTION_SIGN.match(line.text) and \
+                not _LABELLED_SECTION.match(line.text):  # "§ 422.9 Reclamation law ... cooperative",
+            # "SECTION 2-6: ELECTION, TERM, AND POWERS OF CITY COUNCIL" over "PRESIDENT AND ..."
             out.add(i)
     return out
 

@@ -92,12 +92,21 @@ def _read_lines(text: str, lines: list[str], known: dict[int, int],
     marked = {i for i in lone if _HEAD_MARK.match(lines[i])}  # "A) General Procedures"
     under = 3 if len(marked) >= 2 else 2  # unnumbered titles among numbered ones: sub-titles
     quoted = _quoted_titles(lines)
-    adorned = dict.fromkeys(items | terms | quoted, 0) | _adorned_headings(lines) | \
+    adornments = _adorned_headings(lines)
+    adorned = dict.fromkeys(items | terms | quoted, 0) | adornments | \
         known | {i: 2 if i in marked else under for i in lone} | \
         dict.fromkeys(_list_titles(lines, listed), under + 1) | \
         _rule_titles(lines) | _numbered_outline(lines) | outline  # a list's title: a sub-title
-    if looks_like_rst(text, len(adorned)):  # reStructuredText: its markup is not read
+    # reStructuredText: its markup is not read, and where its titles are adorned, a line in
+    # bold ("**Example**", "**SymPy Wiki** https://...") or one that opens a literal block
+    # ("Correct::") is no title, nor one shown in a code sample
+    not_titles: set[int] = set()
+    if looks_like_rst(text, len(adorned)):
+        if adornments:
+            not_titles = {i for i, line in enumerate(lines) if i not in adornments and (
+                line.lstrip().startswith("**") or line.rstrip().endswith("::"))}
         lines = rst_to_plain(lines)
+        not_titles |= {i for i in adornments if not lines[i].strip()}  # one in a code sample
     blocks: list[Block] = []
     buf: list[str] = []
     start = 0
@@ -115,7 +124,7 @@ def _read_lines(text: str, lines: list[str], known: dict[int, int],
 
     for i, line in enumerate(lines):
         stripped = line.strip()
-        heading = _heading_level(lines, i, adorned)
+        heading = _heading_level(lines, i, adorned) if i not in not_titles else 0
         if not blocks and not buf and (heading or _title_line(lines, i)):
             heading = 1  # the first line: the document's title
         bullet = _BULLET.match(line)
