@@ -252,8 +252,8 @@ _NUMBERING = re.compile(rf"^\s*(?:\[?{SECTION_SIGN_NUMBER}\]?\.?|"
                         r"\(?[\dA-Za-z]{1,3}(?:\.\d+)*[.)]|[IVXLC]{4,7}\.|[A-Z]?\d+(?:\.\d+)*|"
                         r"\d+(?:-\d+)+(?:\s+[-–—])?)\s+|^\s*\d+(?:\.\d+)*\.(?=[A-Z][a-z])",
                         re.I)  # "§ 2635.302", "[§84-11.5]", "§ 2-531.", "Section 4", "(a)",
-# "2.1", "VIII.", "Article I:", "Canon 3:", "Section 1-7:", an administrative rule's "291-005-0025 -",
-# "6.Storage"
+# "2.1", "VIII.", "Article I:", "Canon 3:", "Section 1-7:", an administrative rule's
+# "291-005-0025 -", "6.Storage"
 _DETERMINERS = {"the", "a", "an", "your", "our", "their", "his", "her", "its", "all", "each",
                 "every", "any", "no", "only", "some"}
 SETTINGS_GRID = [Settings(share, heading, entry) for share, heading, entry in

@@ -453,8 +453,9 @@ def _bold_run_ins(lines: list[_Line], body: float, pitch: float) -> set[int]:
                 abs(nxt.size - line.size) < 0.3 and not _SENTENCE_END.search(line.text) and \
                 not _MARKER.match(line.text) and not _SECTION_NUMBER.match(line.text) and \
                 not _SECTION_SIGN.match(line.text) and \
-                not _LABELLED_SECTION.match(line.text):  # "§ 422.9 Reclamation law ... cooperative",
-            # "SECTION 2-6: ELECTION, TERM, AND POWERS OF CITY COUNCIL" over "PRESIDENT AND ..."
+                not _LABELLED_SECTION.match(line.text):
+            # (not "§ 422.9 Reclamation law ... cooperative", nor "SECTION 2-6: ELECTION, TERM,
+            # AND POWERS OF CITY COUNCIL" over "PRESIDENT AND VICE PRESIDENT")
             out.add(i)
     return out
 
