@@ -1746,3 +1746,17 @@ def test_glossary_entries_that_open_with_a_quoted_term(tmp_path: Path) -> None:
     assert (city.modality, city.terms) == (D, ["City"])
     assert by_text(doc, '"General Laws"').terms == ["General Laws"]
     assert by_text(doc, '"Early voting"').modality == INFO
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a run-in title before the sentence ("(a) Election and Term - ") is no subject
+    ("(a) Election and Term - As soon as practicable after the election, the city council "
+     "shall elect a president.", (OB, False, "city council")),
+    ("Rules of Procedure - The city council shall adopt rules regulating its procedure.",
+     (OB, False, "city council")),
+    # not a title: an order run in before a sentence
+    ("Communicate with empathy - Disagreements are a fact of life.", (OB, False, "you")),
+])
+def test_a_run_in_title_is_not_read_as_the_subject(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected

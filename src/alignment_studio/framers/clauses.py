@@ -216,6 +216,10 @@ _KEY_WORDS = re.compile(r"\b(?:MUST|SHALL|SHOULD|MAY|REQUIRED|RECOMMENDED|OPTION
 _KEY_WORD_MAY = re.compile(r"\bMAY\b(?! NOT\b)")
 # "Step 2) ", and a numbered heading's number: "8. ", "2.1 ", "(a) "
 _STEP = re.compile(r"^(?:(?:step|stage|phase)\s+\d{1,2}[a-z]?\s*[).:\-–]\s+|"
+                   # a run-in title, numbered or not: "(a) Election and Term - As soon as X, the
+                   # council shall elect", "Rules of Procedure - The council shall adopt"
+                   r"(?-i:(?:\(?[a-z0-9]{1,3}[.)]\s+)?[A-Z][\w'’]*(?:\s+(?:and|of|or|the|for|to|in|"
+                   r"on|&|[A-Z][\w'’]*)){0,5})\s+[-–—]\s+(?=(?-i:[A-Z]))|"
                    r"(?:tip|important|warning|caution|reminder|hint):\s+(?=[A-Z])|"
                    r"\(?\d{1,2}(?:\.\d{1,2})*[.)]\s+(?=[A-Z])|\d{1,2}(?:\.\d{1,2})+\s+(?=[A-Z])|"
                    r"\([a-z]\)\s+(?=[A-Z])|(?:[a-z]|[ivx]{1,4})[.)]\s+(?=(?-i:[A-Z])|[\"“]))", re.I)
