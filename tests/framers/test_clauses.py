@@ -1716,6 +1716,9 @@ def test_a_standards_may_after_it_grants_an_option(tmp_path: Path) -> None:
      "following meanings:", (D, False, None)),
     ('"Qualified patient" shall have the same meaning as provided in the Health and Safety '
      "Code.", (D, False, None)),
+    ("In the rest of this document the term 'maintainer' should be taken to mean 'active "
+     "maintainer'.", (D, False, None)),
+    ('+1 means "yes"', (D, False, None)),
     # "shall be eligible / entitled": a right, as "is eligible" is
     ("Any voter shall be eligible to hold the office of councilor at-large.",
      (P, False, "voter")),

@@ -201,7 +201,11 @@ _LEGAL_DEFINITION = re.compile(r"\bshall (not )?be (considered|deemed)\b|"
                                # "legal holiday shall mean X", "the following terms shall have
                                # the following meanings:", "shall have the same meaning as in X"
                                r"\b(shall|will) (also )?mean\b(?! that)|"
-                               r"\b(shall|will) have the (same |following )?meanings?\b",
+                               r"\b(shall|will) have the (same |following )?meanings?\b|"
+                               # "the term 'maintainer' should be taken to mean 'active ...'"
+                               r"\b(shall|should|will|is to|are to) be (taken|read|understood|"
+                               r"construed|interpreted) to mean\b|"
+                               r"^[+-]\d+ means\b",  # a vote's "+1 means 'yes'"
                                re.I)
 _SUBJECTS = ("nsubj", "nsubjpass", "expl", "csubj", "csubjpass")
 _LEXICON: dict[str, set[str]] = {}
