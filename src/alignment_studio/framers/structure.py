@@ -543,7 +543,8 @@ class _TreeBuilder:
         return clause
 
     def _context_definitions(self, policies: list[Policy], section: Section) -> None:
-        """A sentence after "What is X?", or the first one under a glossary heading, defines."""
+        """A sentence after "What is X?", the first one under a glossary heading, or one there
+        that opens with a quoted term ('"City", the city of X.'), defines."""
         parent = self.stack[-2] if len(self.stack) > 1 else None
         glossary = parent is not None and bool(_GLOSSARY.search(parent.title))
         for i, policy in enumerate(policies):

@@ -60,6 +60,8 @@ _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
 # a regulation's section title: "§ 422.4 Responsibilities of the Commissioner of Reclamation."
 _SECTION_SIGN = re.compile(rf"^{SECTION_SIGN_NUMBER}\.?\s")
 _SECTION_SIGN_TITLE = re.compile(rf"^{SECTION_SIGN_NUMBER}\.?\s+[A-Z][^.]{{2,150}}\.?$")
+# "SECTION 1-3: SEPARATION OF POWERS.", "Article IV"
+_LABELLED_SECTION = re.compile(r"^(section|article|part|chapter)\s+[\dIVXLC]+\b", re.I)
 _HYPHENATED = re.compile(r"[A-Za-z]+-[A-Za-z]+")
 _FULL_LINE = 50  # characters: a shorter line ended where its text did, not at the margin
 _SCANNED = "no text layer — the PDF looks scanned; run OCR (e.g. ocrmypdf) first"
@@ -458,9 +460,6 @@ def _bold_run_ins(lines: list[_Line], body: float, pitch: float) -> set[int]:
             # AND POWERS OF CITY COUNCIL" over "PRESIDENT AND VICE PRESIDENT")
             out.add(i)
     return out
-
-
-_LABELLED_SECTION = re.compile(r"^(section|article|part|chapter)\s+[\dIVXLC]+\b", re.I)
 
 
 def _plain_titles(lines: list[_Line], body: float, pitch: float,
