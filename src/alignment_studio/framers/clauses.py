@@ -796,16 +796,17 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
 # governing body from X", "Nothing in these Terms will be construed as granting you any right",
 # "It shall not be a violation of this chapter for a majority of the members to X"
 _WHO = r"(?:the |a |an |any )?([^,;.:]{1,60}?)"  # one group in each form: the one left free
+_LONG_WHO = r"(?:the |a |an |any )?([^,;.:]{1,100}?)"  # "a city employee who vacated a post"
+_BAR = r"(?:prohibit|prevent|restrict|limit|preclude|bar)"
 _NOT_BARRED = re.compile(
-    r"^\W*(?:nothing|no provision)\b[^.;:]{0,120}?\b(?:(?:prohibit|prevent|restrict|limit|"
-    r"preclude|bar)s?(?:,? or \w+)? " + _WHO + r" from|(?:as )?grant(?:s|ing)? " + _WHO +
-    r" (?:any|a|the) (?:right|licen[cs]e|permission))\b|"
+    r"^\W*(?:nothing|no provision)\b[^.;:]{0,120}?\b(?:" + _BAR + r"s?(?:,? or \w+)? " + _WHO +
+    r" from|(?:as )?grant(?:s|ing)? " + _WHO + r" (?:any|a|the) (?:right|licen[cs]e|permission))\b|"
     r"^\W*it (?:shall|will|does|is) not (?:be |constitute )an? violation\b[^.;]{0,80}?\bfor " +
     _WHO + r" to\b|"
     # "This section shall not prevent a city employee who X from returning to Y"
     r"^\W*(?:this|these|such) (?:section|subsection|part|chapter|article|paragraph|policy|"
-    r"provision|rule)s? (?:shall|will|does|do|may) not (?:be construed to )?(?:prohibit|"
-    r"prevent|restrict|limit|preclude|bar) (?:the |a |an |any )?([^,;.:]{1,100}?) from\b", re.I)
+    r"provision|rule)s? (?:shall|will|does|do|may) not (?:be construed to )?" + _BAR + " " +
+    _LONG_WHO + r" from\b", re.I)
 
 
 def _not_barred(text: str) -> str | None:
