@@ -1763,3 +1763,51 @@ def test_glossary_entries_that_open_with_a_quoted_term(tmp_path: Path) -> None:
 def test_a_run_in_title_is_not_read_as_the_subject(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:
     assert first(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the party of an order's duty, past a participle the parser took for the subject ...
+    ("Within 60 days of the date of this order, the Secretary of Homeland Security acting "
+     "through the Director of CISA shall develop and issue a cloud-service governance "
+     "framework.", (OB, False, "secretary of homeland security")),
+    # ... past a long aside of those consulted ...
+    ("Within 60 days of the date of this order, the Administrator of General Services, in "
+     "consultation with the Director of OMB and the heads of other agencies as the "
+     "Administrator of General Services deems appropriate, shall begin modernizing FedRAMP.",
+     (OB, False, "administrator")),
+    # ... and past a participle's phrase read as the main verb
+    ("Committers wanting to become maintainers are expected to:", (OB, False, "committers")),
+    # not changed: a gerund subject names no party; one read right stays as it was
+    ("Working overtime violates the policy.", (INFO, False, None)),
+    ("Employees working from home must lock their screens.", (OB, False, "employees")),
+])
+def test_the_party_of_a_duty_behind_participles_and_asides(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_a_lead_in_naming_its_party_keeps_it_under_a_role_heading(tmp_path: Path) -> None:
+    """Under "Maintainer", the orders after "Committers wanting to become maintainers are
+    expected to:" are the committers' duties; an order with no party of its own is the
+    heading's party's, as before."""
+    doc = parse(tmp_path, "# Governance\n\n## Roles and responsibilities\n\n### Maintainer\n\n"
+                          "Maintainers must plan releases.\n\nCommitters "
+                          "wanting to become maintainers are expected to:\n\n- Collaborate "
+                          "well.\n- Enable adoptions or ecosystems.\n\nReview pull requests "
+                          "within a week.\n")
+    collaborate = by_text(doc, "Collaborate well")
+    assert (collaborate.modality, collaborate.actor) == (OB, "committers")
+    assert by_text(doc, "Review pull requests").actor == "maintainer"
+
+
+def test_the_kinds_a_lead_in_says_something_may_be_are_definitions(tmp_path: Path) -> None:
+    """"There are many ways to contribute, which may be one or more of the following:" lists
+    the kinds of contribution (its "may" is a possibility, not a permission); "You may do one
+    of the following:" still lists what one may do."""
+    doc = parse(tmp_path, "# Contributors\n\nThere are many ways to contribute to the project, "
+                          "which may be one or more of the following (but not limited to):\n\n"
+                          "- Reporting or fixing bugs.\n- Writing documentation.\n\n"
+                          "You may do one of the following:\n\n- Open an issue.\n")
+    assert by_text(doc, "Reporting or fixing bugs").modality == D
+    assert by_text(doc, "Writing documentation").modality == D
+    assert by_text(doc, "Open an issue").modality == P

@@ -243,6 +243,24 @@ def test_bold_numbered_titles_in_capitals_and_the_next_number_are_headings(
         Modality.prohibition
 
 
+def test_the_next_bold_numbered_title_in_title_case_ending_in_a_period_is_a_heading(
+        tmp_path: Path) -> None:
+    """A charter typed without heading styles: "4. General Rules and Operations." takes the
+    number after "3. Community Assets" and is in title case, so its period does not make it a
+    sentence; a bold sentence that takes the next number is still no title."""
+    path = _bold_and_plain(tmp_path / "charter.docx", [
+        ("1. Mission and Scope", True), ("The Project builds a package manager.", False),
+        ("2. Technical Steering Committee", True), ("The TSC will meet monthly.", False),
+        ("3. Community Assets", True), ("The Project will own its domain names.", False),
+        ("4. General Rules and Operations.", True), ("The Project will respect trademarks.",
+                                                    False),
+        ("5. The project will publish its budget.", True), ("Members may ask questions.", False)])
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == [
+        "1. Mission and Scope", "2. Technical Steering Committee", "3. Community Assets",
+        "4. General Rules and Operations."]
+
+
 def test_bold_numbered_items_under_a_numbered_title_stay_items(tmp_path: Path) -> None:
     """"2. **Lock your screen**" under "1. GENERAL RULES" is the list's second item, not the
     next title: numbered items under a title end the count of titles."""

@@ -278,8 +278,10 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
         elif (verb := _pleaded(doc)) is not None and not _aside(doc[:], verb, None):
             out[i] = [_imperative(doc[verb.i:], plain[i])]
     _reread_unmarked_conditions(plain, docs, out, addressee)
+    _reread_reduced_relative(plain, docs, out, addressee)
     _reread_after_a_lead(plain, out, addressee)
     _reread_without_asides(plain, out, addressee)
+    _reread_without_consulted(plain, out, addressee)
     _reread_before_a_dash(plain, out, addressee)
     for i, found in enumerate(out):
         if any(c.modality != Modality.informational for c in found):
@@ -334,6 +336,29 @@ def _reread_without_asides(plain: list[str], out: list[list[Clause]],
         again = clauses_of(doc, text, addressee)
         if len(again) == 1 and again[0].modality != Modality.informational:
             out[i] = [again[0]._replace(text=plain[i])]
+
+
+# an aside between the party and its modal, as orders and statutes write it ("the Director of
+# OMB, in consultation with the Secretary of Defense and the Attorney General, shall X")
+_CONSULTED = re.compile(r",\s*(?:in (?:consultation|coordination|cooperation) with|acting through|"
+                        r"after consult(?:ing|ation with)|with the (?:approval|concurrence|advice)"
+                        r" of)\b[^;:]*?,(?=\s+(?:shall|must|will|may|should)\b)", re.I)
+
+
+def _reread_without_consulted(plain: list[str], out: list[list[Clause]],
+                              addressee: str | None) -> None:
+    """A long aside of those consulted can hide the party from the parser ("Within 60 days,
+    the Administrator, in consultation with the heads of other agencies as the Administrator
+    deems appropriate, shall begin X"): a one-clause norm read without a party is read again
+    without the aside, and the party found there is kept."""
+    todo = [i for i, found in enumerate(out) if len(found) == 1 and found[0].explicit
+            and found[0].actor in (None, addressee) and _CONSULTED.search(plain[i])]
+    bare = [_CONSULTED.sub("", plain[i], count=1) for i in todo]
+    for i, doc, text in zip(todo, parse(bare), bare, strict=True):
+        again = clauses_of(doc, text, addressee)
+        if again and again[0].actor not in (None, addressee) and \
+                again[0].modality == out[i][0].modality:
+            out[i] = [out[i][0]._replace(actor=again[0].actor)]
 
 
 _DASHED = re.compile(r"^(?P<rule>[A-Z][^.!?:;]{3,80}?)\s+[-–—]\s+\S")
@@ -420,6 +445,38 @@ def _reread_unmarked_conditions(plain: list[str], docs: list[Doc], out: list[lis
         if len(again) == 1 and again[0].modality != Modality.informational and \
                 doc[:].root.idx > comma:
             out[i] = [again[0]._replace(text=plain[i])]
+
+
+def _reread_reduced_relative(plain: list[str], docs: list[Doc], out: list[list[Clause]],
+                             addressee: str | None) -> None:
+    """A party named with a participle after it ("Committers wanting to become maintainers
+    are expected to:"): the parser takes the participle for the main verb and the norm for
+    its complement. Read again without the participle's phrase ("Committers are expected
+    to:"); that reading is kept when it is one clause that says a norm."""
+    todo: dict[int, str] = {}
+    for i, (doc, found) in enumerate(zip(docs, out, strict=True)):
+        cut = _reduced_relative(doc)
+        if cut is not None and len(found) == 1:
+            todo[i] = plain[i][:cut[0]] + plain[i][cut[1]:]
+    for (i, text), doc in zip(todo.items(), parse(list(todo.values())), strict=True):
+        again = clauses_of(doc, text, addressee)
+        if len(again) == 1 and again[0].modality != Modality.informational:
+            out[i] = [again[0]._replace(text=plain[i])]
+
+
+def _reduced_relative(doc: Doc) -> tuple[int, int] | None:
+    """Where the participle's phrase the parser took for the main verb starts and ends: a
+    root "-ing" verb after its subject, with a complement to its right that has its own
+    auxiliary ("are expected") and no subject."""
+    if len(doc) < 4:
+        return None
+    root = doc[:].root
+    if root.tag_ != "VBG" or not any(c.dep_ == "nsubj" for c in root.lefts):
+        return None
+    main = next((c for c in root.rights if c.dep_ == "ccomp" and not any(
+        g.dep_ in _SUBJECTS for g in c.children) and c.left_edge.dep_ in ("aux", "auxpass")),
+        None)
+    return (root.idx, main.left_edge.idx) if main is not None else None
 
 
 def _unmarked_condition_end(doc: Doc) -> int | None:
@@ -2127,9 +2184,10 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         subject = inner if inner is not None and not _vague(inner) else None
     if subject is None:
         return addressee if passive or _expletive(head) or frame is not None else None
-    if subject.dep_ == "csubj" and subject.tag_ in ("VBN", "VBD"):
-        # "All officers authorized to exercise X must adhere to Y": the parser took the
-        # participle of a reduced relative for the subject, and the noun for its subject
+    if subject.dep_ == "csubj" and subject.tag_ in ("VBN", "VBD", "VBG"):
+        # "All officers authorized to exercise X must adhere to Y", "the Secretary acting
+        # through the Director shall X": the parser took the participle of a reduced relative
+        # for the subject, and the noun for its subject
         subject = next((c for c in subject.children if c.dep_ == "nsubj"
                         and c.pos_ in ("NOUN", "PROPN")), subject)
     if _rule_word(subject) or subject.dep_ == "csubj" or subject.tag_ == "VBG":

@@ -83,6 +83,11 @@ _NOT_LEAD_IN = re.compile(r"\b(do not|does not|don['’]t|doesn['’]t|never|not
 _EXCEPTION_LEAD_IN = re.compile(r"\b(unless|except( for)?)" + _LEAD_IN_END, re.I)
 _DEFINING_LEAD_IN = re.compile(r"\b(includes?|including|means|covers?|comprises?|consists? of)"
                                r"\b[^:]{0,120}:$", re.I)
+# "There are many ways to contribute, which may be one or more of the following:": the items
+# are the kinds the lead-in names, whatever its "may" (a possibility, not a permission)
+_KINDS_LEAD_IN = re.compile(r"\b(may|can|could|might) (also )?be (one|any|some|each)"
+                            r"( or more| or several| or a combination)? of the following\b"
+                            r"[^:]{0,40}:$", re.I)
 # a list of what is to be done, announced as its contents: its items are duties
 _DUTY_LIST = re.compile(r"\b(steps|considerations|requirements|responsibilities|duties|"
                         r"obligations|tasks|expectations)\b[^:.;]{0,60}\b(include|are)\b"
@@ -626,6 +631,8 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
         return Force(Modality.obligation, False,
                      owner.group("who").lower() if owner is not None else None,
                      list(clause.conditions))
+    if _KINDS_LEAD_IN.search(text.rstrip()):
+        return Force(Modality.definition, False, None, [])
     if _DEFINING_LEAD_IN.search(text) and not clause.imperative and (
             not clause.explicit or clause.modality == Modality.definition):
         return Force(Modality.definition, False, None, [])

@@ -613,8 +613,11 @@ class _TreeBuilder:
         role = next((r for r in reversed(self.roles) if r is not None), None)
         if role is not None and _is_norm(modality) and (
                 clause.actor is None and not (clause.passive and role in self.offices)
-                or clause.imperative or is_pronoun_actor(clause.actor)):
-            clause = clause._replace(actor=role)  # "Reviewer" > "Focus on code quality"
+                or clause.imperative and clause.actor in (None, "you", self.reader)
+                or is_pronoun_actor(clause.actor)):
+            # "Reviewer" > "Focus on code quality"; an order under a lead-in that names its
+            # party keeps it ("Committers wanting to become maintainers are expected to:")
+            clause = clause._replace(actor=role)
         clause = clause._replace(actor=self._antecedent(clause.actor, clause.text))
         return Policy(id=pid, text=clause.text, modality=modality, section_id=section_id,
                       form=_FORMS[block.type], question=block.question,
