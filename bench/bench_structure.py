@@ -399,7 +399,15 @@ def same_actor(label: str, found: str | None) -> bool:
         return False
     a = {_singular(t) for t in tokens(label) if t not in _DETERMINERS}
     b = {_singular(t) for t in tokens(found) if t not in _DETERMINERS}
-    return bool(a and b) and (a <= b or b <= a)
+    return bool(a and b) and (a <= b or b <= a) or _initials(label) in b and len(b) == 1 or \
+        _initials(found) in a and len(a) == 1
+
+
+def _initials(name: str) -> str:
+    """The acronym of a name of three words or more ("technical steering committee": "tsc"),
+    which a document defines and then uses for it; else ''."""
+    words = [t for t in tokens(name) if t not in _DETERMINERS and t not in ("of", "and", "for")]
+    return "".join(w[0] for w in words) if len(words) >= 3 else ""
 
 
 def score(doc: PolicyDocument, labels: list[Label]) -> Scores:
