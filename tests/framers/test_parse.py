@@ -1180,3 +1180,70 @@ def test_restructuredtext_bold_lines_and_literal_intros_are_no_titles(tmp_path: 
     assert titles[by_text(doc, "Every page must").section_id] == "General Requirements"
     assert titles[by_text(doc, "Use sentence case.").section_id] == "Headings"
     assert "Example" not in titles.values() and "" not in titles.values()
+
+
+def test_code_samples_indented_in_a_plain_text_style_guide_say_no_rule(tmp_path: Path) -> None:
+    """A C style guide in plain text: the samples indented deeper than its prose ("for (i = 0;
+    i < n; i++) {", a list of names) are dropped, and "Don't do this:" / "Do this instead:"
+    over them say nothing to check; deeper-indented prose and the rules around stay."""
+    doc = parse(tmp_path, "Spacing\n=======\n\nPut a space after keywords.\n\n"
+                          "\tDon't do this:\n\n\t\tfor(i=0;i<n;i++){\n\n\tDo this instead:\n\n"
+                          "\t\tfor (i = 0; i < n; i++) {\n\t\t...\n\n\tPreferred:\n\n"
+                          "\t\thit_list\n\t\ttotal_chars\n\n"
+                          "\t\tNames must be lower case.\n\nYou should keep lines short.\n",
+                name="style.txt")
+    texts = [p.text for p in doc.policies()]
+    assert not any("i++" in t or "hit_list" in t for t in texts)
+    assert by_text(doc, "Don't do this").modality == Modality.informational
+    assert by_text(doc, "Do this instead").modality == Modality.informational
+    assert by_text(doc, "Put a space").modality == Modality.obligation
+    assert by_text(doc, "Names must be").modality == Modality.obligation
+    assert by_text(doc, "You should keep").modality == Modality.recommendation
+
+
+def test_a_bold_call_out_line_is_a_statement_not_a_heading(tmp_path: Path) -> None:
+    """"**IMPORTANT: Do not file public issues for vulnerabilities**" over a paragraph is a
+    rule said in bold; "**Meetings start on time**" over a paragraph is still a sub-heading."""
+    doc = parse(tmp_path, "# Security\n\n**IMPORTANT: Do not file public issues for "
+                          "vulnerabilities**\n\nEmail the security team instead.\n\n"
+                          "**Meetings start on time**\n\nArrive five minutes early.\n")
+    titles = [s.title for s in doc.all_sections()]
+    assert "Meetings start on time" in titles
+    assert not any(t.startswith("IMPORTANT") for t in titles)
+    important = by_text(doc, "IMPORTANT")
+    assert (important.modality, important.negated) == (Modality.prohibition, True)
+
+
+def test_a_flattened_list_hands_its_lead_in_to_the_lower_case_items(tmp_path: Path) -> None:
+    """An HTML list that lost its nesting: "No party may:" then, as its siblings, "give or
+    promise ..." and "request ..." in lower case are what is forbidden; the next capitalised
+    item ("Parties must:") is a lead-in of its own."""
+    html = ("<html><body><h1>Anti-Bribery Policy</h1><ol>"
+            "<li>This Policy applies to all staff.</li>"
+            "<li>No party described in section 4.1 may:</li>"
+            "<li>give or promise any advantage to another party;</li>"
+            "<li>request or agree to receive any advantage from another party.</li>"
+            "<li>Parties described in section 4.1 must:</li>"
+            "<li>report any concerns to the Chief Executive.</li>"
+            "<li>The Company keeps a register of gifts.</li></ol></body></html>")
+    doc = parse(tmp_path, html, name="policy.html")
+    give = by_text(doc, "give or promise")
+    assert (give.modality, give.negated) == (Modality.prohibition, True)
+    assert by_text(doc, "request or agree").modality == Modality.prohibition
+    assert by_text(doc, "report any concerns").modality == Modality.obligation
+    assert by_text(doc, "No party").modality == Modality.informational
+    assert by_text(doc, "The Company keeps").modality != Modality.prohibition
+
+
+def test_a_lead_in_spelling_out_the_norm_before_it_and_measures_to_be_in_place(
+        tmp_path: Path) -> None:
+    """"We recommend that organisations adopt X. At a very minimum this would imply that:" hands
+    the recommendation to its items; so does "measures that should be in place:"."""
+    doc = parse(tmp_path, "# Security\n\nWe recommend that organisations adopt ISO 27002. At a "
+                          "very minimum this would imply that:\n\n1. You have a security "
+                          "statement.\n2. There is a process for regular audit.\n\n"
+                          "A list of technical measures that should be in place:\n\n"
+                          "1. Operating system is a LTS edition.\n")
+    assert by_text(doc, "You have a security").modality == Modality.recommendation
+    assert by_text(doc, "There is a process").modality == Modality.recommendation
+    assert by_text(doc, "Operating system is").modality == Modality.recommendation

@@ -357,7 +357,7 @@ _POINTS_BELOW = re.compile(r"\bas (described|explained|detailed|set out|outlined
 # are under (must / may / should (not) be done to them).
 _RELATIVE_NORM = re.compile(
     r"\b(which|that|who)\s+(?:\w+\s+){0,6}?(?P<modal>must|shall|should|may|can|cannot|can['’]t)"
-    r"(?P<neg>\s+not|n['’]t)?\s+(?:\w+\s+)?be\s+\w+ed\b", re.I)
+    r"(?P<neg>\s+not|n['’]t)?\s+(?:\w+\s+)?be\s+(?:\w+ed|in place)\b", re.I)
 
 
 _PARTIES = {"we", "you", "they"}

@@ -72,6 +72,20 @@ _EXAMPLE_BLOCK = re.compile(r"^(example( \d+)?( to [^:]{1,40})?\s*:|for (example
 # (a)(2)(ii): UPS offers a part-time job ..."): an aside, after which the list goes on
 _WORKED_EXAMPLE = re.compile(r"^(?:Example|Note)\s+\d+\b|^(?:Example|Note) (?:to|for) "
                              r"(?:paragraph|§)")
+# an order whose object is the sample after it ("Don't do this:", "Do this instead:", "And for
+# heaven's sake, don't do this either:"): with no items after it, the sample was code the
+# reader dropped, and the order alone says nothing one could check
+_SAMPLE_ORDER = re.compile(r"^(?:(?:and|but|or)\s+)?(?:for heaven['’]s sake,\s+)?(?:please\s+)?"
+                           r"(?:(?:don['’]t|do not|never|always)\s+)?(?:do|write|use|format)\s+"
+                           r"(?:this|that|it|them)(?:\s+(?:either|instead|like this|as follows|"
+                           r"this way))?(?:,[^:]{0,80})?:$", re.I)
+# an item that finishes its lead-in's sentence: it opens in lower case
+_FRAGMENT = re.compile(r"^[a-z]")
+# a lead-in that spells out what the sentence before it asks ("At a very minimum this would
+# imply that:", "In practice this means:")
+_IMPLIES = re.compile(r"^(?:(?:at (?:a|the) (?:very )?minimum|in practice|concretely),?\s+)?"
+                      r"(?:this|that)\s+(?:(?:would|will)\s+)?(?:means?|impl(?:y|ies)|entails?)"
+                      r"(?:\s+that)?\s*:$", re.I)
 _GLOSSARY = re.compile(r"\b(glossary|definitions?|terms|terminology)\b", re.I)
 # a glossary entry with its term run in: "Area. A discrete, ...", "Printed material— any ..."
 _TERM = r"[A-Z][\w'-]*(?: [\w'-]+){0,5}"
@@ -254,6 +268,7 @@ class _TreeBuilder:
         self.in_preamble = False
         # open lead-ins, outermost first: force, statement, list depth (-1: a paragraph)
         self.lead_ins: list[tuple[Force | None, Policy, int]] = []
+        self.flat: set[str] = set()  # lead-ins whose items came out as their siblings
         self.actors: list[str] = []  # actors named so far under the current heading
         self.procedure: Force | None = None  # "The process is as follows." under this heading
         self.headings: list[Force | None] = []  # the force of each open section's heading
@@ -286,18 +301,31 @@ class _TreeBuilder:
         depth = block.level if block.type in _ENTRY_TYPES else -1
         aside = block.type in (BlockType.paragraph, BlockType.list_item) and \
             _WORKED_EXAMPLE.match(block.text) is not None
-        while self.lead_ins and depth <= self.lead_ins[-1][2] and not aside:
+        while self.lead_ins and not aside and (
+                depth <= self.lead_ins[-1][2] or self.lead_ins[-1][1].id in self.flat
+                and block.type in _ENTRY_TYPES and not _FRAGMENT.match(block.text)):
             self.lead_ins.pop()  # a sibling of the lead-in's item closes it
         policies = self._policies(block, units, section, paragraph)
         self._context_definitions(policies, section)
         announces = following is not None and following.type in _ENTRY_TYPES and \
             following.level > depth
+        # a list flattened in conversion: "No party may:" then, as its siblings, the items that
+        # finish it in lower case ("give or promise any advantage ...;")
+        flat = not announces and following is not None and block.type == BlockType.list_item \
+            and following.type == BlockType.list_item and following.level == depth and \
+            block.text.rstrip().endswith(":") and _FRAGMENT.match(following.text) is not None
+        announces = announces or flat
+        if policies and not announces and _SAMPLE_ORDER.match(policies[-1].text.strip()):
+            policies[-1].modality, policies[-1].negated = Modality.informational, False
+            self._settle(policies[-1])
         if policies and following is not None and following.type == BlockType.heading and \
                 policies[-1].text.rstrip().endswith(":"):
             self._announce_sections(policies[-1])
         if policies and announces and (ends_lead_in(policies[-1].text) or ends_lead_in(
                 block.text)):  # "... shall be filed and shall include:" split in two clauses
-            self._start_lead_in(policies[-1], following, policies[:-1], depth)
+            if flat:
+                self.flat.add(policies[-1].id)
+            self._start_lead_in(policies[-1], following, policies[:-1], depth - flat)
         elif block.type not in _ENTRY_TYPES and not aside:
             self.lead_ins = []
         if block.type not in _ENTRY_TYPES and any(announces_steps(p.text) for p in policies):
@@ -457,6 +485,11 @@ class _TreeBuilder:
             refers_back(policy.text) and is_example_lead_in(policy.text)
         if banned and prior is not None:
             force = Force(prior.modality, prior.negated, prior.actor, list(prior.conditions))
+        if (force is None or force.modality == Modality.informational) and norm is not None \
+                and norm.modality != Modality.definition and _IMPLIES.match(policy.text.strip()):
+            # "We recommend that organisations adopt X. At a very minimum this would imply
+            # that:": the items are what the norm before asks
+            force = Force(norm.modality, norm.negated, norm.actor, list(norm.conditions))
         if force is None:
             force = Force(policy.modality, policy.negated, policy.actor, list(policy.conditions))
             if policy.modality == Modality.informational:

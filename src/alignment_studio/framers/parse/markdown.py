@@ -321,9 +321,14 @@ def _bold_line(raw: list[str]) -> str:
 
 
 def _bold_title(raw: list[str]) -> bool:
-    """An unnumbered bold title line, not an exclamation either."""
+    """An unnumbered bold title line, not an exclamation either, nor a call-out that opens
+    with its label ("**IMPORTANT: Do not file public issues for vulnerabilities**")."""
     title = _bold_line(raw)
-    return bool(title) and not title.endswith("!")
+    return bool(title) and not title.endswith("!") and not _LABELLED_NOTE.match(title)
+
+
+_LABELLED_NOTE = re.compile(r"(important|note|warning|caution|attention|reminder|tip)\s*:\s*\S",
+                            re.I)
 
 
 def _enumerated(lines: list[str], i: int, start: int) -> bool:

@@ -78,7 +78,11 @@ def read_text(text: str) -> RawDocument:
     raw = _without_page_furniture(text.split("\n"))
     lines, titles = _unbroken(raw)
     browser = lines is raw and _browser_copy(lines)  # not text _unbroken has split
-    return _read_lines(text, lines, dict.fromkeys(titles, 2), browser)
+    read = _read_lines(text, lines, dict.fromkeys(titles, 2), browser)
+    code = _code_samples(lines)
+    return read.model_copy(update={"blocks": [
+        b for b in read.blocks
+        if not all(i in code for i in range(b.start_line - 1, b.end_line))]})
 
 
 def _read_lines(text: str, lines: list[str], known: dict[int, int],
@@ -167,6 +171,44 @@ def _read_lines(text: str, lines: list[str], known: dict[int, int],
 
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+\d+(?:\s*(?:of|/)\s*\d+)?|\d+\s*(?:of|/)\s*\d+|"
                           r"-\s*\d+\s*-)\s*$", re.I)  # "Page 2 of 4", "3/12", "- 7 -"
+
+
+# a line of a code sample: one ending in a brace, semicolon or call, a lone brace or keyword, a
+# preprocessor line or comment mark, an assignment
+_CODE_LINE = re.compile(r"[{};]\s*$|^\s*[{}]|^\s*(?:#\s*(?:define|include|if|ifn?def|endif|else)\b|"
+                        r"//|/\*|\*/)|\w\([^()]*\)\s*$|^\s*[\w.\[\]*]+\s*[-+*/|&]?=\s*\S|"
+                        r"^\s*(?:do|else|return|\.\.\.)\s*$|^\s*(?:if|while|for|switch)\s*\(")
+
+
+def _code_samples(lines: list[str]) -> set[int]:
+    """The indexes of the lines of code samples: paragraphs indented deeper than the file's
+    body text whose every line reads as code ("for (i = 0; i < n; i++) {", "do",
+    "hit_list total_chars file_name") and none ends like a sentence. The reader drops the
+    blocks made of them only, so that the lines around read as before."""
+    widths = Counter(_indent(line) for line in lines if line.strip() and not _code_line(line))
+    if not widths:
+        return set()
+    body = widths.most_common(1)[0][0]  # the prose's indent
+    code: set[int] = set()
+    start = 0
+    while start < len(lines):
+        if not lines[start].strip():
+            start += 1
+            continue
+        end = start
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        block = lines[start:end]
+        if min(map(_indent, block)) > body and all(map(_code_line, block)):
+            code.update(range(start, end))
+        start = end
+    return code
+
+
+def _code_line(line: str) -> bool:
+    """A line that reads as code and does not end like a sentence."""
+    return bool(_CODE_LINE.search(line) or _CODE_LIKE.search(line)) and \
+        not re.search(r"(?<!\.\.)[.:?]\s*$", line)
 
 
 def _without_page_furniture(lines: list[str]) -> list[str]:
