@@ -323,9 +323,10 @@ class _TreeBuilder:
             self._announce_sections(policies[-1])
         if policies and announces and (ends_lead_in(policies[-1].text) or ends_lead_in(
                 block.text)):  # "... shall be filed and shall include:" split in two clauses
-            if flat:
+            if flat:  # its items sit at its own depth: the lead-in counts one above it
                 self.flat.add(policies[-1].id)
-            self._start_lead_in(policies[-1], following, policies[:-1], depth - flat)
+            self._start_lead_in(policies[-1], following, policies[:-1],
+                                depth - 1 if flat else depth)
         elif block.type not in _ENTRY_TYPES and not aside:
             self.lead_ins = []
         if block.type not in _ENTRY_TYPES and any(announces_steps(p.text) for p in policies):
