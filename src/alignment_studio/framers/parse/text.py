@@ -6,8 +6,9 @@ lines ("2.1 Scope"); "§ 2635.302 Title.", "Section 4", "Article 2 - Scope"; and
 lines set off by blank lines ("Overtime Pay"). List items: '-', '*', '•', "1.", "1)", "(a)",
 "(1)", "(iv)"; their depth follows the order in which marker kinds first appear ("(a)" then
 "(1)" then "(i)", as in regulations) and indentation. ``Key: value`` lines are entries of their
-own, read like list items. A file in Perl's POD ("=head1 NAME") is read as the Markdown it
-renders like (``pod.py``), and so is AsciiDoc ("== Section", ``asciidoc.py``).
+own, read like list items. Code samples (paragraphs indented deeper than the prose, every line
+code) are dropped. A file in Perl's POD ("=head1 NAME") is read as the Markdown it renders like
+(``pod.py``), and so is AsciiDoc ("== Section", ``asciidoc.py``).
 """
 
 from __future__ import annotations
