@@ -174,10 +174,11 @@ _PAGE_NUMBER = re.compile(r"^\s*(?:page\s+\d+(?:\s*(?:of|/)\s*\d+)?|\d+\s*(?:of|
                           r"-\s*\d+\s*-)\s*$", re.I)  # "Page 2 of 4", "3/12", "- 7 -"
 
 
-# a line of a code sample: one ending in a brace, semicolon or call, a lone brace or keyword, a
-# preprocessor line or comment mark, an assignment
-_CODE_LINE = re.compile(r"[{};]\s*$|^\s*[{}]|^\s*(?:#\s*(?:define|include|if|ifn?def|endif|else)\b|"
-                        r"//|/\*|\*/)|\w\([^()]*\)\s*$|^\s*[\w.\[\]*]+\s*[-+*/|&]?=\s*\S|"
+# a line of a code sample beyond what ``_CODE_LIKE`` finds (braces, semicolons, snake_case): a
+# call at its end, a preprocessor line or comment mark, an assignment, a lone keyword or "...",
+# a control statement
+_CODE_LINE = re.compile(r"^\s*(?:#\s*(?:define|include|if|ifn?def|endif|else)\b|//|/\*|\*/)|"
+                        r"\w\([^()]*\)\s*$|^\s*[\w.\[\]*]+\s*[-+*/|&]?=\s*\S|"
                         r"^\s*(?:do|else|return|\.\.\.)\s*$|^\s*(?:if|while|for|switch)\s*\(")
 
 
@@ -193,16 +194,10 @@ def _code_samples(lines: list[str]) -> set[int]:
     code: set[int] = set()
     start = 0
     while start < len(lines):
-        if not lines[start].strip():
-            start += 1
-            continue
-        end = start
-        while end < len(lines) and lines[end].strip():
-            end += 1
-        block = lines[start:end]
-        if min(map(_indent, block)) > body and all(map(_code_line, block)):
-            code.update(range(start, end))
-        start = end
+        block = lines[start:start + len(_paragraph(lines, start))]
+        if block and min(map(_indent, block)) > body and all(map(_code_line, block)):
+            code.update(range(start, start + len(block)))
+        start += max(len(block), 1)
     return code
 
 
