@@ -1811,3 +1811,33 @@ def test_the_kinds_a_lead_in_says_something_may_be_are_definitions(tmp_path: Pat
     assert by_text(doc, "Reporting or fixing bugs").modality == D
     assert by_text(doc, "Writing documentation").modality == D
     assert by_text(doc, "Open an issue").modality == P
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the parser took the verb of a parenthesis for the sentence's own
+    ("Don't leave trailing whitespace on new code (a good editor can manage this for you).",
+     (F, True, "you")),
+    # an order whose first word the tagger read as a noun before a participle
+    ("Indent using 4 spaces everywhere.", (OB, False, "you")),
+    # a consequence after "so" that says what one must do is a norm ...
+    ("There is no CI available in the private repository so you must build from source.",
+     (OB, False, "you")),
+    # ... a purpose after it is not
+    ("We keep the logs so we can assess how to prevent a leak.", (INFO, False, "we")),
+    ("The terms are set so that the terms shall be staggered.", (INFO, False, None)),
+])
+def test_norms_the_parser_hung_elsewhere(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_a_rule_before_a_labelled_sample_keeps_its_force(tmp_path: Path) -> None:
+    """"Private members may be prefixed with an underscore:" and then a "Right:" heading over
+    a sample is a rule with its example; "Use the following sections:" before headings
+    announces them and says nothing itself, as before."""
+    doc = parse(tmp_path, "# Style\n\n## Private members\n\nPrivate members in classes may be "
+                          "prefixed with an underscore:\n\n### Right:\n\nclass A has _field.\n\n"
+                          "## Layout\n\nUse the following sections:\n\n### Summary\n\n"
+                          "Say what the change does.\n")
+    assert by_text(doc, "Private members in classes").modality == P
+    assert by_text(doc, "Use the following sections").modality == INFO

@@ -375,3 +375,21 @@ def test_a_table_whose_rows_open_with_label_cells_has_no_header_row(tmp_path: Pa
     texts = [p.text for p in read_document(path).policies()]
     assert any("Macc must respect privacy." in t for t in texts)
     assert any("We will not disclose" in t for t in texts)
+
+
+def test_a_bold_verdict_over_a_sample_is_no_heading(tmp_path: Path) -> None:
+    """A style guide typed without heading styles: "Braces" in bold is a title; "Right:" and
+    "Wrong:" in bold over samples label them and open no section, so the rule after them stays
+    under "Braces" and the rule before them keeps its force."""
+    path = _bold_and_plain(tmp_path / "style.docx", [
+        ("Style Guide", True), ("Code follows these rules.", False),
+        ("Braces", True), ("Function braces may be put on a line of their own:", False),
+        ("Right:", True), ("The brace goes under the name.", False), ("Wrong:", True),
+        ("The brace goes after the name.", False),
+        ("Control statements should keep the brace on the same line.", False)])
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["Style Guide", "Braces"]
+    assert next(p for p in doc.policies() if p.text.startswith("Function")).modality == \
+        Modality.permission
+    assert next(p for p in doc.policies() if p.text.startswith("Control")).modality == \
+        Modality.recommendation

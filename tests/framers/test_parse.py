@@ -282,6 +282,23 @@ def test_asciidoc_reads_as_headings_items_glossary_and_tables(tmp_path: Path) ->
         assert not any("{repoUrl}" in t for t in texts)
 
 
+def test_an_asciidoc_block_title_over_prose_is_a_sub_heading(tmp_path: Path) -> None:
+    """".One Sentence Per Line" over a paragraph reads as its sub-heading, one level below
+    the section; ".Layout of a release" over an image or a table is a caption."""
+    path = tmp_path / "guide.txt"
+    path.write_text("= Guide\n\n== Style\n\nWrite plainly.\n\n.One Sentence Per Line\n"
+                    "Put one sentence on each line.\n\n.Layout of a release\n"
+                    "image::release.svg[]\n\n.Owners\n|===\n|Role |Duty\n"
+                    "|Writer |Writers must review pages.\n|===\n\n== Media\n\n"
+                    "Crop screenshots.\n")
+    doc = read_document(path)
+    assert [(s.title, s.level) for s in doc.all_sections()] == [
+        ("Style", 2), ("One Sentence Per Line", 3), ("Media", 2)]
+    line = next(p for p in doc.policies() if p.text.startswith("Put one sentence"))
+    assert (line.modality, doc.section(line.section_id).title) == (
+        Modality.obligation, "One Sentence Per Line")
+
+
 def test_markdown_with_a_setext_title_is_not_asciidoc() -> None:
     from alignment_studio.framers.parse.asciidoc import looks_like_asciidoc
     assert not looks_like_asciidoc("Policy\n======\n\nYou must sign in.\n\n== not a title\n")

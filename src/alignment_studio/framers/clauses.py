@@ -280,7 +280,7 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
     _reread_unmarked_conditions(plain, docs, out, addressee)
     _reread_reduced_relative(plain, docs, out, addressee)
     _reread_after_a_lead(plain, out, addressee)
-    _reread_without_asides(plain, out, addressee)
+    _reread_without_asides(plain, docs, out, addressee)
     _reread_without_consulted(plain, out, addressee)
     _reread_before_a_dash(plain, out, addressee)
     for i, found in enumerate(out):
@@ -324,18 +324,33 @@ def _relabel(clause: Clause, read: str, full: str) -> Clause:
 
 
 _ASIDE = re.compile(r"\s*\([^()]{1,80}\)")
-def _reread_without_asides(plain: list[str], out: list[list[Clause]],
+def _reread_without_asides(plain: list[str], docs: list[Doc], out: list[list[Clause]],
                            addressee: str | None) -> None:
     """A parenthesis can hide the norm from the parser ("Web administrator account holders
-    (Drupal, CiviCRM or other) must also:"): a sentence read as saying nothing is read again
-    without its parentheses, and that reading is kept when it is one clause that says a norm."""
-    todo = [i for i, found in enumerate(out) if _ASIDE.search(plain[i])
-            and all(c.modality == Modality.informational for c in found)]
+    (Drupal, CiviCRM or other) must also:"), or hold the verb it took for the sentence's own
+    ("Don't leave trailing whitespace (a good editor can manage this for you)."): a sentence
+    read as saying nothing, or read from inside a parenthesis, is read again without its
+    parentheses, and that reading is kept when it is one clause that says a norm."""
+    todo = [i for i, found in enumerate(out) if _ASIDE.search(plain[i]) and (
+        all(c.modality == Modality.informational for c in found) or _root_in_aside(docs[i]))]
     bare = [_ASIDE.sub("", plain[i]) for i in todo]
     for i, doc, text in zip(todo, parse(bare), bare, strict=True):
         again = clauses_of(doc, text, addressee)
         if len(again) == 1 and again[0].modality != Modality.informational:
             out[i] = [again[0]._replace(text=plain[i])]
+
+
+def _root_in_aside(doc: Doc) -> bool:
+    """Whether the parser took a word inside parentheses for the sentence's main verb."""
+    depth = 0
+    for token in doc:
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth = max(depth - 1, 0)
+        elif token.dep_ == "ROOT":
+            return depth > 0
+    return False
 
 
 # an aside between the party and its modal, as orders and statutes write it ("the Director of
@@ -529,15 +544,15 @@ def _pleaded(doc: Doc) -> Token | None:
 def _known_verb(doc: Doc) -> bool:
     """The first word is a verb in the pipeline's lexicon and reads as one: not a noun too,
     or followed by what follows a verb ("Abide by", "Default to", "Document and make"), or by
-    a plural object in a sentence of four words or more with no finite verb ("Separate
-    blocks of content by a blank line")."""
+    a plural object or a participle in a sentence of four words or more with no finite verb
+    ("Separate blocks of content by a blank line", "Indent using 4 spaces everywhere")."""
     verbs, nouns = _lexicon("verb"), _lexicon("noun")
     first = doc[0].lower_
     ending = (".", "!", ":") if _only_a_verb(doc[0]) else (".", "!")
     return first in verbs and doc.text.rstrip().endswith(ending) and len(doc) >= 3 and (
         first not in nouns or doc[1].tag_ in ("DT", "IN", "PRP$", "PRP", "RP", "CC", "TO",
                                               "JJ", "RB") or
-        doc[1].tag_ == "NNS" and sum(not t.is_punct for t in doc) >= 4 and
+        doc[1].tag_ in ("NNS", "VBG") and sum(not t.is_punct for t in doc) >= 4 and
         not any(t.tag_ in ("VBZ", "VBP", "VBD", "MD") for t in doc) or
         # "plan travel ahead": a bare singular noun cannot be the subject of a plural verb
         doc[0].tag_ == "NN" and doc[0].dep_ == "nsubj" and doc[1].tag_ == "VBP")
@@ -723,7 +738,8 @@ def _predicates(root: Token) -> list[Token]:
             semicolon = any(t.text in (";", ":") and t.head in (head, child) for t in between)
             coordinated = own & set(_SUBJECTS) or has_modal or _comma_and(child)
             conceded = child.dep_ == "advcl" and has_modal and own & set(_SUBJECTS) and any(
-                c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in child.children)
+                c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in child.children) or \
+                child.dep_ == "advcl" and own & set(_SUBJECTS) and _consequence(child)
             joined = child.dep_ in ("ccomp", "parataxis") and child.i < head.i and \
                 bool(own & set(_SUBJECTS)) and _joined_before(child) and (any(
                     c.tag_ == "MD" or c.dep_ == "neg" for c in head.children) or (
@@ -741,6 +757,17 @@ def _predicates(root: Token) -> list[Token]:
 
 
 _CONCESSIVE = {"although", "though", "whereas"}
+
+
+def _consequence(verb: Token) -> bool:
+    """A clause after "so" that says what one must do as a consequence ("There is no CI in the
+    private repository so you must build from source"), not a purpose ("so we can assess")."""
+    return any(c.dep_ == "mark" and c.lower_ == "so" and c.nbor().lower_ != "that"
+               for c in verb.children) and any(
+        c.tag_ == "MD" and c.lower_ in _CONSEQUENT_MODALS for c in verb.children)
+
+
+_CONSEQUENT_MODALS = {"must", "shall", "should", "need"}
 _RELATIVES = {"who", "which"}
 
 

@@ -75,6 +75,9 @@ _WORKED_EXAMPLE = re.compile(r"^(?:Example|Note)\s+\d+\b|^(?:Example|Note) (?:to
 # an order whose object is the sample after it ("Don't do this:", "Do this instead:", "And for
 # heaven's sake, don't do this either:"): with no items after it, the sample was code the
 # reader dropped, and the order alone says nothing one could check
+# words of a lead-in that announces what comes below it ("... the following:", "these steps:")
+_ANNOUNCING = re.compile(r"\b(following|follows?|below|these|those|steps|sections?|rules|"
+                         r"guidelines|requirements|criteria|include|includes|including)\b", re.I)
 _SAMPLE_ORDER = re.compile(r"^(?:(?:and|but|or)\s+)?(?:for heaven['’]s sake,\s+)?(?:please\s+)?"
                            r"(?:(?:don['’]t|do not|never|always)\s+)?(?:do|write|use|format)\s+"
                            r"(?:this|that|it|them)(?:\s+(?:either|instead|like this|as follows|"
@@ -338,6 +341,10 @@ class _TreeBuilder:
         orders ("Please check for the following types of errors:") hands its force to their
         items, as a heading that gives none would."""
         clause = self.clauses.get(policy.text)
+        if clause and len(clause) == 1 and clause[0].explicit and not _ANNOUNCING.search(
+                policy.text) and clause[0].modality != Modality.informational:
+            return  # a rule, then its samples under labels ("... may be prefixed with an
+            # underscore:" then "Right:"), announces no section
         force = lead_in_force(clause[0], policy.text) if clause and len(clause) == 1 else None
         if force is not None and force.modality in (Modality.obligation, Modality.prohibition) \
                 and not force.examples and self.headings and self.headings[-1] is None:

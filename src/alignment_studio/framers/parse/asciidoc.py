@@ -1,7 +1,8 @@
 """AsciiDoc (in a ``.adoc`` file, or saved as text), read as the Markdown it renders like.
 
-"= Title" / "== Section" lines are headings; "*" / "-" / "." items (nested by repeating the
-marker) are list items; "Term :: gloss" entries are glossary lines ("term: gloss");
+"= Title" / "== Section" lines are headings, and so is a block title over a paragraph of
+prose (".One Sentence Per Line", one level below its section); "*" / "-" / "." items (nested
+by repeating the marker) are list items; "Term :: gloss" entries are glossary lines ("term: gloss");
 admonitions ("[TIP]" blocks, "NOTE: ...") and "____" quotes become quoted paragraphs; "----"
 and "...." blocks stay verbatim as code; "|===" tables become Markdown tables. Comments,
 anchors, attribute entries, block attributes and macros such as "toc::[]" say nothing. Inline
@@ -69,6 +70,7 @@ def asciidoc_to_markdown(text: str) -> str:
     style: str | None = None  # the block style named by the last "[...]" line
     pending: str | None = None  # a glossary term whose gloss is on the next line
     table_start: int | None = None
+    depth = 1  # the level of the last section title
     for i, line in enumerate(lines):
         stripped = line.rstrip()
         if fence == _COMMENT_FENCE:
@@ -125,6 +127,13 @@ def asciidoc_to_markdown(text: str) -> str:
         if _BLOCK_MACRO.match(stripped) or stripped == "+":
             out.append("")
             continue
+        section = _SECTION.match(stripped)
+        depth = len(section.group("marks")) if section is not None else depth
+        caption = _BLOCK_TITLE.match(stripped)
+        if caption is not None and not blocks and _over_prose(lines, i + 1):
+            out.append("#" * min(depth + 1, 6) + " " + _inline(caption.group("title"),
+                                                               attributes, titles))
+            continue
         markdown = _line(stripped, attributes, titles)
         if pending is not None and markdown.strip():
             markdown, pending = pending + markdown.strip(), None
@@ -137,6 +146,17 @@ def asciidoc_to_markdown(text: str) -> str:
             style = None
         out.append(markdown)
     return "\n".join(out)
+
+
+def _over_prose(lines: list[str], start: int) -> bool:
+    """Whether the next block from line ``start`` on is a paragraph of prose: a block title
+    over it (".One Sentence Per Line") reads as the paragraph's sub-heading, as Asciidoctor sets
+    it; over a table, an image, a list or a delimited block it is a caption."""
+    following = next((line.strip() for line in lines[start:] if line.strip()), "")
+    return bool(following) and following[0].isalpha() and not (
+        _BLOCK_MACRO.match(following) or _LIST_ITEM.match(following) or
+        _ADMONITION.match(following) or _SECTION.match(following) or
+        _GLOSSARY.match(following) or _ATTRIBUTE_ENTRY.match(following))
 
 
 def _line(line: str, attributes: dict[str, str], titles: dict[str, str]) -> str:

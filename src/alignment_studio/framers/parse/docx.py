@@ -154,11 +154,18 @@ def _heading_sizes(paragraphs: list[Any], default: float = WORD_DEFAULT_PT) -> l
     return sorted((s for s in weights if s > body), reverse=True)
 
 
+# the verdict over a sample in a style guide ("Right:", "Wrong:", "Don't:"), set in bold
+_SAMPLE_LABEL = re.compile(r"^(?:right|wrong|correct|incorrect|good|bad|better|worse|do|don['’]t|"
+                           r"do not|avoid|prefer|example|examples|instead)\s*:$", re.I)
+
+
 def _formatted_heading(paragraph: Any, text: str, sizes: list[float],
                        next_section: int | None = None) -> int:
     """The level of a paragraph that looks like a heading by its formatting, else 0. A bold
     numbered line is an item ("1. **Ensure access**") unless it is set in capitals ("1. GENERAL
     RULES OF BEHAVIOR.") or takes the next number after such a title ("3. Acknowledgement")."""
+    if _SAMPLE_LABEL.match(text):
+        return 0  # "Right:" / "Wrong:" over a sample: a label, not a section
     bullet = _BULLET.match(text)
     numbered = _SECTION_NUMBER.match(text)
     shouted = bullet is not None and _shouted(text[bullet.end():])
