@@ -72,12 +72,12 @@ _EXAMPLE_BLOCK = re.compile(r"^(example( \d+)?( to [^:]{1,40})?\s*:|for (example
 # (a)(2)(ii): UPS offers a part-time job ..."): an aside, after which the list goes on
 _WORKED_EXAMPLE = re.compile(r"^(?:Example|Note)\s+\d+\b|^(?:Example|Note) (?:to|for) "
                              r"(?:paragraph|§)")
-# an order whose object is the sample after it ("Don't do this:", "Do this instead:", "And for
-# heaven's sake, don't do this either:"): with no items after it, the sample was code the
-# reader dropped, and the order alone says nothing one could check
 # words of a lead-in that announces what comes below it ("... the following:", "these steps:")
 _ANNOUNCING = re.compile(r"\b(following|follows?|below|these|those|steps|sections?|rules|"
                          r"guidelines|requirements|criteria|include|includes|including)\b", re.I)
+# an order whose object is the sample after it ("Don't do this:", "Do this instead:", "And for
+# heaven's sake, don't do this either:"): with no items after it, the sample was code the
+# reader dropped, and the order alone says nothing one could check
 _SAMPLE_ORDER = re.compile(r"^(?:(?:and|but|or)\s+)?(?:for heaven['’]s sake,\s+)?(?:please\s+)?"
                            r"(?:(?:don['’]t|do not|never|always)\s+)?(?:do|write|use|format)\s+"
                            r"(?:this|that|it|them)(?:\s+(?:either|instead|like this|as follows|"
@@ -339,7 +339,9 @@ class _TreeBuilder:
     def _announce_sections(self, policy: Policy) -> None:
         """A statement ending in ':' before a heading announces the sections below; one that
         orders ("Please check for the following types of errors:") hands its force to their
-        items, as a heading that gives none would."""
+        items, as a heading that gives none would. A rule with its own modal that announces
+        nothing ("... may be prefixed with an underscore:" over a "Right:" heading) keeps its
+        force."""
         clause = self.clauses.get(policy.text)
         if clause and len(clause) == 1 and clause[0].explicit and not _ANNOUNCING.search(
                 policy.text) and clause[0].modality != Modality.informational:
