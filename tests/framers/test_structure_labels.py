@@ -89,7 +89,7 @@ def test_extraction_figures_stay_above_their_floors(bench: ModuleType, rules_onl
     # session's start); recall 0.778 and actor 0.769 since round 54 joined (the rules alone
     # read it at 0.62 and 0.66 after developing on it), the 242 documents before it still at
     # 0.781 and 0.771
-    assert total.recall >= 0.77
+    assert total.recall >= 0.775
     assert total.precision >= 0.78
     # modality 0.755 and negated 0.739 since rounds 42-45 joined the pool (their negated rules
     # read 116 of 174); on the rounds before them the rules still read 0.76 and 0.747 (1,192 of
@@ -98,7 +98,7 @@ def test_extraction_figures_stay_above_their_floors(bench: ModuleType, rules_onl
     # them), the 224 documents before them still at 0.752 and 0.732
     assert total.modality_accuracy >= 0.74
     assert total.negated_accuracy >= 0.73
-    assert total.actor_accuracy >= 0.76
+    assert total.actor_accuracy >= 0.765
     for name, scores in rules_only.items():  # the documents the rules were developed on
         if bench.group_of(name) in (bench.DEVELOPED, bench.ROUND_1):
             assert scores.recall >= 0.55 and scores.modality_accuracy >= 0.5, name
