@@ -737,9 +737,9 @@ def _predicates(root: Token) -> list[Token]:
             between = child.doc[min(child.i, head.i):max(child.i, head.i)]
             semicolon = any(t.text in (";", ":") and t.head in (head, child) for t in between)
             coordinated = own & set(_SUBJECTS) or has_modal or _comma_and(child)
-            conceded = child.dep_ == "advcl" and has_modal and own & set(_SUBJECTS) and any(
-                c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in child.children) or \
-                child.dep_ == "advcl" and own & set(_SUBJECTS) and _consequence(child)
+            conceded = child.dep_ == "advcl" and own & set(_SUBJECTS) and (has_modal and any(
+                c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in child.children) or
+                _consequence(child))
             joined = child.dep_ in ("ccomp", "parataxis") and child.i < head.i and \
                 bool(own & set(_SUBJECTS)) and _joined_before(child) and (any(
                     c.tag_ == "MD" or c.dep_ == "neg" for c in head.children) or (

@@ -343,11 +343,12 @@ class _TreeBuilder:
         nothing ("... may be prefixed with an underscore:" over a "Right:" heading) keeps its
         force."""
         clause = self.clauses.get(policy.text)
-        if clause and len(clause) == 1 and clause[0].explicit and not _ANNOUNCING.search(
-                policy.text) and clause[0].modality != Modality.informational:
+        single = clause[0] if clause and len(clause) == 1 else None
+        if single is not None and single.explicit and single.modality != Modality.informational \
+                and not _ANNOUNCING.search(policy.text):
             return  # a rule, then its samples under labels ("... may be prefixed with an
             # underscore:" then "Right:"), announces no section
-        force = lead_in_force(clause[0], policy.text) if clause and len(clause) == 1 else None
+        force = lead_in_force(single, policy.text) if single is not None else None
         if force is not None and force.modality in (Modality.obligation, Modality.prohibition) \
                 and not force.examples and self.headings and self.headings[-1] is None:
             self.headings[-1] = force._replace(actor=force.actor or self.reader, across=True)
