@@ -299,6 +299,32 @@ def test_an_asciidoc_block_title_over_prose_is_a_sub_heading(tmp_path: Path) -> 
         Modality.obligation, "One Sentence Per Line")
 
 
+def test_asciidoc_examples_say_nothing_and_a_collapsible_title_is_a_sub_heading(
+        tmp_path: Path) -> None:
+    """"[example.avoid]" over a paragraph and "[example]" over a "=====" block (fences of any
+    length, nested in a "====" one) are samples of writing, no rules; the title of a
+    "[%collapsible]" block is the sub-heading of what it holds; a "[NOTE]" block still
+    speaks. The one "=" title is the document's, over a front matter's menu title."""
+    path = tmp_path / "style.txt"
+    path.write_text("---\ntitle: Style\n---\n\n= Documentation Style Guide\n\n"
+                    "Writers must keep a consistent style.\n\n== Tense\n\n"
+                    "Use present tense.\n\n[example.recommend]\nThe program *displays* a "
+                    "summary.\n[example.avoid]\nThe program will display a summary.\n\n"
+                    ".Use Short Sentences\n[%collapsible]\n====\nConsider this example:\n\n"
+                    "[example]\n=====\nThe developer should be aware that these must be used "
+                    "only for convenience.\n=====\n====\n\n[NOTE]\n====\nYou must not use "
+                    "slang.\n====\n\n== Symbols\n\nAvoid symbols.\n")
+    doc = read_document(path)
+    assert doc.title == "Documentation Style Guide"
+    assert [(s.title, s.level) for s in doc.all_sections()] == [
+        ("Preamble", 1), ("Tense", 2), ("Use Short Sentences", 3), ("Symbols", 2)]
+    texts = {p.text: p.modality for p in doc.policies()}
+    assert not any("summary" in t or "convenience" in t or "=" in t for t in texts)
+    assert texts["Writers must keep a consistent style."] == Modality.obligation
+    assert texts["You must not use slang."] == Modality.prohibition
+    assert texts["Avoid symbols."] == Modality.prohibition
+
+
 def test_markdown_with_a_setext_title_is_not_asciidoc() -> None:
     from alignment_studio.framers.parse.asciidoc import looks_like_asciidoc
     assert not looks_like_asciidoc("Policy\n======\n\nYou must sign in.\n\n== not a title\n")

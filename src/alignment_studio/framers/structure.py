@@ -139,7 +139,9 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     title = raw.title
     h1 = [b for b in blocks if b.type == BlockType.heading and b.level == 1]
     if len(h1) == 1 and blocks and blocks[0] is h1[0]:
-        title = title or h1[0].text
+        # the one heading that opens the body is the title a reader sees, over a front matter's
+        # ("title: Style Guide" names the page in a site's menu)
+        title = h1[0].text
         blocks = blocks[1:]
     units = _run_in_terms(blocks, [_units(b) for b in blocks])
     values = [parts[1] for unit in units if unit and (parts := entry_parts(unit[0]))]

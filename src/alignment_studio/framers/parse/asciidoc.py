@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 
 _SECTION = re.compile(r"^(?P<marks>={1,6})\s+(?P<title>\S.*?)(?:\s+=+)?\s*$")
-_COMMENT_FENCE = "////"
 _ATTRIBUTE_ENTRY = re.compile(r"^:(?P<unset>!)?(?P<name>[\w-]+)(?P<unset2>!)?:\s*(?P<value>.*)$")
 _BLOCK_ATTRIBUTES = re.compile(r"^\[(?P<body>[^\[\]]*|\[[\w:.-]+(?:,[^\]]*)?\])\]\s*$")
 _BLOCK_MACRO = re.compile(r"^(?:toc|image|video|audio|include|ifdef|ifndef|ifeval|endif)::.*$")
@@ -28,9 +27,10 @@ _LIST_ITEM = re.compile(r"^\s*(?P<marker>\*{1,5}|-|\.{1,5}|\d+\.|[a-z]\.)\s+(?P<
 _GLOSSARY = re.compile(r"^(?P<term>[^\s:/][^:]*?)\s*(?P<marks>:{2,4}|;;)(?:\s+(?P<gloss>.*))?$")
 _ADMONITION = re.compile(r"^(?P<kind>NOTE|TIP|IMPORTANT|WARNING|CAUTION):\s+(?P<text>.*)$")
 _ADMONITION_STYLES = {"NOTE", "TIP", "IMPORTANT", "WARNING", "CAUTION"}
-_VERBATIM_FENCES = ("----", "....")
-_QUIET_FENCES = ("====", "****", "--", "++++")
-_QUOTE_FENCE = "____"
+_VERBATIM_MARKS = "-."
+_QUIET_MARKS = "=*+"
+_QUOTE_MARK = "_"
+_DELIMITER = re.compile(r"^(?P<line>(?P<mark>[-.=*+_/])(?P=mark){3,}|--)$")
 _TABLE_FENCE = re.compile(r"^[|!,:]===\s*$")
 _ADMONITION_WORDS = "NOTE|TIP|IMPORTANT|WARNING|CAUTION"
 _SIGNAL = re.compile(rf"^(?:\[\[[\w:.-]+\]\]|:[\w-]+:.*|\[(?:{_ADMONITION_WORDS}|glossary)\]"
@@ -66,18 +66,18 @@ def asciidoc_to_markdown(text: str) -> str:
     titles = _section_titles(lines)
     out: list[str] = []
     fence: str | None = None  # the delimiter of the comment or verbatim block we are in
-    blocks: list[tuple[str, bool]] = []  # open delimited blocks: delimiter, quoted or not
+    blocks: list[tuple[str, bool, bool]] = []  # open delimited blocks: delimiter, quoted, silent
     style: str | None = None  # the block style named by the last "[...]" line
     pending: str | None = None  # a glossary term whose gloss is on the next line
     table_start: int | None = None
     depth = 1  # the level of the last section title
     for i, line in enumerate(lines):
         stripped = line.rstrip()
-        if fence == _COMMENT_FENCE:
-            fence = None if stripped == _COMMENT_FENCE else fence
+        if fence is not None and fence[0] == "/":
+            fence = None if stripped == fence else fence
             out.append("")
             continue
-        if fence in _VERBATIM_FENCES:
+        if fence is not None:
             fence = None if stripped == fence else fence
             out.append("```" if fence is None else line)
             continue
@@ -86,26 +86,28 @@ def asciidoc_to_markdown(text: str) -> str:
                 out.extend(_table(lines[table_start + 1:i], style, attributes, titles))
                 style, table_start = None, None
             continue
-        if stripped == _COMMENT_FENCE:
-            fence = _COMMENT_FENCE
-            out.append("")
-            continue
-        if stripped in _VERBATIM_FENCES:
+        mark = _delimiter_mark(stripped)
+        if mark and (mark == "/" or mark in _VERBATIM_MARKS and stripped != "--"):
             fence = stripped
-            out.append("```")
+            out.append("" if mark == "/" else "```")
             continue
         if _TABLE_FENCE.match(stripped):
             table_start = i
             out.append("")
             continue
-        if stripped in _QUIET_FENCES or stripped == _QUOTE_FENCE:
+        if mark:
             if blocks and blocks[-1][0] == stripped:
                 blocks.pop()
             else:
-                kind = (style or "").split(",", 1)[0].strip()
-                blocks.append((stripped, stripped == _QUOTE_FENCE or kind in _ADMONITION_STYLES))
+                kind = _style_name(style)
+                blocks.append((stripped, mark == _QUOTE_MARK or kind in _ADMONITION_STYLES,
+                               kind == "example"))
             style = None
             out.append("")
+            continue
+        if any(silent for _, _, silent in blocks) or (
+                _style_name(style) == "example" and stripped):
+            out.append("")  # an example (of writing, of output) states no rule of its own
             continue
         if stripped.startswith("//") and not stripped.startswith("///"):
             out.append("")  # a line comment
@@ -130,7 +132,8 @@ def asciidoc_to_markdown(text: str) -> str:
         section = _SECTION.match(stripped)
         depth = len(section.group("marks")) if section is not None else depth
         caption = _BLOCK_TITLE.match(stripped)
-        if caption is not None and not blocks and _over_prose(lines, i + 1):
+        if caption is not None and not blocks and (_over_prose(lines, i + 1) or
+                                                   _over_collapsible(lines, i + 1)):
             out.append("#" * min(depth + 1, 6) + " " + _inline(caption.group("title"),
                                                                attributes, titles))
             continue
@@ -140,7 +143,7 @@ def asciidoc_to_markdown(text: str) -> str:
         elif markdown.endswith(": ") and markdown.lstrip().startswith("- ") and stripped.endswith(
                 ("::", ";;")):
             pending, markdown = markdown, ""
-        if any(quoted for _, quoted in blocks) and markdown.strip():
+        if any(quoted for _, quoted, _ in blocks) and markdown.strip():
             markdown = "> " + markdown
         if not markdown.strip():
             style = None
@@ -157,6 +160,28 @@ def _over_prose(lines: list[str], start: int) -> bool:
         _BLOCK_MACRO.match(following) or _LIST_ITEM.match(following) or
         _ADMONITION.match(following) or _SECTION.match(following) or
         _GLOSSARY.match(following) or _ATTRIBUTE_ENTRY.match(following))
+
+
+def _over_collapsible(lines: list[str], start: int) -> bool:
+    """Whether the block from line ``start`` on is a collapsible one ("[%collapsible]"): its
+    title is the toggle a reader opens it by, so it reads as the sub-heading of what it holds."""
+    following = next((line.strip() for line in lines[start:] if line.strip()), "")
+    attributes = _BLOCK_ATTRIBUTES.match(following)
+    return attributes is not None and "%collapsible" in attributes.group("body")
+
+
+def _delimiter_mark(line: str) -> str:
+    """The character a delimited block's fence repeats ("=" for "====" or "=====", "-" for the
+    open block's "--"), or "" for a line that is no fence."""
+    delimiter = _DELIMITER.match(line)
+    return "" if delimiter is None else delimiter.group("mark") or "-"
+
+
+def _style_name(style: str | None) -> str:
+    """The block style a "[...]" line names: "example" in "[example.recommend]" (a role after
+    the dot), "" in "[%collapsible]" (an option only), "NOTE" in "[NOTE]"."""
+    first = (style or "").split(",", 1)[0].strip()
+    return re.match(r"[\w-]*", first).group()  # type: ignore[union-attr]
 
 
 def _line(line: str, attributes: dict[str, str], titles: dict[str, str]) -> str:
