@@ -1841,3 +1841,20 @@ def test_a_rule_before_a_labelled_sample_keeps_its_force(tmp_path: Path) -> None
                           "Say what the change does.\n")
     assert by_text(doc, "Private members in classes").modality == P
     assert by_text(doc, "Use the following sections").modality == INFO
+
+
+def test_what_a_rule_shall_not_do_is_its_reach_not_a_ban() -> None:
+    """"Paragraphs 7 and 8 shall not apply where ..." states the rule's reach (a definition),
+    "This prohibition does not apply to ..." allows the case, "This Directive shall not
+    preclude Member States from adopting ..." leaves them free: negated all, none a ban; a
+    person's "shall not affect" or "must not apply" stays one."""
+    texts = ["Paragraphs 7 and 8 shall not apply where an entity acts as a trust service "
+             "provider.", "This prohibition does not apply to public areas of the property.",
+             "This Directive shall not preclude Member States from adopting stricter provisions.",
+             "Employees shall not affect the outcome of a review.",
+             "You must not apply the patch twice."]
+    found = [c[0] for c in analyse(texts)]
+    assert [(c.modality, c.negated) for c in found] == [
+        (Modality.definition, True), (Modality.permission, True), (Modality.permission, True),
+        (Modality.prohibition, True), (Modality.prohibition, True)]
+    assert (found[0].actor, found[2].actor) == (None, "member states")

@@ -1114,6 +1114,32 @@ def test_restructuredtext_code_blocks_are_no_text(tmp_path: Path) -> None:
     assert "You must not remove it without a warning." in texts
 
 
+def test_restructuredtext_definition_lists_and_command_items(tmp_path: Path) -> None:
+    """A definition list entry ("``MAJOR``" over its indented gloss) reads as a glossary line,
+    not a heading, so the paragraph after it stays under "Releases"; an item that is only an
+    inline literal ("-  ``make test``") is a command, no statement; the item above it stays."""
+    path = tmp_path / "workflow.txt"
+    path.write_text("Workflow\n========\n\nSee :ref:`x` first.\n\nReleases\n--------\n"
+                    "FRR employs a versioning scheme.\n\n``MAJOR``\n   Significant new features."
+                    "\n\n``MINOR``\n   Small features, e.g. options.\n\nWe will pull a new branch "
+                    "every 4 months.\n\nChecklist\n---------\n-  Run unit tests:\n\n   -  "
+                    "``make test``\n\n-  Sign off your commits.\n", encoding="utf-8")
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["Preamble", "Releases", "Checklist"]
+    texts = {p.text: p for p in doc.policies()}
+    major = texts["MAJOR: Significant new features."]
+    assert (major.modality, doc.section(major.section_id).title) == (Modality.definition,
+                                                                     "Releases")
+    branch = texts["We will pull a new branch every 4 months."]
+    assert doc.section(branch.section_id).title == "Releases"
+    assert not any("make test" in t for t in texts)
+    assert texts["Sign off your commits."].modality == Modality.obligation
+    path = tmp_path / "checklist.md"
+    path.write_text("# Checklist\n\n- Build the docs:\n  - `make docs` (from the root)\n"
+                    "- Sign off your commits.\n", encoding="utf-8")
+    assert not any("make docs" in p.text for p in read_document(path).policies())
+
+
 def test_restructuredtext_comments_are_no_text(tmp_path: Path) -> None:
     """A comment (".. Licensed under the Apache License ..." with its indented lines, or a
     bare ".." with indented lines right under it) is hidden on the page: none of its lines

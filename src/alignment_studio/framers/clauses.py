@@ -283,6 +283,8 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
     _reread_without_asides(plain, docs, out, addressee)
     _reread_without_consulted(plain, out, addressee)
     _reread_before_a_dash(plain, out, addressee)
+    for i, doc in enumerate(docs):
+        out[i] = [_rule_reach(doc, c) for c in out[i]]
     for i, found in enumerate(out):
         if any(c.modality != Modality.informational for c in found):
             continue
@@ -292,6 +294,44 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
             out[i] = [found[0]._replace(modality=Modality.permission, explicit=True)]  # X"
     return [[_relabel(_restore(c, text, source), source, full) for c in found]
             for found, text, source, full in zip(out, plain, sentences, whole, strict=True)]
+
+
+# what a rule or a law, not a person, "shall not" do: its reach ("Paragraphs 7 and 8 shall not
+# apply where ...", "This Directive shall not affect ..."), or what it leaves a party free to do
+# ("This Directive shall not preclude Member States from adopting ...")
+_REACH = {"apply", "affect", "prejudice"}
+_LEAVES_FREE = {"preclude", "prevent"}
+_BANS = {"prohibition", "restriction", "ban"}  # "This prohibition does not apply to ...": allowed
+_RULE_NOUNS = _BANS | {"article", "paragraph", "section", "subsection", "subparagraph", "chapter",
+                  "subchapter", "part", "clause", "provision", "directive", "regulation", "act",
+                  "law", "rule", "policy", "requirement", "obligation", "condition", "term",
+                  "limit", "limitation", "exemption", "exception", "disclaimer", "guideline",
+                  "standard", "procedure", "measure", "code", "agreement", "this", "it"}
+
+
+def _rule_reach(doc: Doc, clause: Clause) -> Clause:
+    """A negated "shall not apply" / "does not affect" said of a rule is its scope: a
+    definition, or a permission where the rule is a ban; "shall not preclude X from" said of a
+    rule leaves X free to act: a permission of X. Negated still, as written."""
+    verb = clause.action.verb if clause.action is not None else ""
+    if not clause.negated or verb not in _REACH | _LEAVES_FREE or clause.modality not in (
+            Modality.prohibition, Modality.permission):
+        return clause
+    token = next((t for t in doc if t.lemma_ == verb and any(c.dep_ == "neg" for c in t.children)
+                  and t.idx >= doc.text.find(clause.text[:20])), None)
+    subject = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None) \
+        if token is not None else None
+    if subject is None or subject.lemma_.lower() not in _RULE_NOUNS:
+        return clause  # "Employees shall not affect the outcome": a person's duty
+    if verb in _LEAVES_FREE:
+        party = next((c for c in token.children if c.dep_ == "dobj"), None)
+        if party is None or not any(c.lower_ == "from" for c in token.children):
+            return clause
+        return clause._replace(modality=Modality.permission,
+                               actor=" ".join(t.lower_ for t in party.subtree))
+    if subject.lemma_.lower() in _BANS:  # the party the ban spoke to may
+        return clause._replace(modality=Modality.permission)
+    return clause._replace(modality=Modality.definition, actor=None)
 
 
 # A checklist's question about the reader's own act ("Did you run make test?", "Have you read

@@ -22,6 +22,9 @@ _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 # "## Title ##", and kramdown's attribute lists ("## Title {#anchor}", "{: .class}") dropped
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?(?:\s*\{[#:][^}]*\})?\s*$")
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
+# an item that is one code span, with at most a parenthesis after it ("`make test`",
+# "``make dist`` (and try rebuilding from the tar file)")
+CODE_ONLY_ITEM = re.compile(r"^(?P<tick>`+)[^`]+(?P=tick)(?:\s*\([^()]*\))?[.;,]?$")
 # a paragraph typed as an outline item ("a.      Bias for open", "iv. Development of X"),
 # which Markdown does not make a list but a reader reads as one
 _TYPED = re.compile(rf"^\s{{0,3}}(?P<marker>[a-zA-Z][.)]|{ROMAN_MARKER})\s+"
@@ -140,6 +143,8 @@ def _blocks(lines: list[str], offset: int, titled: bool = False) -> list[Block]:
     def flush(end: int) -> None:
         nonlocal buf, buf_type, depth
         text = clean_inline(" ".join(buf))
+        if buf_type == BlockType.list_item and CODE_ONLY_ITEM.match(" ".join(buf).strip()):
+            text = ""  # "- `make test`": a command or a sample, no sentence
         style = _bold_title_style(buf) if text and buf_type == BlockType.paragraph else None
         if text and buf_type == BlockType.paragraph and style is None and _bold_title(buf):
             bold_lines[len(blocks)] = min(marked_level + 1, 6)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from alignment_studio.framers.parse.markdown import CODE_ONLY_ITEM
+
 _DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:\|[^|]+\|\s+)?[\w:-]+::(?:\s.*)?$")
 _ADMONITION = re.compile(r"^(?P<indent>\s*)\.\.\s+(?:note|tip|important|warning|caution|"
                          r"attention|hint|danger|error|seealso)::\s+(?P<text>\S.*)$", re.I)
@@ -75,8 +77,34 @@ def rst_to_plain(lines: list[str]) -> list[str]:
             out.append("")
             continue
         in_directive = False
+        code_item = _ITEM.match(line)
+        if code_item is not None and CODE_ONLY_ITEM.match(line[code_item.end():].strip()):
+            out.append("")  # "-  ``make test``": a command, no sentence
+            continue
+        if _is_term(lines, i):  # "``MAJOR``" over "   Significant new features.": a glossary
+            out.append(" " * indent + "- " + plain_inline(line.strip()).rstrip(":") + ":")
+            continue
         out.append(plain_inline(line))
     return out
+
+
+_ITEM = re.compile(r"^\s*(?:[-*+\u2022]|\d+[.)]|#\.|\(?[A-Za-z0-9]{1,3}\))\s")
+_FIELD = re.compile(r"^\s*:[^:\s][^:]*:(?:\s|$)")
+
+
+def _is_term(lines: list[str], i: int) -> bool:
+    """Whether line ``i`` is the term of a definition list entry: one line, after a blank line
+    or the end of an entry above, with its definition indented on the very next line (any
+    other text so followed is invalid reStructuredText)."""
+    line = lines[i]
+    below = lines[i + 1] if i + 1 < len(lines) else ""
+    indent = len(line) - len(line.lstrip())
+    above = lines[i - 1] if i > 0 else ""
+    return bool(line.strip()) and bool(below.strip()) and \
+        len(below) - len(below.lstrip()) > indent and \
+        (not above.strip() or len(above) - len(above.lstrip()) > indent) and \
+        not line.rstrip().endswith("::") and not _ITEM.match(line) and \
+        not _FIELD.match(line) and not _EXPLICIT.match(line) and len(line.split()) <= 12
 
 
 _COMMENT = re.compile(r"^\s*\.\.\s+(?![\[_|])(?!\S*::)")  # not a footnote, target, directive
