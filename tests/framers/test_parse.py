@@ -1316,3 +1316,19 @@ def test_a_lead_in_spelling_out_the_norm_before_it_and_measures_to_be_in_place(
     assert by_text(doc, "You have a security").modality == Modality.recommendation
     assert by_text(doc, "There is a process").modality == Modality.recommendation
     assert by_text(doc, "Operating system is").modality == Modality.recommendation
+
+
+def test_a_list_of_links_to_titled_pages_names_them(tmp_path: Path) -> None:
+    """"- [Project Roadmap](ROADMAP.md)" under "... are listed below:" names another page (the
+    tagger read "Project" as an order); after "For vacation, you can use:" the linked pages
+    are what the reader may take, and stay."""
+    path = tmp_path / "governance.md"
+    path.write_text("# Governance\n\nRelated documents are listed below:\n\n"
+                    "- [Project Roadmap](ROADMAP.md)\n- [SDK Maintainer Guidelines](sdk.md)\n\n"
+                    "Members must vote.\n\n## Leave\n\nFor vacation, you can use:\n\n"
+                    "- [Annual Leave](#annual-leave)\n- [Award Leave](award.md)\n",
+                    encoding="utf-8")
+    texts = {p.text: p.modality for p in read_document(path).policies()}
+    assert not any("Roadmap" in t or "SDK" in t for t in texts)
+    assert texts["Members must vote."] == Modality.obligation
+    assert texts["Annual Leave"] == texts["Award Leave"] == Modality.permission

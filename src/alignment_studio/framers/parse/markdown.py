@@ -135,6 +135,7 @@ def _blocks(lines: list[str], offset: int, titled: bool = False) -> list[Block]:
     in_fence = in_alert = False
     table: list[str] | None = None  # the header cells while inside a table
     toc: bool | None = None  # whether the list being read is a table of contents
+    pages: bool | None = None  # whether its links to titled pages name them (no lead-in orders)
     outline: Depth | None = None  # typed outline markers seen: their kinds set the depth
     styles: dict[str, int] = {}  # numbering styles of bold titles ("I.", "1."), in order seen
     marked_level = 1  # the level of the last "#" heading
@@ -211,7 +212,7 @@ def _blocks(lines: list[str], offset: int, titled: bool = False) -> list[Block]:
             buf, start = [stripped], i
         elif heading:
             flush(i)
-            toc, outline = None, None
+            toc, pages, outline = None, None, None
             text = clean_inline(heading.group(2))
             if text:
                 marked_level, styles = len(heading.group(1)), {}
@@ -228,6 +229,10 @@ def _blocks(lines: list[str], offset: int, titled: bool = False) -> list[Block]:
                 toc = not follows_lead_in(blocks) if toc is None else toc
                 if toc:
                     continue  # "- [Issues](#issues)": an entry of a table of contents
+            if _titled_link(item.group(2).strip()):
+                pages = not _modal_lead_in(blocks) if pages is None else pages
+                if pages:
+                    continue  # "- [Project Roadmap](ROADMAP.md)": the name of another page
             buf, buf_type, start = [item.group(2)], BlockType.list_item, i
             depth = len(item.group(1).expandtabs(4)) // 2
             ordered = _ORDERED.match(line)
@@ -248,7 +253,7 @@ def _blocks(lines: list[str], offset: int, titled: bool = False) -> list[Block]:
             if buf and buf_type == BlockType.paragraph and key_value(clean_inline(stripped)):
                 flush(i)  # "**Term:** gloss" lines are entries of their own
             if not buf:
-                start, toc = i, None
+                start, toc, pages = i, None, None
                 if in_alert:
                     buf_type = BlockType.callout
             buf.append(stripped)
@@ -354,6 +359,28 @@ def _enumerated(lines: list[str], i: int, start: int) -> bool:
         if nxt is not None and nxt.group("marker") == second:
             return True
     return False
+
+
+_LINK_ITEM = re.compile(r"\[(?P<text>[^\]]+)\]\([^)\s]+\)")
+
+
+def _titled_link(item: str) -> bool:
+    """Whether a list item is only a link to another page under that page's title case name
+    ("[Project Roadmap](ROADMAP.md)", "[SDK PR Guidelines](pr.md)"): it names the page."""
+    link = _LINK_ITEM.fullmatch(item)
+    words = link.group("text").split() if link is not None else []
+    return len(words) >= 2 and all(w[0].isupper() or w.lower() in _MINOR_WORDS for w in words) \
+        and words[0][0].isupper()
+
+
+def _modal_lead_in(blocks: list[Block]) -> bool:
+    """Whether the list follows a lead-in with a modal ("For vacation, you can use:"), whose
+    items are what it allows or orders, even when each is a link to a page."""
+    return follows_lead_in(blocks) and _MODAL_WORD.search(blocks[-1].text) is not None
+
+
+_MODAL_WORD = re.compile(r"\b(?:can|may|must|shall|should|will|need|have to)\b", re.I)
+_MINOR_WORDS = {"a", "an", "and", "the", "of", "to", "for", "in", "on", "or", "with", "by", "at"}
 
 
 def follows_lead_in(blocks: list[Block]) -> bool:
