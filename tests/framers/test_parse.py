@@ -1332,3 +1332,16 @@ def test_a_list_of_links_to_titled_pages_names_them(tmp_path: Path) -> None:
     assert not any("Roadmap" in t or "SDK" in t for t in texts)
     assert texts["Members must vote."] == Modality.obligation
     assert texts["Annual Leave"] == texts["Award Leave"] == Modality.permission
+
+
+def test_a_call_out_label_set_as_a_heading_opens_no_section(tmp_path: Path) -> None:
+    """A bold "Note" over a boxed paragraph (a PDF's, or "#### Note") labels a call-out: the
+    rules under it stay in the section it interrupts; a "Tips" section is a section."""
+    path = tmp_path / "recipes.md"
+    path.write_text("# Recipes\n\n## Python\n\nPython recipes must build on 3.8.\n\n#### Note\n\n"
+                    "Make sure you have conda-build 3.\n\n## Tips\n\nYou may reuse recipes.\n",
+                    encoding="utf-8")
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["Python", "Tips"]
+    build = next(p for p in doc.policies() if p.text.startswith("Make sure"))
+    assert doc.section(build.section_id).title == "Python"

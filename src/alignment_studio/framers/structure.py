@@ -132,10 +132,17 @@ def policy_id(doc_id: str, text: str) -> str:
     return f"{doc_id}/p-{text_hash(text)}"
 
 
+# a call-out's label set as a heading ("Note" in bold over a boxed paragraph in a PDF): the
+# text under it stays in the section it interrupts ("Notes" and "Tips" sections are real)
+_ADMONITION_LABEL = re.compile(r"(?:Note|Tip|Warning|Important|Caution|Hint|Attention|Danger)"
+                               r":?", re.I)
+
+
 def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
                    fallback_title: str, settings: Settings | None = None) -> PolicyDocument:
     """Section tree from headings; statements from paragraphs, items, Q&A, call-outs, rows."""
-    blocks = list(raw.blocks)
+    blocks = [b for b in raw.blocks if not (b.type == BlockType.heading and
+                                            _ADMONITION_LABEL.fullmatch(b.text.strip()))]
     title = raw.title
     h1 = [b for b in blocks if b.type == BlockType.heading and b.level == 1]
     if len(h1) == 1 and blocks and blocks[0] is h1[0]:
