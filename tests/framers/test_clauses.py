@@ -1858,3 +1858,13 @@ def test_what_a_rule_shall_not_do_is_its_reach_not_a_ban() -> None:
         (Modality.definition, True), (Modality.permission, True), (Modality.permission, True),
         (Modality.prohibition, True), (Modality.prohibition, True)]
     assert (found[0].actor, found[2].actor) == (None, "member states")
+
+
+def test_a_community_workshop_or_lab_commits_with_will() -> None:
+    """"The hackspace will ensure ...", "The lab will close ...": an organisation named by
+    its kind makes a commitment, as "The committee will review" does."""
+    found = [c[0] for c in analyse(["The hackspace will ensure that all members handling CCTV "
+                                    "images are trained.", "The lab will close the building in "
+                                    "August."])]
+    assert [(c.modality, c.actor) for c in found] == [
+        (Modality.obligation, "hackspace"), (Modality.obligation, "lab")]

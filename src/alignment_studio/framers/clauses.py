@@ -145,7 +145,8 @@ _AGENTS = {"employee", "staff", "team", "member", "people", "person", "folk", "f
            "doctor", "physician", "landlord", "customer", "sponsor", "beneficiary", "secretary",
            "president", "dean", "provost", "chancellor", "clerk", "judge", "trustee",
            "mentor", "mentee", "deputy", "coach", "tutor", "trainee", "apprentice", "guardian",
-           "parent", "commander", "superintendent", "commissioner"}
+           "parent", "commander", "superintendent", "commissioner", "club", "charity",
+           "hackspace", "makerspace", "collective", "lab", "laboratory"}
 # the units a directive's responsibilities name in headings that give their office code ("1.5.
 # Officer Accessions Branch (AFPC/DPSIP).", "HQ Air Force Reserve Command (AFRC).")
 _UNITS = {"branch", "command", "commander", "center", "centre", "corps", "directorate",
