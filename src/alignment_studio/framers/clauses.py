@@ -320,8 +320,9 @@ def _rule_reach(doc: Doc, clause: Clause) -> Clause:
         return clause
     token = next((t for t in doc if t.lemma_ == verb and any(c.dep_ == "neg" for c in t.children)
                   and t.idx >= doc.text.find(clause.text[:20])), None)
-    subject = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None) \
-        if token is not None else None
+    if token is None:
+        return clause
+    subject = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     if subject is None or subject.lemma_.lower() not in _RULE_NOUNS:
         return clause  # "Employees shall not affect the outcome": a person's duty
     if verb in _LEAVES_FREE:
