@@ -4,9 +4,12 @@
 prose (".One Sentence Per Line", one level below its section); "*" / "-" / "." items (nested
 by repeating the marker) are list items; "Term :: gloss" entries are glossary lines ("term: gloss");
 admonitions ("[TIP]" blocks, "NOTE: ...") and "____" quotes become quoted paragraphs; "----"
-and "...." blocks stay verbatim as code; "|===" tables become Markdown tables. Comments,
-anchors, attribute entries, block attributes and macros such as "toc::[]" say nothing. Inline
-links, cross-references and attribute references are reduced to the text a reader sees.
+and "...." blocks stay verbatim as code; "|===" tables become Markdown tables; an example
+("[example]" over a "=====" block, "[example.avoid]" over a paragraph) says nothing, and the
+title of a "[%collapsible]" block is its sub-heading. Fences may be longer than four marks, to
+nest one block in another. Comments, anchors, attribute entries, block attributes and macros
+such as "toc::[]" say nothing. Inline links, cross-references and attribute references are
+reduced to the text a reader sees.
 The conversion keeps one line per source line, so line numbers still point into the file.
 
 Why not the ``asciidoc`` package (asciidoc-py): it is GPL-licensed, and it implements the
@@ -28,9 +31,9 @@ _GLOSSARY = re.compile(r"^(?P<term>[^\s:/][^:]*?)\s*(?P<marks>:{2,4}|;;)(?:\s+(?
 _ADMONITION = re.compile(r"^(?P<kind>NOTE|TIP|IMPORTANT|WARNING|CAUTION):\s+(?P<text>.*)$")
 _ADMONITION_STYLES = {"NOTE", "TIP", "IMPORTANT", "WARNING", "CAUTION"}
 _VERBATIM_MARKS = "-."
-_QUIET_MARKS = "=*+"
 _QUOTE_MARK = "_"
-_DELIMITER = re.compile(r"^(?P<line>(?P<mark>[-.=*+_/])(?P=mark){3,}|--)$")
+# a delimited block's fence: four or more of one mark ("====", "=====" nested in it), or "--"
+_DELIMITER = re.compile(r"^(?:(?P<mark>[-.=*+_/])(?P=mark){3,}|--)$")
 _TABLE_FENCE = re.compile(r"^[|!,:]===\s*$")
 _ADMONITION_WORDS = "NOTE|TIP|IMPORTANT|WARNING|CAUTION"
 _SIGNAL = re.compile(rf"^(?:\[\[[\w:.-]+\]\]|:[\w-]+:.*|\[(?:{_ADMONITION_WORDS}|glossary)\]"
@@ -181,7 +184,7 @@ def _style_name(style: str | None) -> str:
     """The block style a "[...]" line names: "example" in "[example.recommend]" (a role after
     the dot), "" in "[%collapsible]" (an option only), "NOTE" in "[NOTE]"."""
     first = (style or "").split(",", 1)[0].strip()
-    return re.match(r"[\w-]*", first).group()  # type: ignore[union-attr]
+    return re.split(r"[^\w-]", first, maxsplit=1)[0]
 
 
 def _line(line: str, attributes: dict[str, str], titles: dict[str, str]) -> str:

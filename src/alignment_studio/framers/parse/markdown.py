@@ -362,6 +362,8 @@ def _enumerated(lines: list[str], i: int, start: int) -> bool:
 
 
 _LINK_ITEM = re.compile(r"\[(?P<text>[^\]]+)\]\([^)\s]+\)")
+_MODAL_WORD = re.compile(r"\b(?:can|may|must|shall|should|will|need|have to)\b", re.I)
+_MINOR_WORDS = {"a", "an", "and", "the", "of", "to", "for", "in", "on", "or", "with", "by", "at"}
 
 
 def _titled_link(item: str) -> bool:
@@ -379,8 +381,6 @@ def _modal_lead_in(blocks: list[Block]) -> bool:
     return follows_lead_in(blocks) and _MODAL_WORD.search(blocks[-1].text) is not None
 
 
-_MODAL_WORD = re.compile(r"\b(?:can|may|must|shall|should|will|need|have to)\b", re.I)
-_MINOR_WORDS = {"a", "an", "and", "the", "of", "to", "for", "in", "on", "or", "with", "by", "at"}
 
 
 def follows_lead_in(blocks: list[Block]) -> bool:
