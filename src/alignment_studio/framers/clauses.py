@@ -303,11 +303,10 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
 _REACH = {"apply", "affect", "prejudice"}
 _LEAVES_FREE = {"preclude", "prevent"}
 _BANS = {"prohibition", "restriction", "ban"}  # "This prohibition does not apply to ...": allowed
-_RULE_NOUNS = _BANS | {"article", "paragraph", "section", "subsection", "subparagraph", "chapter",
-                  "subchapter", "part", "clause", "provision", "directive", "regulation", "act",
-                  "law", "rule", "policy", "requirement", "obligation", "condition", "term",
-                  "limit", "limitation", "exemption", "exception", "disclaimer", "guideline",
-                  "standard", "procedure", "measure", "code", "agreement", "this", "it"}
+_RULE_NOUNS = _RULES | {"article", "paragraph", "subsection", "subparagraph", "chapter",
+                        "subchapter", "part", "clause", "directive", "regulation", "act", "law",
+                        "condition", "term", "exemption", "exception", "disclaimer", "guideline",
+                        "standard", "procedure", "measure", "code", "agreement", "this", "it"}
 
 
 def _rule_reach(doc: Doc, clause: Clause) -> Clause:
@@ -318,8 +317,9 @@ def _rule_reach(doc: Doc, clause: Clause) -> Clause:
     if not clause.negated or verb not in _REACH | _LEAVES_FREE or clause.modality not in (
             Modality.prohibition, Modality.permission):
         return clause
-    token = next((t for t in doc if t.lemma_ == verb and any(c.dep_ == "neg" for c in t.children)
-                  and t.idx >= doc.text.find(clause.text[:20])), None)
+    start = doc.text.find(clause.text[:20])  # the clause's own verb, not an earlier one's
+    token = next((t for t in doc if t.lemma_ == verb and t.idx >= start and
+                  any(c.dep_ == "neg" for c in t.children)), None)
     if token is None:
         return clause
     subject = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None)

@@ -158,7 +158,7 @@ def _over_prose(lines: list[str], start: int) -> bool:
     """Whether the next block from line ``start`` on is a paragraph of prose: a block title
     over it (".One Sentence Per Line") reads as the paragraph's sub-heading, as Asciidoctor sets
     it; over a table, an image, a list or a delimited block it is a caption."""
-    following = next((line.strip() for line in lines[start:] if line.strip()), "")
+    following = _next_text(lines, start)
     return bool(following) and following[0].isalpha() and not (
         _BLOCK_MACRO.match(following) or _LIST_ITEM.match(following) or
         _ADMONITION.match(following) or _SECTION.match(following) or
@@ -168,9 +168,13 @@ def _over_prose(lines: list[str], start: int) -> bool:
 def _over_collapsible(lines: list[str], start: int) -> bool:
     """Whether the block from line ``start`` on is a collapsible one ("[%collapsible]"): its
     title is the toggle a reader opens it by, so it reads as the sub-heading of what it holds."""
-    following = next((line.strip() for line in lines[start:] if line.strip()), "")
-    attributes = _BLOCK_ATTRIBUTES.match(following)
+    attributes = _BLOCK_ATTRIBUTES.match(_next_text(lines, start))
     return attributes is not None and "%collapsible" in attributes.group("body")
+
+
+def _next_text(lines: list[str], start: int) -> str:
+    """The first non-blank line from line ``start`` on, stripped ("" at the end)."""
+    return next((line.strip() for line in lines[start:] if line.strip()), "")
 
 
 def _delimiter_mark(line: str) -> str:
