@@ -168,6 +168,10 @@ def test_advice_nouns_and_imperatives_after_a_clause(text: str,
     ("The Contractor's internal control system shall -", (OB, False, "contractor")),
     ("Be sensible when using messaging tools for work.", (OB, False, "you")),
     ("Help new perspectives be heard and listen actively.", (OB, False, "you")),
+    # a judgement handed to its predicate: "considered acceptable" allows, as "is acceptable"
+    ("For hash literals two styles are considered acceptable.", (P, False, "you")),
+    ("Following these rules is considered imperative to the project.", (OB, False, "you")),
+    ("A person is considered a resident if they live here.", (D, False, None)),
 ])
 def test_negated_copulas_commitments_and_frames_read_from_the_parse(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:

@@ -182,6 +182,15 @@ def test_markdown_edge_cases() -> None:
     assert blocks_of("# C#\n\nx\n")[0] == ("heading", "C#")
 
 
+def test_markdown_kramdown_attribute_lists_are_not_read() -> None:
+    """kramdown's "{:.bs-callout-info}" over a paragraph styles it; a reader sees no such text.
+    A Ruby hash in prose ("{:a => 1}") is no attribute list and stays."""
+    text = (" {:.bs-callout-info}\nThe policy is not applied to plugins.\n\n"
+            "Keep {:a => 1} as written {: #keep}.\n")
+    assert blocks_of(text) == [("paragraph", "The policy is not applied to plugins."),
+                               ("paragraph", "Keep {:a => 1} as written .")]
+
+
 def test_markdown_raw_html_headings_and_admonitions() -> None:
     text = ('<h2 id="bans">Bans</h2>\n\nOperators may ban users.\n\n:::note\n'
             "Members should be polite.\n:::\n\n<h3></h3>\n")
@@ -323,6 +332,32 @@ def test_asciidoc_examples_say_nothing_and_a_collapsible_title_is_a_sub_heading(
     assert texts["Writers must keep a consistent style."] == Modality.obligation
     assert texts["You must not use slang."] == Modality.prohibition
     assert texts["Avoid symbols."] == Modality.prohibition
+
+
+def test_asciidoc_anchors_sidebars_and_epigraphs(tmp_path: Path) -> None:
+    """An inline anchor after a title ("=== Source Encoding [[utf-8]]") is no text a reader
+    sees, and a cross-reference to it shows the title; a sidebar's block title is the
+    sub-heading of the box; a quotation with its attribution ("[quote, Author]") is an
+    epigraph, no rule of the document, while a "[quote]" without one still speaks."""
+    path = tmp_path / "guide.txt"
+    path.write_text("= Style Guide\n\n== Layout\n\n[quote, Harold Abelson]\n____\n"
+                    "Programs must be written for people to read.\n____\n\n"
+                    "=== Source Encoding [[utf-8]]\n\nUse UTF-8 as the source file encoding.\n\n"
+                    "=== Line Length [[max-line-length]]\n\nLimit lines to 80 characters.\n\n"
+                    ".Why Bother with 80 Characters?\n****\nSome teams prefer longer lines.\n\n"
+                    "It is okay to go up to 100 characters.\n****\n\n=== Tabs\n\n"
+                    "See <<utf-8>> first.\n\n[quote]\nTools should emit JSON.\n")
+    doc = read_document(path)
+    assert [(s.title, s.level) for s in doc.all_sections()] == [
+        ("Layout", 2), ("Source Encoding", 3), ("Line Length", 3),
+        ("Why Bother with 80 Characters?", 4), ("Tabs", 3)]
+    where = {p.text: doc.section(p.section_id).title for p in doc.policies()}
+    assert not any("people to read" in t for t in where)
+    assert where["Use UTF-8 as the source file encoding."] == "Source Encoding"
+    assert where["It is okay to go up to 100 characters."] == "Why Bother with 80 Characters?"
+    assert where["Tools should emit JSON."] == "Tabs"
+    from alignment_studio.framers.parse.asciidoc import asciidoc_to_markdown
+    assert "See Source Encoding first." in asciidoc_to_markdown(path.read_text()).split("\n")
 
 
 def test_markdown_with_a_setext_title_is_not_asciidoc() -> None:

@@ -43,7 +43,8 @@ class RawDocument(BaseModel):
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-_TEMPLATE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}")
+# Liquid/Jinja tags, and kramdown's attribute lists ("{:.bs-callout-info}", "{: #id}")
+_TEMPLATE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{:\s*(?:[.#][\w-]+|[\w-]+=)[^{}]*\}")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 _UNDERSCORE_EMPHASIS = re.compile(r"(?<![\w/])_([^_\n]+?)_(?![\w/])")
 

@@ -71,6 +71,8 @@ _FRAMES: dict[str, Modality] = {
 # Verbs whose object is what must not happen ("Avoid X", "must refrain from X").
 _AVOID = {"avoid", "refrain"}
 _TRY = {"try", "consider"}
+# verbs that hand a judgement to their predicate: "two styles are considered acceptable"
+_JUDGED = {"consider", "deem"}
 # Adjectives that judge the act, not the person: "X is fine", "It is critical that you X".
 _ACT_ADJECTIVES = {"ok", "okay", "fine", "acceptable", "permissible", "important", "critical",
                    "essential", "vital", "mandatory", "necessary", "required", "imperative",
@@ -170,7 +172,8 @@ _DEFINITION = re.compile(
     r"^an? [\w -]{2,40}? (is|are) (an?|the|your|our) (\w+ ){0,3}(account|credential|term|"
     r"person|document|record|tool|system|service|category|kind|type|form|set|level|group)\b|"
     r"^(?-i:[A-Z][A-Z-]{2,})( [a-z]+)? (is|are) (an?|the|not an?)\b|"
-    r"\b(is|are) (not |also )?(considered|deemed)( to be)?\b|"
+    r"\b(is|are) (not |also )?(considered|deemed)( to be)?\b"
+    r"(?! (acceptable|permissible|fine|okay|ok)\b)|"
     r"\b(is|are) (called|known as|referred to as)\b|"
     r"^an? [\w -]{2,40}? (is|are) (an?|the same as) (?!\w+ (idea|way|time|chance)\b)|"
     r"\b(will be|shall be|is|are) deemed\b|^the term\b|\bhas the (same )?meaning\b|"
@@ -1866,7 +1869,8 @@ def _chain(head: Token, end: int | None = None) -> list[Token]:
     for _ in range(4):
         frame = _key(node) in _FRAMES or node.lemma_.lower() in (*_ASKING, "make")
         nxt = next((c for c in node.children if (c.dep_ in ("xcomp", "acomp")
-                    or c.dep_ == "ccomp" and frame) and node.i < c.i < (end or len(c.doc))),
+                    or c.dep_ == "ccomp" and frame or c.dep_ == "oprd" and node.lemma_.lower()
+                    in _JUDGED) and node.i < c.i < (end or len(c.doc))),
                    None)
         if nxt is None:
             break

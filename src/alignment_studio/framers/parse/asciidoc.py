@@ -53,6 +53,8 @@ _FOOTNOTE = re.compile(r"footnote(?:ref)?:[\w-]*\[[^\]]*\]")
 _PASS = re.compile(r"(?:pass|kbd|btn|menu):(?:[^\s\[]*)\[(?P<text>[^\]]*)\]")
 _ATTRIBUTE_REF = re.compile(r"\{(?P<name>[\w-]+)\}")
 _HARD_BREAK = re.compile(r"\s\+$")
+# an inline anchor ("=== Source Encoding [[utf-8]]"): a link target, invisible to a reader
+_INLINE_ANCHOR = re.compile(r"\s*\[\[(?P<id>[A-Za-z_:][\w:.-]*)(?:,[^\]]*)?\]\]")
 _ANCHOR_ID = re.compile(r"^\[\[(?P<id>[\w:.-]+)(?:,[^\]]*)?\]\]$|^\[#(?P<id2>[\w:.-]+)[^\]]*\]$")
 
 
@@ -104,13 +106,12 @@ def asciidoc_to_markdown(text: str) -> str:
             else:
                 kind = _style_name(style)
                 blocks.append((stripped, mark == _QUOTE_MARK or kind in _ADMONITION_STYLES,
-                               kind == "example"))
+                               _silent(style)))
             style = None
             out.append("")
             continue
-        if any(silent for _, _, silent in blocks) or (
-                _style_name(style) == "example" and stripped):
-            out.append("")  # an example (of writing, of output) states no rule of its own
+        if any(silent for _, _, silent in blocks) or (_silent(style) and stripped):
+            out.append("")  # an example, or a quotation of someone, states no rule of its own
             continue
         if stripped.startswith("//") and not stripped.startswith("///"):
             out.append("")  # a line comment
@@ -136,7 +137,8 @@ def asciidoc_to_markdown(text: str) -> str:
         depth = len(section.group("marks")) if section is not None else depth
         caption = _BLOCK_TITLE.match(stripped)
         if caption is not None and not blocks and (_over_prose(lines, i + 1) or
-                                                   _over_collapsible(lines, i + 1)):
+                                                   _over_collapsible(lines, i + 1) or
+                                                   _over_sidebar(lines, i + 1)):
             out.append("#" * min(depth + 1, 6) + " " + _inline(caption.group("title"),
                                                                attributes, titles))
             continue
@@ -172,6 +174,12 @@ def _over_collapsible(lines: list[str], start: int) -> bool:
     return attributes is not None and "%collapsible" in attributes.group("body")
 
 
+def _over_sidebar(lines: list[str], start: int) -> bool:
+    """Whether the block from line ``start`` on is a sidebar ("****"): its title is set as the
+    box's heading (".Why Bother with 80 characters?"), the sub-heading of what it holds."""
+    return _delimiter_mark(_next_text(lines, start)) == "*"
+
+
 def _next_text(lines: list[str], start: int) -> str:
     """The first non-blank line from line ``start`` on, stripped ("" at the end)."""
     return next((line.strip() for line in lines[start:] if line.strip()), "")
@@ -189,6 +197,13 @@ def _style_name(style: str | None) -> str:
     the dot), "" in "[%collapsible]" (an option only), "NOTE" in "[NOTE]"."""
     first = (style or "").split(",", 1)[0].strip()
     return re.split(r"[^\w-]", first, maxsplit=1)[0]
+
+
+def _silent(style: str | None) -> bool:
+    """Whether a block of this style says nothing of its own: an example (of writing, of
+    output), or a quotation with its attribution ("[quote, Harold Abelson]": an epigraph)."""
+    kind = _style_name(style)
+    return kind == "example" or kind in ("quote", "verse") and "," in (style or "")
 
 
 def _line(line: str, attributes: dict[str, str], titles: dict[str, str]) -> str:
@@ -222,6 +237,7 @@ def _line(line: str, attributes: dict[str, str], titles: dict[str, str]) -> str:
 def _inline(text: str, attributes: dict[str, str], titles: dict[str, str]) -> str:
     """A line's inline markup reduced to the text a reader sees."""
     text = _HARD_BREAK.sub("", text)
+    text = _INLINE_ANCHOR.sub("", text)
     text = _FOOTNOTE.sub("", text)
     text = _PASS.sub(lambda m: m.group("text"), text)
     text = _LINK_TEXT.sub(lambda m: m.group("text") or "", text)
@@ -246,6 +262,10 @@ def _section_titles(lines: list[str]) -> dict[str, str]:
         section = _SECTION.match(line.rstrip())
         if anchor is not None and section is not None:
             titles[anchor.group("id") or anchor.group("id2")] = section.group("title")
+        if section is not None:
+            title = _INLINE_ANCHOR.sub("", section.group("title"))
+            for inline in _INLINE_ANCHOR.finditer(section.group("title")):
+                titles.setdefault(inline.group("id"), title)
     return titles
 
 
