@@ -172,6 +172,16 @@ def test_advice_nouns_and_imperatives_after_a_clause(text: str,
     ("For hash literals two styles are considered acceptable.", (P, False, "you")),
     ("Following these rules is considered imperative to the project.", (OB, False, "you")),
     ("A person is considered a resident if they live here.", (D, False, None)),
+    # a disclaimer waives a duty (the guideline's "is not responsible for"): a permission,
+    # negated; a modal "shall not be liable" stays a ban, a passive "is not guaranteed" a state
+    ("We do not guarantee that the Service will always be available.", (P, True, "we")),
+    ("Open States makes no warranty that the Services will be error free.",
+     (P, True, "open states")),
+    ("We are not liable for any loss that may come from using the Service.", (P, True, "we")),
+    ("We will not be liable for any acts or omissions.", (P, True, "we")),
+    ("You will be liable to us for any breach of that warranty.", (OB, False, "you")),
+    ("Gratipay shall not be liable for any loss.", (F, True, "gratipay")),
+    ("We do not share your data with advertisers.", (F, True, "we")),
 ])
 def test_negated_copulas_commitments_and_frames_read_from_the_parse(
         text: str, expected: tuple[Modality, bool, str | None]) -> None:

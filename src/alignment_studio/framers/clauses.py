@@ -45,7 +45,8 @@ _DUTY_FRAMES = {"need", "have", "require", "expect", "oblige", "obligate", "mand
                 "necessary", "required", "mandatory", "compulsory", "obligatory"}
 _FRAMES: dict[str, Modality] = {
     "need": _OBLIGE, "have": _OBLIGE, "require": _OBLIGE, "expect": _OBLIGE, "oblige": _OBLIGE,
-    "obligate": _OBLIGE, "mandate": _OBLIGE, "responsible": _OBLIGE, "important": _ADVISE,
+    "obligate": _OBLIGE, "mandate": _OBLIGE, "responsible": _OBLIGE, "liable": _OBLIGE,
+    "important": _ADVISE,
     "critical": _OBLIGE, "essential": _OBLIGE, "vital": _OBLIGE, "mandatory": _OBLIGE,
     "necessary": _OBLIGE, "required": _OBLIGE, "imperative": _OBLIGE, "compulsory": _OBLIGE,
     "obligatory": _OBLIGE, "crucial": _OBLIGE, "allow": _PERMIT, "permit": _PERMIT,
@@ -1444,6 +1445,8 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         return _FORBID, True, False, None, False  # "Working overtime without approval violates X"
     if pledge is None and _declared(head):  # "I am volunteering solely for X", "I release Y"
         return (_FORBID if negated else _OBLIGE), True, negated, None, False
+    if _disclaimed(head, negated):  # "We do not guarantee X", "makes no warranty that X"
+        return _PERMIT, True, True, None, False
     if negated and _refusal(head):  # "CISA does not offer out-of-band scans"
         return _FORBID, True, True, None, False
     if negated and _withheld(head):  # "Your email address is not shared with the authority"
@@ -1580,6 +1583,25 @@ def _refusal(head: Token) -> bool:
             subject.pos_ == "NOUN" and _agentive(subject)
             and head.lemma_.lower() not in _SCOPE_VERBS)) and \
         head.lemma_.lower() not in _NOT_COMMITMENTS | _HAPPENING | _NOT_REFUSALS
+
+
+# what a party's terms say it does not promise: "We do not guarantee that the Service will
+# always be available", "X makes no warranties or representations", "We give no guarantees"
+_PROMISES = {"guarantee", "warrant", "warranty", "representation", "promise", "assurance"}
+
+
+def _disclaimed(head: Token, negated: bool) -> bool:
+    """A disclaimer: a party that does not promise or guarantee something leaves itself free
+    not to deliver it (a waived duty: a permission, negated as written), not a ban."""
+    subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
+    if any(c.tag_ == "MD" for c in head.children) or subject is None or not (
+            subject.lower_ in ("we", "i") or subject.pos_ == "PROPN" or _agentive(subject)):
+        return False  # not "This policy does not promise a refund", "X is not guaranteed"
+    if negated and head.lemma_.lower() in ("guarantee", "warrant", "promise"):
+        return True
+    return head.lemma_.lower() in ("make", "give", "offer", "provide") and any(
+        c.dep_ == "dobj" and c.lemma_.lower() in _PROMISES and (negated or any(
+            d.dep_ == "det" and d.lower_ == "no" for d in c.children)) for c in head.children)
 
 
 # what is done with data that a privacy policy says it does not do
@@ -2035,11 +2057,14 @@ def _negated_after(chain: list[Token], frame: Token) -> bool:
 
 
 def _no_duty_of(frame: Token, modal: Token | None) -> bool:
-    """"You are not responsible for fixing every bug": a party told, in the present, that a
-    task is not its duty (not "X shall not be responsible for any loss", a disclaimer the
-    labels read as a prohibition, nor the order "Don't feel responsible for X")."""
+    """"You are not responsible for fixing every bug", "We are not liable for any loss": a
+    party told, in the present ("will" too, for liability), that a task or a loss is not its
+    duty (not "X shall not be responsible for any loss", a disclaimer the labels read as a
+    prohibition, nor the order "Don't feel responsible for X")."""
     be = frame.head if frame.dep_ == "acomp" else None
-    return frame.lemma_.lower() == "responsible" and modal is None and be is not None and \
+    lemma = frame.lemma_.lower()
+    return (lemma == "responsible" and modal is None or lemma == "liable" and (
+        modal is None or modal.lower_ == "will")) and be is not None and \
         be.lemma_ == "be" and _has_subject(be)
 
 
