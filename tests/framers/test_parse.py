@@ -1380,3 +1380,18 @@ def test_a_call_out_label_set_as_a_heading_opens_no_section(tmp_path: Path) -> N
     assert [s.title for s in doc.all_sections()] == ["Python", "Tips"]
     build = next(p for p in doc.policies() if p.text.startswith("Make sure"))
     assert doc.section(build.section_id).title == "Python"
+
+
+def test_a_line_its_link_markup_shortened_is_no_title(tmp_path: Path) -> None:
+    """reStructuredText saved as text: "The project uses `Doxygen <https://...>`_ to document"
+    reads short once its link is reduced, but the paragraph's sentence goes on ("the
+    interfaces, and ..."): no title, the rules stay under "Comments"."""
+    path = tmp_path / "style.txt"
+    path.write_text("Coding style\n============\n\nUse spaces.\n\nComments\n********\n\n"
+                    "The project uses `Doxygen <https://www.doxygen.nl/index.html>`_ to document\n"
+                    "the interfaces, and uses comments for improving the clarity of the code\n"
+                    "internally. All classes, methods, and members should have Doxygen comments.\n")
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()][-1] == "Comments"
+    rule = next(p for p in doc.policies() if p.text.startswith("All classes"))
+    assert doc.section(rule.section_id).title == "Comments"

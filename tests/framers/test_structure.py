@@ -307,3 +307,33 @@ def test_examples_of_what_someone_may_do_illustrate(tmp_path: Path) -> None:
     for start in ("Youth training", "Preparing for"):
         assert by_text(doc, start).modality == Modality.informational, start
     assert by_text(doc, "Charge a fee").modality == Modality.permission
+
+
+def test_a_control_catalogue_states_duties_in_the_present_tense(tmp_path: Path) -> None:
+    """A record line ("Control: ISM-0252; Revision: 8; ...") marks the next paragraph as a
+    control: its present tense is a duty ("is undertaken annually"), its "do not have" a ban,
+    and the items of its "covers:" are duties too; the record itself says nothing. Other
+    records ("Note: ...; ...") and paragraphs without one keep their own reading."""
+    doc = parse(tmp_path, "# Training\n\n***Control: ISM-0252; Revision: 8; Updated: Mar-25; "
+                "Applicable: NC, OS, P, S, TS; Essential 8: N/A***\n\n*Cybersecurity awareness "
+                "training is undertaken annually by all personnel and covers:*\n\n"
+                "- *the purpose of the training*\n- *security contacts.*\n\n"
+                "Control: ISM-0409; Revision: 8; Updated: Jun-22; Applicable: S, TS; "
+                "Essential 8: N/A Foreign nationals do not have access to systems that process "
+                "AUSTEO data.\n\nTraining is undertaken annually by our staff.\n")
+    assert not any("ISM-" in p.text for p in doc.policies())
+    assert by_text(doc, "the purpose of the training").modality == Modality.obligation
+    ban = by_text(doc, "Foreign nationals do not have access")
+    assert (ban.modality, ban.negated) == (Modality.prohibition, True)
+    assert by_text(doc, "Training is undertaken annually").modality != Modality.obligation
+
+
+def test_duties_and_privileges_not_limited_to_a_list(tmp_path: Path) -> None:
+    """"TSC responsibilities include, but are not limited to:" hands its items a duty, "Their
+    privileges include, but are not limited to:" a permission, as the plain "include:" does."""
+    doc = parse(tmp_path, "# Committers\n\nTheir privileges include, but are not limited to:\n\n"
+                "* Moderator status on all communication channels\n\n# TSC\n\n"
+                "TSC responsibilities include, but are not limited to:\n\n"
+                "* Coordinating technical direction of the Project\n")
+    assert by_text(doc, "Moderator status").modality == Modality.permission
+    assert by_text(doc, "Coordinating technical").modality == Modality.obligation

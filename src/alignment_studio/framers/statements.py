@@ -91,10 +91,12 @@ _KINDS_LEAD_IN = re.compile(r"\b(may|can|could|might) (also )?be (one|any|some|e
 # a list of what is to be done, announced as its contents: its items are duties
 _DUTY_LIST = re.compile(r"\b(steps|considerations|requirements|responsibilities|duties|"
                         r"obligations|tasks|expectations)\b[^:.;]{0,60}\b(include|are)\b"
-                        r"( as follows| the following)?:$|^((additional|key|main) )?"
+                        r"( as follows| the following|,? but (are )?not limited to)?:$|"
+                        r"^((additional|key|main) )?"
                         r"(requirements|responsibilities|duties|obligations):$", re.I)
 # what a role is granted ("Privileges:", "Additional privileges:" in a contributor ladder)
-_GRANTS_LEAD_IN = re.compile(r"^((additional|special) )?(privileges|perks)( include)?:$", re.I)
+_GRANTS_LEAD_IN = re.compile(r"^((additional|special|their|your|its) )?(privileges|perks)"
+                             r"( include(,? but (are )?not limited to)?)?:$", re.I)
 # whose duties a duty list names: "The Commissioner's specific responsibilities include:"
 _DUTY_OWNER = re.compile(r"^(?:the\s+)?(?P<who>[A-Za-z][\w -]{1,40}?)['’]s?\s+(?:\([A-Z]+\)\s+)?"
                          r"(?:\w+\s+)?(?:responsibilities|duties|obligations|tasks)\b", re.I)
@@ -633,14 +635,16 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
                      list(clause.conditions))
     if _KINDS_LEAD_IN.search(text.rstrip()):
         return Force(Modality.definition, False, None, [])
-    if _DEFINING_LEAD_IN.search(text) and not clause.imperative and (
+    granted = _GRANTS_LEAD_IN.search(text.strip()) is not None  # "Their privileges include:"
+    if _DEFINING_LEAD_IN.search(text) and not clause.imperative and not granted and (
             not clause.explicit or clause.modality == Modality.definition):
         return Force(Modality.definition, False, None, [])
     if _WAYS_LEAD_IN.search(text.rstrip()):
         return Force(Modality.permission, False, clause.actor, list(clause.conditions),
                      options=True)
-    if (_OPTIONS_LEAD_IN.search(text) or _GRANTS_LEAD_IN.search(text.strip())) and \
-            not clause.explicit:  # "You have a few options:", "Privileges:"
+    if (_OPTIONS_LEAD_IN.search(text) or granted) and (
+            not clause.explicit or granted and clause.modality == Modality.definition):
+        # "You have a few options:", "Privileges:", "Their privileges include:"
         return Force(Modality.permission, False, clause.actor, list(clause.conditions))
     subject = _LEAD_IN_SUBJECT.search(text)
     if clause.modality == Modality.informational and subject is not None:

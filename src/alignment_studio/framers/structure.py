@@ -143,6 +143,7 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     """Section tree from headings; statements from paragraphs, items, Q&A, call-outs, rows."""
     blocks = [b for b in raw.blocks if not (b.type == BlockType.heading and
                                             _ADMONITION_LABEL.fullmatch(b.text.strip()))]
+    blocks, controls = _controls(blocks)
     title = raw.title
     h1 = [b for b in blocks if b.type == BlockType.heading and b.level == 1]
     if len(h1) == 1 and blocks and blocks[0] is h1[0]:
@@ -158,6 +159,7 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     clauses = dict(zip(texts, analyse(texts, reader), strict=True))
     builder = _TreeBuilder(doc_id, clauses, reader, settings)
     for i, block in enumerate(blocks):
+        builder.control = id(block) in controls
         builder.add(block, units[i], blocks[i + 1] if i + 1 < len(blocks) else None)
     document = PolicyDocument(id=doc_id, title=title or fallback_title, version=sha256[:12],
                               source=source, sha256=sha256, sections=builder.roots)
@@ -167,6 +169,43 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     resolve_refs(document)
     fill_actors(document)
     return document
+
+
+# a control catalogue's record line ("Control: ISM-0252; Revision: 8; Updated: Mar-25;
+# Applicable: NC, OS, P, S, TS; Essential 8: N/A"): three or more "Key: value" pairs, then
+# perhaps the control's own sentence run on after it
+_RECORD = re.compile(r"^(?P<key>[A-Z][\w/.-]*(?: [\w/.-]+){0,3}): [^;:]{1,60}"
+                     r"(?:; [A-Z][\w/.-]*(?: [\w/.-]+){0,3}: [^;:]{1,60}){1,}; "
+                     r"[A-Z][\w/.-]*(?: [\w/.-]+){0,3}: [^\s;:]+(?:, [^\s;:]+)*"
+                     r"(?:\s+(?P<rest>[A-Z(\"“].*))?$", re.S)
+_CONTROL_KEYS = {"control", "requirement", "control id", "requirement id"}
+
+
+def _controls(blocks: list[Block]) -> tuple[list[Block], set[int]]:
+    """The blocks without their record lines, and the ids of the blocks a record marks as a
+    control ("Control: ISM-0252; Revision: 8; ..." over "Cybersecurity awareness training is
+    undertaken annually by all personnel"): a catalogue states its controls in the present
+    tense, each a requirement, so they take a duty's force where their own words say none."""
+    out: list[Block] = []
+    controls: set[int] = set()
+    marked = False  # the record line before stood alone: it marks the next block
+    for block in blocks:
+        record = _RECORD.match(block.text) if block.type != BlockType.heading else None
+        if record is None:
+            if marked and block.type != BlockType.heading:
+                controls.add(id(block))
+            out.append(block)
+            marked = False
+            continue
+        control = record.group("key").lower() in _CONTROL_KEYS
+        rest = record.group("rest")
+        marked = control and not rest
+        if rest:
+            kept = block.model_copy(update={"text": rest})
+            out.append(kept)
+            if control:
+                controls.add(id(kept))
+    return out, controls
 
 
 def fill_actors(document: PolicyDocument) -> None:
@@ -292,6 +331,7 @@ class _TreeBuilder:
         # statements a rule reads as no norm on purpose (an example, a goal, a run-in title, a
         # lead-in to sections): the second reading leaves them alone
         self.settled: set[str] = set()
+        self.control = False  # the block being added is a control of a catalogue (a duty)
 
     def add(self, block: Block, units: list[str], following: Block | None) -> None:
         if block.type == BlockType.heading:
@@ -444,6 +484,9 @@ class _TreeBuilder:
             return clause._replace(modality=Modality.informational, explicit=False, actor=None)
         own = parts[2] if parts is not None else None
         clause = inherit(clause, own or force, entry and parts is not None)
+        if self.control and own is None and clause.negated and \
+                clause.modality == Modality.obligation:  # "Foreign nationals do not have access
+            clause = clause._replace(modality=Modality.prohibition)  # to X": they must not
         if (own or force) is not None and clause.actor is None and clause.explicit and \
                 clause.modality != Modality.definition:
             clause = clause._replace(actor=self.reader)
@@ -454,6 +497,8 @@ class _TreeBuilder:
         ``Key: value`` lines."""
         heading = next((f for f in reversed(self.headings) if f is not None), None)
         lead_in = self.lead_in if block.type in _ENTRY_TYPES else None
+        if self.control and lead_in is None:
+            return Force(Modality.obligation, False, None, [])
         if lead_in is not None and lead_in.modality == Modality.informational and \
                 heading is not None and not lead_in.as_conditions:
             return heading._replace(actor=lead_in.actor or heading.actor)  # "Not OK" + "You:"
@@ -537,7 +582,8 @@ class _TreeBuilder:
             force = force._replace(as_conditions=True)
         inherited = depth >= 0 and self.lead_in is not None and \
             policy.modality != Modality.informational  # an item under a norm's lead-in
-        if inherited and force is not None and force.modality == Modality.definition:
+        if (inherited or self.control and policy.modality != Modality.informational) and \
+                force is not None and force.modality == Modality.definition:
             # "(C) Periodic reviews of X, including -" under "shall provide for:": its items
             # are parts of the same duty
             force = Force(policy.modality, policy.negated, policy.actor, [])

@@ -58,6 +58,10 @@ MAX_HEADING_WORDS = 10
 _OPEN_ENDS = {"must", "should", "shall", "may", "can", "will", "to", "the", "a", "an", "and",
               "or", "of", "are", "is", "be", "that", "which", "who", "you", "we", "they", "not",
               "for", "with", "by", "in", "on", "include", "includes", "including", "such"}
+# lower-case words that carry a sentence on from the line above ("The project uses Doxygen
+# to document" / "the interfaces, and ...": a line shortened by its markup, no title)
+_GOING_ON = {"the", "a", "an", "and", "or", "of", "to", "for", "with", "in", "on", "by", "that",
+             "which", "as", "at", "from", "but", "its", "their"}
 # words that make a short line over a list a clause announcing it, not a title
 _CLAUSE_WORDS = {"must", "should", "shall", "may", "can", "will", "are", "is", "following",
                  "not", "never", "please", "need", "have", "has"}
@@ -653,7 +657,8 @@ def _title_over_text(lines: list[str], i: int) -> bool:
             _BULLET.match(_next_line(lines, i + 1 + len(paragraph))):
         return True  # "Generalities" / "Required:" / "1. All interactions ..."
     named = first[:1].isupper() or first[:1] in "\"“" or len(line) < 0.6 * len(first) and \
-        not _CLAUSE_WORDS.intersection(line.lower().split())  # "Becoming a maintainer" /
+        not _CLAUSE_WORDS.intersection(line.lower().split()) and \
+        first.split()[0] not in _GOING_ON  # "Becoming a maintainer" /
     # "conda-forge is a ..." (not "You can manage your subscription" / "including ...")
     longer = len(joined) > len(line) + 10 or line.endswith("?")  # an answer may be short
     return named and longer and joined.endswith((".", ":", "!", "?")) and \
