@@ -330,10 +330,12 @@ def test_a_control_catalogue_states_duties_in_the_present_tense(tmp_path: Path) 
 
 def test_duties_and_privileges_not_limited_to_a_list(tmp_path: Path) -> None:
     """"TSC responsibilities include, but are not limited to:" hands its items a duty, "Their
-    privileges include, but are not limited to:" a permission, as the plain "include:" does."""
+    privileges include, but are not limited to:" a permission, as the plain "include:" does;
+    the body its acronym names holds the duties."""
     doc = parse(tmp_path, "# Committers\n\nTheir privileges include, but are not limited to:\n\n"
                 "* Moderator status on all communication channels\n\n# TSC\n\n"
                 "TSC responsibilities include, but are not limited to:\n\n"
                 "* Coordinating technical direction of the Project\n")
     assert by_text(doc, "Moderator status").modality == Modality.permission
-    assert by_text(doc, "Coordinating technical").modality == Modality.obligation
+    duty = by_text(doc, "Coordinating technical")
+    assert (duty.modality, duty.actor) == (Modality.obligation, "tsc")  # the body named

@@ -100,6 +100,8 @@ _GRANTS_LEAD_IN = re.compile(r"^((additional|special|their|your|its) )?(privileg
 # whose duties a duty list names: "The Commissioner's specific responsibilities include:"
 _DUTY_OWNER = re.compile(r"^(?:the\s+)?(?P<who>[A-Za-z][\w -]{1,40}?)['’]s?\s+(?:\([A-Z]+\)\s+)?"
                          r"(?:\w+\s+)?(?:responsibilities|duties|obligations|tasks)\b", re.I)
+# a body named by its acronym: "As defined in the charter, TSC responsibilities include:"
+_BODY_DUTIES = re.compile(r"\b(?P<who>(?-i:[A-Z]{2,6}))\s+(?:responsibilities|duties)\b", re.I)
 _OPTIONS_LEAD_IN = re.compile(r"\b(options?|choices?|alternatives?)\b[^:]*:$|"
                               r"\b(may|can) (choose|select|pick)\b[^:]*:$", re.I)
 # "X should be addressed in one, or a combination, of the following ways:": the duty is the
@@ -629,7 +631,7 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     if _DUTY_LIST.search(text.rstrip()) and not clause.imperative and (
             not clause.explicit or clause.modality == Modality.definition):
         # "Key considerations in these scenarios include:", "Your responsibilities are:"
-        owner = _DUTY_OWNER.match(text)
+        owner = _DUTY_OWNER.match(text) or _BODY_DUTIES.search(text)
         return Force(Modality.obligation, False,
                      owner.group("who").lower() if owner is not None else None,
                      list(clause.conditions))
