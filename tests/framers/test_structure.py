@@ -339,3 +339,15 @@ def test_duties_and_privileges_not_limited_to_a_list(tmp_path: Path) -> None:
     assert by_text(doc, "Moderator status").modality == Modality.permission
     duty = by_text(doc, "Coordinating technical")
     assert (duty.modality, duty.actor) == (Modality.obligation, "tsc")  # the body named
+
+
+def test_a_key_in_code_marks_glosses_its_term(tmp_path: Path) -> None:
+    """reStructuredText kept as text shows "`cmd`: A compilation command template": a
+    glossary entry whose key is in code marks, as "cmd: ..." would be."""
+    path = tmp_path / "tests.txt"
+    path.write_text("Testing\n=======\n\nPossible keys are:\n\n- `cmd`: A compilation command "
+                    "template\n- ``output``: The expected output of the test\n")
+    doc = read_document(path)
+    assert {p.text: p.modality for p in doc.policies() if "`" in p.text} == {
+        "`cmd`: A compilation command template": Modality.definition,
+        "``output``: The expected output of the test": Modality.definition}

@@ -38,6 +38,9 @@ _NUMBER_SIGN = re.compile(r"\bno\.$", re.I)  # "No. 5" (but "No. Please don't ..
 # a glossary's lower-case term of one or two words: "bug: Something behaves unexpectedly",
 # "security issue: A bug that ...", "modifies/…: Determines which parts ..."
 _LOWER_KEY = re.compile(r"^(?P<key>[a-z][\w/…-]*(?: [a-z][\w/…-]*)?)\s*:\s+(?P<value>[A-Z].*)$")
+# a key in code marks, as reStructuredText kept as text shows it ("`cmd`: A compilation
+# command template", "``output``: The expected output")
+_CODE_KEY = re.compile(r"^(?P<key>(?P<tick>`{1,2})[\w.$/-]+(?P=tick))\s*:\s+(?P<value>[A-Z].*)$")
 _KEY_VALUE = re.compile(r"^(?P<key>[A-Z][\w’'/&()-]*(?:\s+[\w’'/&()-]+){0,4})\s*:\s+"
                         r"(?P<value>\S.*)$")
 # A glossary entry without a colon: the term in quotes, then its gloss ("`Work' Any work being
@@ -318,7 +321,8 @@ def stock_labelled(text: str) -> bool:
 def key_value(text: str) -> tuple[str, str] | None:
     """("Term", "gloss") for a ``Term: gloss`` line; None for prose, labels like "Note:" and
     clauses before a colon ("If it says Unit: ...")."""
-    match = _KEY_VALUE.match(text) or _LOWER_KEY.match(text) or _QUOTED_TERM.match(text)
+    match = _KEY_VALUE.match(text) or _LOWER_KEY.match(text) or _QUOTED_TERM.match(text) or \
+        _CODE_KEY.match(text)
     if match is None or _NOT_A_TERM.match(match.group("key")) or \
             match.group("key").split()[0].lower() in _CLAUSE_STARTS:
         return None
