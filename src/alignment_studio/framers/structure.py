@@ -159,8 +159,8 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     clauses = dict(zip(texts, analyse(texts, reader), strict=True))
     builder = _TreeBuilder(doc_id, clauses, reader, settings)
     for i, block in enumerate(blocks):
-        builder.control = id(block) in controls
-        builder.add(block, units[i], blocks[i + 1] if i + 1 < len(blocks) else None)
+        builder.add(block, units[i], blocks[i + 1] if i + 1 < len(blocks) else None,
+                    control=id(block) in controls)
     document = PolicyDocument(id=doc_id, title=title or fallback_title, version=sha256[:12],
                               source=source, sha256=sha256, sections=builder.roots)
     if settings.second_reading:
@@ -333,7 +333,10 @@ class _TreeBuilder:
         self.settled: set[str] = set()
         self.control = False  # the block being added is a control of a catalogue (a duty)
 
-    def add(self, block: Block, units: list[str], following: Block | None) -> None:
+    def add(self, block: Block, units: list[str], following: Block | None,
+            control: bool = False) -> None:
+        """Read one block into the tree (``control``: a catalogue's record line marked it)."""
+        self.control = control
         if block.type == BlockType.heading:
             if self.in_preamble:  # text before the first heading is a sibling, not a parent
                 self.stack, self.headings, self.roles, self.in_preamble = [], [], [], False
@@ -493,8 +496,8 @@ class _TreeBuilder:
         return clause
 
     def _force(self, block: Block) -> Force | None:
-        """The lead-in's force for a list item; else the nearest force heading's for items and
-        ``Key: value`` lines."""
+        """A control's duty, unless a lead-in's force reaches the item; the lead-in's force for a
+        list item; else the nearest force heading's for items and ``Key: value`` lines."""
         heading = next((f for f in reversed(self.headings) if f is not None), None)
         lead_in = self.lead_in if block.type in _ENTRY_TYPES else None
         if self.control and lead_in is None:
