@@ -91,15 +91,17 @@ _DEFINING_LEAD_IN = re.compile(r"\b(includes?|including|means|covers?|comprises?
 _KINDS_LEAD_IN = re.compile(r"\b(may|can|could|might) (also )?be (one|any|some|each)"
                             r"( or more| or several| or a combination)? of the following\b"
                             r"[^:]{0,40}:$", re.I)
+# "include, but are not limited to:" announces its list as "include:" does
+_NOT_LIMITED = r",? but (?:are )?not limited to"
 # a list of what is to be done, announced as its contents: its items are duties
 _DUTY_LIST = re.compile(r"\b(steps|considerations|requirements|responsibilities|duties|"
                         r"obligations|tasks|expectations)\b[^:.;]{0,60}\b(include|are)\b"
-                        r"( as follows| the following|,? but (are )?not limited to)?:$|"
+                        rf"( as follows| the following|{_NOT_LIMITED})?:$|"
                         r"^((additional|key|main) )?"
                         r"(requirements|responsibilities|duties|obligations):$", re.I)
 # what a role is granted ("Privileges:", "Additional privileges:" in a contributor ladder)
 _GRANTS_LEAD_IN = re.compile(r"^((additional|special|their|your|its) )?(privileges|perks)"
-                             r"( include(,? but (are )?not limited to)?)?:$", re.I)
+                             rf"( include({_NOT_LIMITED})?)?:$", re.I)
 # whose duties a duty list names: "The Commissioner's specific responsibilities include:"
 _DUTY_OWNER = re.compile(r"^(?:the\s+)?(?P<who>[A-Za-z][\w -]{1,40}?)['’]s?\s+(?:\([A-Z]+\)\s+)?"
                          r"(?:\w+\s+)?(?:responsibilities|duties|obligations|tasks)\b", re.I)

@@ -381,8 +381,6 @@ def _modal_lead_in(blocks: list[Block]) -> bool:
     return follows_lead_in(blocks) and _MODAL_WORD.search(blocks[-1].text) is not None
 
 
-
-
 def follows_lead_in(blocks: list[Block]) -> bool:
     """Whether a list starting now follows a lead-in ("you can use:"): then a list of links
     to places on the page is its items, not a table of contents."""
