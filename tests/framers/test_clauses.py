@@ -1882,3 +1882,55 @@ def test_a_community_workshop_or_lab_commits_with_will() -> None:
                                     "August."])]
     assert [(c.modality, c.actor) for c in found] == [
         (Modality.obligation, "hackspace"), (Modality.obligation, "lab")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a leading verb that is a noun too, made a compound by the parser, in a verbless sentence
+    ("Use angle brackets for C standard library headers and other POSIX headers "
+     "(#include <stdio.h>).", (OB, False, "you")),
+    # a function call kept whole, so that its name is not taken for the sentence's verb
+    ("However the function do_something() must still be called, even if assertions are "
+     "disabled.", (OB, False, "you")),
+    # ... and a subject holding one is code, not a party
+    ("tmpnam() -> mkstemp() tmpnam is insecure and should not be used any more.",
+     (R, True, "you")),
+    # the group a quantifier picks from acts
+    ("All but one of the editors MUST actively agree on any normative change.",
+     (OB, False, "editors")),
+    ("Each of the editors must review the change.", (OB, False, "editors")),
+    # a party's "will help" is a commitment; an offer with "can", or a thing's, is not
+    ("N.B.: The current editors will help new editors with this process as necessary.",
+     (OB, False, "current editors")),
+    ("HR can help.", (INFO, False, None)),
+    ("This will help you find the page.", (INFO, False, None)),
+])
+def test_orders_with_code_quantified_parties_and_offers_of_help(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_a_requirement_level_notice_is_one_definition() -> None:
+    """The RFC 2119 notice defines the words it quotes: one definition, not a ban ("MUST NOT")
+    and a duty ("shall be interpreted")."""
+    found = analyse(['The key words "MUST", "MUST NOT", "REQUIRED", "SHALL", "SHALL NOT", '
+                     '"SHOULD", "SHOULD NOT", "RECOMMENDED", "MAY", and "OPTIONAL" in this '
+                     'document are to be interpreted as described in RFC 2119.'])[0]
+    assert [(c.modality, c.negated, c.actor) for c in found] == [(D, False, None)]
+
+
+def test_requirement_tags_roles_and_stated_requirements(tmp_path: Path) -> None:
+    """A bold "MUST" over a header's text is a tag, not a section; a table's role column names
+    who does what its row orders; items after "one can formulate the requirements as:" are
+    duties, not what one "can" do."""
+    doc = parse(tmp_path, "# API headers\n\n### Accept\n\n**MUST**\n\nAn Accept header is "
+                          "required on every request.\n\n### Roles\n\n| Level | Role | "
+                          "Responsibilities |\n| --- | --- | --- |\n| 1 | **Maintainer** | "
+                          "Review and merge pull requests. |\n\n### Releases\n\nOne can "
+                          "formulate the release requirements as:\n\n- Provide pre-release "
+                          "versions\n- Release versions defined by MAJOR.MINOR.PATCH\n")
+    accept = by_text(doc, "An Accept header")
+    assert accept.section_id.endswith("/accept") and accept.modality == OB
+    assert not any(s.title == "MUST" for s in doc.all_sections())
+    assert by_text(doc, "1 | Maintainer").actor == "maintainer"
+    assert by_text(doc, "Provide pre-release").modality == OB
+    assert by_text(doc, "Release versions defined").modality == OB

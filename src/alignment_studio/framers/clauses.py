@@ -229,11 +229,11 @@ _STEP = re.compile(r"^(?:(?:step|stage|phase)\s+\d{1,2}[a-z]?\s*[).:\-–]\s+|"
                    # council shall elect", "Rules of Procedure - The council shall adopt"
                    r"(?-i:(?:\(?[a-z0-9]{1,3}[.)]\s+)?[A-Z][\w'’]*(?:\s+(?:and|of|or|the|for|to|in|"
                    r"on|&|[A-Z][\w'’]*)){0,5})\s+[-–—]\s+(?=(?-i:[A-Z]))|"
-                   r"(?:tip|important|warning|caution|reminder|hint):\s+(?=[A-Z])|"
+                   r"(?:tip|important|warning|caution|reminder|hint|n\.\s?b\.?|nb):\s+(?=[A-Z])|"
                    r"\(?\d{1,2}(?:\.\d{1,2})*[.)]\s+(?=[A-Z])|\d{1,2}(?:\.\d{1,2})+\s+(?=[A-Z])|"
                    r"\([a-z]\)\s+(?=[A-Z])|(?:[a-z]|[ivx]{1,4})[.)]\s+(?=(?-i:[A-Z])|[\"“]))", re.I)
 # ("a.      Bias for open", "iv. Development of X": a typed letter or roman number; a call-out's
-# label, "Tip: You don't have to X", "Important: Keep X")
+# label, "Tip: You don't have to X", "Important: Keep X", "N.B.: The editors will help X")
 
 
 class Clause(NamedTuple):
@@ -297,8 +297,18 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
             out[i] = [Clause(plain[i], force, False, False, "you", False, True, [], [], None)]
         elif len(found) == 1 and _KEY_WORD_MAY.search(sentences[i]):  # "It MAY support
             out[i] = [found[0]._replace(modality=Modality.permission, explicit=True)]  # X"
+    for i, text in enumerate(plain):
+        if _KEY_WORDS_NOTICE.search(text):  # the words it defines are no norms of its own
+            out[i] = [Clause(text, Modality.definition, True, False, None, False, False, [], [],
+                             None)]
     return [[_relabel(_restore(c, text, source), source, full) for c in found]
             for found, text, source, full in zip(out, plain, sentences, whole, strict=True)]
+
+
+# a standard's notice of its requirement levels ("The key words MUST, MUST NOT, ... and OPTIONAL in
+# this document are to be interpreted as described in RFC 2119."): a definition, whole
+_KEY_WORDS_NOTICE = re.compile(r"\bkey ?words\b.{0,300}?\b(?:are|is|be)\s+(?:to be\s+)?"
+                               r"(?:interpreted|construed|read|understood)\b", re.I | re.S)
 
 
 # what a rule or a law, not a person, "shall not" do: its reach ("Paragraphs 7 and 8 shall not
@@ -570,8 +580,20 @@ def _misread_order(doc: Doc) -> bool:
     if doc[0].lower_ == "do" and doc[1].lower_ in ("not", "n't") and doc[2].lower_ != "hesitate":
         return True  # "Do not high-jack threads": an unknown verb the parser took for a noun
     return doc[0].tag_ == "VB" and (doc[0].dep_ in ("csubj", "csubjpass") or doc[0].dep_ ==
-                                    "compound" and _only_a_verb(doc[0])) and \
+                                    "compound" and (_only_a_verb(doc[0]) or _verbless(doc))) and \
         doc[0].text[:1].isupper() and doc[0].lower_ not in _POINTING | _NOTING
+
+
+def _verbless(doc: Doc) -> bool:
+    """A sentence of five words or more, ended by a period, with no finite verb outside
+    brackets: its leading base form ("Use angle brackets for C standard library headers.", a
+    verb that is a noun too, which the parser made a compound) is the only verb it has."""
+    depth, finite = 0, False
+    for token in doc:
+        depth += token.text == "(" or -(token.text == ")" and depth > 0)
+        finite = finite or depth == 0 and token.tag_ in ("VBZ", "VBP", "VBD", "MD")
+    return not finite and doc.text.rstrip().endswith(".") and \
+        sum(not t.is_punct for t in doc) >= 5
 
 
 def _pleaded(doc: Doc) -> Token | None:
@@ -1846,8 +1868,10 @@ def _aside(span: Span, verb: Token, frame: Token | None) -> bool:
         for a, b in zip(words, words[1:], strict=False))
     offer = any(c.dep_ == "nsubj" and c.lower_ != "you" for c in verb.children) and not any(
         c.dep_ == "neg" or c.tag_ == "MD" and c.lower_ in ("must", "shall", "should") or
-        c.dep_ == "nsubj" and any(d.lower_ == "no" for d in c.children)
-        for c in verb.children)  # not "No employee shall assist any person": a ban
+        c.dep_ == "nsubj" and any(d.lower_ == "no" for d in c.children) or
+        c.tag_ == "MD" and c.lower_ in _WILL and _committed(verb)
+        for c in verb.children)  # not "No employee shall assist any person": a ban, nor "The
+    # current editors will help new editors": a commitment
     if lemma in _CONTACTING | _POINTING and helpline or lemma in ("help", "assist") and offer:
         return True  # "HR can help", not "Help new perspectives be heard"
     modal = any(c.tag_ == "MD" and c.lower_ in ("can", "may") for c in verb.children)
@@ -2323,11 +2347,15 @@ def _supposed(head: Token) -> bool:
 
 def _body_of_share(subject: Token) -> Token | None:
     """The body whose share is the subject ("A two-thirds majority of the Board": the Board),
-    or None."""
-    if subject.lemma_.lower() not in _SHARES:
-        return None
-    return next((g for c in subject.children if c.dep_ == "prep" and c.lower_ in (
-        "of", "within", "in") for g in c.children if g.dep_ == "pobj"), None)
+    the group a quantifier picks from ("Each of the editors", "Two of the members"), or None."""
+    if subject.lemma_.lower() in _SHARES:
+        return next((g for c in subject.children if c.dep_ == "prep" and c.lower_ in (
+            "of", "within", "in") for g in c.children if g.dep_ == "pobj"), None)
+    if subject.tag_ in ("DT", "CD"):  # "Each of the editors", "All but one of the editors"
+        return next((g for t in subject.subtree if t.dep_ == "prep" and t.lower_ == "of"
+                     for g in t.children if g.dep_ == "pobj" and g.pos_ in ("NOUN", "PROPN")),
+                    None)
+    return None
 
 
 # passives whose by-phrase names what holds the subject, not who acts ("bound by the code")
@@ -2449,6 +2477,8 @@ def _agentive(token: Token) -> bool:
     knows ("approver", "supervisor", "consultant", "designee", "specialist", "verifier")."""
     if token.i == token.sent.start and _only_a_verb(token):
         return False  # "Solicit, accept or receive X": a verb the tagger took for a name
+    if any(t.text.endswith("()") for t in token.subtree):
+        return False  # "tmpnam() is insecure": a function of the code, not a party
     if token.pos_ in ("PRON", "PROPN") or token.tag_ in ("PRP", "NNP", "NNPS") or \
             token.is_alpha and token.text[:1].islower() and any(c.isupper() for c in token.text):
         return True  # a name in mixed case the tagger took for a noun ("arXiv", "eLife")

@@ -34,6 +34,9 @@ _cache: dict[str, Doc] = {}
 # tokenizer would split into three ("pre", "-", "approved"), leaving "must be pre" as the clause
 _PREFIXED = re.compile(r"^(?:pre|re|co|non|self|post|sub|multi|inter|over|under|mis|de|un)-"
                        r"[a-z]{3,}$", re.I)
+# a function call in a coding guide ("do_something()", "esp_log_write()", "obj.close()"), which the
+# tokenizer would split at its brackets, leaving a name the tagger takes for the sentence's verb
+_CALL = re.compile(r"^[A-Za-z_][\w.:]*\(\)$")
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,8 +60,10 @@ def pipeline() -> Language:
 
 
 def _keeping_prefixed(base: Callable[[str], Any] | None) -> Callable[[str], bool]:
-    """The tokenizer's rule for words never split, which also keeps "pre-approved" whole."""
-    return lambda text: bool(_PREFIXED.match(text) or base is not None and base(text))
+    """The tokenizer's rule for words never split, which also keeps "pre-approved" and
+    "do_something()" whole."""
+    return lambda text: bool(_PREFIXED.match(text) or _CALL.match(text) or
+                             base is not None and base(text))
 
 
 def parse(texts: Iterable[str], batch_size: int = 256) -> list[Doc]:

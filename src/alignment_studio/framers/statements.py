@@ -99,6 +99,11 @@ _DUTY_LIST = re.compile(r"\b(steps|considerations|requirements|responsibilities|
                         rf"( as follows| the following|{_NOT_LIMITED})?:$|"
                         r"^((additional|key|main) )?"
                         r"(requirements|responsibilities|duties|obligations):$", re.I)
+# rules announced by a verb of saying ("one can formulate the releases requirements as:", "We
+# summarise the rules below:"): the lead-in's own modal is about the saying, its items are duties
+_STATED_DUTIES = re.compile(r"\b(formulate[sd]?|summari[sz]e[sd]?|list(ed)?|state[sd]?|set out|"
+                            r"outline[sd]?|express(ed)?)\b[^:.;]{0,60}\b(requirements|rules|duties|"
+                            r"obligations|responsibilities)( as follows| as| below)?:$", re.I)
 # what a role is granted ("Privileges:", "Additional privileges:" in a contributor ladder)
 _GRANTS_LEAD_IN = re.compile(r"^((additional|special|their|your|its) )?(privileges|perks)"
                              rf"( include({_NOT_LIMITED})?)?:$", re.I)
@@ -635,7 +640,8 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
                                                                       Modality.obligation):
         return Force(Modality.recommendation, False, None, list(clause.conditions))
     if _DUTY_LIST.search(text.rstrip()) and not clause.imperative and (
-            not clause.explicit or clause.modality == Modality.definition):
+            not clause.explicit or clause.modality == Modality.definition) or \
+            _STATED_DUTIES.search(text.rstrip()) and not clause.negated:
         # "Key considerations in these scenarios include:", "Your responsibilities are:"
         owner = _DUTY_OWNER.match(text) or _BODY_DUTIES.search(text)
         return Force(Modality.obligation, False,

@@ -136,13 +136,18 @@ def policy_id(doc_id: str, text: str) -> str:
 # text under it stays in the section it interrupts ("Notes" and "Tips" sections are real)
 _ADMONITION_LABEL = re.compile(r"(?:Note|Tip|Warning|Important|Caution|Hint|Attention|Danger)"
                                r":?", re.I)
+# a requirement level set as a heading over a header's description ("**MUST**", "MUST (201,
+# 30X)" in bold under "### Location" of an API standard): a tag of the text under it, which the
+# statements' own words carry, not a section of its own; capitals only, as RFC 2119 writes it
+_REQUIREMENT_TAG = re.compile(r"(?:NOT )?(?:MUST|SHALL|SHOULD|MAY|REQUIRED|RECOMMENDED|OPTIONAL)"
+                              r"(?: NOT)?(?: ?\([^()]{1,40}\))?:?")
 
 
 def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
                    fallback_title: str, settings: Settings | None = None) -> PolicyDocument:
     """Section tree from headings; statements from paragraphs, items, Q&A, call-outs, rows."""
-    blocks = [b for b in raw.blocks if not (b.type == BlockType.heading and
-                                            _ADMONITION_LABEL.fullmatch(b.text.strip()))]
+    blocks = [b for b in raw.blocks if not (b.type == BlockType.heading and (
+        _ADMONITION_LABEL.fullmatch(b.text.strip()) or _REQUIREMENT_TAG.fullmatch(b.text.strip())))]
     blocks, controls = _controls(blocks)
     title = raw.title
     h1 = [b for b in blocks if b.type == BlockType.heading and b.level == 1]
@@ -169,6 +174,11 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     resolve_refs(document)
     fill_actors(document)
     return document
+
+
+# a table's column that names who acts in each row
+_ROLE_HEADER = re.compile(r"(?:roles?|who|party|parties|actor|responsible( party)?|owner|"
+                          r"responsibility of|accountable)", re.I)
 
 
 # a control catalogue's record line ("Control: ISM-0252; Revision: 8; Updated: Mar-25;
@@ -642,6 +652,14 @@ class _TreeBuilder:
             own = inherit(base, force or self._force(block), entry=False)
         clause = own or base
         assert clause is not None
+        role = next((cell for header, cell in zip(block.headers, block.cells, strict=False)
+                     if _ROLE_HEADER.fullmatch(header.strip()) and 0 < len(cell.split()) <= 4),
+                    None)
+        if role is not None and clause.actor in (None, "you", self.reader) and \
+                clause.modality != Modality.informational:
+            # "Level | Role | Responsibilities" / "1 | Maintainer | Participate in votes; ...":
+            # the row's role does what its cells order
+            clause = clause._replace(actor=role.strip(" *_`").lower())
         return clause
 
     def _context_definitions(self, policies: list[Policy], section: Section) -> None:
