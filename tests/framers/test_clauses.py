@@ -1934,3 +1934,33 @@ def test_requirement_tags_roles_and_stated_requirements(tmp_path: Path) -> None:
     assert by_text(doc, "1 | Maintainer").actor == "maintainer"
     assert by_text(doc, "Provide pre-release").modality == OB
     assert by_text(doc, "Release versions defined").modality == OB
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a choice left to a party, said at the end of the clause or as its discretion
+    ("The name of the header is up to the API provider.", (P, False, "api provider")),
+    ("Feature backports are up to the discretion of the maintainers who own the branch.",
+     (P, False, "maintainers")),
+    # ... not what is up to date or up to a number
+    ("The review period is up to two weeks.", (INFO, False, None)),
+    ("The decision is up to date.", (INFO, False, None)),
+    # a body empowered to act may act; what "empowers" someone without an act does not say so
+    ("The Board is empowered to appoint committees.", (P, False, "board")),
+    ("Open source empowers developers around the world.", (INFO, False, None)),
+    # a program's "will not" predicts
+    ("The compiler will not produce a warning.", (INFO, True, None)),
+])
+def test_choices_left_to_a_party_and_what_programs_will_do(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_a_clause_spliced_on_with_however_is_a_norm_of_its_own() -> None:
+    """"It is preferable to X, however it is acceptable to Y" says two norms; "X, however it
+    is unclear why" says one."""
+    two = analyse(["It is preferable for the consuming application to specify the response "
+                   "content type, however it is acceptable to use the q parameter."])[0]
+    assert [c.modality for c in two] == [R, P]
+    assert two[1].text.startswith("however it is acceptable")
+    one = analyse(["You must file the form, however it is unclear why."])[0]
+    assert [c.modality for c in one] == [OB]

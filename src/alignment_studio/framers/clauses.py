@@ -50,7 +50,7 @@ _FRAMES: dict[str, Modality] = {
     "critical": _OBLIGE, "essential": _OBLIGE, "vital": _OBLIGE, "mandatory": _OBLIGE,
     "necessary": _OBLIGE, "required": _OBLIGE, "imperative": _OBLIGE, "compulsory": _OBLIGE,
     "obligatory": _OBLIGE, "crucial": _OBLIGE, "allow": _PERMIT, "permit": _PERMIT,
-    "entitle": _PERMIT,
+    "entitle": _PERMIT, "empower": _PERMIT,
     "authorize": _PERMIT, "authorise": _PERMIT, "ok": _PERMIT, "okay": _PERMIT, "fine": _PERMIT,
     "acceptable": _PERMIT, "permissible": _PERMIT, "free": _PERMIT, "welcome": _PERMIT,
     "eligible": _PERMIT, "encourage": _ADVISE, "discourage": _ADVISE, "recommend": _ADVISE,
@@ -109,13 +109,21 @@ _ONLY_APPROVED = re.compile(r"\bthe only (approved|permitted|allowed|authori[sz]
 _GO_FOR_IT = re.compile(r"\b(go for it|feel free)\b", re.I)
 # whom a choice is left to ("up to each poster to decide", "up to staffer discretion")
 _UP_TO_PARTY = r"up to (?:the |each |every |your |our |their )?{}"
-_PARTY = r"[A-Za-z][\w-]*(?: [\w-]+){0,2}?"
+_PARTY = (r"(?!(?:the|an?|discretion|date|now|speed|scratch|standard|par|one|two|three|four|five|"
+          r"six|seven|eight|nine|ten|twelve|several|many|half)\b)[A-Za-z][\w-]*(?: [\w-]+){0,2}?")
 _UP_TO_WHOM = _UP_TO_PARTY.format(f"(?P<who>{_PARTY})")
 _UP_TO = _UP_TO_WHOM + r"(?:'s)? (?:discretion|to decide|to choose|whether)\b"
+# "Feature backports are up to the discretion of the maintainers", "The name of the header is up
+# to the API provider." (the choice the subject names is theirs)
+_DISCRETION_OF = (r"up to the (?:sole |full )?discretion of "
+                  r"(?:the |each |every |your |our |their )?{}\b")
+_UP_TO_END = r"\s*(?:[.;,]|$)"
 # leeway left to someone: "RubyGems.org retains full discretion to X", "It's up to each poster
 # to decide whether to X", "decisions are up to staffer discretion", "It is possible to appeal"
 _LEEWAY = re.compile(r"\bretains? (?:the |full |sole |all )?(?:right|rights|discretion)\b|"
-                     r"\b(?:is|are|'s) (?:entirely |solely )?" + _UP_TO + "|"
+                     r"\b(?:is|are|'s) (?:entirely |solely )?(?:" + _UP_TO + "|" +
+                     _UP_TO_PARTY.format(_PARTY) + _UP_TO_END + "|" +
+                     _DISCRETION_OF.format(_PARTY) + ")|"
                      r"^\W*it(?:'s| is) (?:also |still )?possible to\b", re.I)
 _RULES = {"prohibition", "restriction", "requirement", "rule", "limit", "limitation", "policy",
           "ban", "provision", "section", "obligation"}
@@ -158,7 +166,12 @@ _UNITS = {"branch", "command", "commander", "center", "centre", "corps", "direct
          "general", "commissioner", "board", "committee", "council", "commission"}
 _THINGS = {"number", "computer", "server", "browser", "folder", "printer", "container", "error",
            "behavior", "behaviour", "order", "paper", "letter", "matter", "chapter", "cover",
-           "filter", "register", "trigger", "answer", "power", "water", "paragraph", "layer"}
+           "filter", "register", "trigger", "answer", "power", "water", "paragraph", "layer",
+           # programs named for what they do ("The compiler will not produce a warning")
+           "compiler", "linker", "parser", "debugger", "loader",
+           "formatter", "optimizer", "optimiser", "tokenizer", "renderer",
+           "preprocessor", "assembler", "emulator", "simulator", "crawler", "indexer", "router",
+           "adapter", "wrapper"}
 _CONDITION_MARKS = {"if", "when", "whenever", "before", "after", "while", "once", "until",
                     "where", "wherever", "as", "upon", "during"}
 _EXCEPTION_MARKS = {"unless", "except", "excluding", "other"}
@@ -812,8 +825,14 @@ def _predicates(root: Token) -> list[Token]:
                 bool(own & set(_SUBJECTS)) and _joined_before(child) and (any(
                     c.tag_ == "MD" or c.dep_ == "neg" for c in head.children) or (
                     head.tag_ == "VB" and not _has_subject(head)))  # "..., so don't X"
+            # "It is preferable to X, however it is acceptable to Y": a second clause spliced
+            # on after a comma
+            later = child if child.i > head.i else head
+            spliced = child.dep_ in ("ccomp", "parataxis") and bool(own & set(_SUBJECTS)) and \
+                any(c.lower_ == "however" and c.i > min(child.i, head.i) and
+                    child.doc[c.i - 1].text in (",", ";") for c in later.children)
             if child.dep_ == "conj" and coordinated or child.dep_ != "conj" and semicolon or \
-                    conceded or joined:  # ", although you can choose to X": a norm of its own
+                    conceded or joined or spliced:  # ", although you can choose to X"
                 out.append(child)
                 todo.append(child)
             elif child.dep_ == "conj" and head == root:  # "shall protect and conserve X and
@@ -983,6 +1002,8 @@ def _reserver(text: str) -> str | None:
 
 # whom a choice or a duty is left to
 _LEFT_TO = re.compile(r"\b" + _UP_TO_WHOM + r"(?:'s)? (?:discretion|to \w+|whether)\b", re.I)
+_LEFT_AT_END = (re.compile(r"\b(?:is|are|'s) (?:entirely |solely )?" + _UP_TO_WHOM + _UP_TO_END,
+                           re.I), re.compile(_DISCRETION_OF.format(f"(?P<who>{_PARTY})"), re.I))
 # "it is up to the mentee to take responsibility for X": a duty left to someone
 _LEFT_DUTY = re.compile(r"\b(?:is|'s) (?:entirely |solely )?" + _UP_TO_PARTY.format(_PARTY) +
                         r" to (?!decide|choose|determine whether)\w+", re.I)
@@ -990,7 +1011,8 @@ _LEFT_DUTY = re.compile(r"\b(?:is|'s) (?:entirely |solely )?" + _UP_TO_PARTY.for
 
 def _left_to(text: str) -> str | None:
     """Whom a choice is left to ("It's up to each poster to decide whether to X")."""
-    found = _LEFT_TO.search(text)
+    found = _LEFT_TO.search(text) or next(
+        (m for pattern in _LEFT_AT_END if (m := pattern.search(text)) is not None), None)
     return found.group("who").lower() if found else None
 
 
@@ -1960,6 +1982,8 @@ def _is_frame(token: Token) -> bool:
                    for c in h.children) or token.head.lemma_ != "be"
     if lemma == "reserve":  # "reserves the right to X"
         return _opportunity(token) is not None
+    if lemma == "empower":  # "The TSC is empowered to X", not "Open source empowers developers"
+        return any(c.dep_ == "xcomp" for c in token.children)
     if lemma in ("tolerate", "accept", "reimburse"):
         # "will not be tolerated", "Tips will be reimbursed", "we do not tolerate X"
         return token.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in token.children) or \
