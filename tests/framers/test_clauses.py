@@ -1964,3 +1964,43 @@ def test_a_clause_spliced_on_with_however_is_a_norm_of_its_own() -> None:
     assert two[1].text.startswith("however it is acceptable")
     one = analyse(["You must file the form, however it is unclear why."])[0]
     assert [c.modality for c in one] == [OB]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # orders the parser hung under something else
+    ("Always use trademarks in their exact form with the correct spelling, neither "
+     "abbreviated, hyphenated, or combined with any other word or words.", (OB, False, "you")),
+    ("Do put punctuation inside quotation marks, if necessary.", (OB, False, "you")),
+    ("Address the user as you, refer to Twilio as we.", (OB, False, "you")),
+    ("Note that the BDFL can step down at any time, and acting in good faith, will also "
+     "listen to the council.", (INFO, False, None)),
+    # "never" with a verb in the present bans; not for an expletive subject or what happens
+    ("Hyphens never have a space either side.", (F, True, "you")),
+    ("It never hurts to ask.", (INFO, True, None)),
+    ("The hours will rollover, and they never expire.", (INFO, False, None)),
+    # disclaimers of liability waive a duty
+    ("We accept no liability for the data.", (P, True, "we")),
+    ("We do not accept any liability for the data.", (P, True, "we")),
+    ("You take full responsibility for your posts.", (INFO, False, "you")),
+    # a commitment made in the passive with a means after "by"
+    ("The link to upload your session will be provided by email.", (OB, False, "you")),
+    ("Requests must be approved by HR.", (OB, False, "hr")),
+])
+def test_emphatic_orders_present_bans_and_disclaimed_liability(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_verdicts_on_samples_and_quoted_terms(tmp_path: Path) -> None:
+    """"Unacceptable: X" beside "Acceptable: Y" under a rule is its worked example, not two
+    norms; a lone "Acceptable: jeans on Fridays" is still one. A sentence that opens with a
+    term in curly single quotes starts a new sentence."""
+    doc = parse(tmp_path, "# Marks\n\nDon't pluralize a trademark.\n\n- Unacceptable: I have "
+                          "seventeen Systems running.\n- Acceptable: I have seventeen System "
+                          "installations running.\n\n# Dress\n\n- Acceptable: jeans on "
+                          "Fridays.\n\n# Terms\n\n‘Data’ is a set of values. ‘Timely’ means "
+                          "fast enough to be of value.\n")
+    assert by_text(doc, "Unacceptable").modality == INFO
+    assert by_text(doc, "Acceptable: I have").modality == INFO
+    assert by_text(doc, "Acceptable: jeans").modality == P
+    assert by_text(doc, "‘Timely’ means").modality == D

@@ -137,6 +137,7 @@ _VAGUE_ACTORS = {"it", "this", "that", "there", "which", "who", "these", "those"
 # proper noun or pronoun they tell an actor from a thing ("Blog posts should be short": the
 # writer, not the post, is under the norm).
 _AGENTS = {"employee", "staff", "team", "member", "people", "person", "folk", "folks", "user",
+           "engineer", "being", "assembly",
            "lead", "steward", "admin", "author", "official", "agency", "office", "organization",
            "organisation", "department", "group", "guild", "everyone", "anyone", "someone",
            "individual", "partner", "government", "leadership", "management", "chief", "guest",
@@ -292,7 +293,8 @@ def analyse(sentences: list[str], addressee: str | None = "you") -> list[list[Cl
         if any(c.modality != Modality.informational for c in out[i]):
             continue
         if _misread_order(doc):
-            out[i] = [_imperative(doc[1:] if doc[0].lower_ == "please" else doc, plain[i])]
+            out[i] = [_imperative(doc[1:] if doc[0].lower_ in ("please", "always", "do") and
+                                  doc[1].lower_ not in ("not", "n't") else doc, plain[i])]
         elif (verb := _pleaded(doc)) is not None and not _aside(doc[:], verb, None):
             out[i] = [_imperative(doc[verb.i:], plain[i])]
     _reread_unmarked_conditions(plain, docs, out, addressee)
@@ -588,6 +590,17 @@ def _misread_order(doc: Doc) -> bool:
         return False
     if doc[0].lower_ == "please" and doc[1].lower_ == "be":
         return True
+    if doc[0].lower_ == "always" and doc[1].tag_ == "VB" and doc[1].dep_ != "ROOT":
+        return True  # "Always use X ..., neither abbreviated, hyphenated": the parser hung it
+    root = doc[:].root
+    if doc[0].lower_ == "do" and doc[0].dep_ == "aux" and doc[1].i == root.i and \
+            doc[1].tag_ in ("VB", "VBN", "VBD") and not _has_subject(root):
+        return True  # "Do put punctuation inside quotation marks": an emphatic order
+    if doc[0].tag_ == "VB" and doc[0].dep_ in ("advcl", "ccomp") and doc[0].head.i == root.i and \
+            root.pos_ == "VERB" and not _has_subject(root) and doc[0].text[:1].isupper() and \
+            doc[0].lower_ not in _POINTING | _NOTING and not any(
+                c.tag_ == "MD" for c in root.children):
+        return True  # "Address the user as you, refer to Twilio as we": two orders
     if doc[0].tag_ == "VB" and doc[0].dep_ == "nsubj" and doc[0].head.tag_ == "VB":
         return doc[0].lower_ not in _POINTING | _NOTING  # "Activate Find My iPhone"
     if doc[0].lower_ == "do" and doc[1].lower_ in ("not", "n't") and doc[2].lower_ != "hesitate":
@@ -1464,6 +1477,11 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         return _PERMIT, True, True, None, False  # "The prohibitions do not apply to X"
     if any(c.lower_ == "always" for c in head.children) and _has_subject(head):
         return _OBLIGE, True, negated, None, False
+    if any(c.lower_ == "never" for c in head.children) and head.tag_ in ("VBZ", "VBP") and \
+            head.lemma_.lower() not in _NOT_REFUSALS | _HAPPENING | {"be", "expire"} and any(
+                c.dep_ == "nsubj" and c.lower_ not in ("it", "this", "that", "there", "which")
+                for c in head.children):
+        return _FORBID, True, True, None, False  # "Hyphens never have a space either side"
     pledge = next((c for h in chain for c in h.children if c.dep_ == "aux"
                    and c.lower_ in _WILL), None)
     if pledge is not None and any(c.dep_ == "nsubj" and (c.lower_ == "i" or c.lower_ == "we"
@@ -1643,9 +1661,17 @@ def _disclaimed(head: Token, negated: bool) -> bool:
         return False  # not "This policy does not promise a refund", "X is not guaranteed"
     if negated and head.lemma_.lower() in ("guarantee", "warrant", "promise"):
         return True
+    if head.lemma_.lower() in ("accept", "assume", "take", "bear") and any(
+            c.dep_ == "dobj" and c.lemma_.lower() in _LIABILITIES and (negated or any(
+                d.dep_ == "det" and d.lower_ == "no" for d in c.children))
+            for c in head.children):
+        return True  # "We accept no liability for X", "they take no responsibility for Y"
     return head.lemma_.lower() in ("make", "give", "offer", "provide") and any(
         c.dep_ == "dobj" and c.lemma_.lower() in _PROMISES and (negated or any(
             d.dep_ == "det" and d.lower_ == "no" for d in c.children)) for c in head.children)
+
+
+_LIABILITIES = {"liability", "responsibility"}
 
 
 # what is done with data that a privacy policy says it does not do
@@ -1756,8 +1782,9 @@ def _committed(head: Token) -> bool:
     if head.lemma_.lower() in _NOT_COMMITMENTS or head.pos_ not in ("VERB", "AUX"):
         return False
     by = _by_agent(head)
-    if by is not None:  # "Reports will be investigated by the people responsible"
-        return by.pos_ != "PRON" and _agentive(by)
+    if by is not None and (by.pos_ == "PRON" or _agentive(by)):
+        return by.pos_ != "PRON"  # "Reports will be investigated by the people responsible"
+    # "The link will be provided by email": a means, not who acts; read as without it
     # "Travel will be provided by X and will not be deducted from Y": the first verb's subject
     owner = head.head if head.dep_ == "conj" and not any(
         c.dep_ in ("nsubj", "nsubjpass") for c in head.children) else head
@@ -2293,8 +2320,8 @@ def _actor(head: Token, frame: Token | None, passive: bool,
         if obj is not None and head.lemma_.lower() in _HELD_BY and held is not None and \
                 _agentive(held) and not _vague(held):
             return _noun_phrase(held)  # "Committers must be covered by an agreement"
-        if obj is not None:
-            return _noun_phrase(obj)
+        if obj is not None and (obj.pos_ == "PRON" or obj.text.isupper() or _agentive(obj)):
+            return _noun_phrase(obj)  # not "provided by email": a means, not who acts
     if frame is not None and lemma == "commit":  # "The NumFOCUS team commits to X": the team
         subject = next((c for h in (frame, frame.head) for c in h.children
                         if c.dep_ in ("nsubj", "nsubjpass")), None)

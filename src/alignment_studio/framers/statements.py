@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # (also after a plain-text file's bold run-in: "**Don't be snarky.** We are all ...")
 # the next sentence opens with a capital, a digit or a name written in camel case ("arXiv")
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]\*\*)|(?<=[.!?][\"'”’)]))\s+"
-                           r"(?=(?:\*\*)?[\"“'(]?(?:[A-Z0-9]|[a-z]{1,3}[A-Z]))")
+                           r"(?=(?:\*\*)?[\"“‘'(]?(?:[A-Z0-9]|[a-z]{1,3}[A-Z]))")
 # "...each item.Size Limit: ..." - a sentence run on without a space (not "e.g.It", "U.S.")
 _RUN_TOGETHER = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
 # (and a statute's history: "Oct. 21, 1968, Pub. L. 90-614", "D.C. Law 1-96")

@@ -163,9 +163,10 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     reader = addressee(texts, settings.addressee_share)
     clauses = dict(zip(texts, analyse(texts, reader), strict=True))
     builder = _TreeBuilder(doc_id, clauses, reader, settings)
+    samples = _sample_pairs(blocks)
     for i, block in enumerate(blocks):
         builder.add(block, units[i], blocks[i + 1] if i + 1 < len(blocks) else None,
-                    control=id(block) in controls)
+                    control=id(block) in controls, sample=id(block) in samples)
     document = PolicyDocument(id=doc_id, title=title or fallback_title, version=sha256[:12],
                               source=source, sha256=sha256, sections=builder.roots)
     if settings.second_reading:
@@ -174,6 +175,29 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     resolve_refs(document)
     fill_actors(document)
     return document
+
+
+# a verdict over a sample ("Unacceptable: SystemInitiative, Sys Int" / "Acceptable: System
+# Initiative" after "Always use trademarks in their exact form")
+_VERDICT = re.compile(r"^[*_]*(?P<word>(?:un)?acceptable|(?:in)?correct|right|wrong|good|bad)"
+                      r"[*_]*\s*:[*_]*\s+\S", re.I)
+_BAD_VERDICTS = {"unacceptable", "incorrect", "wrong", "bad"}
+
+
+def _sample_pairs(blocks: list[Block]) -> set[int]:
+    """The ids of the blocks that judge a sample next to one judged the other way
+    ("Unacceptable: X" then "Acceptable: Y"): a worked example of the rule above them, no rule
+    of their own, as "Example:" is."""
+    verdicts = [m.group("word").lower() in _BAD_VERDICTS if block.type != BlockType.heading and
+                (m := _VERDICT.match(block.text)) is not None else None for block in blocks]
+    out: set[int] = set()
+    for i, verdict in enumerate(verdicts):
+        if verdict is None:
+            continue
+        beside = [verdicts[j] for j in (i - 1, i + 1) if 0 <= j < len(verdicts)]
+        if any(other is not None and other != verdict for other in beside):
+            out.add(id(blocks[i]))
+    return out
 
 
 # a table's column that names who acts in each row
@@ -342,11 +366,13 @@ class _TreeBuilder:
         # lead-in to sections): the second reading leaves them alone
         self.settled: set[str] = set()
         self.control = False  # the block being added is a control of a catalogue (a duty)
+        self.sample = False  # the block being added judges a sample beside its opposite
 
     def add(self, block: Block, units: list[str], following: Block | None,
-            control: bool = False) -> None:
-        """Read one block into the tree (``control``: a catalogue's record line marked it)."""
-        self.control = control
+            control: bool = False, sample: bool = False) -> None:
+        """Read one block into the tree (``control``: a catalogue's record line marked it;
+        ``sample``: a verdict on a sample, beside its opposite)."""
+        self.control, self.sample = control, sample
         if block.type == BlockType.heading:
             if self.in_preamble:  # text before the first heading is a sibling, not a parent
                 self.stack, self.headings, self.roles, self.in_preamble = [], [], [], False
@@ -424,7 +450,7 @@ class _TreeBuilder:
         entry = self.settings.entry_definitions and (
             block.type in _ENTRY_TYPES or key_value(block.text) is not None)
         force = self._force(block)
-        if _EXAMPLE_BLOCK.match(block.text):  # "Example 2: An employee ..." illustrates
+        if _EXAMPLE_BLOCK.match(block.text) or self.sample:  # "Example 2: An employee ..."
             force = Force(Modality.informational, False, None, [], examples=True)
         out: list[Policy] = []
         for n, unit in enumerate(units):
