@@ -616,8 +616,12 @@ def _verbless(doc: Doc) -> bool:
     verb that is a noun too, which the parser made a compound) is the only verb it has."""
     depth, finite = 0, False
     for token in doc:
-        depth += token.text == "(" or -(token.text == ")" and depth > 0)
-        finite = finite or depth == 0 and token.tag_ in ("VBZ", "VBP", "VBD", "MD")
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and token.tag_ in ("VBZ", "VBP", "VBD", "MD"):
+            finite = True
     return not finite and doc.text.rstrip().endswith(".") and \
         sum(not t.is_punct for t in doc) >= 5
 

@@ -143,11 +143,16 @@ _REQUIREMENT_TAG = re.compile(r"(?:NOT )?(?:MUST|SHALL|SHOULD|MAY|REQUIRED|RECOM
                               r"(?: NOT)?(?: ?\([^()]{1,40}\))?:?")
 
 
+def _tag(heading: str) -> bool:
+    """A heading that only labels the text under it: a call-out's or a requirement level's."""
+    text = heading.strip()
+    return bool(_ADMONITION_LABEL.fullmatch(text) or _REQUIREMENT_TAG.fullmatch(text))
+
+
 def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
                    fallback_title: str, settings: Settings | None = None) -> PolicyDocument:
     """Section tree from headings; statements from paragraphs, items, Q&A, call-outs, rows."""
-    blocks = [b for b in raw.blocks if not (b.type == BlockType.heading and (
-        _ADMONITION_LABEL.fullmatch(b.text.strip()) or _REQUIREMENT_TAG.fullmatch(b.text.strip())))]
+    blocks = [b for b in raw.blocks if not (b.type == BlockType.heading and _tag(b.text))]
     blocks, controls = _controls(blocks)
     title = raw.title
     h1 = [b for b in blocks if b.type == BlockType.heading and b.level == 1]
@@ -203,6 +208,14 @@ def _sample_pairs(blocks: list[Block]) -> set[int]:
 # a table's column that names who acts in each row
 _ROLE_HEADER = re.compile(r"(?:roles?|who|party|parties|actor|responsible( party)?|owner|"
                           r"responsibility of|accountable)", re.I)
+
+
+def _row_role(block: Block) -> str | None:
+    """The party a row's role column names ("Level | Role | Responsibilities" / "1 |
+    Maintainer | Participate in votes; ..."): who does what the row's cells order."""
+    role = next((cell for header, cell in zip(block.headers, block.cells, strict=False)
+                 if _ROLE_HEADER.fullmatch(header.strip()) and 0 < len(cell.split()) <= 4), None)
+    return role.strip(" *_`").lower() if role is not None else None
 
 
 # a control catalogue's record line ("Control: ISM-0252; Revision: 8; Updated: Mar-25;
@@ -678,14 +691,10 @@ class _TreeBuilder:
             own = inherit(base, force or self._force(block), entry=False)
         clause = own or base
         assert clause is not None
-        role = next((cell for header, cell in zip(block.headers, block.cells, strict=False)
-                     if _ROLE_HEADER.fullmatch(header.strip()) and 0 < len(cell.split()) <= 4),
-                    None)
+        role = _row_role(block)
         if role is not None and clause.actor in (None, "you", self.reader) and \
                 clause.modality != Modality.informational:
-            # "Level | Role | Responsibilities" / "1 | Maintainer | Participate in votes; ...":
-            # the row's role does what its cells order
-            clause = clause._replace(actor=role.strip(" *_`").lower())
+            clause = clause._replace(actor=role)
         return clause
 
     def _context_definitions(self, policies: list[Policy], section: Section) -> None:
