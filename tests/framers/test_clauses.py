@@ -2004,3 +2004,22 @@ def test_verdicts_on_samples_and_quoted_terms(tmp_path: Path) -> None:
     assert by_text(doc, "Acceptable: I have").modality == INFO
     assert by_text(doc, "Acceptable: jeans").modality == P
     assert by_text(doc, "‘Timely’ means").modality == D
+
+
+def test_a_role_a_dash_and_its_gloss_or_rule(tmp_path: Path) -> None:
+    """"Incident Commander - is the person in charge" glosses the role (a definition);
+    "Postmortem - when the Incident is over, perform a Postmortem" orders under its title."""
+    doc = parse(tmp_path, "# Roles\n\n- Incident Commander - is the person in charge of the "
+                          "response to an incident.\n- Postmortem - when the Incident is over, "
+                          "perform a Postmortem to understand what went wrong.\n", "roles.txt")
+    assert by_text(doc, "Incident Commander").modality == D
+    postmortem = by_text(doc, "Postmortem - when")
+    assert (postmortem.modality, postmortem.actor) == (OB, "you")
+
+
+def test_what_an_order_makes_sure_of_gives_it_no_frame() -> None:
+    """"Ensure that the proposal has been accepted" is an order, not a permission read from
+    "accepted"; "Make sure that tips are not accepted" orders the negative."""
+    found = [c[0] for c in analyse(["Ensure that the proposal has been accepted.",
+                                    "Make sure that tips are not accepted."])]
+    assert [(c.modality, c.negated) for c in found] == [(OB, False), (OB, True)]

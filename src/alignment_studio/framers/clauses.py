@@ -1388,7 +1388,10 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         return _PERMIT, True, False, None, False  # "feel free to", "it is up to you whether"
     if _banned(span, head):  # "No shaming.", "No food in the lab."
         return _FORBID, True, True, None, True
-    frame = next((h for h in chain if _key(h) in _FRAMES and _is_frame(h)), None)
+    # not a frame inside what an order makes sure of ("Ensure that the proposal has been
+    # accepted" orders; "accepted" permits nothing)
+    frame = next((h for h in _before_ensured(chain) if _key(h) in _FRAMES and _is_frame(h)),
+                 None)
     if frame is not None:  # "allowed and encouraged": the stronger word of the two
         frame = min([frame, *(c for c in frame.conjuncts if _key(c) in _FRAMES)],
                     key=lambda t: _STRENGTH[_FRAMES[_key(t)]])

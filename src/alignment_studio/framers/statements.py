@@ -43,6 +43,10 @@ _LOWER_KEY = re.compile(r"^(?P<key>[a-z][\w/…-]*(?: [a-z][\w/…-]*)?)\s*:\s+(
 _CODE_KEY = re.compile(r"^(?P<key>(?P<tick>`{1,2})[\w.$/-]+(?P=tick))\s*:\s+(?P<value>[A-Z].*)$")
 _KEY_VALUE = re.compile(r"^(?P<key>[A-Z][\w’'/&()-]*(?:\s+[\w’'/&()-]+){0,4})\s*:\s+"
                         r"(?P<value>\S.*)$")
+# a role or term, a dash, and its gloss or its rule in lower case ("Incident Commander - is the
+# person in charge of the response", "Postmortem - when the Incident is over, perform a X")
+_DASHED_KEY = re.compile(r"^(?P<key>[A-Z][\w’'/&()-]*(?:\s+[A-Z][\w’'/&()-]*){0,3})\s+[-–—]\s+"
+                         r"(?P<value>[a-z].*)$")
 # A glossary entry without a colon: the term in quotes, then its gloss ("`Work' Any work being
 # distributed under this License.", a plain-text licence's term over its indented gloss).
 _QUOTED_TERM = re.compile(r"^(?P<key>[`'\"“‘][A-Z][\w -]{0,40}?['\"”’])\s+(?P<value>[A-Z].*)$")
@@ -329,7 +333,7 @@ def key_value(text: str) -> tuple[str, str] | None:
     """("Term", "gloss") for a ``Term: gloss`` line; None for prose, labels like "Note:" and
     clauses before a colon ("If it says Unit: ...")."""
     match = _KEY_VALUE.match(text) or _LOWER_KEY.match(text) or _QUOTED_TERM.match(text) or \
-        _CODE_KEY.match(text)
+        _CODE_KEY.match(text) or _DASHED_KEY.match(text)
     if match is None or _NOT_A_TERM.match(match.group("key")) or \
             match.group("key").split()[0].lower() in _CLAUSE_STARTS:
         return None
