@@ -1017,10 +1017,11 @@ def _reserver(text: str) -> str | None:
     return found.group("who").lower().replace("’", "'") if found else None
 
 
-# whom a choice or a duty is left to
-_LEFT_TO = re.compile(r"\b" + _UP_TO_WHOM + r"(?:'s)? (?:discretion|to \w+|whether)\b", re.I)
-_LEFT_AT_END = (re.compile(r"\b(?:is|are|'s) (?:entirely |solely )?" + _UP_TO_WHOM + _UP_TO_END,
-                           re.I), re.compile(_DISCRETION_OF.format(f"(?P<who>{_PARTY})"), re.I))
+# whom a choice or a duty is left to: "up to each poster to decide", "is up to the API
+# provider.", "up to the discretion of the maintainers" (tried in this order)
+_LEFT_TO = (re.compile(r"\b" + _UP_TO_WHOM + r"(?:'s)? (?:discretion|to \w+|whether)\b", re.I),
+            re.compile(r"\b(?:is|are|'s) (?:entirely |solely )?" + _UP_TO_WHOM + _UP_TO_END, re.I),
+            re.compile(_DISCRETION_OF.format(f"(?P<who>{_PARTY})"), re.I))
 # "it is up to the mentee to take responsibility for X": a duty left to someone
 _LEFT_DUTY = re.compile(r"\b(?:is|'s) (?:entirely |solely )?" + _UP_TO_PARTY.format(_PARTY) +
                         r" to (?!decide|choose|determine whether)\w+", re.I)
@@ -1028,8 +1029,7 @@ _LEFT_DUTY = re.compile(r"\b(?:is|'s) (?:entirely |solely )?" + _UP_TO_PARTY.for
 
 def _left_to(text: str) -> str | None:
     """Whom a choice is left to ("It's up to each poster to decide whether to X")."""
-    found = _LEFT_TO.search(text) or next(
-        (m for pattern in _LEFT_AT_END if (m := pattern.search(text)) is not None), None)
+    found = next((m for pattern in _LEFT_TO if (m := pattern.search(text)) is not None), None)
     return found.group("who").lower() if found else None
 
 
