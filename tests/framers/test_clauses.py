@@ -2023,3 +2023,77 @@ def test_what_an_order_makes_sure_of_gives_it_no_frame() -> None:
     found = [c[0] for c in analyse(["Ensure that the proposal has been accepted.",
                                     "Make sure that tips are not accepted."])]
     assert [(c.modality, c.negated) for c in found] == [(OB, False), (OB, True)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # "Optionally," before an order leaves the choice open
+    ("2.3.9 Optionally, include all the names of the persons who are credited.", (P, False, "you")),
+    ("Optionally,include all the names of the families.", (P, False, "you")),
+    ("Include all the names of the families.", (OB, False, "you")),
+    # what a party is to keep from, is sworn to, is accountable for or holds the duty of
+    ("Users are to restrain from improper communication on the network.", (F, False, "users")),
+    ("Staff are to avoid conflicts of interest.", (F, False, "staff")),
+    ("Users are bound by the oaths of secrecy concerning personal relationships.",
+     (OB, False, "users")),
+    ("The Faculty Board is accountable for the implementation of this policy.",
+     (OB, False, "faculty board")),
+    ("Users are not accountable for lost data.", (P, True, "users")),
+    ("Researchers and students hold the primary responsibility for taking care of the data.",
+     (OB, False, "researchers and students")),
+    ("We will neither monitor nor bear responsibility for the licence terms.",
+     (F, True, "we")),
+    # a duty to be done by a party named after "by" in a "has to be"/"needs to be" passive
+    ("The DMP has to be reviewed by the supervisors as part of the assessment.",
+     (OB, False, "supervisors")),
+    ("Incidents need to be reported by email.", (OB, False, "you")),
+    # disclaiming responsibility waives a duty (not boilerplate on warranties)
+    ("The University disclaims all responsibility for any loss that results from errors.",
+     (P, True, "university")),
+])
+def test_optional_orders_sworn_and_accountable_parties_and_disclaimers(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_a_coded_requirement_a_dash_and_an_order_in_lower_case(tmp_path: Path) -> None:
+    """"TG1 - select Hardware Security Modules to use." orders (the parser reads "select" in
+    lower case as an adjective); "Postmortem Team - stake holders ..." still glosses."""
+    doc = parse(tmp_path, "# Requirements\n\n- TG1 - select Hardware Security Modules(s) to "
+                          "use.\n- TG7 - plan for exceptions.\n- Incident Commander - is the "
+                          "person in charge of the response to an incident.\n", "reqs.txt")
+    for start in ("TG1 - select", "TG7 - plan"):
+        found = by_text(doc, start)
+        assert (found.modality, found.actor) == (OB, "you")  # the text keeps its lower case
+    assert by_text(doc, "Incident Commander").modality == D
+
+
+def test_items_take_the_force_of_the_clause_that_names_them(tmp_path: Path) -> None:
+    """"Each body can only include the following parts, and cannot have additional
+    appendages:": the items are the parts the first clause allows, not banned appendages."""
+    doc = parse(tmp_path, "# Bodies\n\nEach body can only include the following parts, and "
+                          "cannot have additional appendages:\n\n- 1 right arm, comprising of "
+                          "an upper arm and a hand.\n- 1 torso, comprising of an upper torso "
+                          "and a lower torso.\n")
+    assert by_text(doc, "1 right arm").modality == P
+    assert by_text(doc, "1 torso").modality == P
+    assert by_text(doc, "cannot have additional").modality == F
+
+
+def test_restructuredtext_with_a_link_target_and_a_title_under_a_paragraph(
+        tmp_path: Path) -> None:
+    """A text file that opens with a link target (".. _guidelines:") is reStructuredText: its
+    wrapped definition list is one entry per term, though its paragraphs are not wrapped; a
+    title underlined to its length right under a paragraph is still a title."""
+    long = "These guidelines apply to the use of the University's computer equipment " * 3
+    text = (".. _guidelines:\n\n\nGuidelines\n==========\n\n\nDefinitions\n-----------\n\n"
+            "users:\n    Every person who has access to and who uses the University's\n"
+            "    computer equipment. This includes employees and students.\n"
+            "data:\n    All information that is on the computer equipment.\n\n"
+            f"Application\n-----------\n\n{long.strip()}.\nGood Faith\n----------\n\n"
+            "Never leave any doubt as to your identity.\n")
+    doc = parse(tmp_path, text, "guidelines.txt")
+    titles = [s.title for s in doc.all_sections()]
+    assert "Good Faith" in titles
+    assert by_text(doc, "Never leave").section_id == next(
+        s.id for s in doc.all_sections() if s.title == "Good Faith")
+    assert by_text(doc, "users:").text.startswith("users: Every person who has access")

@@ -46,6 +46,7 @@ _DUTY_FRAMES = {"need", "have", "require", "expect", "oblige", "obligate", "mand
 _FRAMES: dict[str, Modality] = {
     "need": _OBLIGE, "have": _OBLIGE, "require": _OBLIGE, "expect": _OBLIGE, "oblige": _OBLIGE,
     "obligate": _OBLIGE, "mandate": _OBLIGE, "responsible": _OBLIGE, "liable": _OBLIGE,
+    "accountable": _OBLIGE,
     "important": _ADVISE,
     "critical": _OBLIGE, "essential": _OBLIGE, "vital": _OBLIGE, "mandatory": _OBLIGE,
     "necessary": _OBLIGE, "required": _OBLIGE, "imperative": _OBLIGE, "compulsory": _OBLIGE,
@@ -70,7 +71,7 @@ _FRAMES: dict[str, Modality] = {
     "unlawful": _FORBID,
 }
 # Verbs whose object is what must not happen ("Avoid X", "must refrain from X").
-_AVOID = {"avoid", "refrain"}
+_AVOID = {"avoid", "refrain", "restrain"}  # "users are to restrain from improper X"
 _TRY = {"try", "consider"}
 # verbs that hand a judgement to their predicate: "two styles are considered acceptable"
 _JUDGED = {"consider", "deem"}
@@ -1122,6 +1123,14 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     (re.compile(r"\b(is|are) to be (\w+ed|paid|kept|made|sent|done|given|taken)\b", re.I),
      _OBLIGE, False),
     (re.compile(r"\bassumes? (full |all )?responsibility\b", re.I), _OBLIGE, False),
+    # "Researchers and students hold the primary responsibility for taking care of the data"
+    (re.compile(r"^(?!.*\b(not|neither|nor|never|no)\b).*\b(holds?|bears?|shares?|carr(y|ies)) "
+                r"(the |a |an )?(\w+ )?(responsibility|responsibilities|duty|duties|obligations?) "
+                r"(for|of|to)\b", re.I), _OBLIGE, False),
+    # "The systems managers are bound by oaths of secrecy with respect to X": sworn to keep it
+    (re.compile(r"\b(is|are) (also )?bound by (an? |the |their )?(oaths?|dut(y|ies)|"
+                r"obligations?|rules?) of (professional )?(secrecy|confidentiality)\b", re.I),
+     _OBLIGE, False),
     (_LEFT_DUTY, _OBLIGE, False),  # "it is up to the OSCO to make this determination"
     # "It is the sole responsibility of the developer to ensure X", "Security is the ultimate
     # responsibility of the developer", "your next responsibility will be to present X", "It is
@@ -1133,6 +1142,9 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     (re.compile(r"\b(is|are|am) (also |only )?supposed to\b", re.I), _OBLIGE, False),
     # "PLCs are not to approve X", "Staff are to report Y" (not "The aim is to X")
     (re.compile(_NOT_AN_AIM + _IS_TO.replace("TO", "(not|never) to"), re.I), _FORBID, True),
+    # "users are to refrain from improper communication": what they are to keep from
+    (re.compile(_NOT_AN_AIM + _IS_TO.replace("TO", "to (avoid|refrain|restrain)\\b"), re.I),
+     _FORBID, False),
     (re.compile(_NOT_AN_AIM + _IS_TO.replace("TO", "to"), re.I), _OBLIGE, False),
 ]
 
@@ -1478,6 +1490,9 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         if chance is not None and chance.lemma_.lower() not in _DUTIES:
             return _PERMIT, True, False, None, True  # "Have the authority to X" (an item of
             # "Each CSA shall:"): the power to X, not a duty
+        if any(c.lower_ == "optionally" for c in head.children):
+            return _PERMIT, True, False, None, True  # "Optionally, include all the names": a
+            # choice the standard leaves open
         return _OBLIGE, False, False, None, True
     if negated and head.lemma_.lower() == "apply" and any(
             c.dep_ == "nsubj" and _rule_word(c) for c in head.children):
@@ -1668,6 +1683,9 @@ def _disclaimed(head: Token, negated: bool) -> bool:
         return False  # not "This policy does not promise a refund", "X is not guaranteed"
     if negated and head.lemma_.lower() in ("guarantee", "warrant", "promise"):
         return True
+    if head.lemma_.lower() == "disclaim" and any(
+            c.dep_ == "dobj" and c.lemma_.lower() in _LIABILITIES for c in head.children):
+        return True  # "The University disclaims all responsibility for any loss"
     if head.lemma_.lower() in ("accept", "assume", "take", "bear") and any(
             c.dep_ == "dobj" and c.lemma_.lower() in _LIABILITIES and (negated or any(
                 d.dep_ == "det" and d.lower_ == "no" for d in c.children))
@@ -2145,7 +2163,7 @@ def _no_duty_of(frame: Token, modal: Token | None) -> bool:
     prohibition, nor the order "Don't feel responsible for X")."""
     be = frame.head if frame.dep_ == "acomp" else None
     lemma = frame.lemma_.lower()
-    return (lemma == "responsible" and modal is None or lemma == "liable" and (
+    return (lemma in ("responsible", "accountable") and modal is None or lemma == "liable" and (
         modal is None or modal.lower_ == "will")) and be is not None and \
         be.lemma_ == "be" and _has_subject(be)
 
@@ -2339,9 +2357,14 @@ def _actor(head: Token, frame: Token | None, passive: bool,
     complement = frame is not None and any(  # "prohibited from (parking)", "from—"
         c.dep_ in ("xcomp", "ccomp") or c.dep_ == "prep" and (c.lower_ == "from" or any(
             g.dep_ == "pcomp" for g in c.children)) for c in frame.children)
-    if frame is not None and lemma in ("need", "have") and any(c.dep_ == "xcomp" and any(
-            g.dep_ == "auxpass" for g in c.children) for c in frame.children):
-        return addressee  # "incidents need to be reported": the subject is what is acted on
+    done = next((c for c in frame.children if c.dep_ == "xcomp" and any(
+        g.dep_ == "auxpass" for g in c.children)), None) if lemma in ("need", "have") and \
+        frame is not None else None
+    if done is not None:  # "incidents need to be reported": the subject is what is acted on;
+        by = _by_agent(done)  # "The DMP has to be reviewed by the supervisors": they act
+        if by is not None and (by.pos_ == "PRON" or by.text.isupper() or _agentive(by)):
+            return _noun_phrase(by)
+        return addressee
     subject = next((c for c in map(_hyphen_end, head.children)  # "Non-members": in pieces
                     if c.dep_ in ("nsubj", "csubj")
                     or c.dep_ == "nsubjpass" and (complement or not passive or _supposed(head)

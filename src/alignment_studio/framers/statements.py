@@ -367,6 +367,15 @@ def heading_force(title: str, clause: Clause | None, words: bool = True) -> Forc
 
 
 _FOLLOWING = re.compile(r"\b(the following|as follows|listed below|below)\s*[.:]?$", re.I)
+_NAMES_ITEMS = re.compile(r"\b(the following|as follows|listed below)\b", re.I)
+
+
+def names_items(text: str) -> bool:
+    """Whether a clause names the items below it ("Each body can only include the following
+    parts")."""
+    return _NAMES_ITEMS.search(text) is not None
+
+
 # "..., you consent to our use of your data as described below.": a whole sentence that points
 # at the text below, not a lead-in its items finish
 _POINTS_BELOW = re.compile(r"\bas (described|explained|detailed|set out|outlined) below\.$", re.I)

@@ -54,6 +54,7 @@ from alignment_studio.framers.statements import (
     key_value,
     lead_in_force,
     names_goals,
+    names_items,
     opens_with_examples,
     refers_back,
     refs_of,
@@ -162,7 +163,8 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
         title = h1[0].text
         blocks = blocks[1:]
     units = _run_in_terms(blocks, [_units(b) for b in blocks])
-    values = [parts[1] for unit in units if unit and (parts := entry_parts(unit[0]))]
+    values = [value for unit in units if unit and (parts := entry_parts(unit[0]))
+              for value in dict.fromkeys((parts[1], _as_sentence(parts[0], parts[1])))]
     texts = list(dict.fromkeys([*(t for unit in units for t in unit), *values]))
     settings = settings or Settings()
     reader = addressee(texts, settings.addressee_share)
@@ -180,6 +182,14 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     resolve_refs(document)
     fill_actors(document)
     return document
+
+
+def _as_sentence(head: str, value: str) -> str:
+    """A dashed entry's value as the parser reads a sentence, from a capital ("TG1 - select
+    Hardware Security Modules to use": "Select ..." is an order; "select" in lower case is read
+    as an adjective). Read so only where it gives an order; the statement keeps the value's own
+    first letter."""
+    return value[:1].upper() + value[1:] if head.rstrip().endswith(("-", "–", "—")) else value
 
 
 # a verdict over a sample ("Unacceptable: SystemInitiative, Sys Int" / "Acceptable: System
@@ -429,8 +439,12 @@ class _TreeBuilder:
                 block.text)):  # "... shall be filed and shall include:" split in two clauses
             if flat:  # its items sit at its own depth: the lead-in counts one above it
                 self.flat.add(policies[-1].id)
-            self._start_lead_in(policies[-1], following, policies[:-1],
-                                depth - 1 if flat else depth)
+            lead, earlier = policies[-1], policies[:-1]
+            if earlier and lead.text[:1].islower() and names_items(earlier[-1].text) and \
+                    not names_items(lead.text):  # "Each body can only include the following
+                lead, earlier = earlier[-1], earlier[:-1]  # parts, and cannot have X:": the
+                # items are what the clause that names them gives
+            self._start_lead_in(lead, following, earlier, depth - 1 if flat else depth)
         elif block.type not in _ENTRY_TYPES and not aside:
             self.lead_ins = []
         if block.type not in _ENTRY_TYPES and any(announces_steps(p.text) for p in policies):
@@ -526,6 +540,10 @@ class _TreeBuilder:
             return self.clauses[unit]
         head, value, _ = parts
         found = self.clauses[value]
+        capital = self.clauses[_as_sentence(head, value)]
+        if capital[0].imperative and not found[0].imperative and found[0].actor is None and \
+                capital[0].text.startswith(value[:1].upper()):  # no subject in lower case
+            found = [capital[0]._replace(text=value[:1] + capital[0].text[1:]), *capital[1:]]
         return [found[0]._replace(text=head + found[0].text), *found[1:]]
 
     def _inherit(self, clause: Clause, unit: str, force: Force | None, entry: bool) -> Clause:

@@ -30,8 +30,8 @@ _LITERAL = re.compile(r"``(?P<text>[^`]+?)``")
 _REFERENCE = re.compile(r"(?<=[A-Za-z])_(?=[\s.,;:)]|$)")  # "Mergers_" (a link): "Mergers"
 _STRONG = re.compile(r"\*\*(?P<text>[^*\s](?:[^*]*[^*\s])?)\*\*")
 _EMPHASIS = re.compile(r"(?<![\w*])\*(?P<text>[^*\s](?:[^*]*[^*\s])?)\*(?![\w*])")
-_SIGNAL = re.compile(r"^\.\. [\w:-]+::|:(?:ref|doc|term|pep|rfc|envvar|option):`|`__?(?:\W|$)",
-                     re.M)
+_SIGNAL = re.compile(r"^\.\. [\w:-]+::|^\.\. _[^:\n]+:\s*$|"  # a directive, a link target
+                     r":(?:ref|doc|term|pep|rfc|envvar|option):`|`__?(?:\W|$)", re.M)
 
 
 def looks_like_rst(text: str, adorned_titles: int) -> bool:

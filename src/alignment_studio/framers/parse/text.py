@@ -82,7 +82,9 @@ def read_text(text: str) -> RawDocument:
         return _read_lines(text, lines, known, browser=False)
     raw = _without_page_furniture(text.split("\n"))
     lines, titles = _unbroken(raw)
-    browser = lines is raw and _browser_copy(lines)  # not text _unbroken has split
+    browser = lines is raw and _browser_copy(lines) and \
+        not looks_like_rst(text, len(_adorned_headings(lines)))  # not text _unbroken has split;
+    # not reStructuredText, whose unwrapped paragraphs sit beside wrapped definition lists
     read = _read_lines(text, lines, dict.fromkeys(titles, 2), browser)
     code = _code_samples(lines)
     return read.model_copy(update={"blocks": [
@@ -502,9 +504,16 @@ def _adornment(lines: list[str], i: int) -> tuple[str, bool] | None:
         return None
     prev = lines[i - 1].strip() if i else ""
     over = bool(prev) and prev == nxt
-    if prev and not over:
+    if prev and not over and not _fitted(line, nxt):
         return None
     return under.group("char") or under.group("pair"), over
+
+
+def _fitted(line: str, under: str) -> bool:
+    """Whether an underline is as long as its title, which ends no sentence: a title even
+    right under a paragraph, without the blank line between ("...supplementary regulations." /
+    "Good Faith" / "----------")."""
+    return len(under) == len(line) and not line.endswith((".", ",", ";", ":", "!", "?"))
 
 
 def _adorned_headings(lines: list[str]) -> dict[int, int]:
