@@ -2046,6 +2046,13 @@ def test_what_an_order_makes_sure_of_gives_it_no_frame() -> None:
     ("The DMP has to be reviewed by the supervisors as part of the assessment.",
      (OB, False, "supervisors")),
     ("Incidents need to be reported by email.", (OB, False, "you")),
+    # what a thing may bring about or be worth is no permission
+    ("Screenshots can be useful in the case something is edited.", (INFO, False, None)),
+    ("Exclamation marks can increase anxiety.", (INFO, False, None)),
+    ("A note in the gem description can help clarify the intention.", (INFO, False, None)),
+    ("Proposals may be entertaining and humorous.", (P, False, "you")),
+    # a passive's subject is not who acts: the by-agent, the reader of "your", else the reader
+    ("We recommend that the plan be approved by the board.", (R, False, "board")),
     # disclaiming responsibility waives a duty (not boilerplate on warranties)
     ("The University disclaims all responsibility for any loss that results from errors.",
      (P, True, "university")),
@@ -2097,3 +2104,14 @@ def test_restructuredtext_with_a_link_target_and_a_title_under_a_paragraph(
     assert by_text(doc, "Never leave").section_id == next(
         s.id for s in doc.all_sections() if s.title == "Good Faith")
     assert by_text(doc, "users:").text.startswith("users: Every person who has access")
+
+
+@pytest.mark.parametrize(("text", "actor"), [
+    ("Your files should be protected so that they cannot be read by others.", "you"),
+    ("We strongly recommend that this process is put on paper.", None),
+    ("We ask that you report it.", "you"),
+])
+def test_whose_thing_is_acted_on_in_the_passive(text: str, actor: str | None) -> None:
+    """A passive with the reader's thing as subject puts the reader under the norm, addressed
+    or not; one that makes a thing the subject of what is recommended names nobody."""
+    assert analyse([text], None)[0][0].actor == actor

@@ -1877,7 +1877,18 @@ def _epistemic(modal: Token, head: Token) -> bool:
                 c.dep_ in ("dobj", "xcomp", "ccomp", "attr", "acomp")
                                             for c in head.children):
         return True  # "The app may not work on older devices": a thing that may not happen
+    if subject is not None and subject.dep_ == "nsubj" and not _agentive(subject) and (
+            lemma in _EFFECTS or lemma == "be" and any(
+                c.dep_ == "acomp" and c.lemma_.lower() in _APPRAISALS for c in head.children)):
+        return True  # "A note can help clarify X", "Screenshots can be useful": what may come
     return lemma in _HAPPENING
+
+
+# what a thing may bring about ("Exclamation marks can increase anxiety")
+_EFFECTS = {"help", "trigger", "increase", "eclipse"}
+# what a thing may be worth ("Running coverage locally can be useful")
+_APPRAISALS = {"helpful", "useful", "interesting", "relevant", "valuable", "beneficial", "hard",
+               "difficult", "easy", "inaccurate", "unreliable", "revealing", "ephemeral", "key"}
 
 
 # Verbs of a mind, not an act: "you might think it funny", "you might intend X".
@@ -2386,6 +2397,9 @@ def _actor(head: Token, frame: Token | None, passive: bool,
                       if c.dep_ == "nsubj"), None)  # "we ask that you X"
         subject = inner if inner is not None and not _vague(inner) else None
     if subject is None:
+        held = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+        if passive and addressee is None and held is not None and _yours(held):
+            return "you"  # "Your files should be protected": the reader's, though not addressed
         return addressee if passive or _expletive(head) or frame is not None else None
     if subject.dep_ == "csubj" and subject.tag_ in ("VBN", "VBD", "VBG"):
         # "All officers authorized to exercise X must adhere to Y", "the Secretary acting
@@ -2402,6 +2416,8 @@ def _actor(head: Token, frame: Token | None, passive: bool,
                   and _agentive(c)), None)
     if owner is not None and not _agentive(subject):
         return _noun_phrase(owner)  # "The Contractor's control system shall": the Contractor
+    if not _agentive(subject) and _yours(subject):
+        return "you"  # "Your files are personal but should be protected": the reader's
     body = _body_of_share(subject)
     if body is not None:  # "A simple majority within the SC may call X": the SC
         return _noun_phrase(body)
@@ -2410,6 +2426,11 @@ def _actor(head: Token, frame: Token | None, passive: bool,
             and subject.lemma_.lower() not in _THINGS):
         return addressee  # "Blog posts should offer something": the writer is under the norm
     return _noun_phrase(subject)  # "On-call engineers are responsible for X": the engineers
+
+
+def _yours(noun: Token) -> bool:
+    """Whether a thing is the reader's ("your files")."""
+    return any(c.dep_ == "poss" and c.lower_ == "your" for c in noun.children)
 
 
 # adjectives said of a party, never of its work: their subject acts whatever the noun
@@ -2594,8 +2615,11 @@ def _told(frame: Token) -> str | None:
         if child.dep_ in ("xcomp", "ccomp") and not _quoted(child):
             inner = next((c for c in child.children if c.dep_ in ("nsubj", "nsubjpass")
                           and not _vague(c)), None)
-            if inner is not None and (_agentive(inner) or inner.dep_ == "nsubjpass"):
+            if inner is not None and _agentive(inner):
                 return _noun_phrase(inner)  # not "we ask that any use of the logos be X"
+            by = _by_agent(child) if inner is not None and inner.dep_ == "nsubjpass" else None
+            if by is not None and (by.pos_ == "PRON" or _agentive(by)):
+                return _noun_phrase(by)  # "we recommend that the plan be approved by the board"
         if child.dep_ == "prep" and child.lower_ == "for" and child.i > frame.i and any(
                 c.dep_ in ("xcomp", "ccomp") for h in (frame, frame.head) for c in h.children):
             obj = next((c for c in child.children if c.dep_ == "pobj"), None)
