@@ -2115,3 +2115,51 @@ def test_whose_thing_is_acted_on_in_the_passive(text: str, actor: str | None) ->
     """A passive with the reader's thing as subject puts the reader under the norm, addressed
     or not; one that makes a thing the subject of what is recommended names nobody."""
     assert analyse([text], None)[0][0].actor == actor
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # whose duty: not what a purpose clause serves; a name in mixed capitals before the modal
+    ("To carry out the statutory responsibilities of the agency, an NTSB investigator may "
+     "conduct hearings.", (P, False, "ntsb investigator")),
+    ("It is the sole responsibility of the plugin developer to ensure the code is safe.",
+     (OB, False, "plugin developer")),
+    ("DRMacIver must approve the changes.", (OB, False, "drmaciver")),
+    # thanking someone other than the reader is an order
+    ("Always thank external contributors.", (OB, False, "you")),
+    ("Thank you for helping us.", (INFO, False, None)),
+    # a duty waived; a choice left to whoever's discretion it is
+    ("You are under no obligation to answer the door if the doorbell rings.", (P, True, "you")),
+    ("Your membership may be revoked at the discretion of The Directors.",
+     (P, False, "directors")),
+])
+def test_purposes_names_thanks_waivers_and_discretion(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    assert first(text) == expected
+
+
+def test_items_that_open_with_their_modal_under_a_subject(tmp_path: Path) -> None:
+    """"The representative—" over "May be an attorney;" and "May not supplement the witness's
+    testimony;": each item is its own norm of the lead-in's subject, not a fragment."""
+    doc = parse(tmp_path, "# Representatives\n\nThe representative—\n\n- May be an attorney;\n"
+                          "- May not supplement the witness's testimony; and\n")
+    attorney = by_text(doc, "May be an attorney")
+    assert (attorney.modality, attorney.actor) == (P, "representative")
+    testimony = by_text(doc, "May not supplement")
+    assert (testimony.modality, testimony.negated) == (F, True)
+
+
+def test_an_italic_line_is_a_sub_title_in_html(tmp_path: Path) -> None:
+    """A paragraph wholly in italics, short and capitalised, without a colon, titles the text
+    under it; an italic date line or sentence does not."""
+    html = ("<html><body><h2>Contributions</h2><p><em>Contribution guidance and files</em></p>"
+            "<p>Agencies should provide guidance on how they will accept contributions.</p>"
+            "<p><em>Last modified: June 11, 2020</em></p>"
+            "<p><em>The PSC has the right to veto any proposed development.</em></p></body></html>")
+    doc = parse(tmp_path, html, "page.html")
+    titles = [s.title for s in doc.all_sections()]
+    assert "Contribution guidance and files" in titles
+    assert not any(title.startswith(("Last modified", "The PSC")) for title in titles)
+    guidance = by_text(doc, "Agencies should provide guidance")
+    assert next(s.title for s in doc.all_sections() if s.id == guidance.section_id) == \
+        "Contribution guidance and files"
+

@@ -929,7 +929,8 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
     force, explicit, negated, frame, imperative = _force(span, head)
     if _purpose(span):
         force = None  # "To make sure we can investigate your grievance:": what the items serve
-    elif _NO_DUTY.search(span.text):  # "There should be no expectation to X": X is optional
+    elif _NO_DUTY.search(span.text) or _UNDER_NO_DUTY.search(span.text):
+        # "There should be no expectation to X", "You are under no obligation to X": optional
         force, explicit, negated = _PERMIT, True, True
     elif _ADVISED_ONLY.search(span.text):  # "You are encouraged, but not required, to X"
         force, explicit, negated = _ADVISE, True, False
@@ -969,8 +970,9 @@ def _analyse(span: Span, text: str, addressee: str | None) -> Clause:
         actor = "you" if imperative else _actor(head, frame, passive, addressee)
         if is_pronoun_actor(actor):
             actor = _named_before(span, head) or actor
+        at = _AT_DISCRETION.search(text) if passive else None
         actor = _whose_duty(span) or _grantee(head) or _reserver(text) or _left_to(text) or \
-            _not_barred(text) or actor
+            _not_barred(text) or (at.group("who").lower() if at else actor)
     elif modality == Modality.informational:
         actor = _doer(head)  # "GSA IT manages software updates": who acts, if anyone
     conditions, exceptions = _circumstances(span, head, modality)
@@ -1023,6 +1025,12 @@ def _reserver(text: str) -> str | None:
 _LEFT_TO = (re.compile(r"\b" + _UP_TO_WHOM + r"(?:'s)? (?:discretion|to \w+|whether)\b", re.I),
             re.compile(r"\b(?:is|are|'s) (?:entirely |solely )?" + _UP_TO_WHOM + _UP_TO_END, re.I),
             re.compile(_DISCRETION_OF.format(f"(?P<who>{_PARTY})"), re.I))
+# "Your membership may be revoked at the discretion of The Directors": theirs to do (in the
+# passive; "At the discretion of the SAOP, sub-agencies may X" permits the sub-agencies)
+_AT_DISCRETION = re.compile(r"\bat the (?:sole |full |absolute )?discretion of "
+                            r"(?:the |each |your |our )?(?P<who>[A-Za-z][\w-]*(?: (?!(?:if|when|"
+                            r"or|and|for|to|in|on|after|before|unless|as|of|who|which|that)\b)"
+                            r"[\w-]+){0,2})", re.I)
 # "it is up to the mentee to take responsibility for X": a duty left to someone
 _LEFT_DUTY = re.compile(r"\b(?:is|'s) (?:entirely |solely )?" + _UP_TO_PARTY.format(_PARTY) +
                         r" to (?!decide|choose|determine whether)\w+", re.I)
@@ -1058,6 +1066,9 @@ def _whose_duty(span: Span) -> str | None:
     """X of "the responsibility/duty/obligation of X" ("It is the sole responsibility of the
     plugin developer to ensure ...") or of "X's responsibility" ("the Editor's duty")."""
     for token in span:
+        if token.dep_ in ("dobj", "pobj"):
+            continue  # "To carry out the statutory responsibilities of the agency, an NTSB
+            # investigator may-": what the act serves, not whose duty the norm is
         if token.lemma_.lower() in _DUTIES or token.lemma_.lower() in ("role", "job", "task") \
                 and token.dep_ == "nsubj" and token.head.lemma_ == "be":  # "The initial role
             # of the STC is to X": the STC
@@ -1151,6 +1162,9 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
 
 _ADVISED_ONLY = re.compile(r"\b(encouraged|recommended|advised|invited|welcome)\b,? (but|though) "
                            r"(is |are )?not (required|obliged|obligated|mandatory)\b", re.I)
+# "You are under no obligation to answer the door": a duty waived
+_UNDER_NO_DUTY = re.compile(r"\b(is|are|am|be) under no (\w+ )?(obligation|duty|requirement)\b",
+                            re.I)
 _NO_DUTY = re.compile(r"^(\w+, )?there(['’]s| (is|are|should be|will be|shall be)) no (\w+ )?"
                       r"(need|requirement|obligation|expectation)s? (to|that|for)\b", re.I)
 
@@ -1476,8 +1490,9 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                 g.dep_ == "mark" and g.lower_ == "that" for g in fact.children) and not any(
                 g.tag_ == "MD" for g in fact.children):
             return None, False, False, None, True  # "Remember that it is impossible to X"
-        if _pointer(span, head) or lemma == "thank" or lemma == "welcome" and not any(
-                c.dep_ == "dobj" for c in head.children):
+        if _pointer(span, head) or lemma in ("thank", "welcome") and not any(
+                c.dep_ == "dobj" and (lemma == "welcome" or c.lower_ != "you")
+                for c in head.children):
             # "Thank you for helping X", "Welcome to the Project": no order
             return None, False, negated, None, True
         if lemma in _TRY and not any(c.dep_ == "neg" for c in head.children):
@@ -2314,11 +2329,15 @@ def _decided_rule(head: Token) -> Token | None:
 
 
 def _acronym_subject(head: Token) -> Token | None:
-    """An office's acronym opening the sentence just before the modal ("OPM may establish X"),
-    which the tagger took for an adverb or a modifier, not the subject."""
+    """An office's acronym or a name in mixed capitals opening the sentence just before the
+    modal ("OPM may establish X", "DRMacIver must approve X"), which the tagger took for an
+    adverb or a modifier, not the subject."""
     first = head.sent[0]
     modal = first.nbor() if first.i + 1 < len(head.doc) else None
-    if first.is_alpha and first.is_upper and 2 <= len(first) <= 6 and first.head == head and \
+    named = (first.is_upper and 2 <= len(first) <= 6) or (
+        sum(c.isupper() for c in first.text) >= 3 and first.text[:1].isupper()
+        and not first.is_upper)  # "DRMacIver must approve X"
+    if first.is_alpha and named and first.head == head and \
             first.text not in ("NB", "PS", "OK", "FYI", "ASAP", "TBD") and \
             first.dep_ in ("advmod", "npadvmod", "dep", "intj") and modal is not None and \
             modal.tag_ == "MD" and modal.head == head:

@@ -609,6 +609,9 @@ def opens_with_examples(text: str, own: Clause | None) -> bool:
         _EXAMPLES_HEAD.match(text.strip()) is not None
 
 
+_ITEM_MODALS = {"may", "must", "shall", "should", "can", "cannot", "will"}
+
+
 def is_fragment(text: str, lead_in: str = "") -> bool:
     """A list item that only continues its lead-in's sentence ("race,", "or age."); not an
     act under a lead-in that ends in its modal ("The Foundation may:" / "suspend your
@@ -616,6 +619,8 @@ def is_fragment(text: str, lead_in: str = "") -> bool:
     words = text.split()
     if words and words[0][:1].isupper() and words[0].endswith("ing"):
         return False  # "Stealing property;": an act under "are prohibited from—"
+    if words and words[0].lower() in _ITEM_MODALS:
+        return False  # "May be an attorney;" under "The representative—": its own norm
     if _OPEN_MODAL.search(_lead_in_body(lead_in)):
         return False
     return len(words) <= 4 and (text.rstrip().endswith((",", ";")) or

@@ -56,6 +56,8 @@ class _Reader(HTMLParser):
         self.aria_nested: list[int] = []  # same tags opened inside each of them
         self.bold = 0  # open <strong>/<b> elements
         self.bold_text: list[str] = []  # the block's text set in bold
+        self.italic = 0  # open <em>/<i> elements
+        self.italic_text: list[str] = []  # the block's text set in italics
         self.last_level = 1  # the last heading's level: a bold title ranks below it
         self.typed = False  # the last block was a paragraph typed as an item ("a. X")
         self.hidden: str | None = None  # the tag of a site's menu, sidebar or breadcrumbs
@@ -119,6 +121,7 @@ class _Reader(HTMLParser):
             self.label = True
         if tag in ("strong", "b"):
             self.bold += 1
+        self.italic += tag in ("em", "i")
         self.sup += tag == "sup"
 
     def handle_endtag(self, tag: str) -> None:
@@ -169,6 +172,8 @@ class _Reader(HTMLParser):
             self.quote_depth -= tag == "blockquote"
         if tag in ("strong", "b"):
             self.bold = max(0, self.bold - 1)
+        if tag in ("em", "i"):
+            self.italic = max(0, self.italic - 1)
         if tag == "sup":
             self.sup = max(0, self.sup - 1)
 
@@ -227,6 +232,8 @@ class _Reader(HTMLParser):
             self.text.append(data)
             if self.bold:
                 self.bold_text.append(data)
+            if self.italic:
+                self.italic_text.append(data)
             if self.anchor:
                 self.anchored.append(data)
 
@@ -235,7 +242,7 @@ class _Reader(HTMLParser):
         text it renders as: its numbered titles, items and lead-ins (a terms page's "1.2.1."
         clauses under "User shall not:"). Its headings rank below the page's last heading."""
         text = "\n".join(line.strip() for line in "".join(self.text).split("\n"))
-        self.text, self.anchored, self.bold_text = [], [], []
+        self.text, self.anchored, self.bold_text, self.italic_text = [], [], [], []
         line = self.start + len(text) - len(text.lstrip("\n"))  # the first line of text
         for block in read_text(text.strip("\n") + "\n").blocks:
             level = min(self.last_level + block.level, 6) if block.type == BlockType.heading \
@@ -248,7 +255,8 @@ class _Reader(HTMLParser):
         text = clean_inline("".join(self.text))
         anchored = clean_inline("".join(self.anchored))
         bold = clean_inline("".join(self.bold_text))
-        self.text, self.anchored, self.bold_text = [], [], []
+        italic = clean_inline("".join(self.italic_text))
+        self.text, self.anchored, self.bold_text, self.italic_text = [], [], [], []
         if not text:
             return
         item = closing == "li" or "li" in self.stack
@@ -267,7 +275,8 @@ class _Reader(HTMLParser):
             kind, level = BlockType.heading, _HEADINGS[tag]
             self.last_level = level
         elif tag == "p" and not item and not self.quote_depth and (
-                _bold_title(text, bold) or self.admonition and _admonition_title(text)):
+                _bold_title(text, bold) or _italic_title(text, italic) or
+                self.admonition and _admonition_title(text)):
             kind, level = BlockType.heading, min(self.last_level + 1, 6)
         elif self.quote_depth:
             kind = BlockType.callout
@@ -339,6 +348,13 @@ def _bold_title(text: str, bold: str) -> bool:
     are not themselves bold, so they do not count."""
     return "".join(bold.split()) == "".join(text.split()) and len(text.split()) <= 12 and \
         not text.endswith((".", ":", ";", ",", "?"))
+
+
+def _italic_title(text: str, italic: str) -> bool:
+    """A paragraph set wholly in italics, shaped as a bold title is and capitalised, with no
+    colon ("<p><em>Contribution guidance and files</em></p>" under an <h3>): a sub-title, not
+    a date line ("<em>Last modified: June 11, 2020</em>") or an italic sentence."""
+    return _bold_title(text, italic) and text[:1].isupper() and ":" not in text
 
 
 _FOOTNOTE_MARK = re.compile(r"^\[?(\d{1,3}|[a-z]|[*†‡§])\]?$")
