@@ -192,11 +192,11 @@ ROUND_62 = "round 62 (measured unseen once, then developed on)"
 ROUND_63 = "round 63 (measured unseen once, then developed on)"
 ROUND_64 = "round 64 (measured unseen once, then developed on)"
 ROUND_65 = "round 65 (measured unseen once, then developed on)"
-ROUND_66 = "round 66 (measured unseen once)"
+ROUND_66 = "round 66 (measured unseen once, then developed on)"
 HELD_OUT_GROUPS = (HELD_OUT_GROUP, ROUND_28, ROUND_30)
 # measured unseen once, its errors not read yet: shown by the bench, but neither trained on nor
 # held to the label test's floors until a session develops on it
-NOT_YET_DEVELOPED: tuple[str, ...] = (ROUND_66,)
+NOT_YET_DEVELOPED: tuple[str, ...] = ()
 ROUNDS = {  # documents folder -> its group (labels of rounds 2-5 in the sibling labels/)
     DOCUMENTS: ROUND_1,
     HELD_OUT / "documents": "round 2 (measured unseen, then developed on)",
@@ -280,7 +280,7 @@ _EQUIVALENT = {Modality.obligation: {Modality.obligation, Modality.permission,
                Modality.prohibition: {Modality.prohibition, Modality.obligation}}
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _NUMBERING = re.compile(rf"^\s*(?:\[?{SECTION_SIGN_NUMBER}\]?\.?|"
-                        r"(?:section|sec\.|article|part|chapter|canon|principle)\s+[\dIVXLC.]+(?:-\d+)*:?|"
+                        r"(?:section|sec\.|article|part|chapter|canon|principle|rule)\s+[\dIVXLC.]+(?:-\d+)*:?|"
                         r"\(?[\dA-Za-z]{1,3}(?:\.\d+)*[.)]|[IVXLC]{4,7}\.|[A-Z]?\d+(?:\.\d+)*|"
                         r"\d+(?:-\d+)+(?:\s+[-–—])?)\s+|^\s*\d+(?:\.\d+)*\.(?=[A-Z][a-z])",
                         re.I)  # "§ 2635.302", "[§84-11.5]", "§ 2-531.", "Section 4", "(a)",

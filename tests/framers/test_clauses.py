@@ -2163,3 +2163,19 @@ def test_an_italic_line_is_a_sub_title_in_html(tmp_path: Path) -> None:
     assert next(s.title for s in doc.all_sections() if s.id == guidance.section_id) == \
         "Contribution guidance and files"
 
+
+
+def test_a_code_directive_in_capitals_and_a_sentence_going_on_are_no_titles(
+        tmp_path: Path) -> None:
+    """Sage's ".. CODE-BLOCK:: bash" is code, as ".. code-block::" is; "Likewise for CXXFLAGS,
+    FCFLAGS, and F77FLAGS." alone between blank lines goes on from the sentence before, no
+    title over the text after it."""
+    text = ("Guide\n=====\n\nScripts\n-------\n\nSlightly modified versions are available:\n\n"
+            ".. CODE-BLOCK:: bash\n\n    # Use flags as set by the user.\n"
+            "    export CFLAGS=$ORIGINAL_CFLAGS\n\n"
+            "Likewise for :envvar:`CXXFLAGS`, :envvar:`FCFLAGS`, and :envvar:`F77FLAGS`.\n\n"
+            "Build scripts may still be written in Python.\n")
+    doc = parse(tmp_path, text, "guide.txt")
+    assert [s.title for s in doc.all_sections()][-1] == "Scripts"
+    assert not any("CFLAGS=" in p.text for p in doc.policies())
+    assert by_text(doc, "Build scripts may").modality == P

@@ -162,3 +162,11 @@ def test_scorer_counts_modality_of_norms_inversions_and_equivalent_negations(
         (3, 2, 0, 0)
     assert scores.inverted == 1
     assert (scores.negated_ok, scores.negated_equivalent, scores.negated_total) == (0, 1, 2)
+
+
+def test_a_section_title_is_keyed_without_its_rule_or_article_number(bench: ModuleType) -> None:
+    """"Rule 5. Regular Meetings" has the title "Regular Meetings", as "Section 4" and
+    "§ 2635.302" titles drop their numbers; "Rule of thumb" keeps its words."""
+    assert bench.title_key("Rule 5. Regular Meetings") == bench.title_key("Regular Meetings")
+    assert bench.title_key("Article IV. Officers") == bench.title_key("Officers")
+    assert bench.title_key("Rule of thumb") == "rule of thumb"

@@ -22,7 +22,8 @@ _DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:\|[^|]+\|\s+)?[\w:-]+::(?:\s.*)?$")
 _ADMONITION = re.compile(r"^(?P<indent>\s*)\.\.\s+(?:note|tip|important|warning|caution|"
                          r"attention|hint|danger|error|seealso)::\s+(?P<text>\S.*)$", re.I)
 _EXPLICIT = re.compile(r"^\s*\.\.(?:\s|$)")  # a comment, a link target, a footnote
-_CODE = re.compile(r"^\s*\.\.\s+(?:code-block|code|sourcecode|literalinclude|doctest)::")
+# a code directive in any case (Sage's guides write ".. CODE-BLOCK:: text")
+_CODE = re.compile(r"^\s*\.\.\s+(?:code-block|code|sourcecode|literalinclude|doctest)::", re.I)
 _OPTION = re.compile(r"^\s+:[\w -]+:(?:\s.*)?$")
 _ROLE = re.compile(r":[\w:+.-]+:`(?P<text>[^`]*?)\s*(?:<[^>`]*>)?`")
 _LINK = re.compile(r"`(?P<text>[^`<]+?)\s*(?:<[^>`]*>)?`__?")

@@ -62,6 +62,9 @@ _OPEN_ENDS = {"must", "should", "shall", "may", "can", "will", "to", "the", "a",
 # to document" / "the interfaces, and ...": a line shortened by its markup, no title)
 _GOING_ON = {"the", "a", "an", "and", "or", "of", "to", "for", "with", "in", "on", "by", "that",
              "which", "as", "at", "from", "but", "its", "their"}
+# adverbs that open a sentence going on from the one before, never a title
+_SENTENCE_ADVERBS = {"likewise", "similarly", "however", "also", "otherwise", "therefore",
+                     "thus", "then", "instead", "moreover", "furthermore", "again"}
 # words that make a short line over a list a clause announcing it, not a title
 _CLAUSE_WORDS = {"must", "should", "shall", "may", "can", "will", "are", "is", "following",
                  "not", "never", "please", "need", "have", "has"}
@@ -824,8 +827,9 @@ def _title_like(text: str) -> bool:
     if not words or len(text.split()) > MAX_HEADING_WORDS or text.endswith((",", ";", "?")) \
             or _CODE_LIKE.search(text):
         return False
-    if text.endswith(".") and (len(words) > 6 or text.count(".") > 1):
-        return False
+    if text.endswith(".") and (len(words) > 6 or text.count(".") > 1 or
+                               words[0].lower() in _SENTENCE_ADVERBS):
+        return False  # not "Likewise for CXXFLAGS, FCFLAGS, and F77FLAGS."
     long_words = [w for w in words if w.lower() not in _SMALL_WORDS]
     capitalised = sum(w[0].isupper() for w in long_words)
     return words[0][0].isupper() and capitalised * 4 >= len(long_words) * 3
