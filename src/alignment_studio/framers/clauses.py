@@ -2387,9 +2387,7 @@ def _actor(head: Token, frame: Token | None, passive: bool,
     complement = frame is not None and any(  # "prohibited from (parking)", "from—"
         c.dep_ in ("xcomp", "ccomp") or c.dep_ == "prep" and (c.lower_ == "from" or any(
             g.dep_ == "pcomp" for g in c.children)) for c in frame.children)
-    done = next((c for c in frame.children if c.dep_ == "xcomp" and any(
-        g.dep_ == "auxpass" for g in c.children)), None) if lemma in ("need", "have") and \
-        frame is not None else None
+    done = _passive_complement(frame) if lemma in ("need", "have") else None
     if done is not None:  # "incidents need to be reported": the subject is what is acted on;
         by = _by_agent(done)  # "The DMP has to be reviewed by the supervisors": they act
         if by is not None and (by.pos_ == "PRON" or by.text.isupper() or _agentive(by)):
@@ -2445,6 +2443,14 @@ def _actor(head: Token, frame: Token | None, passive: bool,
             and subject.lemma_.lower() not in _THINGS):
         return addressee  # "Blog posts should offer something": the writer is under the norm
     return _noun_phrase(subject)  # "On-call engineers are responsible for X": the engineers
+
+
+def _passive_complement(frame: Token | None) -> Token | None:
+    """The passive a frame verb's complement is ("need to *be reported*"), if any."""
+    if frame is None:
+        return None
+    return next((c for c in frame.children if c.dep_ == "xcomp" and any(
+        g.dep_ == "auxpass" for g in c.children)), None)
 
 
 def _yours(noun: Token) -> bool:
