@@ -366,8 +366,9 @@ def heading_force(title: str, clause: Clause | None, words: bool = True) -> Forc
     return None
 
 
-_FOLLOWING = re.compile(r"\b(the following|as follows|listed below|below)\s*[.:]?$", re.I)
-_NAMES_ITEMS = re.compile(r"\b(the following|as follows|listed below)\b", re.I)
+_ITEMS_NAMED = r"the following|as follows|listed below"  # words that name the items below
+_FOLLOWING = re.compile(rf"\b({_ITEMS_NAMED}|below)\s*[.:]?$", re.I)
+_NAMES_ITEMS = re.compile(rf"\b({_ITEMS_NAMED})\b", re.I)
 
 
 def names_items(text: str) -> bool:
