@@ -2179,3 +2179,59 @@ def test_a_code_directive_in_capitals_and_a_sentence_going_on_are_no_titles(
     assert [s.title for s in doc.all_sections()][-1] == "Scripts"
     assert not any("CFLAGS=" in p.text for p in doc.policies())
     assert by_text(doc, "Build scripts may").modality == P
+
+
+def test_a_checklist_states_criteria_to_be_met(tmp_path: Path) -> None:
+    """A task-list item ("- [ ] Priority is set by the Product Owner") is a criterion: a duty,
+    its check box left out of the statement; "No known defects have been introduced" bans
+    them; an item's own words stand ("(format recommended)" stays advice)."""
+    doc = parse(tmp_path, "# Definition of Done\n\nA ticket is done when it meets all of the "
+                          "following criteria.\n\n- [ ] Priority is set by the Product Owner\n"
+                          "- [x] All automated tests pass in the CI/CD pipeline\n"
+                          "- [ ] No known defects have been introduced\n\n"
+                          "# Notes\n\n- Tests pass in the pipeline\n")
+    priority = by_text(doc, "Priority is set")
+    assert priority.text.startswith("Priority")
+    assert (priority.modality, priority.actor) == (OB, "product owner")
+    assert by_text(doc, "All automated tests pass").modality == OB
+    defects = by_text(doc, "No known defects")
+    assert (defects.modality, defects.negated) == (F, True)
+    assert by_text(doc, "Tests pass in the pipeline").modality == INFO  # no check box
+
+
+def test_the_items_of_ways_to_act_are_options(tmp_path: Path) -> None:
+    """"There are many ways to contribute to Scrapy. Here are some of them:" and "Here are a
+    few ways to preserve what you've learned:" offer their items: an order among them
+    permits; ways to become eligible list conditions, not options."""
+    doc = parse(tmp_path, "# Contributing\n\nThere are many ways to contribute to Scrapy. Here "
+                          "are some of them:\n\n- Blog about Scrapy.\n- Answer Scrapy questions "
+                          "at Stack Overflow.\n\n# Learning\n\nHere are a few ways to preserve "
+                          "what you've learned:\n\n- Contribute a summary to the site.\n\n"
+                          "# Release\n\nBefore a release:\n\n- Tag the release commit.\n")
+    assert by_text(doc, "Blog about Scrapy").modality == P
+    assert by_text(doc, "Answer Scrapy questions").modality == P
+    assert by_text(doc, "Contribute a summary").modality == P
+    assert by_text(doc, "Tag the release commit").modality == OB
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Try to keep titles short but descriptive.", (OB, False, "you")),
+    ("When writing pull requests, please try to keep titles short.", (OB, False, "you")),
+    ("Try to avoid sweeping statements.", (F, False, "you")),
+    ("Consider using a patch queue.", (R, False, "you")),  # advice stays advice
+    ("Quality is the whole team's responsibility: there is no separate QA gate.",
+     (OB, False, "whole team")),
+    ("Backups are the owner's responsibility.", (OB, False, "owner")),
+    ("Where a control does not apply to a given ticket, record why on the ticket rather than "
+     "removing the check.", (OB, False, "you")),
+    ("In most cases, account or content deletion is not reversible.", (INFO, True, None)),
+    ("If needed, the technical reviewer can help with programming questions, design questions, "
+     "and other questions.", (INFO, False, "technical reviewer")),  # no order to "design"
+])
+def test_tries_duties_of_a_party_and_orders_after_a_condition(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    """"Try to X" orders X put kindly ("try to avoid X" bans X); "X is the team's
+    responsibility" is the team's duty; an order the parser reads as a noun after a leading
+    condition ("..., record why on the ticket") is an order; a subject after the comma is no
+    order."""
+    assert first(text) == expected

@@ -491,27 +491,55 @@ def _reread_after_a_lead(plain: list[str], out: list[list[Clause]],
     nothing that opens with a condition or a time is read again from a verb, or a subject and
     its modal, after one of its commas, and that reading is kept when it is an order or a
     norm; the lead becomes its condition."""
-    todo: dict[int, tuple[str, str]] = {}  # sentence -> (lead, the rest from the verb)
+    todo: list[tuple[int, str, str]] = []  # (sentence, lead, the rest from the verb)
     for i, found in enumerate(out):
         words = plain[i].split(maxsplit=1)
         if not words or words[0].lower() not in _LEADS or any(
-                c.modality != Modality.informational for c in found):
+                c.modality not in (Modality.informational, Modality.definition) for c in found):
             continue
         for comma in re.finditer(r",\s+(?=[a-z])", plain[i]):
             rest = plain[i][comma.end():]
             verb = rest.split(maxsplit=1)[0]
-            if verb in _lexicon("verb") and verb not in _POINTING | _NOTING or \
+            if verb in _lexicon("verb") and verb not in _POINTING | _NOTING | _LINKING or \
                     _SUBJECT_MODAL.match(rest) and not _EXAMPLE_LEAD.match(plain[i]):
-                todo[i] = (plain[i][:comma.start()], rest)
-                break
-    rests = [rest for _, rest in todo.values()]
-    for (i, (lead, rest)), doc in zip(todo.items(), parse(rests), strict=True):
+                todo.append((i, plain[i][:comma.start()], rest))
+                todo.append((i, plain[i][:comma.start()], rest[:1].upper() + rest[1:]))
+    # each comma in turn ("For each code change, feature or a fix, create a new branch"), the
+    # rest as written, then as a sentence's start: "record why on the ticket" is a noun phrase
+    done: set[int] = set()
+    for (i, lead, rest), doc in zip(todo, parse([rest for _, _, rest in todo]), strict=True):
+        if i in done:
+            continue
         again = clauses_of(doc, rest, addressee)
-        if len(again) == 1 and (again[0].imperative or _SUBJECT_MODAL.match(rest)) and \
+        if again[0].modality == Modality.informational and \
+                doc[0].tag_ in ("NN", "NNP", "VB", "VBP") and doc[0].dep_ != "compound" and \
+                doc[1].tag_ != "CC" and \
+                _known_verb(doc) and \
+                not _opens_subject(doc) and not _EXAMPLE_LEAD.match(plain[i]):
+            again = [_imperative(doc, rest)]  # "Record why on the ticket": a noun to the parser
+        defined = any(c.modality == Modality.definition for c in out[i])
+        if len(again) == 1 and (again[0].imperative or _SUBJECT_MODAL.match(rest) and
+                                not defined) and \
                 again[0].modality != Modality.informational and not (
                     _HELP_LINE.search(plain[i]) and any(
                         t.lemma_.lower() in _CONTACTING | {"seek"} for t in doc[:2])):
             out[i] = [again[0]._replace(text=plain[i], conditions=[lead, *again[0].conditions])]
+            done.add(i)
+
+
+# verbs that open a clause as some other word ("..., except that:", "..., like a phone call")
+_LINKING = {"except", "like", "even"}
+
+
+def _opens_subject(doc: Doc) -> bool:
+    """Whether the first word starts the subject of a finite main verb ("account or content
+    deletion is not reversible"), not an order ("Reply to them saying that X")."""
+    root = doc[:].root
+    finite = root.tag_ in ("VBZ", "VBP", "VBD") or any(
+        c.dep_ in ("aux", "auxpass") and c.tag_ in ("VBZ", "VBP", "VBD", "MD")
+        for c in root.children)
+    return finite and any(c.dep_ in ("nsubj", "nsubjpass") and doc[0] in c.subtree
+                          for c in root.children)
 
 
 def _reread_unmarked_conditions(plain: list[str], docs: list[Doc], out: list[list[Clause]],
@@ -650,7 +678,7 @@ def _known_verb(doc: Doc) -> bool:
     ending = (".", "!", ":") if _only_a_verb(doc[0]) else (".", "!")
     return first in verbs and doc.text.rstrip().endswith(ending) and len(doc) >= 3 and (
         first not in nouns or doc[1].tag_ in ("DT", "IN", "PRP$", "PRP", "RP", "CC", "TO",
-                                              "JJ", "RB") or
+                                              "JJ", "RB", "WRB") or
         doc[1].tag_ in ("NNS", "VBG") and sum(not t.is_punct for t in doc) >= 4 and
         not any(t.tag_ in ("VBZ", "VBP", "VBD", "MD") for t in doc) or
         # "plan travel ahead": a bare singular noun cannot be the subject of a plural verb
@@ -1145,10 +1173,12 @@ _PHRASE_FORCES: list[tuple[re.Pattern[str], Modality, bool]] = [
     (_LEFT_DUTY, _OBLIGE, False),  # "it is up to the OSCO to make this determination"
     # "It is the sole responsibility of the developer to ensure X", "Security is the ultimate
     # responsibility of the developer", "your next responsibility will be to present X", "It is
-    # the Editor's duty to X", "It's your responsibility to X"
+    # the Editor's duty to X", "It's your responsibility to X", "Quality is the whole team's
+    # responsibility: there is no separate QA gate"
     (re.compile(r"(\b(is|are|remains?|will be)|['’]s) ((the|your|their|our|his|her|its) |"
-                r"(the |each |every |an? )?([\w-]+s['’]/)?[\w-]+(['’]s|s['’]) )(\w+ )?"
-                r"(responsibility|duty|obligation) (of|to)\b", re.I), _OBLIGE, False),
+                r"(the |each |every |an? )?(\w+ )?([\w-]+s['’]/)?[\w-]+(['’]s|s['’]) )(\w+ )?"
+                r"(responsibility|duty|obligation)( (of|to)\b|\s*([.:;]|$))", re.I),
+     _OBLIGE, False),
     (re.compile(r"\b(is|are|am) not supposed to\b", re.I), _FORBID, True),
     (re.compile(r"\b(is|are|am) (also |only )?supposed to\b", re.I), _OBLIGE, False),
     # "PLCs are not to approve X", "Staff are to report Y" (not "The aim is to X")
@@ -1495,6 +1525,13 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                 for c in head.children):
             # "Thank you for helping X", "Welcome to the Project": no order
             return None, False, negated, None, True
+        if lemma == "try" and not negated and any(
+                c.dep_ == "xcomp" and c.tag_ == "VB" for c in head.children):
+            # "Try to keep titles short": an order put kindly; "Try to avoid X" bans X
+            tried = next(c for c in head.children if c.dep_ == "xcomp" and c.tag_ == "VB")
+            if tried.lemma_.lower() in _AVOID:
+                return _FORBID, True, False, None, True
+            return _OBLIGE, False, False, None, True
         if lemma in _TRY and not any(c.dep_ == "neg" for c in head.children):
             return _ADVISE, negated, negated, None, True  # "Please try not using X": advice
         if not negated and _leading_dont(span, head):

@@ -122,6 +122,16 @@ _OPTIONS_LEAD_IN = re.compile(r"\b(options?|choices?|alternatives?)\b[^:]*:$|"
 # lead-in's; each item is one way it may be met
 _WAYS_LEAD_IN = re.compile(r"\b(one|either|any)\b(,? or (a combination|more|both),?)? of the "
                            r"following (ways|methods|means|approaches)\b[^:]*:$", re.I)
+# "Here are a few ways to preserve what you've learned:", "There are many ways to contribute to
+# Scrapy. Here are some of them:": the items are things one can do (not "ways to become
+# eligible", whose items are conditions)
+_SOME_WAYS = (r"\b(?:a few|some|several|many|multiple|various|other|\d+|two|three|four|five)\s+"
+              r"(?:\w+\s+)?ways\s+(?:(?:in which\s+)?(?:you|we|they|one|people)\s+(?:can|could)\s+|"
+              r"to\s+)(?!be\b|become\b)\w+")
+_WAYS_NAMED = re.compile(_SOME_WAYS + r"[^:]*:$", re.I)
+_WAYS_BEFORE = re.compile(_SOME_WAYS + r"[^:]*[.!]$", re.I)
+_SOME_OF_THEM = re.compile(r"^(here are|these are|they are|some (of them|of these|are|include))\b"
+                           r"[^:]*:$", re.I)
 # "a Scholar must submit a Payment Request Form containing the following:": a norm complete in
 # itself, whose items say what its object holds
 _CONTENTS_LEAD_IN = re.compile(
@@ -581,6 +591,13 @@ def refers_back(text: str) -> bool:
                     text.strip(), re.I) is not None
 
 
+def names_ways(text: str, before: str) -> bool:
+    """A lead-in that points at the ways to act the sentence before names ("There are many ways
+    to contribute to Scrapy. Here are some of them:")."""
+    return _SOME_OF_THEM.match(text.strip()) is not None and \
+        _WAYS_BEFORE.search(before.rstrip()) is not None
+
+
 def announces_steps(text: str) -> bool:
     """"The typical process for handling a report is as follows.": the list below (perhaps
     after a paragraph) is the procedure's steps, each a duty."""
@@ -672,6 +689,10 @@ def lead_in_force(clause: Clause, text: str) -> Force | None:
     if _DEFINING_LEAD_IN.search(text) and not clause.imperative and not granted and (
             not clause.explicit or clause.modality == Modality.definition):
         return Force(Modality.definition, False, None, [])
+    if _WAYS_NAMED.search(text.rstrip()) and clause.modality == Modality.informational:
+        # the items are options: an order among them permits, an item's own words stand
+        return Force(Modality.informational, False, clause.actor, list(clause.conditions),
+                     options=True)
     if _WAYS_LEAD_IN.search(text.rstrip()):
         return Force(Modality.permission, False, clause.actor, list(clause.conditions),
                      options=True)

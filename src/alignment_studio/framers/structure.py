@@ -55,6 +55,7 @@ from alignment_studio.framers.statements import (
     lead_in_force,
     names_goals,
     names_items,
+    names_ways,
     opens_with_examples,
     refers_back,
     refs_of,
@@ -155,6 +156,7 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     """Section tree from headings; statements from paragraphs, items, Q&A, call-outs, rows."""
     blocks = [b for b in raw.blocks if not (b.type == BlockType.heading and _tag(b.text))]
     blocks, controls = _controls(blocks)
+    blocks, tasks = _task_items(blocks)
     title = raw.title
     h1 = [b for b in blocks if b.type == BlockType.heading and b.level == 1]
     if len(h1) == 1 and blocks and blocks[0] is h1[0]:
@@ -173,7 +175,7 @@ def build_document(raw: RawDocument, doc_id: str, source: str, sha256: str,
     samples = _sample_pairs(blocks)
     for i, block in enumerate(blocks):
         builder.add(block, units[i], blocks[i + 1] if i + 1 < len(blocks) else None,
-                    control=id(block) in controls, sample=id(block) in samples)
+                    control=id(block) in controls | tasks, sample=id(block) in samples)
     document = PolicyDocument(id=doc_id, title=title or fallback_title, version=sha256[:12],
                               source=source, sha256=sha256, sections=builder.roots)
     if settings.second_reading:
@@ -263,6 +265,25 @@ def _controls(blocks: list[Block]) -> tuple[list[Block], set[int]]:
             if control:
                 controls.add(id(kept))
     return out, controls
+
+
+# a task-list item's check box ("- [ ] Priority is set by the Product Owner", "[x] Tests pass")
+_CHECK_BOX = re.compile(r"^\[[ xX]\]\s+")
+
+
+def _task_items(blocks: list[Block]) -> tuple[list[Block], set[int]]:
+    """The blocks with the check boxes of task-list items taken off, and the ids of those items:
+    a checklist ("A ticket is done when it meets all of the following criteria.") states each
+    criterion in the present tense, a requirement, as a catalogue's control is."""
+    out: list[Block] = []
+    tasks: set[int] = set()
+    for block in blocks:
+        box = _CHECK_BOX.match(block.text) if block.type == BlockType.list_item else None
+        if box is not None:
+            block = block.model_copy(update={"text": block.text[box.end():]})
+            tasks.add(id(block))
+        out.append(block)
+    return out, tasks
 
 
 def fill_actors(document: PolicyDocument) -> None:
@@ -625,6 +646,9 @@ class _TreeBuilder:
             # "We recommend that organisations adopt X. At a very minimum this would imply
             # that:": the items are what the norm before asks
             force = Force(norm.modality, norm.negated, norm.actor, list(norm.conditions))
+        if (force is None or force.modality == Modality.informational) and before and \
+                names_ways(policy.text, before[-1].text):
+            force = Force(Modality.informational, False, None, [], options=True)
         if force is None:
             force = Force(policy.modality, policy.negated, policy.actor, list(policy.conditions))
             if policy.modality == Modality.informational:
