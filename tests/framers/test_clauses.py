@@ -2235,3 +2235,44 @@ def test_tries_duties_of_a_party_and_orders_after_a_condition(
     condition ("..., record why on the ticket") is an order; a subject after the comma is no
     order."""
     assert first(text) == expected
+
+
+def test_a_heading_of_a_partys_duties_names_the_actor_of_norms_on_things(
+        tmp_path: Path) -> None:
+    """Under "Responsibilities of the Makerspace Users" a norm on a thing ("Protective devices
+    must not be removed") is the users', not the reader's; a norm that speaks to "you" keeps
+    "you", and the same norm under a topic heading keeps the reader."""
+    doc = parse(tmp_path, "# Rules\n\nYou must sign in.\n\n# Responsibilities of the Makerspace "
+                          "Users\n\nProtective devices must not be removed.\n\nYou must wear "
+                          "your badge.\n\n# Tools\n\nFire doors must not be wedged open.\n")
+    assert by_text(doc, "Protective devices").actor == "makerspace users"
+    assert by_text(doc, "You must wear").actor == "you"
+    assert by_text(doc, "Fire doors").actor == "you"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("You are highly encouraged to review and approve code (or comment on it).",
+     (R, False, "you")),
+    ("If your PR is non-trivial, please consider allowing extra time for other reviewers.",
+     (R, False, "you")),
+    ("You are allowed to merge your own pull request.", (P, False, "you")),
+])
+def test_an_encouragement_after_an_adverb_and_an_act_to_consider_are_advice(
+        text: str, expected: tuple[Modality, bool, str | None]) -> None:
+    """"are highly encouraged to X" (the tagger reads "encouraged" as an adjective) advises X;
+    "consider allowing X" advises allowing it, the word "allowing" permits nothing."""
+    assert first(text) == expected
+
+
+def test_a_link_wrapped_over_two_lines_of_restructuredtext_is_its_text(tmp_path: Path) -> None:
+    """"Suggestions on `how to write a git commit message" / "<https://cbea.ms/git-commit>`_:"
+    reads "Suggestions on how to write a git commit message:", a lead-in whose items are
+    suggestions; a link wrapped inside a paragraph keeps the paragraph whole."""
+    text = ("Guide\n=====\n\nCommits\n-------\n\nSuggestions on `how to write a git commit "
+            "message\n<https://cbea.ms/git-commit>`_:\n\n* Capitalize the subject line\n\n"
+            "Please read the `contributing\nguide <https://x.org/c>`_ before you\npost a "
+            "question.\n")
+    doc = parse(tmp_path, text, "guide.txt")
+    assert by_text(doc, "Capitalize the subject line").modality == R
+    assert any(p.text == "Please read the contributing guide before you post a question."
+               for p in doc.policies())

@@ -393,3 +393,15 @@ def test_a_bold_verdict_over_a_sample_is_no_heading(tmp_path: Path) -> None:
         Modality.permission
     assert next(p for p in doc.policies() if p.text.startswith("Control")).modality == \
         Modality.recommendation
+
+
+def test_a_bold_title_trailing_off_in_an_ellipsis_is_a_heading(tmp_path: Path) -> None:
+    """"Makerspace Means Do It Yourself..." in bold over plain text is a title (its dots trail
+    off, they end no sentence), not a definition of "Makerspace"; the items under it are its."""
+    path = _bold_and_plain(tmp_path / "rules.docx", [
+        ("Safety", True), ("Visit at your own risk.", False),
+        ("Makerspace Means Do It Yourself...", True),
+        ("Before you use machines, you have to be instructed.", False)])
+    doc = read_document(path)
+    assert [s.title for s in doc.all_sections()] == ["Safety", "Makerspace Means Do It Yourself..."]
+    assert not any(p.text.startswith("Makerspace Means") for p in doc.policies())

@@ -1446,8 +1446,9 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
         return _FORBID, True, True, None, True
     # not a frame inside what an order makes sure of ("Ensure that the proposal has been
     # accepted" orders; "accepted" permits nothing)
-    frame = next((h for h in _before_ensured(chain) if _key(h) in _FRAMES and _is_frame(h)),
-                 None)
+    # not a gerund one is told to consider or try ("consider allowing extra time": advice)
+    frame = next((h for h in _before_ensured(chain) if _key(h) in _FRAMES and _is_frame(h)
+                  and not (h.tag_ == "VBG" and h.head.lemma_.lower() in _TRY)), None)
     if frame is not None:  # "allowed and encouraged": the stronger word of the two
         frame = min([frame, *(c for c in frame.conjuncts if _key(c) in _FRAMES)],
                     key=lambda t: _STRENGTH[_FRAMES[_key(t)]])
@@ -2071,9 +2072,20 @@ def _chain(head: Token, end: int | None = None) -> list[Token]:
     return out
 
 
+# a frame's participle the tagger took for an adjective after an adverb ("You are highly
+# encouraged to review code"), with the verb it stands for
+_PARTICIPLES = {"encouraged": "encourage", "discouraged": "discourage",
+                "recommended": "recommend", "advised": "advise", "expected": "expect",
+                "required": "require"}
+
+
 def _key(token: Token) -> str:
     """The word looked up in the frame table: the lemma, but a superlative or comparative as
-    written ("best", whose lemma is "good")."""
+    written ("best", whose lemma is "good"), and a frame's participle read as an adjective
+    with "to" and a verb after it as its verb."""
+    if token.tag_ == "JJ" and token.lower_ in _PARTICIPLES and token.dep_ == "acomp" and any(
+            c.dep_ == "xcomp" for c in token.children):
+        return _PARTICIPLES[token.lower_]
     return token.lower_ if token.tag_ in ("JJS", "JJR") else token.lemma_.lower()
 
 
@@ -2088,7 +2100,7 @@ def _is_frame(token: Token) -> bool:
             or _opportunity(token) is not None)
     if lemma in ("prefer", "favor", "favour", "suggest", "recommend", "advise", "encourage",
                  "discourage", "require", "expect", "ban", "bar"):
-        return token.pos_ == "VERB"
+        return token.pos_ == "VERB" or _key(token) != lemma  # "are highly encouraged to X"
     if lemma == "approve":  # "Zoom is approved for OFFICIAL", not "approved by your manager"
         return token.tag_ == "VBN" and not any(c.dep_ == "agent" for c in token.children)
     if lemma in _IMPORTANCE or lemma in ("illegal", "unlawful", "useful", "helpful"):

@@ -286,6 +286,9 @@ def _task_items(blocks: list[Block]) -> tuple[list[Block], set[int]]:
     return out, tasks
 
 
+_ADDRESSED = re.compile(r"\b(you|your|yours|yourself)\b", re.I)
+
+
 def fill_actors(document: PolicyDocument) -> None:
     """A norm whose words name nobody ("Secrets must be stored safely", "Sponsored by two
     reviewers") binds the party its section's norms name most often, else the document's: the
@@ -404,6 +407,7 @@ class _TreeBuilder:
         self.roles: list[str | None] = []  # the party each open section's heading names
         self.named: set[str] | None = None  # head words of the actors of stated norms
         self.offices: set[str] = set()  # roles named by a heading with an office code
+        self.duty_roles: set[str] = set()  # roles named by a heading of duties
         self.ordinal: dict[str, int] = {}
         self.next_suffix: dict[str, int] = {}
         # statements a rule reads as no norm on purpose (an example, a goal, a run-in title, a
@@ -784,7 +788,10 @@ class _TreeBuilder:
         if is_coded_unit(title):  # "1.5. Officer Accessions Branch (AFPC/DPSIP)."
             self.offices.add(role)
             return role
-        return role if names_duties(title) or _head_word(role) in self.named else None
+        if names_duties(title):
+            self.duty_roles.add(role)
+            return role
+        return role if _head_word(role) in self.named else None
 
     def _antecedent(self, actor: str | None, text: str) -> str | None:
         """The actor a statement names again with "such" or "these" ("Such employees may:"
@@ -811,9 +818,13 @@ class _TreeBuilder:
         if role is not None and _is_norm(modality) and (
                 clause.actor is None and not (clause.passive and role in self.offices)
                 or clause.imperative and clause.actor in (None, "you", self.reader)
-                or is_pronoun_actor(clause.actor)):
+                or is_pronoun_actor(clause.actor)
+                or role in self.duty_roles and clause.actor == self.reader and not clause.imperative
+                and not _ADDRESSED.search(clause.text)):
             # "Reviewer" > "Focus on code quality"; an order under a lead-in that names its
-            # party keeps it ("Committers wanting to become maintainers are expected to:")
+            # party keeps it ("Committers wanting to become maintainers are expected to:");
+            # under "Responsibilities of the Users" a norm on a thing ("Protective devices must
+            # not be removed") is the users', not the reader's the document may address
             clause = clause._replace(actor=role)
         clause = clause._replace(actor=self._antecedent(clause.actor, clause.text))
         return Policy(id=pid, text=clause.text, modality=modality, section_id=section_id,

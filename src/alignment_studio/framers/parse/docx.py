@@ -172,10 +172,12 @@ def _formatted_heading(paragraph: Any, text: str, sizes: list[float],
     titled = bullet is not None and _bold(paragraph) and (
         shouted or numbered is not None and int(numbered.group(1)) == next_section)
     if len(text.split()) > MAX_HEADING_WORDS or text.endswith((",", ";")) or \
-            text.endswith(".") and not _SECTION_TITLE.match(text) and not (
+            text.endswith(".") and not text.endswith("...") and not _SECTION_TITLE.match(text) \
+            and not (
                 titled and bullet is not None and (shouted or _title_case(text[bullet.end():]))):
         # a sentence, unless a numbered section's title ("§ 2.2 Wildlife protection.", "6.
-        # General Rules and Operations." after "5. Community Assets")
+        # General Rules and Operations." after "5. Community Assets") or one trailing off
+        # ("Makerspace Means Do It Yourself...")
         return 0
     size = _size(paragraph)
     if size is not None and size in sizes and (bullet is None or _bold(paragraph)):

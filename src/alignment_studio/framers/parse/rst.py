@@ -45,6 +45,7 @@ def looks_like_rst(text: str, adorned_titles: int) -> bool:
 def rst_to_plain(lines: list[str]) -> list[str]:
     """The lines with reStructuredText markup reduced to their text (same count); code (a
     "code-block" directive's body, a literal block after "::") and comments are blanked."""
+    lines = _join_wrapped_links(lines)
     out: list[str] = []
     in_directive = False
     hidden: int | None = None  # the indent a code block's or comment's lines go deeper than
@@ -86,6 +87,36 @@ def rst_to_plain(lines: list[str]) -> list[str]:
             out.append(" " * indent + "- " + plain_inline(line.strip()).rstrip(":") + ":")
             continue
         out.append(plain_inline(line))
+    return out
+
+
+# a link or role opened at a line's end and closed with its target on the next line
+# ("Suggestions on `how to write a git commit message" / "<https://cbea.ms/git-commit>`_:")
+_OPENED = re.compile(r"(?::[\w:+.-]+:)?(?<!`)`(?P<text>[^`]+)$")
+_CLOSED = re.compile(r"^\s*(?P<text>[^`<]*?)\s*<[^>`]*>`(?:__?)?")
+_PUNCTUATION = re.compile(r"[.,;:!?)]*")
+
+
+def _join_wrapped_links(lines: list[str]) -> list[str]:
+    """The lines with a link wrapped over two of them ("`how to write a git commit message" /
+    "<https://cbea.ms/git-commit>`_:") reduced to its text on the first; what follows the link
+    stays on the second, unless it only ends the paragraph (": ", "."), which joins the first.
+    A wrap that would leave a line empty inside a paragraph is left as it is."""
+    out = list(lines)
+    for i in range(len(out) - 1):
+        line = out[i].rstrip()
+        opened = _OPENED.search(line) if line.replace("``", "").count("`") % 2 else None
+        closed = _CLOSED.match(out[i + 1]) if opened is not None else None
+        if opened is None or closed is None:
+            continue
+        words = " ".join(w for w in (opened.group("text").strip(), closed.group("text")) if w)
+        head, rest = line[:opened.start()] + words, out[i + 1][closed.end():].strip()
+        after = out[i + 2] if i + 2 < len(out) else ""
+        if rest and not _PUNCTUATION.fullmatch(rest):
+            indent = len(out[i + 1]) - len(out[i + 1].lstrip())
+            out[i], out[i + 1] = head, " " * indent + rest
+        elif not after.strip():
+            out[i], out[i + 1] = head + rest, ""
     return out
 
 
