@@ -2276,3 +2276,36 @@ def test_a_link_wrapped_over_two_lines_of_restructuredtext_is_its_text(tmp_path:
     assert by_text(doc, "Capitalize the subject line").modality == R
     assert any(p.text == "Please read the contributing guide before you post a question."
                for p in doc.policies())
+
+
+def test_an_items_bold_opening_words_are_its_title_in_html(tmp_path: Path) -> None:
+    """"<li><strong>Keep change to a minimum</strong> The bigger the change, ...": the bold
+    words before a sentence are the item's own order; a bold glossary term with a dash stays
+    an entry, and bold words run on into lower case stay the sentence."""
+    html = ("<html><body><h2>Raising a change</h2><ul>"
+            "<li><strong>Keep change to a minimum</strong>\nThe bigger the change, the longer "
+            "it takes to review.</li>"
+            "<li><strong>Communicate</strong>\nLet your reviewers know that the MR is "
+            "waiting.</li>"
+            "<li><strong>Reviewer</strong> - a person who reads the change</li>"
+            "<li><strong>All tests</strong> must pass before you merge.</li></ul></body></html>")
+    doc = parse(tmp_path, html, "page.html")
+    keep = by_text(doc, "Keep change to a minimum")
+    assert not keep.text.startswith("Keep change to a minimum The")
+    assert keep.modality == OB
+    assert by_text(doc, "Let your reviewers know").modality == OB
+    assert by_text(doc, "Reviewer: a person").modality == D
+    assert by_text(doc, "All tests must pass").modality == OB
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("It shall be unlawful for any person, without proper authority, to willfully destroy, "
+     "damage, or remove property.", (F, False, "you")),
+    ("It is unlawful for any person to remove property.", (F, False, "you")),
+    ("Any voter shall be eligible to hold the office.", (P, False, "voter")),
+])
+def test_what_shall_be_unlawful_is_banned(text: str,
+                                          expected: tuple[Modality, bool, str | None]) -> None:
+    """"It shall be unlawful for any person to X" bans X: the frame holds over "shall", as
+    "shall be eligible" permits; "for any person to X" is the act the frame judges."""
+    assert first(text) == expected

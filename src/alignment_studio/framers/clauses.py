@@ -1470,9 +1470,11 @@ def _force(span: Span, head: Token) -> tuple[Modality | None, bool, bool, Token 
                                               for c in head.children)))
                               # "Hunting shall be allowed in park areas": it is allowed;
                               # "Any voter shall be eligible to hold the office": a right
+                              # "It shall be unlawful for any person to X": X is banned
                               or modal.lower_ == "shall" and not negated and
                               (frame.lemma_.lower() in ("allow", "permit", "authorize", "authorise")
-                               or _key(frame) in ("eligible", "entitle"))
+                               or _key(frame) in ("eligible", "entitle")
+                               or _FRAMES[_key(frame)] == _FORBID)
                               or _key(frame) in _DUTY_FRAMES
                               and _MODALS.get(modal.lower_) == _OBLIGE):
         base = _FRAMES[_key(frame)]
@@ -2104,9 +2106,12 @@ def _is_frame(token: Token) -> bool:
     if lemma == "approve":  # "Zoom is approved for OFFICIAL", not "approved by your manager"
         return token.tag_ == "VBN" and not any(c.dep_ == "agent" for c in token.children)
     if lemma in _IMPORTANCE or lemma in ("illegal", "unlawful", "useful", "helpful"):
-        # "It is paramount that X", "It is unlawful to X"; not "Context is important"
-        return any(c.dep_ in ("ccomp", "xcomp") for h in (token, token.head)
-                   for c in h.children) or token.head.lemma_ != "be"
+        # "It is paramount that X", "It is unlawful (for any person) to X"; not "Context is
+        # important"
+        return any(c.dep_ in ("ccomp", "xcomp") or c.dep_ == "advcl" and lemma in (
+            "illegal", "unlawful") and any(m.dep_ in ("mark", "aux") and m.lower_ in ("for", "to")
+                                            for m in c.children)
+                   for h in (token, token.head) for c in h.children) or token.head.lemma_ != "be"
     if lemma == "reserve":  # "reserves the right to X"
         return _opportunity(token) is not None
     if lemma == "empower":  # "The TSC is empowered to X", not "Open source empowers developers"

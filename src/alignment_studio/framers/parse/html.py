@@ -270,7 +270,7 @@ class _Reader(HTMLParser):
         tag = closing or (self.stack[-1] if self.stack else "p")
         kind = BlockType.paragraph
         level = 0
-        text = _glossed(text, bold) if item else text  # a glossary's items, not run-in titles
+        text = _run_in(_glossed(text, bold), bold) if item else text  # a glossary's items
         if tag in _HEADINGS:
             kind, level = BlockType.heading, _HEADINGS[tag]
             self.last_level = level
@@ -338,6 +338,20 @@ def _glossed(text: str, bold: str) -> str:
         return text
     dash = _DASH.match(text, len(bold))
     return f"{bold}: {text[dash.end():]}" if dash else text
+
+
+_NEXT_SENTENCE = re.compile(r"\s+(?=[A-Z][a-z]*\b)")
+
+
+def _run_in(text: str, bold: str) -> str:
+    """"<li><strong>Keep change to a minimum</strong> The bigger the change, ...": an item's
+    bold opening words with no stop of their own, then a sentence, are its title; a full stop
+    ends them, as a reader takes it."""
+    if not bold or not text.startswith(bold) or not 1 <= len(bold.split()) <= 8 or \
+            not bold[:1].isupper() or bold.endswith((".", ":", "?", "!", ",", ";", "-")):
+        return text
+    after = _NEXT_SENTENCE.match(text, len(bold))
+    return f"{bold}. {text[after.end():]}" if after else text
 
 
 def _bold_title(text: str, bold: str) -> bool:
