@@ -289,11 +289,11 @@ _EQUIVALENT = {Modality.obligation: {Modality.obligation, Modality.permission,
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _NUMBERING = re.compile(rf"^\s*(?:\[?{SECTION_SIGN_NUMBER}\]?\.?|"
                         r"(?:section|sec\.|article|part|chapter|canon|principle|rule)\s+[\dIVXLC.]+(?:-\d+)*:?|"
-                        r"\(?[\dA-Za-z]{1,3}(?:\.\d+)*[.)]|[IVXLC]{4,7}\.|[A-Z]?\d+(?:\.\d+)*|"
+                        r"\(?[\dA-Za-z]{1,3}(?:\.\d+)*[.)]|[IVXLC]{4,7}\.|[A-Z]?\d+(?:\.\d+)*:?|"
                         r"\d+(?:-\d+)+(?:\s+[-–—])?)\s+|^\s*\d+(?:\.\d+)*\.(?=[A-Z][a-z])",
                         re.I)  # "§ 2635.302", "[§84-11.5]", "§ 2-531.", "Section 4", "(a)",
-# "2.1", "VIII.", "Article I:", "Canon 3:", "Section 1-7:", "Sec. 2.", an administrative rule's
-# "291-005-0025 -", "6.Storage"
+# "2.1", "3:", "VIII.", "Article I:", "Canon 3:", "Section 1-7:", "Sec. 2.", an administrative
+# rule's "291-005-0025 -", "6.Storage"
 _DETERMINERS = {"the", "a", "an", "your", "our", "their", "his", "her", "its", "all", "each",
                 "every", "any", "no", "only", "some"}
 SETTINGS_GRID = [Settings(share, heading, entry) for share, heading, entry in

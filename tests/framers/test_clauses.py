@@ -2309,3 +2309,10 @@ def test_what_shall_be_unlawful_is_banned(text: str,
     """"It shall be unlawful for any person to X" bans X: the frame holds over "shall", as
     "shall be eligible" permits; "for any person to X" is the act the frame judges."""
     assert first(text) == expected
+
+
+def test_a_one_word_rest_after_a_leading_condition_is_read_without_error() -> None:
+    """"If in doubt, document" (the rest after the comma is one word the parser tags a noun):
+    read again without looking past its one token."""
+    assert [len(found) for found in analyse(["If in doubt, document", "When finished, record",
+                                             "If unsure, escalate"], "you")] == [1, 1, 1]

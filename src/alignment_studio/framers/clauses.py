@@ -511,11 +511,8 @@ def _reread_after_a_lead(plain: list[str], out: list[list[Clause]],
         if i in done:
             continue
         again = clauses_of(doc, rest, addressee)
-        if again[0].modality == Modality.informational and \
-                doc[0].tag_ in ("NN", "NNP", "VB", "VBP") and doc[0].dep_ != "compound" and \
-                doc[1].tag_ != "CC" and \
-                _known_verb(doc) and \
-                not _opens_subject(doc) and not _EXAMPLE_LEAD.match(plain[i]):
+        if again[0].modality == Modality.informational and _taken_for_noun(doc) and \
+                not _EXAMPLE_LEAD.match(plain[i]):
             again = [_imperative(doc, rest)]  # "Record why on the ticket": a noun to the parser
         defined = any(c.modality == Modality.definition for c in out[i])
         if len(again) == 1 and (again[0].imperative or _SUBJECT_MODAL.match(rest) and
@@ -529,6 +526,15 @@ def _reread_after_a_lead(plain: list[str], out: list[list[Clause]],
 
 # verbs that open a clause as some other word ("..., except that:", "..., like a phone call")
 _LINKING = {"except", "like", "even"}
+
+
+def _taken_for_noun(doc: Doc) -> bool:
+    """Whether the rest after a leading condition opens with an order the parser took for a
+    noun ("Record why on the ticket"): a known verb (three tokens or more) that neither
+    modifies a noun nor starts a list ("license or other written agreement", "contract
+    restrictions") nor the subject of a finite verb."""
+    return _known_verb(doc) and doc[0].tag_ in ("NN", "NNP", "VB", "VBP") and \
+        doc[0].dep_ != "compound" and doc[1].tag_ != "CC" and not _opens_subject(doc)
 
 
 def _opens_subject(doc: Doc) -> bool:
@@ -2102,7 +2108,7 @@ def _is_frame(token: Token) -> bool:
             or _opportunity(token) is not None)
     if lemma in ("prefer", "favor", "favour", "suggest", "recommend", "advise", "encourage",
                  "discourage", "require", "expect", "ban", "bar"):
-        return token.pos_ == "VERB" or _key(token) != lemma  # "are highly encouraged to X"
+        return token.pos_ == "VERB"
     if lemma == "approve":  # "Zoom is approved for OFFICIAL", not "approved by your manager"
         return token.tag_ == "VBN" and not any(c.dep_ == "agent" for c in token.children)
     if lemma in _IMPORTANCE or lemma in ("illegal", "unlawful", "useful", "helpful"):
