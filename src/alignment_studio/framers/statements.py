@@ -203,6 +203,11 @@ _ABSTRACT = re.compile(r"(?<!administra)(?<!organiza)(?<!organisa)(?<!corpora)(?
 _SECOND_PERSON = re.compile(r"\b(you|your|yours|yourself)\b", re.I)
 
 
+def speaks_to_reader(text: str) -> bool:
+    """Whether a sentence names the reader ("you", "your", "yourself")."""
+    return _SECOND_PERSON.search(text) is not None
+
+
 class Settings(NamedTuple):
     """The few choices of the rules above that are numbers or switches. The defaults were set
     on the project's three 18F documents; bench/bench_structure.py picks them again leaving

@@ -61,6 +61,7 @@ from alignment_studio.framers.statements import (
     refs_of,
     relative_force,
     retention_force,
+    speaks_to_reader,
     split_sentences,
     terms_of,
 )
@@ -284,9 +285,6 @@ def _task_items(blocks: list[Block]) -> tuple[list[Block], set[int]]:
             tasks.add(id(block))
         out.append(block)
     return out, tasks
-
-
-_ADDRESSED = re.compile(r"\b(you|your|yours|yourself)\b", re.I)
 
 
 def fill_actors(document: PolicyDocument) -> None:
@@ -820,7 +818,7 @@ class _TreeBuilder:
                 or clause.imperative and clause.actor in (None, "you", self.reader)
                 or is_pronoun_actor(clause.actor)
                 or role in self.duty_roles and clause.actor == self.reader and not clause.imperative
-                and not _ADDRESSED.search(clause.text)):
+                and not speaks_to_reader(clause.text)):
             # "Reviewer" > "Focus on code quality"; an order under a lead-in that names its
             # party keeps it ("Committers wanting to become maintainers are expected to:");
             # under "Responsibilities of the Users" a norm on a thing ("Protective devices must
